@@ -1,0 +1,90 @@
+"""Source locations, diagnostics and the exceptions the CLI turns into exit codes.
+
+Every problem a user can fix is a `Diagnostic` with a location in their files.
+Stages append to a `Diagnostics` list instead of raising, so one run reports
+every problem at once; only `cli.py` formats them and picks the exit status.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A position in a source file, relative to the site root, 1-based."""
+
+    path: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    location: Location
+    severity: str  # "error" or "warning"
+    message: str
+    code: str = ""
+    """A stable, machine-readable kind such as ``unknown-field``."""
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message}"
+
+    def sort_key(self) -> tuple:
+        return (self.location, self.severity, self.message)
+
+
+@dataclass
+class Diagnostics:
+    """Problems collected across the stages of one build."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, location: Location, message: str, code: str = "") -> None:
+        self.items.append(Diagnostic(location, "error", message, code))
+
+    def warning(self, location: Location, message: str, code: str = "") -> None:
+        self.items.append(Diagnostic(location, "warning", message, code))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "warning"]
+
+    def sorted(self) -> list[Diagnostic]:
+        unique = {(d.location, d.severity, d.message): d for d in self.items}
+        return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+class DigestError(Exception):
+    """Base of the errors the CLI reports without a traceback."""
+
+    exit_code = 1
+
+
+class BuildFailed(DigestError):
+    """The content has errors; nothing was written."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(f"{len(diagnostics)} problem(s)")
+        self.diagnostics = diagnostics
+
+
+class UsageError(DigestError):
+    """The command line itself is wrong (missing folder, bad option)."""
+
+    exit_code = 2
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """Return `` (did you mean 'x'?)`` for the closest candidate, or ''."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""

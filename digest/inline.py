@@ -1,0 +1,96 @@
+"""Render a block's text with overlapping ranges as properly nested HTML.
+
+Markdown formatting, quote highlights and person links are all ranges over
+one plain text. Ranges may nest or partly overlap; HTML may only nest. We
+open ranges outermost first, and when a range must close while others opened
+inside it are still open, we close those, close it, and reopen them as
+continuation pieces (a continuation mark has no ``id``, so ids stay unique).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    start: int
+    end: int
+    open_html: str
+    close_html: str
+    reopen_html: str | None = None
+    """Opening tag for a continuation piece; defaults to ``open_html``."""
+    after_html: str = ""
+    """Emitted once after the range is finally closed, outside any link."""
+    is_link: bool = False
+    rank: int = 0
+    """Among ranges with the same extent, lower ranks nest outside."""
+
+
+def render_ranges(text: str, ranges: list[Range]) -> str:
+    """Escape ``text`` and wrap it in the given ranges, nested validly."""
+    voids: dict[int, list[str]] = {}
+    spans: list[Range] = []
+    for item in ranges:
+        if item.start == item.end:
+            voids.setdefault(item.start, []).append(item.open_html)
+        elif 0 <= item.start < item.end <= len(text):
+            spans.append(item)
+    spans.sort(key=lambda r: (r.start, -r.end, r.rank))
+    ends: dict[int, list[Range]] = {}
+    for item in spans:
+        ends.setdefault(item.end, []).append(item)
+    boundaries = sorted({0, len(text), *voids, *(r.start for r in spans), *ends})
+
+    out: list[str] = []
+    stack: list[Range] = []
+    pending_after: list[str] = []
+    next_open = 0
+    previous = 0
+    for position in boundaries:
+        out.append(escape(text[previous:position], quote=False))
+        previous = position
+        closing_here = ends.get(position, [])
+        for closing in sorted(closing_here, key=lambda r: -_depth(stack, r)):
+            _close(closing, stack, out, pending_after)
+        if pending_after and not any(r.is_link for r in stack):
+            out.extend(pending_after)
+            pending_after.clear()
+        out.extend(voids.get(position, []))
+        while next_open < len(spans) and spans[next_open].start == position:
+            stack.append(spans[next_open])
+            out.append(spans[next_open].open_html)
+            next_open += 1
+    out.append(escape(text[previous:], quote=False))
+    out.extend(pending_after)
+    return "".join(out)
+
+
+def _depth(stack: list[Range], item: Range) -> int:
+    """Position of ``item`` in the stack by identity (equal ranges may repeat)."""
+    for depth, candidate in enumerate(stack):
+        if candidate is item:
+            return depth
+    return -1
+
+
+def _close(closing: Range, stack: list[Range], out: list[str], pending_after: list[str]) -> None:
+    """Close one range, closing and reopening any ranges still open inside it."""
+    if _depth(stack, closing) < 0:
+        return
+    inner: list[Range] = []
+    while stack[-1] is not closing:
+        item = stack.pop()
+        out.append(item.close_html)
+        inner.append(item)
+    stack.pop()
+    out.append(closing.close_html)
+    if closing.after_html:
+        if any(item.is_link for item in stack):
+            pending_after.append(closing.after_html)
+        else:
+            out.append(closing.after_html)
+    for item in reversed(inner):
+        stack.append(item)
+        out.append(item.reopen_html if item.reopen_html is not None else item.open_html)

@@ -1,0 +1,375 @@
+"""Link validated records into one `SiteGraph` (the link stage).
+
+Here ids are resolved (with "did you mean" when they are not), claims and
+events given in several sidecars are merged field by field, quotes are
+anchored to spans of their article's text and people's names are found in
+every article. Problems are collected, never raised.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from digest.anchor import closest_passage, find_all, matches_verbatim, normalise_blocks
+from digest.errors import Diagnostics, Location, did_you_mean
+from digest.load import LoadedSite, Seed
+from digest.model import (
+    DEFAULT_STATUSES,
+    Article,
+    Claim,
+    Event,
+    Mention,
+    Occurrence,
+    Passage,
+    Person,
+    SiteConfig,
+    SiteGraph,
+    Status,
+)
+from digest.people_match import NameIndex, NameMatch, build_name_index, find_names
+from digest.schema import Record
+from digest.seedtext import parse_markdown, parse_plain
+from digest.slugs import slugify
+
+CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note")
+EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
+SNIPPET_RADIUS = 90
+
+
+def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None = None) -> SiteGraph | None:
+    """Build the graph; None when the site config itself is unusable."""
+    config = site_config(loaded.config, base_url) if loaded.config else None
+    people = {pid: _person(pid, record) for pid, record in sorted(loaded.people.items())}
+    names = _name_index(people, loaded, diagnostics)
+    articles = _articles(loaded, names, diagnostics)
+    claims: dict[str, Claim] = {}
+    events: dict[str, Event] = {}
+    merged = _Merger(diagnostics)
+    for stem, article in articles.items():
+        record = loaded.sidecars.get(stem)
+        if record is not None:
+            _annotate(article, record, claims, events, merged, diagnostics)
+    for record in loaded.timeline:
+        if "id" not in record.values:
+            continue
+        event = events.setdefault(record.values["id"], Event(record.values["id"], source=record.where("id")))
+        merged.merge(event, "event", record, EVENT_SHARED_FIELDS, ("people",))
+        event.date_text = event.date_text or record.get("date_text", "")
+    statuses = config.statuses if config else {k: Status(k, *v) for k, v in DEFAULT_STATUSES.items()}
+    _check_claims(claims, people, statuses, merged, diagnostics)
+    _check_events(events, people, merged, diagnostics)
+    for article in articles.values():
+        _find_people(article, names)
+    if config is None:
+        return None
+    ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
+    ordered_events = dict(sorted(((k, e) for k, e in events.items() if e.date), key=lambda item: item[1].sort_key()))
+    graph = SiteGraph(config, people, ordered_articles, dict(sorted(claims.items())), ordered_events)
+    graph.mentions = _mentions(graph)
+    return graph
+
+
+def site_config(record: Record, base_url: str | None = None) -> SiteConfig:
+    url = base_url or record.get("base_url", "http://localhost/")
+    url = url if url.endswith("/") else url + "/"
+    path = urlsplit(url).path or "/"
+    statuses = record.get("claim_statuses") or DEFAULT_STATUSES
+    return SiteConfig(
+        title=record.get("title", ""),
+        base_url=url,
+        base_path=path if path.endswith("/") else path + "/",
+        description=record.get("description", ""),
+        intro=record.get("intro", ""),
+        language=record.get("language", "en"),
+        theme=record.get("theme", "default"),
+        statuses={sid: Status(sid, label, text) for sid, (label, text) in statuses.items()},
+    )
+
+
+def _person(pid: str, record: Record) -> Person:
+    return Person(
+        id=pid,
+        name=record.get("name", pid),
+        aliases=tuple(record.get("aliases", [])),
+        role=record.get("role", ""),
+        organization=record.get("organization", ""),
+        country=record.get("country", ""),
+        description=record.get("description", ""),
+        links=tuple(record.get("links", {}).items()),
+        source=record.loc,
+    )
+
+
+def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diagnostics) -> NameIndex:
+    """Index every name and alias; one written for two people links neither."""
+    owners: dict[str, dict[str, Location]] = {}
+    for pid, person in people.items():
+        record = loaded.people[pid]
+        spellings = [(person.name, record.where("name"))]
+        spellings += [(alias, record.where("aliases", i)) for i, alias in enumerate(person.aliases)]
+        for spelling, loc in spellings:
+            owners.setdefault(spelling.strip(), {}).setdefault(pid, loc)
+    unique = {}
+    for spelling, by_person in owners.items():
+        if len(by_person) == 1:
+            unique[spelling] = next(iter(by_person))
+            continue
+        for pid, loc in by_person.items():
+            others = ", ".join(sorted(set(by_person) - {pid}))
+            diagnostics.warning(loc, f"'{spelling}' is also a name of {others}; it links neither", "shared-alias")
+    return build_name_index(unique)
+
+
+def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics) -> dict[str, Article]:
+    for stem, record in loaded.sidecars.items():
+        if stem not in loaded.seeds:
+            hint = did_you_mean(stem, loaded.seeds)
+            diagnostics.error(Location(record.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
+    articles: dict[str, Article] = {}
+    for stem, seed in loaded.seeds.items():
+        record = loaded.sidecars.get(stem)
+        if record is None:
+            diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")
+        article = _article(seed, record, diagnostics)
+        if article is not None:
+            articles[stem] = article
+    _check_slugs(articles, loaded, diagnostics)
+    return articles
+
+
+def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Article | None:
+    values: dict[str, Any] = record.values if record else {}
+    omit = {line.strip() for line in values.get("omit", [])}
+    if record is not None:
+        _check_omit_lines(seed, record, diagnostics)
+    title = values.get("title")
+    if seed.is_markdown:
+        heading, text = parse_markdown(seed.text, omit, drop_first_h1=title is None)
+        title = title or heading
+    else:
+        text = parse_plain(seed.text, title, omit)
+        title = title or text.title_line
+    if not title:
+        where = record.loc if record else Location(seed.path)
+        diagnostics.error(where, "missing 'title': the seed has no first line or '# heading' to use", "missing-field")
+        return None
+    slug = values.get("slug") or slugify(title) or slugify(seed.stem) or seed.stem.lower()
+    return Article(
+        stem=seed.stem,
+        seed_path=seed.path,
+        sidecar_path=record.loc.path if record else None,
+        slug=slug,
+        title=title.strip(),
+        text=text,
+        outlet=values.get("outlet", ""),
+        published=values.get("published"),
+        subtitle=values.get("subtitle", ""),
+        url=values.get("url", ""),
+        author=values.get("author", ""),
+    )
+
+
+def _check_omit_lines(seed: Seed, record: Record, diagnostics: Diagnostics) -> None:
+    lines = {line.strip() for line in seed.text.split("\n")}
+    for index, line in enumerate(record.get("omit", [])):
+        if line.strip() not in lines:
+            diagnostics.error(record.where("omit", index), f"omit line not found in {seed.path}: '{line}'", "omit-not-found")
+
+
+def _check_slugs(articles: dict[str, Article], loaded: LoadedSite, diagnostics: Diagnostics) -> None:
+    seen: dict[str, Article] = {}
+    for article in articles.values():
+        first = seen.setdefault(article.slug, article)
+        if first is article:
+            continue
+        record = loaded.sidecars.get(article.stem)
+        where = record.where("slug") if record and "slug" in record.values else Location(article.sidecar_path or article.seed_path)
+        other = first.sidecar_path or first.seed_path
+        diagnostics.error(where, f"slug '{article.slug}' is already used by {other}; set a different 'slug'", "duplicate-slug")
+
+
+class _Merger:
+    """Merges the shared fields of a claim or event given in several places."""
+
+    def __init__(self, diagnostics: Diagnostics):
+        self.diagnostics = diagnostics
+        self.where: dict[tuple[str, str, str], Location] = {}
+
+    def merge(self, entity: Claim | Event, kind: str, record: Record, scalars: tuple[str, ...], lists: tuple[str, ...]) -> None:
+        for name in scalars:
+            if name not in record.values:
+                continue
+            value = record.values[name]
+            current = getattr(entity, name)
+            key = (kind, entity.id, name)
+            if current in ("", None):
+                setattr(entity, name, value)
+                self.where[key] = record.where(name)
+            elif current != value:
+                first = self.where[key]
+                self.diagnostics.error(
+                    record.where(name),
+                    f"conflicting '{name}' for {kind} '{entity.id}': {_show(value)} here, {_show(current)} at {first}",
+                    "conflict",
+                )
+        for name in lists:
+            target = getattr(entity, name)
+            for index, value in enumerate(record.get(name, [])):
+                self.where.setdefault((kind, entity.id, f"{name}.{value}"), record.where(name, index))
+                if value not in target:
+                    target.append(value)
+
+    def location(self, kind: str, entity_id: str, name: str, default: Location) -> Location:
+        return self.where.get((kind, entity_id, name), default)
+
+
+def _show(value: Any) -> str:
+    text = getattr(value, "text", value)
+    return f"'{text}'"
+
+
+def _annotate(article: Article, record: Record, claims: dict[str, Claim], events: dict[str, Event], merged: _Merger, diagnostics: Diagnostics) -> None:
+    """Anchor one sidecar's claims and events in its article and merge them into the site's."""
+    haystack = normalise_blocks(article.text.blocks)
+    for kind, entries, table, shared, lists in (
+        ("claim", record.get("claims", []), claims, CLAIM_SHARED_FIELDS, ("about", "evidence")),
+        ("event", record.get("events", []), events, EVENT_SHARED_FIELDS, ("people",)),
+    ):
+        seen: set[str] = set()
+        for entry in entries:
+            entity_id = entry.get("id")
+            if entity_id is None:
+                continue
+            if entity_id in seen:
+                diagnostics.error(entry.where("id"), f"{kind} '{entity_id}' is given twice in this article", "duplicate-id")
+                continue
+            seen.add(entity_id)
+            entity = table.get(entity_id)
+            if entity is None:
+                entity = table[entity_id] = (Claim if kind == "claim" else Event)(entity_id, source=entry.where("id"))
+            merged.merge(entity, kind, entry, shared, lists)
+            passages = _anchor_quotes(article, haystack, kind, entity_id, entry, diagnostics)
+            article.passages.extend(passages)
+            entity.occurrences.append(
+                Occurrence(
+                    article=article.stem,
+                    anchors=tuple(p.anchor for p in passages),
+                    quotes=tuple(_passage_text(article, p) for p in passages),
+                    sourcing=entry.get("sourcing", ""),
+                    date_text=entry.get("date_text", ""),
+                )
+            )
+
+
+def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
+    passages: list[Passage] = []
+    for selector in entry.get("quote", []):
+        spans = find_all(haystack, selector.exact, selector.prefix, selector.suffix)
+        if not spans:
+            closest = closest_passage(article.text.blocks, selector.exact)
+            hint = f'; closest passage: "{closest}"' if closest else ""
+            diagnostics.error(selector.loc, f"quote not found in {article.seed_path}{hint}", "quote-not-found")
+            continue
+        if len(spans) > 1:
+            lines = ", ".join(str(article.text.blocks[s.block].line) for s in spans)
+            diagnostics.error(
+                selector.loc,
+                f"quote is ambiguous: found {len(spans)} times in {article.seed_path} (lines {lines}); "
+                "lengthen it or write it as {exact, prefix, suffix} to pick one",
+                "quote-ambiguous",
+            )
+            continue
+        number = len(passages) + 1
+        anchor = f"{kind}-{entity_id}" if number == 1 else f"{kind}-{entity_id}-{number}"
+        passages.append(Passage(kind, entity_id, anchor, spans[0], matches_verbatim(article.text.blocks, spans[0], selector.exact)))
+    return passages
+
+
+def _passage_text(article: Article, passage: Passage) -> str:
+    block = article.text.blocks[passage.span.block]
+    return block.text[passage.span.start : passage.span.end]
+
+
+def _check_person(pid: str, people: dict[str, Person], where: Location, diagnostics: Diagnostics) -> None:
+    if pid not in people:
+        diagnostics.error(where, f"unknown person '{pid}'{did_you_mean(pid, people)}", "unknown-person")
+
+
+def _check_claims(claims: dict[str, Claim], people: dict[str, Person], statuses: dict[str, Status], merged: _Merger, diagnostics: Diagnostics) -> None:
+    for claim in claims.values():
+        for name in ("text", "status"):
+            if not getattr(claim, name):
+                diagnostics.error(claim.source, f"claim '{claim.id}' has no '{name}' (give it in one of the sidecars that carry it)", "missing-field")
+        if claim.status and claim.status not in statuses:
+            where = merged.location("claim", claim.id, "status", claim.source)
+            diagnostics.error(where, f"unknown status '{claim.status}'{did_you_mean(claim.status, statuses)}; known: {', '.join(statuses)}", "unknown-status")
+        if claim.claimant and claim.claimant_text:
+            where = merged.location("claim", claim.id, "claimant_text", claim.source)
+            diagnostics.error(where, f"claim '{claim.id}' has both 'claimant' and 'claimant_text'; give one", "conflict")
+        if claim.claimant:
+            _check_person(claim.claimant, people, merged.location("claim", claim.id, "claimant", claim.source), diagnostics)
+        for pid in claim.about:
+            _check_person(pid, people, merged.location("claim", claim.id, f"about.{pid}", claim.source), diagnostics)
+
+
+def _check_events(events: dict[str, Event], people: dict[str, Person], merged: _Merger, diagnostics: Diagnostics) -> None:
+    for event in events.values():
+        for name in ("date", "title"):
+            if not getattr(event, name):
+                diagnostics.error(event.source, f"event '{event.id}' has no '{name}' (give it in one of the files that mention it)", "missing-field")
+        for pid in event.people:
+            _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)
+
+
+def _find_people(article: Article, names: NameIndex) -> None:
+    """Find person names per block, except inside links, code, or across a highlight's edge."""
+    edges: dict[int, list[int]] = {}
+    for passage in article.passages:
+        edges.setdefault(passage.span.block, []).extend((passage.span.start, passage.span.end))
+    article.names = []
+    for index, block in enumerate(article.text.blocks):
+        if not block.link_people:
+            article.names.append([])
+            continue
+        blocked = [(s.start, s.end) for s in block.spans if s.is_link]
+        cuts = edges.get(index, [])
+        article.names.append([
+            match for match in find_names(block.text, names)
+            if not any(start < match.end and match.start < end for start, end in blocked)
+            and not any(match.start < cut < match.end for cut in cuts)
+        ])
+
+
+def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
+    found: dict[str, list[Mention]] = {}
+    for article in graph.articles.values():
+        counts: dict[str, int] = {}
+        first: dict[str, tuple[int, NameMatch]] = {}
+        for block_index, matches in enumerate(article.names):
+            for match in matches:
+                counts[match.person] = counts.get(match.person, 0) + 1
+                first.setdefault(match.person, (block_index, match))
+        for person, count in counts.items():
+            block_index, match = first[person]
+            snippet = _snippet(article.text.blocks[block_index].text, match.start, match.end)
+            found.setdefault(person, []).append(Mention(article.stem, count, snippet))
+    order = {stem: position for position, stem in enumerate(graph.articles)}
+    for mentions in found.values():
+        mentions.sort(key=lambda m: (-m.count, order[m.article]))
+    return found
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    """A short window of text around a name, cut at word boundaries."""
+    left = max(0, start - SNIPPET_RADIUS)
+    right = min(len(text), end + SNIPPET_RADIUS)
+    if left > 0:
+        space = text.find(" ", left)
+        left = space + 1 if 0 <= space < start else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space > end else right
+    prefix = "…" if left > 0 else ""
+    suffix = "…" if right < len(text) else ""
+    return f"{prefix}{text[left:right].strip()}{suffix}"

@@ -1,0 +1,155 @@
+"""Read a site root from disk into validated records (the load+validate stages).
+
+This is the only stage that reads content files. Each YAML file is parsed
+into located nodes and checked against `schema.py`; every problem goes to
+the `Diagnostics` with its path:line:col, and loading carries on so one run
+reports them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest.errors import Diagnostics, Location
+from digest.schema import (
+    ARTICLE_FIELDS,
+    ID_PATTERN,
+    PERSON_FIELDS,
+    SITE_FIELDS,
+    TIMELINE_EVENT_FIELDS,
+    Record,
+    check_record,
+)
+from digest.yamlnodes import Sequence, decode_source, kind_name, parse_yaml
+
+SEED_SUFFIXES = (".txt", ".md")
+SITE_FILE = "content/site.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    stem: str
+    path: str
+    """Relative to the site root."""
+    text: str
+    is_markdown: bool
+
+
+@dataclass(slots=True)
+class LoadedSite:
+    root: Path
+    config: Record | None = None
+    people: dict[str, Record] = field(default_factory=dict)
+    """Person id (file stem) -> record."""
+    sidecars: dict[str, Record] = field(default_factory=dict)
+    """Seed stem -> record."""
+    seeds: dict[str, Seed] = field(default_factory=dict)
+    timeline: list[Record] = field(default_factory=list)
+    static_files: list[tuple[str, Path]] = field(default_factory=list)
+    """(path inside the site, file on disk), sorted."""
+
+
+def is_site_root(folder: Path) -> bool:
+    return (folder / SITE_FILE).is_file()
+
+
+def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
+    site = LoadedSite(root)
+    site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics)
+    for path in _files(root, "content/people", ".yaml", diagnostics):
+        rel = _rel(root, path)
+        if not ID_PATTERN.match(path.stem):
+            diagnostics.error(Location(rel), f"person file name '{path.name}' must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'", "bad-id")
+            continue
+        record = _load_yaml_record(root, rel, PERSON_FIELDS, diagnostics)
+        if record is not None:
+            site.people[path.stem] = record
+    for path in _files(root, "content/articles", ".yaml", diagnostics):
+        record = _load_yaml_record(root, _rel(root, path), ARTICLE_FIELDS, diagnostics)
+        if record is not None:
+            site.sidecars[path.stem] = record
+    for path in _files(root, "seeds", SEED_SUFFIXES, diagnostics):
+        _load_seed(root, path, site, diagnostics)
+    timeline = root / "content/timeline.yaml"
+    if timeline.exists():
+        site.timeline = _load_timeline(root, diagnostics)
+    static = root / "content/static"
+    if static.is_dir():
+        site.static_files = [
+            (path.relative_to(static).as_posix(), path)
+            for path in sorted(static.rglob("*"))
+            if path.is_file() and not path.name.startswith(".")
+        ]
+    return site
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics) -> list[Path]:
+    """Content files of one folder, sorted, skipping editors' hidden and backup files."""
+    directory = root / folder
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith((".", "#")) or path.name.endswith("~") or not path.name.endswith(suffixes):
+            continue
+        if not path.is_file():
+            diagnostics.error(Location(_rel(root, path)), "expected a file here", "bad-file")
+            continue
+        found.append(path)
+    return found
+
+
+def _read_text(root: Path, rel: str, diagnostics: Diagnostics) -> str | None:
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as exc:
+        diagnostics.error(Location(rel), f"cannot read file: {exc.strerror}", "io")
+        return None
+    return decode_source(data, rel, diagnostics)
+
+
+def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnostics) -> Record | None:
+    if not (root / rel).is_file():
+        diagnostics.error(Location(rel), "file not found", "missing-file")
+        return None
+    text = _read_text(root, rel, diagnostics)
+    if text is None:
+        return None
+    node = parse_yaml(text, rel, diagnostics)
+    if node is None:
+        return None
+    return check_record(node, fields, diagnostics)
+
+
+def _load_seed(root: Path, path: Path, site: LoadedSite, diagnostics: Diagnostics) -> None:
+    rel = _rel(root, path)
+    if path.stem in site.seeds:
+        other = site.seeds[path.stem].path
+        diagnostics.error(Location(rel), f"two seeds share the stem '{path.stem}' ({other} and {rel}); keep one", "duplicate-seed")
+        return
+    text = _read_text(root, rel, diagnostics)
+    if text is not None:
+        site.seeds[path.stem] = Seed(path.stem, rel, text, path.suffix == ".md")
+
+
+def _load_timeline(root: Path, diagnostics: Diagnostics) -> list[Record]:
+    rel = "content/timeline.yaml"
+    text = _read_text(root, rel, diagnostics)
+    node = parse_yaml(text, rel, diagnostics) if text is not None else None
+    if node is None:
+        return []
+    if not isinstance(node, Sequence):
+        if not (kind_name(node) == "null"):
+            diagnostics.error(node.loc, f"timeline.yaml must be a list of events, got {kind_name(node)}", "wrong-type")
+        return []
+    records = []
+    for item in node.items:
+        record = check_record(item, TIMELINE_EVENT_FIELDS, diagnostics)
+        if record is not None:
+            records.append(record)
+    return records

@@ -1,0 +1,178 @@
+"""The linked site graph: what every page is rendered from.
+
+Built once per build by `link.py`; templates only read it. Entities refer to
+each other by id, and the `SiteGraph` holds the indexes (who is mentioned
+where, which articles carry a claim) so that no template has to search.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from digest.anchor import Span
+from digest.dates import EDTFDate
+from digest.errors import Location
+from digest.people_match import NameMatch
+from digest.seedtext import SeedText
+
+DEFAULT_STATUSES: dict[str, tuple[str, str]] = {
+    "confirmed": ("Confirmed", "Established by on-record statements, documents or independent verification."),
+    "reported": ("Reported", "Reported citing sources, not independently confirmed."),
+    "unverified": ("Unverified", "Asserted, but not yet checked or impossible to check so far."),
+    "disputed": ("Disputed", "Contradicted by other credible sources or evidence."),
+    "denied": ("Denied", "Denied on the record by the people or institutions concerned."),
+    "false": ("False", "Shown to be untrue by the available evidence."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    id: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    base_url: str
+    """Always ends in '/'."""
+    base_path: str
+    """The path part of base_url, e.g. '/repo/'; every internal URL starts with it."""
+    description: str = ""
+    intro: str = ""
+    language: str = "en"
+    theme: str = "default"
+    statuses: dict[str, Status] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    role: str = ""
+    organization: str = ""
+    country: str = ""
+    description: str = ""
+    links: tuple[tuple[str, str], ...] = ()
+    source: Location = Location("")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One highlighted stretch of an article: a claim's or event's quote."""
+
+    kind: str
+    """'claim' or 'event'."""
+    target: str
+    """The claim or event id."""
+    anchor: str
+    """The element id on the article page, e.g. 'claim-x' or 'claim-x-2'."""
+    span: Span
+    verbatim: bool = True
+    """False when the quote matched only after whitespace/quote normalisation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A claim or event as one article carries it."""
+
+    article: str
+    """The article's stem."""
+    anchors: tuple[str, ...]
+    quotes: tuple[str, ...]
+    """The article's own wording, as found in its text."""
+    sourcing: str = ""
+    date_text: str = ""
+
+
+@dataclass(slots=True)
+class Claim:
+    id: str
+    text: str = ""
+    status: str = ""
+    claimant: str = ""
+    claimant_text: str = ""
+    about: list[str] = field(default_factory=list)
+    note: str = ""
+    evidence: list[dict[str, str]] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    source: Location = Location("")
+
+
+@dataclass(slots=True)
+class Event:
+    id: str
+    date: EDTFDate | None = None
+    title: str = ""
+    people: list[str] = field(default_factory=list)
+    description: str = ""
+    source_url: str = ""
+    date_text: str = ""
+    """The words of timeline.yaml, when the event comes from there."""
+    occurrences: list[Occurrence] = field(default_factory=list)
+    source: Location = Location("")
+
+    def sort_key(self) -> tuple:
+        assert self.date is not None
+        return (*self.date.sort_key(), self.id)
+
+
+@dataclass(slots=True)
+class Article:
+    stem: str
+    seed_path: str
+    sidecar_path: str | None
+    slug: str
+    title: str
+    text: SeedText
+    outlet: str = ""
+    published: datetime.date | None = None
+    subtitle: str = ""
+    url: str = ""
+    author: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    names: list[list[NameMatch]] = field(default_factory=list)
+    """Person links per block of ``text``."""
+
+    def sort_key(self) -> tuple:
+        """Newest first, then by title, so lists read like a news feed."""
+        ordinal = self.published.toordinal() if self.published else 0
+        return (-ordinal, self.title, self.stem)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    article: str
+    count: int
+    snippet: str
+
+
+@dataclass(slots=True)
+class SiteGraph:
+    config: SiteConfig
+    people: dict[str, Person]
+    articles: dict[str, Article]
+    """By stem, in display order (newest first)."""
+    claims: dict[str, Claim]
+    events: dict[str, Event]
+    """In timeline order."""
+    mentions: dict[str, list[Mention]] = field(default_factory=dict)
+    """Person id -> articles naming them, most mentions first."""
+
+    def article_by_slug(self) -> dict[str, Article]:
+        return {article.slug: article for article in self.articles.values()}
+
+    def claims_by_person(self, person: str) -> tuple[list[Claim], list[Claim]]:
+        """Claims the person made, and claims about them."""
+        made = [c for c in self.claims.values() if c.claimant == person]
+        about = [c for c in self.claims.values() if person in c.about]
+        return made, about
+
+    def events_with(self, person: str) -> list[Event]:
+        return [e for e in self.events.values() if person in e.people]
+
+    def outlets(self) -> list[str]:
+        return sorted({a.outlet for a in self.articles.values() if a.outlet})

@@ -1,0 +1,129 @@
+"""Templates and HTML fragments: the pure part of rendering.
+
+`make_environment` builds the Jinja environment for a theme (the site's
+``themes/<name>/templates`` over the built-in default, by file name);
+`article_body` renders an article's text with its highlights and person
+links. Nothing here touches the output folder.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from digest.inline import Range, render_ranges
+from digest.model import Article, SiteGraph
+from digest.seedtext import make_markdown
+
+_markdown = make_markdown()
+
+
+def builtin_theme() -> Path:
+    """The default theme: packaged inside `digest/` in a wheel, beside it in a checkout."""
+    packaged = Path(__file__).parent / "themes" / "default"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "themes" / "default"
+
+
+def theme_folders(root: Path, theme: str) -> list[Path]:
+    """Theme folders to search, most specific first."""
+    folders = [root / "themes" / theme] if (root / "themes" / theme).is_dir() else []
+    builtin = builtin_theme()
+    if builtin.resolve() not in [f.resolve() for f in folders]:
+        folders.append(builtin)
+    return folders
+
+
+def make_environment(folders: list[Path], graph: SiteGraph) -> Environment:
+    env = Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(folder / "templates")) for folder in folders]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    base_path = graph.config.base_path
+    env.globals["url"] = lambda path="": base_path + path.lstrip("/")
+    env.globals["site"] = graph.config
+    env.globals["graph"] = graph
+    env.filters["markdown"] = render_markdown
+    env.filters["long_date"] = long_date
+    env.filters["outlet_of"] = lambda stem: graph.articles[stem].outlet if stem in graph.articles else ""
+    env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
+    return env
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown from YAML fields: raw HTML off, only web links allowed."""
+    return Markup(_markdown.render(text or ""))
+
+
+def long_date(value: datetime.date | None) -> str:
+    """'7 November 2022' (English month names, independent of the locale)."""
+    if value is None:
+        return "undated"
+    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def article_body(article: Article, graph: SiteGraph, url) -> Markup:
+    """The article's text with claim/event marks and person links, as HTML."""
+    by_block: dict[int, list[Range]] = {}
+    for rank, passage in enumerate(article.passages):
+        by_block.setdefault(passage.span.block, []).append(_mark(passage, graph, url, rank))
+    html = []
+    for part in article.text.parts:
+        if isinstance(part, str):
+            html.append(part)
+            continue
+        block = article.text.blocks[part]
+        ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1) for s in block.spans]
+        ranges += by_block.get(part, [])
+        ranges += [_person_link(m.start, m.end, m.person, graph, url) for m in article.names[part]]
+        html.append(render_ranges(block.text, ranges))
+    return Markup("".join(html))
+
+
+def _mark(passage, graph: SiteGraph, url, rank: int) -> Range:
+    target = escape(passage.target)
+    if passage.kind == "claim":
+        claim = graph.claims[passage.target]
+        status = graph.config.statuses.get(claim.status)
+        label = status.label if status else claim.status
+        attrs = f'class="claim status-{escape(claim.status)}" data-claim="{target}" data-status="{escape(claim.status)}"'
+        ref = (
+            f'<a class="ref ref-claim status-{escape(claim.status)}" href="{url("claims/" + passage.target + "/")}" '
+            f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
+        )
+    else:
+        event = graph.events.get(passage.target)
+        when = event.date.display() if event and event.date else ""
+        attrs = f'class="event" data-event="{target}"'
+        ref = (
+            f'<a class="ref ref-event" href="{url("timeline/")}#event-{target}" '
+            f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
+        )
+    return Range(
+        passage.span.start,
+        passage.span.end,
+        f'<mark id="{escape(passage.anchor)}" {attrs}>',
+        "</mark>",
+        reopen_html=f"<mark {attrs}>",
+        after_html=ref,
+        rank=rank + (0 if passage.kind == "claim" else 1000),
+    )
+
+
+def _person_link(start: int, end: int, person: str, graph: SiteGraph, url) -> Range:
+    name = graph.people[person].name
+    return Range(
+        start,
+        end,
+        f'<a class="person" href="{url("people/" + person + "/")}" data-person="{escape(person)}" title="{escape(name)}">',
+        "</a>",
+        is_link=True,
+        rank=10_000,
+    )

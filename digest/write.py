@@ -1,0 +1,132 @@
+"""Write a whole site atomically (the write stage: the only one that touches the output).
+
+The new site is staged in a hidden folder beside the output, reusing (hard
+linking) every file whose bytes did not change, and then swapped with the
+old one in a single ``renameat2(RENAME_EXCHANGE)`` call: a reader, or a
+crash, sees the old site or the new one, never a mix. A stage left behind by
+a killed build is removed by the next one.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+STAGE_MARKER = ".stage-"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: int
+    """Files whose bytes are new or changed."""
+    unchanged: int
+    removed: int
+
+
+def stage_prefix(output: Path) -> str:
+    return f".{output.name}{STAGE_MARKER}"
+
+
+def remove_stale_stages(output: Path) -> None:
+    """Delete stages a killed build left beside the output."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for leftover in parent.glob(stage_prefix(output) + "*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
+    """Replace ``output`` with exactly ``files`` (site-relative path -> bytes)."""
+    output = output.absolute()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_stages(output)
+    stage = Path(tempfile.mkdtemp(prefix=stage_prefix(output), dir=output.parent))
+    try:
+        os.chmod(stage, 0o755)
+        written = unchanged = 0
+        for rel, data in sorted(files.items()):
+            if _place(stage, output, rel, data):
+                unchanged += 1
+            else:
+                written += 1
+        removed = len(_list_files(output) - files.keys())
+        _exchange(stage, output)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+    return WriteReport(written, unchanged, removed)
+
+
+def _place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
+    """Put one file in the stage; return True if the old site's copy was reused."""
+    target = stage / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    old = output / rel
+    try:
+        if old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) and old.read_bytes() == data:
+            os.link(old, target)
+            return True
+    except OSError:
+        pass
+    with open(target, "wb") as handle:
+        handle.write(data)
+    return False
+
+
+def _list_files(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {
+        (Path(directory) / name).relative_to(folder).as_posix()
+        for directory, _, names in os.walk(folder)
+        for name in names
+    }
+
+
+def _exchange(stage: Path, output: Path) -> None:
+    """Swap the stage into place; afterwards ``stage`` holds the old site (if any)."""
+    if not output.exists():
+        os.rename(stage, output)
+        stage.mkdir()
+        return
+    if _renameat2_exchange(stage, output):
+        return
+    # Without RENAME_EXCHANGE (not Linux): two renames, a brief moment without a site.
+    backup = stage.with_name(stage.name + "-old")
+    os.rename(output, backup)
+    os.rename(stage, output)
+    os.rename(backup, stage)
+
+
+def _renameat2_exchange(first: Path, second: Path) -> bool:
+    libc = _libc()
+    function = getattr(libc, "renameat2", None) if libc else None
+    if function is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = function(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: file system can't exchange
+            return False
+        raise OSError(errno, os.strerror(errno), str(second))
+    return True
+
+
+_LIBC: list = []
+
+
+def _libc():
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        except OSError:
+            _LIBC.append(None)
+    return _LIBC[0]

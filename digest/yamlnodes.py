@@ -1,0 +1,139 @@
+"""Read YAML into small trees that remember where each node was written.
+
+We compose (not construct) with PyYAML so every node keeps its mark, then
+convert to three plain node types. All scalars stay strings: ``country: NO``
+is Norway and ``id: 2022`` is "2022", with no YAML 1.1 guessing. Duplicate
+keys are errors, and alias expansion is bounded so a "billion laughs"
+document fails fast instead of eating memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from digest.errors import Diagnostics, Location
+
+try:  # The C composer is several times faster and keeps the same marks.
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_NODES = 200_000
+"""Nodes one document may expand to, aliases included."""
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    value: str | None
+    """The text as written; None for an explicit or empty null."""
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    items: tuple[Node, ...]
+    loc: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    entries: dict[str, tuple[Location, Node]]
+    """Key -> (where the key is written, value node), in file order."""
+    loc: Location
+
+
+Node = Scalar | Sequence | Mapping
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+def kind_name(node: Node) -> str:
+    """Name a node's type the way an editor thinks of it."""
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    return "null" if node.value is None else "a string"
+
+
+def parse_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
+    """Parse one YAML document; report problems and return None on failure."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = _location(path, mark) if mark else Location(path)
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        diagnostics.error(loc, f"invalid YAML: {problem}{context}", "yaml-syntax")
+        return None
+    except yaml.YAMLError as exc:
+        diagnostics.error(Location(path), f"invalid YAML: {exc}", "yaml-syntax")
+        return None
+    if root is None:
+        return Scalar(None, Location(path))
+    try:
+        return _convert(root, path, diagnostics, [0])
+    except _TooManyNodes:
+        diagnostics.error(
+            _location(path, root.start_mark),
+            f"document expands to more than {MAX_NODES} nodes (too many aliases?)",
+            "yaml-too-large",
+        )
+        return None
+    except RecursionError:
+        diagnostics.error(_location(path, root.start_mark), "document is nested too deeply", "yaml-too-deep")
+        return None
+
+
+def decode_source(data: bytes, path: str, diagnostics: Diagnostics) -> str | None:
+    """Decode UTF-8 (with or without BOM), reporting where a bad byte is."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        diagnostics.error(Location(path, line, column), "file is not valid UTF-8", "encoding")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _location(path: str, mark: yaml.Mark) -> Location:
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[int]) -> Node:
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise _TooManyNodes
+    loc = _location(path, node.start_mark)
+    if isinstance(node, yaml.ScalarNode):
+        is_null = node.tag == _NULL_TAG and node.style is None
+        return Scalar(None if is_null else node.value, loc)
+    if isinstance(node, yaml.SequenceNode):
+        return Sequence(tuple(_convert(item, path, diagnostics, count) for item in node.value), loc)
+    entries: dict[str, tuple[Location, Node]] = {}
+    for key_node, value_node in node.value:
+        key_loc = _location(path, key_node.start_mark)
+        if not isinstance(key_node, yaml.ScalarNode):
+            diagnostics.error(key_loc, "mapping keys must be plain strings", "bad-key")
+            continue
+        key = key_node.value
+        if key == "<<":
+            diagnostics.error(key_loc, "merge keys ('<<') are not supported", "bad-key")
+            continue
+        if key in entries:
+            first = entries[key][0]
+            diagnostics.error(key_loc, f"duplicate key '{key}' (first given at line {first.line})", "duplicate-key")
+            continue
+        entries[key] = (key_loc, _convert(value_node, path, diagnostics, count))
+    return Mapping(entries, loc)
