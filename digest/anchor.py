@@ -129,10 +129,10 @@ def matches_verbatim(blocks: tuple[Block, ...], span: Span, exact: str) -> bool:
 
 def closest_passage(blocks: tuple[Block, ...], exact: str) -> str | None:
     """The passage of the article most like a quote that was not found, for the error message."""
-    needle = normalise(exact)
+    needle = exact.strip()
     best: tuple[int, str] | None = None
     for block in blocks:
-        text = normalise(block.text)
+        text = block.text
         matcher = difflib.SequenceMatcher(None, text, needle, autojunk=False)
         match = matcher.find_longest_match(0, len(text), 0, len(needle))
         if match.size == 0 or (best and match.size <= best[0]):

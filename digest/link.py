@@ -64,6 +64,9 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
     if config is None:
         return None
     ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
+    position = {stem: index for index, stem in enumerate(ordered_articles)}
+    for entity in (*claims.values(), *events.values()):
+        entity.occurrences.sort(key=lambda occurrence: position[occurrence.article])
     ordered_events = dict(sorted(((k, e) for k, e in events.items() if e.date), key=lambda item: item[1].sort_key()))
     graph = SiteGraph(config, people, ordered_articles, dict(sorted(claims.items())), ordered_events)
     graph.mentions = _mentions(graph)

@@ -117,7 +117,7 @@ def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[i
         raise _TooManyNodes
     loc = _location(path, node.start_mark)
     if isinstance(node, yaml.ScalarNode):
-        is_null = node.tag == _NULL_TAG and node.style is None
+        is_null = node.tag == _NULL_TAG and not node.style  # plain (None, or "" from the C loader)
         return Scalar(None if is_null else node.value, loc)
     if isinstance(node, yaml.SequenceNode):
         return Sequence(tuple(_convert(item, path, diagnostics, count) for item in node.value), loc)

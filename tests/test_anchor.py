@@ -1,0 +1,76 @@
+"""Quote anchoring: what matches, what doesn't, and the spans it yields."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.anchor import Span, closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.seedtext import Block
+
+BLOCKS = (
+    Block("Sullivan said “the talks were useful” on Sunday.", 1),
+    Block("He   said the talks\u00a0were useful, again. He said it twice.", 2),
+    Block("Nothing here.", 3),
+)
+
+
+def spans(exact: str, prefix: str = "", suffix: str = "") -> list[Span]:
+    return find_all(normalise_blocks(BLOCKS), exact, prefix, suffix)
+
+
+def text_of(span: Span) -> str:
+    return BLOCKS[span.block].text[span.start : span.end]
+
+
+@pytest.mark.parametrize(
+    "quote, expected",
+    [
+        ('Sullivan said "the talks were useful"', "Sullivan said “the talks were useful”"),
+        ("He said the talks were useful", "He   said the talks\u00a0were useful"),
+        ("  Nothing   here. ", "Nothing here."),
+        ("on Sunday.", "on Sunday."),
+    ],
+)
+def test_whitespace_and_quote_style_are_ignored(quote, expected):
+    [span] = spans(quote)
+    assert text_of(span) == expected
+
+
+@pytest.mark.parametrize("quote", ["sullivan said", "the talks were usefull", "Sunday. He", "Nothing here.\nHe"])
+def test_case_spelling_and_paragraph_breaks_are_not_ignored(quote):
+    assert spans(quote) == []
+
+
+def test_a_repeated_phrase_is_found_each_time():
+    assert [s.block for s in spans("talks were useful")] == [0, 1]
+    assert len(spans("said")) == 3
+
+
+def test_prefix_and_suffix_pick_one_occurrence():
+    [span] = spans("said", prefix="He", suffix="the talks")
+    assert (span.block, text_of(span)) == (1, "said")
+    [span] = spans("said", suffix="it twice")
+    assert span.block == 1 and BLOCKS[1].text[span.start - 3 : span.start] == "He "
+    [span] = spans("talks were useful", prefix="the", suffix=", again")
+    assert span.block == 1
+
+
+def test_prefix_may_reach_into_the_previous_paragraph():
+    [span] = spans("He", prefix="on Sunday.")
+    assert span == Span(1, 0, 2)
+
+
+def test_verbatim_flag_tells_normalised_matches_apart():
+    [exact] = spans("the talks were useful”")
+    assert matches_verbatim(BLOCKS, exact, "the talks were useful”")
+    [loose] = spans('the talks were useful"')
+    assert not matches_verbatim(BLOCKS, loose, 'the talks were useful"')
+
+
+def test_closest_passage_points_at_the_likely_intended_text():
+    assert closest_passage(BLOCKS, "the talks were usefull on Sunday") == "“the talks were useful” on Sunday."
+    assert closest_passage(BLOCKS, "zzzz") is None
+
+
+def test_normalise_folds_only_whitespace_and_quotes():
+    assert normalise("“A”\u00a0 ‘b’\tc\n") == "\"A\" 'b' c"
