@@ -84,7 +84,13 @@ class UsageError(DigestError):
     exit_code = 2
 
 
+def closest(word: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like ``word``, if any is close enough to be a typo."""
+    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """Return `` (did you mean 'x'?)`` for the closest candidate, or ''."""
-    matches = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    match = closest(word, candidates)
+    return f" (did you mean '{match}'?)" if match else ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.anchor import closest_passage, find_all, matches_verbatim, normalise_blocks
+from digest.anchor import closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
 from digest.errors import Diagnostics, Location, did_you_mean
 from digest.load import LoadedSite, Seed
 from digest.model import (
@@ -57,8 +57,10 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
         merged.merge(event, "event", record, EVENT_SHARED_FIELDS, ("people",))
         event.date_text = event.date_text or record.get("date_text", "")
     statuses = config.statuses if config else {k: Status(k, *v) for k, v in DEFAULT_STATUSES.items()}
-    _check_claims(claims, people, statuses, merged, diagnostics)
-    _check_events(events, people, merged, diagnostics)
+    known_people = None if "people" in loaded.failed else people
+    complete = not ({"articles", "timeline"} & loaded.failed)
+    _check_claims(claims, known_people, statuses, merged, complete, diagnostics)
+    _check_events(events, known_people, merged, complete, diagnostics)
     for article in articles.values():
         _find_people(article, names)
     if config is None:
@@ -132,7 +134,7 @@ def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics) ->
     articles: dict[str, Article] = {}
     for stem, seed in loaded.seeds.items():
         record = loaded.sidecars.get(stem)
-        if record is None:
+        if record is None and stem not in loaded.sidecar_files:
             diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")
         article = _article(seed, record, diagnostics)
         if article is not None:
@@ -198,9 +200,13 @@ class _Merger:
     def __init__(self, diagnostics: Diagnostics):
         self.diagnostics = diagnostics
         self.where: dict[tuple[str, str, str], Location] = {}
+        self.given: set[tuple[str, str, str]] = set()
+        """Fields given with a value that was rejected (already reported)."""
 
     def merge(self, entity: Claim | Event, kind: str, record: Record, scalars: tuple[str, ...], lists: tuple[str, ...]) -> None:
         for name in scalars:
+            if name in record.invalid:
+                self.given.add((kind, entity.id, name))
             if name not in record.values:
                 continue
             value = record.values[name]
@@ -270,8 +276,7 @@ def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, e
     for selector in entry.get("quote", []):
         spans = find_all(haystack, selector.exact, selector.prefix, selector.suffix)
         if not spans:
-            closest = closest_passage(article.text.blocks, selector.exact)
-            hint = f'; closest passage: "{closest}"' if closest else ""
+            hint = _not_found_hint(article, selector.exact)
             diagnostics.error(selector.loc, f"quote not found in {article.seed_path}{hint}", "quote-not-found")
             continue
         if len(spans) > 1:
@@ -289,20 +294,29 @@ def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, e
     return passages
 
 
+def _not_found_hint(article: Article, exact: str) -> str:
+    """Say why a quote was not found: it is in the title, or here is the nearest text."""
+    if normalise(exact) in normalise(article.title):
+        return "; it is in the title, which is not searched"
+    closest = closest_passage(article.text.blocks, exact)
+    return f'; closest passage: "{closest}"' if closest else ""
+
+
 def _passage_text(article: Article, passage: Passage) -> str:
     block = article.text.blocks[passage.span.block]
     return block.text[passage.span.start : passage.span.end]
 
 
-def _check_person(pid: str, people: dict[str, Person], where: Location, diagnostics: Diagnostics) -> None:
-    if pid not in people:
+def _check_person(pid: str, people: dict[str, Person] | None, where: Location, diagnostics: Diagnostics) -> None:
+    if people is not None and pid not in people:
         diagnostics.error(where, f"unknown person '{pid}'{did_you_mean(pid, people)}", "unknown-person")
 
 
-def _check_claims(claims: dict[str, Claim], people: dict[str, Person], statuses: dict[str, Status], merged: _Merger, diagnostics: Diagnostics) -> None:
+def _check_claims(claims: dict[str, Claim], people: dict[str, Person] | None, statuses: dict[str, Status], merged: _Merger, complete: bool, diagnostics: Diagnostics) -> None:
+    """Check merged claims; ``people`` is None when some person file could not be read."""
     for claim in claims.values():
         for name in ("text", "status"):
-            if not getattr(claim, name):
+            if complete and not getattr(claim, name) and ("claim", claim.id, name) not in merged.given:
                 diagnostics.error(claim.source, f"claim '{claim.id}' has no '{name}' (give it in one of the sidecars that carry it)", "missing-field")
         if claim.status and claim.status not in statuses:
             where = merged.location("claim", claim.id, "status", claim.source)
@@ -316,10 +330,10 @@ def _check_claims(claims: dict[str, Claim], people: dict[str, Person], statuses:
             _check_person(pid, people, merged.location("claim", claim.id, f"about.{pid}", claim.source), diagnostics)
 
 
-def _check_events(events: dict[str, Event], people: dict[str, Person], merged: _Merger, diagnostics: Diagnostics) -> None:
+def _check_events(events: dict[str, Event], people: dict[str, Person] | None, merged: _Merger, complete: bool, diagnostics: Diagnostics) -> None:
     for event in events.values():
         for name in ("date", "title"):
-            if not getattr(event, name):
+            if complete and not getattr(event, name) and ("event", event.id, name) not in merged.given:
                 diagnostics.error(event.source, f"event '{event.id}' has no '{name}' (give it in one of the files that mention it)", "missing-field")
         for pid in event.people:
             _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)

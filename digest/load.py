@@ -48,6 +48,14 @@ class LoadedSite:
     timeline: list[Record] = field(default_factory=list)
     static_files: list[tuple[str, Path]] = field(default_factory=list)
     """(path inside the site, file on disk), sorted."""
+    failed: set[str] = field(default_factory=set)
+    """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline'.
+
+    Later checks that need the whole picture (unknown ids, fields given
+    nowhere) are skipped for these, so one broken file gives one error.
+    """
+    sidecar_files: set[str] = field(default_factory=set)
+    """Stems of every sidecar file, loaded or not."""
 
 
 def is_site_root(folder: Path) -> bool:
@@ -60,20 +68,26 @@ def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
     for path in _files(root, "content/people", ".yaml", diagnostics):
         rel = _rel(root, path)
         if not ID_PATTERN.match(path.stem):
+            site.failed.add("people")
             diagnostics.error(Location(rel), f"person file name '{path.name}' must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'", "bad-id")
             continue
         record = _load_yaml_record(root, rel, PERSON_FIELDS, diagnostics)
         if record is not None:
             site.people[path.stem] = record
+        else:
+            site.failed.add("people")
     for path in _files(root, "content/articles", ".yaml", diagnostics):
+        site.sidecar_files.add(path.stem)
         record = _load_yaml_record(root, _rel(root, path), ARTICLE_FIELDS, diagnostics)
         if record is not None:
             site.sidecars[path.stem] = record
+        else:
+            site.failed.add("articles")
     for path in _files(root, "seeds", SEED_SUFFIXES, diagnostics):
         _load_seed(root, path, site, diagnostics)
     timeline = root / "content/timeline.yaml"
     if timeline.exists():
-        site.timeline = _load_timeline(root, diagnostics)
+        site.timeline = _load_timeline(root, site, diagnostics)
     static = root / "content/static"
     if static.is_dir():
         site.static_files = [
@@ -137,11 +151,12 @@ def _load_seed(root: Path, path: Path, site: LoadedSite, diagnostics: Diagnostic
         site.seeds[path.stem] = Seed(path.stem, rel, text, path.suffix == ".md")
 
 
-def _load_timeline(root: Path, diagnostics: Diagnostics) -> list[Record]:
+def _load_timeline(root: Path, site: LoadedSite, diagnostics: Diagnostics) -> list[Record]:
     rel = "content/timeline.yaml"
     text = _read_text(root, rel, diagnostics)
     node = parse_yaml(text, rel, diagnostics) if text is not None else None
     if node is None:
+        site.failed.add("timeline")
         return []
     if not isinstance(node, Sequence):
         if not (kind_name(node) == "null"):

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from digest.dates import EDTFError, parse_edtf
-from digest.errors import Diagnostics, Location, did_you_mean
+from digest.errors import Diagnostics, Location, closest, did_you_mean
 from digest.yamlnodes import Mapping, Node, Scalar, Sequence, kind_name
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -41,6 +41,8 @@ class Record:
     values: dict[str, Any] = field(default_factory=dict)
     locs: dict[str, Location] = field(default_factory=dict)
     """Field name -> value location; list items as ``"field.N"``."""
+    invalid: set[str] = field(default_factory=set)
+    """Fields that were given but rejected: later stages don't call them missing."""
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.values.get(name, default)
@@ -137,19 +139,24 @@ def check_record(node: Node, fields: dict[str, Field], diagnostics: Diagnostics)
     for key, (key_loc, value) in node.entries.items():
         spec = fields.get(key)
         if spec is None:
-            hint = did_you_mean(key, fields)
+            suggestion = closest(key, fields)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion else ""
             diagnostics.error(key_loc, f"unknown field '{key}'{hint}", "unknown-field")
+            if suggestion:  # reported once, as a typo, not again as missing
+                record.invalid.add(suggestion)
             continue
         if isinstance(value, Scalar) and value.value is None:
             if spec.required:
                 diagnostics.error(value.loc, f"'{key}' must not be empty", "missing-field")
             continue
         checked = _CHECKERS[spec.kind](value, spec, record, key, diagnostics)
-        if checked is not _INVALID:
+        if checked is _INVALID:
+            record.invalid.add(key)
+        else:
             record.values[key] = checked
             record.locs.setdefault(key, value.loc)
     for name, spec in fields.items():
-        if spec.required and name not in node.entries:
+        if spec.required and name not in node.entries and name not in record.invalid:
             diagnostics.error(node.loc, f"missing required field '{name}'", "missing-field")
     return record
 

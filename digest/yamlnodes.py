@@ -69,11 +69,8 @@ def parse_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = _location(path, mark) if mark else Location(path)
-        problem = exc.problem or exc.context or "invalid YAML"
-        context = f" ({exc.context})" if exc.context and exc.problem else ""
-        diagnostics.error(loc, f"invalid YAML: {problem}{context}", "yaml-syntax")
+        loc, message = _describe_yaml_error(exc, path)
+        diagnostics.error(loc, f"invalid YAML: {message}", "yaml-syntax")
         return None
     except yaml.YAMLError as exc:
         diagnostics.error(Location(path), f"invalid YAML: {exc}", "yaml-syntax")
@@ -105,6 +102,23 @@ def decode_source(data: bytes, path: str, diagnostics: Diagnostics) -> str | Non
         diagnostics.error(Location(path, line, column), "file is not valid UTF-8", "encoding")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str) -> tuple[Location, str]:
+    """Point at the most useful mark and phrase PyYAML's problem/context as one sentence.
+
+    An unclosed quote or bracket is found at the end of the file; the editor
+    needs the place where it was opened, which PyYAML gives as the context.
+    """
+    problem = exc.problem or "invalid YAML"
+    context = exc.context or ""
+    if context and exc.context_mark and "end of stream" in problem:
+        return _location(path, exc.context_mark), f"{problem} ({context})"
+    mark = exc.problem_mark or exc.context_mark
+    loc = _location(path, mark) if mark else Location(path)
+    if context.startswith("expected"):
+        return loc, f"{context}, {problem}"
+    return loc, f"{problem} ({context})" if context else problem
 
 
 def _location(path: str, mark: yaml.Mark) -> Location:
