@@ -1,69 +1,115 @@
 """Run the pipeline: load -> validate -> link -> render -> write.
 
-`build_site` is what `digest build` calls; `render_site` stops before the
-write stage so tests, `digest check` and the dev server can reuse it.
+`render_site` runs everything but the write and, given the `BuildState` of
+the previous build, renders only the pages whose recorded reads or templates
+changed. `build_site` is `digest build`: a full render and an atomic swap of
+the whole output folder. Watch mode calls `render_site` with its state and
+writes the changed files one by one (`write.write_changes`).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import TemplateError
 
+from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
 from digest.load import load_site
 from digest.model import SiteGraph
 from digest.pages import render_page, site_pages
+from digest.reads import Reader
 from digest.render import make_environment, theme_folders
 from digest.write import WriteReport, write_site
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BuildResult:
     graph: SiteGraph
-    files: dict[str, bytes]
+    outputs: dict[str, bytes]
+    """Files produced by this build: every file of a full build; of an
+    incremental one, the pages it rendered again plus all copied files."""
+    state: BuildState
     warnings: list[Diagnostic]
+    rendered: list[str] = field(default_factory=list)
+    """Pages rendered by this build."""
+    removed: list[str] = field(default_factory=list)
+    """Files of the previous build that no longer exist."""
     report: WriteReport | None = None
     seconds: float = 0.0
 
     @property
     def page_count(self) -> int:
-        return sum(1 for path in self.files if path.endswith(".html"))
+        return sum(1 for path in self.state.outputs if path.endswith(".html"))
 
 
-def render_site(root: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
-    """Everything but writing: raises BuildFailed with every problem found."""
+def render_site(root: Path, base_url: str | None = None, strict: bool = False, previous: BuildState | None = None) -> BuildResult:
+    """Everything but writing; raises BuildFailed with every problem found."""
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
     graph = link_site(loaded, diagnostics, base_url)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    folders = theme_folders(root, graph.config.theme)
     if graph.config.theme != "default" and not (root / "themes" / graph.config.theme).is_dir():
         where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
         raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])
-    env = make_environment(folders, graph)
-    files: dict[str, bytes] = {}
+    folders = theme_folders(root, graph.config.theme)
+    env = make_environment(folders, graph.config)
     try:
-        for page in site_pages(graph):
-            files[page.path] = render_page(env, page)
+        result = _render_pages(graph, env, previous or BuildState())
     except TemplateError as exc:
-        raise BuildFailed([_template_diagnostic(exc, root, folders)]) from exc
-    files.update(_theme_assets(folders))
+        raise BuildFailed([_template_diagnostic(exc, root)]) from exc
+    result.warnings = diagnostics.sorted()
+    copied = _theme_assets(folders)
     for rel, path in loaded.static_files:
-        files[rel] = path.read_bytes()
-    return BuildResult(graph, files, diagnostics.sorted())
+        copied[rel] = path.read_bytes()
+    for rel, data in copied.items():
+        result.outputs[rel] = data
+        result.state.outputs[rel] = digest_bytes(data)
+    if previous is not None:
+        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
+    return result
+
+
+def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
+    reader = Reader(graph)
+    templates = TemplateIndex(env)
+    state = BuildState()
+    outputs: dict[str, bytes] = {}
+    rendered: list[str] = []
+    for page in site_pages(graph):
+        closure = templates.closure(page.template)
+        old = previous.pages.get(page.path)
+        if (
+            old is not None
+            and old.templates == closure
+            and templates.unchanged(closure, previous.templates)
+            and all(reader.fingerprint(key) == previous.fingerprints.get(key) for key in old.keys)
+        ):
+            state.pages[page.path] = old
+            state.outputs[page.path] = previous.outputs[page.path]
+            continue
+        data, keys = render_page(env, page, reader)
+        outputs[page.path] = data
+        rendered.append(page.path)
+        state.pages[page.path] = PageRecord(frozenset(keys), closure)
+        state.outputs[page.path] = digest_bytes(data)
+    state.fingerprints = {key: reader.fingerprint(key) for record in state.pages.values() for key in record.keys}
+    state.templates = dict(templates.digests)
+    return BuildResult(graph, outputs, state, [], rendered)
 
 
 def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
+    """A full build, written atomically over ``output``."""
     started = time.perf_counter()
     result = render_site(root, base_url, strict)
-    report = write_site(output, result.files)
-    return BuildResult(result.graph, result.files, result.warnings, report, time.perf_counter() - started)
+    result.report = write_site(output, result.outputs)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _theme_assets(folders: list[Path]) -> dict[str, bytes]:
@@ -78,12 +124,11 @@ def _theme_assets(folders: list[Path]) -> dict[str, bytes]:
     return assets
 
 
-def _template_diagnostic(exc: TemplateError, root: Path, folders: list[Path]) -> Diagnostic:
+def _template_diagnostic(exc: TemplateError, root: Path) -> Diagnostic:
     filename = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
     line = getattr(exc, "lineno", None) or 1
-    path = Path(filename)
     try:
-        shown = path.resolve().relative_to(root.resolve()).as_posix()
+        shown = Path(filename).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         shown = str(filename)
     return Diagnostic(Location(shown, line, 1), "error", f"template error: {exc.message or exc}", "template")

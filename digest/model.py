@@ -57,7 +57,7 @@ class Person:
     country: str = ""
     description: str = ""
     links: tuple[tuple[str, str], ...] = ()
-    source: Location = Location("")
+    source: Location = field(default=Location(""), repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,8 @@ class Claim:
     note: str = ""
     evidence: list[dict[str, str]] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
-    source: Location = Location("")
+    source: Location = field(default=Location(""), repr=False, compare=False)
+    """Where it was first given; not part of its identity or fingerprint."""
 
 
 @dataclass(slots=True)
@@ -113,7 +114,7 @@ class Event:
     date_text: str = ""
     """The words of timeline.yaml, when the event comes from there."""
     occurrences: list[Occurrence] = field(default_factory=list)
-    source: Location = Location("")
+    source: Location = field(default=Location(""), repr=False, compare=False)
 
     def sort_key(self) -> tuple:
         assert self.date is not None

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Callable
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from digest.inline import Range, render_ranges
-from digest.model import Article, SiteGraph
+from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
+from digest.reads import PersonSummary
 from digest.seedtext import make_markdown
 
 _markdown = make_markdown()
@@ -36,7 +38,7 @@ def theme_folders(root: Path, theme: str) -> list[Path]:
     return folders
 
 
-def make_environment(folders: list[Path], graph: SiteGraph) -> Environment:
+def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(folder / "templates")) for folder in folders]),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -45,13 +47,11 @@ def make_environment(folders: list[Path], graph: SiteGraph) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    base_path = graph.config.base_path
+    base_path = config.base_path
     env.globals["url"] = lambda path="": base_path + path.lstrip("/")
-    env.globals["site"] = graph.config
-    env.globals["graph"] = graph
+    env.globals["site"] = config
     env.filters["markdown"] = render_markdown
     env.filters["long_date"] = long_date
-    env.filters["outlet_of"] = lambda stem: graph.articles[stem].outlet if stem in graph.articles else ""
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
     return env
 
@@ -69,11 +69,26 @@ def long_date(value: datetime.date | None) -> str:
     return f"{value.day} {months[value.month - 1]} {value.year}"
 
 
-def article_body(article: Article, graph: SiteGraph, url) -> Markup:
-    """The article's text with claim/event marks and person links, as HTML."""
+def article_body(
+    article: Article,
+    statuses: dict[str, Status],
+    claims: dict[str, Claim],
+    events: dict[str, Event],
+    people: dict[str, PersonSummary],
+    url: Callable[[str], str],
+) -> Markup:
+    """The article's text with claim/event marks and person links, as HTML.
+
+    Takes exactly the entities the text refers to, so the page that calls it
+    depends on those and nothing else.
+    """
     by_block: dict[int, list[Range]] = {}
     for rank, passage in enumerate(article.passages):
-        by_block.setdefault(passage.span.block, []).append(_mark(passage, graph, url, rank))
+        if passage.kind == "claim":
+            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank)
+        else:
+            mark = _event_mark(passage, events.get(passage.target), url, rank)
+        by_block.setdefault(passage.span.block, []).append(mark)
     html = []
     for part in article.text.parts:
         if isinstance(part, str):
@@ -82,30 +97,34 @@ def article_body(article: Article, graph: SiteGraph, url) -> Markup:
         block = article.text.blocks[part]
         ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1) for s in block.spans]
         ranges += by_block.get(part, [])
-        ranges += [_person_link(m.start, m.end, m.person, graph, url) for m in article.names[part]]
+        ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[part]]
         html.append(render_ranges(block.text, ranges))
     return Markup("".join(html))
 
 
-def _mark(passage, graph: SiteGraph, url, rank: int) -> Range:
-    target = escape(passage.target)
-    if passage.kind == "claim":
-        claim = graph.claims[passage.target]
-        status = graph.config.statuses.get(claim.status)
-        label = status.label if status else claim.status
-        attrs = f'class="claim status-{escape(claim.status)}" data-claim="{target}" data-status="{escape(claim.status)}"'
-        ref = (
-            f'<a class="ref ref-claim status-{escape(claim.status)}" href="{url("claims/" + passage.target + "/")}" '
-            f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
-        )
-    else:
-        event = graph.events.get(passage.target)
-        when = event.date.display() if event and event.date else ""
-        attrs = f'class="event" data-event="{target}"'
-        ref = (
-            f'<a class="ref ref-event" href="{url("timeline/")}#event-{target}" '
-            f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
-        )
+def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int) -> Range:
+    status = escape(claim.status)
+    label = statuses[claim.status].label if claim.status in statuses else claim.status
+    attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
+    ref = (
+        f'<a class="ref ref-claim status-{status}" href="{url("claims/" + claim.id + "/")}" '
+        f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
+    )
+    return _mark(passage, attrs, ref, rank)
+
+
+def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int) -> Range:
+    when = event.date.display() if event and event.date else ""
+    attrs = f'class="event" data-event="{escape(passage.target)}"'
+    ref = (
+        f'<a class="ref ref-event" href="{url("timeline/")}#event-{escape(passage.target)}" '
+        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
+    )
+    return _mark(passage, attrs, ref, rank + 1000)
+
+
+def _mark(passage: Passage, attrs: str, ref: str, rank: int) -> Range:
+    """A highlight: the first piece carries the anchor id, continuation pieces don't."""
     return Range(
         passage.span.start,
         passage.span.end,
@@ -113,16 +132,15 @@ def _mark(passage, graph: SiteGraph, url, rank: int) -> Range:
         "</mark>",
         reopen_html=f"<mark {attrs}>",
         after_html=ref,
-        rank=rank + (0 if passage.kind == "claim" else 1000),
+        rank=rank,
     )
 
 
-def _person_link(start: int, end: int, person: str, graph: SiteGraph, url) -> Range:
-    name = graph.people[person].name
+def _person_link(start: int, end: int, person: PersonSummary, url: Callable[[str], str]) -> Range:
     return Range(
         start,
         end,
-        f'<a class="person" href="{url("people/" + person + "/")}" data-person="{escape(person)}" title="{escape(name)}">',
+        f'<a class="person" href="{url("people/" + person.id + "/")}" data-person="{escape(person.id)}" title="{escape(person.name)}">',
         "</a>",
         is_link=True,
         rank=10_000,

@@ -1,0 +1,194 @@
+"""Everything a page may read from the graph, each read a named, recorded key.
+
+Pages never touch the `SiteGraph` directly: they call `Reader.read(kind, arg)`.
+The reader records which keys each page read, and can fingerprint any key
+(a digest of the value's repr). A later build recomputes the fingerprints of
+recorded keys and re-renders only pages whose keys, or templates, changed:
+this is how incremental builds know what a change affects, from the build
+itself rather than from guesses about file paths.
+
+Read functions return plain, immutable-looking values (dataclasses, tuples)
+whose repr covers everything a template can see; "summary" reads exist so a
+page that lists articles does not depend on their full text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    stem: str
+    slug: str
+    title: str
+    subtitle: str
+    outlet: str
+    published: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    id: str
+    name: str
+    role: str
+    organization: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSummary:
+    id: str
+    text: str
+    status: str
+    outlets: int
+    """How many outlets carry it."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """An article passage (or, without anchors, an article) an event comes from."""
+
+    article: ArticleSummary
+    date_text: str
+    anchors: tuple[str, ...]
+    quotes: tuple[str, ...]
+
+
+def summarise_article(article: Article) -> ArticleSummary:
+    return ArticleSummary(article.stem, article.slug, article.title, article.subtitle, article.outlet, article.published)
+
+
+def summarise_person(person: Person) -> PersonSummary:
+    return PersonSummary(person.id, person.name, person.role, person.organization)
+
+
+def summarise_claim(graph: SiteGraph, claim: Claim) -> ClaimSummary:
+    outlets = {graph.articles[o.article].outlet for o in claim.occurrences if o.article in graph.articles}
+    return ClaimSummary(claim.id, claim.text, claim.status, len(outlets))
+
+
+def _people_rows(graph: SiteGraph, _: str) -> tuple[tuple[PersonSummary, int, int], ...]:
+    """(person, articles naming them, mentions), most-named first."""
+    rows = []
+    for pid, person in graph.people.items():
+        mentions = graph.mentions.get(pid, [])
+        rows.append((summarise_person(person), len(mentions), sum(m.count for m in mentions)))
+    rows.sort(key=lambda row: (-row[2], row[0].name))
+    return tuple(rows)
+
+
+def _claims_by_status(graph: SiteGraph, _: str) -> tuple[tuple[Status, tuple[ClaimSummary, ...]], ...]:
+    groups = []
+    for status in graph.config.statuses.values():
+        claims = tuple(summarise_claim(graph, c) for c in graph.claims.values() if c.status == status.id)
+        if claims:
+            groups.append((status, claims))
+    return tuple(groups)
+
+
+def _mentions(graph: SiteGraph, pid: str) -> tuple[tuple[ArticleSummary, Mention], ...]:
+    return tuple((summarise_article(graph.articles[m.article]), m) for m in graph.mentions.get(pid, []))
+
+
+def _related(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[PersonSummary, int], ...]:
+    """People who appear with this one: named in the same article, or in the same event."""
+    together: Counter[str] = Counter()
+    for article in graph.articles.values():
+        named = {match.person for block in article.names for match in block}
+        if pid in named:
+            together.update(named - {pid})
+    for event in graph.events.values():
+        if pid in event.people:
+            together.update(set(event.people) - {pid})
+    ranked = sorted(together.items(), key=lambda item: (-item[1], graph.people[item[0]].name if item[0] in graph.people else item[0]))
+    return tuple((summarise_person(graph.people[other]), count) for other, count in ranked if other in graph.people)[:limit]
+
+
+def _event_sources(graph: SiteGraph, eid: str) -> tuple[EventSource, ...]:
+    event = graph.events[eid]
+    return tuple(
+        EventSource(summarise_article(graph.articles[o.article]), o.date_text, o.anchors, o.quotes)
+        for o in event.occurrences
+        if o.article in graph.articles
+    )
+
+
+def _article_people(graph: SiteGraph, stem: str) -> tuple[tuple[PersonSummary, int], ...]:
+    counts = Counter(match.person for block in graph.articles[stem].names for match in block)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple((summarise_person(graph.people[pid]), count) for pid, count in ranked)
+
+
+READS: dict[str, Callable[[SiteGraph, str], Any]] = {
+    "config": lambda graph, _: graph.config,
+    "article": lambda graph, stem: graph.articles[stem],
+    "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
+    "article-people": _article_people,
+    "articles": lambda graph, _: tuple(summarise_article(a) for a in graph.articles.values()),
+    "person": lambda graph, pid: graph.people[pid],
+    "person-summary": lambda graph, pid: summarise_person(graph.people[pid]),
+    "people": _people_rows,
+    "mentions": _mentions,
+    "related": _related,
+    "events-with": lambda graph, pid: tuple(e for e in graph.events.values() if pid in e.people),
+    "claims-made": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims.values() if c.claimant == pid),
+    "claims-about": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims.values() if pid in c.about),
+    "claim": lambda graph, cid: graph.claims[cid],
+    "claim-summary": lambda graph, cid: summarise_claim(graph, graph.claims[cid]),
+    "claims-by-status": _claims_by_status,
+    "event": lambda graph, eid: graph.events[eid],
+    "event-sources": _event_sources,
+    "events": lambda graph, _: tuple(graph.events.values()),
+    "event-ids": lambda graph, _: tuple(graph.events),
+}
+
+
+def digest_value(value: Any) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+class Reader:
+    """Reads the graph for one build, remembering values and who read what."""
+
+    def __init__(self, graph: SiteGraph):
+        self.graph = graph
+        self._values: dict[str, Any] = {}
+        self._digests: dict[str, bytes | None] = {}
+        self._recording: set[str] | None = None
+
+    def read(self, kind: str, arg: str = "") -> Any:
+        key = f"{kind}:{arg}"
+        if self._recording is not None:
+            self._recording.add(key)
+        if key not in self._values:
+            self._values[key] = READS[kind](self.graph, arg)
+        return self._values[key]
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """Collect the keys read inside the block."""
+        keys: set[str] = set()
+        outer, self._recording = self._recording, keys
+        try:
+            yield keys
+        finally:
+            self._recording = outer
+
+    def fingerprint(self, key: str) -> bytes | None:
+        """Digest of a key's current value; None if it no longer exists."""
+        if key not in self._digests:
+            kind, _, arg = key.partition(":")
+            try:
+                value = self._values[key] if key in self._values else READS[kind](self.graph, arg)
+            except KeyError:
+                self._digests[key] = None
+            else:
+                self._digests[key] = digest_value(value)
+        return self._digests[key]
