@@ -9,6 +9,7 @@ a killed build is removed by the next one.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import shutil
@@ -130,3 +131,50 @@ def _libc():
         except OSError:
             _LIBC.append(None)
     return _LIBC[0]
+
+
+def write_changes(output: Path, files: dict[str, bytes], previous: dict[str, bytes], removed: list[str]) -> list[str]:
+    """Update a live output in place: write files whose bytes changed, delete removed ones.
+
+    Each file is replaced atomically (temporary file, then ``os.replace``), so
+    a server reading the folder sees the old file or the new one. ``previous``
+    maps paths to the digests of what is on disk. Returns the paths written.
+    """
+    from digest.buildstate import digest_bytes
+
+    written = []
+    for rel, data in sorted(files.items()):
+        target = output / rel
+        if previous.get(rel) == digest_bytes(data) and target.is_file():
+            continue
+        replace_file(target, data)
+        written.append(rel)
+    for rel in removed:
+        target = output / rel
+        if target.is_file() or target.is_symlink():
+            target.unlink()
+        _prune_empty_parents(target.parent, output)
+    return written
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _prune_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

@@ -1,0 +1,68 @@
+"""Keep a site's output up to date across many builds (watch mode, the dev server).
+
+`SiteBuilder` holds the state of the last good build in memory. The first
+build swaps in a whole new output folder; later ones render only what the
+recorded dependencies say changed and rewrite only files whose bytes
+changed. A failed build changes nothing and keeps the last good state, so
+the next good save is compared with what is actually on disk.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest.build import render_site
+from digest.buildstate import BuildState
+from digest.errors import BuildFailed, Diagnostic
+from digest.write import write_changes, write_site
+
+
+@dataclass(slots=True)
+class Rebuild:
+    """What one build in a session did."""
+
+    ok: bool
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Errors (when not ok) and warnings."""
+    rendered: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    pages: int = 0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+class SiteBuilder:
+    def __init__(self, root: Path, output: Path, base_url: str | None = None):
+        self.root = root
+        self.output = output
+        self.base_url = base_url
+        self.state: BuildState | None = None
+
+    def build(self) -> Rebuild:
+        started = time.perf_counter()
+        previous = self.state if self.output.is_dir() else None
+        try:
+            result = render_site(self.root, self.base_url, previous=previous)
+        except BuildFailed as failure:
+            return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
+        if previous is None:
+            write_site(self.output, result.outputs)
+            written = sorted(result.outputs)
+        else:
+            written = write_changes(self.output, result.outputs, previous.outputs, result.removed)
+        self.state = result.state
+        return Rebuild(
+            True,
+            result.warnings,
+            rendered=result.rendered,
+            written=written,
+            removed=result.removed,
+            seconds=time.perf_counter() - started,
+            pages=result.page_count,
+        )

@@ -1,0 +1,128 @@
+"""Incremental rebuilds: exactly the affected pages, byte-identical to a clean build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_site, read_tree, run_cli
+from digest.session import SiteBuilder
+
+PLAIN = "articles/leaders-trade-words-over-ukraine/index.html"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def clean_build(site: Path, out: Path) -> dict[str, bytes]:
+    result = run_cli("build", "--source", site, "--output", out)
+    assert result.code == 0, result.err
+    return read_tree(out)
+
+
+CHANGES = {
+    "seed": lambda s: edit(s / "seeds/plain-one.txt", "not useful either.", "not useful either, he added."),
+    "sidecar": lambda s: edit(s / "content/articles/plain-one.yaml", "Russian forces will not advance this winter.", "Russian troops will not advance this winter."),
+    "person": lambda s: edit(s / "content/people/sean-obrien.yaml", "role: Spokesperson", "role: Press secretary"),
+    "alias": lambda s: edit(s / "content/people/jake-sullivan.yaml", "aliases: [Sullivan]", "aliases: []"),
+    "timeline": lambda s: edit(s / "content/timeline.yaml", "title: Russia invades Ukraine", "title: Russia launches its invasion"),
+    "template": lambda s: _override_template(s),
+    "stylesheet": lambda s: _override_stylesheet(s),
+    "site": lambda s: edit(s / "content/site.yaml", 'title: "Basic test digest"', 'title: "Renamed digest"'),
+    "delete-person": lambda s: (s / "content/people/sean-obrien.yaml").unlink(),
+    "delete-article": lambda s: [(s / "content/articles/markdown-two.yaml").unlink(), (s / "seeds/markdown-two.md").unlink()],
+    "rename-article": lambda s: [(s / "seeds/plain-one.txt").rename(s / "seeds/plain-renamed.txt"),
+                                 (s / "content/articles/plain-one.yaml").rename(s / "content/articles/plain-renamed.yaml")],
+    "new-person": lambda s: (s / "content/people/leaders.yaml").write_text("name: Leaders\n"),
+}
+
+# Pages a change must re-render, exactly, where it is easy to say by hand.
+EXPECTED_RENDERED = {
+    "seed": {PLAIN},
+    "template": {"claims/no-winter-advance/index.html", "claims/talks-not-useful/index.html"},
+    "stylesheet": set(),
+}
+
+
+def _override_template(site: Path) -> None:
+    from digest.render import builtin_theme
+
+    folder = site / "themes/default/templates"
+    folder.mkdir(parents=True)
+    source = (builtin_theme() / "templates/claim.html").read_text()
+    (folder / "claim.html").write_text(source.replace("How each outlet words it", "How each outlet puts it"))
+
+
+def _override_stylesheet(site: Path) -> None:
+    from digest.render import builtin_theme
+
+    folder = site / "themes/default/static"
+    folder.mkdir(parents=True)
+    (folder / "style.css").write_text((builtin_theme() / "static/style.css").read_text() + "\n/* changed */\n")
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_incremental_build_equals_clean_build_and_writes_only_changes(change, tmp_path):
+    site = copy_site("basic", tmp_path)
+    before = clean_build(site, tmp_path / "before")
+    builder = SiteBuilder(site, tmp_path / "live")
+    first = builder.build()
+    assert first.ok and read_tree(tmp_path / "live") == before
+
+    CHANGES[change](site)
+    rebuild = builder.build()
+    assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
+    after = clean_build(site, tmp_path / "after")
+
+    assert read_tree(tmp_path / "live") == after
+    changed = {path for path, data in after.items() if before.get(path) != data}
+    assert set(rebuild.written) == changed
+    assert set(rebuild.removed) == set(before) - set(after)
+    pages = {p for p in after if p.endswith(".html")}
+    if change == "site":  # the site's title is on every page
+        assert set(rebuild.rendered) == pages
+    else:
+        assert set(rebuild.rendered) < pages, "a change re-renders only what it affects"
+    if change in EXPECTED_RENDERED:
+        assert set(rebuild.rendered) == EXPECTED_RENDERED[change]
+
+
+def test_no_change_renders_and_writes_nothing(tmp_path):
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    builder.build()
+    again = builder.build()
+    assert again.ok and again.rendered == [] and again.written == [] and again.removed == []
+
+
+def test_failed_build_keeps_the_site_and_the_next_good_one_recovers(tmp_path):
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    builder.build()
+    good = read_tree(tmp_path / "live")
+    sidecar = site / "content/articles/plain-one.yaml"
+    original = sidecar.read_text()
+    sidecar.write_text(original.replace("status: reported", "status: reportd"))
+    failed = builder.build()
+    assert not failed.ok
+    assert [str(d) for d in failed.errors] == ["content/articles/plain-one.yaml:10:13: error: unknown status 'reportd' (did you mean 'reported'?); known: confirmed, reported, unverified, disputed, denied, false"]
+    assert read_tree(tmp_path / "live") == good
+    sidecar.write_text(original.replace("The talks were not useful.", "The talks were useless."))
+    recovered = builder.build()
+    assert recovered.ok and "claims/talks-not-useful/index.html" in recovered.written
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_output_deleted_under_a_session_is_rebuilt_in_full(tmp_path):
+    import shutil
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    builder.build()
+    shutil.rmtree(tmp_path / "live")
+    assert builder.build().ok
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
