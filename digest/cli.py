@@ -49,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--base-url", help="override base_url from content/site.yaml for this build")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.set_defaults(run=_run_build)
+
+    watch = commands.add_parser("watch", help="build, then rebuild on every change", description="Build, then rebuild whenever seeds/, content/ or themes/ change.")
+    _source_option(watch)
+    watch.add_argument("--output", type=Path, help="output folder (default: SOURCE/site)")
+    watch.add_argument("--base-url", help="override base_url from content/site.yaml")
+    watch.add_argument("--poll", action="store_true", help="poll for changes (network mounts, containers)")
+    watch.set_defaults(run=_run_watch)
+
+    serve = commands.add_parser("serve", help="preview the site with live reload", description="Build into a private preview folder, serve it with live reload, rebuild on every change.")
+    _source_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: 8000, or the next free one)")
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument("--poll", action="store_true", help="poll for changes (network mounts, containers)")
+    serve.set_defaults(run=_run_serve)
     return parser
 
 
@@ -70,18 +85,10 @@ def _site_root(source: Path) -> Path:
 
 def _run_build(args: argparse.Namespace) -> int:
     from digest.build import build_site
-    from digest.errors import UsageError
 
     root = _site_root(args.source)
-    output = (args.output or root / "site").absolute()
-    if args.base_url is not None:
-        from digest.schema import is_web_url
-
-        if not is_web_url(args.base_url):
-            raise UsageError(f"--base-url must be an http(s) URL, got '{args.base_url}'")
-    if output == root or output in root.parents:
-        raise UsageError(f"refusing to write the site over its own source folder: {output}")
-    result = build_site(root, output, args.base_url, args.strict)
+    output = _output_folder(root, args.output)
+    result = build_site(root, output, _base_url(args.base_url), args.strict)
     _print_diagnostics(result.warnings)
     report = result.report
     assert report is not None
@@ -90,6 +97,152 @@ def _run_build(args: argparse.Namespace) -> int:
         f"{report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
     return 0
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    from digest.session import SiteBuilder
+
+    root = _site_root(args.source)
+    output = _output_folder(root, args.output)
+    builder = SiteBuilder(root, output, _base_url(args.base_url))
+    return _watch_loop(builder, args.poll, f"watching {_shown(root)} (output: {_shown(output)}); press Ctrl-C to stop")
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+    import threading
+
+    from digest.serve import BuildEvents, bind_server
+    from digest.session import SiteBuilder
+
+    root = _site_root(args.source)
+    preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
+    try:
+        output = preview / "site"
+        builder = SiteBuilder(root, output)
+        events = BuildEvents()
+        first = _report_rebuild(builder.build(), None)
+        events.publish(first)
+        base_path = builder.base_path or _configured_base_path(root)
+        server = bind_server(args.host, args.port or 8000, args.port is not None, output, base_path, events)
+        host, port = server.server_address[:2]
+        url = f"http://{_url_host(str(host))}:{port}{base_path}"
+        threading.Thread(target=server.serve_forever, name="digest-server", daemon=True).start()
+        if args.open:
+            import webbrowser
+
+            webbrowser.open(url)
+        try:
+            def follow_base_path(builder):
+                server.base_path = builder.base_path
+
+            return _watch_loop(builder, args.poll, f"serving {url} ; press Ctrl-C to stop", events, first_done=True, on_good_build=follow_base_path)
+        finally:
+            events.close()
+            server.shutdown()
+            server.server_close()
+    finally:
+        shutil.rmtree(preview, ignore_errors=True)
+
+
+def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool = False, on_good_build=None) -> int:
+    import threading
+
+    from digest.watch import watch
+
+    if not first_done:
+        first = _report_rebuild(builder.build(), None)
+        if events is not None:
+            events.publish(first)
+    print(banner, flush=True)
+    stop = threading.Event()
+    _stop_on_sigterm()
+
+    def on_rebuild(rebuild, changed):
+        _report_rebuild(rebuild, changed)
+        if on_good_build is not None and rebuild.ok:
+            on_good_build(builder)
+        if events is not None:
+            events.publish(rebuild)
+
+    try:
+        watch(builder, on_rebuild, stop, poll=poll)
+    except KeyboardInterrupt:
+        stop.set()
+        print("stopped", flush=True)
+    return 0
+
+
+def _stop_on_sigterm() -> None:
+    """Let `kill` stop watch mode as cleanly as Ctrl-C (temporary folders removed)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def _report_rebuild(rebuild, changed):
+    """One line per build: what changed, what was written, how long it took."""
+    import time
+
+    stamp = time.strftime("%H:%M:%S")
+    what = _describe_changes(changed) if changed else "initial build"
+    if rebuild.ok:
+        _print_diagnostics(rebuild.diagnostics)
+        print(
+            f"{stamp} {what}: {_count(len(rebuild.written), 'file')} written, "
+            f"{_count(len(rebuild.removed), 'file')} removed ({len(rebuild.rendered)} of {rebuild.pages} pages rendered) in {rebuild.seconds * 1000:.0f} ms",
+            flush=True,
+        )
+    else:
+        _print_diagnostics(rebuild.diagnostics)
+        errors = len(rebuild.errors)
+        print(f"{stamp} {what}: build failed with {_count(errors, 'error')}; still serving the last good site", file=sys.stderr, flush=True)
+    return rebuild
+
+
+def _describe_changes(changed) -> str:
+    paths = sorted(changed)
+    shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    return f"{shown} changed"
+
+
+def _configured_base_path(root: Path) -> str:
+    """The base path from site.yaml even when the first build failed, so the server can start."""
+    from digest.errors import Diagnostics
+    from digest.link import site_config
+    from digest.load import SITE_FILE
+    from digest.schema import SITE_FIELDS, check_record
+    from digest.yamlnodes import parse_yaml
+
+    node = parse_yaml((root / SITE_FILE).read_text(encoding="utf-8", errors="replace"), SITE_FILE, Diagnostics())
+    record = check_record(node, SITE_FIELDS, Diagnostics()) if node is not None else None
+    return site_config(record).base_path if record is not None else "/"
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _output_folder(root: Path, output: Path | None) -> Path:
+    from digest.errors import UsageError
+
+    folder = (output or root / "site").absolute()
+    if folder == root or folder in root.parents:
+        raise UsageError(f"refusing to write the site over its own source folder: {folder}")
+    return folder
+
+
+def _base_url(value: str | None) -> str | None:
+    from digest.errors import UsageError
+    from digest.schema import is_web_url
+
+    if value is not None and not is_web_url(value):
+        raise UsageError(f"--base-url must be an http(s) URL, got '{value}'")
+    return value
 
 
 def _print_diagnostics(diagnostics) -> None:

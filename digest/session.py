@@ -43,6 +43,8 @@ class SiteBuilder:
         self.output = output
         self.base_url = base_url
         self.state: BuildState | None = None
+        self.base_path: str | None = None
+        """The base path of the last good build (the dev server serves under it)."""
 
     def build(self) -> Rebuild:
         started = time.perf_counter()
@@ -57,6 +59,7 @@ class SiteBuilder:
         else:
             written = write_changes(self.output, result.outputs, previous.outputs, result.removed)
         self.state = result.state
+        self.base_path = result.graph.config.base_path
         return Rebuild(
             True,
             result.warnings,

@@ -1,0 +1,220 @@
+"""The dev server: serve the last good build under the site's base path, with live reload.
+
+Requests only ever read files from the output folder, which the builder
+updates file by file atomically, so a request never waits for a build and
+never sees half a file. Each served HTML page gets a small script (only in
+the response, never on disk) that listens for build events over
+Server-Sent Events: a good build reloads the page (or swaps the stylesheet
+when only CSS changed), a failed one shows its errors in an overlay.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import posixpath
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from digest.session import Rebuild
+
+CONTROL_PREFIX = "/__digest__/"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".svg": "image/svg+xml",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+    ".txt": "text/plain; charset=utf-8",
+    ".wasm": "application/wasm",
+}
+LIVE_RELOAD_JS = (Path(__file__).parent / "livereload.js").read_text(encoding="utf-8")
+
+
+class BuildEvents:
+    """The latest build outcome, and a way for clients to wait for the next one."""
+
+    def __init__(self) -> None:
+        self.build_id = 0
+        self.errors: list[str] = []
+        self.css_only = False
+        self._condition = threading.Condition()
+        self.closed = False
+
+    def publish(self, rebuild: Rebuild) -> None:
+        with self._condition:
+            self.build_id += 1
+            self.errors = [str(d) for d in rebuild.errors] if not rebuild.ok else []
+            self.css_only = rebuild.ok and bool(rebuild.written) and all(p.endswith(".css") for p in rebuild.written)
+            self._condition.notify_all()
+
+    def snapshot(self) -> dict:
+        return {"build": self.build_id, "errors": self.errors, "css_only": self.css_only}
+
+    def wait_after(self, build_id: int, timeout: float) -> dict | None:
+        with self._condition:
+            self._condition.wait_for(lambda: self.build_id != build_id or self.closed, timeout)
+            return None if self.closed or self.build_id == build_id else self.snapshot()
+
+    def close(self) -> None:
+        with self._condition:
+            self.closed = True
+            self._condition.notify_all()
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], output: Path, base_path: str, events: BuildEvents):
+        self.output = output
+        self.base_path = base_path
+        self.events = events
+        super().__init__(address, PreviewHandler)
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep the terminal for build lines
+        pass
+
+    def do_HEAD(self) -> None:
+        self.do_GET(head=True)
+
+    def do_GET(self, head: bool = False) -> None:
+        path = urlsplit(self.path).path
+        if path == CONTROL_PREFIX + "events":
+            return self._stream_events()
+        if path == CONTROL_PREFIX + "livereload.js":
+            return self._send(HTTPStatus.OK, LIVE_RELOAD_JS.encode(), CONTENT_TYPES[".js"], head)
+        base = self.server.base_path
+        if path in ("/", base.rstrip("/")) and path != base:
+            return self._redirect(base)
+        if not path.startswith(base):
+            return self._not_found(head)
+        target = resolve_request(self.server.output, path[len(base):])
+        if target is None:
+            return self._not_found(head)
+        if target.is_dir():
+            if not path.endswith("/"):
+                return self._redirect(path + "/")
+            target = target / "index.html"
+            if not target.is_file():
+                return self._not_found(head)
+        self._send_file(target, HTTPStatus.OK, head)
+
+    def _send_file(self, target: Path, status: HTTPStatus, head: bool) -> None:
+        try:
+            data = target.read_bytes()
+        except OSError:
+            return self._not_found(head)
+        content_type = CONTENT_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if target.suffix.lower() == ".html":
+            data = inject_live_reload(data, self.server.events.build_id)
+        self._send(status, data, content_type, head)
+
+    def _not_found(self, head: bool) -> None:
+        page = self.server.output / "404.html"
+        if page.is_file():
+            return self._send_file(page, HTTPStatus.NOT_FOUND, head)
+        self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", head)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.FOUND)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, data: bytes, content_type: str, head: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(data)
+
+    def _stream_events(self) -> None:
+        """Server-Sent Events: the current state at once, then one event per build."""
+        events = self.server.events
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        state = events.snapshot()
+        try:
+            self._write_event(state)
+            while not events.closed:
+                update = events.wait_after(state["build"], timeout=15)
+                if update is None:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    continue
+                state = update
+                self._write_event(state)
+        except (BrokenPipeError, ConnectionResetError, OSError):
+            return
+
+    def _write_event(self, state: dict) -> None:
+        self.wfile.write(f"event: build\ndata: {json.dumps(state)}\n\n".encode())
+        self.wfile.flush()
+
+
+def resolve_request(root: Path, url_path: str) -> Path | None:
+    """Map a URL path below the base path to a file inside ``root``, or None.
+
+    Refuses anything that would leave the folder: ``..`` (also percent-encoded),
+    absolute paths, NUL bytes, and symlinks that point outside.
+    """
+    decoded = unquote(url_path)
+    if "\x00" in decoded or "\\" in decoded:
+        return None
+    parts = [part for part in decoded.split("/") if part not in ("", ".")]
+    if any(part == ".." for part in parts):
+        return None
+    normalised = posixpath.normpath("/" + "/".join(parts)).lstrip("/")
+    candidate = root.joinpath(*normalised.split("/")) if normalised else root
+    try:
+        real_root = os.path.realpath(root)
+        real = os.path.realpath(candidate)
+    except (OSError, ValueError):
+        return None
+    if real != real_root and not real.startswith(real_root + os.sep):
+        return None
+    return candidate if candidate.exists() else None
+
+
+def inject_live_reload(html: bytes, build_id: int) -> bytes:
+    """Add the live-reload script before the last </body> (or at the end)."""
+    tag = f'<script src="{CONTROL_PREFIX}livereload.js" data-build="{build_id}" defer></script>'.encode()
+    index = html.lower().rfind(b"</body>")
+    if index == -1:
+        return html + tag
+    return html[:index] + tag + html[index:]
+
+
+def bind_server(host: str, port: int, explicit_port: bool, output: Path, base_path: str, events: BuildEvents) -> PreviewServer:
+    """Bind to the port asked for or, when none was given, the next free one."""
+    from digest.errors import UsageError
+
+    attempts = 1 if explicit_port else 20
+    for offset in range(attempts):
+        try:
+            return PreviewServer((host, port + offset), output, base_path, events)
+        except OSError as exc:
+            if exc.errno not in (98, 48, 10048):  # address in use (Linux, macOS, Windows)
+                raise UsageError(f"cannot listen on {host}:{port + offset}: {exc.strerror}") from exc
+    if explicit_port:
+        raise UsageError(f"port {port} on {host} is already in use; choose another with --port")
+    raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; choose one with --port")

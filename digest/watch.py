@@ -1,0 +1,139 @@
+"""Watch a site's sources and rebuild once per burst of changes.
+
+Editors save in many ways: in place, through a temporary file renamed over
+the original, with swap and lock files beside it; a `git checkout` touches
+dozens of files at once. Events are filtered (editor droppings ignored) and
+collected until the sources have been quiet for a short moment, so each
+burst gives one rebuild of its final state.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.polling import PollingObserver
+
+from digest.session import Rebuild, SiteBuilder
+
+log = logging.getLogger(__name__)
+
+QUIET_SECONDS = 0.05
+"""How long the sources must stay unchanged before a rebuild starts."""
+MAX_WAIT_SECONDS = 2.0
+"""Rebuild anyway after this long, even if events keep coming."""
+WATCHED_FOLDERS = ("seeds", "content", "themes")
+
+
+def is_editor_noise(name: str) -> bool:
+    """Swap, backup, lock and temporary files that editors and tools write beside real ones."""
+    return (
+        name.startswith((".", "#"))
+        or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload"))
+        or name == "4913"  # vim probes whether it may write a folder with this file
+    )
+
+
+class ChangeCollector(FileSystemEventHandler):
+    """Collects relevant changed paths and wakes the rebuild loop."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._paths: set[str] = set()
+        self._last_event = 0.0
+        self._first_event = 0.0
+        self._condition = threading.Condition()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        relevant = [self._relative(p) for p in paths if p and not is_editor_noise(Path(str(p)).name)]
+        relevant = [p for p in relevant if p is not None]
+        if not relevant:
+            return
+        with self._condition:
+            now = time.monotonic()
+            if not self._paths:
+                self._first_event = now
+            self._paths.update(relevant)
+            self._last_event = now
+            self._condition.notify_all()
+
+    def _relative(self, path: str | bytes) -> str | None:
+        try:
+            return Path(str(path if isinstance(path, str) else path.decode())).relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def wait_for_batch(self, stop: threading.Event, quiet: float = QUIET_SECONDS) -> set[str] | None:
+        """Block until a burst of changes has settled; None when asked to stop."""
+        with self._condition:
+            while not self._paths:
+                if stop.is_set():
+                    return None
+                self._condition.wait(0.2)
+            while True:
+                now = time.monotonic()
+                settled = now - self._last_event >= quiet
+                if settled or now - self._first_event >= MAX_WAIT_SECONDS or stop.is_set():
+                    batch, self._paths = self._paths, set()
+                    return batch
+                self._condition.wait(quiet - (now - self._last_event))
+
+
+def start_observer(root: Path, collector: ChangeCollector, poll: bool = False):
+    observer = PollingObserver(timeout=0.5) if poll else Observer()
+    for name in WATCHED_FOLDERS:
+        folder = root / name
+        if folder.is_dir():
+            observer.schedule(collector, str(folder), recursive=True)
+    # Folders created later (a first seed, a new theme) appear as events on the root.
+    observer.schedule(collector, str(root), recursive=False)
+    observer.start()
+    return observer
+
+
+def watch(
+    builder: SiteBuilder,
+    on_rebuild: Callable[[Rebuild, set[str]], None],
+    stop: threading.Event,
+    poll: bool = False,
+) -> None:
+    """Rebuild after every burst of changes until ``stop`` is set."""
+    collector = ChangeCollector(builder.root)
+    observer = start_observer(builder.root, collector, poll)
+    try:
+        while not stop.is_set():
+            batch = collector.wait_for_batch(stop)
+            if batch is None:
+                break
+            relevant = {p for p in batch if p.split("/", 1)[0] in WATCHED_FOLDERS}
+            if not relevant:
+                continue
+            on_rebuild(safe_build(builder), _worth_naming(builder.root, relevant))
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def _worth_naming(root: Path, paths: set[str]) -> set[str]:
+    """Changed paths to show the editor: drop folders and temporary files that are gone."""
+    named = {p for p in paths if (root / p).is_file() or Path(p).suffix in (".yaml", ".yml", ".txt", ".md", ".html", ".css", ".js")}
+    return named or paths
+
+
+def safe_build(builder: SiteBuilder) -> Rebuild:
+    """A build that reports even an unexpected crash as an error, so the watcher lives on."""
+    from digest.errors import Diagnostic, Location
+
+    try:
+        return builder.build()
+    except Exception as exc:  # a bug or an I/O failure: keep serving the last good site
+        log.exception("build crashed")
+        return Rebuild(False, [Diagnostic(Location("."), "error", f"build crashed: {type(exc).__name__}: {exc}", "crash")])
