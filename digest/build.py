@@ -46,7 +46,13 @@ class BuildResult:
         return sum(1 for path in self.state.outputs if path.endswith(".html"))
 
 
-def render_site(root: Path, base_url: str | None = None, strict: bool = False, previous: BuildState | None = None) -> BuildResult:
+def render_site(
+    root: Path,
+    base_url: str | None = None,
+    strict: bool = False,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+) -> BuildResult:
     """Everything but writing; raises BuildFailed with every problem found."""
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
@@ -58,16 +64,18 @@ def render_site(root: Path, base_url: str | None = None, strict: bool = False, p
         where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
         raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])
     folders = theme_folders(root, graph.config.theme)
+    copied = _theme_assets(folders, hash_assets)
+    graph.assets = {name: path for name, (path, _) in copied.items()}
     env = make_environment(folders, graph.config)
     try:
         result = _render_pages(graph, env, previous or BuildState())
     except TemplateError as exc:
         raise BuildFailed([_template_diagnostic(exc, root)]) from exc
     result.warnings = diagnostics.sorted()
-    copied = _theme_assets(folders)
+    files = dict(copied.values())
     for rel, path in loaded.static_files:
-        copied[rel] = path.read_bytes()
-    for rel, data in copied.items():
+        files[rel] = path.read_bytes()
+    for rel, data in files.items():
         result.outputs[rel] = data
         result.state.outputs[rel] = digest_bytes(data)
     if previous is not None:
@@ -82,7 +90,7 @@ def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
     outputs: dict[str, bytes] = {}
     rendered: list[str] = []
     for page in site_pages(graph):
-        closure = templates.closure(page.template)
+        closure = templates.closure(page.template) if page.template else frozenset()
         old = previous.pages.get(page.path)
         if (
             old is not None
@@ -112,15 +120,27 @@ def build_site(root: Path, output: Path, base_url: str | None = None, strict: bo
     return result
 
 
-def _theme_assets(folders: list[Path]) -> dict[str, bytes]:
-    """Theme static files under /assets/, a site theme's file winning over the default's."""
-    assets: dict[str, bytes] = {}
+HASHED_SUFFIXES = (".css", ".js")
+
+
+def _theme_assets(folders: list[Path], hash_names: bool) -> dict[str, tuple[str, bytes]]:
+    """Theme static files: name -> (path under /assets/, bytes); a site theme's file wins.
+
+    Stylesheets and scripts get a content hash in their name, because GitHub
+    Pages lets browsers cache them for ten minutes after every deploy.
+    """
+    assets: dict[str, tuple[str, bytes]] = {}
     for folder in reversed(folders):
         static = folder / "static"
         if static.is_dir():
             for path in sorted(static.rglob("*")):
                 if path.is_file():
-                    assets["assets/" + path.relative_to(static).as_posix()] = path.read_bytes()
+                    name = path.relative_to(static).as_posix()
+                    data = path.read_bytes()
+                    published = name
+                    if hash_names and path.suffix in HASHED_SUFFIXES:
+                        published = f"{name[: -len(path.suffix)]}.{digest_bytes(data).hex()[:10]}{path.suffix}"
+                    assets[name] = ("assets/" + published, data)
     return assets
 
 

@@ -120,7 +120,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
     try:
         output = preview / "site"
-        builder = SiteBuilder(root, output)
+        # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.
+        builder = SiteBuilder(root, output, hash_assets=False)
         events = BuildEvents()
         first = _report_rebuild(builder.build(), None)
         events.publish(first)

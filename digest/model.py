@@ -162,6 +162,8 @@ class SiteGraph:
     """In timeline order."""
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     """Person id -> articles naming them, most mentions first."""
+    assets: dict[str, str] = field(default_factory=dict)
+    """Theme file name -> its path in the site ('style.css' -> 'assets/style.1a2b3c4d.css')."""
 
     def article_by_slug(self) -> dict[str, Article]:
         return {article.slug: article for article in self.articles.values()}

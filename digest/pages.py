@@ -30,7 +30,9 @@ class Page:
     path: str
     """Output file, relative to the site root: 'people/x/index.html'."""
     template: str
+    """A Jinja template, or '' when ``serialize`` makes the bytes (feeds, JSON)."""
     context: Context
+    serialize: Callable[[dict[str, Any]], bytes] | None = None
 
     @property
     def url_path(self) -> str:
@@ -56,9 +58,12 @@ def site_pages(graph: SiteGraph) -> list[Page]:
 def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, set[str]]:
     """The page's bytes, and the keys it read."""
     with reader.recording() as keys:
-        reader.read("config")
+        config = reader.read("config")
+        assets = reader.read("assets")
         context = page.context(reader)
-    html = env.get_template(page.template).render(page=page, **context)
+    if page.serialize is not None:
+        return page.serialize(context), keys
+    html = env.get_template(page.template).render(page=page, asset=lambda name: config.base_path + assets[name], **context)
     return html.encode("utf-8"), keys
 
 

@@ -128,6 +128,7 @@ def _article_people(graph: SiteGraph, stem: str) -> tuple[tuple[PersonSummary, i
 
 READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "config": lambda graph, _: graph.config,
+    "assets": lambda graph, _: graph.assets,
     "article": lambda graph, stem: graph.articles[stem],
     "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
     "article-people": _article_people,

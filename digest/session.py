@@ -38,8 +38,9 @@ class Rebuild:
 
 
 class SiteBuilder:
-    def __init__(self, root: Path, output: Path, base_url: str | None = None):
+    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True):
         self.root = root
+        self.hash_assets = hash_assets
         self.output = output
         self.base_url = base_url
         self.state: BuildState | None = None
@@ -50,7 +51,7 @@ class SiteBuilder:
         started = time.perf_counter()
         previous = self.state if self.output.is_dir() else None
         try:
-            result = render_site(self.root, self.base_url, previous=previous)
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets)
         except BuildFailed as failure:
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
         if previous is None:

@@ -44,7 +44,6 @@ CHANGES = {
 EXPECTED_RENDERED = {
     "seed": {PLAIN},
     "template": {"claims/no-winter-advance/index.html", "claims/talks-not-useful/index.html"},
-    "stylesheet": set(),
 }
 
 
@@ -83,12 +82,22 @@ def test_incremental_build_equals_clean_build_and_writes_only_changes(change, tm
     assert set(rebuild.written) == changed
     assert set(rebuild.removed) == set(before) - set(after)
     pages = {p for p in after if p.endswith(".html")}
-    if change == "site":  # the site's title is on every page
+    if change in ("site", "stylesheet"):  # every page shows the title and links the (hashed) stylesheet
         assert set(rebuild.rendered) == pages
     else:
         assert set(rebuild.rendered) < pages, "a change re-renders only what it affects"
     if change in EXPECTED_RENDERED:
         assert set(rebuild.rendered) == EXPECTED_RENDERED[change]
+
+
+def test_without_hashed_names_a_stylesheet_change_renders_no_page(tmp_path):
+    """The dev server's mode: a CSS edit rewrites the stylesheet alone, so pages can swap it live."""
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live", hash_assets=False)
+    builder.build()
+    _override_stylesheet(site)
+    rebuild = builder.build()
+    assert rebuild.rendered == [] and rebuild.written == ["assets/style.css"]
 
 
 def test_no_change_renders_and_writes_nothing(tmp_path):
