@@ -21,6 +21,7 @@ from digest.link import link_site
 from digest.load import load_site
 from digest.model import SiteGraph
 from digest.pages import render_page, site_pages
+from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import make_environment, theme_folders
 from digest.write import WriteReport, write_site
@@ -89,7 +90,7 @@ def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
     state = BuildState()
     outputs: dict[str, bytes] = {}
     rendered: list[str] = []
-    for page in site_pages(graph):
+    for page in site_pages(graph) + publishing_pages(list(graph.people), graph.config):
         closure = templates.closure(page.template) if page.template else frozenset()
         old = previous.pages.get(page.path)
         if (

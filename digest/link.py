@@ -23,6 +23,7 @@ from digest.model import (
     Occurrence,
     Passage,
     Person,
+    StatusChange,
     SiteConfig,
     SiteGraph,
     Status,
@@ -32,7 +33,7 @@ from digest.schema import Record
 from digest.seedtext import parse_markdown, parse_plain
 from digest.slugs import slugify
 
-CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note")
+CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note", "reviewed")
 EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
 SNIPPET_RADIUS = 90
 
@@ -65,6 +66,8 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
         _find_people(article, names)
     if config is None:
         return None
+    for article in articles.values():
+        article.text_mode = article.text_mode or config.article_text
     ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
     position = {stem: index for index, stem in enumerate(ordered_articles)}
     for entity in (*claims.values(), *events.values()):
@@ -89,6 +92,8 @@ def site_config(record: Record, base_url: str | None = None) -> SiteConfig:
         language=record.get("language", "en"),
         theme=record.get("theme", "default"),
         statuses={sid: Status(sid, label, text) for sid, (label, text) in statuses.items()},
+        cname=record.get("cname", ""),
+        article_text=record.get("article_text", "full"),
     )
 
 
@@ -172,6 +177,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         subtitle=values.get("subtitle", ""),
         url=values.get("url", ""),
         author=values.get("author", ""),
+        text_mode=values.get("article_text", ""),
     )
 
 
@@ -225,6 +231,11 @@ class _Merger:
         for name in lists:
             target = getattr(entity, name)
             for index, value in enumerate(record.get(name, [])):
+                if isinstance(value, Record):  # a claim's history entry
+                    if "date" not in value.values or "status" not in value.values:
+                        continue
+                    value = StatusChange(value.values["date"], value.values["status"], value.get("note", ""))
+                self.where.setdefault((kind, entity.id, name), record.where(name, index))
                 self.where.setdefault((kind, entity.id, f"{name}.{value}"), record.where(name, index))
                 if value not in target:
                     target.append(value)
@@ -242,7 +253,7 @@ def _annotate(article: Article, record: Record, claims: dict[str, Claim], events
     """Anchor one sidecar's claims and events in its article and merge them into the site's."""
     haystack = normalise_blocks(article.text.blocks)
     for kind, entries, table, shared, lists in (
-        ("claim", record.get("claims", []), claims, CLAIM_SHARED_FIELDS, ("about", "evidence")),
+        ("claim", record.get("claims", []), claims, CLAIM_SHARED_FIELDS, ("about", "evidence", "history")),
         ("event", record.get("events", []), events, EVENT_SHARED_FIELDS, ("people",)),
     ):
         seen: set[str] = set()
@@ -321,6 +332,10 @@ def _check_claims(claims: dict[str, Claim], people: dict[str, Person] | None, st
         if claim.status and claim.status not in statuses:
             where = merged.location("claim", claim.id, "status", claim.source)
             diagnostics.error(where, f"unknown status '{claim.status}'{did_you_mean(claim.status, statuses)}; known: {', '.join(statuses)}", "unknown-status")
+        for change in claim.history:
+            if change.status not in statuses:
+                where = merged.location("claim", claim.id, "history", claim.source)
+                diagnostics.error(where, f"unknown status '{change.status}' in the history of claim '{claim.id}'{did_you_mean(change.status, statuses)}", "unknown-status")
         if claim.claimant and claim.claimant_text:
             where = merged.location("claim", claim.id, "claimant_text", claim.source)
             diagnostics.error(where, f"claim '{claim.id}' has both 'claimant' and 'claimant_text'; give one", "conflict")

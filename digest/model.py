@@ -45,6 +45,9 @@ class SiteConfig:
     language: str = "en"
     theme: str = "default"
     statuses: dict[str, Status] = field(default_factory=dict)
+    cname: str = ""
+    article_text: str = "full"
+    """'full' or 'excerpts': how much of each article the site republishes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,15 @@ class Occurrence:
     date_text: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """An earlier status of a claim, for its history."""
+
+    date: datetime.date
+    status: str
+    note: str = ""
+
+
 @dataclass(slots=True)
 class Claim:
     id: str
@@ -98,6 +110,8 @@ class Claim:
     about: list[str] = field(default_factory=list)
     note: str = ""
     evidence: list[dict[str, str]] = field(default_factory=list)
+    reviewed: datetime.date | None = None
+    history: list[StatusChange] = field(default_factory=list)
     occurrences: list[Occurrence] = field(default_factory=list)
     source: Location = field(default=Location(""), repr=False, compare=False)
     """Where it was first given; not part of its identity or fingerprint."""
@@ -134,6 +148,8 @@ class Article:
     subtitle: str = ""
     url: str = ""
     author: str = ""
+    text_mode: str = "full"
+    """'full' or 'excerpts' (only annotated passages, with a sentence of context)."""
     passages: list[Passage] = field(default_factory=list)
     names: list[list[NameMatch]] = field(default_factory=list)
     """Person links per block of ``text``."""

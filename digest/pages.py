@@ -98,7 +98,23 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
     events = [reader.read("event", eid) for eid in event_ids]
     people = reader.read("article-people", stem)
     statuses = reader.read("config").statuses
+    config = reader.read("config")
+    page_url = f"{config.base_url}articles/{article.slug}/"
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "url": page_url,
+        "mainEntityOfPage": page_url,
+        "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
+        "datePublished": article.published.isoformat() if article.published else None,
+        "author": {"@type": "Person", "name": article.author} if article.author else None,
+        "isBasedOn": article.url or None,
+        "sameAs": article.url or None,
+        "inLanguage": config.language,
+    }
     return {
+        "jsonld": _compact(jsonld),
         "article": article,
         "body": article_body(article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader)),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
@@ -112,8 +128,22 @@ def _occurrence_in(entity, stem: str):
 
 
 def person_context(reader: Reader, pid: str) -> dict[str, Any]:
+    person = reader.read("person", pid)
+    config = reader.read("config")
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": person.name,
+        "url": f"{config.base_url}people/{pid}/",
+        "alternateName": list(person.aliases) or None,
+        "jobTitle": person.role or None,
+        "affiliation": {"@type": "Organization", "name": person.organization} if person.organization else None,
+        "nationality": {"@type": "Country", "name": person.country} if person.country else None,
+        "sameAs": [url for _, url in person.links] or None,
+    }
     return {
-        "person": reader.read("person", pid),
+        "jsonld": _compact(jsonld),
+        "person": person,
         "mentions": reader.read("mentions", pid),
         "events": reader.read("events-with", pid),
         "claims_made": reader.read("claims-made", pid),
@@ -126,13 +156,55 @@ def claim_context(reader: Reader, cid: str) -> dict[str, Any]:
     claim = reader.read("claim", cid)
     carriers = [(reader.read("article-summary", o.article), o) for o in claim.occurrences]
     carriers.sort(key=lambda item: item[0].outlet)
+    config = reader.read("config")
+    status = config.statuses.get(claim.status)
+    claimant = reader.read("person-summary", claim.claimant) if claim.claimant else None
     return {
+        "jsonld": claim_review(config, claim, status, claimant, carriers),
         "claim": claim,
-        "status": reader.read("config").statuses.get(claim.status),
+        "status": status,
         "carriers": carriers,
-        "claimant": reader.read("person-summary", claim.claimant) if claim.claimant else None,
+        "claimant": claimant,
         "about": [reader.read("person-summary", pid) for pid in claim.about],
+        "history": sorted(claim.history, key=lambda change: change.date),
     }
+
+
+def claim_review(config, claim, status, claimant, carriers) -> dict[str, Any]:
+    """schema.org ClaimReview: what fact-checking search features read."""
+    dates = [article.published for article, _ in carriers if article.published]
+    reviewed = claim.reviewed or max(dates, default=None)
+    if claimant is not None:
+        author = {"@type": "Person", "name": claimant.name}
+    elif claim.claimant_text:
+        author = {"@type": "Organization", "name": claim.claimant_text}
+    else:
+        author = None
+    appearances = [
+        {"@type": "NewsArticle", "url": f"{config.base_url}articles/{article.slug}/", "headline": article.title,
+         "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None}
+        for article, _ in carriers
+    ]
+    return _compact({
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{config.base_url}claims/{claim.id}/",
+        "claimReviewed": claim.text,
+        "datePublished": reviewed.isoformat() if reviewed else None,
+        "author": {"@type": "Organization", "name": config.title, "url": config.base_url},
+        "reviewRating": {"@type": "Rating", "alternateName": status.label if status else claim.status,
+                         "ratingExplanation": status.description if status else None},
+        "itemReviewed": {"@type": "Claim", "author": author, "appearance": appearances or None},
+    })
+
+
+def _compact(value: Any) -> Any:
+    """Drop empty fields from JSON-LD, recursively."""
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
 
 
 def _url(reader: Reader) -> Callable[[str], str]:

@@ -126,6 +126,49 @@ def _article_people(graph: SiteGraph, stem: str) -> tuple[tuple[PersonSummary, i
     return tuple((summarise_person(graph.people[pid]), count) for pid, count in ranked)
 
 
+def _feed_entry(graph: SiteGraph, stem: str) -> dict[str, Any]:
+    """What a feed says about an article: a summary and the claims annotated in it."""
+    article = graph.articles[stem]
+    summary = article.subtitle
+    if not summary and article.text_mode == "full" and article.text.blocks:
+        summary = _shorten(article.text.blocks[0].text, 280)
+    claims = []
+    for claim in graph.claims.values():
+        if any(o.article == stem for o in claim.occurrences):
+            status = graph.config.statuses.get(claim.status)
+            claims.append((summarise_claim(graph, claim), status.label if status else claim.status))
+    return {"summary": summary, "claims": tuple(claims)}
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip(",;:") + "…"
+
+
+def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None], ...]:
+    """Every HTML page with the date its content last changed (from the content, not the clock)."""
+    dates = [a.published for a in graph.articles.values() if a.published]
+    newest = max(dates, default=None)
+    entries: list[tuple[str, datetime.date | None]] = [(p, newest) for p in ("", "articles/", "people/", "timeline/", "claims/")]
+    entries += [(f"articles/{a.slug}/", a.published) for a in graph.articles.values()]
+    for pid in graph.people:
+        named = [graph.articles[m.article].published for m in graph.mentions.get(pid, [])]
+        entries.append((f"people/{pid}/", max((d for d in named if d), default=None)))
+    for cid, claim in graph.claims.items():
+        carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
+        entries.append((f"claims/{cid}/", claim.reviewed or max((d for d in carried if d), default=None)))
+    return tuple(sorted(entries))
+
+
+def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
+    """The whole annotation graph as plain JSON data (documented in the README)."""
+    from digest.export import export_graph
+
+    return export_graph(graph)
+
+
 READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "config": lambda graph, _: graph.config,
     "assets": lambda graph, _: graph.assets,
@@ -148,6 +191,9 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "event-sources": _event_sources,
     "events": lambda graph, _: tuple(graph.events.values()),
     "event-ids": lambda graph, _: tuple(graph.events),
+    "feed-entry": _feed_entry,
+    "sitemap": _sitemap,
+    "export": _export,
 }
 
 

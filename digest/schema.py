@@ -76,6 +76,8 @@ SITE_FIELDS = {
     "language": Field("language", help="BCP 47 tag, e.g. en"),
     "theme": Field("id", help="a folder in themes/"),
     "claim_statuses": Field("statuses", help="status id -> {label, description}"),
+    "cname": Field("hostname", help="custom domain, written to /CNAME"),
+    "article_text": Field("choice", choices=("full", "excerpts"), help="publish full texts or only annotated passages"),
 }
 
 PERSON_FIELDS = {
@@ -86,6 +88,12 @@ PERSON_FIELDS = {
     "country": Field("string"),
     "description": Field("markdown"),
     "links": Field("links"),
+}
+
+HISTORY_FIELDS = {
+    "date": Field("date", required=True),
+    "status": Field("id", required=True),
+    "note": Field("markdown"),
 }
 
 CLAIM_FIELDS = {
@@ -99,6 +107,8 @@ CLAIM_FIELDS = {
     "about": Field("ids"),
     "note": Field("markdown"),
     "evidence": Field("evidence"),
+    "reviewed": Field("date", help="when the status was last checked"),
+    "history": Field("records", fields=HISTORY_FIELDS, help="earlier statuses: {date, status, note}"),
 }
 
 EVENT_FIELDS = {
@@ -125,6 +135,7 @@ ARTICLE_FIELDS = {
     "author": Field("string"),
     "slug": Field("id"),
     "omit": Field("strings", help="exact seed lines not to show"),
+    "article_text": Field("choice", choices=("full", "excerpts"), help="overrides the site's setting"),
     "claims": Field("records", fields=CLAIM_FIELDS),
     "events": Field("records", fields=EVENT_FIELDS),
 }
@@ -221,6 +232,14 @@ def _check_url(node: Node, spec: Field, record: Record, key: str, diagnostics: D
     value = _expect_string(node, key, diagnostics)
     if value is not _INVALID and not is_web_url(value):
         diagnostics.error(node.loc, f"'{key}' must be an http(s) URL, got '{value}'", "bad-url")
+        return _INVALID
+    return value
+
+
+def _check_hostname(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
+    value = _expect_string(node, key, diagnostics)
+    if value is not _INVALID and not re.fullmatch(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", value.lower()):
+        diagnostics.error(node.loc, f"'{key}' must be a domain name such as 'news.example.org', got '{value}'", "bad-value")
         return _INVALID
     return value
 
@@ -365,6 +384,7 @@ _CHECKERS: dict[str, Callable[[Node, Field, Record, str, Diagnostics], Any]] = {
     "language": _check_language,
     "url": _check_url,
     "date": _check_date,
+    "hostname": _check_hostname,
     "edtf": _check_edtf,
     "strings": _check_strings,
     "ids": _check_ids,

@@ -1,0 +1,181 @@
+"""The machine-readable side of the site: feeds, sitemap, robots, data exports.
+
+Each output is a `Page` with a serializer instead of a template, so it is
+dependency-tracked like any page. URLs here are absolute (feeds and sitemaps
+are read outside the site), built from ``base_url``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from markupsafe import escape
+
+from digest.model import SiteConfig
+from digest.pages import Page
+from digest.reads import ArticleSummary, Reader
+from digest.render import render_markdown
+
+FEED_ENTRIES = 50
+"""Entries per feed: a feed carries recent news, not the archive."""
+
+
+def publishing_pages(people: list[str], config: SiteConfig) -> list[Page]:
+    pages = [
+        Page(".nojekyll", "", lambda r: {}, lambda c: b""),
+        Page("robots.txt", "", _config_only, _robots),
+        Page("sitemap.xml", "", lambda r: {"config": r.read("config"), "entries": r.read("sitemap")}, _sitemap),
+        Page("feed.xml", "", _site_feed_context, _atom),
+        Page("data.json", "", lambda r: {"data": r.read("export")}, _json),
+        Page("timeline.json", "", _timeline_json_context, _json),
+    ]
+    if config.cname:
+        pages.append(Page("CNAME", "", _config_only, lambda c: (c["config"].cname + "\n").encode()))
+    pages += [Page(f"people/{pid}/feed.xml", "", _person_feed_context(pid), _atom) for pid in people]
+    return pages
+
+
+def _config_only(reader: Reader) -> dict[str, Any]:
+    return {"config": reader.read("config")}
+
+
+def _robots(context: dict[str, Any]) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {context['config'].base_url}sitemap.xml\n".encode()
+
+
+def _sitemap(context: dict[str, Any]) -> bytes:
+    base = context["config"].base_url
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url_path, lastmod in context["entries"]:
+        modified = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else ""
+        lines.append(f"  <url><loc>{xml_escape(base + url_path)}</loc>{modified}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _site_feed_context(reader: Reader) -> dict[str, Any]:
+    config = reader.read("config")
+    articles = [a for a in reader.read("articles") if a.published][:FEED_ENTRIES]
+    return {
+        "config": config,
+        "path": "feed.xml",
+        "title": config.title,
+        "subtitle": config.description,
+        "alternate": "",
+        "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles],
+    }
+
+
+def _person_feed_context(pid: str):
+    def context(reader: Reader) -> dict[str, Any]:
+        config = reader.read("config")
+        person = reader.read("person-summary", pid)
+        articles = [summary for summary, _ in reader.read("mentions", pid) if summary.published]
+        articles.sort(key=lambda a: (-a.published.toordinal(), a.title))
+        return {
+            "config": config,
+            "path": f"people/{pid}/feed.xml",
+            "title": f"{person.name} — {config.title}",
+            "subtitle": f"Articles that name {person.name}",
+            "alternate": f"people/{pid}/",
+            "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles[:FEED_ENTRIES]],
+        }
+
+    return context
+
+
+def _atom(context: dict[str, Any]) -> bytes:
+    """An Atom feed (RFC 4287): one entry per article, newest first."""
+    config = context["config"]
+    base = config.base_url
+    entries = context["entries"]
+    updated = _timestamp(max((a.published for a, _ in entries), default=datetime.date(1970, 1, 1)))
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
+        f"  <title>{xml_escape(context['title'])}</title>",
+    ]
+    if context["subtitle"]:
+        out.append(f"  <subtitle>{xml_escape(context['subtitle'])}</subtitle>")
+    out += [
+        f"  <id>{xml_escape(base + context['path'])}</id>",
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + context["path"])}/>',
+        f'  <link rel="alternate" type="text/html" href={quoteattr(base + context["alternate"])}/>',
+        f"  <updated>{updated}</updated>",
+        f"  <author><name>{xml_escape(config.title)}</name></author>",
+    ]
+    for article, entry in entries:
+        url = f"{base}articles/{article.slug}/"
+        out += [
+            "  <entry>",
+            f"    <title>{xml_escape(article.title)}</title>",
+            f"    <id>{xml_escape(url)}</id>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+            f"    <published>{_timestamp(article.published)}</published>",
+            f"    <updated>{_timestamp(article.published)}</updated>",
+            f"    <author><name>{xml_escape(article.outlet or config.title)}</name></author>",
+            f"    <category term={quoteattr(article.outlet)} label={quoteattr('Outlet: ' + article.outlet)}/>" if article.outlet else "",
+            f"    <summary>{xml_escape(entry['summary'])}</summary>" if entry["summary"] else "",
+            f'    <content type="html">{xml_escape(_entry_html(article, entry, base))}</content>',
+            "  </entry>",
+        ]
+    out.append("</feed>")
+    return ("\n".join(line for line in out if line) + "\n").encode()
+
+
+def _entry_html(article: ArticleSummary, entry: dict[str, Any], base: str) -> str:
+    parts = [f"<p>{escape(article.outlet)}, {escape(article.published.isoformat() if article.published else '')}</p>"]
+    if entry["summary"]:
+        parts.append(f"<p>{escape(entry['summary'])}</p>")
+    if entry["claims"]:
+        parts.append("<p>Annotated claims:</p><ul>")
+        for claim, label in entry["claims"]:
+            parts.append(f'<li><a href="{escape(base)}claims/{escape(claim.id)}/">{escape(claim.text)}</a> ({escape(label)})</li>')
+        parts.append("</ul>")
+    return "".join(parts)
+
+
+def _timestamp(day: datetime.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def _json(context: dict[str, Any]) -> bytes:
+    return (json.dumps(context["data"], ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode()
+
+
+def _timeline_json_context(reader: Reader) -> dict[str, Any]:
+    """The timeline in TimelineJS's JSON format, so it can be embedded elsewhere."""
+    config = reader.read("config")
+    events = []
+    for event in reader.read("events"):
+        date = event.date
+        start = date.earliest or date.latest
+        if start is None:
+            continue
+        item: dict[str, Any] = {
+            "unique_id": f"event-{event.id}",
+            "start_date": _timelinejs_date(start, date.precision if date.earliest else "day"),
+            "display_date": date.display(),
+            "text": {"headline": event.title, "text": str(render_markdown(event.description)) if event.description else ""},
+        }
+        if date.is_interval and date.earliest and date.latest:
+            item["end_date"] = _timelinejs_date(date.latest, "day")
+        people = [reader.read("person-summary", pid).name for pid in event.people]
+        if people:
+            item["group"] = people[0]
+        events.append(item)
+    data = {"title": {"text": {"headline": config.title, "text": config.description}}, "events": events}
+    return {"data": data}
+
+
+def _timelinejs_date(day: datetime.date, precision: str) -> dict[str, str]:
+    parts = {"year": str(day.year)}
+    if precision in ("day", "month", "season"):
+        parts["month"] = str(day.month)
+    if precision == "day":
+        parts["day"] = str(day.day)
+    return parts

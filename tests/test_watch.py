@@ -1,0 +1,397 @@
+"""Watch mode: `digest.watch.watch` rebuilds once per burst of real changes.
+
+Each test runs `watch()` in a background thread on a copy of the basic site,
+records every (rebuild, changed paths) it reports, and compares the output
+with a clean `digest build` of the same sources. Waits poll with generous
+limits (10 s) so a loaded machine does not fail them.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import digest.watch
+from conftest import copy_site, read_tree, run_cli
+from digest.session import Rebuild, SiteBuilder
+from digest.watch import ChangeCollector, watch
+
+SIDECAR = "content/articles/plain-one.yaml"
+CLAIM_TEXT = "The talks were not useful."
+BAD_STATUS_LINE = (
+    "content/articles/plain-one.yaml:10:13: error: unknown status 'reportd' (did you mean 'reported'?); "
+    "known: confirmed, reported, unverified, disputed, denied, false"
+)
+WAIT = 10.0
+"""The longest a test waits for a rebuild."""
+SETTLE = 0.7
+"""How long a test waits to be sure no further rebuild follows."""
+
+
+class Watcher:
+    """`watch()` in a daemon thread, recording what it reports."""
+
+    def __init__(self, builder: SiteBuilder, poll: bool = False):
+        self.builder = builder
+        self.poll = poll
+        self.stop = threading.Event()
+        self.ready = threading.Event()
+        self.rebuilds: list[tuple[Rebuild, set[str]]] = []
+        self.crash: BaseException | None = None
+        self._condition = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="test-watch", daemon=True)
+
+    def start(self, monkeypatch: pytest.MonkeyPatch) -> "Watcher":
+        # Know when the observer is scheduled: events before that would be lost.
+        original = digest.watch.start_observer
+
+        def start_observer(*args, **kwargs):
+            observer = original(*args, **kwargs)
+            self.ready.set()
+            return observer
+
+        monkeypatch.setattr(digest.watch, "start_observer", start_observer)
+        self._thread.start()
+        assert self.ready.wait(WAIT), "the watcher did not start its observer"
+        return self
+
+    def close(self) -> None:
+        self.stop.set()
+        self._thread.join(WAIT)
+        assert not self._thread.is_alive(), "watch() did not return after stop was set"
+        if self.crash is not None:
+            raise AssertionError(f"watch() raised {self.crash!r}") from self.crash
+
+    def _run(self) -> None:
+        try:
+            watch(self.builder, self._record, self.stop, poll=self.poll)
+        except BaseException as exc:  # reported by close()
+            self.crash = exc
+
+    def _record(self, rebuild: Rebuild, changed: set[str]) -> None:
+        with self._condition:
+            self.rebuilds.append((rebuild, set(changed)))
+            self._condition.notify_all()
+
+    def wait_for(self, count: int, timeout: float = WAIT) -> list[tuple[Rebuild, set[str]]]:
+        """Wait until at least ``count`` rebuilds were reported; return them all."""
+        with self._condition:
+            done = self._condition.wait_for(lambda: len(self.rebuilds) >= count or self.crash is not None, timeout)
+            assert self.crash is None, f"watch() raised {self.crash!r}"
+            assert done, f"expected {count} rebuild(s) within {timeout} s, got {self._describe()}"
+            return list(self.rebuilds)
+
+    def exactly(self, count: int, settle: float = SETTLE) -> list[tuple[Rebuild, set[str]]]:
+        """Wait for ``count`` rebuilds, then make sure no other follows for ``settle`` seconds."""
+        self.wait_for(count)
+        time.sleep(settle)
+        with self._condition:
+            assert len(self.rebuilds) == count, f"expected exactly {count} rebuild(s), got {self._describe()}"
+            return list(self.rebuilds)
+
+    def _describe(self) -> str:
+        return f"{len(self.rebuilds)}: " + "; ".join(
+            f"ok={r.ok} changed={sorted(c)} errors={[str(d) for d in r.errors]}" for r, c in self.rebuilds
+        )
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    return copy_site("basic", tmp_path)
+
+
+@pytest.fixture
+def start_watching(tmp_path, monkeypatch):
+    """Build the site once, then start watching it; always stopped at teardown."""
+    watchers: list[Watcher] = []
+
+    def start(site: Path, poll: bool = False, output: Path | None = None) -> Watcher:
+        builder = SiteBuilder(site, output or tmp_path / "live")
+        first = builder.build()
+        assert first.ok, [str(d) for d in first.diagnostics]
+        watcher = Watcher(builder, poll)
+        watchers.append(watcher)
+        return watcher.start(monkeypatch)
+
+    try:
+        yield start
+    finally:
+        for watcher in watchers:
+            watcher.close()
+
+
+def clean_build(site: Path, out: Path) -> dict[str, bytes]:
+    result = run_cli("build", "--source", site, "--output", out)
+    assert result.code == 0, result.err
+    return read_tree(out)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def atomic_save(path: Path, text: str, temporary_name: str) -> None:
+    """An editor's safe save: write a temporary file beside the original, then rename it over."""
+    temporary = path.with_name(temporary_name)
+    with open(temporary, "w") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def vim_save(path: Path, text: str) -> None:
+    """Vim's default save: probe with 4913, move the original to a backup, write anew, drop the backup."""
+    probe = path.with_name("4913")
+    probe.write_text("")
+    probe.unlink()
+    backup = path.with_name(path.name + "~")
+    os.rename(path, backup)
+    path.write_text(text)
+    backup.unlink()
+
+
+# (a) editors' atomic saves
+
+
+@pytest.mark.parametrize(
+    "save",
+    [
+        lambda p, t: atomic_save(p, t, f".{p.name}.tmp123"),
+        lambda p, t: atomic_save(p, t, f"{p.name}.swp"),
+        lambda p, t: atomic_save(p, t, f"{p.name}~"),
+        vim_save,
+    ],
+    ids=["hidden-tmp", "swp-name", "tilde-name", "vim-backup"],
+)
+def test_atomic_save_gives_one_rebuild_equal_to_a_clean_build(save, site, tmp_path, start_watching):
+    watcher = start_watching(site)
+    sidecar = site / SIDECAR
+    save(sidecar, sidecar.read_text().replace(CLAIM_TEXT, "The talks were pointless."))
+
+    [(rebuild, changed)] = watcher.exactly(1)
+    assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
+    assert changed == {SIDECAR}
+    assert "claims/talks-not-useful/index.html" in rebuild.written
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+    assert not [p for p in sidecar.parent.iterdir() if p.name != sidecar.name and p.name != "markdown-two.yaml"]
+
+
+# (b) bursts
+
+
+def _people(count: int, role: str) -> dict[str, str]:
+    return {f"person-{i:02d}": f"name: Person Number {i:02d}\nrole: {role}\n" for i in range(count)}
+
+
+def _checkout(folder: Path, files: dict[str, str]) -> None:
+    """Like `git checkout`: each file unlinked and written anew, as fast as possible."""
+    for name, text in files.items():
+        target = folder / f"{name}.yaml"
+        target.unlink(missing_ok=True)
+        with open(target, "w") as stream:
+            stream.write(text)
+
+
+def _renamed_in(folder: Path, files: dict[str, str]) -> None:
+    """A tool that saves each file atomically: all temporaries first, then 50 renames."""
+    for name, text in files.items():
+        with open(folder / f".{name}.yaml.tmp", "w") as stream:
+            stream.write(text)
+    for name in files:
+        os.replace(folder / f".{name}.yaml.tmp", folder / f"{name}.yaml")
+
+
+@pytest.mark.parametrize("burst", [_checkout, _renamed_in], ids=["checkout-50-files", "rename-50-files"])
+def test_a_burst_of_50_files_gives_one_rebuild_of_the_final_state(burst, site, tmp_path, start_watching):
+    people = site / "content/people"
+    for name, text in _people(50, "Before").items():
+        (people / f"{name}.yaml").write_text(text)
+    watcher = start_watching(site)
+    final = _people(50, "After the checkout")  # prepared in memory, written in one quick burst
+
+    burst(people, final)
+
+    [(rebuild, changed)] = watcher.exactly(1)
+    assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
+    assert changed == {f"content/people/{name}.yaml" for name in final}
+    assert {f"people/{name}/index.html" for name in final} <= set(rebuild.written)
+    live = read_tree(tmp_path / "live")
+    assert live == clean_build(site, tmp_path / "clean")
+    assert b"After the checkout" in live["people/person-49/index.html"]
+
+
+# (c) editor droppings alone
+
+
+def test_swap_lock_and_backup_files_alone_trigger_no_rebuild(site, tmp_path, start_watching):
+    watcher = start_watching(site)
+    for folder in (site / "content/articles", site / "content/people", site / "seeds"):
+        (folder / ".plain-one.yaml.swp").write_bytes(b"b0VIM 9.0")
+        (folder / ".plain-one.yaml.swx").write_bytes(b"b0VIM 9.0")
+        (folder / "plain-one.yaml~").write_text("outlet: Old\n")
+        (folder / "4913").write_text("")
+        (folder / "#plain-one.yaml#").write_text("autosave")
+        os.symlink("editor@host.1234:1700000000", folder / ".#plain-one.yaml")  # emacs lock, dangling
+        for noise in (".plain-one.yaml.swp", "4913", ".#plain-one.yaml", "#plain-one.yaml#"):
+            (folder / noise).unlink()
+
+    time.sleep(SETTLE)
+    assert watcher.rebuilds == []
+
+    # The watcher is still alive and the droppings left over do not show up as changes.
+    edit(site / SIDECAR, CLAIM_TEXT, "The talks were pointless.")
+    [(rebuild, changed)] = watcher.exactly(1)
+    assert rebuild.ok and changed == {SIDECAR}
+
+
+def test_output_inside_the_source_folder_does_not_cause_rebuild_loops(site, start_watching):
+    """`digest watch` writes to SOURCE/site by default: its own writes must not trigger rebuilds."""
+    watcher = start_watching(site, output=site / "site")
+    edit(site / SIDECAR, CLAIM_TEXT, "The talks were pointless.")
+    [(rebuild, changed)] = watcher.exactly(1, settle=1.5)
+    assert rebuild.ok and changed == {SIDECAR}
+    assert read_tree(site / "site") == clean_build(site, site.parent / "clean")
+
+
+# (d) a bad save, then a good one
+
+
+def test_bad_save_reports_the_error_keeps_the_output_and_the_next_good_save_recovers(site, tmp_path, start_watching):
+    watcher = start_watching(site)
+    before = read_tree(tmp_path / "live")
+    sidecar = site / SIDECAR
+    original = sidecar.read_text()
+
+    sidecar.write_text(original.replace("status: reported", "status: reportd"))
+    [(failed, changed)] = watcher.exactly(1)
+    assert not failed.ok
+    assert changed == {SIDECAR}
+    assert [str(d) for d in failed.errors] == [BAD_STATUS_LINE]
+    assert failed.written == [] and failed.removed == []
+    assert read_tree(tmp_path / "live") == before
+
+    sidecar.write_text(original.replace(CLAIM_TEXT, "The talks were useless."))
+    _, (recovered, changed) = watcher.exactly(2)
+    assert recovered.ok, [str(d) for d in recovered.diagnostics]
+    assert changed == {SIDECAR}
+    live = read_tree(tmp_path / "live")
+    assert live == clean_build(site, tmp_path / "clean")
+    assert b"The talks were useless." in live["claims/talks-not-useful/index.html"]
+
+
+# (e) deleted and renamed files
+
+
+def _delete_person(site: Path) -> None:
+    (site / "content/people/sean-obrien.yaml").unlink()
+
+
+def _rename_person(site: Path) -> None:
+    os.rename(site / "content/people/sean-obrien.yaml", site / "content/people/sean-o-brien.yaml")
+
+
+def _rename_article(site: Path) -> None:
+    os.rename(site / "seeds/plain-one.txt", site / "seeds/plain-renamed.txt")
+    os.rename(site / SIDECAR, site / "content/articles/plain-renamed.yaml")
+
+
+@pytest.mark.parametrize(
+    "change, expected_changed, expected_removed",
+    [
+        (_delete_person, {"content/people/sean-obrien.yaml"}, {"people/sean-obrien/index.html"}),
+        (_rename_person, {"content/people/sean-obrien.yaml", "content/people/sean-o-brien.yaml"}, {"people/sean-obrien/index.html"}),
+        (
+            _rename_article,
+            {"seeds/plain-one.txt", "seeds/plain-renamed.txt", SIDECAR, "content/articles/plain-renamed.yaml"},
+            set(),
+        ),
+    ],
+    ids=["delete-person", "rename-person", "rename-article"],
+)
+def test_deleting_or_renaming_a_file_rebuilds_to_equal_a_clean_build(change, expected_changed, expected_removed, site, tmp_path, start_watching):
+    watcher = start_watching(site)
+    change(site)
+    [(rebuild, changed)] = watcher.exactly(1)
+    assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
+    assert changed == expected_changed
+    assert expected_removed <= set(rebuild.removed)
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+# (f) the polling observer
+
+
+def test_poll_mode_rebuilds_after_an_edit(site, tmp_path, start_watching):
+    watcher = start_watching(site, poll=True)
+    assert isinstance(watcher.builder, SiteBuilder)
+    edit(site / SIDECAR, CLAIM_TEXT, "The talks were pointless.")
+    [(rebuild, changed)] = watcher.exactly(1)
+    assert rebuild.ok and changed == {SIDECAR}
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_watch_returns_promptly_when_stopped(site, tmp_path, monkeypatch):
+    builder = SiteBuilder(site, tmp_path / "live")
+    assert builder.build().ok
+    watcher = Watcher(builder).start(monkeypatch)
+    started = time.monotonic()
+    watcher.close()
+    assert time.monotonic() - started < 5
+
+
+# Known bugs, kept as strict expected failures until they are fixed.
+
+
+@pytest.mark.xfail(strict=True, reason="wait_for_batch binds quiet=QUIET_SECONDS at definition time, so the constant cannot be changed")
+def test_the_quiet_period_follows_the_module_constant(tmp_path, monkeypatch):
+    monkeypatch.setattr(digest.watch, "QUIET_SECONDS", 0.5)
+    collector = ChangeCollector(tmp_path)
+    collector.on_any_event(_FakeEvent(str(tmp_path / "content/people/x.yaml")))
+    started = time.monotonic()
+    batch = collector.wait_for_batch(threading.Event())
+    assert batch == {"content/people/x.yaml"}
+    assert time.monotonic() - started >= 0.45
+
+
+class _FakeEvent:
+    event_type = "modified"
+    is_directory = False
+
+    def __init__(self, src_path: str):
+        self.src_path = src_path
+
+
+@pytest.mark.xfail(strict=True, reason="a themes/ folder created after the watcher started is never watched recursively")
+def test_a_theme_folder_created_while_watching_is_watched(site, tmp_path, start_watching):
+    from digest.render import builtin_theme
+
+    watcher = start_watching(site)
+    static = site / "themes/default/static"
+    static.mkdir(parents=True)
+    stylesheet = (builtin_theme() / "static/style.css").read_text()
+    (static / "style.css").write_text(stylesheet + "\n/* first */\n")
+    first = watcher.wait_for(1)
+    assert first[-1][0].ok
+    time.sleep(SETTLE)
+    count = len(watcher.rebuilds)
+
+    (static / "style.css").write_text(stylesheet + "\n/* second */\n")
+    watcher.wait_for(count + 1, timeout=3)
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+@pytest.mark.xfail(strict=True, reason="with --poll, events arrive in 0.5 s clumps but the quiet period is 0.05 s, so one burst gives several rebuilds")
+def test_poll_mode_coalesces_a_burst_spread_over_a_second(site, tmp_path, start_watching):
+    people = site / "content/people"
+    watcher = start_watching(site, poll=True)
+    for name, text in _people(30, "Added").items():
+        (people / f"{name}.yaml").write_text(text)
+        time.sleep(0.04)  # a slow checkout on a network mount: 30 files over ~1.2 s
+    watcher.exactly(1, settle=1.5)
