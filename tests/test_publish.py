@@ -1,0 +1,238 @@
+"""Publishing: served under a sub-path, feeds, sitemap, structured data, exports, determinism."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.request
+import xml.etree.ElementTree as ET
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import REPO, copy_site, read_tree, run_cli
+from sitecheck import page
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+BASE = "https://digest-demo.github.io/digest/"
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The demo built for /repo/ and served by a real HTTP server from the folder above it."""
+    parent = tmp_path_factory.mktemp("pages")
+    result = run_cli("build", "--source", REPO, "--output", parent / "repo", "--base-url", "https://user.github.io/repo/")
+    assert result.code == 0, result.err
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str) -> tuple[int, bytes, str]:
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), ""
+
+
+def test_crawl_under_a_sub_path_resolves_every_link_and_asset(served):
+    start = served + "/repo/"
+    seen: set[str] = set()
+    queue = [start]
+    ids: dict[str, set[str]] = {}
+    fragments: list[tuple[str, str, str]] = []
+    while queue:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        status, body, content_type = fetch(url)
+        assert status == 200, url
+        if "html" not in content_type:
+            continue
+        soup = BeautifulSoup(body, "html.parser")
+        ids[url] = {tag["id"] for tag in soup.find_all(id=True)}
+        for tag in soup.find_all(["a", "link", "img", "script"]):
+            ref = tag.get("href") or tag.get("src")
+            if not ref or urlsplit(ref).scheme in ("http", "https") and not ref.startswith(served):
+                if ref and ref.startswith("https://user.github.io/") and tag.name == "link":
+                    assert ref.startswith("https://user.github.io/repo/")
+                continue
+            absolute = urljoin(url, ref)
+            path = urlsplit(absolute).path
+            assert path.startswith("/repo/"), f"{ref} on {url} points outside the sub-path"
+            target = absolute.split("#")[0]
+            if "#" in absolute:
+                fragments.append((url, target, absolute.split("#", 1)[1]))
+            queue.append(target)
+    assert len([u for u in seen if u.endswith("/")]) >= 25
+    for source, target, fragment in fragments:
+        assert fragment in ids.get(target, set()), f"{source}: #{fragment} not found on {target}"
+
+
+def test_404_page_works_at_any_depth(served):
+    status, body, _ = fetch(served + "/repo/404.html")
+    soup = BeautifulSoup(body, "html.parser")
+    hrefs = [a["href"] for a in soup.find_all("a")] + [link["href"] for link in soup.find_all("link", rel="stylesheet")]
+    assert hrefs and all(h.startswith(("/repo/", "#")) for h in hrefs), hrefs
+
+
+def test_pages_files(demo_build, tmp_path):
+    assert (demo_build / ".nojekyll").read_bytes() == b""
+    assert (demo_build / "robots.txt").read_text().splitlines()[-1] == f"Sitemap: {BASE}sitemap.xml"
+    assert not (demo_build / "CNAME").exists()
+    site = copy_site("basic", tmp_path)
+    with (site / "content/site.yaml").open("a") as stream:
+        stream.write("cname: news.example.org\n")
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    assert (tmp_path / "out/CNAME").read_text() == "news.example.org\n"
+
+
+def test_no_symlinks_and_readable_permissions(demo_build):
+    for path in demo_build.rglob("*"):
+        assert not path.is_symlink()
+        assert path.stat().st_mode & 0o444 == 0o444, path
+
+
+def check_atom(path: Path, expected_entries: int) -> ET.Element:
+    feed = ET.parse(path).getroot()
+    assert feed.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert feed.find(f"{ATOM}{required}") is not None, required
+    assert feed.find(f"{ATOM}author/{ATOM}name") is not None
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href").startswith(BASE)
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == expected_entries
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert len(set(ids)) == len(ids)
+    for entry in entries:
+        for required in ("id", "title", "updated", "published", "summary", "content"):
+            assert entry.find(f"{ATOM}{required}") is not None, required
+        assert entry.findtext(f"{ATOM}id").startswith(BASE)
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(BASE)
+        assert entry.findtext(f"{ATOM}updated").endswith("T00:00:00Z")
+    return feed
+
+
+def test_site_feed_is_valid_atom_with_outlets_and_claims(demo_build):
+    feed = check_atom(demo_build / "feed.xml", 2)
+    entries = feed.findall(f"{ATOM}entry")
+    assert {e.findtext(f"{ATOM}author/{ATOM}name") for e in entries} == {"RT", "ZeroHedge"}
+    content = BeautifulSoup(entries[0].findtext(f"{ATOM}content"), "html.parser")
+    assert [a["href"] for a in content.find_all("a")] and all(a["href"].startswith(BASE + "claims/") for a in content.find_all("a"))
+    home = page(demo_build, "")
+    assert home.find("link", type="application/atom+xml")["href"] == "/digest/feed.xml"
+
+
+def test_person_feeds(demo_build):
+    check_atom(demo_build / "people/jake-sullivan/feed.xml", 2)
+    check_atom(demo_build / "people/sergey-lavrov/feed.xml", 1)
+    person = page(demo_build, "people/jake-sullivan/")
+    assert {l["href"] for l in person.find_all("link", type="application/atom+xml")} == {"/digest/feed.xml", "/digest/people/jake-sullivan/feed.xml"}
+
+
+def test_sitemap_lists_every_page_with_content_dates(demo_build):
+    root = ET.parse(demo_build / "sitemap.xml").getroot()
+    urls = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in root.findall(f"{SITEMAP}url")}
+    pages = {BASE + p.relative_to(demo_build).as_posix().removesuffix("index.html") for p in demo_build.rglob("index.html")}
+    assert set(urls) == pages
+    assert set(urls.values()) == {"2022-11-07"}
+
+
+def jsonld(soup) -> dict:
+    return json.loads(soup.find("script", type="application/ld+json").string)
+
+
+def test_structured_data(demo_build):
+    article = jsonld(page(demo_build, "articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/"))
+    assert article["@type"] == "NewsArticle" and article["publisher"]["name"] == "RT" and article["datePublished"] == "2022-11-07"
+    person = jsonld(page(demo_build, "people/nikolai-patrushev/"))
+    assert person["@type"] == "Person" and "Nikolay Patrushev" in person["alternateName"]
+    assert all(url.startswith("https://") for url in person["sameAs"])
+    review = jsonld(page(demo_build, "claims/sullivan-kremlin-contacts/"))
+    assert review["@type"] == "ClaimReview" and review["reviewRating"]["alternateName"] == "Reported"
+    assert review["author"]["url"] == BASE
+    assert len(review["itemReviewed"]["appearance"]) == 2
+    for path in demo_build.rglob("*.html"):
+        soup = BeautifulSoup(path.read_text(), "html.parser")
+        for prop in ("og:title", "og:url", "og:type", "og:site_name"):
+            assert soup.find("meta", property=prop), (path, prop)
+        assert soup.find("meta", attrs={"name": "twitter:card"})
+        assert soup.find("link", rel="canonical")["href"].startswith(BASE)
+
+
+def test_json_ld_cannot_be_closed_by_content(tmp_path):
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/plain-one.yaml"
+    path.write_text(path.read_text().replace("outlet: Outlet One", "outlet: '</script><script>alert(1)</script>'"))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    html = (tmp_path / "out/articles/leaders-trade-words-over-ukraine/index.html").read_text()
+    script = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "</script" not in script.lower() and json.loads(script)["publisher"]["name"] == "</script><script>alert(1)</script>"
+
+
+def test_data_json_and_timeline_json(demo_build):
+    data = json.loads((demo_build / "data.json").read_text())
+    assert data["format"] == "digest-data/1"
+    assert {a["outlet"] for a in data["articles"]} == {"RT", "ZeroHedge"}
+    claim = next(c for c in data["claims"] if c["id"] == "sullivan-kremlin-contacts")
+    assert len(claim["appearances"]) == 2 and all(u.startswith(BASE + "articles/") for a in claim["appearances"] for u in a["urls"])
+    assert len(data["events"]) >= 8 and len(data["people"]) >= 9
+    timeline = json.loads((demo_build / "timeline.json").read_text())
+    assert timeline["title"]["text"]["headline"]
+    kyiv = next(e for e in timeline["events"] if e["unique_id"] == "event-sullivan-kyiv-visit")
+    assert kyiv["start_date"] == {"year": "2022", "month": "11", "day": "4"}
+    month = next(e for e in timeline["events"] if e["unique_id"] == "event-biden-cnn-interview")
+    assert month["start_date"] == {"year": "2022", "month": "10"} and month["display_date"] == "October 2022"
+
+
+def test_claim_history_and_review_date(tmp_path):
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/plain-one.yaml"
+    path.write_text(path.read_text().replace(
+        "    sourcing: on-record\n",
+        "    sourcing: on-record\n    reviewed: 2022-11-09\n    history:\n      - {date: 2022-11-07, status: unverified, note: First seen.}\n", 1))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    soup = page(tmp_path / "out", "claims/talks-not-useful/")
+    assert [li.find("span", class_="badge")["data-status"] for li in soup.select(".status-history li")] == ["unverified"]
+    assert jsonld(soup)["datePublished"] == "2022-11-09"
+
+
+def test_builds_are_identical_across_hash_seeds_paths_and_file_order(tmp_path):
+    def build(seed: str, folder: Path, reverse: bool) -> dict[str, bytes]:
+        source = folder / "src"
+        source.mkdir(parents=True)
+        for part in ("seeds", "content"):
+            files = sorted((REPO / part).rglob("*"), reverse=reverse)
+            for path in files:
+                target = source / path.relative_to(REPO)
+                if path.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                else:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(path, target)
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(REPO))
+        out = folder / "deep" / "output"
+        result = subprocess.run([sys.executable, "-m", "digest", "build", "--source", str(source), "--output", str(out)],
+                                capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+        return read_tree(out)
+
+    assert build("1", tmp_path / "a", False) == build("4242", tmp_path / "b", True)
