@@ -384,7 +384,8 @@ def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
                 first.setdefault(match.person, (block_index, match))
         for person, count in counts.items():
             block_index, match = first[person]
-            snippet = _snippet(article.text.blocks[block_index].text, match.start, match.end)
+            # With excerpts only, no text beyond the annotated passages may be published.
+            snippet = "" if article.text_mode == "excerpts" else _snippet(article.text.blocks[block_index].text, match.start, match.end)
             found.setdefault(person, []).append(Mention(article.stem, count, snippet))
     order = {stem: position for position, stem in enumerate(graph.articles)}
     for mentions in found.values():

@@ -9,6 +9,7 @@ links. Nothing here touches the output folder.
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -89,17 +90,66 @@ def article_body(
         else:
             mark = _event_mark(passage, events.get(passage.target), url, rank)
         by_block.setdefault(passage.span.block, []).append(mark)
+    def block_ranges(index: int) -> list[Range]:
+        block = article.text.blocks[index]
+        ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1) for s in block.spans]
+        ranges += by_block.get(index, [])
+        ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[index]]
+        return ranges
+
+    if article.text_mode == "excerpts":
+        return _excerpts(article, block_ranges)
     html = []
     for part in article.text.parts:
         if isinstance(part, str):
             html.append(part)
-            continue
-        block = article.text.blocks[part]
-        ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1) for s in block.spans]
-        ranges += by_block.get(part, [])
-        ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[part]]
-        html.append(render_ranges(block.text, ranges))
+        else:
+            html.append(render_ranges(article.text.blocks[part].text, block_ranges(part)))
     return Markup("".join(html))
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s|$)")
+
+
+def _excerpts(article: Article, block_ranges: Callable[[int], list[Range]]) -> Markup:
+    """Only the sentences that hold an annotated passage, each as its own paragraph."""
+    windows: dict[int, list[tuple[int, int]]] = {}
+    for passage in article.passages:
+        text = article.text.blocks[passage.span.block].text
+        windows.setdefault(passage.span.block, []).append(sentence_window(text, passage.span.start, passage.span.end))
+    html = []
+    for index in sorted(windows):
+        text = article.text.blocks[index].text
+        for start, end in _merge(windows[index]):
+            clipped = [
+                Range(max(r.start, start) - start, min(r.end, end) - start, r.open_html, r.close_html, r.reopen_html, r.after_html, r.is_link, r.rank)
+                for r in block_ranges(index)
+                if (r.start < end and r.end > start) or (r.start == r.end and start <= r.start <= end)
+            ]
+            before = "… " if start > 0 else ""
+            after = " …" if end < len(text) else ""
+            html.append(f'<p class="excerpt">{before}{render_ranges(text[start:end], clipped)}{after}</p>\n')
+    return Markup("".join(html))
+
+
+def sentence_window(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) to whole sentences."""
+    window_start = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        window_start = match.end()
+    found = _SENTENCE_END.search(text, max(end - 1, 0))
+    window_end = found.end() if found else len(text)
+    return window_start, len(text[:window_end].rstrip()) if window_end > end else end
+
+
+def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int) -> Range:

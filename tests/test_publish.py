@@ -236,3 +236,29 @@ def test_builds_are_identical_across_hash_seeds_paths_and_file_order(tmp_path):
         return read_tree(out)
 
     assert build("1", tmp_path / "a", False) == build("4242", tmp_path / "b", True)
+
+
+def test_excerpts_publish_only_annotated_sentences(tmp_path):
+    site = copy_site("basic", tmp_path)
+    with (site / "content/site.yaml").open("a") as stream:
+        stream.write("article_text: excerpts\n")
+    out = tmp_path / "out"
+    assert run_cli("build", "--source", site, "--output", out).code == 0, "build"
+    unannotated = "Zelensky said the talks were not useful either"
+    texts = {p: p.read_text() for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".json")}
+    assert not [p for p, text in texts.items() if unannotated in text]
+    soup = page(out, "articles/leaders-trade-words-over-ukraine/")
+    excerpts = [p.get_text() for p in soup.select(".article-text p.excerpt")]
+    assert excerpts[0].startswith("Vladimir Zelensky met Sullivan in Kyiv")
+    assert soup.find("mark", id="claim-talks-not-useful") is not None
+    assert soup.select_one(".excerpt-note a")["href"] == "https://example.com/one"
+
+
+def test_excerpts_can_be_chosen_per_article(tmp_path):
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/markdown-two.yaml"
+    path.write_text(path.read_text() + "article_text: excerpts\n")
+    out = tmp_path / "out"
+    assert run_cli("build", "--source", site, "--output", out).code == 0
+    assert "said the talks were not useful either" in (out / "articles/leaders-trade-words-over-ukraine/index.html").read_text()
+    assert "variable is code" not in (out / "articles/talks-in-kyiv/index.html").read_text()

@@ -1,0 +1,609 @@
+"""The dev server: files under the base path, live-reload injection, safety, SSE, load, and `digest serve`."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import digest.session
+from conftest import REPO, copy_site
+from digest.errors import Diagnostic, Location, UsageError
+from digest.serve import BuildEvents, PreviewServer, bind_server, inject_live_reload
+from digest.session import Rebuild, SiteBuilder
+
+SIDECAR = "content/articles/plain-one.yaml"
+ARTICLE = "articles/leaders-trade-words-over-ukraine/index.html"
+CLAIM_TEXT = "The talks were not useful."
+SCRIPT = b'<script src="/__digest__/livereload.js"'
+BAD_STATUS_LINE = (
+    "content/articles/plain-one.yaml:10:13: error: unknown status 'reportd' (did you mean 'reported'?); "
+    "known: confirmed, reported, unverified, disputed, denied, false"
+)
+TIMEOUT = 10.0
+
+
+@dataclass
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: bytes
+
+
+def request(port: int, path: str, method: str = "GET", timeout: float = TIMEOUT) -> Response:
+    """One request with the path sent exactly as given (http.client does not normalise it)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path)
+        response = conn.getresponse()
+        return Response(response.status, response.headers, response.read())
+    finally:
+        conn.close()
+
+
+class EventStream:
+    """A Server-Sent Events client for /__digest__/events."""
+
+    def __init__(self, port: int, timeout: float = TIMEOUT):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        self.conn.request("GET", "/__digest__/events")
+        self.response = self.conn.getresponse()
+        assert self.response.status == 200
+        assert self.response.headers["Content-Type"] == "text/event-stream"
+
+    def next(self) -> dict | None:
+        """The next `build` event's data, or None at the end of the stream."""
+        name, data = None, []
+        while True:
+            line = self.response.readline()
+            if not line:
+                return None
+            line = line.decode().rstrip("\r\n")
+            if line == "":
+                if name == "build":
+                    return json.loads("\n".join(data))
+                name, data = None, []
+            elif line.startswith(":"):
+                continue  # keep-alive comment
+            elif line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                data.append(line.split(":", 1)[1].strip())
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@dataclass
+class Served:
+    site: Path
+    output: Path
+    builder: SiteBuilder
+    events: BuildEvents
+    server: PreviewServer
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    def get(self, path: str, method: str = "GET") -> Response:
+        return request(self.port, path, method)
+
+
+def start_server(server: PreviewServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="test-server", daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_server(server: PreviewServer, events: BuildEvents) -> None:
+    events.close()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def served(tmp_path) -> Served:
+    site = copy_site("basic", tmp_path)
+    output = tmp_path / "preview" / "site"
+    builder = SiteBuilder(site, output)
+    first = builder.build()
+    assert first.ok, [str(d) for d in first.diagnostics]
+    assert builder.base_path == "/basic/"
+    events = BuildEvents()
+    events.publish(first)
+    server = bind_server("127.0.0.1", 0, True, output, builder.base_path, events)
+    start_server(server)
+    try:
+        yield Served(site, output, builder, events, server)
+    finally:
+        stop_server(server, events)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Serving files
+
+
+def test_port_zero_with_explicit_port_binds_an_ephemeral_port(served):
+    host, port = served.server.server_address[:2]
+    assert host == "127.0.0.1" and port > 0
+
+
+def test_pages_get_the_live_reload_script_but_files_on_disk_do_not(served):
+    response = served.get("/basic/")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert int(response.headers["Content-Length"]) == len(response.body)
+    body = response.body
+    assert body.count(SCRIPT) == 1
+    assert body.index(SCRIPT) < body.lower().rindex(b"</body>")
+    assert f'data-build="{served.events.build_id}"'.encode() in body
+
+    on_disk = (served.output / "index.html").read_bytes()
+    assert SCRIPT not in on_disk and b"__digest__" not in on_disk
+    assert body == inject_live_reload(on_disk, served.events.build_id)
+    for page in served.output.rglob("*.html"):
+        assert b"__digest__" not in page.read_bytes(), page
+
+
+def test_folders_serve_their_index_and_head_sends_no_body(served):
+    page = served.get("/basic/people/")
+    assert page.status == 200 and SCRIPT in page.body
+    assert page.body == inject_live_reload((served.output / "people/index.html").read_bytes(), served.events.build_id)
+    head = served.get("/basic/people/", method="HEAD")
+    assert head.status == 200 and head.body == b""
+    assert int(head.headers["Content-Length"]) == len(page.body)
+
+
+def test_the_live_reload_script_is_served(served):
+    response = served.get("/__digest__/livereload.js")
+    assert response.status == 200
+    assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+    assert b"digest-error-overlay" in response.body and b"/__digest__/events" in response.body
+
+
+@pytest.mark.parametrize(
+    "path, location",
+    [("/", "/basic/"), ("/basic", "/basic/"), ("/basic/people", "/basic/people/"), ("/basic/claims/no-winter-advance", "/basic/claims/no-winter-advance/")],
+)
+def test_redirects_to_the_base_path_and_to_folders(served, path, location):
+    response = served.get(path)
+    assert response.status == 302
+    assert response.headers["Location"] == location
+
+
+@pytest.mark.parametrize("path", ["/basic/no-such-page/", "/basic/no-such-file.html", "/basic/people/nobody/", "/elsewhere/index.html"])
+def test_missing_pages_get_the_sites_404_page(served, path):
+    response = served.get(path)
+    assert response.status == 404
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert b"Page not found" in response.body
+    assert response.body == inject_live_reload((served.output / "404.html").read_bytes(), served.events.build_id)
+
+
+CONTENT_TYPES = {
+    "assets/style.css": "text/css",
+    "index.html": "text/html",
+    "feed.xml": "application/xml",
+    "data/search.json": "application/json",
+    "img/logo.svg": "image/svg+xml",
+    "fonts/body.woff2": "font/woff2",
+    "js/app.js": "text/javascript",
+    "extra.txt": "text/plain",
+}
+
+
+@pytest.mark.parametrize("rel, expected", sorted(CONTENT_TYPES.items()))
+def test_content_types(served, rel, expected):
+    target = served.output / rel
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"\x00\x01wOF2 test bytes" if rel.endswith(".woff2") else b"<x/>")
+    response = served.get("/basic/" + rel)
+    assert response.status == 200
+    assert response.headers["Content-Type"].split(";")[0] == expected
+    if not rel.endswith(".html"):
+        assert response.body == target.read_bytes()
+
+
+# Safety
+
+
+SECRET = b"SECRET-OUTSIDE-THE-OUTPUT"
+
+TRAVERSALS = [
+    "/basic/../../etc/passwd",
+    "/basic/%2e%2e/%2e%2e/etc/passwd",
+    "/basic/%2E%2E/%2E%2E/etc/passwd",
+    "/basic/..%2f..%2fetc/passwd",
+    "/basic/..%2F..%2Fetc%2Fpasswd",
+    "/basic/.%2e/.%2e/etc/passwd",
+    "//etc/passwd",
+    "/basic//etc/passwd",
+    "/basic/%2fetc%2fpasswd",
+    "/basic/..%5c..%5cetc%5cpasswd",
+    "/basic/%00",
+    "/basic/index.html%00.css",
+    "/basic/../secret.txt",
+    "/basic/%2e%2e/secret.txt",
+    "/basic/..%2fsecret.txt",
+    "/basic/people/../../secret.txt",
+    "/basic/%252e%252e/secret.txt",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_path_traversal_is_refused(served, path):
+    (served.output.parent / "secret.txt").write_bytes(SECRET)
+    response = served.get(path)
+    assert response.status == 404, response.body[:200]
+    assert SECRET not in response.body
+    assert b"root:" not in response.body
+
+
+def test_symlinks_pointing_outside_the_output_are_refused(served, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(SECRET)
+    (served.output / "leak.txt").symlink_to(outside / "secret.txt")
+    (served.output / "leak-dir").symlink_to(outside, target_is_directory=True)
+    (served.output / "hostname").symlink_to("/etc/hostname")
+    (served.output / "people" / "up.txt").symlink_to("../../secret-relative.txt")
+    (served.output.parent / "secret-relative.txt").write_bytes(SECRET)
+
+    for path in ["/basic/leak.txt", "/basic/leak-dir/secret.txt", "/basic/leak-dir/", "/basic/leak-dir", "/basic/hostname", "/basic/people/up.txt"]:
+        response = served.get(path)
+        assert response.status == 404, path
+        assert SECRET not in response.body, path
+    assert served.get("/basic/extra.txt").status == 200
+
+
+# Server-Sent Events
+
+
+def test_events_stream_the_current_state_then_each_build(served):
+    stream = EventStream(served.port)
+    try:
+        first = stream.next()
+        assert first == {"build": served.events.build_id, "errors": [], "css_only": False}
+
+        served.events.publish(Rebuild(True, written=[ARTICLE, "index.html"]))
+        update = stream.next()
+        assert update == {"build": first["build"] + 1, "errors": [], "css_only": False}
+
+        served.events.publish(Rebuild(True, written=["assets/style.css"]))
+        assert stream.next() == {"build": first["build"] + 2, "errors": [], "css_only": True}
+
+        error = Diagnostic(Location(SIDECAR, 10, 13), "error", "unknown status 'reportd'", "status")
+        warning = Diagnostic(Location("seeds/x.txt"), "warning", "no sidecar")
+        served.events.publish(Rebuild(False, [warning, error]))
+        failed = stream.next()
+        assert failed["build"] == first["build"] + 3
+        assert failed["errors"] == ["content/articles/plain-one.yaml:10:13: error: unknown status 'reportd'"]
+        assert failed["css_only"] is False
+
+        served.events.publish(Rebuild(True))
+        assert stream.next() == {"build": first["build"] + 4, "errors": [], "css_only": False}
+    finally:
+        stream.close()
+
+
+def test_a_new_client_sees_the_errors_of_a_failed_last_build(served):
+    served.events.publish(Rebuild(False, [Diagnostic(Location(SIDECAR, 10, 13), "error", "unknown status 'reportd'")]))
+    stream = EventStream(served.port)
+    try:
+        assert stream.next()["errors"] == ["content/articles/plain-one.yaml:10:13: error: unknown status 'reportd'"]
+    finally:
+        stream.close()
+    assert served.get("/basic/").status == 200, "the last good site stays served"
+
+
+def test_event_streams_end_when_the_events_close(served):
+    stream = EventStream(served.port)
+    try:
+        assert stream.next() is not None
+        served.events.close()
+        assert stream.next() is None
+    finally:
+        stream.close()
+
+
+# Load and builds
+
+
+def test_requests_do_not_wait_for_a_build_in_progress(served, monkeypatch):
+    entered, release = threading.Event(), threading.Event()
+    original = digest.session.render_site
+
+    def slow_render(*args, **kwargs):
+        entered.set()
+        release.wait(TIMEOUT)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(digest.session, "render_site", slow_render)
+    (served.site / SIDECAR).write_text((served.site / SIDECAR).read_text().replace(CLAIM_TEXT, "The talks were pointless."))
+    results: list[Rebuild] = []
+    build = threading.Thread(target=lambda: results.append(served.builder.build()), daemon=True)
+    build.start()
+    try:
+        assert entered.wait(TIMEOUT)
+        started = time.monotonic()
+        for path in ("/basic/", "/basic/" + ARTICLE, "/basic/assets/style.css", "/basic/missing/"):
+            assert served.get(path).status in (200, 404)
+        assert time.monotonic() - started < 5
+        assert b"The talks were not useful." in served.get("/basic/" + ARTICLE).body, "the old site is served meanwhile"
+    finally:
+        release.set()
+        build.join(TIMEOUT)
+    assert results and results[0].ok
+    assert b"The talks were pointless." in served.get("/basic/" + ARTICLE).body
+
+
+def test_200_concurrent_requests_while_rebuilding_with_live_reload_clients(served):
+    pages = ["/basic/" + p.relative_to(served.output).as_posix() for p in sorted(served.output.rglob("*")) if p.is_file()]
+    pages += ["/basic/", "/basic/people/", "/__digest__/livereload.js"]
+
+    # Five live-reload clients, each reading its stream in a thread.
+    streams = [EventStream(served.port, timeout=30) for _ in range(5)]
+    received: list[list[dict]] = [[] for _ in streams]
+
+    def follow(stream: EventStream, into: list[dict]) -> None:
+        try:
+            while (event := stream.next()) is not None:
+                into.append(event)
+        except OSError:
+            pass
+
+    readers = [threading.Thread(target=follow, args=(s, r), daemon=True) for s, r in zip(streams, received)]
+    for reader in readers:
+        reader.start()
+
+    # Rebuilds keep running in another thread while the requests are made.
+    stop = threading.Event()
+    builds: list[Rebuild] = []
+
+    def rebuild_loop() -> None:
+        sidecar = served.site / SIDECAR
+        original = sidecar.read_text()
+        for i in range(200):
+            if stop.is_set():
+                break
+            sidecar.write_text(original.replace(CLAIM_TEXT, f"The talks were not useful ({i})."))
+            rebuild = served.builder.build()
+            builds.append(rebuild)
+            served.events.publish(rebuild)
+
+    builder_thread = threading.Thread(target=rebuild_loop, daemon=True)
+    builder_thread.start()
+    try:
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            started = time.monotonic()
+            responses = list(pool.map(lambda i: request(served.port, pages[i % len(pages)], timeout=30), range(200)))
+            elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        builder_thread.join(60)
+    try:
+        statuses = [r.status for r in responses]
+        assert statuses == [200] * 200
+        for path, response in zip((pages[i % len(pages)] for i in range(200)), responses):
+            if path.endswith(("/", ".html")):
+                assert response.body.rstrip().endswith(b"</html>"), path  # never half a file
+                assert SCRIPT in response.body
+        assert elapsed < 30
+        assert builds and all(b.ok for b in builds)
+        assert len(builds) >= 1
+        final = served.events.build_id
+
+        def caught_up() -> bool:
+            return all(len(r) >= 2 and r[-1]["build"] == final for r in received)
+
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not caught_up():
+            time.sleep(0.05)
+        assert caught_up(), f"every live-reload client follows the rebuilds up to build {final}: {[r[-1:] for r in received]}"
+    finally:
+        served.events.close()
+        for stream in streams:
+            stream.close()
+        for reader in readers:
+            reader.join(TIMEOUT)
+
+
+# Ports
+
+
+def _listening_socket(port: int = 0) -> socket.socket:
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", port))
+    blocker.listen()
+    return blocker
+
+
+def test_a_busy_explicit_port_is_a_usage_error(tmp_path):
+    blocker = _listening_socket()
+    port = blocker.getsockname()[1]
+    try:
+        with pytest.raises(UsageError) as raised:
+            bind_server("127.0.0.1", port, True, tmp_path, "/", BuildEvents())
+        assert str(raised.value) == f"port {port} on 127.0.0.1 is already in use; choose another with --port"
+        assert raised.value.exit_code == 2
+    finally:
+        blocker.close()
+
+
+def test_without_an_explicit_port_the_next_free_one_is_used(tmp_path):
+    for _ in range(20):
+        blocker = _listening_socket()
+        port = blocker.getsockname()[1]
+        if port < 65000:
+            break
+        blocker.close()
+    try:
+        server = bind_server("127.0.0.1", port, False, tmp_path, "/", BuildEvents())
+        try:
+            assert port < server.server_address[1] < port + 20
+        finally:
+            server.server_close()
+    finally:
+        blocker.close()
+
+
+# The command line, end to end
+
+
+class ServeProcess:
+    """`python -m digest serve` in a subprocess, its output collected by a thread."""
+
+    def __init__(self, site: Path, port: int, tmpdir: Path):
+        env = dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(tmpdir), PYTHONUNBUFFERED="1")
+        self.port = port
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "digest", "serve", "--source", str(site), "--port", str(port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=tmpdir,
+            text=True,
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+    def wait_until_serving(self, path: str, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"digest serve exited with {self.process.returncode}:\n{self.output}"
+            try:
+                if request(self.port, path, timeout=2).status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"digest serve did not answer within {timeout} s:\n{self.output}")
+
+    def wait_for_page(self, path: str, text: bytes, timeout: float = TIMEOUT) -> Response:
+        deadline = time.monotonic() + timeout
+        while True:
+            response = request(self.port, path)
+            if text in response.body or time.monotonic() > deadline:
+                assert text in response.body, f"{text!r} did not appear in {path} within {timeout} s:\n{self.output}"
+                return response
+            time.sleep(0.1)
+
+    def wait_for_output(self, text: str, timeout: float = TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output:
+            assert time.monotonic() < deadline, f"{text!r} not printed within {timeout} s:\n{self.output}"
+            time.sleep(0.05)
+
+    def interrupt(self, timeout: float = 15) -> int:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            code = self.process.wait(timeout)
+        finally:
+            self._reader.join(5)
+        return code
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def test_digest_serve_end_to_end(tmp_path):
+    site = copy_site("basic", tmp_path)
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    port = free_port()
+    serve = ServeProcess(site, port, tmpdir)
+    stream = None
+    try:
+        serve.wait_until_serving("/basic/")
+        serve.wait_for_output(f"serving http://127.0.0.1:{port}/basic/")
+        assert [p.name for p in tmpdir.iterdir() if p.name.startswith("digest-preview-")], "the preview is built in TMPDIR"
+        assert not (site / "site").exists(), "a preview never writes into site/"
+        assert request(port, "/").headers["Location"] == "/basic/"
+        stream = EventStream(port)
+        first = stream.next()
+        assert first["errors"] == []
+
+        sidecar = site / SIDECAR
+        original = sidecar.read_text()
+        sidecar.write_text(original.replace(CLAIM_TEXT, "The talks were pointless."))
+        page = serve.wait_for_page("/basic/" + ARTICLE, b"The talks were pointless.")
+        assert SCRIPT in page.body
+        assert stream.next()["build"] > first["build"]
+
+        sidecar.write_text(original.replace("status: reported", "status: reportd"))
+        serve.wait_for_output(BAD_STATUS_LINE)
+        failed = stream.next()
+        while failed is not None and not failed["errors"]:
+            failed = stream.next()
+        assert failed is not None and failed["errors"] == [BAD_STATUS_LINE]
+        still = request(port, "/basic/" + ARTICLE)
+        assert still.status == 200 and b"The talks were pointless." in still.body, "the last good site stays served"
+
+        sidecar.write_text(original.replace(CLAIM_TEXT, "The talks were useless."))
+        serve.wait_for_page("/basic/" + ARTICLE, b"The talks were useless.")
+
+        code = serve.interrupt()
+        assert code == 0, serve.output
+        assert "Traceback" not in serve.output, serve.output
+        for _ in range(20):  # events not read yet, then the end of the stream
+            if stream.next() is None:
+                break
+        else:
+            raise AssertionError("live-reload streams end when the server stops")
+        assert not [p.name for p in tmpdir.iterdir() if p.name.startswith("digest-preview-")]
+        assert not (site / "site").exists()
+    finally:
+        if stream is not None:
+            stream.close()
+        serve.kill()
+
+
+def test_digest_serve_on_a_busy_port_says_so(tmp_path):
+    site = copy_site("basic", tmp_path)
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    blocker = _listening_socket()
+    port = blocker.getsockname()[1]
+    try:
+        env = dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(tmpdir))
+        result = subprocess.run(
+            [sys.executable, "-m", "digest", "serve", "--source", str(site), "--port", str(port)],
+            capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL,
+        )
+    finally:
+        blocker.close()
+    assert result.returncode == 2, result
+    assert f"digest: error: port {port} on 127.0.0.1 is already in use; choose another with --port" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list(tmpdir.iterdir()), "no preview folder left behind"
