@@ -244,7 +244,7 @@ def test_excerpts_publish_only_annotated_sentences(tmp_path):
         stream.write("article_text: excerpts\n")
     out = tmp_path / "out"
     assert run_cli("build", "--source", site, "--output", out).code == 0, "build"
-    unannotated = "Zelensky said the talks were not useful either"
+    unannotated = "said the talks were not useful either"
     texts = {p: p.read_text() for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".xml", ".json")}
     assert not [p for p, text in texts.items() if unannotated in text]
     soup = page(out, "articles/leaders-trade-words-over-ukraine/")
