@@ -53,11 +53,12 @@ def render_site(
     strict: bool = False,
     previous: BuildState | None = None,
     hash_assets: bool = True,
+    drafts: bool = False,
 ) -> BuildResult:
     """Everything but writing; raises BuildFailed with every problem found."""
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
-    graph = link_site(loaded, diagnostics, base_url)
+    graph = link_site(loaded, diagnostics, base_url, drafts)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())

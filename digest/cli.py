@@ -121,7 +121,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     try:
         output = preview / "site"
         # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.
-        builder = SiteBuilder(root, output, hash_assets=False)
+        # Drafts are shown (with a banner): the preview is private, site/ is not.
+        builder = SiteBuilder(root, output, hash_assets=False, drafts=True)
         events = BuildEvents()
         first = _report_rebuild(builder.build(), None)
         events.publish(first)

@@ -38,12 +38,16 @@ EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
 SNIPPET_RADIUS = 90
 
 
-def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None = None) -> SiteGraph | None:
-    """Build the graph; None when the site config itself is unusable."""
+def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False) -> SiteGraph | None:
+    """Build the graph; None when the site config itself is unusable.
+
+    Draft articles (``draft: true``) and what only they feed are left out
+    unless ``drafts`` is set (the dev server and `digest check` set it).
+    """
     config = site_config(loaded.config, base_url) if loaded.config else None
     people = {pid: _person(pid, record) for pid, record in sorted(loaded.people.items())}
     names = _name_index(people, loaded, diagnostics)
-    articles = _articles(loaded, names, diagnostics)
+    articles = _articles(loaded, names, diagnostics, drafts)
     claims: dict[str, Claim] = {}
     events: dict[str, Event] = {}
     merged = _Merger(diagnostics)
@@ -131,7 +135,7 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
     return build_name_index(unique)
 
 
-def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics) -> dict[str, Article]:
+def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, drafts: bool) -> dict[str, Article]:
     for stem, record in loaded.sidecars.items():
         if stem not in loaded.seeds:
             hint = did_you_mean(stem, loaded.seeds)
@@ -139,6 +143,8 @@ def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics) ->
     articles: dict[str, Article] = {}
     for stem, seed in loaded.seeds.items():
         record = loaded.sidecars.get(stem)
+        if record is not None and record.get("draft") and not drafts:
+            continue
         if record is None and stem not in loaded.sidecar_files:
             diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")
         article = _article(seed, record, diagnostics)
@@ -178,6 +184,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         url=values.get("url", ""),
         author=values.get("author", ""),
         text_mode=values.get("article_text", ""),
+        draft=bool(values.get("draft")),
     )
 
 

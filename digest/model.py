@@ -148,6 +148,7 @@ class Article:
     subtitle: str = ""
     url: str = ""
     author: str = ""
+    draft: bool = False
     text_mode: str = "full"
     """'full' or 'excerpts' (only annotated passages, with a sentence of context)."""
     passages: list[Passage] = field(default_factory=list)

@@ -136,6 +136,7 @@ ARTICLE_FIELDS = {
     "slug": Field("id"),
     "omit": Field("strings", help="exact seed lines not to show"),
     "article_text": Field("choice", choices=("full", "excerpts"), help="overrides the site's setting"),
+    "draft": Field("bool", help="true: left out of digest build, shown by digest serve"),
     "claims": Field("records", fields=CLAIM_FIELDS),
     "events": Field("records", fields=EVENT_FIELDS),
 }

@@ -38,8 +38,9 @@ class Rebuild:
 
 
 class SiteBuilder:
-    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True):
+    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True, drafts: bool = False):
         self.root = root
+        self.drafts = drafts
         self.hash_assets = hash_assets
         self.output = output
         self.base_url = base_url
@@ -51,7 +52,7 @@ class SiteBuilder:
         started = time.perf_counter()
         previous = self.state if self.output.is_dir() else None
         try:
-            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets)
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts)
         except BuildFailed as failure:
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
         if previous is None:

@@ -125,3 +125,21 @@ def test_seed_without_sidecar_is_built_with_a_warning(tmp_path):
     assert result.code == 0
     assert result.err_lines == ["seeds/lonely.txt:1:1: warning: no sidecar content/articles/lonely.yaml; the article is built from its text alone"]
     assert page(tmp_path / "out", "articles/a-lonely-article/").select_one("a[data-person]")["data-person"] == "vladimir-putin"
+
+
+def test_drafts_are_left_out_of_build_and_shown_in_preview(tmp_path):
+    from digest.session import SiteBuilder
+
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/markdown-two.yaml"
+    path.write_text("draft: true\n" + path.read_text())
+    out = tmp_path / "out"
+    assert run_cli("build", "--source", site, "--output", out).code == 0
+    assert not (out / "articles/talks-in-kyiv").exists()
+    claim = page(out, "claims/talks-not-useful/")
+    assert [f["data-outlet"] for f in claim.select("figure.wording")] == ["Outlet One"]
+    preview = SiteBuilder(site, tmp_path / "preview", drafts=True)
+    assert preview.build().ok
+    banner = page(tmp_path / "preview", "articles/talks-in-kyiv/").select_one(".draft-banner")
+    assert banner is not None and "Draft" in banner.get_text()
+    assert page(tmp_path / "preview", "articles/leaders-trade-words-over-ukraine/").select_one(".draft-banner") is None
