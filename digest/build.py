@@ -18,7 +18,7 @@ from jinja2 import TemplateError
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
-from digest.load import load_site
+from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
 from digest.pages import render_page, site_pages
 from digest.publish import publishing_pages
@@ -62,6 +62,18 @@ def render_site(
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
+    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets)
+
+
+def render_graph(
+    root: Path,
+    loaded: LoadedSite,
+    graph: SiteGraph,
+    diagnostics: Diagnostics,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+) -> BuildResult:
+    """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
     if graph.config.theme != "default" and not (root / "themes" / graph.config.theme).is_dir():
         where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
         raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])

@@ -57,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--poll", action="store_true", help="poll for changes (network mounts, containers)")
     watch.set_defaults(run=_run_watch)
 
+    check = commands.add_parser("check", help="validate everything without writing", description="Run every validation of a build (drafts included) and the internal link check, plus editorial warnings, without writing anything.")
+    _source_option(check)
+    check.add_argument("--format", choices=("text", "json"), default="text", help="text lines (default) or a JSON list for editors and CI")
+    check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.set_defaults(run=_run_check)
+
     serve = commands.add_parser("serve", help="preview the site with live reload", description="Build into a private preview folder, serve it with live reload, rebuild on every change.")
     _source_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -97,6 +103,29 @@ def _run_build(args: argparse.Namespace) -> int:
         f"{report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
     return 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    import json
+
+    from digest.check import check_site
+
+    root = _site_root(args.source)
+    diagnostics = check_site(root)
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    if args.format == "json":
+        items = [
+            {"path": d.location.path, "line": d.location.line, "column": d.location.column,
+             "severity": d.severity, "code": d.code, "message": d.message}
+            for d in diagnostics
+        ]
+        print(json.dumps(items, indent=2, ensure_ascii=False))
+    else:
+        for diagnostic in diagnostics:
+            print(diagnostic)
+        print(f"{_count(errors, 'error')}, {_count(warnings, 'warning')}", file=sys.stderr)
+    return 1 if errors or (args.strict and warnings) else 0
 
 
 def _run_watch(args: argparse.Namespace) -> int:

@@ -308,7 +308,8 @@ def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, e
             continue
         number = len(passages) + 1
         anchor = f"{kind}-{entity_id}" if number == 1 else f"{kind}-{entity_id}-{number}"
-        passages.append(Passage(kind, entity_id, anchor, spans[0], matches_verbatim(article.text.blocks, spans[0], selector.exact)))
+        verbatim = matches_verbatim(article.text.blocks, spans[0], selector.exact)
+        passages.append(Passage(kind, entity_id, anchor, spans[0], verbatim, selector.loc))
     return passages
 
 

@@ -76,6 +76,8 @@ class Passage:
     span: Span
     verbatim: bool = True
     """False when the quote matched only after whitespace/quote normalisation."""
+    loc: Location = field(default=Location(""), repr=False, compare=False)
+    """Where the quote is written."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,107 @@
+"""`digest check`: every validation of a build, plus editorial warnings, without writing.
+
+It runs the same load, link and render stages as `digest build` (drafts
+included, so work in progress is checked too), then checks the rendered
+pages' internal links and adds warnings that point at likely editorial
+slips rather than broken input.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from digest.build import render_graph
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
+from digest.link import link_site
+from digest.load import LoadedSite, load_site
+from digest.model import SiteGraph
+
+
+def check_site(root: Path) -> list[Diagnostic]:
+    """All problems of a site root, errors and warnings, sorted."""
+    diagnostics = Diagnostics()
+    loaded = load_site(root, diagnostics)
+    graph = link_site(loaded, diagnostics, drafts=True)
+    if graph is not None:
+        editorial_warnings(graph, loaded, diagnostics)
+    if graph is not None and not diagnostics.errors:
+        try:
+            result = render_graph(root, loaded, graph, Diagnostics())
+        except BuildFailed as failure:
+            diagnostics.items.extend(failure.diagnostics)
+        else:
+            diagnostics.items.extend(broken_links(result.outputs, graph.config.base_path))
+    return diagnostics.sorted()
+
+
+def editorial_warnings(graph: SiteGraph, loaded: LoadedSite, diagnostics: Diagnostics) -> None:
+    """Things that build fine but are probably not what the editor meant."""
+    for pid, person in graph.people.items():
+        if not graph.mentions.get(pid):
+            diagnostics.warning(loaded.people[pid].where("name"), f"{person.name} is not named in any article", "person-unused")
+    for stem, record in loaded.sidecars.items():
+        if stem not in graph.articles:
+            continue
+        for claim in record.get("claims", []):
+            if "quote" not in claim.values and "id" in claim.values:
+                diagnostics.warning(claim.where("id"), f"claim '{claim.values['id']}' has no quote in this article", "claim-without-quote")
+    for event in graph.events.values():
+        if not event.people:
+            diagnostics.warning(event.source, f"event '{event.id}' names no people", "event-without-people")
+    for article in graph.articles.values():
+        for passage in article.passages:
+            if not passage.verbatim:
+                block = article.text.blocks[passage.span.block]
+                found = block.text[passage.span.start : passage.span.end]
+                diagnostics.warning(
+                    passage.loc,
+                    f'quote matches only after normalising whitespace or quote marks; the text reads "{found}"',
+                    "quote-normalised",
+                )
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[tuple[str, int, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+        for name in ("href", "src"):
+            if values.get(name):
+                line, column = self.getpos()
+                self.links.append((values[name] or "", line, column + 1))
+
+
+def broken_links(outputs: dict[str, bytes], base_path: str) -> list[Diagnostic]:
+    """Internal links of rendered pages that point at no page, or at no id on it."""
+    pages: dict[str, _LinkCollector] = {}
+    for path, data in outputs.items():
+        if path.endswith(".html"):
+            collector = _LinkCollector()
+            collector.feed(data.decode("utf-8"))
+            pages[path] = collector
+    problems = []
+    for path, collector in sorted(pages.items()):
+        for href, line, column in collector.links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc:
+                continue
+            if not parts.path:
+                target = path
+            elif not parts.path.startswith(base_path):
+                problems.append(Diagnostic(Location(path, line, column), "error", f"link '{href}' is outside the site's base path {base_path}", "broken-link"))
+                continue
+            else:
+                target = unquote(parts.path)[len(base_path):]
+                target = target + "index.html" if target.endswith("/") or not target else target
+            if target not in outputs:
+                problems.append(Diagnostic(Location(path, line, column), "error", f"link '{href}' points at no page", "broken-link"))
+            elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
+                problems.append(Diagnostic(Location(path, line, column), "error", f"link '{href}' points at no element id '{parts.fragment}'", "broken-link"))
+    return problems
