@@ -63,6 +63,23 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
     check.set_defaults(run=_run_check)
 
+    new = commands.add_parser("new", help="start a sidecar or a person file", description="Write a new content file, never overwriting one.")
+    kinds = new.add_subparsers(title="what", metavar="KIND")
+    article = kinds.add_parser("article", help="a sidecar for a seed: digest new article SEED", description="Write content/articles/<stem>.yaml for a seed, listing the people it names and the names the site does not know yet.")
+    article.add_argument("seed", help="the seed's file name or stem")
+    _source_option(article)
+    article.set_defaults(run=_run_new_article)
+    person = kinds.add_parser("person", help='a person: digest new person "Full Name"', description="Write content/people/<id>.yaml, refusing duplicates and near-duplicates of known names.")
+    person.add_argument("name", help="the person's full name")
+    _source_option(person)
+    person.set_defaults(run=_run_new_person)
+
+    init = commands.add_parser("init", help="start a new site in an empty folder", description="Create a new site root: content/site.yaml, seeds/, the GitHub Pages workflow and a README for editors.")
+    init.add_argument("folder", type=Path)
+    init.add_argument("--title", help="the site's title")
+    init.add_argument("--base-url", help="where it will be published, e.g. https://user.github.io/repo/")
+    init.set_defaults(run=_run_init)
+
     serve = commands.add_parser("serve", help="preview the site with live reload", description="Build into a private preview folder, serve it with live reload, rebuild on every change.")
     _source_option(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
@@ -102,6 +119,33 @@ def _run_build(args: argparse.Namespace) -> int:
         f"built {_count(result.page_count, 'page')} ({report.written} written, {report.unchanged} unchanged, "
         f"{report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
+    return 0
+
+
+def _run_new_article(args: argparse.Namespace) -> int:
+    from digest.scaffold import new_article
+
+    root = _site_root(args.source)
+    path = new_article(root, args.seed)
+    print(f"wrote {_shown(path)}: fill in outlet and published, then add claims and events")
+    return 0
+
+
+def _run_new_person(args: argparse.Namespace) -> int:
+    from digest.scaffold import new_person
+
+    root = _site_root(args.source)
+    path = new_person(root, args.name)
+    print(f"wrote {_shown(path)}")
+    return 0
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from digest.scaffold import init_site
+
+    _base_url(args.base_url)
+    init_site(args.folder, args.title, args.base_url)
+    print(f"created a new site in {_shown(args.folder.absolute())}; next: add seeds, then run digest new article <seed> and digest serve")
     return 0
 
 

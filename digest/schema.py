@@ -159,7 +159,7 @@ def check_record(node: Node, fields: dict[str, Field], diagnostics: Diagnostics)
             continue
         if isinstance(value, Scalar) and value.value is None:
             if spec.required:
-                diagnostics.error(value.loc, f"'{key}' must not be empty", "missing-field")
+                diagnostics.error(value.loc, f"'{key}' is required but empty", "missing-field")
             continue
         checked = _CHECKERS[spec.kind](value, spec, record, key, diagnostics)
         if checked is _INVALID:

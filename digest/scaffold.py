@@ -1,0 +1,213 @@
+"""Files an editor starts from: a sidecar for a new seed, a person file, a new site.
+
+Each writer refuses to overwrite anything, and fills in only what it can
+know; what the editor must add is left as a clearly marked blank that the
+validator will point at until it is filled.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import Diagnostics, UsageError, closest
+from digest.load import LoadedSite, load_site
+from digest.people_match import build_name_index, find_names
+from digest.seedtext import parse_markdown, parse_plain
+from digest.slugs import slugify
+
+MONTHS_AND_DAYS = {
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+    "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+}
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|von|van|bin|[A-Z][\w’'.-]*))*")
+_SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
+
+
+@dataclass(frozen=True, slots=True)
+class NameCandidate:
+    text: str
+    count: int
+    sentence: str
+    """The first sentence it appears in."""
+
+
+def schema_line(kind: str, depth: int) -> str:
+    """The modeline that gives YAML-language-server users completion and inline errors."""
+    return f"# yaml-language-server: $schema={'../' * depth}schemas/{kind}.schema.json\n"
+
+
+def new_article(root: Path, seed_name: str) -> Path:
+    """Write content/articles/<stem>.yaml for a seed that has none."""
+    seed = _find_seed(root, seed_name)
+    target = root / "content/articles" / f"{seed.stem}.yaml"
+    if target.exists():
+        raise UsageError(f"{target.relative_to(root)} already exists; digest new never overwrites a sidecar")
+    loaded = load_site(root, Diagnostics())
+    text = seed.read_text(encoding="utf-8")
+    title, paragraphs = _title_and_paragraphs(text, seed.suffix == ".md")
+    known, unknown = _names(loaded, paragraphs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(_sidecar_text(seed, title, known, unknown), encoding="utf-8")
+    return target
+
+
+def _find_seed(root: Path, name: str) -> Path:
+    candidates = [Path(name)] if "/" in name else []
+    candidates += [root / "seeds" / name, root / "seeds" / f"{name}.txt", root / "seeds" / f"{name}.md"]
+    for candidate in candidates:
+        path = candidate if candidate.is_absolute() else (root / candidate if not candidate.exists() else candidate)
+        if path.is_file() and path.suffix in (".txt", ".md"):
+            return path.absolute()
+    stems = [p.stem for p in (root / "seeds").glob("*") if p.suffix in (".txt", ".md")]
+    hint = closest(Path(name).stem, stems)
+    raise UsageError(f"no seed '{name}' in seeds/" + (f" (did you mean '{hint}'?)" if hint else ""))
+
+
+def _title_and_paragraphs(text: str, is_markdown: bool) -> tuple[str, list[str]]:
+    if is_markdown:
+        heading, parsed = parse_markdown(text, set(), drop_first_h1=True)
+        return heading or "", [b.text for b in parsed.blocks]
+    parsed = parse_plain(text, None, set())
+    return parsed.title_line or "", [b.text for b in parsed.blocks]
+
+
+def _names(loaded: LoadedSite, paragraphs: list[str]) -> tuple[list[tuple[str, str, int]], list[NameCandidate]]:
+    """People the site knows that the text names (id, name, count), and unknown capitalised names."""
+    spellings: dict[str, str] = {}
+    for pid, record in loaded.people.items():
+        for spelling in [record.get("name", "")] + list(record.get("aliases", [])):
+            if spelling:
+                spellings.setdefault(spelling, pid)
+    index = build_name_index(spellings)
+    counts: Counter[str] = Counter()
+    for paragraph in paragraphs:
+        counts.update(match.person for match in find_names(paragraph, index))
+    known = sorted(((pid, loaded.people[pid].get("name", pid), n) for pid, n in counts.items()), key=lambda k: (-k[2], k[0]))
+    return known, unknown_names(paragraphs, set(spellings))
+
+
+def unknown_names(paragraphs: list[str], known: set[str]) -> list[NameCandidate]:
+    """Runs of capitalised words that match no known name: candidates for new person files."""
+    found: dict[str, NameCandidate] = {}
+    for paragraph in paragraphs:
+        for sentence_match in _SENTENCE.finditer(paragraph):
+            sentence = sentence_match.group().strip()
+            for match in _CAPITALISED_RUN.finditer(sentence):
+                run = re.sub(r"[’']s$", "", match.group().strip(" .’'-")).strip(" .’'-")
+                words = run.split()
+                while words and words[-1] in ("of", "the", "de", "al", "von", "van", "bin"):
+                    words.pop()
+                run = " ".join(words)
+                if not run or run in known or any(part in known for part in _subruns(words)):
+                    continue
+                if len(words) == 1 and (match.start() == 0 or run in MONTHS_AND_DAYS or len(run) < 3):
+                    continue  # "The", "According", "Sunday": sentence-initial words and calendar names
+                if all(word in MONTHS_AND_DAYS for word in words):
+                    continue
+                previous = found.get(run)
+                found[run] = NameCandidate(run, (previous.count if previous else 0) + 1, previous.sentence if previous else sentence)
+    return sorted(found.values(), key=lambda c: (-c.count, c.text))
+
+
+def _subruns(words: list[str]) -> list[str]:
+    return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1) if (i, j) != (0, len(words))]
+
+
+def _sidecar_text(seed: Path, title: str, known: list[tuple[str, str, int]], unknown: list[NameCandidate]) -> str:
+    lines = [
+        schema_line("article", 2),
+        f"# Annotations for seeds/{seed.name}. See docs/annotating.md for every field.\n",
+    ]
+    if title:
+        lines.append(f"title: {_quoted(title)}  # from the seed's first line; change it if the outlet's headline differs\n")
+    else:
+        lines.append("title:  # REQUIRED: the seed has no first line or '# heading' to use\n")
+    lines += [
+        "outlet:  # REQUIRED: the outlet's name, exactly as on its other articles (e.g. RT)\n",
+        "published:  # REQUIRED: the date of publication, YYYY-MM-DD\n",
+        "# url: https://...  (the original)\n",
+        "# author: ...\n",
+        f"# slug: {slugify(title) or seed.stem}\n",
+        "# omit:  (exact seed lines not to show, such as share buttons or captions)\n",
+        "#   - \"...\"\n",
+        "claims: []\n",
+        "events: []\n",
+    ]
+    lines.append("\n# People the site already knows that this text names (linked automatically):\n")
+    lines += [f"#   {pid}: {name} ({count} mention{'s' if count != 1 else ''})\n" for pid, name, count in known] or ["#   (none)\n"]
+    lines.append("\n# Capitalised names that match no person (add one with: digest new person \"Full Name\"):\n")
+    lines += [f"#   {c.text} ({c.count}x): {_one_line(c.sentence)}\n" for c in unknown[:40]] or ["#   (none)\n"]
+    return "".join(lines)
+
+
+def _one_line(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def new_person(root: Path, name: str) -> Path:
+    """Write content/people/<id>.yaml, refusing duplicates and near-duplicates."""
+    name = " ".join(name.split())
+    pid = slugify(name)
+    if not pid:
+        raise UsageError(f"cannot make an id from '{name}'; use Latin or Cyrillic letters, or write the file by hand")
+    target = root / "content/people" / f"{pid}.yaml"
+    if target.exists():
+        raise UsageError(f"{target.relative_to(root)} already exists")
+    loaded = load_site(root, Diagnostics())
+    spellings = {}
+    for other, record in loaded.people.items():
+        for spelling in [record.get("name", "")] + list(record.get("aliases", [])):
+            spellings[spelling] = other
+    similar = next(iter(difflib.get_close_matches(name, list(spellings), n=1, cutoff=0.85)), None)
+    similar = similar or next((s for s in spellings if slugify(s) == pid), None)
+    if similar is not None:
+        raise UsageError(f"'{name}' is very like '{similar}' ({spellings[similar]}); did you mean that person? Add it as an alias there, or write the file by hand")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        schema_line("person", 2)
+        + f"name: {_quoted(name)}\n"
+        + "aliases: []  # other spellings and short forms that articles use, e.g. [\"Patrushev\"]\n"
+        + "# role: ...\n# organization: ...\n# country: ...\n# description: |\n#   A sentence or two, in Markdown.\n"
+        + "# links:\n#   wikipedia: https://en.wikipedia.org/wiki/...\n",
+        encoding="utf-8",
+    )
+    return target
+
+
+STARTER = Path(__file__).parent / "starter"
+
+
+def init_site(folder: Path, title: str | None = None, base_url: str | None = None) -> list[Path]:
+    """Create a new site root in an empty (or missing) folder."""
+    from digest import __version__
+
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise UsageError(f"{folder} is not empty; digest init only starts new sites in an empty folder")
+    slug = slugify(folder.absolute().name) or "digest"
+    title = title or folder.absolute().name.replace("-", " ").replace("_", " ").strip().capitalize() or "My digest"
+    base_url = base_url or f"https://example.github.io/{slug}/"
+    files = {
+        "content/site.yaml": (STARTER / "site.yaml").read_text().replace("TITLE", title.replace('"', "'")).replace("BASE_URL", base_url),
+        "README.md": (STARTER / "README.md").read_text().replace("TITLE", title),
+        ".github/workflows/pages.yml": (STARTER / "pages.yml").read_text().replace("DIGEST_VERSION", __version__),
+        ".gitignore": "/site/\n.digest-cache/\n__pycache__/\n",
+        "seeds/.gitkeep": "",
+        "content/people/.gitkeep": "",
+        "content/articles/.gitkeep": "",
+    }
+    written = []
+    for rel, text in files.items():
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written

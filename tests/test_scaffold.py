@@ -1,0 +1,77 @@
+"""digest init / digest new: starting files an editor can fill in."""
+
+from __future__ import annotations
+
+import yaml
+
+from conftest import REPO, copy_site, run_cli
+from digest.scaffold import unknown_names
+
+SEED = """Envoys meet in Geneva
+According to the Foreign Ministry, Maria Zakharova said on Monday that talks with Antony Blinken were useful.
+The talks in September ended early. Zakharova’s deputy disagreed with Blinken.
+"""
+
+
+def test_init_refuses_a_non_empty_folder(tmp_path):
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x/file").write_text("")
+    result = run_cli("init", tmp_path / "x")
+    assert result.code == 2 and "is not empty" in result.err
+
+
+def test_from_init_to_a_built_page(tmp_path):
+    site = tmp_path / "story"
+    assert run_cli("init", site, "--title", "Geneva talks", "--base-url", "https://me.github.io/story/").code == 0
+    for path in ("content/site.yaml", "README.md", ".gitignore", ".github/workflows/pages.yml", "seeds", "content/people", "content/articles"):
+        assert (site / path).exists(), path
+    assert run_cli("build", "--source", site, "--output", tmp_path / "empty").code == 0, "an empty new site builds"
+    (site / "seeds/geneva.txt").write_text(SEED)
+    assert run_cli("new", "person", "Antony Blinken", "--source", site).code == 0
+    assert run_cli("new", "article", "geneva", "--source", site).code == 0
+    sidecar = site / "content/articles/geneva.yaml"
+    text = sidecar.read_text()
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/article.schema.json\n")
+    assert "#   antony-blinken: Antony Blinken (1 mention)" in text
+    assert "#   Maria Zakharova (1x): According to the Foreign Ministry, Maria Zakharova said on Monday" in text
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 1
+    assert "content/articles/geneva.yaml:4:8: error: 'outlet' is required but empty" in result.err_lines
+    sidecar.write_text(text.replace("outlet:  #", "outlet: Agency  #").replace("published:  #", "published: 2022-11-08  #")
+                       .replace("claims: []", "claims:\n  - id: talks-useful\n    quote: talks with Antony Blinken were useful\n    text: The talks were useful.\n    status: reported"))
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert (tmp_path / "out/articles/envoys-meet-in-geneva/index.html").exists()
+    assert (tmp_path / "out/people/antony-blinken/index.html").exists()
+
+
+def test_unknown_names_skip_sentence_initial_words_months_and_known_names():
+    names = {c.text: c for c in unknown_names(SEED.splitlines()[1:], {"Antony Blinken", "Blinken"})}
+    assert set(names) == {"Foreign Ministry", "Maria Zakharova"}, "sentence-initial 'According', 'The', 'Zakharova’s' are skipped"
+    assert names["Maria Zakharova"].sentence.startswith("According to the Foreign Ministry, Maria Zakharova said")
+
+
+def test_new_refuses_to_overwrite_and_near_duplicates(tmp_path):
+    site = copy_site("basic", tmp_path)
+    result = run_cli("new", "article", "plain-one", "--source", site)
+    assert result.code == 2 and "already exists; digest new never overwrites a sidecar" in result.err
+    result = run_cli("new", "article", "plain-too", "--source", site)
+    assert result.code == 2 and "did you mean 'plain-one'" in result.err
+    assert run_cli("new", "person", "Jake Sullivan", "--source", site).code == 2
+    result = run_cli("new", "person", "Vladimir Putn", "--source", site)
+    assert result.code == 2 and "'Vladimir Putin'" in result.err
+    assert run_cli("new", "person", "Sergey Lavrov", "--source", site).code == 0
+    data = yaml.safe_load((site / "content/people/sergey-lavrov.yaml").read_text())
+    assert data == {"name": "Sergey Lavrov", "aliases": []}
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+
+
+def test_starter_workflow_builds_like_the_repository_workflow():
+    from digest.scaffold import STARTER
+
+    def build_lines(text: str) -> list[str]:
+        return [line.strip() for line in text.splitlines() if line.strip().startswith("digest build")]
+
+    repo = (REPO / ".github/workflows/pages.yml").read_text()
+    starter = (STARTER / "pages.yml").read_text()
+    assert build_lines(starter) == build_lines(repo) and build_lines(repo)
