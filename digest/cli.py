@@ -74,6 +74,11 @@ def _parser() -> argparse.ArgumentParser:
     _source_option(person)
     person.set_defaults(run=_run_new_person)
 
+    schema = commands.add_parser("schema", help="write JSON Schemas for the content files", description="Write JSON Schemas of site.yaml, person files, sidecars and timeline.yaml. In a site root, they list its statuses and person ids and go to schemas/; editors using the YAML language server get completion and inline errors.")
+    schema.add_argument("--source", type=Path, help="site root (default: . if it is one)")
+    schema.add_argument("--output", type=Path, help="folder to write to (default: SOURCE/schemas)")
+    schema.set_defaults(run=_run_schema)
+
     init = commands.add_parser("init", help="start a new site in an empty folder", description="Create a new site root: content/site.yaml, seeds/, the GitHub Pages workflow and a README for editors.")
     init.add_argument("folder", type=Path)
     init.add_argument("--title", help="the site's title")
@@ -127,6 +132,7 @@ def _run_new_article(args: argparse.Namespace) -> int:
 
     root = _site_root(args.source)
     path = new_article(root, args.seed)
+    _refresh_schemas(root)
     print(f"wrote {_shown(path)}: fill in outlet and published, then add claims and events")
     return 0
 
@@ -136,7 +142,19 @@ def _run_new_person(args: argparse.Namespace) -> int:
 
     root = _site_root(args.source)
     path = new_person(root, args.name)
+    _refresh_schemas(root)
     print(f"wrote {_shown(path)}")
+    return 0
+
+
+def _run_schema(args: argparse.Namespace) -> int:
+    from digest.jsonschemas import schema_command
+    from digest.load import is_site_root
+
+    source = args.source if args.source is not None else (Path(".") if is_site_root(Path(".").absolute()) else None)
+    root = _site_root(source) if source is not None else None
+    for path in schema_command(root, args.output):
+        print(f"wrote {_shown(path)}")
     return 0
 
 
@@ -145,8 +163,16 @@ def _run_init(args: argparse.Namespace) -> int:
 
     _base_url(args.base_url)
     init_site(args.folder, args.title, args.base_url)
+    _refresh_schemas(args.folder.absolute())
     print(f"created a new site in {_shown(args.folder.absolute())}; next: add seeds, then run digest new article <seed> and digest serve")
     return 0
+
+
+def _refresh_schemas(root: Path) -> None:
+    """Keep schemas/ (named by the files' $schema lines) in step with the site's people and statuses."""
+    from digest.jsonschemas import schema_command
+
+    schema_command(root, None)
 
 
 def _run_check(args: argparse.Namespace) -> int:

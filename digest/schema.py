@@ -63,6 +63,14 @@ class QuoteSelector:
     loc: Location = Location("")
 
 
+QUOTE_SELECTOR_FIELDS = {
+    "exact": Field("string", required=True, help="the passage, exactly as in the seed"),
+    "prefix": Field("string", help="text just before the passage, to pick one occurrence"),
+    "suffix": Field("string", help="text just after the passage, to pick one occurrence"),
+}
+
+EVIDENCE_FIELDS = {"url": Field("url", required=True), "label": Field("string", required=True)}
+
 STATUS_FIELDS = {
     "label": Field("string", required=True),
     "description": Field("string", required=True),
@@ -225,8 +233,12 @@ def _check_language(node: Node, spec: Field, record: Record, key: str, diagnosti
 
 
 def is_web_url(value: str) -> bool:
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and not any(c.isspace() for c in value)
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises for a malformed port or host such as 'http://[abc'
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() or ord(c) < 32 for c in value)
 
 
 def _check_url(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
@@ -304,10 +316,8 @@ def _check_links(node: Node, spec: Field, record: Record, key: str, diagnostics:
 
 
 def _check_evidence(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
-    item_fields = {"url": Field("url", required=True), "label": Field("string", required=True)}
-
     def item(child: Node, index: int) -> Any:
-        checked = check_record(child, item_fields, diagnostics)
+        checked = check_record(child, EVIDENCE_FIELDS, diagnostics)
         return _INVALID if checked is None or len(checked.values) < 2 else dict(checked.values)
 
     return _check_list(node, key, diagnostics, item, record)
@@ -330,11 +340,9 @@ def _check_statuses(node: Node, spec: Field, record: Record, key: str, diagnosti
 
 def _check_quote(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
     """Accept a string, a {exact, prefix, suffix} mapping, or a list of either."""
-    selector_fields = {"exact": Field("string", required=True), "prefix": Field("string"), "suffix": Field("string")}
-
     def one(child: Node, index: int) -> Any:
         if isinstance(child, Mapping):
-            checked = check_record(child, selector_fields, diagnostics)
+            checked = check_record(child, QUOTE_SELECTOR_FIELDS, diagnostics)
             if checked is None or "exact" not in checked.values:
                 return _INVALID
             return QuoteSelector(

@@ -23,7 +23,7 @@ def test_init_refuses_a_non_empty_folder(tmp_path):
 def test_from_init_to_a_built_page(tmp_path):
     site = tmp_path / "story"
     assert run_cli("init", site, "--title", "Geneva talks", "--base-url", "https://me.github.io/story/").code == 0
-    for path in ("content/site.yaml", "README.md", ".gitignore", ".github/workflows/pages.yml", "seeds", "content/people", "content/articles"):
+    for path in ("content/site.yaml", "README.md", ".gitignore", ".github/workflows/pages.yml", "seeds", "content/people", "content/articles", "schemas/article.schema.json"):
         assert (site / path).exists(), path
     assert run_cli("build", "--source", site, "--output", tmp_path / "empty").code == 0, "an empty new site builds"
     (site / "seeds/geneva.txt").write_text(SEED)
