@@ -8,11 +8,14 @@ slips rather than broken input.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from digest.anchor import find_all, normalise_blocks
 from digest.build import render_graph
+from digest.reanchor import fix_quote_in_yaml, relocate
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
@@ -60,6 +63,56 @@ def editorial_warnings(graph: SiteGraph, loaded: LoadedSite, diagnostics: Diagno
                     f'quote matches only after normalising whitespace or quote marks; the text reads "{found}"',
                     "quote-normalised",
                 )
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteFix:
+    path: str
+    loc: Location
+    old: str
+    new: str
+
+
+def quote_fixes(root: Path) -> list[QuoteFix]:
+    """Quotes that no longer match their article but can be found again, with their new text."""
+    diagnostics = Diagnostics()
+    loaded = load_site(root, diagnostics)
+    graph = link_site(loaded, Diagnostics(), drafts=True)
+    if graph is None:
+        return []
+    fixes = []
+    for stem, record in sorted(loaded.sidecars.items()):
+        article = graph.articles.get(stem)
+        if article is None:
+            continue
+        haystack = normalise_blocks(article.text.blocks)
+        for entry in [*record.get("claims", []), *record.get("events", [])]:
+            for selector in entry.get("quote", []):
+                if find_all(haystack, selector.exact, selector.prefix, selector.suffix):
+                    continue
+                moved = relocate(article.text.blocks, selector.exact, selector.prefix, selector.suffix)
+                if moved is not None and len(find_all(haystack, moved.text, selector.prefix, selector.suffix)) == 1:
+                    fixes.append(QuoteFix(selector.loc.path, selector.loc, selector.exact, moved.text))
+    return fixes
+
+
+def apply_quote_fixes(root: Path, fixes: list[QuoteFix]) -> list[QuoteFix]:
+    """Rewrite each quote in place, touching nothing else in its file; return the fixes applied."""
+    applied = []
+    by_file: dict[str, list[QuoteFix]] = {}
+    for fix in fixes:
+        by_file.setdefault(fix.path, []).append(fix)
+    for path, file_fixes in sorted(by_file.items()):
+        target = root / path
+        text = target.read_text(encoding="utf-8")
+        for fix in sorted(file_fixes, key=lambda f: (f.loc.line, f.loc.column), reverse=True):
+            try:
+                text = fix_quote_in_yaml(text, fix.old, fix.new, fix.loc.line, fix.loc.column)
+            except ValueError:
+                continue
+            applied.append(fix)
+        target.write_text(text, encoding="utf-8")
+    return sorted(applied, key=lambda f: (f.path, f.loc.line))
 
 
 class _LinkCollector(HTMLParser):

@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     _source_option(check)
     check.add_argument("--format", choices=("text", "json"), default="text", help="text lines (default) or a JSON list for editors and CI")
     check.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    check.add_argument("--fix", action="store_true", help="rewrite quotes that an outlet's correction moved, in place, changing nothing else")
     check.set_defaults(run=_run_check)
 
     new = commands.add_parser("new", help="start a sidecar or a person file", description="Write a new content file, never overwriting one.")
@@ -181,6 +182,11 @@ def _run_check(args: argparse.Namespace) -> int:
     from digest.check import check_site
 
     root = _site_root(args.source)
+    if args.fix:
+        from digest.check import apply_quote_fixes, quote_fixes
+
+        for fix in apply_quote_fixes(root, quote_fixes(root)):
+            print(f'{fix.loc}: fixed: quote now reads "{fix.new}"', file=sys.stderr)
     diagnostics = check_site(root)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors

@@ -28,6 +28,7 @@ from digest.model import (
     SiteGraph,
     Status,
 )
+from digest.reanchor import relocate
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names
 from digest.schema import Record
 from digest.seedtext import parse_markdown, parse_plain
@@ -317,6 +318,9 @@ def _not_found_hint(article: Article, exact: str) -> str:
     """Say why a quote was not found: it is in the title, or here is the nearest text."""
     if normalise(exact) in normalise(article.title):
         return "; it is in the title, which is not searched"
+    moved = relocate(article.text.blocks, exact)
+    if moved is not None:
+        return f'; closest passage: "{moved.text}" (digest check --fix can update the quote to it)'
     closest = closest_passage(article.text.blocks, exact)
     return f'; closest passage: "{closest}"' if closest else ""
 

@@ -67,9 +67,10 @@ def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics)
     for path in _files(root, "content/people", ".yaml", diagnostics):
         rel = _rel(root, path)
-        if not ID_PATTERN.match(path.stem):
+        if not ID_PATTERN.match(path.stem) or path.stem in WINDOWS_RESERVED:
             site.failed.add("people")
-            diagnostics.error(Location(rel), f"person file name '{path.name}' must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'", "bad-id")
+            reason = "is a name Windows reserves" if path.stem in WINDOWS_RESERVED else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
+            diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
             continue
         record = _load_yaml_record(root, rel, PERSON_FIELDS, diagnostics)
         if record is not None:
@@ -88,14 +89,47 @@ def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
     timeline = root / "content/timeline.yaml"
     if timeline.exists():
         site.timeline = _load_timeline(root, site, diagnostics)
-    static = root / "content/static"
-    if static.is_dir():
-        site.static_files = [
-            (path.relative_to(static).as_posix(), path)
-            for path in sorted(static.rglob("*"))
-            if path.is_file() and not path.name.startswith(".")
-        ]
+    site.static_files = _static_files(root, diagnostics)
     return site
+
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+"""Larger content files are refused: no article or annotation file is this big."""
+
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+"""Names Windows cannot use for a file or folder: an id or slug like these would break checkouts there."""
+
+
+def _inside_root(root: Path, path: Path) -> bool:
+    """Whether a path (following symlinks) stays within the site root."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
+
+
+def _static_files(root: Path, diagnostics: Diagnostics) -> list[tuple[str, Path]]:
+    """Files to copy as they are, refusing ones that escape the root or collide on case-insensitive disks."""
+    static = root / "content/static"
+    if not static.is_dir():
+        return []
+    found = []
+    seen: dict[str, str] = {}
+    for path in sorted(static.rglob("*")):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        rel = path.relative_to(static).as_posix()
+        if not _inside_root(root, path):
+            diagnostics.error(Location(_rel(root, path)), "symlink points outside the site root; refusing to publish it", "outside-root")
+            continue
+        folded = rel.casefold()
+        if folded in seen:
+            diagnostics.error(Location(_rel(root, path)), f"'{rel}' and '{seen[folded]}' differ only in case; they would collide on macOS and Windows", "case-collision")
+            continue
+        seen[folded] = rel
+        found.append((rel, path))
+    return found
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -114,6 +148,12 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
         if not path.is_file():
             diagnostics.error(Location(_rel(root, path)), "expected a file here", "bad-file")
             continue
+        if not _inside_root(root, path):
+            diagnostics.error(Location(_rel(root, path)), "symlink points outside the site root; refusing to read it", "outside-root")
+            continue
+        if path.stat().st_size > MAX_FILE_BYTES:
+            diagnostics.error(Location(_rel(root, path)), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", "too-large")
+            continue
         found.append(path)
     return found
 
@@ -130,6 +170,9 @@ def _read_text(root: Path, rel: str, diagnostics: Diagnostics) -> str | None:
 def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnostics) -> Record | None:
     if not (root / rel).is_file():
         diagnostics.error(Location(rel), "file not found", "missing-file")
+        return None
+    if not _inside_root(root, root / rel):
+        diagnostics.error(Location(rel), "symlink points outside the site root; refusing to read it", "outside-root")
         return None
     text = _read_text(root, rel, diagnostics)
     if text is None:

@@ -59,3 +59,33 @@ def test_check_includes_drafts(tmp_path):
     assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
     result = run_cli("check", "--source", site)
     assert result.code == 1 and "quote not found in seeds/markdown-two.md" in result.out
+
+
+def test_fix_repairs_moved_quotes_and_changes_nothing_else(tmp_path):
+    site = copy_site("basic", tmp_path)
+    seed = site / "seeds/plain-one.txt"
+    seed.write_text(seed.read_text().replace("Vladimir Zelensky met Sullivan in Kyiv", "Vladimir Zelensky met with Sullivan in Kyiv"))
+    sidecar = site / "content/articles/plain-one.yaml"
+    original = "# Editor's notes stay.\n" + sidecar.read_text()
+    sidecar.write_text(original)
+    build = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert build.code == 1
+    assert "content/articles/plain-one.yaml:22:12: error: quote not found in seeds/plain-one.txt; closest passage: \"Vladimir Zelensky met with Sullivan in Kyiv\" (digest check --fix can update the quote to it)" in build.err_lines
+    dry = run_cli("check", "--source", site)
+    assert dry.code == 1 and sidecar.read_text() == original, "without --fix nothing is written"
+    fixed = run_cli("check", "--source", site, "--fix")
+    assert 'content/articles/plain-one.yaml:22:12: fixed: quote now reads "Vladimir Zelensky met with Sullivan in Kyiv"' in fixed.err_lines
+    expected = original.replace('quote: "Vladimir Zelensky met Sullivan in Kyiv"', 'quote: "Vladimir Zelensky met with Sullivan in Kyiv"')
+    assert sidecar.read_text() == expected
+    assert fixed.code == 0, fixed.out
+
+
+def test_fix_leaves_a_removed_passage_as_an_error(tmp_path):
+    site = copy_site("basic", tmp_path)
+    seed = site / "seeds/plain-one.txt"
+    seed.write_text(seed.read_text().replace("Vladimir Zelensky met Sullivan in Kyiv, where ", ""))
+    sidecar = site / "content/articles/plain-one.yaml"
+    before = sidecar.read_text()
+    result = run_cli("check", "--source", site, "--fix")
+    assert result.code == 1 and sidecar.read_text() == before
+    assert any("quote not found in seeds/plain-one.txt" in line for line in result.out.splitlines())
