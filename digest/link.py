@@ -8,6 +8,7 @@ every article. Problems are collected, never raised.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -171,7 +172,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         where = record.loc if record else Location(seed.path)
         diagnostics.error(where, "missing 'title': the seed has no first line or '# heading' to use", "missing-field")
         return None
-    slug = values.get("slug") or slugify(title) or slugify(seed.stem) or seed.stem.lower()
+    slug = values.get("slug") or slugify(title) or slugify(seed.stem) or "article-" + hashlib.sha1(seed.stem.encode()).hexdigest()[:10]
     return Article(
         stem=seed.stem,
         seed_path=seed.path,
@@ -186,6 +187,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         author=values.get("author", ""),
         text_mode=values.get("article_text", ""),
         draft=bool(values.get("draft")),
+        language=values.get("language", ""),
     )
 
 

@@ -151,6 +151,8 @@ class Article:
     url: str = ""
     author: str = ""
     draft: bool = False
+    language: str = ""
+    """BCP 47 tag of the text when it differs from the site's."""
     text_mode: str = "full"
     """'full' or 'excerpts' (only annotated passages, with a sentence of context)."""
     passages: list[Passage] = field(default_factory=list)

@@ -53,6 +53,7 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
     env.globals["site"] = config
     env.filters["markdown"] = render_markdown
     env.filters["long_date"] = long_date
+    env.filters["text_direction"] = text_direction
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
     return env
 
@@ -60,6 +61,20 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
 def render_markdown(text: str) -> Markup:
     """Markdown from YAML fields: raw HTML off, only web links allowed."""
     return Markup(_markdown.render(text or ""))
+
+
+RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur", "yi"}
+RTL_SCRIPTS = {"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"}
+
+
+def text_direction(language: str) -> str:
+    """'rtl' for languages and scripts written right to left (Arabic, Hebrew, Persian, Urdu...)."""
+    parts = language.lower().split("-")
+    if any(part in RTL_SCRIPTS for part in parts[1:]):
+        return "rtl"
+    if any(len(part) == 4 and part.isalpha() for part in parts[1:]):
+        return "ltr"  # an explicit script that is not right to left, e.g. az-Latn
+    return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
 
 
 def long_date(value: datetime.date | None) -> str:

@@ -145,6 +145,7 @@ ARTICLE_FIELDS = {
     "omit": Field("strings", help="exact seed lines not to show"),
     "article_text": Field("choice", choices=("full", "excerpts"), help="overrides the site's setting"),
     "draft": Field("bool", help="true: left out of digest build, shown by digest serve"),
+    "language": Field("language", help="BCP 47 tag of the article's text, if not the site's (e.g. ar, pl)"),
     "claims": Field("records", fields=CLAIM_FIELDS),
     "events": Field("records", fields=EVENT_FIELDS),
 }

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import os
 import shutil
+import signal
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,13 +57,22 @@ def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
                 unchanged += 1
             else:
                 written += 1
+            _crash_point("staging")
         removed = len(_list_files(output) - files.keys())
+        _crash_point("staged")
         _exchange(stage, output)
+        _crash_point("exchanged")
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
     shutil.rmtree(stage, ignore_errors=True)
     return WriteReport(written, unchanged, removed)
+
+
+def _crash_point(step: str) -> None:
+    """Let tests kill the build at a chosen step of the write (DIGEST_TEST_KILL_AT=<step>)."""
+    if os.environ.get("DIGEST_TEST_KILL_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
