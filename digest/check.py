@@ -50,8 +50,10 @@ def editorial_warnings(graph: SiteGraph, loaded: LoadedSite, diagnostics: Diagno
         for claim in record.get("claims", []):
             if "quote" not in claim.values and "id" in claim.values:
                 diagnostics.warning(claim.where("id"), f"claim '{claim.values['id']}' has no quote in this article", "claim-without-quote")
+    event_entries = [*loaded.timeline, *(e for record in loaded.sidecars.values() for e in record.get("events", []))]
+    people_given = {e.values["id"] for e in event_entries if "people" in e.invalid and "id" in e.values}  # already errors
     for event in graph.events.values():
-        if not event.people:
+        if not event.people and event.id not in people_given:
             diagnostics.warning(event.source, f"event '{event.id}' names no people", "event-without-people")
     for article in graph.articles.values():
         for passage in article.passages:
@@ -153,7 +155,7 @@ def broken_links(outputs: dict[str, bytes], base_path: str) -> list[Diagnostic]:
             else:
                 target = unquote(parts.path)[len(base_path):]
                 target = target + "index.html" if target.endswith("/") or not target else target
-            if target not in outputs:
+            if target not in outputs and not target.startswith("pagefind/"):  # the search index is made after rendering
                 problems.append(Diagnostic(Location(path, line, column), "error", f"link '{href}' points at no page", "broken-link"))
             elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
                 problems.append(Diagnostic(Location(path, line, column), "error", f"link '{href}' points at no element id '{parts.fragment}'", "broken-link"))

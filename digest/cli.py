@@ -119,6 +119,9 @@ def _run_build(args: argparse.Namespace) -> int:
     output = _output_folder(root, args.output)
     result = build_site(root, output, _base_url(args.base_url), args.strict)
     _print_diagnostics(result.warnings)
+    if result.graph.drafts_left_out:
+        drafts = result.graph.drafts_left_out
+        print(f"left out {_count(len(drafts), 'draft')}: {', '.join(drafts)} (draft: true in the sidecar)")
     report = result.report
     assert report is not None
     print(
@@ -165,7 +168,9 @@ def _run_init(args: argparse.Namespace) -> int:
     _base_url(args.base_url)
     init_site(args.folder, args.title, args.base_url)
     _refresh_schemas(args.folder.absolute())
-    print(f"created a new site in {_shown(args.folder.absolute())}; next: add seeds, then run digest new article <seed> and digest serve")
+    folder = _shown(args.folder.absolute())
+    print(f"created a new site in {folder}; the editors' guide is {folder}/docs/annotating.md")
+    print(f"next: cd {folder}, put article texts in seeds/, then run: digest new article <seed>, and digest serve")
     return 0
 
 
@@ -301,7 +306,7 @@ def _report_rebuild(rebuild, changed):
         _print_diagnostics(rebuild.diagnostics)
         print(
             f"{stamp} {what}: {_count(len(rebuild.written), 'file')} written, "
-            f"{_count(len(rebuild.removed), 'file')} removed ({len(rebuild.rendered)} of {rebuild.pages} pages rendered) in {rebuild.seconds * 1000:.0f} ms",
+            f"{_count(len(rebuild.removed), 'file')} removed ({sum(1 for p in rebuild.rendered if p.endswith('.html'))} of {rebuild.pages} pages rendered) in {rebuild.seconds * 1000:.0f} ms",
             flush=True,
         )
     else:

@@ -278,4 +278,31 @@ def _year_error(text: str) -> EDTFError:
 
 
 def _general_error(text: str) -> EDTFError:
-    return EDTFError(f"invalid EDTF date {text!r} ({USAGE})")
+    suggestion = _suggest(text)
+    hint = f"; did you mean {suggestion!r}?" if suggestion else ""
+    return EDTFError(f"invalid EDTF date {text!r} ({USAGE}){hint}")
+
+
+_MONTH_LOOKUP = {name.lower()[:3]: number for number, name in enumerate(MONTH_NAMES) if name}
+
+
+def _suggest(text: str) -> str | None:
+    """The EDTF for common ways of writing a date: 'Nov 2022', '6 November 2022', 'November 6, 2022', '2022/11/06'."""
+    cleaned = text.strip().replace(",", " ").replace(".", " ")
+    numeric = re.fullmatch(r"(\d{4})[/ ](\d{1,2})(?:[/ ](\d{1,2}))?", cleaned)
+    if numeric:
+        parts = [numeric.group(1), numeric.group(2).zfill(2)] + ([numeric.group(3).zfill(2)] if numeric.group(3) else [])
+        candidate = "-".join(parts)
+    else:
+        words = cleaned.split()
+        month = next((_MONTH_LOOKUP[w.lower()[:3]] for w in words if w.isalpha() and w.lower()[:3] in _MONTH_LOOKUP), None)
+        year = next((w for w in words if re.fullmatch(r"\d{4}", w)), None)
+        day = next((w for w in words if re.fullmatch(r"\d{1,2}(st|nd|rd|th)?", w)), None)
+        if month is None or year is None:
+            return None
+        candidate = f"{year}-{month:02d}" + (f"-{int(re.sub(r'[a-z]+', '', day)):02d}" if day else "")
+    try:
+        parse_edtf(candidate)
+    except EDTFError:
+        return None
+    return candidate

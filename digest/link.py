@@ -49,7 +49,8 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
     config = site_config(loaded.config, base_url) if loaded.config else None
     people = {pid: _person(pid, record) for pid, record in sorted(loaded.people.items())}
     names = _name_index(people, loaded, diagnostics)
-    articles = _articles(loaded, names, diagnostics, drafts)
+    left_out: list[str] = []
+    articles = _articles(loaded, names, diagnostics, drafts, left_out)
     claims: dict[str, Claim] = {}
     events: dict[str, Event] = {}
     merged = _Merger(diagnostics)
@@ -81,6 +82,7 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
     ordered_events = dict(sorted(((k, e) for k, e in events.items() if e.date), key=lambda item: item[1].sort_key()))
     graph = SiteGraph(config, people, ordered_articles, dict(sorted(claims.items())), ordered_events)
     graph.mentions = _mentions(graph)
+    graph.drafts_left_out = tuple(left_out)
     return graph
 
 
@@ -100,6 +102,7 @@ def site_config(record: Record, base_url: str | None = None) -> SiteConfig:
         statuses={sid: Status(sid, label, text) for sid, (label, text) in statuses.items()},
         cname=record.get("cname", ""),
         article_text=record.get("article_text", "full"),
+        search=record.get("search", True),
     )
 
 
@@ -137,7 +140,7 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
     return build_name_index(unique)
 
 
-def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, drafts: bool) -> dict[str, Article]:
+def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, drafts: bool, left_out: list[str]) -> dict[str, Article]:
     for stem, record in loaded.sidecars.items():
         if stem not in loaded.seeds:
             hint = did_you_mean(stem, loaded.seeds)
@@ -146,6 +149,7 @@ def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, dr
     for stem, seed in loaded.seeds.items():
         record = loaded.sidecars.get(stem)
         if record is not None and record.get("draft") and not drafts:
+            left_out.append(seed.path)
             continue
         if record is None and stem not in loaded.sidecar_files:
             diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")

@@ -48,6 +48,8 @@ class SiteConfig:
     cname: str = ""
     article_text: str = "full"
     """'full' or 'excerpts': how much of each article the site republishes."""
+    search: bool = True
+    """Build a search index and the /search/ page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,8 @@ class SiteGraph:
     """In timeline order."""
     mentions: dict[str, list[Mention]] = field(default_factory=dict)
     """Person id -> articles naming them, most mentions first."""
+    drafts_left_out: tuple[str, ...] = ()
+    """Seeds of draft articles this build leaves out."""
     assets: dict[str, str] = field(default_factory=dict)
     """Theme file name -> its path in the site ('style.css' -> 'assets/style.1a2b3c4d.css')."""
 

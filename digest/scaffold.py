@@ -19,6 +19,16 @@ from digest.people_match import build_name_index, find_names
 from digest.seedtext import parse_markdown, parse_plain
 from digest.slugs import slugify
 
+TITLE_WORDS = {
+    "President", "Vice", "Prime", "Minister", "Secretary", "General", "Foreign", "Defense", "Defence", "State",
+    "Mr", "Mrs", "Ms", "Dr", "Sir", "Senator", "Sen", "Rep", "Representative", "Chancellor", "King", "Queen",
+    "Prince", "Princess", "Chairman", "Chair", "Chief", "Spokesman", "Spokeswoman", "Spokesperson", "Advisor",
+    "Adviser", "Ambassador", "Governor", "Mayor", "Commander", "Admiral", "Colonel", "Lieutenant", "Pope",
+    "Sheikh", "Premier", "Deputy", "Former", "US", "U.S.", "UK", "EU", "UN", "Russian", "Ukrainian", "Chinese",
+    "American", "British", "French", "German", "National", "Security", "Council",
+}
+"""Words of a title that precede a name ("US President Joe Biden"): dropped from name candidates."""
+
 MONTHS_AND_DAYS = {
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
@@ -101,6 +111,8 @@ def unknown_names(paragraphs: list[str], known: set[str]) -> list[NameCandidate]
                 words = run.split()
                 while words and words[-1] in ("of", "the", "de", "al", "von", "van", "bin"):
                     words.pop()
+                while len(words) > 2 and words[0].rstrip(".") in TITLE_WORDS:
+                    words.pop(0)  # "US President Joe Biden" -> "Joe Biden"; "Foreign Ministry" stays
                 run = " ".join(words)
                 if not run or run in known or any(part in known for part in _subruns(words)):
                     continue
@@ -123,7 +135,7 @@ def _sidecar_text(seed: Path, title: str, known: list[tuple[str, str, int]], unk
         f"# Annotations for seeds/{seed.name}. See docs/annotating.md for every field.\n",
     ]
     if title:
-        lines.append(f"title: {_quoted(title)}  # from the seed's first line; change it if the outlet's headline differs\n")
+        lines.append(f"title: {_quoted(title)}  # the seed's first line; if you change it, add that line to omit: so it is not shown twice\n")
     else:
         lines.append("title:  # REQUIRED: the seed has no first line or '# heading' to use\n")
     lines += [
@@ -131,11 +143,22 @@ def _sidecar_text(seed: Path, title: str, known: list[tuple[str, str, int]], unk
         "published:  # REQUIRED: the date of publication, YYYY-MM-DD\n",
         "# url: https://...  (the original)\n",
         "# author: ...\n",
-        f"# slug: {slugify(title) or seed.stem}\n",
+        "# slug: ...  (default: made from the title)\n",
         "# omit:  (exact seed lines not to show, such as share buttons or captions)\n",
         "#   - \"...\"\n",
-        "claims: []\n",
-        "events: []\n",
+        "claims:\n",
+        "#  - id: short-claim-id\n",
+        "#    quote: \"exact words from the article\"\n",
+        "#    text: A neutral one-sentence statement of the claim.\n",
+        "#    status: reported     # confirmed, reported, unverified, disputed, denied, false\n",
+        "#    sourcing: anonymous  # on-record, anonymous, document, unattributed\n",
+        "events:\n",
+        "#  - id: short-event-id\n",
+        "#    quote: \"exact words from the article\"\n",
+        "#    date: 2022-11-04     # EDTF: 2022-11-04, 2022-11, 2022-11~, 2022-03/..\n",
+        "#    date_text: last week # the article's own words\n",
+        "#    title: What happened\n",
+        "#    people: [person-id]\n",
     ]
     lines.append("\n# People the site already knows that this text names (linked automatically):\n")
     lines += [f"#   {pid}: {name} ({count} mention{'s' if count != 1 else ''})\n" for pid, name, count in known] or ["#   (none)\n"]
@@ -169,6 +192,9 @@ def new_person(root: Path, name: str) -> Path:
             spellings[spelling] = other
     similar = next(iter(difflib.get_close_matches(name, list(spellings), n=1, cutoff=0.85)), None)
     similar = similar or next((s for s in spellings if slugify(s) == pid), None)
+    contained = next((s for s in spellings if " " in s and re.search(rf"(?<!\w){re.escape(s)}(?!\w)", name)), None)
+    if contained is not None and similar is None:
+        raise UsageError(f"'{name}' contains '{contained}' ({spellings[contained]}); give the name without titles, or add this form as an alias there")
     if similar is not None:
         raise UsageError(f"'{name}' is very like '{similar}' ({spellings[similar]}); did you mean that person? Add it as an alias there, or write the file by hand")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +226,7 @@ def init_site(folder: Path, title: str | None = None, base_url: str | None = Non
         "README.md": (STARTER / "README.md").read_text().replace("TITLE", title),
         ".github/workflows/pages.yml": (STARTER / "pages.yml").read_text().replace("DIGEST_VERSION", __version__),
         ".gitignore": "/site/\n.digest-cache/\n__pycache__/\n",
+        "docs/annotating.md": _guide_text(),
         "seeds/.gitkeep": "",
         "content/people/.gitkeep": "",
         "content/articles/.gitkeep": "",
@@ -211,3 +238,11 @@ def init_site(folder: Path, title: str | None = None, base_url: str | None = Non
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
+
+
+def _guide_text() -> str:
+    """The editors' guide: packaged beside the starter files in a wheel, in docs/ in a checkout."""
+    for path in (STARTER / "annotating.md", Path(__file__).parent.parent / "docs" / "annotating.md"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise UsageError("the editors' guide (annotating.md) is missing from this installation of digest")

@@ -86,6 +86,7 @@ SITE_FIELDS = {
     "claim_statuses": Field("statuses", help="status id -> {label, description}"),
     "cname": Field("hostname", help="custom domain, written to /CNAME"),
     "article_text": Field("choice", choices=("full", "excerpts"), help="publish full texts or only annotated passages"),
+    "search": Field("bool", help="false: no search page and no search index (default true)"),
 }
 
 PERSON_FIELDS = {
@@ -207,8 +208,12 @@ def _check_markdown(node: Node, spec: Field, record: Record, key: str, diagnosti
 def _check_id(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
     value = _expect_string(node, key, diagnostics)
     if value is not _INVALID and not ID_PATTERN.match(value):
+        from digest.slugs import slugify
+
+        suggestion = slugify(value)
+        hint = f" (did you mean '{suggestion}'?)" if suggestion and suggestion != value else ""
         diagnostics.error(
-            node.loc, f"'{key}' must be lowercase words joined by hyphens (like 'jake-sullivan'), got '{value}'", "bad-id"
+            node.loc, f"'{key}' must be an id: lowercase words joined by hyphens (like 'jake-sullivan'), got '{value}'{hint}", "bad-id"
         )
         return _INVALID
     return value

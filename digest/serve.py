@@ -36,6 +36,11 @@ CONTENT_TYPES = {
     ".wasm": "application/wasm",
 }
 LIVE_RELOAD_JS = (Path(__file__).parent / "livereload.js").read_text(encoding="utf-8")
+NO_SITE_YET = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>No site yet</title></head>'
+    b"<body><h1>No site yet</h1><p>The first build failed. Fix the errors shown in the terminal "
+    b"(and below); this page reloads by itself when a build succeeds.</p></body></html>"
+)
 
 
 class BuildEvents:
@@ -126,7 +131,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
         page = self.server.output / "404.html"
         if page.is_file():
             return self._send_file(page, HTTPStatus.NOT_FOUND, head)
-        self._send(HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8", head)
+        # No good build yet: a page that shows the errors and reloads once a build succeeds.
+        data = inject_live_reload(NO_SITE_YET, self.server.events.build_id)
+        self._send(HTTPStatus.NOT_FOUND, data, CONTENT_TYPES[".html"], head)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.FOUND)

@@ -118,7 +118,12 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str) -> tuple[Location
     loc = _location(path, mark) if mark else Location(path)
     if context.startswith("expected"):
         return loc, f"{context}, {problem}"
-    return loc, f"{problem} ({context})" if context else problem
+    message = f"{problem} ({context})" if context else problem
+    if "expected key" in problem or "expected <block end>" in problem:
+        message += "; check this line's indentation against the lines above"
+    elif "mapping values are not allowed" in problem:
+        message += "; a value containing ': ' must be put in quotes"
+    return loc, message
 
 
 def _location(path: str, mark: yaml.Mark) -> Location:

@@ -165,7 +165,7 @@ MESSAGE_KINDS = [
     (r"^missing required field '", STRUCTURAL),
     (r"^'[\w.]+' must be (a string|a list|a mapping)", STRUCTURAL),
     (r"^expected a mapping of fields", STRUCTURAL),
-    (r"^'[\w.]+' must be lowercase words joined by hyphens", STRUCTURAL),
+    (r"^'[\w.]+' must be an id: lowercase words joined by hyphens", STRUCTURAL),
     (r"^'[\w.]+' must be an http\(s\) URL", STRUCTURAL),
     (r"^'[\w.]+' must be a date written YYYY-MM-DD", STRUCTURAL),
     (r"^'[\w.]+' must be one of ", STRUCTURAL),
