@@ -11,6 +11,7 @@ when only CSS changed), a failed one shows its errors in an overlay.
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 import os
 import posixpath
@@ -83,6 +84,15 @@ class PreviewServer(ThreadingHTTPServer):
         self.base_path = base_path
         self.events = events
         super().__init__(address, PreviewHandler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A browser that goes away mid-response is normal; anything else is logged, never printed raw."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        logging.getLogger(__name__).exception("error while serving %s", client_address)
 
 
 class PreviewHandler(BaseHTTPRequestHandler):

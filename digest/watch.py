@@ -23,8 +23,13 @@ from digest.session import Rebuild, SiteBuilder
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 0.05
-"""How long the sources must stay unchanged before a rebuild starts."""
+QUIET_SECONDS = 0.2
+"""How long the sources must stay unchanged before a rebuild starts.
+
+Long enough that an editor's save or a `git checkout` on a loaded machine
+arrives as one burst, short enough to feel immediate."""
+POLL_SECONDS = 0.5
+"""How often the polling observer looks; its quiet period must be longer."""
 MAX_WAIT_SECONDS = 2.0
 """Rebuild anyway after this long, even if events keep coming."""
 WATCHED_FOLDERS = ("seeds", "content", "themes")
@@ -71,8 +76,9 @@ class ChangeCollector(FileSystemEventHandler):
         except ValueError:
             return None
 
-    def wait_for_batch(self, stop: threading.Event, quiet: float = QUIET_SECONDS) -> set[str] | None:
+    def wait_for_batch(self, stop: threading.Event, quiet: float | None = None) -> set[str] | None:
         """Block until a burst of changes has settled; None when asked to stop."""
+        quiet = QUIET_SECONDS if quiet is None else quiet
         with self._condition:
             while not self._paths:
                 if stop.is_set():
@@ -87,16 +93,32 @@ class ChangeCollector(FileSystemEventHandler):
                 self._condition.wait(quiet - (now - self._last_event))
 
 
-def start_observer(root: Path, collector: ChangeCollector, poll: bool = False):
-    observer = PollingObserver(timeout=0.5) if poll else Observer()
-    for name in WATCHED_FOLDERS:
-        folder = root / name
-        if folder.is_dir():
-            observer.schedule(collector, str(folder), recursive=True)
-    # Folders created later (a first seed, a new theme) appear as events on the root.
-    observer.schedule(collector, str(root), recursive=False)
-    observer.start()
-    return observer
+class SourceWatcher:
+    """Watches the source folders, including ones created after it started."""
+
+    def __init__(self, root: Path, collector: ChangeCollector, poll: bool = False):
+        self.root = root
+        self.collector = collector
+        self.observer = PollingObserver(timeout=POLL_SECONDS) if poll else Observer()
+        self._watched: set[str] = set()
+
+    def start(self) -> None:
+        self.refresh()
+        # Folders created later (a first seed, a new theme) appear as events on the root.
+        self.observer.schedule(self.collector, str(self.root), recursive=False)
+        self.observer.start()
+
+    def refresh(self) -> None:
+        """Start watching any source folder that appeared since the last look."""
+        for name in WATCHED_FOLDERS:
+            folder = self.root / name
+            if name not in self._watched and folder.is_dir():
+                self.observer.schedule(self.collector, str(folder), recursive=True)
+                self._watched.add(name)
+
+    def stop(self) -> None:
+        self.observer.stop()
+        self.observer.join(timeout=5)
 
 
 def watch(
@@ -107,19 +129,21 @@ def watch(
 ) -> None:
     """Rebuild after every burst of changes until ``stop`` is set."""
     collector = ChangeCollector(builder.root)
-    observer = start_observer(builder.root, collector, poll)
+    watcher = SourceWatcher(builder.root, collector, poll)
+    watcher.start()
+    quiet = max(QUIET_SECONDS, POLL_SECONDS * 1.5) if poll else None
     try:
         while not stop.is_set():
-            batch = collector.wait_for_batch(stop)
+            batch = collector.wait_for_batch(stop, quiet)
             if batch is None:
                 break
+            watcher.refresh()
             relevant = {p for p in batch if p.split("/", 1)[0] in WATCHED_FOLDERS}
             if not relevant:
                 continue
             on_rebuild(safe_build(builder), _worth_naming(builder.root, relevant))
     finally:
-        observer.stop()
-        observer.join(timeout=5)
+        watcher.stop()
 
 
 def _worth_naming(root: Path, paths: set[str]) -> set[str]:

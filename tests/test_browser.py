@@ -1,0 +1,176 @@
+"""End to end in a real browser: `digest serve`, headless Chromium, live reload and the error overlay.
+
+Playwright for Python drives Debian's Chromium (/usr/bin/chromium); it never
+downloads a browser of its own (`playwright install` is never run). Where CI
+is set, a missing Playwright or Chromium fails these tests; elsewhere they
+are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from conftest import copy_site
+from test_serve import ServeProcess, free_port
+
+CHROMIUM = os.environ.get("DIGEST_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+SIDECAR = "content/articles/plain-one.yaml"
+ARTICLE = "articles/leaders-trade-words-over-ukraine/"
+CLAIM_TEXT = "The talks were not useful."
+BAD_STATUS_LINE = (
+    "content/articles/plain-one.yaml:10:13: error: unknown status 'reportd' (did you mean 'reported'?); "
+    "known: confirmed, reported, unverified, disputed, denied, false"
+)
+WAIT_MS = 10_000
+"""How long the page may take to show a change: generous, so a loaded machine passes."""
+MARKER = "window.__digestTestMarker"
+"""Set on the page by the test; gone after a reload."""
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str) -> None:
+    if in_ci():
+        pytest.fail(f"{reason}; CI is set, so the browser test must run", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable(f"Playwright for Python is not installed ({exc}): pip install playwright (never `playwright install`)")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        unavailable(f"{CHROMIUM} not found: apt-get install chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    # The pages carry a Content-Security-Policy: the live-reload script must live with it.
+    def on_console(message) -> None:
+        where = message.location.get("url", "")
+        if message.type == "error" and not where.endswith("/favicon.ico"):  # the browser asks for one; the site has none
+            errors.append(f"{message.text} ({where})")
+
+    page.on("console", on_console)
+    page.script_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """A factory: `digest serve` on a free port for a site folder; stopped with Ctrl-C at teardown."""
+    started: list[ServeProcess] = []
+
+    def start(site):
+        tmpdir = tmp_path / "tmpdir"
+        tmpdir.mkdir(exist_ok=True)
+        process = ServeProcess(site, free_port(), tmpdir)
+        started.append(process)
+        process.wait_until_serving("/basic/")
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            try:
+                code = process.interrupt()
+                assert code == 0 and "Traceback" not in process.output, process.output
+            finally:
+                process.kill()
+
+
+def wait_until(page, expression: str, timeout_ms: int = WAIT_MS) -> None:
+    """Poll a JavaScript expression from outside the page (wait_for_function would need eval, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"not true within {timeout_ms} ms: {expression}"
+        time.sleep(0.05)
+
+
+def reload_marker_set(page) -> None:
+    page.evaluate(f"{MARKER} = 1")
+
+
+def reloaded(page) -> bool:
+    return page.evaluate(f"{MARKER} === undefined")
+
+
+def test_edits_reload_the_page_and_errors_show_an_overlay_until_fixed(tmp_path, page, serve):
+    from playwright.sync_api import expect
+
+    site = copy_site("basic", tmp_path)
+    server = serve(site)
+    page.goto(f"http://127.0.0.1:{server.port}/basic/{ARTICLE}", wait_until="load")
+    annotations = page.locator("aside.annotations")
+    overlay = page.locator("#digest-error-overlay")
+    expect(annotations).to_contain_text(CLAIM_TEXT)
+    sidecar = site / SIDECAR
+    original = sidecar.read_text()
+
+    # A good edit: the page reloads by itself and shows the new text.
+    reload_marker_set(page)
+    sidecar.write_text(original.replace(CLAIM_TEXT, "The talks were pointless."))
+    expect(annotations).to_contain_text("The talks were pointless.", timeout=WAIT_MS)
+    assert reloaded(page), "the page was reloaded, not patched"
+    expect(overlay).to_have_count(0)
+
+    # A bad edit: an overlay with the error line; the last good page stays.
+    reload_marker_set(page)
+    sidecar.write_text(original.replace(CLAIM_TEXT, "The talks were pointless.").replace("status: reported", "status: reportd"))
+    expect(overlay).to_be_visible(timeout=WAIT_MS)
+    expect(overlay).to_contain_text(BAD_STATUS_LINE)
+    assert overlay.evaluate("box => getComputedStyle(box).position") == "fixed", "the overlay is styled, on top of the page"
+    expect(annotations).to_contain_text("The talks were pointless.")
+    assert not reloaded(page), "a failed build does not reload the page"
+    server.wait_for_output(BAD_STATUS_LINE)
+
+    # The fix: the overlay goes and the page shows the fixed content.
+    sidecar.write_text(original.replace(CLAIM_TEXT, "The talks were fruitless."))
+    expect(annotations).to_contain_text("The talks were fruitless.", timeout=WAIT_MS)
+    expect(overlay).to_have_count(0, timeout=WAIT_MS)
+    assert reloaded(page)
+    assert page.script_errors == []
+
+
+def test_a_stylesheet_change_swaps_the_stylesheet_without_a_reload(tmp_path, page, serve):
+    from digest.render import builtin_theme
+
+    site = copy_site("basic", tmp_path)
+    static = site / "themes/default/static"
+    static.mkdir(parents=True)
+    stylesheet = (builtin_theme() / "static/style.css").read_text()
+    (static / "style.css").write_text(stylesheet)
+    server = serve(site)
+    page.goto(f"http://127.0.0.1:{server.port}/basic/{ARTICLE}", wait_until="load")
+    assert page.evaluate("getComputedStyle(document.body).borderTopWidth") != "7px"
+
+    reload_marker_set(page)
+    (static / "style.css").write_text(stylesheet + "\nbody { border-top: 7px solid rgb(1, 2, 3); }\n")
+    wait_until(page, "getComputedStyle(document.body).borderTopWidth === '7px'")
+    assert not reloaded(page), "a stylesheet-only change swaps the stylesheet in place"
+    assert "digest-build=" in page.evaluate("document.querySelector('link[rel=stylesheet]').href")
+    assert page.script_errors == []
+
