@@ -339,12 +339,18 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+SOURCE_FOLDERS = ("content", "seeds", "themes", ".git")
+
+
 def _output_folder(root: Path, output: Path | None) -> Path:
+    """The output folder, refusing any that would replace (and so delete) sources."""
     from digest.errors import UsageError
 
     folder = (output or root / "site").absolute()
-    if folder == root or folder in root.parents:
-        raise UsageError(f"refusing to write the site over its own source folder: {folder}")
+    real, real_root = folder.resolve(), root.resolve()
+    protected = [real_root / name for name in SOURCE_FOLDERS]
+    if real == real_root or real in real_root.parents or any(real == p or p in real.parents for p in protected):
+        raise UsageError(f"refusing to write the site over its own sources: {folder} (choose a folder such as {root / 'site'})")
     return folder
 
 

@@ -33,7 +33,7 @@ class Diagnostic:
     """A stable, machine-readable kind such as ``unknown-field``."""
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity}: {self.message}"
+        return f"{self.location}: {self.severity}: {printable(self.message)}"
 
     def sort_key(self) -> tuple:
         return (self.location, self.severity, self.message)
@@ -62,6 +62,15 @@ class Diagnostics:
     def sorted(self) -> list[Diagnostic]:
         unique = {(d.location, d.severity, d.message): d for d in self.items}
         return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+_CONTROL = {code: f"\\x{code:02x}" for code in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0)]}
+_CONTROL.update({0x0A: "\\n", 0x0D: "\\r", 0x09: "\\t"})
+
+
+def printable(text: str) -> str:
+    """Escape control characters, so content quoted in a message cannot drive the terminal or split the line."""
+    return text.translate(_CONTROL)
 
 
 class DigestError(Exception):

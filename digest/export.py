@@ -28,8 +28,8 @@ def export_graph(graph: SiteGraph) -> dict[str, Any]:
                 "published": a.published.isoformat() if a.published else None,
                 "author": a.author,
                 "original_url": a.url,
-                "claims": sorted({p.target for p in a.passages if p.kind == "claim"} | {c.id for c in graph.claims.values() if any(o.article == a.stem for o in c.occurrences)}),
-                "events": sorted({e.id for e in graph.events.values() if any(o.article == a.stem for o in e.occurrences)}),
+                "claims": sorted(graph.index.claims_in.get(a.stem, [])),
+                "events": sorted(graph.index.events_in.get(a.stem, [])),
                 "people": [{"id": pid, "mentions": count} for pid, count in _mention_counts(graph, a.stem)],
             }
             for a in graph.articles.values()

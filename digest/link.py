@@ -31,7 +31,7 @@ from digest.model import (
 )
 from digest.reanchor import relocate
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names
-from digest.schema import Record
+from digest.schema import WINDOWS_RESERVED, Record
 from digest.seedtext import parse_markdown, parse_plain
 from digest.slugs import slugify
 
@@ -66,7 +66,7 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
         event.date_text = event.date_text or record.get("date_text", "")
     statuses = config.statuses if config else {k: Status(k, *v) for k, v in DEFAULT_STATUSES.items()}
     known_people = None if "people" in loaded.failed else people
-    complete = not ({"articles", "timeline"} & loaded.failed)
+    complete = not ({"articles", "timeline", "seeds"} & loaded.failed)
     _check_claims(claims, known_people, statuses, merged, complete, diagnostics)
     _check_events(events, known_people, merged, complete, diagnostics)
     for article in articles.values():
@@ -142,7 +142,7 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
 
 def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, drafts: bool, left_out: list[str]) -> dict[str, Article]:
     for stem, record in loaded.sidecars.items():
-        if stem not in loaded.seeds:
+        if stem not in loaded.seeds and stem not in loaded.seed_files:
             hint = did_you_mean(stem, loaded.seeds)
             diagnostics.error(Location(record.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
     articles: dict[str, Article] = {}
@@ -177,6 +177,8 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         diagnostics.error(where, "missing 'title': the seed has no first line or '# heading' to use", "missing-field")
         return None
     slug = values.get("slug") or slugify(title) or slugify(seed.stem) or "article-" + hashlib.sha1(seed.stem.encode()).hexdigest()[:10]
+    if slug in WINDOWS_RESERVED:  # a title such as "Con" would make a folder Windows cannot hold
+        slug += "-article"
     return Article(
         stem=seed.stem,
         seed_path=seed.path,

@@ -18,6 +18,7 @@ from digest.schema import (
     PERSON_FIELDS,
     SITE_FIELDS,
     TIMELINE_EVENT_FIELDS,
+    WINDOWS_RESERVED,
     Record,
     check_record,
 )
@@ -56,6 +57,8 @@ class LoadedSite:
     """
     sidecar_files: set[str] = field(default_factory=set)
     """Stems of every sidecar file, loaded or not."""
+    seed_files: set[str] = field(default_factory=set)
+    """Stems of every seed file, readable or not."""
 
 
 def is_site_root(folder: Path) -> bool:
@@ -65,9 +68,9 @@ def is_site_root(folder: Path) -> bool:
 def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
     site = LoadedSite(root)
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics)
-    for path in _files(root, "content/people", ".yaml", diagnostics):
+    for path in _files(root, "content/people", ".yaml", diagnostics, site.failed):
         rel = _rel(root, path)
-        if not ID_PATTERN.match(path.stem) or path.stem in WINDOWS_RESERVED:
+        if not ID_PATTERN.fullmatch(path.stem) or path.stem in WINDOWS_RESERVED:
             site.failed.add("people")
             reason = "is a name Windows reserves" if path.stem in WINDOWS_RESERVED else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
             diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
@@ -77,14 +80,14 @@ def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
             site.people[path.stem] = record
         else:
             site.failed.add("people")
-    for path in _files(root, "content/articles", ".yaml", diagnostics):
+    for path in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
         site.sidecar_files.add(path.stem)
         record = _load_yaml_record(root, _rel(root, path), ARTICLE_FIELDS, diagnostics)
         if record is not None:
             site.sidecars[path.stem] = record
         else:
             site.failed.add("articles")
-    for path in _files(root, "seeds", SEED_SUFFIXES, diagnostics):
+    for path in _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed):
         _load_seed(root, path, site, diagnostics)
     timeline = root / "content/timeline.yaml"
     if timeline.exists():
@@ -96,8 +99,6 @@ def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger content files are refused: no article or annotation file is this big."""
 
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
-"""Names Windows cannot use for a file or folder: an id or slug like these would break checkouts there."""
 
 
 def _inside_root(root: Path, path: Path) -> bool:
@@ -136,7 +137,18 @@ def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics) -> list[Path]:
+def _acceptable_file(root: Path, path: Path, diagnostics: Diagnostics) -> bool:
+    """Refuse files that lead outside the site root, or are too big to be content."""
+    if not _inside_root(root, path):
+        diagnostics.error(Location(_rel(root, path)), "symlink points outside the site root; refusing to read it", "outside-root")
+        return False
+    if path.stat().st_size > MAX_FILE_BYTES:
+        diagnostics.error(Location(_rel(root, path)), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", "too-large")
+        return False
+    return True
+
+
+def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics, failed: set[str]) -> list[Path]:
     """Content files of one folder, sorted, skipping editors' hidden and backup files."""
     directory = root / folder
     if not directory.is_dir():
@@ -148,13 +160,12 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
         if not path.is_file():
             diagnostics.error(Location(_rel(root, path)), "expected a file here", "bad-file")
             continue
-        if not _inside_root(root, path):
-            diagnostics.error(Location(_rel(root, path)), "symlink points outside the site root; refusing to read it", "outside-root")
-            continue
-        if path.stat().st_size > MAX_FILE_BYTES:
-            diagnostics.error(Location(_rel(root, path)), f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", "too-large")
-            continue
-        found.append(path)
+        if _acceptable_file(root, path, diagnostics):
+            found.append(path)
+        elif folder == "content/people":
+            failed.add("people")
+        elif folder == "seeds":
+            failed.add("seeds")
     return found
 
 
@@ -171,8 +182,7 @@ def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnosti
     if not (root / rel).is_file():
         diagnostics.error(Location(rel), "file not found", "missing-file")
         return None
-    if not _inside_root(root, root / rel):
-        diagnostics.error(Location(rel), "symlink points outside the site root; refusing to read it", "outside-root")
+    if not _acceptable_file(root, root / rel, diagnostics):
         return None
     text = _read_text(root, rel, diagnostics)
     if text is None:
@@ -189,13 +199,19 @@ def _load_seed(root: Path, path: Path, site: LoadedSite, diagnostics: Diagnostic
         other = site.seeds[path.stem].path
         diagnostics.error(Location(rel), f"two seeds share the stem '{path.stem}' ({other} and {rel}); keep one", "duplicate-seed")
         return
+    site.seed_files.add(path.stem)
     text = _read_text(root, rel, diagnostics)
     if text is not None:
         site.seeds[path.stem] = Seed(path.stem, rel, text, path.suffix == ".md")
+    else:
+        site.failed.add("seeds")
 
 
 def _load_timeline(root: Path, site: LoadedSite, diagnostics: Diagnostics) -> list[Record]:
     rel = "content/timeline.yaml"
+    if not _acceptable_file(root, root / rel, diagnostics):
+        site.failed.add("timeline")
+        return []
     text = _read_text(root, rel, diagnostics)
     node = parse_yaml(text, rel, diagnostics) if text is not None else None
     if node is None:

@@ -175,6 +175,49 @@ class Mention:
 
 
 @dataclass(slots=True)
+class GraphIndex:
+    """Who is where, computed once per graph so no page has to scan everything."""
+
+    claims_in: dict[str, list[str]]
+    """Article stem -> ids of the claims it carries, in claim order."""
+    events_in: dict[str, list[str]]
+    """Article stem -> ids of the events it carries, in timeline order."""
+    named_in: dict[str, frozenset[str]]
+    """Article stem -> ids of the people its text names."""
+    events_with: dict[str, list[str]]
+    """Person id -> ids of their events, in timeline order."""
+    claims_by: dict[str, list[str]]
+    """Person id -> ids of the claims they made."""
+    claims_about: dict[str, list[str]]
+    """Person id -> ids of the claims about them."""
+
+
+def build_index(graph: SiteGraph) -> GraphIndex:
+    claims_in: dict[str, list[str]] = {}
+    events_in: dict[str, list[str]] = {}
+    claims_by: dict[str, list[str]] = {}
+    claims_about: dict[str, list[str]] = {}
+    events_with: dict[str, list[str]] = {}
+    for cid, claim in graph.claims.items():
+        for stem in dict.fromkeys(o.article for o in claim.occurrences):
+            claims_in.setdefault(stem, []).append(cid)
+        if claim.claimant:
+            claims_by.setdefault(claim.claimant, []).append(cid)
+        for pid in claim.about:
+            claims_about.setdefault(pid, []).append(cid)
+    for eid, event in graph.events.items():
+        for stem in dict.fromkeys(o.article for o in event.occurrences):
+            events_in.setdefault(stem, []).append(eid)
+        for pid in dict.fromkeys(event.people):
+            events_with.setdefault(pid, []).append(eid)
+    named_in = {
+        stem: frozenset(match.person for block in article.names for match in block)
+        for stem, article in graph.articles.items()
+    }
+    return GraphIndex(claims_in, events_in, named_in, events_with, claims_by, claims_about)
+
+
+@dataclass(slots=True)
 class SiteGraph:
     config: SiteConfig
     people: dict[str, Person]
@@ -189,18 +232,27 @@ class SiteGraph:
     """Seeds of draft articles this build leaves out."""
     assets: dict[str, str] = field(default_factory=dict)
     """Theme file name -> its path in the site ('style.css' -> 'assets/style.1a2b3c4d.css')."""
+    _index: GraphIndex | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def index(self) -> GraphIndex:
+        """Lookup tables over the finished graph (built on first use)."""
+        if self._index is None:
+            self._index = build_index(self)
+        return self._index
 
     def article_by_slug(self) -> dict[str, Article]:
         return {article.slug: article for article in self.articles.values()}
 
     def claims_by_person(self, person: str) -> tuple[list[Claim], list[Claim]]:
         """Claims the person made, and claims about them."""
-        made = [c for c in self.claims.values() if c.claimant == person]
-        about = [c for c in self.claims.values() if person in c.about]
+        index = self.index
+        made = [self.claims[c] for c in index.claims_by.get(person, [])]
+        about = [self.claims[c] for c in index.claims_about.get(person, [])]
         return made, about
 
     def events_with(self, person: str) -> list[Event]:
-        return [e for e in self.events.values() if person in e.people]
+        return [self.events[e] for e in self.index.events_with.get(person, [])]
 
     def outlets(self) -> list[str]:
         return sorted({a.outlet for a in self.articles.values() if a.outlet})

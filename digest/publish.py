@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
@@ -52,7 +53,7 @@ def _sitemap(context: dict[str, Any]) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url_path, lastmod in context["entries"]:
         modified = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else ""
-        lines.append(f"  <url><loc>{xml_escape(base + url_path)}</loc>{modified}</url>")
+        lines.append(f"  <url><loc>{xml_text(base + url_path)}</loc>{modified}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode()
 
@@ -96,31 +97,31 @@ def _atom(context: dict[str, Any]) -> bytes:
     updated = _timestamp(max((a.published for a, _ in entries), default=datetime.date(1970, 1, 1)))
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(config.language)}>',
-        f"  <title>{xml_escape(context['title'])}</title>",
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
+        f"  <title>{xml_text(context['title'])}</title>",
     ]
     if context["subtitle"]:
-        out.append(f"  <subtitle>{xml_escape(context['subtitle'])}</subtitle>")
+        out.append(f"  <subtitle>{xml_text(context['subtitle'])}</subtitle>")
     out += [
-        f"  <id>{xml_escape(base + context['path'])}</id>",
-        f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + context["path"])}/>',
-        f'  <link rel="alternate" type="text/html" href={quoteattr(base + context["alternate"])}/>',
+        f"  <id>{xml_text(base + context['path'])}</id>",
+        f'  <link rel="self" type="application/atom+xml" href={_attr(base + context["path"])}/>',
+        f'  <link rel="alternate" type="text/html" href={_attr(base + context["alternate"])}/>',
         f"  <updated>{updated}</updated>",
-        f"  <author><name>{xml_escape(config.title)}</name></author>",
+        f"  <author><name>{xml_text(config.title)}</name></author>",
     ]
     for article, entry in entries:
         url = f"{base}articles/{article.slug}/"
         out += [
             "  <entry>",
-            f"    <title>{xml_escape(article.title)}</title>",
-            f"    <id>{xml_escape(url)}</id>",
-            f'    <link rel="alternate" type="text/html" href={quoteattr(url)}/>',
+            f"    <title>{xml_text(article.title)}</title>",
+            f"    <id>{xml_text(url)}</id>",
+            f'    <link rel="alternate" type="text/html" href={_attr(url)}/>',
             f"    <published>{_timestamp(article.published)}</published>",
             f"    <updated>{_timestamp(article.published)}</updated>",
-            f"    <author><name>{xml_escape(article.outlet or config.title)}</name></author>",
-            f"    <category term={quoteattr(article.outlet)} label={quoteattr('Outlet: ' + article.outlet)}/>" if article.outlet else "",
-            f"    <summary>{xml_escape(entry['summary'])}</summary>" if entry["summary"] else "",
-            f'    <content type="html">{xml_escape(_entry_html(article, entry, base))}</content>',
+            f"    <author><name>{xml_text(article.outlet or config.title)}</name></author>",
+            f"    <category term={_attr(article.outlet)} label={_attr('Outlet: ' + article.outlet)}/>" if article.outlet else "",
+            f"    <summary>{xml_text(entry['summary'])}</summary>" if entry["summary"] else "",
+            f'    <content type="html">{xml_text(_entry_html(article, entry, base))}</content>',
             "  </entry>",
         ]
     out.append("</feed>")
@@ -137,6 +138,18 @@ def _entry_html(article: ArticleSummary, entry: dict[str, Any], base: str) -> st
             parts.append(f'<li><a href="{escape(base)}claims/{escape(claim.id)}/">{escape(claim.text)}</a> ({escape(label)})</li>')
         parts.append("</ul>")
     return "".join(parts)
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _attr(text: str) -> str:
+    return quoteattr(_NOT_XML.sub("", text))
+
+
+def xml_text(text: str) -> str:
+    """Escape text for XML, dropping characters XML 1.0 cannot contain at all."""
+    return xml_escape(_NOT_XML.sub("", text))
 
 
 def _timestamp(day: datetime.date) -> str:

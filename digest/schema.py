@@ -19,6 +19,8 @@ from digest.errors import Diagnostics, Location, closest, did_you_mean
 from digest.yamlnodes import Mapping, Node, Scalar, Sequence, kind_name
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))})
+"""Names Windows cannot use for a file or folder: an id or slug like these would break checkouts there."""
 SOURCING_VALUES = ("on-record", "anonymous", "document", "unattributed")
 
 
@@ -207,7 +209,10 @@ def _check_markdown(node: Node, spec: Field, record: Record, key: str, diagnosti
 
 def _check_id(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
     value = _expect_string(node, key, diagnostics)
-    if value is not _INVALID and not ID_PATTERN.match(value):
+    if value is not _INVALID and value in WINDOWS_RESERVED:
+        diagnostics.error(node.loc, f"'{key}' may not be '{value}': Windows reserves that name, so the site could not be checked out there", "bad-id")
+        return _INVALID
+    if value is not _INVALID and not ID_PATTERN.fullmatch(value):
         from digest.slugs import slugify
 
         suggestion = slugify(value)
@@ -335,7 +340,7 @@ def _check_statuses(node: Node, spec: Field, record: Record, key: str, diagnosti
         return _INVALID
     statuses = {}
     for status_id, (status_loc, value) in node.entries.items():
-        if not ID_PATTERN.match(status_id):
+        if not ID_PATTERN.fullmatch(status_id):
             diagnostics.error(status_loc, f"status id '{status_id}' must be lowercase words joined by hyphens", "bad-id")
             continue
         checked = check_record(value, STATUS_FIELDS, diagnostics)

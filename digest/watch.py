@@ -100,7 +100,8 @@ class SourceWatcher:
         self.root = root
         self.collector = collector
         self.observer = PollingObserver(timeout=POLL_SECONDS) if poll else Observer()
-        self._watched: set[str] = set()
+        self._watched: dict[str, tuple[object, int]] = {}
+        """Folder name -> (watchdog handle, inode of the folder watched)."""
 
     def start(self) -> None:
         self.refresh()
@@ -109,12 +110,24 @@ class SourceWatcher:
         self.observer.start()
 
     def refresh(self) -> None:
-        """Start watching any source folder that appeared since the last look."""
+        """Watch source folders that appeared, or were deleted and made again, since the last look."""
         for name in WATCHED_FOLDERS:
             folder = self.root / name
-            if name not in self._watched and folder.is_dir():
-                self.observer.schedule(self.collector, str(folder), recursive=True)
-                self._watched.add(name)
+            try:
+                inode = folder.stat().st_ino if folder.is_dir() else None
+            except OSError:
+                inode = None
+            current = self._watched.get(name)
+            if current is not None and current[1] != inode:
+                try:
+                    self.observer.unschedule(current[0])
+                except (KeyError, OSError):
+                    pass
+                del self._watched[name]
+                current = None
+            if current is None and inode is not None:
+                handle = self.observer.schedule(self.collector, str(folder), recursive=True)
+                self._watched[name] = (handle, inode)
 
     def stop(self) -> None:
         self.observer.stop()

@@ -9,6 +9,7 @@ document fails fast instead of eating memory.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import yaml
@@ -22,6 +23,10 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_NODES = 200_000
 """Nodes one document may expand to, aliases included."""
+MAX_CHARACTERS = 20_000_000
+"""Characters of scalar text one document may expand to, aliases included."""
+MAX_DEPTH = 200
+"""Nesting depth of collections; deeper documents would overflow the C composer's stack."""
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 
@@ -67,22 +72,32 @@ def parse_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
+        if _may_be_deep(text):
+            too_deep = _depth_exceeded(text)
+            if too_deep is not None:
+                diagnostics.error(_location(path, too_deep), f"document is nested more than {MAX_DEPTH} levels deep", "yaml-too-deep")
+                return None
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        loc, message = _describe_yaml_error(exc, path)
+        loc, message = _describe_yaml_error(exc, path, text)
         diagnostics.error(loc, f"invalid YAML: {message}", "yaml-syntax")
         return None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        loc = Location(path, before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        diagnostics.error(loc, f"invalid YAML: character U+{exc.character:04X} is not allowed in YAML text" if isinstance(exc.character, int) else f"invalid YAML: {exc.reason}", "yaml-syntax")
+        return None
     except yaml.YAMLError as exc:
-        diagnostics.error(Location(path), f"invalid YAML: {exc}", "yaml-syntax")
+        diagnostics.error(Location(path), f"invalid YAML: {str(exc).splitlines()[0]}", "yaml-syntax")
         return None
     if root is None:
         return Scalar(None, Location(path))
     try:
-        return _convert(root, path, diagnostics, [0])
+        return _convert(root, path, diagnostics, [0, 0])
     except _TooManyNodes:
         diagnostics.error(
             _location(path, root.start_mark),
-            f"document expands to more than {MAX_NODES} nodes (too many aliases?)",
+            f"document expands to more than {MAX_NODES} nodes or {MAX_CHARACTERS} characters (too many aliases?)",
             "yaml-too-large",
         )
         return None
@@ -101,10 +116,31 @@ def decode_source(data: bytes, path: str, diagnostics: Diagnostics) -> str | Non
         column = len(before) - (before.rfind(b"\n") + 1) + 1
         diagnostics.error(Location(path, line, column), "file is not valid UTF-8", "encoding")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # NFC: text typed or pasted in decomposed form matches quotes and names written composed.
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str) -> tuple[Location, str]:
+def _may_be_deep(text: str) -> bool:
+    """A cheap test that lets ordinary files skip the depth check."""
+    if text.count("[") + text.count("{") > MAX_DEPTH:
+        return True
+    return any(len(line) - len(line.lstrip(" -?:[{")) > MAX_DEPTH for line in text.split("\n"))
+
+
+def _depth_exceeded(text: str) -> yaml.Mark | None:
+    """Where the document first nests deeper than MAX_DEPTH, from the parser's events (no recursion)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return event.start_mark
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return None
+
+
+def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> tuple[Location, str]:
     """Point at the most useful mark and phrase PyYAML's problem/context as one sentence.
 
     An unclosed quote or bracket is found at the end of the file; the editor
@@ -112,7 +148,8 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str) -> tuple[Location
     """
     problem = exc.problem or "invalid YAML"
     context = exc.context or ""
-    if context and exc.context_mark and "end of stream" in problem:
+    at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
+    if context and exc.context_mark and (at_end or "end of stream" in problem or "stream end" in problem):
         return _location(path, exc.context_mark), f"{problem} ({context})"
     mark = exc.problem_mark or exc.context_mark
     loc = _location(path, mark) if mark else Location(path)
@@ -131,11 +168,15 @@ def _location(path: str, mark: yaml.Mark) -> Location:
 
 
 def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[int]) -> Node:
+    """Convert composed nodes; ``count`` holds [nodes, scalar characters] seen so far."""
     count[0] += 1
     if count[0] > MAX_NODES:
         raise _TooManyNodes
     loc = _location(path, node.start_mark)
     if isinstance(node, yaml.ScalarNode):
+        count[1] += len(node.value)
+        if count[1] > MAX_CHARACTERS:
+            raise _TooManyNodes
         is_null = node.tag == _NULL_TAG and not node.style  # plain (None, or "" from the C loader)
         return Scalar(None if is_null else node.value, loc)
     if isinstance(node, yaml.SequenceNode):
