@@ -8,6 +8,7 @@ every article. Problems are collected, never raised.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ from digest.model import (
 from digest.reanchor import relocate
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names
 from digest.schema import WINDOWS_RESERVED, Record
-from digest.seedtext import parse_markdown, parse_plain
+from digest.seedtext import SeedText, parse_markdown, parse_plain
 from digest.slugs import slugify
 
 CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note", "reviewed")
@@ -166,12 +167,8 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
     if record is not None:
         _check_omit_lines(seed, record, diagnostics)
     title = values.get("title")
-    if seed.is_markdown:
-        heading, text = parse_markdown(seed.text, omit, drop_first_h1=title is None)
-        title = title or heading
-    else:
-        text = parse_plain(seed.text, title, omit)
-        title = title or text.title_line
+    heading, text = _parse_seed(seed.text, seed.is_markdown, title, frozenset(omit))
+    title = title or heading
     if not title:
         where = record.loc if record else Location(seed.path)
         diagnostics.error(where, "missing 'title': the seed has no first line or '# heading' to use", "missing-field")
@@ -195,6 +192,15 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         draft=bool(values.get("draft")),
         language=values.get("language", ""),
     )
+
+
+@functools.lru_cache(maxsize=20_000)
+def _parse_seed(text: str, is_markdown: bool, title: str | None, omit: frozenset[str]) -> tuple[str | None, SeedText]:
+    """A seed's blocks and its own title (first line or leading heading); cached for rebuilds."""
+    if is_markdown:
+        return parse_markdown(text, set(omit), drop_first_h1=title is None)
+    parsed = parse_plain(text, title, set(omit))
+    return parsed.title_line, parsed
 
 
 def _check_omit_lines(seed: Seed, record: Record, diagnostics: Diagnostics) -> None:

@@ -8,6 +8,7 @@ reports them all.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,7 +185,35 @@ def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnosti
         return None
     if not _acceptable_file(root, root / rel, diagnostics):
         return None
-    text = _read_text(root, rel, diagnostics)
+    try:
+        data = (root / rel).read_bytes()
+    except OSError as exc:
+        diagnostics.error(Location(rel), f"cannot read file: {exc.strerror}", "io")
+        return None
+    key = (rel, id(fields), hashlib.blake2b(data, digest_size=16).digest())
+    cached = _PARSED.get(key)
+    if cached is None:
+        found = Diagnostics()
+        cached = (_parse_record(data, rel, fields, found), tuple(found.items))
+        _remember(key, cached)
+    record, problems = cached
+    diagnostics.items.extend(problems)
+    return record
+
+
+_PARSED: dict[tuple[str, int, bytes], tuple[Record | None, tuple]] = {}
+"""Parsed YAML files by path and content digest: a rebuild re-parses only files that changed."""
+_PARSED_LIMIT = 50_000
+
+
+def _remember(key: tuple[str, int, bytes], value: tuple[Record | None, tuple]) -> None:
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    _PARSED[key] = value
+
+
+def _parse_record(data: bytes, rel: str, fields: dict, diagnostics: Diagnostics) -> Record | None:
+    text = decode_source(data, rel, diagnostics)
     if text is None:
         return None
     node = parse_yaml(text, rel, diagnostics)

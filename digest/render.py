@@ -9,6 +9,7 @@ links. Nothing here touches the output folder.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from pathlib import Path
 from typing import Callable
@@ -58,8 +59,12 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
     return env
 
 
+@functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
-    """Markdown from YAML fields: raw HTML off, only web links allowed."""
+    """Markdown from YAML fields: raw HTML off, only web links allowed.
+
+    Cached: the same description or note is shown on many pages.
+    """
     return Markup(_markdown.render(text or ""))
 
 

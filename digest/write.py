@@ -52,7 +52,12 @@ def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
     try:
         os.chmod(stage, 0o755)
         written = unchanged = 0
+        made: set[Path] = {stage}
         for rel, data in sorted(files.items()):
+            parent = (stage / rel).parent
+            if parent not in made:
+                parent.mkdir(parents=True, exist_ok=True)
+                made.add(parent)
             if _place(stage, output, rel, data):
                 unchanged += 1
             else:
@@ -78,7 +83,6 @@ def _crash_point(step: str) -> None:
 def _place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
     """Put one file in the stage; return True if the old site's copy was reused."""
     target = stage / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
     old = output / rel
     try:
         if old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) and old.read_bytes() == data:
