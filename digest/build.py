@@ -2,8 +2,9 @@
 
 `render_site` runs everything but the write and, given the `BuildState` of
 the previous build, renders only the pages whose recorded reads or templates
-changed. `build_site` is `digest build`: a full render and an atomic swap of
-the whole output folder. Watch mode calls `render_site` with its state and
+changed. `index_search` adds the search index to what was rendered.
+`build_site` is `digest build`: a full render, the index and an atomic swap
+of the whole output folder. Watch mode calls `render_site` with its state and
 writes the changed files one by one (`write.write_changes`).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from jinja2 import TemplateError
 
@@ -24,6 +26,8 @@ from digest.pages import render_page, site_pages
 from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import make_environment, theme_folders
+from digest.search import BUNDLE as SEARCH_BUNDLE
+from digest.search import SearchIndexError, build_index, event_records, inputs_digest, searchable
 from digest.write import WriteReport, write_site
 
 
@@ -129,9 +133,46 @@ def build_site(root: Path, output: Path, base_url: str | None = None, strict: bo
     """A full build, written atomically over ``output``."""
     started = time.perf_counter()
     result = render_site(root, base_url, strict)
+    index_search(result)
     result.report = write_site(output, result.outputs)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def index_search(result: BuildResult, previous: BuildState | None = None, read_previous: Callable[[str], bytes] | None = None) -> None:
+    """The search stage, between render and write: add the search index to the outputs.
+
+    ``previous`` and ``read_previous`` (a page's bytes as the previous build
+    wrote them) serve incremental builds: the index is made again only when
+    a page or an event changed, and then from every page, changed or not.
+    """
+    if not result.graph.config.search:
+        return
+    records = event_records(result.graph)
+    pages = {path: digest for path, digest in result.state.outputs.items() if path.endswith(".html")}
+    inputs = inputs_digest(pages, records)
+    result.state.search_inputs = inputs
+    if previous is not None and previous.search_inputs == inputs:
+        result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))
+    else:
+        html = {}
+        for path in sorted(pages):
+            data = result.outputs.get(path)
+            if data is None:
+                if read_previous is None:
+                    raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
+                data = read_previous(path)
+            html[path] = data
+        marked = {path: data for path, data in html.items() if searchable(path, data)}
+        try:  # a site with nothing marked searchable yet (a new one) gets its pages indexed whole
+            bundle = build_index(marked if marked or records else html, records)
+        except SearchIndexError as exc:
+            raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
+        for path, data in bundle.items():
+            result.outputs[path] = data
+            result.state.outputs[path] = digest_bytes(data)
+    if previous is not None:
+        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
 
 
 HASHED_SUFFIXES = (".css", ".js")

@@ -33,6 +33,8 @@ class BuildState:
     """Template name -> digest of its source."""
     outputs: dict[str, bytes] = field(default_factory=dict)
     """Every output file -> digest of its bytes."""
+    search_inputs: bytes | None = None
+    """Digest of what the search index was made from (see `search.inputs_digest`)."""
 
 
 def digest_bytes(data: bytes) -> bytes:

@@ -151,7 +151,13 @@ def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None]
     """Every HTML page with the date its content last changed (from the content, not the clock)."""
     dates = [a.published for a in graph.articles.values() if a.published]
     newest = max(dates, default=None)
-    entries: list[tuple[str, datetime.date | None]] = [(p, newest) for p in ("", "articles/", "people/", "timeline/", "claims/")]
+    lists = ("", "articles/", "people/", "timeline/", "claims/", "outlets/", "compare/") + (("search/",) if graph.config.search else ())
+    entries: list[tuple[str, datetime.date | None]] = [(p, newest) for p in lists]
+    from digest.outlets import outlet_slugs
+
+    for outlet, slug in outlet_slugs(graph).items():
+        published = [a.published for a in graph.articles.values() if a.outlet == outlet and a.published]
+        entries.append((f"outlets/{slug}/", max(published, default=None)))
     entries += [(f"articles/{a.slug}/", a.published) for a in graph.articles.values()]
     for pid in graph.people:
         named = [graph.articles[m.article].published for m in graph.mentions.get(pid, [])]
@@ -160,6 +166,31 @@ def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None]
         carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
         entries.append((f"claims/{cid}/", claim.reviewed or max((d for d in carried if d), default=None)))
     return tuple(sorted(entries))
+
+
+def _outlets(graph: SiteGraph, _: str) -> Any:
+    from digest.outlets import outlets
+
+    return outlets(graph)
+
+
+def _outlet(graph: SiteGraph, slug: str) -> Any:
+    from digest.outlets import outlet_page
+
+    return outlet_page(graph, slug)
+
+
+def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
+    from digest.outlets import outlet_slugs
+
+    return tuple(outlet_slugs(graph).items())
+
+
+def _comparison(graph: SiteGraph, _: str) -> Any:
+    """Every claim and event against every outlet (digest.outlets)."""
+    from digest.outlets import comparison
+
+    return comparison(graph)
 
 
 def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
@@ -194,6 +225,10 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "feed-entry": _feed_entry,
     "sitemap": _sitemap,
     "export": _export,
+    "outlets": _outlets,
+    "outlet": _outlet,
+    "outlet-slugs": _outlet_slugs,
+    "comparison": _comparison,
 }
 
 

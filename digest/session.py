@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.build import render_site
+from digest.build import index_search, render_site
 from digest.buildstate import BuildState
 from digest.errors import BuildFailed, Diagnostic
 from digest.write import write_changes, write_site
@@ -38,10 +38,14 @@ class Rebuild:
 
 
 class SiteBuilder:
-    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True, drafts: bool = False):
+    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True, drafts: bool = False, search: bool | None = None):
         self.root = root
         self.drafts = drafts
         self.hash_assets = hash_assets
+        self.search = hash_assets if search is None else search
+        """Make the search index (unless the site turns search off). By default only for
+        published-style builds (`digest watch`): the dev server's preview (unhashed
+        assets) skips it, so an edit is on screen without waiting for the indexer."""
         self.output = output
         self.base_url = base_url
         self.state: BuildState | None = None
@@ -53,6 +57,8 @@ class SiteBuilder:
         previous = self.state if self.output.is_dir() else None
         try:
             result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts)
+            if self.search:
+                index_search(result, previous, lambda path: (self.output / path).read_bytes())
         except BuildFailed as failure:
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
         if previous is None:

@@ -109,7 +109,11 @@ def test_hostile_text_is_escaped(tmp_path):
     for path in out.rglob("*.html"):
         assert "<script>alert" not in path.read_text()
         soup = page(out, str(path.relative_to(out)))
-        assert [s for s in soup.find_all("script") if s.get("type") != "application/ld+json"] == [], path
+        scripts = [s for s in soup.find_all("script") if s.get("type") != "application/ld+json"]
+        if path == out / "search/index.html":  # the one page with scripts: Pagefind's and the theme's, from files
+            assert scripts and all(s.get("src") and not s.string for s in scripts), path
+        else:
+            assert scripts == [], path
         assert not [t for t in soup.find_all(True) if any(a.startswith("on") for a in t.attrs)], path
         assert not soup.select('[href^="javascript:"]'), path
     person_page = page(out, "people/jake-sullivan/")

@@ -81,7 +81,7 @@ def test_incremental_build_equals_clean_build_and_writes_only_changes(change, tm
     changed = {path for path, data in after.items() if before.get(path) != data}
     assert set(rebuild.written) == changed
     assert set(rebuild.removed) == set(before) - set(after)
-    pages = {p for p in after if not p.startswith("assets/") and p != "extra.txt"}  # rendered, not copied
+    pages = {p for p in after if not p.startswith(("assets/", "pagefind/")) and p != "extra.txt"}  # rendered, not copied or indexed
     if change in ("site", "stylesheet"):  # every page shows the title and links the (hashed) stylesheet
         assert set(rebuild.rendered) == pages
     else:

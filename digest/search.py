@@ -1,0 +1,168 @@
+"""Full-text search: a Pagefind index of the rendered site (the search stage).
+
+It runs after rendering and before writing, over the bytes about to be
+written: the pages that mark their searchable part (``data-pagefind-body``)
+are copied into a temporary folder with one small record per timeline
+event (events live on the timeline page, not on pages of their own), the
+Pagefind indexer runs there, and its bundle comes back as more output files
+under ``pagefind/``. The output folder is never touched, so a failed index
+leaves the last site as it was. Same pages in, same bytes out (Pagefind's
+filter indexes are put in a stable order by `searchbundle`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from markupsafe import escape
+
+from digest.model import SiteGraph
+from digest.render import render_markdown
+from digest.searchbundle import BundleFormatError, canonical_bundle
+
+BUNDLE = "pagefind/"
+"""Where the index and Pagefind's UI go in the site."""
+SEARCHABLE = b"data-pagefind-body"
+RECORDS = "_digest_records"
+"""Folder of the event records inside the temporary site: never published."""
+TIMEOUT = 600
+
+
+class SearchIndexError(Exception):
+    """The indexer is missing or failed: the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A timeline event as a search result of its own, linking to its entry."""
+
+    id: str
+    url: str
+    """Site-absolute: base path + 'timeline/#event-<id>'."""
+    title: str
+    date: str
+    text: str
+    """Description (HTML), people and the outlets' quotes."""
+    outlets: tuple[str, ...]
+    language: str
+
+
+def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
+    base = graph.config.base_path
+    records = []
+    for event in graph.events.values():
+        people = [graph.people[pid] for pid in event.people if pid in graph.people]
+        names = [person.name for person in people]  # aliases find the person's own page
+        quotes, outlets = [], []
+        for occurrence in event.occurrences:
+            article = graph.articles.get(occurrence.article)
+            if article is None:
+                continue
+            outlets.append(article.outlet)
+            quotes += [f"{article.outlet}: “{quote}”" for quote in occurrence.quotes]
+        text = "".join([
+            str(render_markdown(event.description)),
+            f"<p>{escape(', '.join(names))}</p>" if names else "",
+            "".join(f"<p>{escape(quote)}</p>" for quote in quotes),
+        ])
+        records.append(EventRecord(
+            event.id, f"{base}timeline/#event-{event.id}", event.title,
+            event.date.display() if event.date else "", text,
+            tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language,
+        ))
+    return tuple(records)
+
+
+def _record_html(record: EventRecord) -> str:
+    outlets = "".join(f'<span data-pagefind-filter="outlet">{escape(outlet)}</span>' for outlet in record.outlets)
+    return (
+        f'<!doctype html><html lang="{escape(record.language)}"><head><meta charset="utf-8"><title>{escape(record.title)}</title></head>'
+        f'<body data-pagefind-body data-pagefind-filter="kind:event">'
+        f'<h1>{escape(record.title)}</h1>'
+        f'<span data-pagefind-meta="url:{escape(record.url)}"></span>'
+        f"<p>{escape(record.date)}</p>{record.text}"
+        f'<div data-pagefind-ignore>{outlets}</div></body></html>\n'
+    )
+
+
+def searchable(path: str, data: bytes) -> bool:
+    return path.endswith(".html") and SEARCHABLE in data
+
+
+def inputs_digest(page_digests: Mapping[str, bytes], records: tuple[EventRecord, ...]) -> bytes:
+    """What an index is made from (every page's digest, the records, the indexer): equal inputs, equal index."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(page_digests):
+        digest.update(path.encode() + b"\0" + page_digests[path])
+    digest.update(repr(records).encode())
+    digest.update(pagefind_version().encode())
+    return digest.digest()
+
+
+def build_index(pages: Mapping[str, bytes], records: tuple[EventRecord, ...]) -> dict[str, bytes]:
+    """Index ``pages`` (site path -> HTML) and ``records``; return the bundle's files by site path."""
+    binary = pagefind_binary()
+    if binary is None:
+        raise SearchIndexError("the Pagefind indexer is not installed: pip install 'pagefind[bin]', or set 'search: false' in content/site.yaml")
+    with tempfile.TemporaryDirectory(prefix="digest-search-") as temporary:
+        site = Path(temporary) / "site"
+        for path, data in pages.items():
+            target = site / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        for record in records:
+            target = site / RECORDS / f"{record.id}.html"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_record_html(record), encoding="utf-8")
+        site.mkdir(parents=True, exist_ok=True)
+        command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE.rstrip("/"), "--silent"]
+        try:
+            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=temporary)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SearchIndexError(f"the Pagefind indexer could not run: {exc}") from exc
+        if run.returncode != 0:
+            detail = (run.stderr or run.stdout).strip().splitlines()
+            raise SearchIndexError(f"the Pagefind indexer failed (exit {run.returncode}): {detail[-1] if detail else 'no message'}")
+        bundle = site / BUNDLE
+        if not bundle.is_dir():
+            raise SearchIndexError("the Pagefind indexer wrote no index")
+        files = {BUNDLE + p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+    try:
+        return canonical_bundle(files)
+    except BundleFormatError as exc:
+        raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+
+
+def pagefind_binary() -> Path | None:
+    """The indexer: from the `pagefind[bin]` package, else on PATH."""
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        found = shutil.which("pagefind")
+        return Path(found) if found else None
+    try:
+        return Path(get_executable())
+    except FileNotFoundError:
+        return None
+
+
+_VERSION: list[str] = []
+
+
+def pagefind_version() -> str:
+    if not _VERSION:
+        binary = pagefind_binary()
+        version = ""
+        if binary is not None:
+            try:
+                version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+            except (OSError, subprocess.TimeoutExpired):
+                version = ""
+        _VERSION.append(version)
+    return _VERSION[0]

@@ -1,0 +1,317 @@
+"""Where each event sits on the visual timeline: layout maths only, no HTML.
+
+Positions are proportional to days since the start of the axis. A date known
+only to a span (a month, a season, "c." or "?") is laid out as that span, a
+range, never as a point; an interval is a bar from its start to its end, and
+an open side runs to the edge of the axis. Marks and their labels are packed
+into lanes so that none overlap; a crowded timeline is widened (a scrollable
+track) before it gets taller, and past a width limit drops the labels (each
+mark keeps its accessible name and tooltip in the template).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from digest.dates import MONTH_NAMES, EDTFDate, parse_edtf
+
+POINT = "point"
+"""One known day."""
+RANGE = "range"
+"""Somewhere within the span: an imprecise or qualified date."""
+SPAN = "span"
+"""Throughout the span: an interval."""
+
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+TICK_STEPS = (1, 3, 6, 12, 24, 60, 120, 240, 600)
+"""Months between ticks, finest first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """An event as the layout sees it."""
+
+    id: str
+    first: datetime.date | None
+    """First day it can mean; None for an open or unknown start."""
+    last: datetime.date | None
+    """Last day it can mean; None for an open or unknown end."""
+    shape: str
+    """POINT, RANGE or SPAN."""
+    fuzzy: bool = False
+    """Approximate or uncertain: drawn with soft edges."""
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    id: str
+    x: float
+    """Left edge in px (a point's centre)."""
+    width: float
+    """0 for a point."""
+    y: float
+    """Top of the mark's lane in px, below the axis."""
+    lane: int
+    shape: str
+    fuzzy: bool
+    open_start: bool
+    open_end: bool
+    label: str
+    """The label as drawn (cut to fit), '' when labels are off."""
+    box_start: float
+    """Left edge of the mark with its label; the label starts here."""
+    box_end: float
+    """The mark with its label spans [box_start, box_end]: no other box in the lane overlaps it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    x: float
+    label: str
+    major: bool
+    """A year boundary (or the axis start)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    start: datetime.date
+    end: datetime.date
+    """Exclusive: the day after the axis ends."""
+    day_width: float
+    """Pixels per day: every x is proportional to days since ``start``."""
+    width: float
+    height: float
+    lanes: int
+    marks: tuple[Mark, ...]
+    ticks: tuple[Tick, ...]
+    labelled: bool
+    axis_height: float
+    lane_height: float
+
+    @property
+    def axis_width(self) -> float:
+        """Where the axis ends; the drawing may go on to the right for labels."""
+        return round((self.end - self.start).days * self.day_width, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    min_width: float = 1000.0
+    """A short timeline is stretched to at least this width."""
+    max_width: float = 48_000.0
+    """Widening to make room stops here."""
+    max_labelled_width: float = 16_000.0
+    """A labelled chart wider than this gives way to marks alone."""
+    min_day_width: float = 0.12
+    """A century still gets 44 px a year."""
+    max_lanes: int = 10
+    """More lanes than this: widen the track first."""
+    label_width: float = 180.0
+    char_width: float = 6.2
+    """Average width of a label character, for cutting labels to fit."""
+    point_radius: float = 6.0
+    min_mark_width: float = 4.0
+    gap: float = 6.0
+    lane_height: float = 38.0
+    compact_lane_height: float = 20.0
+    """Lanes of marks without labels."""
+    axis_height: float = 30.0
+    tick_spacing: float = 56.0
+    """Minimum px between two tick labels."""
+
+
+def item_for(event_id: str, date: EDTFDate, label: str = "") -> Item:
+    """How an EDTF date is drawn: a point only when it names one day, plainly."""
+    fuzzy = date.approximate or date.uncertain
+    if date.is_interval:
+        return Item(event_id, date.earliest, date.latest, SPAN, fuzzy, label)
+    first, last = date.earliest, date.latest
+    assert first is not None and last is not None
+    if date.precision == "day" and not fuzzy:
+        return Item(event_id, first, first, POINT, False, label)
+    if fuzzy:  # "c. March 2022": a little either side of what is written
+        margin = max(3, ((last - first).days + 1) // 4)
+        first, last = _shift(first, -margin), _shift(last, margin)
+    return Item(event_id, first, last, RANGE, fuzzy, label)
+
+
+def group_label(date: EDTFDate) -> str:
+    """The month an event is listed under (an interval: its start); coarser dates keep their own wording."""
+    if date.is_interval:
+        start = date.text.split("/")[0]
+        if start in ("", ".."):
+            return date.display()
+        date = parse_edtf(start)
+    if date.precision in ("day", "month") and date.earliest is not None:
+        return f"{MONTH_NAMES[date.earliest.month]} {date.earliest.year}"
+    return date.display()
+
+
+def layout_timeline(items: Sequence[Item], settings: Settings = Settings()) -> Layout:
+    """Place items on a proportional axis, packed into non-overlapping lanes.
+
+    The axis is widened (the chart scrolls) until the lanes needed are few
+    (``max_lanes``, or not many more than the ranges that overlap in time
+    need anyway). If labelled marks can't get there within
+    ``max_labelled_width``, the chart shows marks alone, in lower lanes: an
+    overview whose marks keep their names as tooltips and accessible names,
+    above the full list.
+    """
+    known = [day for item in items for day in (item.first, item.last) if day is not None]
+    if not known:
+        today = datetime.date(2000, 1, 1)
+        return Layout(today, today, 0.0, 0.0, 0.0, 0, (), (), True, settings.axis_height, settings.lane_height)
+    start = min(known).replace(day=1)
+    end = _next_month(max(known))
+    days = (end - start).days
+    base_width = max((settings.min_width - settings.label_width) / days, settings.min_day_width)
+    # Ranges that overlap in time need lanes however wide the axis: what widening can achieve at best.
+    floor = _pack(items, start, end, settings.max_width / days, settings, False, settings.compact_lane_height)[1]
+    target = max(settings.max_lanes, math.ceil(floor * 1.3))
+    for labelled, limit in ((True, settings.max_labelled_width), (False, settings.max_width)):
+        lane_height = settings.lane_height if labelled else settings.compact_lane_height
+        day_width = base_width
+        marks, lanes = _pack(items, start, end, day_width, settings, labelled, lane_height)
+        while lanes > target and days * day_width * 1.5 <= limit:
+            day_width *= 1.5
+            marks, lanes = _pack(items, start, end, day_width, settings, labelled, lane_height)
+        if lanes <= target:
+            break
+    height = settings.axis_height + lanes * lane_height + settings.gap
+    width = max([days * day_width + (settings.label_width if labelled else 0.0)] + [mark.box_end for mark in marks])
+    return Layout(
+        start, end, day_width, round(width, 2), height, lanes, tuple(marks),
+        _ticks(start, end, day_width, settings), labelled, settings.axis_height, lane_height,
+    )
+
+
+def _pack(
+    items: Sequence[Item], start: datetime.date, end: datetime.date, day_width: float, settings: Settings, labelled: bool, lane_height: float,
+) -> tuple[list[Mark], int]:
+    """Greedy lane assignment in order of position: each box (mark and label) takes the first lane free at its left edge.
+
+    A label runs right from its mark's left edge (the drawing leaves room for
+    it after the end of the axis).
+    """
+    placed = []
+    for order, item in enumerate(items):
+        first = item.first or start
+        last = item.last or (end - datetime.timedelta(days=1))
+        if item.shape == POINT:
+            x = ((first - start).days + 0.5) * day_width
+            width = 0.0
+            left, right = x - settings.point_radius, x + settings.point_radius
+        else:
+            x = (first - start).days * day_width
+            width = max(((last - start).days + 1) * day_width - x, settings.min_mark_width)
+            left, right = x, x + width
+        box_end = max(right, left + settings.label_width) if labelled else right
+        placed.append((left, order, item, x, width, box_end))
+    placed.sort(key=lambda entry: (entry[0], entry[1]))
+    lane_ends: list[float] = []
+    marks = []
+    for box_start, _, item, x, width, box_end in placed:
+        lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end + settings.gap <= box_start), len(lane_ends))
+        if lane == len(lane_ends):
+            lane_ends.append(box_end)
+        else:
+            lane_ends[lane] = box_end
+        marks.append(Mark(
+            item.id, round(x, 2), round(width, 2), settings.axis_height + lane * lane_height, lane,
+            item.shape, item.fuzzy, item.first is None, item.last is None,
+            _fit(item.label, settings) if labelled else "", round(box_start, 2), round(box_end, 2),
+        ))
+    return marks, len(lane_ends)
+
+
+def _fit(label: str, settings: Settings) -> str:
+    room = int((settings.label_width - settings.gap) / settings.char_width)
+    if len(label) <= room:
+        return label
+    cut = label.rfind(" ", 0, room - 1)
+    return label[: cut if cut > room // 2 else room - 1].rstrip(" ,;:") + "…"
+
+
+def _ticks(start: datetime.date, end: datetime.date, day_width: float, settings: Settings) -> tuple[Tick, ...]:
+    """Month, quarter, half-year or year ticks: the finest whose labels don't collide."""
+    step = next((s for s in TICK_STEPS if s * 30.44 * day_width >= settings.tick_spacing), TICK_STEPS[-1])
+    ticks = [Tick(0.0, str(start.year) if step >= 12 or start.month == 1 else f"{MONTH_ABBREVIATIONS[start.month - 1]} {start.year}", True)]
+    month = _next_month(start)
+    while month < end:
+        if (month.year * 12 + month.month - 1) % step == 0:
+            x = round((month - start).days * day_width, 2)
+            label = str(month.year) if step >= 12 or month.month == 1 else MONTH_ABBREVIATIONS[month.month - 1]
+            tick = Tick(x, label, month.month == 1)
+            if x - ticks[-1].x >= settings.tick_spacing:
+                ticks.append(tick)
+            elif tick.major:  # only the axis start can be this close: a year boundary wins
+                ticks[-1] = tick
+        month = _next_month(month)
+    return tuple(ticks)
+
+
+def _next_month(day: datetime.date) -> datetime.date:
+    if day.month < 12:
+        return datetime.date(day.year, day.month + 1, 1)
+    return datetime.date(day.year + 1, 1, 1) if day.year < datetime.MAXYEAR else datetime.date.max
+
+
+def _shift(day: datetime.date, days: int) -> datetime.date:
+    """``day`` moved by ``days``, kept within the calendar datetime knows."""
+    ordinal = min(max(day.toordinal() + days, datetime.date.min.toordinal()), datetime.date.max.toordinal())
+    return datetime.date.fromordinal(ordinal)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCount:
+    year: int
+    month: int
+    count: int
+    level: int
+    """0 for none, else 1..ACTIVITY_LEVELS relative to the busiest month: the bar's height."""
+
+    @property
+    def label(self) -> str:
+        return f"{MONTH_NAMES[self.month]} {self.year}"
+
+    @property
+    def short(self) -> str:
+        return MONTH_ABBREVIATIONS[self.month - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    months: tuple[MonthCount, ...]
+    """Every month from the first to the last that has an event, empty ones included."""
+    elsewhere: int
+    """Events not dated within one month (intervals, seasons, years): counted apart, not guessed into a month."""
+
+
+ACTIVITY_LEVELS = 5
+
+
+def activity_by_month(dates: Sequence[EDTFDate]) -> Activity:
+    """How many events fall in each month, for a person's activity strip."""
+    counts: dict[tuple[int, int], int] = {}
+    elsewhere = 0
+    for date in dates:
+        first, last = date.earliest, date.latest
+        if first is None or last is None or (first.year, first.month) != (last.year, last.month):
+            elsewhere += 1
+            continue
+        counts[(first.year, first.month)] = counts.get((first.year, first.month), 0) + 1
+    if not counts:
+        return Activity((), elsewhere)
+    busiest = max(counts.values())
+    (year, month), end = min(counts), max(counts)
+    months = []
+    while (year, month) <= end:
+        count = counts.get((year, month), 0)
+        level = 0 if count == 0 else max(1, round(count / busiest * ACTIVITY_LEVELS))
+        months.append(MonthCount(year, month, count, level))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return Activity(tuple(months), elsewhere)

@@ -1,0 +1,109 @@
+"""Accessibility of the demo site: axe-core in headless Chromium (the search page too), and what axe cannot see.
+
+axe-core comes from the `axe-playwright-python` package (which bundles it);
+every WCAG 2.0-2.2 A/AA rule runs, none disabled, in light and dark mode, and
+no violation of serious or critical impact may remain. The static checks
+below cover heading order, landmarks, badge descriptions and highlights on
+every page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from browsing import chromium, serve_site, unavailable
+from sitecheck import page, parse
+
+BASE_PATH = "/digest/"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+CANARY = '<!doctype html><html lang="en"><title>canary</title><main><p class="x">grey on grey</p><img src="x.png"></main><style>.x { color: #777; background: #888; }</style></html>'
+"""A page with known violations: proves axe ran its rules."""
+PAGES = {
+    "home": "",
+    "article": "articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/",
+    "person": "people/jake-sullivan/",
+    "timeline": "timeline/",
+    "claim": "claims/sullivan-kremlin-contacts/",
+    "outlet": "outlets/rt/",
+    "compare": "compare/",
+    "search": "search/?q=Sullivan",
+}
+
+
+@pytest.fixture(scope="module")
+def axe_pages(demo_build):
+    """(page name, colour scheme) -> axe's violations, for every page in both schemes."""
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError as exc:
+        unavailable(f"axe-playwright-python is not installed ({exc}): pip install axe-playwright-python")
+    axe = Axe()
+    results = {}
+    with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
+        canary = browser.new_page()
+        canary.set_content(CANARY)
+        found = {v["id"] for v in axe.run(canary, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]}
+        assert {"color-contrast", "image-alt"} <= found, f"axe missed known violations: {found}"
+        canary.close()
+        for scheme in ("light", "dark"):
+            # axe is injected as a script, which the pages' Content-Security-Policy would refuse.
+            context = browser.new_context(color_scheme=scheme, bypass_csp=True)
+            tab = context.new_page()
+            for name, path in PAGES.items():
+                tab.goto(base_url + path, wait_until="load")
+                if name == "search":  # Pagefind's UI with results shown
+                    tab.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
+                assert tab.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
+                report = axe.run(tab, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]})
+                results[(name, scheme)] = report.response["violations"]
+            context.close()
+    return results
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_axe_finds_no_serious_or_critical_violation(axe_pages, name, scheme):
+    serious = [v for v in axe_pages[(name, scheme)] if v["impact"] in ("serious", "critical")]
+    assert serious == [], "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    {n['target']}: {n.get('failureSummary', '')}" for n in v["nodes"][:5])
+        for v in serious
+    )
+
+
+def test_headings_never_skip_a_level_and_landmarks_are_there(demo_build):
+    for path in sorted(demo_build.rglob("*.html")):
+        soup = parse(path)
+        levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
+        where = path.relative_to(demo_build)
+        assert levels and levels[0] == 1 and levels.count(1) == 1, where
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (where, levels)
+        assert soup.find("main", id="main") and soup.find("header") and soup.find("footer") and soup.find("nav"), where
+        assert soup.select_one("a.skip-link[href='#main']"), where
+
+
+def test_status_badges_describe_themselves_on_hover_and_focus(demo_build):
+    home = page(demo_build, "")
+    badges = home.select(".badge[data-status]")
+    assert badges
+    for badge in badges:
+        assert badge.get("tabindex") == "0" and badge["data-description"]
+        described = home.find(id=badge["aria-describedby"])
+        assert described is not None and described.get_text() == badge["data-description"]
+        assert badge.select_one(".badge-icon[aria-hidden='true']") and badge.get_text().strip()
+
+
+def test_every_highlight_says_what_it_is(demo_build):
+    """A <mark> is announced through its ref link (hidden 'claim, '/'event, ' text) and the stylesheet's hidden label."""
+    stylesheet = next((demo_build / "assets").glob("style.*.css")).read_text()
+    assert 'mark.claim[id]::before { content: "quoted claim: "; }' in stylesheet
+    assert 'mark.event[id]::before { content: "quoted event: "; }' in stylesheet
+    for path in sorted((demo_build / "articles").glob("*/index.html")):
+        soup = parse(path)
+        for mark in soup.select("mark[id]"):
+            kind = "claim" if mark.get("data-claim") else "event"
+            target = f"/claims/{mark['data-claim']}/" if kind == "claim" else f"#event-{mark['data-event']}"
+            ref = next((a for a in mark.find_all_next("a", class_="ref") if a["href"].endswith(target)), None)
+            assert ref is not None and ref.select_one(".visually-hidden").get_text() == f"{kind}, ", mark["id"]
+    for path in sorted((demo_build / "outlets").glob("*/index.html")):
+        for mark in parse(path).select("mark.diff:not(.legend-sample)"):  # the legend explains itself
+            assert mark.select_one(".visually-hidden").get_text() == "differs: "

@@ -1,0 +1,103 @@
+"""Outlet pages and the comparison table, checked against the demo's own annotations."""
+
+from __future__ import annotations
+
+import yaml
+
+from conftest import REPO, copy_site, run_cli
+from digest.anchor import normalise
+from digest.slugs import slugify
+from sitecheck import page
+
+CLAIM_IN_BOTH = "sullivan-kremlin-contacts"
+
+
+def sidecars() -> dict[str, dict]:
+    """Outlet -> its sidecar, for the demo (one article per outlet)."""
+    data = [yaml.safe_load(p.read_text()) for p in sorted((REPO / "content/articles").glob("*.yaml"))]
+    return {d["outlet"]: d for d in data}
+
+
+def quotes_of(entry: dict) -> list[str]:
+    quotes = entry.get("quote")
+    if quotes is None:
+        return []
+    return [q["exact"] if isinstance(q, dict) else q for q in (quotes if isinstance(quotes, list) else [quotes])]
+
+
+def test_every_cell_of_the_comparison_holds_the_outlets_own_quotes(demo_build):
+    compare = page(demo_build, "compare/")
+    by_outlet = sidecars()
+    outlets = [th.get_text(strip=True) for th in compare.select("#compare-claims + .table-scroll thead th")][1:]
+    assert outlets == sorted(by_outlet)
+    for kind in ("claim", "event"):
+        ids = {entry["id"] for sidecar in by_outlet.values() for entry in sidecar.get(f"{kind}s", [])}
+        rows = compare.select(f"tr[data-{kind}]")
+        assert {row[f"data-{kind}"] for row in rows} == ids
+        for row in rows:
+            assert row["id"] == f"{kind}-{row[f'data-{kind}']}"
+            if kind == "claim":
+                assert row["data-status"] and row.select_one(f".badge[data-status='{row['data-status']}']")
+            cells = {td["data-outlet"]: td for td in row.find_all("td")}
+            assert list(cells) == outlets
+            for outlet, td in cells.items():
+                entry = next((e for e in by_outlet[outlet].get(f"{kind}s", []) if e["id"] == row[f"data-{kind}"]), None)
+                shown = [normalise(bq.p.get_text()) for bq in td.select("blockquote")]
+                if entry is None:
+                    assert td.get_text(" ", strip=True) == "— not mentioned" or td.select_one(".not-mentioned").get_text() == "not mentioned"
+                    assert "empty" in td["class"] and shown == []
+                else:
+                    assert shown == [normalise(q) for q in quotes_of(entry)], (outlet, row[f"data-{kind}"])
+                    for link in td.select("a.jump"):
+                        assert link["href"].startswith("/digest/articles/") and "#" in link["href"]
+
+
+def test_the_comparison_is_linked_from_home_nav_and_each_claim(demo_build):
+    home = page(demo_build, "")
+    assert home.select_one("main a[href='/digest/compare/']")
+    assert home.select_one("nav a[href='/digest/compare/']") and home.select_one("nav a[href='/digest/outlets/']")
+    for path in sorted((demo_build / "claims").glob("*/index.html")):
+        cid = path.parent.name
+        claim = page(demo_build, f"claims/{cid}/")
+        assert claim.select_one(f"a[href='/digest/compare/#claim-{cid}']"), cid
+        for figure in claim.select("figure.wording"):
+            outlet = figure["data-outlet"]
+            assert figure.select_one(f"a.outlet[href='/digest/outlets/{slugify(outlet)}/']").get_text() == outlet
+
+
+def test_outlet_pages_list_articles_claims_with_statuses_and_wording_differences(demo_build):
+    by_outlet = sidecars()
+    index = page(demo_build, "outlets/")
+    assert [a.get_text() for a in index.select("a.outlet")] == sorted(by_outlet)
+    for outlet, sidecar in by_outlet.items():
+        soup = page(demo_build, f"outlets/{slugify(outlet)}/")
+        assert soup.h1.get_text() == outlet
+        assert len(soup.select("#outlet-articles ~ ul a.article-title")) == 1
+        carried = {item["data-claim"]: item["data-status"] for item in soup.select(".claim-list [data-claim]")}
+        assert set(carried) == {c["id"] for c in sidecar["claims"]} and all(carried.values())
+        events = {li["data-event"] for li in soup.select("#outlet-events ~ ul [data-event]")}
+        assert events == {e["id"] for e in sidecar["events"]}
+        diff = soup.select_one(f".diff-claim[data-claim='{CLAIM_IN_BOTH}']")
+        own, other = diff.select("figure.wording")
+        assert own["data-outlet"] == outlet and other["data-outlet"] != outlet
+        entry = next(c for c in sidecar["claims"] if c["id"] == CLAIM_IN_BOTH)
+        assert normalise(own.blockquote.get_text().replace("differs: ", "")) == normalise(" … ".join(quotes_of(entry)))
+        marked = [m.get_text().replace("differs: ", "") for m in own.select("mark.diff")]
+        assert marked and all(word not in ("Sullivan", "Yuri Ushakov") for word in marked)
+    rt = page(demo_build, "outlets/rt/")
+    marked = " ".join(m.get_text() for m in rt.select(f".diff-claim[data-claim='{CLAIM_IN_BOTH}'] figure[data-outlet='RT'] mark.diff"))
+    assert "touch" in marked and "contact" not in marked  # RT: "in touch with"; ZeroHedge: "in contact with"
+
+
+def test_outlet_slugs_are_unique(tmp_path):
+    site = copy_site("basic", tmp_path)
+    sidecar = site / "content/articles/markdown-two.yaml"
+    text = sidecar.read_text()
+    outlet_line = next(line for line in text.splitlines() if line.startswith("outlet:"))
+    first = next(line for line in (site / "content/articles/plain-one.yaml").read_text().splitlines() if line.startswith("outlet:"))
+    name = first.split(":", 1)[1].strip().strip('"')
+    sidecar.write_text(text.replace(outlet_line, f'outlet: "{name}!"'))
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    slugs = sorted(p.parent.name for p in (tmp_path / "out/outlets").glob("*/index.html"))
+    assert slugs == [slugify(name), f"{slugify(name)}-2"]

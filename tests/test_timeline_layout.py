@@ -1,0 +1,149 @@
+"""The visual timeline's layout: proportional positions, honest ranges, lanes that never overlap."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+
+from digest.dates import parse_edtf
+from digest.timeline_layout import POINT, RANGE, SPAN, Item, Settings, activity_by_month, group_label, item_for, layout_timeline
+
+D = datetime.date
+
+
+def marks_by_id(layout):
+    return {mark.id: mark for mark in layout.marks}
+
+
+def test_positions_are_proportional_to_the_days_between_events():
+    days = ["2022-01-10", "2022-01-11", "2022-02-20", "2022-07-04", "2022-12-31"]
+    layout = layout_timeline([item_for(f"e{i}", parse_edtf(day)) for i, day in enumerate(days)])
+    marks = marks_by_id(layout)
+    first = D.fromisoformat(days[0])
+    for i, day in enumerate(days):
+        elapsed = (D.fromisoformat(day) - first).days
+        assert marks[f"e{i}"].x - marks["e0"].x == pytest.approx(elapsed * layout.day_width, abs=0.02)
+    # one day is drawn as 1/355 of the 355 days from the first to the last event
+    assert (marks["e1"].x - marks["e0"].x) / (marks["e4"].x - marks["e0"].x) == pytest.approx(1 / 355, rel=1e-2)
+    assert layout.start == D(2022, 1, 1) and layout.end == D(2023, 1, 1)
+
+
+def test_an_exact_day_is_a_point_and_anything_less_certain_is_a_range():
+    assert item_for("a", parse_edtf("2022-11-04")).shape == POINT
+    month = item_for("b", parse_edtf("2022-03"))
+    assert (month.shape, month.first, month.last, month.fuzzy) == (RANGE, D(2022, 3, 1), D(2022, 3, 31), False)
+    season = item_for("c", parse_edtf("2022-23"))
+    assert (season.shape, season.first, season.last) == (RANGE, D(2022, 9, 1), D(2022, 11, 30))
+    approximate = item_for("d", parse_edtf("2022-11-04~"))
+    assert approximate.shape == RANGE and approximate.fuzzy
+    assert approximate.first < D(2022, 11, 4) < approximate.last, "c. 4 November is not a point"
+    uncertain = item_for("e", parse_edtf("2022-09?"))
+    assert uncertain.shape == RANGE and uncertain.fuzzy and uncertain.first < D(2022, 9, 1) and uncertain.last > D(2022, 9, 30)
+    interval = item_for("f", parse_edtf("2022-03/2022-11"))
+    assert (interval.shape, interval.first, interval.last) == (SPAN, D(2022, 3, 1), D(2022, 11, 30))
+    open_end = item_for("g", parse_edtf("2022-03/.."))
+    assert (open_end.shape, open_end.first, open_end.last) == (SPAN, D(2022, 3, 1), None)
+
+
+def test_ranges_are_drawn_over_every_day_they_can_mean():
+    layout = layout_timeline([
+        item_for("month", parse_edtf("2022-03")),
+        item_for("interval", parse_edtf("2022-05-01/2022-05-10")),
+        item_for("open", parse_edtf("../2022-02-15")),
+        item_for("day", parse_edtf("2022-06-30")),
+    ])
+    marks = marks_by_id(layout)
+    w = layout.day_width
+    assert marks["month"].x == pytest.approx((D(2022, 3, 1) - layout.start).days * w, abs=0.02)
+    assert marks["month"].width == pytest.approx(31 * w, abs=0.02)
+    assert marks["interval"].width == pytest.approx(10 * w, abs=0.02)
+    assert marks["open"].open_start and marks["open"].x == 0
+    assert marks["day"].width == 0 and marks["day"].shape == POINT
+
+
+def test_lanes_never_overlap_and_labels_fit_in_theirs():
+    rng = random.Random(7)
+    start = D(2020, 1, 1)
+    items = []
+    for i in range(300):
+        day = start + datetime.timedelta(days=rng.randrange(0, 900))
+        text = rng.choice([day.isoformat(), f"{day.year}-{day.month:02d}", f"{day.isoformat()}~",
+                           f"{day.isoformat()}/{(day + datetime.timedelta(days=rng.randrange(1, 90))).isoformat()}"])
+        items.append(item_for(f"e{i}", parse_edtf(text), f"Event number {i} with a longish title"))
+    layout = layout_timeline(items)
+    settings = Settings()
+    assert len(layout.marks) == 300 and {m.id for m in layout.marks} == {f"e{i}" for i in range(300)}
+    by_lane: dict[int, list] = {}
+    for mark in layout.marks:
+        by_lane.setdefault(mark.lane, []).append(mark)
+        assert mark.y == settings.axis_height + mark.lane * layout.lane_height
+        assert mark.box_start <= (mark.x - settings.point_radius if mark.shape == POINT else mark.x) + 0.01
+        assert mark.box_end >= mark.x + mark.width - 0.02
+        assert 0 <= mark.box_start and mark.box_end <= layout.width + 0.01
+    for lane in by_lane.values():
+        lane.sort(key=lambda m: m.box_start)
+        for before, after in zip(lane, lane[1:]):
+            assert before.box_end + settings.gap <= after.box_start + 0.01, (before, after)
+    assert layout.lanes == len(by_lane)
+    assert layout.height == settings.axis_height + layout.lanes * layout.lane_height + settings.gap
+
+
+@pytest.mark.parametrize("count", [10, 1000])
+def test_ten_and_a_thousand_events_stay_readable(count):
+    """A crowded timeline is widened (it scrolls) before it grows tall; past a width limit labels give way."""
+    rng = random.Random(count)
+    items = [item_for(f"e{i}", parse_edtf((D(2015, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3650))).isoformat()), f"Event {i}")
+             for i in range(count)]
+    settings = Settings()
+    layout = layout_timeline(items, settings)
+    assert len(layout.marks) == count
+    assert layout.width <= settings.max_width + settings.label_width
+    assert layout.lanes <= settings.max_lanes or not layout.labelled
+    assert layout.lanes <= 40, "a thousand events spread over ten years fit in a screenful of lanes"
+    if count == 10:
+        assert layout.labelled and layout.width <= 1100, "ten events fit a desktop screen, labelled"
+    else:
+        assert not layout.labelled and layout.lane_height == settings.compact_lane_height, "a thousand: an overview of marks"
+        assert layout.width <= 12_000 and layout.height <= 400
+    labels = [tick.label for tick in layout.ticks]
+    assert labels[0] in ("2015", "Jan 2015") and "2020" in labels, labels
+    xs = [tick.x for tick in layout.ticks]
+    assert all(b - a >= settings.tick_spacing - 0.01 for a, b in zip(xs, xs[1:])), "tick labels never collide"
+
+
+def test_overlapping_ranges_are_not_widened_in_vain():
+    """Twenty intervals over the same months need twenty lanes at any width: the chart stays narrow."""
+    items = [item_for(f"e{i}", parse_edtf(f"2022-0{1 + i % 3}/2022-0{7 + i % 3}")) for i in range(20)]
+    layout = layout_timeline(items)
+    assert layout.lanes == 20 and layout.width <= 1100
+
+
+def test_month_ticks_on_a_short_span_and_year_ticks_on_a_long_one():
+    short = layout_timeline([item_for("a", parse_edtf("2022-02-24")), item_for("b", parse_edtf("2022-11-16"))])
+    assert [t.label for t in short.ticks] == ["Feb 2022", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov"]
+    long = layout_timeline([item_for("a", parse_edtf("1990")), item_for("b", parse_edtf("2022"))])
+    assert all(t.label.isdigit() for t in long.ticks) and long.ticks[0].label == "1990"
+
+
+def test_no_dates_gives_an_empty_layout():
+    layout = layout_timeline([Item("x", None, None, SPAN)])
+    assert layout.marks == () and layout.width == 0
+
+
+def test_events_are_grouped_by_month_and_coarser_dates_keep_their_wording():
+    assert group_label(parse_edtf("2022-11-04")) == "November 2022"
+    assert group_label(parse_edtf("2022-11")) == "November 2022"
+    assert group_label(parse_edtf("2022-03/2022-11")) == "March 2022"
+    assert group_label(parse_edtf("2022-23")) == "Autumn 2022"
+    assert group_label(parse_edtf("2022")) == "2022"
+    assert group_label(parse_edtf("../2022-05")) == "until May 2022"
+
+
+def test_activity_counts_events_in_their_month_and_the_rest_apart():
+    activity = activity_by_month([parse_edtf(d) for d in ("2022-03", "2022-03-02", "2022-06-01", "2022-03/2022-11", "2022")])
+    assert [(m.year, m.month, m.count) for m in activity.months] == [(2022, 3, 2), (2022, 4, 0), (2022, 5, 0), (2022, 6, 1)]
+    assert [m.level for m in activity.months] == [5, 0, 0, 2]
+    assert activity.elsewhere == 2
+    assert activity_by_month([]).months == ()
