@@ -232,7 +232,8 @@ def _run_serve(args: argparse.Namespace) -> int:
         output = preview / "site"
         # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.
         # Drafts are shown (with a banner): the preview is private, site/ is not.
-        builder = SiteBuilder(root, output, hash_assets=False, drafts=True)
+        # The search index is skipped: it would slow every rebuild, and /search/ shows how to build it.
+        builder = SiteBuilder(root, output, hash_assets=False, drafts=True, search=False)
         events = BuildEvents()
         first = _report_rebuild(builder.build(), None)
         events.publish(first)

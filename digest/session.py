@@ -38,14 +38,13 @@ class Rebuild:
 
 
 class SiteBuilder:
-    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True, drafts: bool = False, search: bool | None = None):
+    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True, drafts: bool = False, search: bool = True):
         self.root = root
         self.drafts = drafts
         self.hash_assets = hash_assets
-        self.search = hash_assets if search is None else search
-        """Make the search index (unless the site turns search off). By default only for
-        published-style builds (`digest watch`): the dev server's preview (unhashed
-        assets) skips it, so an edit is on screen without waiting for the indexer."""
+        self.search = search
+        """Make the search index (unless the site turns search off). The dev server's
+        preview skips it, so an edit is on screen without waiting for the indexer."""
         self.output = output
         self.base_url = base_url
         self.state: BuildState | None = None

@@ -118,7 +118,7 @@ def stop_server(server: PreviewServer, events: BuildEvents) -> None:
 def served(tmp_path) -> Served:
     site = copy_site("basic", tmp_path)
     output = tmp_path / "preview" / "site"
-    builder = SiteBuilder(site, output, hash_assets=False)  # as `digest serve` builds its preview
+    builder = SiteBuilder(site, output, hash_assets=False, drafts=True, search=False)  # as `digest serve` builds its preview
     first = builder.build()
     assert first.ok, [str(d) for d in first.diagnostics]
     assert builder.base_path == "/basic/"
