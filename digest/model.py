@@ -184,6 +184,8 @@ class GraphIndex:
     """Article stem -> ids of the events it carries, in timeline order."""
     named_in: dict[str, frozenset[str]]
     """Article stem -> ids of the people its text names."""
+    named_by: dict[str, list[str]]
+    """Person id -> stems of the articles naming them, in article order."""
     events_with: dict[str, list[str]]
     """Person id -> ids of their events, in timeline order."""
     claims_by: dict[str, list[str]]
@@ -214,7 +216,11 @@ def build_index(graph: SiteGraph) -> GraphIndex:
         stem: frozenset(match.person for block in article.names for match in block)
         for stem, article in graph.articles.items()
     }
-    return GraphIndex(claims_in, events_in, named_in, events_with, claims_by, claims_about)
+    named_by: dict[str, list[str]] = {}
+    for stem, named in named_in.items():
+        for pid in named:
+            named_by.setdefault(pid, []).append(stem)
+    return GraphIndex(claims_in, events_in, named_in, named_by, events_with, claims_by, claims_about)
 
 
 @dataclass(slots=True)

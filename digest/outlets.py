@@ -95,7 +95,19 @@ def outlet_slugs(graph: SiteGraph) -> dict[str, str]:
     return slugs
 
 
+_last_comparison: list = [None, None]
+"""[graph, its comparison]: every outlet page reads the same table, so compute it once per graph."""
+
+
 def comparison(graph: SiteGraph, _: str = "") -> Comparison:
+    if _last_comparison[0] is graph:
+        return _last_comparison[1]
+    table = _comparison(graph)
+    _last_comparison[:] = [graph, table]
+    return table
+
+
+def _comparison(graph: SiteGraph) -> Comparison:
     slugs = outlet_slugs(graph)
     names = list(slugs)
     column = {name: index for index, name in enumerate(names)}
@@ -107,10 +119,13 @@ def comparison(graph: SiteGraph, _: str = "") -> Comparison:
         Row("event", event.id, event.title, date=event.date.display() if event.date else "", cells=_cells(graph, event.occurrences, column))
         for event in graph.events.values()
     )
+    article_counts: dict[str, int] = {}
+    for article in graph.articles.values():
+        article_counts[article.outlet] = article_counts.get(article.outlet, 0) + 1
     outlets = tuple(
         OutletSummary(
             name, slugs[name],
-            sum(1 for a in graph.articles.values() if a.outlet == name),
+            article_counts.get(name, 0),
             sum(1 for row in claims if row.cells[column[name]] is not None),
             sum(1 for row in events if row.cells[column[name]] is not None),
         )

@@ -99,14 +99,12 @@ def _mentions(graph: SiteGraph, pid: str) -> tuple[tuple[ArticleSummary, Mention
 
 def _related(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[PersonSummary, int], ...]:
     """People who appear with this one: named in the same article, or in the same event."""
+    index = graph.index
     together: Counter[str] = Counter()
-    for article in graph.articles.values():
-        named = {match.person for block in article.names for match in block}
-        if pid in named:
-            together.update(named - {pid})
-    for event in graph.events.values():
-        if pid in event.people:
-            together.update(set(event.people) - {pid})
+    for stem in index.named_by.get(pid, ()):
+        together.update(index.named_in[stem] - {pid})
+    for eid in index.events_with.get(pid, ()):
+        together.update(set(graph.events[eid].people) - {pid})
     ranked = sorted(together.items(), key=lambda item: (-item[1], graph.people[item[0]].name if item[0] in graph.people else item[0]))
     return tuple((summarise_person(graph.people[other]), count) for other, count in ranked if other in graph.people)[:limit]
 
@@ -133,10 +131,10 @@ def _feed_entry(graph: SiteGraph, stem: str) -> dict[str, Any]:
     if not summary and article.text_mode == "full" and article.text.blocks:
         summary = _shorten(article.text.blocks[0].text, 280)
     claims = []
-    for claim in graph.claims.values():
-        if any(o.article == stem for o in claim.occurrences):
-            status = graph.config.statuses.get(claim.status)
-            claims.append((summarise_claim(graph, claim), status.label if status else claim.status))
+    for cid in graph.index.claims_in.get(stem, ()):
+        claim = graph.claims[cid]
+        status = graph.config.statuses.get(claim.status)
+        claims.append((summarise_claim(graph, claim), status.label if status else claim.status))
     return {"summary": summary, "claims": tuple(claims)}
 
 
@@ -155,8 +153,11 @@ def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None]
     entries: list[tuple[str, datetime.date | None]] = [(p, newest) for p in lists]
     from digest.outlets import outlet_slugs
 
+    by_outlet: dict[str, list] = {}
+    for article in graph.articles.values():
+        by_outlet.setdefault(article.outlet, []).append(article)
     for outlet, slug in outlet_slugs(graph).items():
-        published = [a.published for a in graph.articles.values() if a.outlet == outlet and a.published]
+        published = [a.published for a in by_outlet.get(outlet, []) if a.published]
         entries.append((f"outlets/{slug}/", max(published, default=None)))
     entries += [(f"articles/{a.slug}/", a.published) for a in graph.articles.values()]
     for pid in graph.people:
@@ -212,9 +213,9 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "people": _people_rows,
     "mentions": _mentions,
     "related": _related,
-    "events-with": lambda graph, pid: tuple(e for e in graph.events.values() if pid in e.people),
-    "claims-made": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims.values() if c.claimant == pid),
-    "claims-about": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims.values() if pid in c.about),
+    "events-with": lambda graph, pid: tuple(graph.events_with(pid)),
+    "claims-made": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims_by_person(pid)[0]),
+    "claims-about": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims_by_person(pid)[1]),
     "claim": lambda graph, cid: graph.claims[cid],
     "claim-summary": lambda graph, cid: summarise_claim(graph, graph.claims[cid]),
     "claims-by-status": _claims_by_status,

@@ -1,0 +1,268 @@
+"""Profile one full build and one watch-mode sidecar edit, grouped by pipeline stage.
+
+    python benchmarks/profile_build.py [--articles 1000] [--seed 1] [--top 25] [--prof-dir /tmp]
+
+Both run in this process under cProfile, on the cached corpus of `run.py`
+(generated if missing): the full build is `digest.build.build_site` into an
+empty folder (what `python -m cProfile -m digest build` measures, minus
+interpreter start); the edit is a `digest.session.SiteBuilder` that builds
+once, then has one claim's text revised in a sidecar and builds again (the
+second build is profiled, exactly what `digest watch` runs after a save,
+without the debounce). The raw profiles are saved as
+``PROF_DIR/build.prof`` and ``PROF_DIR/edit.prof`` for snakeviz or pstats.
+
+Before them, the same build and edit run with only timers around each
+stage (cProfile slows Python code about twofold, but not the Pagefind
+subprocess), for the real split of wall time. The profiled report: time of
+each stage (cumulative time of its entry points, so nested rows are parts
+of the row above), own time summed per module, and the top functions by
+cumulative and by own time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(REPO), str(HERE)]
+
+import run  # noqa: E402  (the corpus cache, the code snapshot and the edit maker)
+
+STAGES: list[tuple[str, str, str]] = [
+    # (label, file suffix, function): nested labels are indented under their stage
+    ("load (read + YAML + validate)", "digest/load.py", "load_site"),
+    ("  YAML parse", "digest/yamlnodes.py", "parse_yaml"),
+    ("  schema validation", "digest/schema.py", "check_record"),
+    ("link", "digest/link.py", "link_site"),
+    ("  seeds -> blocks (markdown, plain)", "digest/link.py", "_articles"),
+    ("    markdown-it parse", "digest/seedtext.py", "parse_markdown"),
+    ("  quote anchoring", "digest/link.py", "_annotate"),
+    ("  name matching", "digest/link.py", "_find_people"),
+    ("  mentions", "digest/link.py", "_mentions"),
+    ("render (all pages)", "digest/build.py", "_render_pages"),
+    ("  graph reads (Reader.read)", "digest/reads.py", "read"),
+    ("  fingerprints (incremental checks)", "digest/reads.py", "fingerprint"),
+    ("  page contexts + templates (render_page)", "digest/pages.py", "render_page"),
+    ("    article_body (highlights, links)", "digest/render.py", "article_body"),
+    ("    Jinja Template.render", "jinja2/environment.py", "render"),
+    ("    markdown fields (render_markdown)", "digest/render.py", "render_markdown"),
+    ("  template closures", "digest/buildstate.py", "closure"),
+    ("search index (pagefind)", "digest/build.py", "index_search"),
+    ("write (atomic, whole site)", "digest/write.py", "write_site"),
+    ("write (changed files, watch)", "digest/write.py", "write_changes"),
+]
+
+
+def stage_rows(stats: pstats.Stats) -> list[tuple[str, float, int]]:
+    """(label, cumulative seconds, calls) for each stage entry point found in the profile."""
+    table = stats.stats  # type: ignore[attr-defined]
+    rows = []
+    for label, suffix, name in STAGES:
+        seconds, calls, found = 0.0, 0, False
+        for (filename, _, function), (_, ncalls, _, cumulative, _) in table.items():
+            if function == name and filename.replace("\\", "/").endswith(suffix):
+                seconds += cumulative
+                calls += ncalls
+                found = True
+        if found:
+            rows.append((label, seconds, calls))
+    return rows
+
+
+def module_of(filename: str) -> str:
+    """'digest/link.py', 'jinja2', 'yaml', 'stdlib:re'... for grouping own time."""
+    path = filename.replace("\\", "/")
+    if path.endswith(".html"):
+        return "template:" + path.rsplit("/", 1)[-1]
+    if "/digest/" in path:
+        return "digest/" + path.rsplit("/digest/", 1)[1]
+    if "site-packages/" in path:
+        return path.split("site-packages/", 1)[1].split("/", 1)[0]
+    if path.startswith("<") or path == "~":
+        return "builtins / C"
+    return "stdlib:" + Path(path).stem
+
+
+def module_rows(stats: pstats.Stats, limit: int) -> list[tuple[str, float]]:
+    totals: dict[str, float] = {}
+    for (filename, _, _), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        key = module_of(filename)
+        totals[key] = totals.get(key, 0.0) + own
+    return sorted(totals.items(), key=lambda item: -item[1])[:limit]
+
+
+def top_functions(stats: pstats.Stats, column: int, limit: int) -> list[str]:
+    """Rows 'calls  own  cumulative  module:line(function)', sorted by own (2) or cumulative (3) time."""
+    entries = sorted(stats.stats.items(), key=lambda item: -item[1][column])[:limit]  # type: ignore[attr-defined]
+    rows = [f"  {'calls':>9} {'own s':>8} {'cum s':>8}  function"]
+    for (filename, line, function), (_, ncalls, own, cumulative, _) in entries:
+        rows.append(f"  {ncalls:>9} {own:8.2f} {cumulative:8.2f}  {module_of(filename)}:{line}({function})")
+    return rows
+
+
+def report(title: str, profile: cProfile.Profile, wall: float, top: int) -> str:
+    stats = pstats.Stats(profile)
+    lines = [f"## {title}: {wall:.2f} s wall ({stats.total_tt:.2f} s profiled)", "", "Stages (cumulative; indented rows are parts of the row above):"]  # type: ignore[attr-defined]
+    for label, seconds, calls in stage_rows(stats):
+        lines.append(f"  {label:<48} {seconds:8.2f} s  {calls:>8} calls")
+    lines += ["", "Own time by module:"]
+    for module, seconds in module_rows(stats, top):
+        lines.append(f"  {module:<48} {seconds:8.2f} s")
+    lines += ["", f"Top {top} by cumulative time:", *top_functions(stats, 3, top)]
+    lines += ["", f"Top {top} by own time:", *top_functions(stats, 2, top)]
+    return "\n".join(lines)
+
+
+TIMED = {
+    # module -> names to wrap there (the modules import these names, so wrap them where they are called)
+    "digest.build": ("render_site", "load_site", "link_site", "_render_pages", "index_search", "write_site", "build_index"),
+    "digest.session": ("render_site", "index_search", "write_site", "write_changes"),
+}
+
+
+@contextlib.contextmanager
+def stage_timer() -> Iterator[dict[str, float]]:
+    """Wall time per pipeline stage without a profiler's overhead (which inflates Python code ~2x)."""
+    import importlib
+
+    times: dict[str, float] = {}
+    patched = []
+    for module_name, names in TIMED.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            original = getattr(module, name, None)
+            if original is None:
+                continue
+
+            def timed(*args, __original=original, __name=name, **kwargs):
+                started = time.perf_counter()
+                try:
+                    return __original(*args, **kwargs)
+                finally:
+                    times[__name] = times.get(__name, 0.0) + time.perf_counter() - started
+
+            setattr(module, name, timed)
+            patched.append((module, name, original))
+    try:
+        yield times
+    finally:
+        for module, name, original in patched:
+            setattr(module, name, original)
+
+
+def timed_report(title: str, times: dict[str, float], wall: float) -> str:
+    labels = {
+        "render_site": "load + link + render (render_site)", "load_site": "  load", "link_site": "  link",
+        "_render_pages": "  render", "index_search": "search index", "build_index": "  pagefind run + temp tree",
+        "write_site": "write (whole site)", "write_changes": "write (changed files)",
+    }
+    lines = [f"## {title}, not profiled: {wall:.2f} s wall", ""]
+    for name, label in labels.items():
+        if name in times:
+            lines.append(f"  {label:<40} {times[name]:7.2f} s")
+    return "\n".join(lines)
+
+
+def timed_runs(source: Path, work: Path) -> str:
+    """A full build and a sidecar edit with only stage timers: the real split of wall time."""
+    import json
+
+    from digest.build import build_site
+    from digest.session import SiteBuilder
+
+    with stage_timer() as times:
+        started = time.perf_counter()
+        build_site(source, work / "timed-site")
+        full = timed_report("Full clean build", dict(times), time.perf_counter() - started)
+    copy = work / "timed-source"
+    shutil.copytree(source, copy)
+    builder = SiteBuilder(copy, work / "timed-watch")
+    builder.build()
+    edit = run.EditMaker(copy, work / "timed-watch", json.loads((copy / "benchmark.json").read_text())).make("sidecar", 1)
+    edit.path.write_text(edit.text, encoding="utf-8")
+    with stage_timer() as times:
+        started = time.perf_counter()
+        builder.build()
+        incremental = timed_report("One sidecar edit (SiteBuilder)", dict(times), time.perf_counter() - started)
+    return full + "\n\n" + incremental
+
+
+def profile_build(source: Path, work: Path, prof_dir: Path, top: int) -> str:
+    from digest.build import build_site
+
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    build_site(source, work / "site")
+    profile.disable()
+    wall = time.perf_counter() - started
+    profile.dump_stats(prof_dir / "build.prof")
+    return report("Full clean build", profile, wall, top)
+
+
+def profile_edit(source: Path, work: Path, prof_dir: Path, top: int) -> str:
+    """Build once with a watch-mode builder, revise one claim, profile the rebuild."""
+    import json
+
+    from digest.session import SiteBuilder
+
+    copy = work / "source"
+    shutil.copytree(source, copy)
+    output = work / "watch-site"
+    builder = SiteBuilder(copy, output)
+    first = builder.build()
+    if not first.ok:
+        raise SystemExit("first build failed:\n" + "\n".join(map(str, first.diagnostics[:20])))
+    manifest = json.loads((copy / "benchmark.json").read_text())
+    edit = run.EditMaker(copy, output, manifest).make("sidecar", 1)
+    edit.path.write_text(edit.text, encoding="utf-8")
+    profile = cProfile.Profile()
+    started = time.perf_counter()
+    profile.enable()
+    rebuild = builder.build()
+    profile.disable()
+    wall = time.perf_counter() - started
+    profile.dump_stats(prof_dir / "edit.prof")
+    summary = (f"{len(rebuild.rendered)} of {rebuild.pages} pages rendered, {len(rebuild.written)} files written; "
+               f"edited {edit.path.relative_to(copy)}")
+    return report(f"One sidecar edit, rebuilt by SiteBuilder ({summary})", profile, wall, top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--top", type=int, default=25, help="rows in each top list")
+    parser.add_argument("--prof-dir", type=Path, default=Path(tempfile.gettempdir()), help="where to save build.prof and edit.prof")
+    parser.add_argument("--only", choices=("build", "edit", "timed"), help="only the profiled build, the profiled edit, or the un-profiled stage timings")
+    args = parser.parse_args(argv)
+    code = run.snapshot_code(run.CACHE / "code-profile")  # templates edited mid-run must not leak in
+    sys.path.insert(0, str(run.CODE["path"]))
+    print(f"profiling digest from a snapshot of the checkout ({code})\n")
+    source = run.corpus("digest", args.articles, args.seed)
+    run.scrub_source(source)
+    with tempfile.TemporaryDirectory(prefix="digest-profile-") as temporary:
+        work = Path(temporary)
+        if args.only in (None, "timed"):
+            print(timed_runs(source, work), flush=True)
+            print()
+        if args.only in (None, "build"):
+            print(profile_build(source, work, args.prof_dir, args.top), flush=True)
+            print()
+        if args.only in (None, "edit"):
+            print(profile_edit(source, work, args.prof_dir, args.top))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
