@@ -10,6 +10,9 @@ writes the changed files one by one (`write.write_changes`).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,10 +108,12 @@ def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
     reader = Reader(graph)
     templates = TemplateIndex(env)
     state = BuildState()
-    outputs: dict[str, bytes] = {}
-    rendered: list[str] = []
-    for page in site_pages(graph) + publishing_pages(list(graph.people), graph.config):
+    pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
+    todo: list[int] = []
+    closures: dict[str, frozenset[str]] = {}
+    for number, page in enumerate(pages):
         closure = templates.closure(page.template) if page.template else frozenset()
+        closures[page.path] = closure
         old = previous.pages.get(page.path)
         if (
             old is not None
@@ -118,15 +123,69 @@ def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
         ):
             state.pages[page.path] = old
             state.outputs[page.path] = previous.outputs[page.path]
-            continue
-        data, keys = render_page(env, page, reader)
+        else:
+            todo.append(number)
+    outputs: dict[str, bytes] = {}
+    digests: dict[str, bytes | None] = {}
+    for number, data, keys, key_digests in _render_all(env, pages, todo, reader):
+        page = pages[number]
         outputs[page.path] = data
-        rendered.append(page.path)
-        state.pages[page.path] = PageRecord(frozenset(keys), closure)
+        state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
         state.outputs[page.path] = digest_bytes(data)
-    state.fingerprints = {key: reader.fingerprint(key) for record in state.pages.values() for key in record.keys}
+        digests.update(key_digests)
+    state.fingerprints = {
+        key: digests[key] if key in digests else reader.fingerprint(key)
+        for record in state.pages.values()
+        for key in record.keys
+    }
     state.templates = dict(templates.digests)
+    rendered = [pages[number].path for number in todo]
     return BuildResult(graph, outputs, state, [], rendered)
+
+
+PARALLEL_MINIMUM = 300
+"""Pages to render before it pays to fork workers."""
+_WORK: tuple = ()
+"""(env, pages, graph) for forked workers, which inherit it instead of unpickling it."""
+
+
+def _render_all(env, pages: list, todo: list[int], reader: Reader):
+    """Render pages, in forked worker processes when there are many and it is safe to fork.
+
+    Forking is safe only with no other threads (watch mode has observer and
+    server threads), so incremental rebuilds in a session render in-process;
+    they render few pages anyway. Results are the same bytes either way.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if len(todo) < PARALLEL_MINIMUM or workers < 2 or not can_fork:
+        for number in todo:
+            data, keys = render_page(env, pages[number], reader)
+            yield number, data, keys, {}
+        return
+    global _WORK
+    _WORK = (env, pages, reader.graph)
+    chunks = [todo[start::workers] for start in range(workers)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for results in pool.imap(_render_chunk, chunks):
+                yield from results
+    finally:
+        _WORK = ()
+
+
+def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, set[str], dict[str, bytes | None]]]:
+    """In a worker: render some pages, with the fingerprints of what they read."""
+    env, pages, graph = _WORK
+    reader = Reader(graph)
+    results = []
+    for number in numbers:
+        try:
+            data, keys = render_page(env, pages[number], reader)
+        except TemplateError as exc:  # re-raised in the parent with its message intact
+            raise TemplateError(str(exc)) from None
+        results.append((number, data, keys, {key: reader.fingerprint(key) for key in keys}))
+    return results
 
 
 def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
