@@ -94,8 +94,17 @@ def render_graph(
         raise BuildFailed([_template_diagnostic(exc, root)]) from exc
     result.warnings = diagnostics.sorted()
     files = dict(copied.values())
+    generated = {path.casefold(): path for path in result.state.outputs} | {path.casefold(): path for path in files}
+    collisions = []
     for rel, path in loaded.static_files:
+        if rel.casefold() in generated:
+            message = f"static file '{rel}' would replace the generated '{generated[rel.casefold()]}'" + (
+                "" if rel == generated[rel.casefold()] else " on case-insensitive disks (macOS, Windows)"
+            )
+            collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
         files[rel] = path.read_bytes()
+    if collisions:
+        raise BuildFailed(collisions)
     for rel, data in files.items():
         result.outputs[rel] = data
         result.state.outputs[rel] = digest_bytes(data)

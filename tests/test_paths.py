@@ -213,7 +213,6 @@ def test_static_files_differing_only_in_case_are_an_error(site, tmp_path, first,
     assert any(line.startswith("content/static/") and "case" in line for line in errors_of(result)), result.err
 
 
-@pytest.mark.xfail(strict=True, reason="static files are compared only with each other, not with generated files")
 @pytest.mark.parametrize("name", ["Feed.xml", "Index.html", "ARTICLES/index.html"])
 def test_static_file_colliding_with_a_generated_file_by_case_is_an_error(site, tmp_path, name):
     path = site / "content/static" / name
