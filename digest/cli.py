@@ -113,11 +113,24 @@ def _site_root(source: Path) -> Path:
 
 
 def _run_build(args: argparse.Namespace) -> int:
+    import time
+
+    from digest import buildcache
     from digest.build import build_site
 
+    started = time.perf_counter()
     root = _site_root(args.source)
     output = _output_folder(root, args.output)
-    result = build_site(root, output, _base_url(args.base_url), args.strict)
+    base_url = _base_url(args.base_url)
+    inputs = buildcache.input_fingerprint(root, {"base_url": base_url, "strict": args.strict})
+    previous = buildcache.up_to_date(root, output, inputs)
+    if previous is not None:
+        for line in previous["messages"]:
+            print(line, file=sys.stderr)
+        print(f"{_shown(output)} is up to date: no source, theme or option changed since the last build "
+              f"({_count(previous['pages'], 'page')}, 0 written) in {time.perf_counter() - started:.2f} s")
+        return 0
+    result = build_site(root, output, base_url, args.strict)
     _print_diagnostics(result.warnings)
     if result.graph.drafts_left_out:
         drafts = result.graph.drafts_left_out
@@ -128,6 +141,7 @@ def _run_build(args: argparse.Namespace) -> int:
         f"built {_count(result.page_count, 'page')} ({report.written} written, {report.unchanged} unchanged, "
         f"{report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
+    buildcache.remember(root, output, inputs, result.page_count, [str(w) for w in result.warnings])
     return 0
 
 

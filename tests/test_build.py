@@ -29,3 +29,35 @@ def test_a_session_after_a_parallel_first_build_rebuilds_incrementally(tmp_path,
     again = builder.build()
     assert again.ok and again.rendered == [] and again.written == []
     assert read_tree(tmp_path / "live")
+
+
+def test_no_change_build_is_recognised_without_building(tmp_path):
+    from conftest import run_cli
+
+    site = copy_site("basic", tmp_path)
+    out = tmp_path / "out"
+    assert run_cli("build", "--source", site, "--output", out).code == 0
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = run_cli("build", "--source", site, "--output", out)
+    assert again.code == 0 and "is up to date" in again.out
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before, "nothing written"
+    assert (site / ".digest-cache/.gitignore").read_text() == "*\n"
+
+    (out / "index.html").unlink()  # the output was touched: build again
+    assert "built" in run_cli("build", "--source", site, "--output", out).out
+    sidecar = site / "content/articles/plain-one.yaml"
+    sidecar.write_text(sidecar.read_text().replace("Outlet One", "Outlet Uno"))
+    rebuilt = run_cli("build", "--source", site, "--output", out)
+    assert "built" in rebuilt.out and "Outlet Uno" in (out / "index.html").read_text()
+    other_url = run_cli("build", "--source", site, "--output", out, "--base-url", "https://x.org/y/")
+    assert "built" in other_url.out, "options are inputs too"
+
+
+def test_warnings_are_repeated_by_an_up_to_date_build(tmp_path):
+    from conftest import run_cli
+
+    site = copy_site("basic", tmp_path)
+    (site / "seeds/lonely.txt").write_text("A lonely article\nText.\n")
+    first = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    second = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert "is up to date" in second.out and second.err == first.err and "warning:" in second.err
