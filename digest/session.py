@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.build import index_search, render_site
+from digest.build import SEARCH_BUNDLE, index_search, render_site
 from digest.buildstate import BuildState
 from digest.errors import BuildFailed, Diagnostic
 from digest.write import write_changes, write_site
@@ -56,15 +56,20 @@ class SiteBuilder:
         previous = self.state if self.output.is_dir() else None
         try:
             result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts)
-            if self.search:
-                index_search(result, previous, lambda path: (self.output / path).read_bytes())
+            if previous is None:
+                if self.search:
+                    index_search(result)
+                write_site(self.output, result.outputs)
+                written = sorted(result.outputs)
+            else:
+                # Pages first, so the edited page is on screen before the search index is redone.
+                written = write_changes(self.output, result.outputs, previous.outputs, [])
+                if self.search:
+                    index_search(result, previous, lambda path: (self.output / path).read_bytes())
+                index = {path: data for path, data in result.outputs.items() if path.startswith(SEARCH_BUNDLE)}
+                written += write_changes(self.output, index, previous.outputs, result.removed)
         except BuildFailed as failure:
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
-        if previous is None:
-            write_site(self.output, result.outputs)
-            written = sorted(result.outputs)
-        else:
-            written = write_changes(self.output, result.outputs, previous.outputs, result.removed)
         self.state = result.state
         self.base_path = result.graph.config.base_path
         return Rebuild(
