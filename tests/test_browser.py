@@ -8,16 +8,14 @@ are skipped with the reason.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
+from browsing import chromium
 from conftest import copy_site
 from test_serve import ServeProcess, free_port
 
-CHROMIUM = os.environ.get("DIGEST_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 SIDECAR = "content/articles/plain-one.yaml"
 ARTICLE = "articles/leaders-trade-words-over-ukraine/"
 CLAIM_TEXT = "The talks were not useful."
@@ -31,30 +29,10 @@ MARKER = "window.__digestTestMarker"
 """Set on the page by the test; gone after a reload."""
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
-
-
-def unavailable(reason: str) -> None:
-    if in_ci():
-        pytest.fail(f"{reason}; CI is set, so the browser test must run", pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable(f"Playwright for Python is not installed ({exc}): pip install playwright (never `playwright install`)")
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        unavailable(f"{CHROMIUM} not found: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture
