@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.anchor import closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.anchor import NormalisedText, closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
 from digest.errors import Diagnostics, Location, did_you_mean
 from digest.load import LoadedSite, Seed
 from digest.model import (
@@ -31,7 +31,7 @@ from digest.model import (
     Status,
 )
 from digest.reanchor import relocate
-from digest.people_match import NameIndex, NameMatch, build_name_index, find_names
+from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached
 from digest.schema import WINDOWS_RESERVED, Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
 from digest.slugs import slugify
@@ -273,7 +273,7 @@ def _show(value: Any) -> str:
 
 def _annotate(article: Article, record: Record, claims: dict[str, Claim], events: dict[str, Event], merged: _Merger, diagnostics: Diagnostics) -> None:
     """Anchor one sidecar's claims and events in its article and merge them into the site's."""
-    haystack = normalise_blocks(article.text.blocks)
+    haystack = _normalised(article.text)
     for kind, entries, table, shared, lists in (
         ("claim", record.get("claims", []), claims, CLAIM_SHARED_FIELDS, ("about", "evidence", "history")),
         ("event", record.get("events", []), events, EVENT_SHARED_FIELDS, ("people",)),
@@ -302,6 +302,19 @@ def _annotate(article: Article, record: Record, claims: dict[str, Claim], events
                     date_text=entry.get("date_text", ""),
                 )
             )
+
+
+_NORMALISED: dict[int, tuple[SeedText, NormalisedText]] = {}
+"""id(seed text) -> (it, its normalised form); parsed seeds are cached, so rebuilds reuse both."""
+
+
+def _normalised(text: SeedText) -> NormalisedText:
+    cached = _NORMALISED.get(id(text))
+    if cached is None or cached[0] is not text:
+        if len(_NORMALISED) > 50_000:
+            _NORMALISED.clear()
+        cached = _NORMALISED[id(text)] = (text, normalise_blocks(text.blocks))
+    return cached[1]
 
 
 def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
@@ -393,7 +406,7 @@ def _find_people(article: Article, names: NameIndex) -> None:
         blocked = [(s.start, s.end) for s in block.spans if s.is_link]
         cuts = edges.get(index, [])
         article.names.append([
-            match for match in find_names(block.text, names)
+            match for match in find_names_cached(block.text, names)
             if not any(start < match.end and match.start < end for start, end in blocked)
             and not any(match.start < cut < match.end for cut in cuts)
         ])

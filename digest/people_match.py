@@ -10,6 +10,7 @@ alias written "O'Brien", and "Putin's" matches "Putin" with the "'s" left out.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ class NameMatch:
 class NameIndex:
     by_first_word: dict[str, tuple[tuple[str, str], ...]]
     """First word -> ((alias, person id), ...), longest alias first."""
+    key: str = ""
+    """A digest of the aliases: equal keys find the same names in the same text."""
 
 
 def build_name_index(names: dict[str, str]) -> NameIndex:
@@ -39,7 +42,24 @@ def build_name_index(names: dict[str, str]) -> NameIndex:
         if not first or first.start() != 0:
             continue
         grouped.setdefault(first.group(), []).append((folded, person))
-    return NameIndex({word: tuple(sorted(group, key=lambda item: (-len(item[0]), item[0]))) for word, group in grouped.items()})
+    by_first_word = {word: tuple(sorted(group, key=lambda item: (-len(item[0]), item[0]))) for word, group in grouped.items()}
+    key = hashlib.blake2b(repr(sorted(by_first_word.items())).encode(), digest_size=16).hexdigest()
+    return NameIndex(by_first_word, key)
+
+
+_FOUND: dict[tuple[str, str], list[NameMatch]] = {}
+"""(index key, text) -> matches: a rebuild re-scans only text that changed, or all text when names did."""
+
+
+def find_names_cached(text: str, index: NameIndex) -> list[NameMatch]:
+    """`find_names`, remembered across builds (watch mode re-links every article on each save)."""
+    key = (index.key, text)
+    found = _FOUND.get(key)
+    if found is None:
+        if len(_FOUND) > 500_000:
+            _FOUND.clear()
+        found = _FOUND[key] = find_names(text, index)
+    return found
 
 
 def find_names(text: str, index: NameIndex) -> list[NameMatch]:
