@@ -191,8 +191,9 @@ def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, set[str], dict[s
     for number in numbers:
         try:
             data, keys = render_page(env, pages[number], reader)
-        except TemplateError as exc:  # re-raised in the parent with its message intact
-            raise TemplateError(str(exc)) from None
+        except TemplateError as exc:  # re-raised in the parent with its message and place
+            filename, line = _template_place(exc)
+            raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
         results.append((number, data, keys, {key: reader.fingerprint(key) for key in keys}))
     return results
 
@@ -267,9 +268,37 @@ def _theme_assets(folders: list[Path], hash_names: bool) -> dict[str, tuple[str,
     return assets
 
 
+class TemplateFailure(TemplateError):
+    """A template error with the place it happened, made picklable for worker processes."""
+
+    def __init__(self, message: str, filename: str, lineno: int):
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+    def __reduce__(self):
+        return (TemplateFailure, (self.message, self.filename, self.lineno))
+
+
+def _template_place(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line of an error: syntax errors carry them, runtime errors
+    only in their traceback (Jinja maps template frames back to template lines)."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if filename and line:
+        return filename, line
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".j2")):
+            filename, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    return filename, line
+
+
 def _template_diagnostic(exc: TemplateError, root: Path) -> Diagnostic:
-    filename = getattr(exc, "filename", None) or getattr(exc, "name", None) or "templates"
-    line = getattr(exc, "lineno", None) or 1
+    place, place_line = _template_place(exc)
+    filename = place or getattr(exc, "name", None) or "templates"
+    line = place_line or 1
     try:
         shown = Path(filename).resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

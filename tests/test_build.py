@@ -61,3 +61,18 @@ def test_warnings_are_repeated_by_an_up_to_date_build(tmp_path):
     first = run_cli("build", "--source", site, "--output", tmp_path / "out")
     second = run_cli("build", "--source", site, "--output", tmp_path / "out")
     assert "is up to date" in second.out and second.err == first.err and "warning:" in second.err
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_template_errors_name_the_template_and_line(parallel, tmp_path, monkeypatch):
+    from conftest import run_cli
+
+    if parallel:
+        monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
+    site = copy_site("basic", tmp_path)
+    templates = site / "themes/default/templates"
+    templates.mkdir(parents=True)
+    (templates / "claim.html").write_text('{% extends "base.html" %}\n{% block content %}\n<p>{{ claim.nonexistent.text }}</p>\n{% endblock %}\n')
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 1
+    assert result.err_lines[0] == "themes/default/templates/claim.html:3:1: error: template error: 'digest.model.Claim object' has no attribute 'nonexistent'"
