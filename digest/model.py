@@ -247,9 +247,6 @@ class SiteGraph:
             self._index = build_index(self)
         return self._index
 
-    def article_by_slug(self) -> dict[str, Article]:
-        return {article.slug: article for article in self.articles.values()}
-
     def claims_by_person(self, person: str) -> tuple[list[Claim], list[Claim]]:
         """Claims the person made, and claims about them."""
         index = self.index
