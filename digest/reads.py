@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
+from digest.model import Article, Claim, Mention, Person, SiteGraph, Status
 
 
 @dataclass(frozen=True, slots=True)

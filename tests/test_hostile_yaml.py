@@ -269,6 +269,7 @@ def test_crlf_and_cr_line_endings_build_the_same_site(tmp_path, newline):
     result = run_cli("build", "--source", source, "--output", tmp_path / "out")
     assert result.code == 0, result.err
     clean = run_cli("build", "--source", SITES / "basic", "--output", tmp_path / "clean")
+    assert clean.code == 0, clean.err
     assert read_tree(tmp_path / "out") == read_tree(tmp_path / "clean"), "line endings changed the output"
 
 

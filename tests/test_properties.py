@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from conftest import SITES, read_tree, run_cli
-from digest.schema import ARTICLE_FIELDS, PERSON_FIELDS, SOURCING_VALUES, TIMELINE_EVENT_FIELDS, Field
+from digest.schema import ARTICLE_FIELDS, PERSON_FIELDS, TIMELINE_EVENT_FIELDS, Field
 from digest.session import SiteBuilder
 
 DIAGNOSTIC = re.compile(r"^[^\n]+:\d+:\d+: (error|warning): ")

@@ -8,7 +8,6 @@ actually build.
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
 import pytest
 import yaml
