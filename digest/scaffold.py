@@ -111,8 +111,10 @@ def unknown_names(paragraphs: list[str], known: set[str]) -> list[NameCandidate]
                 words = run.split()
                 while words and words[-1] in ("of", "the", "de", "al", "von", "van", "bin"):
                     words.pop()
-                while len(words) > 2 and words[0].rstrip(".") in TITLE_WORDS:
-                    words.pop(0)  # "US President Joe Biden" -> "Joe Biden"; "Foreign Ministry" stays
+                # "US President Joe Biden" -> "Joe Biden", "Secretary of State Antony Blinken" -> "Antony Blinken";
+                # "Foreign Ministry" stays.
+                while len(words) > 2 and (words[0].rstrip(".") in TITLE_WORDS or words[0].islower()):
+                    words.pop(0)
                 run = " ".join(words)
                 if not run or run in known or any(part in known for part in _subruns(words)):
                     continue
