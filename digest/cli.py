@@ -249,7 +249,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         # The search index is skipped: it would slow every rebuild, and /search/ shows how to build it.
         builder = SiteBuilder(root, output, hash_assets=False, drafts=True, search=False)
         events = BuildEvents()
-        first = _report_rebuild(builder.build(), None)
+        first = _report_rebuild(builder.build(), None, builder)
         events.publish(first)
         base_path = builder.base_path or _configured_base_path(root)
         server = bind_server(args.host, args.port or 8000, args.port is not None, output, base_path, events)
@@ -279,7 +279,7 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
     from digest.watch import watch
 
     if not first_done:
-        first = _report_rebuild(builder.build(), None)
+        first = _report_rebuild(builder.build(), None, builder)
         if events is not None:
             events.publish(first)
     print(banner, flush=True)
@@ -287,7 +287,7 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
     _stop_on_sigterm()
 
     def on_rebuild(rebuild, changed):
-        _report_rebuild(rebuild, changed)
+        _report_rebuild(rebuild, changed, builder)
         if on_good_build is not None and rebuild.ok:
             on_good_build(builder)
         if events is not None:
@@ -311,7 +311,7 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _report_rebuild(rebuild, changed):
+def _report_rebuild(rebuild, changed, builder):
     """One line per build: what changed, what was written, how long it took."""
     import time
 
@@ -327,7 +327,8 @@ def _report_rebuild(rebuild, changed):
     else:
         _print_diagnostics(rebuild.diagnostics)
         errors = len(rebuild.errors)
-        print(f"{stamp} {what}: build failed with {_count(errors, 'error')}; still serving the last good site", file=sys.stderr, flush=True)
+        kept = "keeping the last good site" if builder.state is not None else "no site yet: fix the errors above"
+        print(f"{stamp} {what}: build failed with {_count(errors, 'error')}; {kept}", file=sys.stderr, flush=True)
     return rebuild
 
 
