@@ -25,10 +25,10 @@ from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
-from digest.pages import render_page, site_pages
+from digest.pages import Page, render_page, site_pages
 from digest.publish import publishing_pages
 from digest.reads import Reader
-from digest.render import make_environment, theme_folders
+from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import SearchIndexError, build_index, event_records, inputs_digest, searchable
 from digest.write import WriteReport, write_site
@@ -54,6 +54,21 @@ class BuildResult:
         return sum(1 for path in self.state.outputs if path.endswith(".html"))
 
 
+@dataclass(frozen=True, slots=True)
+class FirstPages:
+    """Pages an incremental build renders before all others, and where they go at once.
+
+    Watch mode names the keys of the entities whose files were saved (the
+    article of a saved sidecar or seed, the person of a saved person file),
+    so the page the editor is looking at is written before the build works
+    out what else the change affects. Which pages those are still comes
+    from the previous build's records; this only changes the order.
+    """
+
+    keys: frozenset[str]
+    deliver: Callable[[str, bytes], None]
+
+
 def render_site(
     root: Path,
     base_url: str | None = None,
@@ -61,6 +76,7 @@ def render_site(
     previous: BuildState | None = None,
     hash_assets: bool = True,
     drafts: bool = False,
+    first: FirstPages | None = None,
 ) -> BuildResult:
     """Everything but writing; raises BuildFailed with every problem found."""
     diagnostics = Diagnostics()
@@ -69,7 +85,7 @@ def render_site(
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets)
+    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first)
 
 
 def render_graph(
@@ -79,6 +95,7 @@ def render_graph(
     diagnostics: Diagnostics,
     previous: BuildState | None = None,
     hash_assets: bool = True,
+    first: FirstPages | None = None,
 ) -> BuildResult:
     """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
     if graph.config.theme != "default" and not (root / "themes" / graph.config.theme).is_dir():
@@ -87,14 +104,10 @@ def render_graph(
     folders = theme_folders(root, graph.config.theme)
     copied = _theme_assets(folders, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
-    env = make_environment(folders, graph.config)
-    try:
-        result = _render_pages(graph, env, previous or BuildState())
-    except TemplateError as exc:
-        raise BuildFailed([_template_diagnostic(exc, root)]) from exc
-    result.warnings = diagnostics.sorted()
+    env = environment_for(folders, graph.config)
+    pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     files = dict(copied.values())
-    generated = {path.casefold(): path for path in result.state.outputs} | {path.casefold(): path for path in files}
+    generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
     collisions = []
     for rel, path in loaded.static_files:
         if rel.casefold() in generated:
@@ -105,6 +118,11 @@ def render_graph(
         files[rel] = path.read_bytes()
     if collisions:
         raise BuildFailed(collisions)
+    try:
+        result = _render_pages(graph, env, pages, previous or BuildState(), first)
+    except TemplateError as exc:
+        raise BuildFailed([_template_diagnostic(exc, root)]) from exc
+    result.warnings = diagnostics.sorted()
     for rel, data in files.items():
         result.outputs[rel] = data
         result.state.outputs[rel] = digest_bytes(data)
@@ -113,14 +131,29 @@ def render_graph(
     return result
 
 
-def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
+def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState, first: FirstPages | None = None) -> BuildResult:
     reader = Reader(graph)
     templates = TemplateIndex(env)
     state = BuildState()
-    pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
+    outputs: dict[str, bytes] = {}
+    digests: dict[str, bytes | None] = {}
+    done: list[int] = []
+    if first is not None:
+        for number, page in enumerate(pages):
+            old = previous.pages.get(page.path)
+            if old is not None and not first.keys.isdisjoint(old.keys):
+                data, keys = render_page(env, page, reader)
+                closures[page.path] = templates.closure(page.template) if page.template else frozenset()
+                outputs[page.path] = data
+                state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
+                state.outputs[page.path] = digest_bytes(data)
+                first.deliver(page.path, data)
+                done.append(number)
     for number, page in enumerate(pages):
+        if page.path in outputs:
+            continue
         closure = templates.closure(page.template) if page.template else frozenset()
         closures[page.path] = closure
         old = previous.pages.get(page.path)
@@ -134,8 +167,6 @@ def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
             state.outputs[page.path] = previous.outputs[page.path]
         else:
             todo.append(number)
-    outputs: dict[str, bytes] = {}
-    digests: dict[str, bytes | None] = {}
     for number, data, keys, key_digests in _render_all(env, pages, todo, reader):
         page = pages[number]
         outputs[page.path] = data
@@ -148,7 +179,7 @@ def _render_pages(graph: SiteGraph, env, previous: BuildState) -> BuildResult:
         for key in record.keys
     }
     state.templates = dict(templates.digests)
-    rendered = [pages[number].path for number in todo]
+    rendered = [pages[number].path for number in sorted(done + todo)]
     return BuildResult(graph, outputs, state, [], rendered)
 
 

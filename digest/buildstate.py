@@ -65,11 +65,17 @@ class TemplateIndex:
     def _references(self, name: str) -> list[str]:
         assert self.env.loader is not None
         source, _, _ = self.env.loader.get_source(self.env, name)
-        self.digests[name] = digest_bytes(source.encode("utf-8"))
-        referenced = meta.find_referenced_templates(self.env.parse(source))
+        digest = self.digests[name] = digest_bytes(source.encode("utf-8"))
+        referenced = _REFERENCES.get((name, digest))
+        if referenced is None:
+            referenced = _REFERENCES[(name, digest)] = tuple(meta.find_referenced_templates(self.env.parse(source)))
         if any(ref is None for ref in referenced):  # computed names: depend on all templates
             return list(self.env.list_templates())
         return [ref for ref in referenced if ref is not None]
 
     def unchanged(self, names: frozenset[str], previous: dict[str, bytes]) -> bool:
         return all(self.digests.get(name) == previous.get(name) for name in names)
+
+
+_REFERENCES: dict[tuple[str, bytes], tuple[str | None, ...]] = {}
+"""(template name, digest of its source) -> the templates it names: parsed once per version."""

@@ -291,7 +291,7 @@ def _annotate(article: Article, record: Record, claims: dict[str, Claim], events
             if entity is None:
                 entity = table[entity_id] = (Claim if kind == "claim" else Event)(entity_id, source=entry.where("id"))
             merged.merge(entity, kind, entry, shared, lists)
-            passages = _anchor_quotes(article, haystack, kind, entity_id, entry, diagnostics)
+            passages = _anchored(article, haystack, kind, entity_id, entry, diagnostics)
             article.passages.extend(passages)
             entity.occurrences.append(
                 Occurrence(
@@ -315,6 +315,27 @@ def _normalised(text: SeedText) -> NormalisedText:
             _NORMALISED.clear()
         cached = _NORMALISED[id(text)] = (text, normalise_blocks(text.blocks))
     return cached[1]
+
+
+_ANCHORED: dict[tuple, tuple[SeedText, Record, tuple[Passage, ...], tuple]] = {}
+"""(id(seed text), id(entry), kind, title, seed path) -> (text, entry, their passages, the problems found).
+
+Parsed seeds and sidecars are cached by content, so an unchanged article
+keeps the same objects across rebuilds and its quotes are not searched again."""
+
+
+def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
+    """`_anchor_quotes`, remembered for rebuilds while the seed and the entry are unchanged."""
+    key = (id(article.text), id(entry), kind, article.title, article.seed_path)
+    cached = _ANCHORED.get(key)
+    if cached is None or cached[0] is not article.text or cached[1] is not entry:
+        found = Diagnostics()
+        passages = tuple(_anchor_quotes(article, haystack, kind, entity_id, entry, found))
+        if len(_ANCHORED) > 200_000:
+            _ANCHORED.clear()
+        cached = _ANCHORED[key] = (article.text, entry, passages, tuple(found.items))
+    diagnostics.items.extend(cached[3])
+    return list(cached[2])
 
 
 def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
@@ -393,11 +414,27 @@ def _check_events(events: dict[str, Event], people: dict[str, Person] | None, me
             _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)
 
 
+_NAMES_FOUND: dict[tuple, tuple[SeedText, list[list[NameMatch]]]] = {}
+"""(id(seed text), name index key, highlight edges) -> (text, names per block), for rebuilds."""
+
+
 def _find_people(article: Article, names: NameIndex) -> None:
     """Find person names per block, except inside links, code, or across a highlight's edge."""
     edges: dict[int, list[int]] = {}
     for passage in article.passages:
         edges.setdefault(passage.span.block, []).extend((passage.span.start, passage.span.end))
+    key = (id(article.text), names.key, tuple(sorted((block, tuple(cuts)) for block, cuts in edges.items())))
+    cached = _NAMES_FOUND.get(key)
+    if cached is not None and cached[0] is article.text:
+        article.names = cached[1]
+        return
+    _find_people_in_blocks(article, names, edges)
+    if len(_NAMES_FOUND) > 50_000:
+        _NAMES_FOUND.clear()
+    _NAMES_FOUND[key] = (article.text, article.names)
+
+
+def _find_people_in_blocks(article: Article, names: NameIndex, edges: dict[int, list[int]]) -> None:
     article.names = []
     for index, block in enumerate(article.text.blocks):
         if not block.link_people:

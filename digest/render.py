@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import re
 from pathlib import Path
 from typing import Callable
@@ -38,6 +39,27 @@ def theme_folders(root: Path, theme: str) -> list[Path]:
     if builtin.resolve() not in [f.resolve() for f in folders]:
         folders.append(builtin)
     return folders
+
+
+_ENVIRONMENT: list[tuple[tuple, Environment]] = []
+"""The last environment made, with what it was made from: a rebuild with the same theme
+sources and site config reuses it, and so its compiled templates."""
+
+
+def environment_for(folders: list[Path], config: SiteConfig) -> Environment:
+    """`make_environment`, reused while the templates' bytes and the site config are unchanged."""
+    digest = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        templates = folder / "templates"
+        for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    key = (tuple(str(folder) for folder in folders), repr(config), digest.digest())
+    if _ENVIRONMENT and _ENVIRONMENT[0][0] == key:
+        return _ENVIRONMENT[0][1]
+    env = make_environment(folders, config)
+    _ENVIRONMENT[:] = [(key, env)]
+    return env
 
 
 def make_environment(folders: list[Path], config: SiteConfig) -> Environment:

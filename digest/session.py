@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
-from digest.build import SEARCH_BUNDLE, index_search, render_site
-from digest.buildstate import BuildState
+from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
+from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
-from digest.write import write_changes, write_site
+from digest.write import replace_file, write_changes, write_site
 
 
 @dataclass(slots=True)
@@ -51,11 +52,19 @@ class SiteBuilder:
         self.base_path: str | None = None
         """The base path of the last good build (the dev server serves under it)."""
 
-    def build(self) -> Rebuild:
+    def build(self, changed: Iterable[str] = ()) -> Rebuild:
+        """Build again; ``changed`` (paths relative to the root, from the watcher) only decides
+        which pages are written first: the saved article's or person's own page."""
         started = time.perf_counter()
         previous = self.state if self.output.is_dir() else None
+        first = None
+        delivered: dict[str, bytes | None] = {}
+        if previous is not None:
+            keys = source_keys(changed)
+            if keys:
+                first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
         try:
-            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts)
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first)
             if previous is None:
                 if self.search:
                     index_search(result)
@@ -63,13 +72,18 @@ class SiteBuilder:
                 written = sorted(result.outputs)
             else:
                 # Pages first, so the edited page is on screen before the search index is redone.
-                written = write_changes(self.output, result.outputs, previous.outputs, [])
+                rest = {path: data for path, data in result.outputs.items() if path not in delivered}
+                written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
                 if self.search:
                     index_search(result, previous, lambda path: (self.output / path).read_bytes())
                 index = {path: data for path, data in result.outputs.items() if path.startswith(SEARCH_BUNDLE)}
                 written += write_changes(self.output, index, previous.outputs, result.removed)
         except BuildFailed as failure:
+            self._undo(delivered)
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
+        except BaseException:
+            self._undo(delivered)
+            raise
         self.state = result.state
         self.base_path = result.graph.config.base_path
         return Rebuild(
@@ -81,3 +95,40 @@ class SiteBuilder:
             seconds=time.perf_counter() - started,
             pages=result.page_count,
         )
+
+    def _deliver(self, path: str, data: bytes, previous: BuildState, delivered: dict[str, bytes | None]) -> None:
+        """Write one page ahead of the rest of the build, keeping its old bytes in case the build fails."""
+        if previous.outputs.get(path) == digest_bytes(data):
+            return
+        try:
+            old = (self.output / path).read_bytes()
+        except OSError:
+            old = None
+        replace_file(self.output / path, data)
+        delivered[path] = old
+
+    def _undo(self, delivered: dict[str, bytes | None]) -> None:
+        """Put back pages written ahead of a build that then failed: the last good site stays whole."""
+        for path, old in delivered.items():
+            if old is None:
+                write_changes(self.output, {}, {}, [path])
+            else:
+                replace_file(self.output / path, old)
+
+
+def source_keys(changed: Iterable[str]) -> frozenset[str]:
+    """Graph keys (see `reads.py`) of the entities whose own files are among ``changed``.
+
+    A seed or a sidecar is one article (its stem); a person file is one person.
+    """
+    keys = set()
+    for path in changed:
+        folder, _, name = path.rpartition("/")
+        stem, dot, suffix = name.rpartition(".")
+        if not dot:
+            continue
+        if (folder == "seeds" and suffix in ("txt", "md")) or (folder == "content/articles" and suffix == "yaml"):
+            keys.add(f"article:{stem}")
+        elif folder == "content/people" and suffix == "yaml":
+            keys.add(f"person:{stem}")
+    return frozenset(keys)

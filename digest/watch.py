@@ -23,11 +23,14 @@ from digest.session import Rebuild, SiteBuilder
 
 log = logging.getLogger(__name__)
 
-QUIET_SECONDS = 0.2
+QUIET_SECONDS = 0.03
 """How long the sources must stay unchanged before a rebuild starts.
 
-Long enough that an editor's save or a `git checkout` on a loaded machine
-arrives as one burst, short enough to feel immediate."""
+An editor's save (even through a temporary file renamed over the
+original) arrives within a few milliseconds, so a short wait is enough for
+it to be one burst. A longer burst (a `git checkout`) may start a build
+before it ends; that build's result is then superseded by the next one, and
+if it failed on the half-written state it is not reported (see `watch`)."""
 POLL_SECONDS = 0.5
 """How often the polling observer looks; its quiet period must be longer."""
 MAX_WAIT_SECONDS = 2.0
@@ -75,6 +78,11 @@ class ChangeCollector(FileSystemEventHandler):
             return Path(str(path if isinstance(path, str) else path.decode())).relative_to(self.root).as_posix()
         except ValueError:
             return None
+
+    def pending(self) -> bool:
+        """Whether changes arrived that no batch has taken yet."""
+        with self._condition:
+            return bool(self._paths)
 
     def wait_for_batch(self, stop: threading.Event, quiet: float | None = None) -> set[str] | None:
         """Block until a burst of changes has settled; None when asked to stop."""
@@ -145,6 +153,7 @@ def watch(
     watcher = SourceWatcher(builder.root, collector, poll)
     watcher.start()
     quiet = max(QUIET_SECONDS, POLL_SECONDS * 1.5) if poll else None
+    unreported: set[str] = set()
     try:
         while not stop.is_set():
             batch = collector.wait_for_batch(stop, quiet)
@@ -154,7 +163,12 @@ def watch(
             relevant = {p for p in batch if p.split("/", 1)[0] in WATCHED_FOLDERS}
             if not relevant:
                 continue
-            on_rebuild(safe_build(builder), _worth_naming(builder.root, relevant))
+            unreported |= relevant
+            result = safe_build(builder, relevant)
+            if not result.ok and collector.pending():
+                continue  # more changes came during the build: judge the state they leave instead
+            on_rebuild(result, _worth_naming(builder.root, unreported))
+            unreported = set()
     finally:
         watcher.stop()
 
@@ -165,12 +179,12 @@ def _worth_naming(root: Path, paths: set[str]) -> set[str]:
     return named or paths
 
 
-def safe_build(builder: SiteBuilder) -> Rebuild:
+def safe_build(builder: SiteBuilder, changed: set[str] | None = None) -> Rebuild:
     """A build that reports even an unexpected crash as an error, so the watcher lives on."""
     from digest.errors import Diagnostic, Location
 
     try:
-        return builder.build()
+        return builder.build(changed or ())
     except Exception as exc:  # a bug or an I/O failure: keep serving the last good site
         log.exception("build crashed")
         return Rebuild(False, [Diagnostic(Location("."), "error", f"build crashed: {type(exc).__name__}: {exc}", "crash")])

@@ -64,16 +64,24 @@ def _override_stylesheet(site: Path) -> None:
     (folder / "style.css").write_text((builtin_theme() / "static/style.css").read_text() + "\n/* changed */\n")
 
 
+def changed_sources(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """What a watcher would report: paths added, removed or changed."""
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
+@pytest.mark.parametrize("told", [True, False], ids=["told-what-changed", "not-told"])
 @pytest.mark.parametrize("change", sorted(CHANGES))
-def test_incremental_build_equals_clean_build_and_writes_only_changes(change, tmp_path):
+def test_incremental_build_equals_clean_build_and_writes_only_changes(change, told, tmp_path):
+    """With and without the watcher's list of changed files (it only orders the work)."""
     site = copy_site("basic", tmp_path)
     before = clean_build(site, tmp_path / "before")
     builder = SiteBuilder(site, tmp_path / "live")
     first = builder.build()
     assert first.ok and read_tree(tmp_path / "live") == before
 
+    sources = read_tree(site)
     CHANGES[change](site)
-    rebuild = builder.build()
+    rebuild = builder.build(changed_sources(sources, read_tree(site)) if told else ())
     assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
     after = clean_build(site, tmp_path / "after")
 
@@ -135,3 +143,73 @@ def test_output_deleted_under_a_session_is_rebuilt_in_full(tmp_path):
     shutil.rmtree(tmp_path / "live")
     assert builder.build().ok
     assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_the_saved_articles_page_is_written_before_any_other_file(tmp_path, monkeypatch):
+    import digest.session
+    import digest.write
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    builder.build()
+    order: list[str] = []
+    original = digest.write.replace_file
+
+    def spy(target: Path, data: bytes) -> None:
+        order.append(target.relative_to(tmp_path / "live").as_posix())
+        original(target, data)
+
+    monkeypatch.setattr(digest.session, "replace_file", spy)
+    monkeypatch.setattr(digest.write, "replace_file", spy)
+    CHANGES["sidecar"](site)
+    rebuild = builder.build({"content/articles/plain-one.yaml"})
+    assert rebuild.ok
+    assert order[0] == PLAIN
+    assert len(order) > 1 and order.count(PLAIN) == 1, "the early page is not written twice"
+    assert PLAIN in rebuild.written and PLAIN in rebuild.rendered
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_a_person_files_page_comes_first_for_a_person_edit(tmp_path, monkeypatch):
+    import digest.session
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    builder.build()
+    early: list[str] = []
+    original = SiteBuilder._deliver
+
+    def spy(self, path, data, previous, delivered):
+        early.append(path)
+        original(self, path, data, previous, delivered)
+
+    monkeypatch.setattr(digest.session.SiteBuilder, "_deliver", spy)
+    CHANGES["person"](site)
+    assert builder.build({"content/people/sean-obrien.yaml"}).ok
+    assert "people/sean-obrien/index.html" in early
+    assert all(path.startswith(("people/sean-obrien/", "articles/", "claims/")) for path in early), early
+
+
+def test_a_page_written_early_is_put_back_when_the_build_then_fails(tmp_path):
+    """The saved article renders, but another page's template is broken: the last good site stays whole."""
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    builder.build()
+    good = read_tree(tmp_path / "live")
+    CHANGES["sidecar"](site)
+    folder = site / "themes/default/templates"
+    folder.mkdir(parents=True)
+    (folder / "claim.html").write_text('{% extends "base.html" %}{% block content %}{{ claim.no_such_field }}{% endblock %}')
+    failed = builder.build({"content/articles/plain-one.yaml", "themes/default/templates/claim.html"})
+    assert not failed.ok and failed.errors[0].code == "template"
+    assert read_tree(tmp_path / "live") == good
+
+
+def test_source_keys_name_the_entities_whose_own_files_changed():
+    from digest.session import source_keys
+
+    assert source_keys([
+        "seeds/a.txt", "seeds/b.md", "content/articles/c.yaml", "content/people/d.yaml",
+        "content/timeline.yaml", "content/site.yaml", "themes/default/templates/article.html",
+        "seeds/notes", "content/articles/sub/e.yaml", "seeds/f.rst",
+    ]) == {"article:a", "article:b", "article:c", "person:d"}

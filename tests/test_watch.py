@@ -371,6 +371,33 @@ def test_watch_returns_promptly_when_stopped(site, tmp_path, monkeypatch):
     assert time.monotonic() - started < 5
 
 
+def test_a_failed_build_of_a_half_saved_burst_is_not_reported(site, start_watching, monkeypatch):
+    """A build that starts before a burst ends and fails on its half-written state stays silent;
+    the build of the final state is the one reported, naming every path of the burst."""
+    watcher = start_watching(site, default_quiet=True)
+    person = site / "content/people/sean-obrien.yaml"
+    good_person = person.read_text()
+    sidecar = site / SIDECAR
+    real_build = SiteBuilder.build
+    results: list[Rebuild] = []
+
+    def build(self, changed=()):
+        result = real_build(self, changed)
+        if not results:  # the rest of the burst lands while the first build runs
+            person.write_text(good_person)
+            sidecar.write_text(sidecar.read_text().replace(CLAIM_TEXT, "The talks were useless."))
+            time.sleep(0.5)
+        results.append(result)
+        return result
+
+    monkeypatch.setattr(SiteBuilder, "build", build)
+    person.write_text("name: [broken\n")
+    rebuild, changed = watcher.exactly(1)[0]
+    assert not results[0].ok, "the first build saw the half-written state"
+    assert rebuild.ok, watcher._describe()
+    assert {SIDECAR, "content/people/sean-obrien.yaml"} <= changed
+
+
 # Known bugs, kept as strict expected failures until they are fixed.
 
 
