@@ -249,6 +249,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         # The search index is skipped: it would slow every rebuild, and /search/ shows how to build it.
         builder = SiteBuilder(root, output, hash_assets=False, drafts=True, search=False)
         events = BuildEvents()
+        builder.on_page_written = events.announce_page
         first = _report_rebuild(builder.build(), None, builder)
         events.publish(first)
         base_path = builder.base_path or _configured_base_path(root)

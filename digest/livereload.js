@@ -1,4 +1,4 @@
-// digest dev server: reload after a good build, show errors after a bad one.
+// digest dev server: reload after a good build that rewrote this page, show errors after a bad one.
 // Served only by `digest serve`; never written into the built site.
 (function () {
   "use strict";
@@ -43,6 +43,11 @@
     }
     if (state.build === loadedBuild) {
       clearErrors();
+      return;
+    }
+    if (state.pages && state.pages.indexOf(decodeURIComponent(location.pathname)) === -1 &&
+        state.build === loadedBuild + 1 && document.getElementById(overlayId) === null) {
+      loadedBuild = state.build;  // the build after this page's did not rewrite it
       return;
     }
     if (state.css_only && state.build === loadedBuild + 1 && document.getElementById(overlayId) === null) {

@@ -5,7 +5,10 @@ updates file by file atomically, so a request never waits for a build and
 never sees half a file. Each served HTML page gets a small script (only in
 the response, never on disk) that listens for build events over
 Server-Sent Events: a good build reloads the page (or swaps the stylesheet
-when only CSS changed), a failed one shows its errors in an overlay.
+when only CSS changed), a failed one shows its errors in an overlay. Events
+name the pages written, so a page reloads only when its own file changed,
+and the saved article's page, written ahead of the rest of the build (see
+`SiteBuilder.build`), is announced the moment it is on disk.
 """
 
 from __future__ import annotations
@@ -44,6 +47,10 @@ NO_SITE_YET = (
 )
 
 
+MAX_NAMED_PAGES = 2000
+"""Past this many pages written, an event says "every page" instead of listing them."""
+
+
 class BuildEvents:
     """The latest build outcome, and a way for clients to wait for the next one."""
 
@@ -51,18 +58,34 @@ class BuildEvents:
         self.build_id = 0
         self.errors: list[str] = []
         self.css_only = False
+        self.pages: list[str] | None = None
+        """Output paths of the HTML pages the event's build wrote; None: reload any page."""
+        self._announced: set[str] = set()
+        """Pages of the running build already announced by `announce_page`."""
         self._condition = threading.Condition()
         self.closed = False
+
+    def announce_page(self, path: str) -> None:
+        """A page written ahead of the rest of its build: its open copies reload now."""
+        with self._condition:
+            self.build_id += 1
+            self.errors = []
+            self.css_only = False
+            self.pages = [path]
+            self._announced.add(path)
+            self._condition.notify_all()
 
     def publish(self, rebuild: Rebuild) -> None:
         with self._condition:
             self.build_id += 1
             self.errors = [str(d) for d in rebuild.errors] if not rebuild.ok else []
             self.css_only = rebuild.ok and bool(rebuild.written) and all(p.endswith(".css") for p in rebuild.written)
+            self.pages = _pages_written(rebuild, self._announced)
+            self._announced = set()
             self._condition.notify_all()
 
     def snapshot(self) -> dict:
-        return {"build": self.build_id, "errors": self.errors, "css_only": self.css_only}
+        return {"build": self.build_id, "errors": self.errors, "css_only": self.css_only, "pages": self.pages}
 
     def wait_after(self, build_id: int, timeout: float) -> dict | None:
         with self._condition:
@@ -73,6 +96,23 @@ class BuildEvents:
         with self._condition:
             self.closed = True
             self._condition.notify_all()
+
+
+def _pages_written(rebuild: Rebuild, announced: set[str]) -> list[str] | None:
+    """The pages an open browser tab may need to reload after ``rebuild``.
+
+    None (any page) after a failed build, or when a file that pages show
+    changed (a stylesheet, a script, an image): the pages showing it are
+    not themselves rewritten. Pages announced earlier in the build are left out.
+    """
+    if not rebuild.ok or not all(path.endswith(_NOT_SHOWN) or path.startswith("pagefind/") for path in rebuild.written):
+        return None
+    pages = sorted(path for path in rebuild.written if path.endswith(".html") and path not in announced)
+    return None if len(pages) > MAX_NAMED_PAGES else pages
+
+
+_NOT_SHOWN = (".html", ".xml", ".json", ".txt")
+"""Pages, and files no page displays (feeds, sitemap, exports)."""
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -184,6 +224,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
 
     def _write_event(self, state: dict) -> None:
+        if state["pages"] is not None:  # as URL paths, what the page's script compares with its own
+            base = self.server.base_path
+            state = {**state, "pages": [base + path.removesuffix("index.html") for path in state["pages"]]}
         self.wfile.write(f"event: build\ndata: {json.dumps(state)}\n\n".encode())
         self.wfile.flush()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
@@ -51,6 +51,8 @@ class SiteBuilder:
         self.state: BuildState | None = None
         self.base_path: str | None = None
         """The base path of the last good build (the dev server serves under it)."""
+        self.on_page_written: Callable[[str], None] | None = None
+        """Told of each page written ahead of the rest of a build (the dev server reloads it)."""
 
     def build(self, changed: Iterable[str] = ()) -> Rebuild:
         """Build again; ``changed`` (paths relative to the root, from the watcher) only decides
@@ -106,6 +108,8 @@ class SiteBuilder:
             old = None
         replace_file(self.output / path, data)
         delivered[path] = old
+        if self.on_page_written is not None:
+            self.on_page_written(path)
 
     def _undo(self, delivered: dict[str, bytes | None]) -> None:
         """Put back pages written ahead of a build that then failed: the last good site stays whole."""

@@ -152,3 +152,28 @@ def test_a_stylesheet_change_swaps_the_stylesheet_without_a_reload(tmp_path, pag
     assert "digest-build=" in page.evaluate("document.querySelector('link[rel=stylesheet]').href")
     assert page.script_errors == []
 
+
+
+def test_a_page_the_build_did_not_rewrite_is_not_reloaded(tmp_path, browser, serve):
+    """Two tabs: the edited article reloads (its page is written first), a person page the edit
+    does not touch stays as it is, scroll position and all."""
+    from playwright.sync_api import expect
+
+    site = copy_site("basic", tmp_path)
+    server = serve(site)
+    context = browser.new_context()
+    try:
+        article, person = context.new_page(), context.new_page()
+        article.goto(f"http://127.0.0.1:{server.port}/basic/{ARTICLE}", wait_until="load")
+        person.goto(f"http://127.0.0.1:{server.port}/basic/people/sean-obrien/", wait_until="load")
+        reload_marker_set(article)
+        reload_marker_set(person)
+        sidecar = site / SIDECAR
+        sidecar.write_text(sidecar.read_text().replace(CLAIM_TEXT, "The talks were pointless."))
+        expect(article.locator("aside.annotations")).to_contain_text("The talks were pointless.", timeout=WAIT_MS)
+        assert reloaded(article)
+        server.wait_for_output("plain-one.yaml changed")
+        time.sleep(1.0)  # the build's last event has reached both tabs
+        assert not reloaded(person), "the person page was not rewritten, so it is not reloaded"
+    finally:
+        context.close()

@@ -310,14 +310,14 @@ def test_events_stream_the_current_state_then_each_build(served):
     stream = EventStream(served.port)
     try:
         first = stream.next()
-        assert first == {"build": served.events.build_id, "errors": [], "css_only": False}
+        assert first == {"build": served.events.build_id, "errors": [], "css_only": False, "pages": None}
 
-        served.events.publish(Rebuild(True, written=[ARTICLE, "index.html"]))
+        served.events.publish(Rebuild(True, written=[ARTICLE, "index.html", "feed.xml"]))
         update = stream.next()
-        assert update == {"build": first["build"] + 1, "errors": [], "css_only": False}
+        assert update == {"build": first["build"] + 1, "errors": [], "css_only": False, "pages": [f"/basic/{ARTICLE.removesuffix('index.html')}", "/basic/"]}
 
         served.events.publish(Rebuild(True, written=["assets/style.css"]))
-        assert stream.next() == {"build": first["build"] + 2, "errors": [], "css_only": True}
+        assert stream.next() == {"build": first["build"] + 2, "errors": [], "css_only": True, "pages": None}
 
         error = Diagnostic(Location(SIDECAR, 10, 13), "error", "unknown status 'reportd'", "status")
         warning = Diagnostic(Location("seeds/x.txt"), "warning", "no sidecar")
@@ -325,10 +325,20 @@ def test_events_stream_the_current_state_then_each_build(served):
         failed = stream.next()
         assert failed["build"] == first["build"] + 3
         assert failed["errors"] == ["content/articles/plain-one.yaml:10:13: error: unknown status 'reportd'"]
-        assert failed["css_only"] is False
+        assert failed["css_only"] is False and failed["pages"] is None
 
         served.events.publish(Rebuild(True))
-        assert stream.next() == {"build": first["build"] + 4, "errors": [], "css_only": False}
+        assert stream.next() == {"build": first["build"] + 4, "errors": [], "css_only": False, "pages": []}
+
+        # A page written ahead of its build is announced at once, and not again at the build's end.
+        served.events.announce_page(ARTICLE)
+        assert stream.next() == {"build": first["build"] + 5, "errors": [], "css_only": False, "pages": [f"/basic/{ARTICLE.removesuffix('index.html')}"]}
+        served.events.publish(Rebuild(True, written=[ARTICLE, "index.html"]))
+        assert stream.next()["pages"] == ["/basic/"]
+
+        # A script or an image is shown by pages that were not rewritten: every page reloads.
+        served.events.publish(Rebuild(True, written=["index.html", "assets/search.js"]))
+        assert stream.next()["pages"] is None
     finally:
         stream.close()
 
