@@ -30,8 +30,8 @@ from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
-from digest.search import SearchIndexError, build_index, event_records, inputs_digest, searchable
-from digest.write import WriteReport, write_site
+from digest.search import SearchIndexError, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.write import Stage, WriteReport, place
 
 
 @dataclass(slots=True)
@@ -77,15 +77,19 @@ def render_site(
     hash_assets: bool = True,
     drafts: bool = False,
     first: FirstPages | None = None,
+    stage: Stage | None = None,
 ) -> BuildResult:
-    """Everything but writing; raises BuildFailed with every problem found."""
+    """Everything but writing; raises BuildFailed with every problem found.
+
+    With a ``stage``, files go there as they are made instead of into
+    ``outputs`` (a full build then holds no page in memory)."""
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
     graph = link_site(loaded, diagnostics, base_url, drafts)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first)
+    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, stage)
 
 
 def render_graph(
@@ -96,6 +100,7 @@ def render_graph(
     previous: BuildState | None = None,
     hash_assets: bool = True,
     first: FirstPages | None = None,
+    stage: Stage | None = None,
 ) -> BuildResult:
     """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
     if graph.config.theme != "default" and not (root / "themes" / graph.config.theme).is_dir():
@@ -119,19 +124,22 @@ def render_graph(
     if collisions:
         raise BuildFailed(collisions)
     try:
-        result = _render_pages(graph, env, pages, previous or BuildState(), first)
+        result = _render_pages(graph, env, pages, previous or BuildState(), first, stage)
     except TemplateError as exc:
         raise BuildFailed([_template_diagnostic(exc, root)]) from exc
     result.warnings = diagnostics.sorted()
     for rel, data in files.items():
-        result.outputs[rel] = data
+        if stage is None:
+            result.outputs[rel] = data
+        else:
+            stage.put(rel, data)
         result.state.outputs[rel] = digest_bytes(data)
     if previous is not None:
         result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
     return result
 
 
-def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState, first: FirstPages | None = None) -> BuildResult:
+def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState, first: FirstPages | None = None, stage: Stage | None = None) -> BuildResult:
     reader = Reader(graph)
     templates = TemplateIndex(env)
     state = BuildState()
@@ -167,11 +175,18 @@ def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState
             state.outputs[page.path] = previous.outputs[page.path]
         else:
             todo.append(number)
-    for number, data, keys, key_digests in _render_all(env, pages, todo, reader):
+    for number, data, keys, key_digests in _render_all(env, pages, todo, reader, stage):
         page = pages[number]
-        outputs[page.path] = data
+        if isinstance(data, Placed):
+            stage.note(page.path, data.reused)  # type: ignore[union-attr]
+            state.outputs[page.path] = data.digest
+        elif stage is not None:
+            stage.put(page.path, data)
+            state.outputs[page.path] = digest_bytes(data)
+        else:
+            outputs[page.path] = data
+            state.outputs[page.path] = digest_bytes(data)
         state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
-        state.outputs[page.path] = digest_bytes(data)
         digests.update(key_digests)
     state.fingerprints = {
         key: digests[key] if key in digests else reader.fingerprint(key)
@@ -189,7 +204,15 @@ _WORK: tuple = ()
 """(env, pages, graph) for forked workers, which inherit it instead of unpickling it."""
 
 
-def _render_all(env, pages: list, todo: list[int], reader: Reader):
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A page a worker process wrote into the stage itself: what the parent needs of it."""
+
+    digest: bytes
+    reused: bool
+
+
+def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage | None = None):
     """Render pages, in forked worker processes when there are many and it is safe to fork.
 
     Forking is safe only with no other threads (watch mode has observer and
@@ -204,7 +227,7 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader):
             yield number, data, keys, {}
         return
     global _WORK
-    _WORK = (env, pages, reader.graph)
+    _WORK = (env, pages, reader.graph, stage)
     chunks = [todo[start::workers] for start in range(workers)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -214,9 +237,12 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader):
         _WORK = ()
 
 
-def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, set[str], dict[str, bytes | None]]]:
-    """In a worker: render some pages, with the fingerprints of what they read."""
-    env, pages, graph = _WORK
+def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]]:
+    """In a worker: render some pages, with the fingerprints of what they read.
+
+    With a stage, the worker writes the pages there itself and sends back
+    only their digests, instead of pickling every page to the parent."""
+    env, pages, graph, stage = _WORK
     reader = Reader(graph)
     results = []
     for number in numbers:
@@ -225,26 +251,41 @@ def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes, set[str], dict[s
         except TemplateError as exc:  # re-raised in the parent with its message and place
             filename, line = _template_place(exc)
             raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
-        results.append((number, data, keys, {key: reader.fingerprint(key) for key in keys}))
+        fingerprints = {key: reader.fingerprint(key) for key in keys}
+        if stage is not None:
+            data = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
+        results.append((number, data, keys, fingerprints))
     return results
 
 
 def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
-    """A full build, written atomically over ``output``."""
+    """A full build, streamed into a stage beside ``output`` and swapped in atomically."""
     started = time.perf_counter()
-    result = render_site(root, base_url, strict)
-    index_search(result)
-    result.report = write_site(output, result.outputs)
+    stage = Stage(output)
+    try:
+        result = render_site(root, base_url, strict, stage=stage)
+        index_search(result, stage=stage)
+        result.report = stage.commit()
+    except BaseException:
+        stage.discard()
+        raise
     result.seconds = time.perf_counter() - started
     return result
 
 
-def index_search(result: BuildResult, previous: BuildState | None = None, read_previous: Callable[[str], bytes] | None = None) -> None:
+def index_search(
+    result: BuildResult,
+    previous: BuildState | None = None,
+    read_previous: Callable[[str], bytes] | None = None,
+    stage: Stage | None = None,
+) -> None:
     """The search stage, between render and write: add the search index to the outputs.
 
     ``previous`` and ``read_previous`` (a page's bytes as the previous build
     wrote them) serve incremental builds: the index is made again only when
     a page or an event changed, and then from every page, changed or not.
+    With a ``stage`` (a full build), the indexer reads the staged pages in
+    place and its bundle goes into the stage.
     """
     if not result.graph.config.search:
         return
@@ -252,7 +293,15 @@ def index_search(result: BuildResult, previous: BuildState | None = None, read_p
     pages = {path: digest for path, digest in result.state.outputs.items() if path.endswith(".html")}
     inputs = inputs_digest(pages, records)
     result.state.search_inputs = inputs
-    if previous is not None and previous.search_inputs == inputs:
+    if stage is not None:
+        try:
+            bundle = index_folder(stage.folder, records)
+        except SearchIndexError as exc:
+            raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
+        for path, data in bundle.items():
+            stage.put(path, data)
+            result.state.outputs[path] = digest_bytes(data)
+    elif previous is not None and previous.search_inputs == inputs:
         result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))
     else:
         html = {}

@@ -1,12 +1,13 @@
 """Full-text search: a Pagefind index of the rendered site (the search stage).
 
-It runs after rendering and before writing, over the bytes about to be
-written: the pages that mark their searchable part (``data-pagefind-body``)
-are copied into a temporary folder with one small record per timeline
-event (events live on the timeline page, not on pages of their own), the
-Pagefind indexer runs there, and its bundle comes back as more output files
-under ``pagefind/``. The output folder is never touched, so a failed index
-leaves the last site as it was. Same pages in, same bytes out (Pagefind's
+It runs after rendering and before the new site is swapped in, over the
+pages about to be published: a full build's stage folder (see
+`write.Stage`), or, in watch mode, a temporary copy of the pages that mark
+their searchable part (``data-pagefind-body``). One small record per
+timeline event is added (events live on the timeline page, not on pages of
+their own), the Pagefind indexer runs there, and its bundle comes back as
+more output files under ``pagefind/``. The live output folder is never
+touched, so a failed index leaves the last site as it was. Same pages in, same bytes out (Pagefind's
 filter indexes are put in a stable order by `searchbundle`).
 """
 
@@ -107,32 +108,50 @@ def inputs_digest(page_digests: Mapping[str, bytes], records: tuple[EventRecord,
 
 def build_index(pages: Mapping[str, bytes], records: tuple[EventRecord, ...]) -> dict[str, bytes]:
     """Index ``pages`` (site path -> HTML) and ``records``; return the bundle's files by site path."""
-    binary = pagefind_binary()
-    if binary is None:
-        raise SearchIndexError("the Pagefind indexer is not installed: pip install 'pagefind[bin]', or set 'search: false' in content/site.yaml")
     with tempfile.TemporaryDirectory(prefix="digest-search-") as temporary:
         site = Path(temporary) / "site"
+        site.mkdir()
         for path, data in pages.items():
             target = site / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
+        return index_folder(site, records)
+
+
+def index_folder(site: Path, records: tuple[EventRecord, ...]) -> dict[str, bytes]:
+    """Index the pages in a folder (a temporary copy, or a full build's stage) and ``records``.
+
+    Pagefind indexes only the pages marked ``data-pagefind-body`` when any
+    page is, so unmarked pages in the folder are skipped. The records and
+    the indexer's own output are removed from the folder again; the bundle
+    comes back, in a stable order, as site path -> bytes.
+    """
+    binary = pagefind_binary()
+    if binary is None:
+        raise SearchIndexError("the Pagefind indexer is not installed: pip install 'pagefind[bin]', or set 'search: false' in content/site.yaml")
+    scratch = site / RECORDS
+    bundle = site / BUNDLE
+    if scratch.exists() or bundle.exists():
+        raise SearchIndexError(f"the site already has a {RECORDS}/ or {BUNDLE} folder")
+    try:
         for record in records:
-            target = site / RECORDS / f"{record.id}.html"
+            target = scratch / f"{record.id}.html"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_record_html(record), encoding="utf-8")
-        site.mkdir(parents=True, exist_ok=True)
         command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE.rstrip("/"), "--silent"]
         try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=temporary)
+            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=site)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SearchIndexError(f"the Pagefind indexer could not run: {exc}") from exc
         if run.returncode != 0:
             detail = (run.stderr or run.stdout).strip().splitlines()
             raise SearchIndexError(f"the Pagefind indexer failed (exit {run.returncode}): {detail[-1] if detail else 'no message'}")
-        bundle = site / BUNDLE
         if not bundle.is_dir():
             raise SearchIndexError("the Pagefind indexer wrote no index")
         files = {BUNDLE + p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(bundle, ignore_errors=True)
     try:
         return canonical_bundle(files)
     except BundleFormatError as exc:

@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
-from digest.write import replace_file, write_changes, write_site
+from digest.write import Stage, replace_file, write_changes
 
 
 @dataclass(slots=True)
@@ -65,13 +65,14 @@ class SiteBuilder:
             keys = source_keys(changed)
             if keys:
                 first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
+        stage = Stage(self.output) if previous is None else None
         try:
-            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first)
-            if previous is None:
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage)
+            if stage is not None:  # the first build: a whole new site, swapped in at once
                 if self.search:
-                    index_search(result)
-                write_site(self.output, result.outputs)
-                written = sorted(result.outputs)
+                    index_search(result, stage=stage)
+                stage.commit()
+                written = sorted(stage.paths)
             else:
                 # Pages first, so the edited page is on screen before the search index is redone.
                 rest = {path: data for path, data in result.outputs.items() if path not in delivered}
@@ -81,10 +82,10 @@ class SiteBuilder:
                 index = {path: data for path, data in result.outputs.items() if path.startswith(SEARCH_BUNDLE)}
                 written += write_changes(self.output, index, previous.outputs, result.removed)
         except BuildFailed as failure:
-            self._undo(delivered)
+            self._undo(delivered, stage)
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
         except BaseException:
-            self._undo(delivered)
+            self._undo(delivered, stage)
             raise
         self.state = result.state
         self.base_path = result.graph.config.base_path
@@ -111,8 +112,10 @@ class SiteBuilder:
         if self.on_page_written is not None:
             self.on_page_written(path)
 
-    def _undo(self, delivered: dict[str, bytes | None]) -> None:
+    def _undo(self, delivered: dict[str, bytes | None], stage: Stage | None) -> None:
         """Put back pages written ahead of a build that then failed: the last good site stays whole."""
+        if stage is not None:
+            stage.discard()
         for path, old in delivered.items():
             if old is None:
                 write_changes(self.output, {}, {}, [path])

@@ -45,33 +45,67 @@ def remove_stale_stages(output: Path) -> None:
 
 def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (site-relative path -> bytes)."""
-    output = output.absolute()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_stages(output)
-    stage = Path(tempfile.mkdtemp(prefix=stage_prefix(output), dir=output.parent))
+    stage = Stage(output)
     try:
-        os.chmod(stage, 0o755)
-        written = unchanged = 0
-        made: set[Path] = {stage}
         for rel, data in sorted(files.items()):
-            parent = (stage / rel).parent
-            if parent not in made:
-                parent.mkdir(parents=True, exist_ok=True)
-                made.add(parent)
-            if _place(stage, output, rel, data):
-                unchanged += 1
-            else:
-                written += 1
-            _crash_point("staging")
-        removed = len(_list_files(output) - files.keys())
-        _crash_point("staged")
-        _exchange(stage, output)
-        _crash_point("exchanged")
+            stage.put(rel, data)
+        return stage.commit()
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
+        stage.discard()
         raise
-    shutil.rmtree(stage, ignore_errors=True)
-    return WriteReport(written, unchanged, removed)
+
+
+class Stage:
+    """A new site put together file by file beside the output, then swapped in whole.
+
+    A full build streams its pages here as they are rendered, so it never
+    holds the whole site in memory; forked render workers write into the
+    same folder (`place`) and the parent `note`s what they wrote.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output.absolute()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_stages(self.output)
+        self.folder = Path(tempfile.mkdtemp(prefix=stage_prefix(self.output), dir=self.output.parent))
+        os.chmod(self.folder, 0o755)
+        self.paths: set[str] = set()
+        self.written = self.unchanged = 0
+
+    def put(self, rel: str, data: bytes) -> None:
+        if rel in self.paths:  # never write through a hard link into the live site
+            (self.folder / rel).unlink(missing_ok=True)
+        self.note(rel, place(self.folder, self.output, rel, data))
+
+    def note(self, rel: str, reused: bool) -> None:
+        """Count a file placed in the stage (by `put`, or by `place` in another process)."""
+        self.paths.add(rel)
+        if reused:
+            self.unchanged += 1
+        else:
+            self.written += 1
+        _crash_point("staging")
+
+    def read(self, rel: str) -> bytes:
+        return (self.folder / rel).read_bytes()
+
+    def commit(self) -> WriteReport:
+        """Swap the stage in as the output; the old site is removed."""
+        removed = len(_list_files(self.output) - self.paths)
+        _crash_point("staged")
+        _exchange(self.folder, self.output)
+        _crash_point("exchanged")
+        self.discard()
+        return WriteReport(self.written, self.unchanged, removed)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
+    """Put one file in the stage folder; return True if the old site's copy was reused."""
+    (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+    return _place(stage, output, rel, data)
 
 
 def _crash_point(step: str) -> None:

@@ -21,6 +21,28 @@ def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path, mon
     assert parallel.state.fingerprints == serial.state.fingerprints
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path, monkeypatch):
+    """`build_site` streams pages into the stage (workers write there themselves): the site on disk,
+    its digests and records equal an in-memory render of the same sources, search index included."""
+    from digest.build import build_site, index_search
+
+    if parallel:
+        monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
+    site = copy_site("basic", tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "stale.html").write_text("from an older build")
+    streamed = build_site(site, tmp_path / "out")
+    in_memory = render_site(site)
+    index_search(in_memory)
+    assert streamed.outputs == {}, "a full build holds no page in memory"
+    assert read_tree(tmp_path / "out") == in_memory.outputs
+    assert streamed.state.outputs == in_memory.state.outputs
+    assert streamed.state.pages == in_memory.state.pages
+    assert streamed.report is not None and streamed.report.removed == 1
+    assert [p.name for p in tmp_path.iterdir() if ".stage-" in p.name] == [], "no stage left behind"
+
+
 def test_a_session_after_a_parallel_first_build_rebuilds_incrementally(tmp_path, monkeypatch):
     monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
     site = copy_site("basic", tmp_path)
