@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from jinja2 import TemplateError
 
@@ -78,13 +78,15 @@ def render_site(
     drafts: bool = False,
     first: FirstPages | None = None,
     stage: Stage | None = None,
+    changed: Iterable[str] | None = None,
 ) -> BuildResult:
     """Everything but writing; raises BuildFailed with every problem found.
 
+    ``changed``: what a watcher saw change since the last build (see `load_site`).
     With a ``stage``, files go there as they are made instead of into
     ``outputs`` (a full build then holds no page in memory)."""
     diagnostics = Diagnostics()
-    loaded = load_site(root, diagnostics)
+    loaded = load_site(root, diagnostics, changed)
     graph = link_site(loaded, diagnostics, base_url, drafts)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:

@@ -12,6 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, Iterable
 
 from digest.errors import Diagnostics, Location
 from digest.schema import (
@@ -67,35 +68,78 @@ def is_site_root(folder: Path) -> bool:
     return (folder / SITE_FILE).is_file()
 
 
-def load_site(root: Path, diagnostics: Diagnostics) -> LoadedSite:
+def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | None = None) -> LoadedSite:
+    """Read and validate every content file under ``root``.
+
+    ``changed`` (watch mode): the paths, relative to the root, that the
+    watcher saw change since the last load. Any other file whose inode, size
+    and modification and change times are what they were last time is not
+    read again: its record from the last load is reused. Without it, every
+    file is read (parsed YAML is still reused when the bytes are the same).
+    """
     site = LoadedSite(root)
+    known = _KnownFiles(root, changed)
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics)
-    for path in _files(root, "content/people", ".yaml", diagnostics, site.failed):
-        rel = _rel(root, path)
-        if not ID_PATTERN.fullmatch(path.stem) or path.stem in WINDOWS_RESERVED:
+    for path, rel, stem, stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
+        if not ID_PATTERN.fullmatch(stem) or stem in WINDOWS_RESERVED:
             site.failed.add("people")
-            reason = "is a name Windows reserves" if path.stem in WINDOWS_RESERVED else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
+            reason = "is a name Windows reserves" if stem in WINDOWS_RESERVED else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
             diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
             continue
-        record = _load_yaml_record(root, rel, PERSON_FIELDS, diagnostics, checked=True)
+        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, PERSON_FIELDS, found, checked=True))
         if record is not None:
-            site.people[path.stem] = record
+            site.people[stem] = record
         else:
             site.failed.add("people")
-    for path in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
-        site.sidecar_files.add(path.stem)
-        record = _load_yaml_record(root, _rel(root, path), ARTICLE_FIELDS, diagnostics, checked=True)
+    for path, rel, stem, stat in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
+        site.sidecar_files.add(stem)
+        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, ARTICLE_FIELDS, found, checked=True))
         if record is not None:
-            site.sidecars[path.stem] = record
+            site.sidecars[stem] = record
         else:
             site.failed.add("articles")
-    for path in _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed):
-        _load_seed(root, path, site, diagnostics)
+    for path, rel, stem, stat in _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed):
+        if stem in site.seeds:
+            other = site.seeds[stem].path
+            diagnostics.error(Location(rel), f"two seeds share the stem '{stem}' ({other} and {rel}); keep one", "duplicate-seed")
+            continue
+        site.seed_files.add(stem)
+        text = known.get(rel, stat, diagnostics, lambda found: _read_text(root, rel, found))
+        if text is not None:
+            site.seeds[stem] = Seed(stem, rel, text, rel.endswith(".md"))
+        else:
+            site.failed.add("seeds")
     timeline = root / "content/timeline.yaml"
     if timeline.exists():
-        site.timeline = _load_timeline(root, site, diagnostics)
+        site.timeline = _load_timeline(root, site, known, diagnostics)
     site.static_files = _static_files(root, diagnostics)
     return site
+
+
+class _KnownFiles:
+    """What the last load made of each file, reused while the file's stat is unchanged (watch mode only)."""
+
+    def __init__(self, root: Path, changed: Iterable[str] | None):
+        self.root = str(root.absolute())
+        self.trusted = changed is not None
+        self.changed = set(changed or ())
+
+    def get(self, rel: str, stat: os.stat_result, diagnostics: Diagnostics, make: Callable[[Diagnostics], Any]) -> Any:
+        key = (self.root, rel)
+        signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        known = _BY_STAT.get(key)
+        if known is None or known[0] != signature or not self.trusted or rel in self.changed:
+            found = Diagnostics()
+            known = (signature, make(found), tuple(found.items))
+            if len(_BY_STAT) >= _PARSED_LIMIT:
+                _BY_STAT.clear()
+            _BY_STAT[key] = known
+        diagnostics.items.extend(known[2])
+        return known[1]
+
+
+_BY_STAT: dict[tuple[str, str], tuple[tuple[int, int, int, int], Any, tuple]] = {}
+"""(root, path) -> (stat signature, what loading it made, the problems found)."""
 
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -155,8 +199,8 @@ def _acceptable_file(root: Path, path: Path, diagnostics: Diagnostics, folder_in
     return True
 
 
-def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics, failed: set[str]) -> list[Path]:
-    """Content files of one folder, sorted, skipping editors' hidden and backup files."""
+def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics, failed: set[str]) -> list[tuple[Path, str, str, os.stat_result]]:
+    """Content files of one folder, sorted, skipping editors' hidden and backup files: (path, rel, stem, stat)."""
     directory = root / folder
     if not directory.is_dir():
         return []
@@ -168,15 +212,16 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
         if name.startswith((".", "#")) or name.endswith("~") or not name.endswith(suffixes):
             continue
         path = directory / name
+        rel = f"{folder}/{name}"
         try:
-            size = entry.stat().st_size if entry.is_file() else None
+            stat = entry.stat() if entry.is_file() else None
         except OSError:
-            size = None
-        if size is None:
-            diagnostics.error(Location(_rel(root, path)), "expected a file here", "bad-file")
+            stat = None
+        if stat is None:
+            diagnostics.error(Location(rel), "expected a file here", "bad-file")
             continue
-        if _acceptable_file(root, path, diagnostics, folder_inside, size):
-            found.append(path)
+        if _acceptable_file(root, path, diagnostics, folder_inside, stat.st_size):
+            found.append((path, rel, name.rpartition(".")[0], stat))
         elif folder == "content/people":
             failed.add("people")
         elif folder == "seeds":
@@ -237,30 +282,24 @@ def _parse_record(data: bytes, rel: str, fields: dict, diagnostics: Diagnostics)
     return check_record(node, fields, diagnostics)
 
 
-def _load_seed(root: Path, path: Path, site: LoadedSite, diagnostics: Diagnostics) -> None:
-    rel = _rel(root, path)
-    if path.stem in site.seeds:
-        other = site.seeds[path.stem].path
-        diagnostics.error(Location(rel), f"two seeds share the stem '{path.stem}' ({other} and {rel}); keep one", "duplicate-seed")
-        return
-    site.seed_files.add(path.stem)
-    text = _read_text(root, rel, diagnostics)
-    if text is not None:
-        site.seeds[path.stem] = Seed(path.stem, rel, text, path.suffix == ".md")
-    else:
-        site.failed.add("seeds")
-
-
-def _load_timeline(root: Path, site: LoadedSite, diagnostics: Diagnostics) -> list[Record]:
+def _load_timeline(root: Path, site: LoadedSite, known: _KnownFiles, diagnostics: Diagnostics) -> list[Record]:
     rel = "content/timeline.yaml"
     if not _acceptable_file(root, root / rel, diagnostics):
         site.failed.add("timeline")
         return []
+    records = known.get(rel, (root / rel).stat(), diagnostics, lambda found: _timeline_records(root, rel, found))
+    if records is None:
+        site.failed.add("timeline")
+        return []
+    return records
+
+
+def _timeline_records(root: Path, rel: str, diagnostics: Diagnostics) -> list[Record] | None:
+    """The timeline's event records; None when the file cannot be read or parsed."""
     text = _read_text(root, rel, diagnostics)
     node = parse_yaml(text, rel, diagnostics) if text is not None else None
     if node is None:
-        site.failed.add("timeline")
-        return []
+        return None
     if not isinstance(node, Sequence):
         if not (kind_name(node) == "null"):
             diagnostics.error(node.loc, f"timeline.yaml must be a list of events, got {kind_name(node)}", "wrong-type")

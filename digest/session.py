@@ -54,20 +54,23 @@ class SiteBuilder:
         self.on_page_written: Callable[[str], None] | None = None
         """Told of each page written ahead of the rest of a build (the dev server reloads it)."""
 
-    def build(self, changed: Iterable[str] = ()) -> Rebuild:
-        """Build again; ``changed`` (paths relative to the root, from the watcher) only decides
-        which pages are written first: the saved article's or person's own page."""
+    def build(self, changed: Iterable[str] | None = None) -> Rebuild:
+        """Build again. ``changed``: the paths (relative to the root) a watcher saw change since
+        the last build. With it, the saved article's or person's own page is written first,
+        and files not among them whose stat is unchanged are not read again."""
         started = time.perf_counter()
         previous = self.state if self.output.is_dir() else None
         first = None
         delivered: dict[str, bytes | None] = {}
-        if previous is not None:
+        if previous is not None and changed is not None:
+            changed = set(changed)
             keys = source_keys(changed)
             if keys:
                 first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
         stage = Stage(self.output) if previous is None else None
         try:
-            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage)
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage,
+                                 changed=changed if previous is not None else None)
             if stage is not None:  # the first build: a whole new site, swapped in at once
                 if self.search:
                     index_search(result, stage=stage)

@@ -184,7 +184,7 @@ def safe_build(builder: SiteBuilder, changed: set[str] | None = None) -> Rebuild
     from digest.errors import Diagnostic, Location
 
     try:
-        return builder.build(changed or ())
+        return builder.build(changed)
     except Exception as exc:  # a bug or an I/O failure: keep serving the last good site
         log.exception("build crashed")
         return Rebuild(False, [Diagnostic(Location("."), "error", f"build crashed: {type(exc).__name__}: {exc}", "crash")])
