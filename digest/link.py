@@ -164,7 +164,7 @@ def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, dr
 def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Article | None:
     values: dict[str, Any] = record.values if record else {}
     omit = {line.strip() for line in values.get("omit", [])}
-    if record is not None:
+    if omit and record is not None:
         _check_omit_lines(seed, record, diagnostics)
     title = values.get("title")
     heading, text = _parse_seed(seed.text, seed.is_markdown, title, frozenset(omit))
@@ -232,12 +232,13 @@ class _Merger:
         """Fields given with a value that was rejected (already reported)."""
 
     def merge(self, entity: Claim | Event, kind: str, record: Record, scalars: tuple[str, ...], lists: tuple[str, ...]) -> None:
+        for name in record.invalid.intersection(scalars):
+            self.given.add((kind, entity.id, name))
+        values = record.values
         for name in scalars:
-            if name in record.invalid:
-                self.given.add((kind, entity.id, name))
-            if name not in record.values:
+            if name not in values:
                 continue
-            value = record.values[name]
+            value = values[name]
             current = getattr(entity, name)
             key = (kind, entity.id, name)
             if current in ("", None):
@@ -251,14 +252,17 @@ class _Merger:
                     "conflict",
                 )
         for name in lists:
+            if name not in values:
+                continue
             target = getattr(entity, name)
-            for index, value in enumerate(record.get(name, [])):
+            for index, value in enumerate(values[name]):
                 if isinstance(value, Record):  # a claim's history entry
                     if "date" not in value.values or "status" not in value.values:
                         continue
                     value = StatusChange(value.values["date"], value.values["status"], value.get("note", ""))
-                self.where.setdefault((kind, entity.id, name), record.where(name, index))
-                self.where.setdefault((kind, entity.id, f"{name}.{value}"), record.where(name, index))
+                for key in ((kind, entity.id, name), (kind, entity.id, f"{name}.{value}")):
+                    if key not in self.where:
+                        self.where[key] = record.where(name, index)
                 if value not in target:
                     target.append(value)
 
@@ -452,21 +456,40 @@ def _find_people_in_blocks(article: Article, names: NameIndex, edges: dict[int, 
 def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
     found: dict[str, list[Mention]] = {}
     for article in graph.articles.values():
-        counts: dict[str, int] = {}
-        first: dict[str, tuple[int, NameMatch]] = {}
-        for block_index, matches in enumerate(article.names):
-            for match in matches:
-                counts[match.person] = counts.get(match.person, 0) + 1
-                first.setdefault(match.person, (block_index, match))
-        for person, count in counts.items():
-            block_index, match = first[person]
-            # With excerpts only, no text beyond the annotated passages may be published.
-            snippet = "" if article.text_mode == "excerpts" else _snippet(article.text.blocks[block_index].text, match.start, match.end)
-            found.setdefault(person, []).append(Mention(article.stem, count, snippet))
+        for mention in _article_mentions(article):
+            found.setdefault(mention[0], []).append(mention[1])
     order = {stem: position for position, stem in enumerate(graph.articles)}
     for mentions in found.values():
         mentions.sort(key=lambda m: (-m.count, order[m.article]))
     return found
+
+
+_MENTIONS: dict[tuple, tuple[list[list[NameMatch]], list[tuple[str, Mention]]]] = {}
+"""(stem, id(names found), text mode) -> (those names, (person, mention) pairs): kept for rebuilds."""
+
+
+def _article_mentions(article: Article) -> list[tuple[str, Mention]]:
+    """Each person the article names: how often, and a snippet around the first time."""
+    key = (article.stem, id(article.names), article.text_mode)
+    cached = _MENTIONS.get(key)
+    if cached is not None and cached[0] is article.names:
+        return cached[1]
+    counts: dict[str, int] = {}
+    first: dict[str, tuple[int, NameMatch]] = {}
+    for block_index, matches in enumerate(article.names):
+        for match in matches:
+            counts[match.person] = counts.get(match.person, 0) + 1
+            first.setdefault(match.person, (block_index, match))
+    mentions = []
+    for person, count in counts.items():
+        block_index, match = first[person]
+        # With excerpts only, no text beyond the annotated passages may be published.
+        snippet = "" if article.text_mode == "excerpts" else _snippet(article.text.blocks[block_index].text, match.start, match.end)
+        mentions.append((person, Mention(article.stem, count, snippet)))
+    if len(_MENTIONS) > 50_000:
+        _MENTIONS.clear()
+    _MENTIONS[key] = (article.names, mentions)
+    return mentions
 
 
 def _snippet(text: str, start: int, end: int) -> str:

@@ -9,6 +9,7 @@ the next good save is compared with what is actually on disk.
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +91,8 @@ class SiteBuilder:
         except BaseException:
             self._undo(delivered, stage)
             raise
+        if previous is None:
+            _settle_memory()
         self.state = result.state
         self.base_path = result.graph.config.base_path
         return Rebuild(
@@ -124,6 +127,19 @@ class SiteBuilder:
                 write_changes(self.output, {}, {}, [path])
             else:
                 replace_file(self.output / path, old)
+
+
+def _settle_memory() -> None:
+    """After a session's first build, keep what it made out of the garbage collector's way.
+
+    That build leaves the caches that later builds reuse: millions of objects
+    for a large site, which every full collection would walk again (about a
+    second per collection at 10,000 articles, at unpredictable moments
+    during later builds). Freezing them, after collecting the build's own
+    garbage, makes collections look only at what later builds make.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def source_keys(changed: Iterable[str]) -> frozenset[str]:

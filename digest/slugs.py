@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -34,6 +35,7 @@ def transliterate(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
+@functools.lru_cache(maxsize=50_000)
 def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     """Lowercase-hyphenated ASCII, cut at a word boundary; '' when nothing is left."""
     words = re.findall(r"[a-z0-9]+", transliterate(text.replace("'", "").replace("\u2019", "")).lower())
