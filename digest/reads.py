@@ -21,7 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from digest.model import Article, Claim, Mention, Person, SiteGraph, Status
+from digest.dates import EDTFDate
+from digest.listing import events_by_year, long_events
+from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
+from digest.timeline_layout import YearActivity, activity_by_year
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,16 @@ class EventSource:
     quotes: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EventLink:
+    """An event as other pages name and link it: its title, date and the year page it is listed on."""
+
+    id: str
+    title: str
+    date: EDTFDate
+    year: int
+
+
 def summarise_article(article: Article) -> ArticleSummary:
     return ArticleSummary(article.stem, article.slug, article.title, article.subtitle, article.outlet, article.published)
 
@@ -91,6 +104,40 @@ def _claims_by_status(graph: SiteGraph, _: str) -> tuple[tuple[Status, tuple[Cla
         if claims:
             groups.append((status, claims))
     return tuple(groups)
+
+
+def _year(arg: str) -> int:
+    """A year from a read's argument; KeyError (a read of something gone) for anything else."""
+    if not arg.isdigit():
+        raise KeyError(arg)
+    return int(arg)
+
+
+def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
+    """The events listed under one year, in timeline order."""
+    return tuple(graph.events[eid] for eid in events_by_year(graph)[_year(year)])
+
+
+def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
+    """Each year's events by month, for the timeline's index."""
+    years = events_by_year(graph)
+    return activity_by_year({year: [graph.events[eid].date for eid in ids] for year, ids in years.items()})
+
+
+def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
+    """Events listed under an earlier year that can still be under way in this one."""
+    this = _year(year)
+    return tuple(
+        EventLink(eid, graph.events[eid].title, graph.events[eid].date, listed)
+        for eid, listed, last in long_events(graph)
+        if listed < this and (last is None or last >= this)
+    )
+
+
+def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
+    """The last events of the timeline (the latest to start)."""
+    ids = list(graph.events)
+    return tuple(graph.events[eid] for eid in ids[max(0, len(ids) - int(count)):])
 
 
 def _mentions(graph: SiteGraph, pid: str) -> tuple[tuple[ArticleSummary, Mention], ...]:
@@ -146,27 +193,33 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None], ...]:
-    """Every HTML page with the date its content last changed (from the content, not the clock)."""
+    """Every HTML page with the date its content last changed (from the content, not the clock).
+
+    The pages are those `site_pages` makes, so a new kind of list page can
+    never be left out. A page about one thing is dated by the newest
+    article it draws on; a list page by the newest article of all.
+    """
+    from digest.outlets import outlet_slugs
+    from digest.pages import site_pages  # pages build on reads: imported here to avoid a cycle
+
     dates = [a.published for a in graph.articles.values() if a.published]
     newest = max(dates, default=None)
-    lists = ("", "articles/", "people/", "timeline/", "claims/", "outlets/", "compare/") + (("search/",) if graph.config.search else ())
-    entries: list[tuple[str, datetime.date | None]] = [(p, newest) for p in lists]
-    from digest.outlets import outlet_slugs
-
+    dated: dict[str, datetime.date | None] = {}
     by_outlet: dict[str, list] = {}
     for article in graph.articles.values():
         by_outlet.setdefault(article.outlet, []).append(article)
+        dated[f"articles/{article.slug}/"] = article.published
     for outlet, slug in outlet_slugs(graph).items():
         published = [a.published for a in by_outlet.get(outlet, []) if a.published]
-        entries.append((f"outlets/{slug}/", max(published, default=None)))
-    entries += [(f"articles/{a.slug}/", a.published) for a in graph.articles.values()]
+        dated[f"outlets/{slug}/"] = max(published, default=None)
     for pid in graph.people:
         named = [graph.articles[m.article].published for m in graph.mentions.get(pid, [])]
-        entries.append((f"people/{pid}/", max((d for d in named if d), default=None)))
+        dated[f"people/{pid}/"] = max((d for d in named if d), default=None)
     for cid, claim in graph.claims.items():
         carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
-        entries.append((f"claims/{cid}/", claim.reviewed or max((d for d in carried if d), default=None)))
-    return tuple(sorted(entries))
+        dated[f"claims/{cid}/"] = claim.reviewed or max((d for d in carried if d), default=None)
+    pages = [page.url_path for page in site_pages(graph) if page.path.endswith("index.html")]
+    return tuple(sorted((path, dated.get(path, newest)) for path in pages))
 
 
 def _outlets(graph: SiteGraph, _: str) -> Any:
@@ -222,7 +275,12 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "event": lambda graph, eid: graph.events[eid],
     "event-sources": _event_sources,
     "events": lambda graph, _: tuple(graph.events.values()),
-    "event-ids": lambda graph, _: tuple(graph.events),
+    "event-count": lambda graph, _: len(graph.events),
+    "latest-events": _latest_events,
+    "timeline-years": lambda graph, _: tuple(events_by_year(graph)),
+    "timeline-year": _timeline_year,
+    "timeline-overview": _timeline_overview,
+    "timeline-continuing": _timeline_continuing,
     "feed-entry": _feed_entry,
     "sitemap": _sitemap,
     "export": _export,

@@ -1,0 +1,95 @@
+"""How the site's long lists are split, so that no page and no edit grows with the archive.
+
+Every value a page shows is a recorded read, and a page is rendered again
+when one of its reads changes (see `reads.py`). A page that read "every
+event" or "every claim" would be rendered by nearly every edit, and would
+grow with the archive. So the lists are split along lines that stay put
+as the archive grows:
+
+- the timeline by year (`timeline/<year>/`): an event is listed once, under
+  the year its date can start in;
+- the articles by month of publication (`articles/<yyyy>/<mm>/`), newest first;
+- the claims by status (`claims/status/<status>/`), in pages;
+- the people, the comparison and each outlet's page, in numbered pages.
+
+This module groups the graph's ids along those lines (once per graph: every
+page of a build asks for the same grouping) and says where each list
+lives; `reads.py` turns the groups into the values pages read.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+from digest.dates import EDTFDate
+from digest.model import SiteGraph
+
+T = TypeVar("T")
+
+
+def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
+    """Compute once per graph: a build's pages all ask for the same grouping of the same graph.
+
+    The graph is never changed after linking (a rebuild links a new one),
+    so its identity is a safe key; the last graph is kept alive with its
+    value, so the identity cannot be reused while it is cached.
+    """
+    cache: list[Any] = [None, None]
+
+    @functools.wraps(function)
+    def cached(graph: SiteGraph) -> T:
+        if cache[0] is not graph:
+            value = function(graph)
+            cache[:] = [graph, value]
+        return cache[1]
+
+    return cached
+
+
+# --- the timeline, by year ---------------------------------------------------
+
+
+def timeline_year(date: EDTFDate) -> int:
+    """The one year an event is listed under: the year its date can start in.
+
+    "c. 2021", "2021-23" (autumn) and "2021-10/2022-03" are all listed under
+    2021; an open or unknown start ("../2022-03") under the year it ends.
+    """
+    day = date.earliest or date.latest
+    assert day is not None, "an EDTF date has at least one side"
+    return day.year
+
+
+def year_path(year: int) -> str:
+    return f"timeline/{year:04d}/"
+
+
+def event_path(event_id: str, date: EDTFDate | None) -> str:
+    """An event's entry on its year's timeline page (the timeline's index for an undated one)."""
+    if date is None:
+        return "timeline/"
+    return f"{year_path(timeline_year(date))}#event-{event_id}"
+
+
+@per_graph
+def events_by_year(graph: SiteGraph) -> dict[int, tuple[str, ...]]:
+    """Year -> ids of the events listed under it, in timeline order; years ascending."""
+    years: dict[int, list[str]] = {}
+    for eid, event in graph.events.items():
+        if event.date is not None:
+            years.setdefault(timeline_year(event.date), []).append(eid)
+    return {year: tuple(ids) for year, ids in sorted(years.items())}
+
+
+@per_graph
+def long_events(graph: SiteGraph) -> tuple[tuple[str, int, int | None], ...]:
+    """Events that can run past the year they are listed under: (id, that year, the last year they can reach, None for no end)."""
+    out = []
+    for eid, event in graph.events.items():
+        if event.date is None:
+            continue
+        listed, last = timeline_year(event.date), event.date.latest
+        if last is None or last.year > listed:
+            out.append((eid, listed, last.year if last else None))
+    return tuple(out)
