@@ -27,6 +27,11 @@ from digest.model import SiteGraph
 
 T = TypeVar("T")
 
+CLAIMS_PER_PAGE = 100
+"""Claims on one page of a status's list."""
+LATEST_CLAIMS = 8
+"""Claims of the newest articles, shown on the home page and on /claims/."""
+
 
 def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
     """Compute once per graph: a build's pages all ask for the same grouping of the same graph.
@@ -93,3 +98,20 @@ def long_events(graph: SiteGraph) -> tuple[tuple[str, int, int | None], ...]:
         if last is None or last.year > listed:
             out.append((eid, listed, last.year if last else None))
     return tuple(out)
+
+
+# --- claims, by status -------------------------------------------------------
+
+
+def status_path(status_id: str) -> str:
+    """A status's list of claims. Status ids are validated as lowercase words joined by hyphens."""
+    return f"claims/status/{status_id}/"
+
+
+@per_graph
+def claims_by_status(graph: SiteGraph) -> dict[str, tuple[str, ...]]:
+    """Status id -> ids of its claims, in claim order; every status of the vocabulary, empty ones too."""
+    groups: dict[str, list[str]] = {sid: [] for sid in graph.config.statuses}
+    for cid, claim in graph.claims.items():
+        groups.setdefault(claim.status, []).append(cid)
+    return {sid: tuple(ids) for sid, ids in groups.items()}

@@ -13,9 +13,10 @@ from collections import Counter
 from functools import partial
 from typing import Any
 
-from digest.listing import events_by_year, year_path
+from digest.listing import CLAIMS_PER_PAGE, LATEST_CLAIMS, claims_by_status, events_by_year, status_path, year_path
 from digest.model import SiteGraph
 from digest.pages import Page
+from digest.paging import Pager, page_count, page_url
 from digest.reads import Reader
 from digest.timeline_layout import group_label, item_for, layout_timeline
 
@@ -28,7 +29,33 @@ def list_pages(graph: SiteGraph) -> list[Page]:
     for year in events_by_year(graph):
         pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
         pages.append(Page(f"{year_path(year)}filter.css", "", partial(timeline_filter_context, year=year), timeline_filter_css))
+    pages.append(Page("claims/index.html", "claims.html", claims_index_context))
+    for sid, ids in claims_by_status(graph).items():
+        if ids:
+            pages += [
+                Page(f"{page_url(status_path(sid), number)}index.html", "claim-status.html", partial(status_context, sid=sid, number=number))
+                for number in range(1, page_count(len(ids), CLAIMS_PER_PAGE) + 1)
+            ]
     return pages
+
+
+# --- claims ------------------------------------------------------------------
+
+
+def claims_index_context(reader: Reader) -> dict[str, Any]:
+    """Each status with its number of claims, and the claims of the newest articles."""
+    return {"counts": reader.read("claim-status-counts"), "latest": reader.read("latest-claims", str(LATEST_CLAIMS))}
+
+
+def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
+    """One page of one status's claims."""
+    claims, total = reader.read("status-claims", f"{sid}/{number}")
+    return {
+        "status": reader.read("config").statuses[sid],
+        "claims": claims,
+        "pager": Pager(status_path(sid), number, total, CLAIMS_PER_PAGE),
+        "statuses": reader.read("claim-statuses-used"),
+    }
 
 
 # --- the timeline ------------------------------------------------------------

@@ -26,6 +26,7 @@ from digest.wording import word_diff
 
 HOME_ARTICLES = 10
 HOME_EVENTS = 6
+HOME_CLAIMS = 6
 
 Context = Callable[[Reader], dict[str, Any]]
 
@@ -50,7 +51,6 @@ def site_pages(graph: SiteGraph) -> list[Page]:
         Page("index.html", "home.html", home_context),
         Page("articles/index.html", "articles.html", lambda r: {"articles": r.read("articles")}),
         Page("people/index.html", "people.html", lambda r: {"people": r.read("people")}),
-        Page("claims/index.html", "claims.html", lambda r: {"groups": r.read("claims-by-status")}),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
         Page("compare/index.html", "compare.html", compare_context),
         Page("404.html", "404.html", lambda r: {}),
@@ -87,7 +87,8 @@ def home_context(reader: Reader) -> dict[str, Any]:
         "people": reader.read("people"),
         "events": reader.read("latest-events", str(HOME_EVENTS)),
         "event_count": reader.read("event-count"),
-        "groups": reader.read("claims-by-status"),
+        "status_counts": reader.read("claim-status-counts"),
+        "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
         "outlets": reader.read("outlets"),
     }
 

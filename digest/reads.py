@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from digest.dates import EDTFDate
-from digest.listing import events_by_year, long_events
+from digest.listing import CLAIMS_PER_PAGE, claims_by_status, events_by_year, long_events
 from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
+from digest.paging import page_slice
 from digest.timeline_layout import YearActivity, activity_by_year
 
 
@@ -97,13 +98,36 @@ def _people_rows(graph: SiteGraph, _: str) -> tuple[tuple[PersonSummary, int, in
     return tuple(rows)
 
 
-def _claims_by_status(graph: SiteGraph, _: str) -> tuple[tuple[Status, tuple[ClaimSummary, ...]], ...]:
-    groups = []
-    for status in graph.config.statuses.values():
-        claims = tuple(summarise_claim(graph, c) for c in graph.claims.values() if c.status == status.id)
-        if claims:
-            groups.append((status, claims))
-    return tuple(groups)
+def _claim_status_counts(graph: SiteGraph, _: str) -> tuple[tuple[Status, int], ...]:
+    """Every status of the vocabulary with its number of claims (the lists themselves are per status)."""
+    groups = claims_by_status(graph)
+    return tuple((status, len(groups.get(sid, ()))) for sid, status in graph.config.statuses.items())
+
+
+def _status_claims(graph: SiteGraph, arg: str) -> tuple[tuple[ClaimSummary, ...], int]:
+    """One page of a status's claims ('reported/2'), and how many it has in all."""
+    sid, number = _paged(arg)
+    ids = claims_by_status(graph)[sid]
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in page_slice(ids, number, CLAIMS_PER_PAGE)), len(ids)
+
+
+def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
+    """Claims carried by the newest articles, newest first: what the story is saying now."""
+    wanted, found = int(count), {}
+    for stem in graph.articles:
+        for cid in graph.index.claims_in.get(stem, ()):
+            found.setdefault(cid, None)
+        if len(found) >= wanted:
+            break
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in list(found)[:wanted])
+
+
+def _paged(arg: str) -> tuple[str, int]:
+    """'<list>/<page number>' -> the list's key and the number; KeyError for anything else."""
+    key, _, number = arg.rpartition("/")
+    if not number.isdigit():
+        raise KeyError(arg)
+    return key, int(number)
 
 
 def _year(arg: str) -> int:
@@ -271,7 +295,10 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "claims-about": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims_by_person(pid)[1]),
     "claim": lambda graph, cid: graph.claims[cid],
     "claim-summary": lambda graph, cid: summarise_claim(graph, graph.claims[cid]),
-    "claims-by-status": _claims_by_status,
+    "claim-status-counts": _claim_status_counts,
+    "claim-statuses-used": lambda graph, _: tuple(sid for sid, ids in claims_by_status(graph).items() if ids),
+    "status-claims": _status_claims,
+    "latest-claims": _latest_claims,
     "event": lambda graph, eid: graph.events[eid],
     "event-sources": _event_sources,
     "events": lambda graph, _: tuple(graph.events.values()),
