@@ -19,10 +19,11 @@ lives; `reads.py` turns the groups into the values pages read.
 
 from __future__ import annotations
 
+import datetime
 import functools
 from typing import Any, Callable, TypeVar
 
-from digest.dates import EDTFDate
+from digest.dates import MONTH_NAMES, EDTFDate
 from digest.model import SiteGraph
 
 T = TypeVar("T")
@@ -31,6 +32,13 @@ CLAIMS_PER_PAGE = 100
 """Claims on one page of a status's list."""
 LATEST_CLAIMS = 8
 """Claims of the newest articles, shown on the home page and on /claims/."""
+ARTICLES_PER_PAGE = 100
+"""Articles on one page of a month (a month rarely needs a second page)."""
+LATEST_ARTICLES = 20
+"""The newest articles, shown on /articles/ above the archive by month."""
+
+UNDATED = "undated"
+"""The month key of articles without a publication date (a seed without a sidecar)."""
 
 
 def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
@@ -115,3 +123,51 @@ def claims_by_status(graph: SiteGraph) -> dict[str, tuple[str, ...]]:
     for cid, claim in graph.claims.items():
         groups.setdefault(claim.status, []).append(cid)
     return {sid: tuple(ids) for sid, ids in groups.items()}
+
+
+# --- articles, by month of publication ----------------------------------------
+
+
+def month_key(published: datetime.date | None) -> str:
+    """'2022-11', or UNDATED."""
+    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED
+
+
+def month_label(key: str) -> str:
+    """'November 2022', or 'Undated'."""
+    if key == UNDATED:
+        return "Undated"
+    year, month = key.split("-")
+    return f"{MONTH_NAMES[int(month)]} {int(year)}"
+
+
+@per_graph
+def articles_by_month(graph: SiteGraph) -> dict[str, tuple[str, ...]]:
+    """Month key -> stems of its articles, newest first; months newest first, undated last.
+
+    A month's list only changes when one of its own articles does: adding
+    an article never moves the others to another page, as numbering the
+    whole archive newest first would.
+    """
+    months: dict[str, list[str]] = {}
+    for stem, article in graph.articles.items():  # in display order: newest first, undated last
+        months.setdefault(month_key(article.published), []).append(stem)
+    return {key: tuple(stems) for key, stems in months.items()}
+
+
+@per_graph
+def undated_path(graph: SiteGraph) -> str:
+    """Where undated articles are listed: 'articles/undated/', unless an article's own slug is 'undated'."""
+    slugs = {article.slug for article in graph.articles.values()}
+    name, number = UNDATED, 2
+    while name in slugs:
+        name, number = f"{UNDATED}-{number}", number + 1
+    return f"articles/{name}/"
+
+
+def month_path(graph: SiteGraph, key: str) -> str:
+    """'articles/2022/11/': two levels deep, so that no article (one level, any slug) can take its place."""
+    if key == UNDATED:
+        return undated_path(graph)
+    year, month = key.split("-")
+    return f"articles/{year}/{month}/"

@@ -13,7 +13,20 @@ from collections import Counter
 from functools import partial
 from typing import Any
 
-from digest.listing import CLAIMS_PER_PAGE, LATEST_CLAIMS, claims_by_status, events_by_year, status_path, year_path
+from digest.listing import (
+    ARTICLES_PER_PAGE,
+    CLAIMS_PER_PAGE,
+    LATEST_ARTICLES,
+    LATEST_CLAIMS,
+    UNDATED,
+    articles_by_month,
+    claims_by_status,
+    events_by_year,
+    month_label,
+    month_path,
+    status_path,
+    year_path,
+)
 from digest.model import SiteGraph
 from digest.pages import Page
 from digest.paging import Pager, page_count, page_url
@@ -25,7 +38,14 @@ TIMELINE_LATEST = 8
 
 
 def list_pages(graph: SiteGraph) -> list[Page]:
-    pages = [Page("timeline/index.html", "timeline-years.html", timeline_index_context)]
+    pages = [Page("articles/index.html", "articles.html", articles_index_context)]
+    for key, stems in articles_by_month(graph).items():
+        base = month_path(graph, key)
+        pages += [
+            Page(f"{page_url(base, number)}index.html", "articles-month.html", partial(month_context, key=key, number=number))
+            for number in range(1, page_count(len(stems), ARTICLES_PER_PAGE) + 1)
+        ]
+    pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
     for year in events_by_year(graph):
         pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
         pages.append(Page(f"{year_path(year)}filter.css", "", partial(timeline_filter_context, year=year), timeline_filter_css))
@@ -55,6 +75,37 @@ def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
         "claims": claims,
         "pager": Pager(status_path(sid), number, total, CLAIMS_PER_PAGE),
         "statuses": reader.read("claim-statuses-used"),
+    }
+
+
+# --- articles ----------------------------------------------------------------
+
+
+def articles_index_context(reader: Reader) -> dict[str, Any]:
+    """The newest articles, then every month with its number of articles, by year."""
+    years: list[dict[str, Any]] = []
+    for key, path, count in reader.read("article-archive"):
+        if key == UNDATED:
+            year, month = "Undated", "Articles without a publication date"
+        else:
+            year, month = key.split("-")[0], month_label(key).split()[0]
+        if not years or years[-1]["label"] != year:
+            years.append({"label": year, "months": []})
+        years[-1]["months"].append({"label": month, "path": path, "count": count})
+    return {"latest": reader.read("latest-articles", str(LATEST_ARTICLES)), "article_count": reader.read("article-count"), "years": years}
+
+
+def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
+    """One page of one month's articles, and the months either side."""
+    articles, total = reader.read("month-articles", f"{key}/{number}")
+    months = reader.read("article-months")
+    position = next(index for index, (other, _) in enumerate(months) if other == key)
+    return {
+        "month": month_label(key),
+        "articles": articles,
+        "pager": Pager(months[position][1], number, total, ARTICLES_PER_PAGE),
+        "newer": (month_label(months[position - 1][0]), months[position - 1][1]) if position > 0 else None,
+        "older": (month_label(months[position + 1][0]), months[position + 1][1]) if position + 1 < len(months) else None,
     }
 
 

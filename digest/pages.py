@@ -49,7 +49,6 @@ class Page:
 def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
-        Page("articles/index.html", "articles.html", lambda r: {"articles": r.read("articles")}),
         Page("people/index.html", "people.html", lambda r: {"people": r.read("people")}),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
         Page("compare/index.html", "compare.html", compare_context),
@@ -80,10 +79,9 @@ def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, se
 
 
 def home_context(reader: Reader) -> dict[str, Any]:
-    articles = reader.read("articles")
     return {
-        "articles": articles[:HOME_ARTICLES],
-        "article_count": len(articles),
+        "articles": reader.read("latest-articles", str(HOME_ARTICLES)),
+        "article_count": reader.read("article-count"),
         "people": reader.read("people"),
         "events": reader.read("latest-events", str(HOME_EVENTS)),
         "event_count": reader.read("event-count"),

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from digest.dates import EDTFDate
-from digest.listing import CLAIMS_PER_PAGE, claims_by_status, events_by_year, long_events
+from digest.listing import (
+    ARTICLES_PER_PAGE,
+    CLAIMS_PER_PAGE,
+    articles_by_month,
+    claims_by_status,
+    events_by_year,
+    long_events,
+    month_path,
+)
 from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
 from digest.paging import page_slice
 from digest.timeline_layout import YearActivity, activity_by_year
@@ -96,6 +104,29 @@ def _people_rows(graph: SiteGraph, _: str) -> tuple[tuple[PersonSummary, int, in
         rows.append((summarise_person(person), len(mentions), sum(m.count for m in mentions)))
     rows.sort(key=lambda row: (-row[2], row[0].name))
     return tuple(rows)
+
+
+def _latest_articles(graph: SiteGraph, count: str) -> tuple[ArticleSummary, ...]:
+    """The newest articles (undated ones last)."""
+    wanted = int(count)
+    summaries = []
+    for article in graph.articles.values():
+        if len(summaries) == wanted:
+            break
+        summaries.append(summarise_article(article))
+    return tuple(summaries)
+
+
+def _article_archive(graph: SiteGraph, _: str) -> tuple[tuple[str, str, int], ...]:
+    """(month key, its page, its number of articles) for every month, newest first."""
+    return tuple((key, month_path(graph, key), len(stems)) for key, stems in articles_by_month(graph).items())
+
+
+def _month_articles(graph: SiteGraph, arg: str) -> tuple[tuple[ArticleSummary, ...], int]:
+    """One page of a month's articles ('2022-11/1'), and how many it has in all."""
+    key, number = _paged(arg)
+    stems = articles_by_month(graph)[key]
+    return tuple(summarise_article(graph.articles[stem]) for stem in page_slice(stems, number, ARTICLES_PER_PAGE)), len(stems)
 
 
 def _claim_status_counts(graph: SiteGraph, _: str) -> tuple[tuple[Status, int], ...]:
@@ -220,8 +251,9 @@ def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None]
     """Every HTML page with the date its content last changed (from the content, not the clock).
 
     The pages are those `site_pages` makes, so a new kind of list page can
-    never be left out. A page about one thing is dated by the newest
-    article it draws on; a list page by the newest article of all.
+    never be left out. A page about one thing, or a month's list, is dated
+    by the newest article it draws on (all its numbered pages alike); any
+    other list by the newest article of all.
     """
     from digest.outlets import outlet_slugs
     from digest.pages import site_pages  # pages build on reads: imported here to avoid a cycle
@@ -242,8 +274,16 @@ def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None]
     for cid, claim in graph.claims.items():
         carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
         dated[f"claims/{cid}/"] = claim.reviewed or max((d for d in carried if d), default=None)
+    for key, stems in articles_by_month(graph).items():
+        dated[month_path(graph, key)] = graph.articles[stems[0]].published
     pages = [page.url_path for page in site_pages(graph) if page.path.endswith("index.html")]
-    return tuple(sorted((path, dated.get(path, newest)) for path in pages))
+    return tuple(sorted((path, dated.get(_first_page(path), newest)) for path in pages))
+
+
+def _first_page(url_path: str) -> str:
+    """'claims/status/reported/page/2/' -> 'claims/status/reported/'."""
+    head, found, number = url_path.rstrip("/").rpartition("/page/")
+    return head + "/" if found and number.isdigit() else url_path
 
 
 def _outlets(graph: SiteGraph, _: str) -> Any:
@@ -284,7 +324,11 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "article": lambda graph, stem: graph.articles[stem],
     "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
     "article-people": _article_people,
-    "articles": lambda graph, _: tuple(summarise_article(a) for a in graph.articles.values()),
+    "article-count": lambda graph, _: len(graph.articles),
+    "latest-articles": _latest_articles,
+    "article-archive": _article_archive,
+    "article-months": lambda graph, _: tuple((key, month_path(graph, key)) for key in articles_by_month(graph)),
+    "month-articles": _month_articles,
     "person": lambda graph, pid: graph.people[pid],
     "person-summary": lambda graph, pid: summarise_person(graph.people[pid]),
     "people": _people_rows,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_site, run_cli
-from digest.listing import CLAIMS_PER_PAGE
+from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, LATEST_ARTICLES
 from sitecheck import broken_links, page
 
 BASE = "/basic/"
@@ -80,3 +80,46 @@ def test_the_claims_index_counts_each_status_and_links_only_those_with_claims(ba
     assert [li["data-claim"] for li in status.select(".claim-list [data-claim]")] == ["talks-not-useful"]
     assert [a.get_text() for a in status.select('nav[aria-label="Statuses"] a')] == ["Reported", "Unverified"]
     assert status.select_one('nav[aria-label="Statuses"] a[aria-current="page"]').get_text() == "Reported"
+
+
+@pytest.mark.parametrize("count", [ARTICLES_PER_PAGE, ARTICLES_PER_PAGE + 1])
+def test_a_month_fills_pages_of_articles_to_the_boundary(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    for number in range(count - 2):  # the basic site has two articles of November 2022
+        add_article(site, f"n{number:04d}", f"2022-11-{1 + number % 28:02d}")
+    out = build(site, tmp_path / "out")
+    first = page(out, "articles/2022/11/")
+    assert len(first.select(".article-list li")) == ARTICLES_PER_PAGE
+    if count == ARTICLES_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "Articles: November 2022 — Basic test digest"
+        return
+    assert first.title.get_text() == "Articles: November 2022, page 1 of 2 — Basic test digest"
+    second = page(out, "articles/2022/11/page/2/")
+    assert len(second.select(".article-list li")) == 1
+    assert nav(second)["prev"] == ["/basic/articles/2022/11/"] and nav(second)["current"] == ["Page 2"]
+    index = page(out, "articles/")
+    assert len(index.select(".article-list li")) == LATEST_ARTICLES, "the index shows the newest, not the archive"
+
+
+def test_articles_are_filed_by_month_newest_first_with_the_undated_last(tmp_path):
+    site = copy_site("basic", tmp_path)
+    add_article(site, "march", "2021-03-05")
+    add_article(site, "january", "2022-01-20")
+    (site / "seeds/loose.txt").write_text("A seed without a sidecar\nIts text.\n")
+    add_article(site, "named-undated", "2021-03-06", title="Undated")  # its slug is 'undated'
+    out = build(site, tmp_path / "out")
+    index = page(out, "articles/")
+    archive = [(li.h3.get_text(), [(a.get_text(), a["href"]) for a in li.select("a")]) for li in index.select(".archive-list > li")]
+    assert archive == [
+        ("2022", [("November", "/basic/articles/2022/11/"), ("January", "/basic/articles/2022/01/")]),
+        ("2021", [("March", "/basic/articles/2021/03/")]),
+        ("Undated", [("Articles without a publication date", "/basic/articles/undated-2/")]),
+    ]
+    assert page(out, "articles/undated/").h1.get_text() == "Undated", "the article keeps its own URL"
+    undated = page(out, "articles/undated-2/")
+    assert [a.get_text() for a in undated.select(".article-list a.article-title")] == ["A seed without a sidecar"]
+    march = page(out, "articles/2021/03/")
+    assert [a.get_text() for a in march.select(".article-list a.article-title")] == ["Undated", "Article march"]
+    steps = {a.get_text(): a["href"] for a in march.select('nav[aria-label="Other months"] a')}
+    assert steps == {"← Newer: January 2022": "/basic/articles/2022/01/", "All months": "/basic/articles/",
+                     "Older: Undated →": "/basic/articles/undated-2/"}
