@@ -25,6 +25,7 @@ from typing import Any, Callable, TypeVar
 
 from digest.dates import MONTH_NAMES, EDTFDate
 from digest.model import SiteGraph
+from digest.slugs import transliterate
 
 T = TypeVar("T")
 
@@ -36,6 +37,9 @@ ARTICLES_PER_PAGE = 100
 """Articles on one page of a month (a month rarely needs a second page)."""
 LATEST_ARTICLES = 20
 """The newest articles, shown on /articles/ above the archive by month."""
+
+PEOPLE_PER_PAGE = 100
+"""People on one page of the people index."""
 
 UNDATED = "undated"
 """The month key of articles without a publication date (a seed without a sidecar)."""
@@ -171,3 +175,22 @@ def month_path(graph: SiteGraph, key: str) -> str:
         return undated_path(graph)
     year, month = key.split("-")
     return f"articles/{year}/{month}/"
+
+
+# --- people, A to Z ----------------------------------------------------------
+
+
+def name_order(name: str) -> str:
+    """Sort key for a name as readers scan a list: 'Élodie' among the Es."""
+    return transliterate(name).casefold()
+
+
+@per_graph
+def people_in_order(graph: SiteGraph) -> tuple[str, ...]:
+    """Person ids by name, A to Z.
+
+    Not by how often they are named (counts change with most edits and would
+    move people from page to page): a page of the index changes only when
+    one of its own people does, or someone is added before it.
+    """
+    return tuple(sorted(graph.people, key=lambda pid: (name_order(graph.people[pid].name), graph.people[pid].name, pid)))

@@ -18,6 +18,7 @@ from digest.listing import (
     CLAIMS_PER_PAGE,
     LATEST_ARTICLES,
     LATEST_CLAIMS,
+    PEOPLE_PER_PAGE,
     UNDATED,
     articles_by_month,
     claims_by_status,
@@ -45,6 +46,10 @@ def list_pages(graph: SiteGraph) -> list[Page]:
             Page(f"{page_url(base, number)}index.html", "articles-month.html", partial(month_context, key=key, number=number))
             for number in range(1, page_count(len(stems), ARTICLES_PER_PAGE) + 1)
         ]
+    pages += [
+        Page(f"{page_url('people/', number)}index.html", "people.html", partial(people_context, number=number))
+        for number in range(1, page_count(len(graph.people), PEOPLE_PER_PAGE) + 1)
+    ]
     pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
     for year in events_by_year(graph):
         pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
@@ -107,6 +112,15 @@ def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
         "newer": (month_label(months[position - 1][0]), months[position - 1][1]) if position > 0 else None,
         "older": (month_label(months[position + 1][0]), months[position + 1][1]) if position + 1 < len(months) else None,
     }
+
+
+# --- people ------------------------------------------------------------------
+
+
+def people_context(reader: Reader, number: int) -> dict[str, Any]:
+    """One page of the people, A to Z, with how often the articles name each."""
+    people, total = reader.read("people-page", str(number))
+    return {"people": people, "pager": Pager("people/", number, total, PEOPLE_PER_PAGE)}
 
 
 # --- the timeline ------------------------------------------------------------

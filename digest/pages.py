@@ -27,6 +27,7 @@ from digest.wording import word_diff
 HOME_ARTICLES = 10
 HOME_EVENTS = 6
 HOME_CLAIMS = 6
+HOME_PEOPLE = 12
 
 Context = Callable[[Reader], dict[str, Any]]
 
@@ -49,7 +50,6 @@ class Page:
 def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
-        Page("people/index.html", "people.html", lambda r: {"people": r.read("people")}),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
         Page("compare/index.html", "compare.html", compare_context),
         Page("404.html", "404.html", lambda r: {}),
@@ -82,7 +82,7 @@ def home_context(reader: Reader) -> dict[str, Any]:
     return {
         "articles": reader.read("latest-articles", str(HOME_ARTICLES)),
         "article_count": reader.read("article-count"),
-        "people": reader.read("people"),
+        "people": reader.read("people-top", str(HOME_PEOPLE)),
         "events": reader.read("latest-events", str(HOME_EVENTS)),
         "event_count": reader.read("event-count"),
         "status_counts": reader.read("claim-status-counts"),

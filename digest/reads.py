@@ -25,11 +25,13 @@ from digest.dates import EDTFDate
 from digest.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
+    PEOPLE_PER_PAGE,
     articles_by_month,
     claims_by_status,
     events_by_year,
     long_events,
     month_path,
+    people_in_order,
 )
 from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
 from digest.paging import page_slice
@@ -96,14 +98,22 @@ def summarise_claim(graph: SiteGraph, claim: Claim) -> ClaimSummary:
     return ClaimSummary(claim.id, claim.text, claim.status, len(outlets))
 
 
-def _people_rows(graph: SiteGraph, _: str) -> tuple[tuple[PersonSummary, int, int], ...]:
-    """(person, articles naming them, mentions), most-named first."""
-    rows = []
-    for pid, person in graph.people.items():
-        mentions = graph.mentions.get(pid, [])
-        rows.append((summarise_person(person), len(mentions), sum(m.count for m in mentions)))
-    rows.sort(key=lambda row: (-row[2], row[0].name))
-    return tuple(rows)
+def _person_row(graph: SiteGraph, pid: str) -> tuple[PersonSummary, int, int]:
+    """(person, articles naming them, mentions in all)."""
+    mentions = graph.mentions.get(pid, [])
+    return summarise_person(graph.people[pid]), len(mentions), sum(m.count for m in mentions)
+
+
+def _people_page(graph: SiteGraph, number: str) -> tuple[tuple[tuple[PersonSummary, int, int], ...], int]:
+    """One page of the people, A to Z, and how many there are in all."""
+    ids = people_in_order(graph)
+    return tuple(_person_row(graph, pid) for pid in page_slice(ids, _number(number), PEOPLE_PER_PAGE)), len(ids)
+
+
+def _people_top(graph: SiteGraph, count: str) -> tuple[tuple[PersonSummary, ...], int]:
+    """The people named most often, and how many people there are in all."""
+    rows = sorted((_person_row(graph, pid) for pid in graph.people), key=lambda row: (-row[2], row[0].name, row[0].id))
+    return tuple(row[0] for row in rows[: int(count)]), len(rows)
 
 
 def _latest_articles(graph: SiteGraph, count: str) -> tuple[ArticleSummary, ...]:
@@ -156,13 +166,11 @@ def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
 def _paged(arg: str) -> tuple[str, int]:
     """'<list>/<page number>' -> the list's key and the number; KeyError for anything else."""
     key, _, number = arg.rpartition("/")
-    if not number.isdigit():
-        raise KeyError(arg)
-    return key, int(number)
+    return key, _number(number)
 
 
-def _year(arg: str) -> int:
-    """A year from a read's argument; KeyError (a read of something gone) for anything else."""
+def _number(arg: str) -> int:
+    """A page number or a year from a read's argument; KeyError (a read of something gone) for anything else."""
     if not arg.isdigit():
         raise KeyError(arg)
     return int(arg)
@@ -170,7 +178,7 @@ def _year(arg: str) -> int:
 
 def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
     """The events listed under one year, in timeline order."""
-    return tuple(graph.events[eid] for eid in events_by_year(graph)[_year(year)])
+    return tuple(graph.events[eid] for eid in events_by_year(graph)[_number(year)])
 
 
 def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
@@ -181,7 +189,7 @@ def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
 
 def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
     """Events listed under an earlier year that can still be under way in this one."""
-    this = _year(year)
+    this = _number(year)
     return tuple(
         EventLink(eid, graph.events[eid].title, graph.events[eid].date, listed)
         for eid, listed, last in long_events(graph)
@@ -331,7 +339,8 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "month-articles": _month_articles,
     "person": lambda graph, pid: graph.people[pid],
     "person-summary": lambda graph, pid: summarise_person(graph.people[pid]),
-    "people": _people_rows,
+    "people-page": _people_page,
+    "people-top": _people_top,
     "mentions": _mentions,
     "related": _related,
     "events-with": lambda graph, pid: tuple(graph.events_with(pid)),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_site, run_cli
-from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, LATEST_ARTICLES
+from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, LATEST_ARTICLES, PEOPLE_PER_PAGE
 from sitecheck import broken_links, page
 
 BASE = "/basic/"
@@ -123,3 +123,25 @@ def test_articles_are_filed_by_month_newest_first_with_the_undated_last(tmp_path
     steps = {a.get_text(): a["href"] for a in march.select('nav[aria-label="Other months"] a')}
     assert steps == {"← Newer: January 2022": "/basic/articles/2022/01/", "All months": "/basic/articles/",
                      "Older: Undated →": "/basic/articles/undated-2/"}
+
+
+@pytest.mark.parametrize("count", [PEOPLE_PER_PAGE, PEOPLE_PER_PAGE + 1])
+def test_the_people_fill_pages_a_to_z_to_the_boundary(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    for number in range(count - 4):  # the basic site has four people
+        (site / f"content/people/extra-{number:04d}.yaml").write_text(f"name: Extra Person {number:04d}\n")
+    out = build(site, tmp_path / "out")
+    first = page(out, "people/")
+    names = [a.get_text() for a in first.select(".people-list a[data-person]")]
+    assert len(names) == PEOPLE_PER_PAGE and names == sorted(names, key=str.casefold)
+    if count == PEOPLE_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "People — Basic test digest"
+        return
+    assert first.title.get_text() == "People, page 1 of 2 — Basic test digest"
+    second = page(out, "people/page/2/")
+    assert [a.get_text() for a in second.select(".people-list a[data-person]")] == ["Volodymyr Zelensky"]
+    assert second.title.get_text() == "People, page 2 of 2 — Basic test digest"
+    assert nav(second) == {"status": f"Page 2 of 2: people {count}–{count} of {count}", "current": ["Page 2"],
+                           "prev": ["/basic/people/"], "next": []}
+    home = page(out, "")
+    assert len(home.select(".people-chips li")) == 12 and home.select_one("main a[href='/basic/people/']").get_text() == f"All {count} people"
