@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from digest.listing import event_path
 from digest.model import SiteGraph
 
 
@@ -73,7 +74,7 @@ def export_graph(graph: SiteGraph) -> dict[str, Any]:
         "events": [
             {
                 "id": e.id,
-                "url": f"{base}timeline/#event-{e.id}",
+                "url": base + event_path(e.id, e.date),
                 "date": e.date.text if e.date else None,
                 "display_date": e.date.display() if e.date else None,
                 "earliest": e.date.earliest.isoformat() if e.date and e.date.earliest else None,

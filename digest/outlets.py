@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from digest.listing import event_path
 from digest.model import Occurrence, SiteGraph
 from digest.reads import ArticleSummary, summarise_article
 from digest.slugs import slugify
@@ -60,6 +61,8 @@ class Row:
     """An event's date as displayed."""
     cells: tuple[Cell | None, ...] = ()
     """Aligned with the comparison's outlets."""
+    link: str = ""
+    """Where the row's own page or entry is: 'claims/<id>/' or 'timeline/<year>/#event-<id>'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +115,12 @@ def _comparison(graph: SiteGraph) -> Comparison:
     names = list(slugs)
     column = {name: index for index, name in enumerate(names)}
     claims = tuple(
-        Row("claim", claim.id, claim.text, status=claim.status, cells=_cells(graph, claim.occurrences, column))
+        Row("claim", claim.id, claim.text, status=claim.status, cells=_cells(graph, claim.occurrences, column), link=f"claims/{claim.id}/")
         for claim in graph.claims.values()
     )
     events = tuple(
-        Row("event", event.id, event.title, date=event.date.display() if event.date else "", cells=_cells(graph, event.occurrences, column))
+        Row("event", event.id, event.title, date=event.date.display() if event.date else "", cells=_cells(graph, event.occurrences, column),
+            link=event_path(event.id, event.date))
         for event in graph.events.values()
     )
     article_counts: dict[str, int] = {}

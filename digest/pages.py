@@ -9,7 +9,6 @@ templates did not change.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -17,15 +16,18 @@ from typing import Any, Callable
 
 from jinja2 import Environment
 
+from digest.listing import timeline_year
 from digest.model import SiteGraph
 from digest.outlets import outlet_slugs
 from digest.reads import Reader
 from digest.render import article_body
-from digest.timeline_layout import activity_by_month, group_label, item_for, layout_timeline
+from digest.timeline_layout import activity_by_month
 from digest.wording import word_diff
 
 HOME_ARTICLES = 10
 HOME_EVENTS = 6
+HOME_CLAIMS = 6
+HOME_PEOPLE = 12
 
 Context = Callable[[Reader], dict[str, Any]]
 
@@ -48,17 +50,15 @@ class Page:
 def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
-        Page("articles/index.html", "articles.html", lambda r: {"articles": r.read("articles")}),
-        Page("people/index.html", "people.html", lambda r: {"people": r.read("people")}),
-        Page("timeline/index.html", "timeline.html", timeline_context),
-        Page("claims/index.html", "claims.html", lambda r: {"groups": r.read("claims-by-status")}),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
         Page("compare/index.html", "compare.html", compare_context),
-        Page("timeline/filter.css", "", timeline_filter_context, timeline_filter_css),
         Page("404.html", "404.html", lambda r: {}),
     ]
     if graph.config.search:
         pages.append(Page("search/index.html", "search.html", lambda r: {}))
+    from digest.listpages import list_pages  # it builds on Page: imported here to avoid a cycle
+
+    pages += list_pages(graph)
     pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
     pages += [Page(f"people/{pid}/index.html", "person.html", partial(person_context, pid=pid)) for pid in graph.people]
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
@@ -79,74 +79,16 @@ def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, se
 
 
 def home_context(reader: Reader) -> dict[str, Any]:
-    articles = reader.read("articles")
-    event_ids = reader.read("event-ids")
     return {
-        "articles": articles[:HOME_ARTICLES],
-        "article_count": len(articles),
-        "people": reader.read("people"),
-        "events": [reader.read("event", eid) for eid in event_ids[-HOME_EVENTS:]],
-        "event_count": len(event_ids),
-        "groups": reader.read("claims-by-status"),
+        "articles": reader.read("latest-articles", str(HOME_ARTICLES)),
+        "article_count": reader.read("article-count"),
+        "people": reader.read("people-top", str(HOME_PEOPLE)),
+        "events": reader.read("latest-events", str(HOME_EVENTS)),
+        "event_count": reader.read("event-count"),
+        "status_counts": reader.read("claim-status-counts"),
+        "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
         "outlets": reader.read("outlets"),
     }
-
-
-def timeline_context(reader: Reader) -> dict[str, Any]:
-    """The list of events grouped by month, the chart above it, and the people to filter by."""
-    entries = []
-    for event in reader.read("events"):
-        people = [reader.read("person-summary", pid) for pid in event.people]
-        entries.append({"event": event, "people": people, "sources": reader.read("event-sources", event.id), "group": group_label(event.date)})
-    groups: list[dict[str, Any]] = []
-    for entry in entries:
-        if not groups or groups[-1]["label"] != entry["group"]:
-            groups.append({"label": entry["group"], "entries": [], "people": set()})
-        groups[-1]["entries"].append(entry)
-        groups[-1]["people"].update(person.id for person in entry["people"])
-    layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries])
-    by_id = {e["event"].id: e for e in entries}
-    return {
-        "entries": entries,
-        "groups": groups,
-        "chart": layout,
-        "marks": [(mark, by_id[mark.id]) for mark in layout.marks],
-        "filter": _people_by_event_count(entries),
-        "filter_version": filter_css_version(timeline_filter_context(reader)["people"]),
-    }
-
-
-def _people_by_event_count(entries: list[dict[str, Any]]) -> list[tuple[Any, int]]:
-    counts: Counter[str] = Counter(person.id for entry in entries for person in entry["people"])
-    people = {person.id: person for entry in entries for person in entry["people"]}
-    return [(people[pid], count) for pid, count in sorted(counts.items(), key=lambda item: (-item[1], people[item[0]].name))]
-
-
-def timeline_filter_context(reader: Reader) -> dict[str, Any]:
-    return {"people": sorted({pid for event in reader.read("events") for pid in event.people})}
-
-
-def timeline_filter_css(context: dict[str, Any]) -> bytes:
-    """The timeline's filter by person, without JavaScript: ``#with-<id>`` as the target hides everyone else's events."""
-    rules = ["/* Generated by digest: the timeline's filter by person (see timeline.html). */"]
-    for pid in context["people"]:
-        target, value = _css_identifier(f"with-{pid}"), _css_string(pid)
-        rules.append(f"#{target}:target ~ * [data-people]:not([data-people~={value}]) {{ display: none; }}")
-        rules.append(f"#{target}:target ~ .filter-notes [data-for={value}] {{ display: block; }}")
-    return ("\n".join(rules) + "\n").encode()
-
-
-def filter_css_version(people: list[str]) -> str:
-    """A short digest of who the filter stylesheet knows, so browsers fetch it again when that changes."""
-    return hashlib.blake2b("\n".join(people).encode(), digest_size=5).hexdigest()
-
-
-def _css_identifier(text: str) -> str:
-    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else f"\\{ord(c):x} " for c in text)
-
-
-def _css_string(text: str) -> str:
-    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\\n' or not c.isprintable() else c for c in text) + '"'
 
 
 def compare_context(reader: Reader) -> dict[str, Any]:
@@ -230,6 +172,7 @@ def person_context(reader: Reader, pid: str) -> dict[str, Any]:
         "claims_about": reader.read("claims-about", pid),
         "related": reader.read("related", pid),
         "activity": activity_by_month([event.date for event in reader.read("events-with", pid) if event.date]),
+        "timeline_years": sorted(Counter(timeline_year(event.date) for event in reader.read("events-with", pid) if event.date).items()),
     }
 
 

@@ -60,7 +60,7 @@ def _sitemap(context: dict[str, Any]) -> bytes:
 
 def _site_feed_context(reader: Reader) -> dict[str, Any]:
     config = reader.read("config")
-    articles = [a for a in reader.read("articles") if a.published][:FEED_ENTRIES]
+    articles = [a for a in reader.read("latest-articles", str(FEED_ENTRIES)) if a.published]
     return {
         "config": config,
         "path": "feed.xml",

@@ -21,7 +21,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from digest.model import Article, Claim, Mention, Person, SiteGraph, Status
+from digest.dates import EDTFDate
+from digest.listing import (
+    ARTICLES_PER_PAGE,
+    CLAIMS_PER_PAGE,
+    PEOPLE_PER_PAGE,
+    articles_by_month,
+    claims_by_status,
+    events_by_year,
+    long_events,
+    month_path,
+    people_in_order,
+)
+from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
+from digest.paging import page_slice
+from digest.timeline_layout import YearActivity, activity_by_year
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +75,16 @@ class EventSource:
     quotes: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EventLink:
+    """An event as other pages name and link it: its title, date and the year page it is listed on."""
+
+    id: str
+    title: str
+    date: EDTFDate
+    year: int
+
+
 def summarise_article(article: Article) -> ArticleSummary:
     return ArticleSummary(article.stem, article.slug, article.title, article.subtitle, article.outlet, article.published)
 
@@ -74,23 +98,109 @@ def summarise_claim(graph: SiteGraph, claim: Claim) -> ClaimSummary:
     return ClaimSummary(claim.id, claim.text, claim.status, len(outlets))
 
 
-def _people_rows(graph: SiteGraph, _: str) -> tuple[tuple[PersonSummary, int, int], ...]:
-    """(person, articles naming them, mentions), most-named first."""
-    rows = []
-    for pid, person in graph.people.items():
-        mentions = graph.mentions.get(pid, [])
-        rows.append((summarise_person(person), len(mentions), sum(m.count for m in mentions)))
-    rows.sort(key=lambda row: (-row[2], row[0].name))
-    return tuple(rows)
+def _person_row(graph: SiteGraph, pid: str) -> tuple[PersonSummary, int, int]:
+    """(person, articles naming them, mentions in all)."""
+    mentions = graph.mentions.get(pid, [])
+    return summarise_person(graph.people[pid]), len(mentions), sum(m.count for m in mentions)
 
 
-def _claims_by_status(graph: SiteGraph, _: str) -> tuple[tuple[Status, tuple[ClaimSummary, ...]], ...]:
-    groups = []
-    for status in graph.config.statuses.values():
-        claims = tuple(summarise_claim(graph, c) for c in graph.claims.values() if c.status == status.id)
-        if claims:
-            groups.append((status, claims))
-    return tuple(groups)
+def _people_page(graph: SiteGraph, number: str) -> tuple[tuple[tuple[PersonSummary, int, int], ...], int]:
+    """One page of the people, A to Z, and how many there are in all."""
+    ids = people_in_order(graph)
+    return tuple(_person_row(graph, pid) for pid in page_slice(ids, _number(number), PEOPLE_PER_PAGE)), len(ids)
+
+
+def _people_top(graph: SiteGraph, count: str) -> tuple[tuple[PersonSummary, ...], int]:
+    """The people named most often, and how many people there are in all."""
+    rows = sorted((_person_row(graph, pid) for pid in graph.people), key=lambda row: (-row[2], row[0].name, row[0].id))
+    return tuple(row[0] for row in rows[: int(count)]), len(rows)
+
+
+def _latest_articles(graph: SiteGraph, count: str) -> tuple[ArticleSummary, ...]:
+    """The newest articles (undated ones last)."""
+    wanted = int(count)
+    summaries = []
+    for article in graph.articles.values():
+        if len(summaries) == wanted:
+            break
+        summaries.append(summarise_article(article))
+    return tuple(summaries)
+
+
+def _article_archive(graph: SiteGraph, _: str) -> tuple[tuple[str, str, int], ...]:
+    """(month key, its page, its number of articles) for every month, newest first."""
+    return tuple((key, month_path(graph, key), len(stems)) for key, stems in articles_by_month(graph).items())
+
+
+def _month_articles(graph: SiteGraph, arg: str) -> tuple[tuple[ArticleSummary, ...], int]:
+    """One page of a month's articles ('2022-11/1'), and how many it has in all."""
+    key, number = _paged(arg)
+    stems = articles_by_month(graph)[key]
+    return tuple(summarise_article(graph.articles[stem]) for stem in page_slice(stems, number, ARTICLES_PER_PAGE)), len(stems)
+
+
+def _claim_status_counts(graph: SiteGraph, _: str) -> tuple[tuple[Status, int], ...]:
+    """Every status of the vocabulary with its number of claims (the lists themselves are per status)."""
+    groups = claims_by_status(graph)
+    return tuple((status, len(groups.get(sid, ()))) for sid, status in graph.config.statuses.items())
+
+
+def _status_claims(graph: SiteGraph, arg: str) -> tuple[tuple[ClaimSummary, ...], int]:
+    """One page of a status's claims ('reported/2'), and how many it has in all."""
+    sid, number = _paged(arg)
+    ids = claims_by_status(graph)[sid]
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in page_slice(ids, number, CLAIMS_PER_PAGE)), len(ids)
+
+
+def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
+    """Claims carried by the newest articles, newest first: what the story is saying now."""
+    wanted, found = int(count), {}
+    for stem in graph.articles:
+        for cid in graph.index.claims_in.get(stem, ()):
+            found.setdefault(cid, None)
+        if len(found) >= wanted:
+            break
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in list(found)[:wanted])
+
+
+def _paged(arg: str) -> tuple[str, int]:
+    """'<list>/<page number>' -> the list's key and the number; KeyError for anything else."""
+    key, _, number = arg.rpartition("/")
+    return key, _number(number)
+
+
+def _number(arg: str) -> int:
+    """A page number or a year from a read's argument; KeyError (a read of something gone) for anything else."""
+    if not arg.isdigit():
+        raise KeyError(arg)
+    return int(arg)
+
+
+def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
+    """The events listed under one year, in timeline order."""
+    return tuple(graph.events[eid] for eid in events_by_year(graph)[_number(year)])
+
+
+def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
+    """Each year's events by month, for the timeline's index."""
+    years = events_by_year(graph)
+    return activity_by_year({year: [graph.events[eid].date for eid in ids] for year, ids in years.items()})
+
+
+def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
+    """Events listed under an earlier year that can still be under way in this one."""
+    this = _number(year)
+    return tuple(
+        EventLink(eid, graph.events[eid].title, graph.events[eid].date, listed)
+        for eid, listed, last in long_events(graph)
+        if listed < this and (last is None or last >= this)
+    )
+
+
+def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
+    """The last events of the timeline (the latest to start)."""
+    ids = list(graph.events)
+    return tuple(graph.events[eid] for eid in ids[max(0, len(ids) - int(count)):])
 
 
 def _mentions(graph: SiteGraph, pid: str) -> tuple[tuple[ArticleSummary, Mention], ...]:
@@ -146,27 +256,42 @@ def _shorten(text: str, limit: int) -> str:
 
 
 def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None], ...]:
-    """Every HTML page with the date its content last changed (from the content, not the clock)."""
+    """Every HTML page with the date its content last changed (from the content, not the clock).
+
+    The pages are those `site_pages` makes, so a new kind of list page can
+    never be left out. A page about one thing, or a month's list, is dated
+    by the newest article it draws on (all its numbered pages alike); any
+    other list by the newest article of all.
+    """
+    from digest.outlets import outlet_slugs
+    from digest.pages import site_pages  # pages build on reads: imported here to avoid a cycle
+
     dates = [a.published for a in graph.articles.values() if a.published]
     newest = max(dates, default=None)
-    lists = ("", "articles/", "people/", "timeline/", "claims/", "outlets/", "compare/") + (("search/",) if graph.config.search else ())
-    entries: list[tuple[str, datetime.date | None]] = [(p, newest) for p in lists]
-    from digest.outlets import outlet_slugs
-
+    dated: dict[str, datetime.date | None] = {}
     by_outlet: dict[str, list] = {}
     for article in graph.articles.values():
         by_outlet.setdefault(article.outlet, []).append(article)
+        dated[f"articles/{article.slug}/"] = article.published
     for outlet, slug in outlet_slugs(graph).items():
         published = [a.published for a in by_outlet.get(outlet, []) if a.published]
-        entries.append((f"outlets/{slug}/", max(published, default=None)))
-    entries += [(f"articles/{a.slug}/", a.published) for a in graph.articles.values()]
+        dated[f"outlets/{slug}/"] = max(published, default=None)
     for pid in graph.people:
         named = [graph.articles[m.article].published for m in graph.mentions.get(pid, [])]
-        entries.append((f"people/{pid}/", max((d for d in named if d), default=None)))
+        dated[f"people/{pid}/"] = max((d for d in named if d), default=None)
     for cid, claim in graph.claims.items():
         carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
-        entries.append((f"claims/{cid}/", claim.reviewed or max((d for d in carried if d), default=None)))
-    return tuple(sorted(entries))
+        dated[f"claims/{cid}/"] = claim.reviewed or max((d for d in carried if d), default=None)
+    for key, stems in articles_by_month(graph).items():
+        dated[month_path(graph, key)] = graph.articles[stems[0]].published
+    pages = [page.url_path for page in site_pages(graph) if page.path.endswith("index.html")]
+    return tuple(sorted((path, dated.get(_first_page(path), newest)) for path in pages))
+
+
+def _first_page(url_path: str) -> str:
+    """'claims/status/reported/page/2/' -> 'claims/status/reported/'."""
+    head, found, number = url_path.rstrip("/").rpartition("/page/")
+    return head + "/" if found and number.isdigit() else url_path
 
 
 def _outlets(graph: SiteGraph, _: str) -> Any:
@@ -207,10 +332,15 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "article": lambda graph, stem: graph.articles[stem],
     "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
     "article-people": _article_people,
-    "articles": lambda graph, _: tuple(summarise_article(a) for a in graph.articles.values()),
+    "article-count": lambda graph, _: len(graph.articles),
+    "latest-articles": _latest_articles,
+    "article-archive": _article_archive,
+    "article-months": lambda graph, _: tuple((key, month_path(graph, key)) for key in articles_by_month(graph)),
+    "month-articles": _month_articles,
     "person": lambda graph, pid: graph.people[pid],
     "person-summary": lambda graph, pid: summarise_person(graph.people[pid]),
-    "people": _people_rows,
+    "people-page": _people_page,
+    "people-top": _people_top,
     "mentions": _mentions,
     "related": _related,
     "events-with": lambda graph, pid: tuple(graph.events_with(pid)),
@@ -218,11 +348,19 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "claims-about": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims_by_person(pid)[1]),
     "claim": lambda graph, cid: graph.claims[cid],
     "claim-summary": lambda graph, cid: summarise_claim(graph, graph.claims[cid]),
-    "claims-by-status": _claims_by_status,
+    "claim-status-counts": _claim_status_counts,
+    "claim-statuses-used": lambda graph, _: tuple(sid for sid, ids in claims_by_status(graph).items() if ids),
+    "status-claims": _status_claims,
+    "latest-claims": _latest_claims,
     "event": lambda graph, eid: graph.events[eid],
     "event-sources": _event_sources,
     "events": lambda graph, _: tuple(graph.events.values()),
-    "event-ids": lambda graph, _: tuple(graph.events),
+    "event-count": lambda graph, _: len(graph.events),
+    "latest-events": _latest_events,
+    "timeline-years": lambda graph, _: tuple(events_by_year(graph)),
+    "timeline-year": _timeline_year,
+    "timeline-overview": _timeline_overview,
+    "timeline-continuing": _timeline_continuing,
     "feed-entry": _feed_entry,
     "sitemap": _sitemap,
     "export": _export,

@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup, escape
 
 from digest.inline import Range, render_ranges
+from digest.listing import event_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
 from digest.reads import PersonSummary
 from digest.seedtext import make_markdown
@@ -77,6 +78,7 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["long_date"] = long_date
     env.filters["text_direction"] = text_direction
+    env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
     return env
 
@@ -209,7 +211,7 @@ def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str]
     when = event.date.display() if event and event.date else ""
     attrs = f'class="event" data-event="{escape(passage.target)}"'
     ref = (
-        f'<a class="ref ref-event" href="{url("timeline/")}#event-{escape(passage.target)}" '
+        f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}" '
         f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
     )
     return _mark(passage, attrs, ref, rank + 1000)

@@ -23,6 +23,7 @@ from typing import Mapping
 
 from markupsafe import escape
 
+from digest.listing import event_path
 from digest.model import SiteGraph
 from digest.render import render_markdown
 from digest.searchbundle import BundleFormatError, canonical_bundle
@@ -45,7 +46,7 @@ class EventRecord:
 
     id: str
     url: str
-    """Site-absolute: base path + 'timeline/#event-<id>'."""
+    """Site-absolute: base path + 'timeline/<year>/#event-<id>'."""
     title: str
     date: str
     text: str
@@ -73,7 +74,7 @@ def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
             "".join(f"<p>{escape(quote)}</p>" for quote in quotes),
         ])
         records.append(EventRecord(
-            event.id, f"{base}timeline/#event-{event.id}", event.title,
+            event.id, base + event_path(event.id, event.date), event.title,
             event.date.display() if event.date else "", text,
             tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language,
         ))

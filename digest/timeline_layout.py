@@ -151,7 +151,7 @@ def group_label(date: EDTFDate) -> str:
     return date.display()
 
 
-def layout_timeline(items: Sequence[Item], settings: Settings = Settings()) -> Layout:
+def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), window: tuple[datetime.date, datetime.date] | None = None) -> Layout:
     """Place items on a proportional axis, packed into non-overlapping lanes.
 
     The axis is widened (the chart scrolls) until the lanes needed are few
@@ -160,8 +160,15 @@ def layout_timeline(items: Sequence[Item], settings: Settings = Settings()) -> L
     ``max_labelled_width``, the chart shows marks alone, in lower lanes: an
     overview whose marks keep their names as tooltips and accessible names,
     above the full list.
+
+    ``window`` (first and last day) keeps the axis within a period, such as
+    one year of the timeline: a mark that runs past it is cut at the edge and
+    drawn as open on that side.
     """
     known = [day for item in items for day in (item.first, item.last) if day is not None]
+    if window is not None:
+        inside = [day for day in known if window[0] <= day <= window[1]]
+        known = inside or [window[0], window[1]]
     if not known:
         today = datetime.date(2000, 1, 1)
         return Layout(today, today, 0.0, 0.0, 0.0, 0, (), (), True, settings.axis_height, settings.lane_height)
@@ -198,9 +205,12 @@ def _pack(
     it after the end of the axis).
     """
     placed = []
+    final = end - datetime.timedelta(days=1)
     for order, item in enumerate(items):
-        first = item.first or start
-        last = item.last or (end - datetime.timedelta(days=1))
+        open_start = item.first is None or item.first < start
+        open_end = item.last is None or item.last > final
+        first = start if open_start else item.first
+        last = final if open_end else item.last
         if item.shape == POINT:
             x = ((first - start).days + 0.5) * day_width
             width = 0.0
@@ -210,11 +220,11 @@ def _pack(
             width = max(((last - start).days + 1) * day_width - x, settings.min_mark_width)
             left, right = x, x + width
         box_end = max(right, left + settings.label_width) if labelled else right
-        placed.append((left, order, item, x, width, box_end))
+        placed.append((left, order, item, x, width, box_end, open_start, open_end))
     placed.sort(key=lambda entry: (entry[0], entry[1]))
     lane_ends: list[float] = []
     marks = []
-    for box_start, _, item, x, width, box_end in placed:
+    for box_start, _, item, x, width, box_end, open_start, open_end in placed:
         lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end + settings.gap <= box_start), len(lane_ends))
         if lane == len(lane_ends):
             lane_ends.append(box_end)
@@ -222,7 +232,7 @@ def _pack(
             lane_ends[lane] = box_end
         marks.append(Mark(
             item.id, round(x, 2), round(width, 2), settings.axis_height + lane * lane_height, lane,
-            item.shape, item.fuzzy, item.first is None, item.last is None,
+            item.shape, item.fuzzy, open_start, open_end,
             _fit(item.label, settings) if labelled else "", round(box_start, 2), round(box_end, 2),
         ))
     return marks, len(lane_ends)
@@ -315,3 +325,41 @@ def activity_by_month(dates: Sequence[EDTFDate]) -> Activity:
         months.append(MonthCount(year, month, count, level))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return Activity(tuple(months), elsewhere)
+
+
+@dataclass(frozen=True, slots=True)
+class YearActivity:
+    year: int
+    events: int
+    """Events listed under this year."""
+    months: tuple[MonthCount, ...]
+    """January to December."""
+    elsewhere: int
+    """Events of the year not dated within one month (intervals, seasons, the year itself)."""
+
+
+def activity_by_year(years: dict[int, Sequence[EDTFDate]]) -> tuple[YearActivity, ...]:
+    """Events in each month of each year, for the timeline's overview.
+
+    Bar heights are relative to the busiest month of all years, so that the
+    years can be compared at a glance.
+    """
+    counts: dict[tuple[int, int], int] = {}
+    elsewhere: dict[int, int] = {}
+    for year, dates in years.items():
+        for date in dates:
+            first, last = date.earliest, date.latest
+            if first is None or last is None or (first.year, first.month) != (last.year, last.month):
+                elsewhere[year] = elsewhere.get(year, 0) + 1
+            else:
+                counts[(year, first.month)] = counts.get((year, first.month), 0) + 1
+    busiest = max(counts.values(), default=1)
+    out = []
+    for year, dates in sorted(years.items()):
+        months = []
+        for month in range(1, 13):
+            count = counts.get((year, month), 0)
+            level = 0 if count == 0 else max(1, round(count / busiest * ACTIVITY_LEVELS))
+            months.append(MonthCount(year, month, count, level))
+        out.append(YearActivity(year, len(dates), tuple(months), elsewhere.get(year, 0)))
+    return tuple(out)

@@ -35,7 +35,7 @@ def page_paths(site: Path) -> dict[str, str]:
     pages = {
         "home": "", "articles": "articles/", "article": first("articles"), "people": "people/",
         "person": "people/jake-sullivan/" if (site / "people/jake-sullivan").is_dir() else first("people"),
-        "timeline": "timeline/", "claims": "claims/", "claim": first("claims"), "outlets": "outlets/",
+        "timeline": "timeline/", "timeline-year": first("timeline"), "claims": "claims/", "claim": first("claims"), "outlets": "outlets/",
         "outlet": first("outlets"), "compare": "compare/", "search": "search/?q=Patrushev", "not-found": "404.html",
     }
     return {name: path for name, path in pages.items() if path or name == "home"}

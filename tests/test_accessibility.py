@@ -23,6 +23,7 @@ PAGES = {
     "article": "articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/",
     "person": "people/jake-sullivan/",
     "timeline": "timeline/",
+    "timeline-year": "timeline/2022/",
     "claim": "claims/sullivan-kremlin-contacts/",
     "outlet": "outlets/rt/",
     "compare": "compare/",

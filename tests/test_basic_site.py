@@ -71,7 +71,7 @@ def test_claim_page_shows_both_outlets(basic_build):
 
 
 def test_timeline_merges_sidecar_and_timeline_events(basic_build):
-    entries = page(basic_build, "timeline/").select("li.timeline-entry")
+    entries = page(basic_build, "timeline/2022/").select("li.timeline-entry")
     assert [e["data-event"] for e in entries] == ["invasion", "talks-period", "spokesman-remark", "kyiv-meeting"]
     kyiv = entries[-1]
     assert [a["href"] for a in kyiv.select(".sources a")] == [

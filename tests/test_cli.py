@@ -22,7 +22,7 @@ def test_python_dash_m_builds_and_prints_one_summary_line(tmp_path):
     assert result.returncode == 0
     assert result.stderr == ""
     [line] = result.stdout.splitlines()
-    assert line.startswith("built 19 pages (") and line.endswith(" s")
+    assert line.startswith("built 23 pages (") and line.endswith(" s")
 
 
 def test_usage_errors_exit_2(tmp_path):

@@ -87,19 +87,19 @@ PLAIN_FIELDS = {
     "claim.text": "claims/hostile-claim/index.html",
     "claim.claimant_text": "claims/hostile-claim/index.html",
     "claim.evidence-label": "claims/hostile-claim/index.html",
-    "event.title": "timeline/index.html",
-    "event.date_text": "timeline/index.html",
+    "event.title": "timeline/2022/index.html",
+    "event.date_text": "timeline/2022/index.html",
     "event.md-date_text": "ARTICLE:markdown-two",
-    "timeline.title": "timeline/index.html",
-    "timeline.date_text": "timeline/index.html",
+    "timeline.title": "timeline/2022/index.html",
+    "timeline.date_text": "timeline/2022/index.html",
 }
 MARKDOWN_FIELDS = {
     "site.intro": "index.html",
     "person.description": "people/hostile-person/index.html",
     "claim.note": "claims/hostile-claim/index.html",
     "claim.history-note": "claims/hostile-claim/index.html",
-    "event.description": "timeline/index.html",
-    "timeline.description": "timeline/index.html",
+    "event.description": "timeline/2022/index.html",
+    "timeline.description": "timeline/2022/index.html",
 }
 
 

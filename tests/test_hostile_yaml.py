@@ -389,7 +389,7 @@ CASES_ACCEPTED = {
         {SIDECAR: MD2 + "claims:\n  - id: 1e3\n    quote: Sullivan met Zelensky\n    text: Thousand claim.\n    status: reported\n"},
         ("claims/1e3/index.html", "Thousand claim."),
     ),
-    "event-year-as-number": ({TIMELINE: "- id: invasion\n  date: 2022\n  title: Invasion year\n"}, ("timeline/index.html", 'data-date="2022"')),
+    "event-year-as-number": ({TIMELINE: "- id: invasion\n  date: 2022\n  title: Invasion year\n"}, ("timeline/2022/index.html", 'data-date="2022"')),
 }
 
 

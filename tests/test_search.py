@@ -30,7 +30,7 @@ def test_the_build_indexes_articles_people_claims_and_events(demo_build):
     for path, kind in kinds.items():
         body = page(demo_build, path).select("[data-pagefind-body]")
         assert len(body) == 1 and kind in body[0]["data-pagefind-filter"], path
-    for path in ("", "timeline/", "compare/", "outlets/rt/", "claims/"):
+    for path in ("", "timeline/", "timeline/2022/", "compare/", "outlets/rt/", "claims/"):
         assert not page(demo_build, path).select("[data-pagefind-body]"), f"{path} is a list, not a result"
 
 
@@ -130,9 +130,9 @@ def test_a_claims_words_find_the_claim_and_events_link_to_the_timeline(search_pa
     tab, problems, _ = search_page
     results = results_for(tab, "catastrophic consequences")
     assert "/digest/claims/catastrophic-consequences-warning/" in results
-    assert "/digest/timeline/#event-sullivan-catastrophic-warning" in results
+    assert "/digest/timeline/2022/#event-sullivan-catastrophic-warning" in results
     assert all(href.startswith("/digest/") for href in results), "results work under the sub-path"
-    assert "/digest/timeline/#event-g20-bali-summit" in results_for(tab, "Bali")
+    assert "/digest/timeline/2022/#event-g20-bali-summit" in results_for(tab, "Bali")
     assert problems == []
 
 
@@ -162,5 +162,5 @@ def test_results_filter_by_kind_status_and_outlet(search_page):
     assert confirmed == ["/digest/claims/catastrophic-consequences-warning/"]
     zerohedge = only("outlet", "ZeroHedge")
     assert zerohedge and "/digest/articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/" not in zerohedge
-    assert "/digest/timeline/#event-watson-statement" in zerohedge and "/digest/claims/sullivan-kremlin-contacts/" in zerohedge
+    assert "/digest/timeline/2022/#event-watson-statement" in zerohedge and "/digest/claims/sullivan-kremlin-contacts/" in zerohedge
     assert problems == []

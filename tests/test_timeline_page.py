@@ -12,7 +12,7 @@ BASE_PATH = "/digest/"
 
 
 def test_every_event_has_one_mark_linking_to_its_entry_in_date_order(demo_build):
-    soup = page(demo_build, "timeline/")
+    soup = page(demo_build, "timeline/2022/")
     entries = soup.select("li.timeline-entry")
     marks = soup.select("svg.chart a.mark")
     assert sorted(a["href"] for a in marks) == sorted(f"#event-{li['data-event']}" for li in entries)
@@ -30,10 +30,10 @@ def test_every_event_has_one_mark_linking_to_its_entry_in_date_order(demo_build)
 
 
 def test_the_filter_stylesheet_has_a_rule_per_person(demo_build):
-    soup = page(demo_build, "timeline/")
+    soup = page(demo_build, "timeline/2022/")
     people = [a["data-person"] for a in soup.select(".timeline-filter a[data-person]")]
-    css = (demo_build / "timeline/filter.css").read_text()
-    assert soup.find("link", rel="stylesheet", href=lambda href: href.startswith("/digest/timeline/filter.css?v="))
+    css = (demo_build / "timeline/2022/filter.css").read_text()
+    assert soup.find("link", rel="stylesheet", href=lambda href: href.startswith("/digest/timeline/2022/filter.css?v="))
     for pid in people:
         assert soup.find(id=f"with-{pid}") is not None
         assert f'#with-{pid}:target ~ * [data-people]:not([data-people~="{pid}"]) {{ display: none; }}' in css
@@ -44,7 +44,7 @@ def no_script_tab(demo_build):
     with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
         context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
         tab = context.new_page()
-        tab.goto(base_url + "timeline/", wait_until="load")
+        tab.goto(base_url + "timeline/2022/", wait_until="load")
         yield tab
         context.close()
 
@@ -83,3 +83,113 @@ def test_the_chart_is_usable_with_the_keyboard(no_script_tab):
     tab.focus(".skip-chart")
     tab.keyboard.press("Enter")
     assert tab.url.endswith("#timeline-list")
+
+
+# Events whose dates are imprecise, span years or have an open side: each is
+# listed under exactly one year, the one its date can start in.
+SPREAD = """
+- id: decade
+  date: 202X
+  title: Some time in the 2020s
+- id: circa-2021
+  date: 2021~
+  title: Around 2021
+- id: autumn-2021
+  date: 2021-23
+  title: Autumn talks
+  people: [jake-sullivan]
+- id: winter-talks
+  date: 2021-11/2022-02
+  title: Winter talks
+  people: [sean-obrien]
+- id: until-march
+  date: ../2022-03
+  title: Until March 2022
+- id: since-june
+  date: 2023-06/..
+  title: Since June 2023
+"""
+LISTED_UNDER = {
+    "decade": 2020, "circa-2021": 2021, "autumn-2021": 2021, "winter-talks": 2021, "until-march": 2022, "since-june": 2023,
+    "invasion": 2022, "talks-period": 2022, "spokesman-remark": 2022, "kyiv-meeting": 2022,
+}
+
+
+@pytest.fixture(scope="module")
+def spread_build(tmp_path_factory):
+    from conftest import copy_site, run_cli
+
+    base = tmp_path_factory.mktemp("spread")
+    site = copy_site("basic", base)
+    with open(site / "content/timeline.yaml", "a") as timeline:
+        timeline.write(SPREAD)
+    result = run_cli("build", "--source", site, "--output", base / "out")
+    assert result.code == 0, result.err
+    return base / "out"
+
+
+def test_each_event_is_listed_once_under_the_year_it_can_start_in(spread_build):
+    from sitecheck import broken_links
+
+    listed = {}
+    for year in sorted(set(LISTED_UNDER.values())):
+        soup = page(spread_build, f"timeline/{year}/")
+        assert soup.title.get_text().startswith(f"Timeline: {year} — ")
+        entries = [li["data-event"] for li in soup.select("li.timeline-entry")]
+        marks = sorted(a["data-event"] for a in soup.select("svg.chart a.mark"))
+        assert marks == sorted(entries), "the year's chart has a mark for each of its events"
+        for eid in entries:
+            assert eid not in listed, f"{eid} is listed under {listed[eid]} and {year}"
+            listed[eid] = year
+    assert listed == LISTED_UNDER
+    assert sorted(p.parent.name for p in (spread_build / "timeline").glob("*/index.html")) == ["2020", "2021", "2022", "2023"]
+    assert broken_links(spread_build, "/basic/") == []
+
+
+def test_a_year_names_the_events_of_earlier_years_that_may_still_be_under_way(spread_build):
+    def continuing(year):
+        return {li["data-event"]: li.a["href"] for li in page(spread_build, f"timeline/{year}/").select(".continuing li")}
+
+    assert continuing(2020) == {}
+    assert continuing(2021) == {"decade": "/basic/timeline/2020/#event-decade"}
+    assert continuing(2022) == {"decade": "/basic/timeline/2020/#event-decade", "winter-talks": "/basic/timeline/2021/#event-winter-talks"}
+    assert continuing(2023) == {"decade": "/basic/timeline/2020/#event-decade"}
+
+
+def test_a_chart_keeps_to_its_year_and_cuts_what_runs_past_it(spread_build):
+    marks = {a["data-event"]: a["class"] for a in page(spread_build, "timeline/2021/").select("svg.chart a.mark")}
+    assert "open-end" in marks["winter-talks"] and "open-start" not in marks["winter-talks"]
+    ticks = [t.get_text() for t in page(spread_build, "timeline/2021/").select("svg.chart .tick-label")]
+    assert "2022" not in ticks and "2020" not in ticks
+    marks = {a["data-event"]: a["class"] for a in page(spread_build, "timeline/2022/").select("svg.chart a.mark")}
+    assert "open-start" in marks["until-march"]
+
+
+def test_every_link_to_an_event_goes_to_its_years_page(spread_build):
+    import json
+
+    data = json.loads((spread_build / "data.json").read_text())
+    assert {e["id"]: e["url"] for e in data["events"]} == {
+        eid: f"https://example.org/basic/timeline/{year}/#event-{eid}" for eid, year in LISTED_UNDER.items()
+    }
+    sullivan = page(spread_build, "people/jake-sullivan/")
+    assert [a["href"] for a in sullivan.select("[data-event] a")] == ["/basic/timeline/2021/#event-autumn-2021", "/basic/timeline/2022/#event-kyiv-meeting"]
+    assert [a["href"] for a in sullivan.select("a[href*='#with-']")] == ["/basic/timeline/2021/#with-jake-sullivan", "/basic/timeline/2022/#with-jake-sullivan"]
+    article = page(spread_build, "articles/leaders-trade-words-over-ukraine/")
+    assert article.select_one("a.ref-event")["href"].startswith("/basic/timeline/2022/#event-")
+
+
+def test_the_index_gives_each_year_with_its_count(spread_build):
+    soup = page(spread_build, "timeline/")
+    years = [(h.a.get_text(), h.a["href"], h.select_one(".muted").get_text()) for h in soup.select(".year-title")]
+    assert years == [("2020", "/basic/timeline/2020/", "1 event"), ("2021", "/basic/timeline/2021/", "3 events"),
+                     ("2022", "/basic/timeline/2022/", "5 events"), ("2023", "/basic/timeline/2023/", "1 event")]
+    assert not soup.select("li.timeline-entry"), "the index lists years, not every event"
+
+
+def test_each_year_has_its_own_filter_naming_its_own_people(spread_build):
+    css = (spread_build / "timeline/2021/filter.css").read_text()
+    assert "with-jake-sullivan" in css and "with-sean-obrien" in css and "with-vladimir-putin" not in css
+    soup = page(spread_build, "timeline/2021/")
+    assert soup.find("link", rel="stylesheet", href=lambda href: href.startswith("/basic/timeline/2021/filter.css?v="))
+    assert [a["data-person"] for a in soup.select(".timeline-filter a[data-person]")] == ["jake-sullivan", "sean-obrien"]

@@ -1,0 +1,196 @@
+"""How the site's long lists are split, so that no page and no edit grows with the archive.
+
+Every value a page shows is a recorded read, and a page is rendered again
+when one of its reads changes (see `reads.py`). A page that read "every
+event" or "every claim" would be rendered by nearly every edit, and would
+grow with the archive. So the lists are split along lines that stay put
+as the archive grows:
+
+- the timeline by year (`timeline/<year>/`): an event is listed once, under
+  the year its date can start in;
+- the articles by month of publication (`articles/<yyyy>/<mm>/`), newest first;
+- the claims by status (`claims/status/<status>/`), in pages;
+- the people, the comparison and each outlet's page, in numbered pages.
+
+This module groups the graph's ids along those lines (once per graph: every
+page of a build asks for the same grouping) and says where each list
+lives; `reads.py` turns the groups into the values pages read.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from typing import Any, Callable, TypeVar
+
+from digest.dates import MONTH_NAMES, EDTFDate
+from digest.model import SiteGraph
+from digest.slugs import transliterate
+
+T = TypeVar("T")
+
+CLAIMS_PER_PAGE = 100
+"""Claims on one page of a status's list."""
+LATEST_CLAIMS = 8
+"""Claims of the newest articles, shown on the home page and on /claims/."""
+ARTICLES_PER_PAGE = 100
+"""Articles on one page of a month (a month rarely needs a second page)."""
+LATEST_ARTICLES = 20
+"""The newest articles, shown on /articles/ above the archive by month."""
+
+PEOPLE_PER_PAGE = 100
+"""People on one page of the people index."""
+
+UNDATED = "undated"
+"""The month key of articles without a publication date (a seed without a sidecar)."""
+
+
+def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
+    """Compute once per graph: a build's pages all ask for the same grouping of the same graph.
+
+    The graph is never changed after linking (a rebuild links a new one),
+    so its identity is a safe key; the last graph is kept alive with its
+    value, so the identity cannot be reused while it is cached.
+    """
+    cache: list[Any] = [None, None]
+
+    @functools.wraps(function)
+    def cached(graph: SiteGraph) -> T:
+        if cache[0] is not graph:
+            value = function(graph)
+            cache[:] = [graph, value]
+        return cache[1]
+
+    return cached
+
+
+# --- the timeline, by year ---------------------------------------------------
+
+
+def timeline_year(date: EDTFDate) -> int:
+    """The one year an event is listed under: the year its date can start in.
+
+    "c. 2021", "2021-23" (autumn) and "2021-10/2022-03" are all listed under
+    2021; an open or unknown start ("../2022-03") under the year it ends.
+    """
+    day = date.earliest or date.latest
+    assert day is not None, "an EDTF date has at least one side"
+    return day.year
+
+
+def year_path(year: int) -> str:
+    return f"timeline/{year:04d}/"
+
+
+def event_path(event_id: str, date: EDTFDate | None) -> str:
+    """An event's entry on its year's timeline page (the timeline's index for an undated one)."""
+    if date is None:
+        return "timeline/"
+    return f"{year_path(timeline_year(date))}#event-{event_id}"
+
+
+@per_graph
+def events_by_year(graph: SiteGraph) -> dict[int, tuple[str, ...]]:
+    """Year -> ids of the events listed under it, in timeline order; years ascending."""
+    years: dict[int, list[str]] = {}
+    for eid, event in graph.events.items():
+        if event.date is not None:
+            years.setdefault(timeline_year(event.date), []).append(eid)
+    return {year: tuple(ids) for year, ids in sorted(years.items())}
+
+
+@per_graph
+def long_events(graph: SiteGraph) -> tuple[tuple[str, int, int | None], ...]:
+    """Events that can run past the year they are listed under: (id, that year, the last year they can reach, None for no end)."""
+    out = []
+    for eid, event in graph.events.items():
+        if event.date is None:
+            continue
+        listed, last = timeline_year(event.date), event.date.latest
+        if last is None or last.year > listed:
+            out.append((eid, listed, last.year if last else None))
+    return tuple(out)
+
+
+# --- claims, by status -------------------------------------------------------
+
+
+def status_path(status_id: str) -> str:
+    """A status's list of claims. Status ids are validated as lowercase words joined by hyphens."""
+    return f"claims/status/{status_id}/"
+
+
+@per_graph
+def claims_by_status(graph: SiteGraph) -> dict[str, tuple[str, ...]]:
+    """Status id -> ids of its claims, in claim order; every status of the vocabulary, empty ones too."""
+    groups: dict[str, list[str]] = {sid: [] for sid in graph.config.statuses}
+    for cid, claim in graph.claims.items():
+        groups.setdefault(claim.status, []).append(cid)
+    return {sid: tuple(ids) for sid, ids in groups.items()}
+
+
+# --- articles, by month of publication ----------------------------------------
+
+
+def month_key(published: datetime.date | None) -> str:
+    """'2022-11', or UNDATED."""
+    return f"{published.year:04d}-{published.month:02d}" if published else UNDATED
+
+
+def month_label(key: str) -> str:
+    """'November 2022', or 'Undated'."""
+    if key == UNDATED:
+        return "Undated"
+    year, month = key.split("-")
+    return f"{MONTH_NAMES[int(month)]} {int(year)}"
+
+
+@per_graph
+def articles_by_month(graph: SiteGraph) -> dict[str, tuple[str, ...]]:
+    """Month key -> stems of its articles, newest first; months newest first, undated last.
+
+    A month's list only changes when one of its own articles does: adding
+    an article never moves the others to another page, as numbering the
+    whole archive newest first would.
+    """
+    months: dict[str, list[str]] = {}
+    for stem, article in graph.articles.items():  # in display order: newest first, undated last
+        months.setdefault(month_key(article.published), []).append(stem)
+    return {key: tuple(stems) for key, stems in months.items()}
+
+
+@per_graph
+def undated_path(graph: SiteGraph) -> str:
+    """Where undated articles are listed: 'articles/undated/', unless an article's own slug is 'undated'."""
+    slugs = {article.slug for article in graph.articles.values()}
+    name, number = UNDATED, 2
+    while name in slugs:
+        name, number = f"{UNDATED}-{number}", number + 1
+    return f"articles/{name}/"
+
+
+def month_path(graph: SiteGraph, key: str) -> str:
+    """'articles/2022/11/': two levels deep, so that no article (one level, any slug) can take its place."""
+    if key == UNDATED:
+        return undated_path(graph)
+    year, month = key.split("-")
+    return f"articles/{year}/{month}/"
+
+
+# --- people, A to Z ----------------------------------------------------------
+
+
+def name_order(name: str) -> str:
+    """Sort key for a name as readers scan a list: 'Élodie' among the Es."""
+    return transliterate(name).casefold()
+
+
+@per_graph
+def people_in_order(graph: SiteGraph) -> tuple[str, ...]:
+    """Person ids by name, A to Z.
+
+    Not by how often they are named (counts change with most edits and would
+    move people from page to page): a page of the index changes only when
+    one of its own people does, or someone is added before it.
+    """
+    return tuple(sorted(graph.people, key=lambda pid: (name_order(graph.people[pid].name), graph.people[pid].name, pid)))

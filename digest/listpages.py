@@ -1,0 +1,205 @@
+"""The list pages, split so that none of them grows with the archive (see `listing.py`).
+
+Each list page reads only the slice it shows: a timeline year reads that
+year's events, so an edit to an event of 2021 renders the 2021 page again
+and no other list.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections import Counter
+from functools import partial
+from typing import Any
+
+from digest.listing import (
+    ARTICLES_PER_PAGE,
+    CLAIMS_PER_PAGE,
+    LATEST_ARTICLES,
+    LATEST_CLAIMS,
+    PEOPLE_PER_PAGE,
+    UNDATED,
+    articles_by_month,
+    claims_by_status,
+    events_by_year,
+    month_label,
+    month_path,
+    status_path,
+    year_path,
+)
+from digest.model import SiteGraph
+from digest.pages import Page
+from digest.paging import Pager, page_count, page_url
+from digest.reads import Reader
+from digest.timeline_layout import group_label, item_for, layout_timeline
+
+TIMELINE_LATEST = 8
+"""The most recent events, listed on the timeline's index under the years."""
+
+
+def list_pages(graph: SiteGraph) -> list[Page]:
+    pages = [Page("articles/index.html", "articles.html", articles_index_context)]
+    for key, stems in articles_by_month(graph).items():
+        base = month_path(graph, key)
+        pages += [
+            Page(f"{page_url(base, number)}index.html", "articles-month.html", partial(month_context, key=key, number=number))
+            for number in range(1, page_count(len(stems), ARTICLES_PER_PAGE) + 1)
+        ]
+    pages += [
+        Page(f"{page_url('people/', number)}index.html", "people.html", partial(people_context, number=number))
+        for number in range(1, page_count(len(graph.people), PEOPLE_PER_PAGE) + 1)
+    ]
+    pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
+    for year in events_by_year(graph):
+        pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
+        pages.append(Page(f"{year_path(year)}filter.css", "", partial(timeline_filter_context, year=year), timeline_filter_css))
+    pages.append(Page("claims/index.html", "claims.html", claims_index_context))
+    for sid, ids in claims_by_status(graph).items():
+        if ids:
+            pages += [
+                Page(f"{page_url(status_path(sid), number)}index.html", "claim-status.html", partial(status_context, sid=sid, number=number))
+                for number in range(1, page_count(len(ids), CLAIMS_PER_PAGE) + 1)
+            ]
+    return pages
+
+
+# --- claims ------------------------------------------------------------------
+
+
+def claims_index_context(reader: Reader) -> dict[str, Any]:
+    """Each status with its number of claims, and the claims of the newest articles."""
+    return {"counts": reader.read("claim-status-counts"), "latest": reader.read("latest-claims", str(LATEST_CLAIMS))}
+
+
+def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
+    """One page of one status's claims."""
+    claims, total = reader.read("status-claims", f"{sid}/{number}")
+    return {
+        "status": reader.read("config").statuses[sid],
+        "claims": claims,
+        "pager": Pager(status_path(sid), number, total, CLAIMS_PER_PAGE),
+        "statuses": reader.read("claim-statuses-used"),
+    }
+
+
+# --- articles ----------------------------------------------------------------
+
+
+def articles_index_context(reader: Reader) -> dict[str, Any]:
+    """The newest articles, then every month with its number of articles, by year."""
+    years: list[dict[str, Any]] = []
+    for key, path, count in reader.read("article-archive"):
+        if key == UNDATED:
+            year, month = "Undated", "Articles without a publication date"
+        else:
+            year, month = key.split("-")[0], month_label(key).split()[0]
+        if not years or years[-1]["label"] != year:
+            years.append({"label": year, "months": []})
+        years[-1]["months"].append({"label": month, "path": path, "count": count})
+    return {"latest": reader.read("latest-articles", str(LATEST_ARTICLES)), "article_count": reader.read("article-count"), "years": years}
+
+
+def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
+    """One page of one month's articles, and the months either side."""
+    articles, total = reader.read("month-articles", f"{key}/{number}")
+    months = reader.read("article-months")
+    position = next(index for index, (other, _) in enumerate(months) if other == key)
+    return {
+        "month": month_label(key),
+        "articles": articles,
+        "pager": Pager(months[position][1], number, total, ARTICLES_PER_PAGE),
+        "newer": (month_label(months[position - 1][0]), months[position - 1][1]) if position > 0 else None,
+        "older": (month_label(months[position + 1][0]), months[position + 1][1]) if position + 1 < len(months) else None,
+    }
+
+
+# --- people ------------------------------------------------------------------
+
+
+def people_context(reader: Reader, number: int) -> dict[str, Any]:
+    """One page of the people, A to Z, with how often the articles name each."""
+    people, total = reader.read("people-page", str(number))
+    return {"people": people, "pager": Pager("people/", number, total, PEOPLE_PER_PAGE)}
+
+
+# --- the timeline ------------------------------------------------------------
+
+
+def timeline_index_context(reader: Reader) -> dict[str, Any]:
+    """The years, each with its events by month, and the latest events."""
+    return {
+        "years": reader.read("timeline-overview"),
+        "latest": reader.read("latest-events", str(TIMELINE_LATEST)),
+        "event_count": reader.read("event-count"),
+    }
+
+
+def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
+    """One year: its chart, its events grouped by month, the people to filter by, and the other years."""
+    entries = []
+    for event in reader.read("timeline-year", str(year)):
+        people = [reader.read("person-summary", pid) for pid in event.people]
+        entries.append({"event": event, "people": people, "sources": reader.read("event-sources", event.id), "group": group_label(event.date)})
+    groups: list[dict[str, Any]] = []
+    for entry in entries:
+        if not groups or groups[-1]["label"] != entry["group"]:
+            groups.append({"label": entry["group"], "entries": [], "people": set()})
+        groups[-1]["entries"].append(entry)
+        groups[-1]["people"].update(person.id for person in entry["people"])
+    window = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries], window=window)
+    by_id = {e["event"].id: e for e in entries}
+    years = reader.read("timeline-years")
+    position = years.index(year)
+    return {
+        "year": year,
+        "years": years,
+        "previous_year": years[position - 1] if position > 0 else None,
+        "next_year": years[position + 1] if position + 1 < len(years) else None,
+        "entries": entries,
+        "groups": groups,
+        "chart": layout,
+        "marks": [(mark, by_id[mark.id]) for mark in layout.marks],
+        "continuing": reader.read("timeline-continuing", str(year)),
+        "filter": _people_by_event_count(entries),
+        "filter_version": filter_css_version(timeline_filter_context(reader, year)["people"]),
+    }
+
+
+def _people_by_event_count(entries: list[dict[str, Any]]) -> list[tuple[Any, int]]:
+    counts: Counter[str] = Counter(person.id for entry in entries for person in entry["people"])
+    people = {person.id: person for entry in entries for person in entry["people"]}
+    return [(people[pid], count) for pid, count in sorted(counts.items(), key=lambda item: (-item[1], people[item[0]].name))]
+
+
+def timeline_filter_context(reader: Reader, year: int) -> dict[str, Any]:
+    return {"people": sorted({pid for event in reader.read("timeline-year", str(year)) for pid in event.people})}
+
+
+def timeline_filter_css(context: dict[str, Any]) -> bytes:
+    """A year's filter by person, without JavaScript: ``#with-<id>`` as the target hides everyone else's events.
+
+    One stylesheet per year, naming only that year's people, so that a new
+    person on the timeline changes the stylesheet (and the pages linking it)
+    of their own year alone.
+    """
+    rules = ["/* Generated by digest: the timeline's filter by person (see timeline.html). */"]
+    for pid in context["people"]:
+        target, value = _css_identifier(f"with-{pid}"), _css_string(pid)
+        rules.append(f"#{target}:target ~ * [data-people]:not([data-people~={value}]) {{ display: none; }}")
+        rules.append(f"#{target}:target ~ .filter-notes [data-for={value}] {{ display: block; }}")
+    return ("\n".join(rules) + "\n").encode()
+
+
+def filter_css_version(people: list[str]) -> str:
+    """A short digest of who the filter stylesheet knows, so browsers fetch it again when that changes."""
+    return hashlib.blake2b("\n".join(people).encode(), digest_size=5).hexdigest()
+
+
+def _css_identifier(text: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_") else f"\\{ord(c):x} " for c in text)
+
+
+def _css_string(text: str) -> str:
+    return '"' + "".join(f"\\{ord(c):x} " if c in '"\\\n' or not c.isprintable() else c for c in text) + '"'

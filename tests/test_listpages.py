@@ -1,0 +1,147 @@
+"""The split list pages: what each shows, their navigation, and the page-size boundaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_site, run_cli
+from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, LATEST_ARTICLES, PEOPLE_PER_PAGE
+from sitecheck import broken_links, page
+
+BASE = "/basic/"
+
+
+def build(site: Path, out: Path) -> Path:
+    result = run_cli("build", "--source", site, "--output", out)
+    assert result.code == 0, result.err
+    assert broken_links(out, BASE) == []
+    return out
+
+
+def add_article(site: Path, stem: str, published: str, claims: list[str] = (), outlet: str = "Outlet Three", title: str = "") -> None:
+    """An article of its own, with claims (no quotes needed) of the given statuses."""
+    title = title or f"Article {stem}"
+    (site / "seeds" / f"{stem}.txt").write_text(f"{title}\nA paragraph of text about {stem}.\n")
+    lines = [f"outlet: {outlet}", f"published: {published}"]
+    if claims:
+        lines.append("claims:")
+        for number, status in enumerate(claims):
+            lines += [f"  - id: {stem}-claim-{number:04d}", f"    text: Claim {number} of {stem}.", f"    status: {status}"]
+    (site / "content/articles" / f"{stem}.yaml").write_text("\n".join(lines) + "\n")
+
+
+def nav(soup) -> dict:
+    """The pagination navigation as data: status line, links, the current page, rel links."""
+    found = soup.select('nav[aria-label="Pagination"]')
+    if not found:
+        return {}
+    [pagination] = found
+    return {
+        "status": pagination.select_one(".page-status").get_text(),
+        "current": [a.get_text() for a in pagination.select("a[aria-current='page']")],
+        "prev": [a["href"] for a in pagination.select("a[rel='prev']")],
+        "next": [a["href"] for a in pagination.select("a[rel='next']")],
+    }
+
+
+@pytest.mark.parametrize("count", [CLAIMS_PER_PAGE, CLAIMS_PER_PAGE + 1])
+def test_a_status_fills_pages_of_claims_to_the_boundary(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    add_article(site, "many", "2022-10-01", ["disputed"] * count)
+    out = build(site, tmp_path / "out")
+    first = page(out, "claims/status/disputed/")
+    assert len(first.select(".claim-list [data-claim]")) == CLAIMS_PER_PAGE
+    if count == CLAIMS_PER_PAGE:
+        assert nav(first) == {} and not (out / "claims/status/disputed/page").exists()
+        assert first.title.get_text() == "Claims: Disputed — Basic test digest"
+        return
+    assert first.title.get_text() == "Claims: Disputed, page 1 of 2 — Basic test digest"
+    assert nav(first) == {"status": f"Page 1 of 2: claims 1–{CLAIMS_PER_PAGE} of {count}", "current": ["Page 1"],
+                          "prev": [], "next": ["/basic/claims/status/disputed/page/2/"]}
+    second = page(out, "claims/status/disputed/page/2/")
+    assert [li["data-claim"] for li in second.select(".claim-list [data-claim]")] == [f"many-claim-{CLAIMS_PER_PAGE:04d}"]
+    assert second.title.get_text() == "Claims: Disputed, page 2 of 2 — Basic test digest"
+    assert nav(second) == {"status": f"Page 2 of 2: claims {count}–{count} of {count}", "current": ["Page 2"],
+                           "prev": ["/basic/claims/status/disputed/"], "next": []}
+    assert not (out / "claims/status/disputed/page/3").exists()
+
+
+def test_the_claims_index_counts_each_status_and_links_only_those_with_claims(basic_build):
+    soup = page(basic_build, "claims/")
+    rows = {li["data-status"]: li.select_one(".status-count") for li in soup.select(".status-index li")}
+    assert list(rows) == ["confirmed", "reported", "unverified", "disputed", "denied", "false"]
+    assert rows["reported"].name == "a" and rows["reported"]["href"] == "/basic/claims/status/reported/"
+    assert rows["reported"].get_text() == "1 claim Reported" and rows["unverified"].get_text() == "1 claim Unverified"
+    assert rows["confirmed"].name == "span" and not (basic_build / "claims/status/confirmed").exists()
+    assert not soup.select(".status-index [data-claim]"), "the index counts claims; the status pages list them"
+    status = page(basic_build, "claims/status/reported/")
+    assert [li["data-claim"] for li in status.select(".claim-list [data-claim]")] == ["talks-not-useful"]
+    assert [a.get_text() for a in status.select('nav[aria-label="Statuses"] a')] == ["Reported", "Unverified"]
+    assert status.select_one('nav[aria-label="Statuses"] a[aria-current="page"]').get_text() == "Reported"
+
+
+@pytest.mark.parametrize("count", [ARTICLES_PER_PAGE, ARTICLES_PER_PAGE + 1])
+def test_a_month_fills_pages_of_articles_to_the_boundary(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    for number in range(count - 2):  # the basic site has two articles of November 2022
+        add_article(site, f"n{number:04d}", f"2022-11-{1 + number % 28:02d}")
+    out = build(site, tmp_path / "out")
+    first = page(out, "articles/2022/11/")
+    assert len(first.select(".article-list li")) == ARTICLES_PER_PAGE
+    if count == ARTICLES_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "Articles: November 2022 — Basic test digest"
+        return
+    assert first.title.get_text() == "Articles: November 2022, page 1 of 2 — Basic test digest"
+    second = page(out, "articles/2022/11/page/2/")
+    assert len(second.select(".article-list li")) == 1
+    assert nav(second)["prev"] == ["/basic/articles/2022/11/"] and nav(second)["current"] == ["Page 2"]
+    index = page(out, "articles/")
+    assert len(index.select(".article-list li")) == LATEST_ARTICLES, "the index shows the newest, not the archive"
+
+
+def test_articles_are_filed_by_month_newest_first_with_the_undated_last(tmp_path):
+    site = copy_site("basic", tmp_path)
+    add_article(site, "march", "2021-03-05")
+    add_article(site, "january", "2022-01-20")
+    (site / "seeds/loose.txt").write_text("A seed without a sidecar\nIts text.\n")
+    add_article(site, "named-undated", "2021-03-06", title="Undated")  # its slug is 'undated'
+    out = build(site, tmp_path / "out")
+    index = page(out, "articles/")
+    archive = [(li.h3.get_text(), [(a.get_text(), a["href"]) for a in li.select("a")]) for li in index.select(".archive-list > li")]
+    assert archive == [
+        ("2022", [("November", "/basic/articles/2022/11/"), ("January", "/basic/articles/2022/01/")]),
+        ("2021", [("March", "/basic/articles/2021/03/")]),
+        ("Undated", [("Articles without a publication date", "/basic/articles/undated-2/")]),
+    ]
+    assert page(out, "articles/undated/").h1.get_text() == "Undated", "the article keeps its own URL"
+    undated = page(out, "articles/undated-2/")
+    assert [a.get_text() for a in undated.select(".article-list a.article-title")] == ["A seed without a sidecar"]
+    march = page(out, "articles/2021/03/")
+    assert [a.get_text() for a in march.select(".article-list a.article-title")] == ["Undated", "Article march"]
+    steps = {a.get_text(): a["href"] for a in march.select('nav[aria-label="Other months"] a')}
+    assert steps == {"← Newer: January 2022": "/basic/articles/2022/01/", "All months": "/basic/articles/",
+                     "Older: Undated →": "/basic/articles/undated-2/"}
+
+
+@pytest.mark.parametrize("count", [PEOPLE_PER_PAGE, PEOPLE_PER_PAGE + 1])
+def test_the_people_fill_pages_a_to_z_to_the_boundary(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    for number in range(count - 4):  # the basic site has four people
+        (site / f"content/people/extra-{number:04d}.yaml").write_text(f"name: Extra Person {number:04d}\n")
+    out = build(site, tmp_path / "out")
+    first = page(out, "people/")
+    names = [a.get_text() for a in first.select(".people-list a[data-person]")]
+    assert len(names) == PEOPLE_PER_PAGE and names == sorted(names, key=str.casefold)
+    if count == PEOPLE_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "People — Basic test digest"
+        return
+    assert first.title.get_text() == "People, page 1 of 2 — Basic test digest"
+    second = page(out, "people/page/2/")
+    assert [a.get_text() for a in second.select(".people-list a[data-person]")] == ["Volodymyr Zelensky"]
+    assert second.title.get_text() == "People, page 2 of 2 — Basic test digest"
+    assert nav(second) == {"status": f"Page 2 of 2: people {count}–{count} of {count}", "current": ["Page 2"],
+                           "prev": ["/basic/people/"], "next": []}
+    home = page(out, "")
+    assert len(home.select(".people-chips li")) == 12 and home.select_one("main a[href='/basic/people/']").get_text() == f"All {count} people"
