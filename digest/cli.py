@@ -228,8 +228,24 @@ def _run_watch(args: argparse.Namespace) -> int:
 
     root = _site_root(args.source)
     output = _output_folder(root, args.output)
-    builder = SiteBuilder(root, output, _base_url(args.base_url))
-    return _watch_loop(builder, args.poll, f"watching {_shown(root)} (output: {_shown(output)}); press Ctrl-C to stop")
+    # The search index is redone in the background, so a save never waits for the last one's index.
+    builder = SiteBuilder(root, output, _base_url(args.base_url), search_in_background=True)
+    builder.on_search_update = _report_search_update
+    try:
+        return _watch_loop(builder, args.poll, f"watching {_shown(root)} (output: {_shown(output)}); press Ctrl-C to stop")
+    finally:
+        builder.close()
+
+
+def _report_search_update(update) -> None:
+    import time
+
+    stamp = time.strftime("%H:%M:%S")
+    if update.ok:
+        print(f"{stamp} search index updated: {_count(len(update.written), 'file')} written, "
+              f"{_count(len(update.removed), 'file')} removed in {update.seconds * 1000:.0f} ms", flush=True)
+    else:
+        print(f"{stamp} search index not updated: {update.error}; the last index stays", flush=True)
 
 
 def _run_serve(args: argparse.Namespace) -> int:

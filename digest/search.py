@@ -17,6 +17,8 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -107,7 +109,7 @@ def inputs_digest(page_digests: Mapping[str, bytes], records: tuple[EventRecord,
     return digest.digest()
 
 
-def build_index(pages: Mapping[str, bytes], records: tuple[EventRecord, ...]) -> dict[str, bytes]:
+def build_index(pages: Mapping[str, bytes], records: tuple[EventRecord, ...], cancel: threading.Event | None = None) -> dict[str, bytes]:
     """Index ``pages`` (site path -> HTML) and ``records``; return the bundle's files by site path."""
     with tempfile.TemporaryDirectory(prefix="digest-search-") as temporary:
         site = Path(temporary) / "site"
@@ -116,16 +118,18 @@ def build_index(pages: Mapping[str, bytes], records: tuple[EventRecord, ...]) ->
             target = site / path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        return index_folder(site, records)
+        return index_folder(site, records, cancel)
 
 
-def index_folder(site: Path, records: tuple[EventRecord, ...]) -> dict[str, bytes]:
+def index_folder(site: Path, records: tuple[EventRecord, ...], cancel: threading.Event | None = None) -> dict[str, bytes]:
     """Index the pages in a folder (a temporary copy, or a full build's stage) and ``records``.
 
     Pagefind indexes only the pages marked ``data-pagefind-body`` when any
     page is, so unmarked pages in the folder are skipped. The records and
     the indexer's own output are removed from the folder again; the bundle
-    comes back, in a stable order, as site path -> bytes.
+    comes back, in a stable order, as site path -> bytes. Setting ``cancel``
+    stops the indexer (`IndexCancelled`): watch mode does when a newer
+    build makes the index being made out of date.
     """
     binary = pagefind_binary()
     if binary is None:
@@ -140,13 +144,10 @@ def index_folder(site: Path, records: tuple[EventRecord, ...]) -> dict[str, byte
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(_record_html(record), encoding="utf-8")
         command = [str(binary), "--site", str(site), "--output-subdir", BUNDLE.rstrip("/"), "--silent"]
-        try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, cwd=site)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SearchIndexError(f"the Pagefind indexer could not run: {exc}") from exc
-        if run.returncode != 0:
-            detail = (run.stderr or run.stdout).strip().splitlines()
-            raise SearchIndexError(f"the Pagefind indexer failed (exit {run.returncode}): {detail[-1] if detail else 'no message'}")
+        returncode, output = _run_indexer(command, site, cancel)
+        if returncode != 0:
+            detail = output.strip().splitlines()
+            raise SearchIndexError(f"the Pagefind indexer failed (exit {returncode}): {detail[-1] if detail else 'no message'}")
         if not bundle.is_dir():
             raise SearchIndexError("the Pagefind indexer wrote no index")
         files = {BUNDLE + p.relative_to(bundle).as_posix(): p.read_bytes() for p in sorted(bundle.rglob("*")) if p.is_file()}
@@ -157,6 +158,30 @@ def index_folder(site: Path, records: tuple[EventRecord, ...]) -> dict[str, byte
         return canonical_bundle(files)
     except BundleFormatError as exc:
         raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+
+
+class IndexCancelled(SearchIndexError):
+    """The indexer was stopped because its result was no longer wanted."""
+
+
+def _run_indexer(command: list[str], site: Path, cancel: threading.Event | None) -> tuple[int, str]:
+    """Run Pagefind; its exit code and what it printed (errors last)."""
+    try:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=site)
+    except OSError as exc:
+        raise SearchIndexError(f"the Pagefind indexer could not run: {exc}") from exc
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        try:
+            stdout, stderr = process.communicate(timeout=0.1)
+            return process.returncode, stdout + stderr
+        except subprocess.TimeoutExpired:
+            if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
+                process.kill()
+                process.communicate()
+                if cancel is not None and cancel.is_set():
+                    raise IndexCancelled("cancelled") from None
+                raise SearchIndexError(f"the Pagefind indexer took longer than {TIMEOUT} s") from None
 
 
 def pagefind_binary() -> Path | None:

@@ -10,15 +10,20 @@ the next good save is compared with what is actually on disk.
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
+from digest.search import IndexCancelled, SearchIndexError, build_index, event_records, inputs_digest, searchable
 from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
 from digest.write import Stage, replace_file, write_changes
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -39,8 +44,28 @@ class Rebuild:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+@dataclass(slots=True)
+class SearchUpdate:
+    """What one background run of the search indexer did."""
+
+    ok: bool
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str = ""
+
+
 class SiteBuilder:
-    def __init__(self, root: Path, output: Path, base_url: str | None = None, hash_assets: bool = True, drafts: bool = False, search: bool = True):
+    def __init__(
+        self,
+        root: Path,
+        output: Path,
+        base_url: str | None = None,
+        hash_assets: bool = True,
+        drafts: bool = False,
+        search: bool = True,
+        search_in_background: bool = False,
+    ):
         self.root = root
         self.drafts = drafts
         self.hash_assets = hash_assets
@@ -54,11 +79,29 @@ class SiteBuilder:
         """The base path of the last good build (the dev server serves under it)."""
         self.on_page_written: Callable[[str], None] | None = None
         """Told of each page written ahead of the rest of a build (the dev server reloads it)."""
+        self.on_search_update: Callable[[SearchUpdate], None] | None = None
+        """Told when the background indexer has updated (or failed to update) the search index."""
+        self._lock = threading.RLock()
+        """Held while a build or the indexer changes the output and ``state``."""
+        self._indexer = BackgroundIndexer(self) if search and search_in_background else None
+
+    def close(self) -> None:
+        """Stop the background indexer, if any (an index being made is abandoned)."""
+        if self._indexer is not None:
+            self._indexer.stop()
+
+    def wait_for_search(self, timeout: float | None = None) -> bool:
+        """Block until the background indexer has nothing left to do; False on timeout."""
+        return self._indexer.wait_idle(timeout) if self._indexer is not None else True
 
     def build(self, changed: Iterable[str] | None = None) -> Rebuild:
         """Build again. ``changed``: the paths (relative to the root) a watcher saw change since
         the last build. With it, the saved article's or person's own page is written first,
         and files not among them whose stat is unchanged are not read again."""
+        with self._lock:
+            return self._build(changed)
+
+    def _build(self, changed: Iterable[str] | None) -> Rebuild:
         started = time.perf_counter()
         previous = self.state if self.output.is_dir() else None
         first = None
@@ -81,7 +124,11 @@ class SiteBuilder:
                 # Pages first, so the edited page is on screen before the search index is redone.
                 rest = {path: data for path, data in result.outputs.items() if path not in delivered}
                 written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
-                if self.search:
+                if self._indexer is not None:  # keep the index on disk; the indexer brings it up to date
+                    result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))
+                    result.state.search_inputs = previous.search_inputs
+                    result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
+                elif self.search:
                     index_search(result, previous, lambda path: (self.output / path).read_bytes())
                 index = {path: data for path, data in result.outputs.items() if path.startswith(SEARCH_BUNDLE)}
                 written += write_changes(self.output, index, previous.outputs, result.removed)
@@ -95,6 +142,8 @@ class SiteBuilder:
             _settle_memory()
         self.state = result.state
         self.base_path = result.graph.config.base_path
+        if self._indexer is not None and previous is not None and result.graph.config.search:
+            self._indexer.request(result.state, event_records(result.graph))
         return Rebuild(
             True,
             result.warnings,
@@ -127,6 +176,92 @@ class SiteBuilder:
                 write_changes(self.output, {}, {}, [path])
             else:
                 replace_file(self.output / path, old)
+
+
+class BackgroundIndexer:
+    """Keeps a live site's search index up to date in a thread of its own (`digest watch`).
+
+    Pagefind re-indexes every page each time, which takes seconds for a
+    large site; in the background, the next save does not wait for it.
+    Only the newest request matters: a request cancels an index being made
+    for an older build, and an index finished after a newer build is dropped.
+    """
+
+    def __init__(self, builder: SiteBuilder):
+        self.builder = builder
+        self._condition = threading.Condition()
+        self._job: tuple[BuildState, tuple] | None = None
+        self._busy = False
+        self._stopped = False
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="digest-search-index", daemon=True)
+        self._thread.start()
+
+    def request(self, state: BuildState, records: tuple) -> None:
+        with self._condition:
+            self._job = (state, records)
+            self._cancel.set()  # whatever is being indexed is out of date now
+            self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._cancel.set()
+            self._condition.notify_all()
+        self._thread.join(timeout=10)
+
+    def wait_idle(self, timeout: float | None) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: (self._job is None and not self._busy) or self._stopped, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: self._job is not None or self._stopped)
+                if self._stopped:
+                    return
+                state, records = self._job  # type: ignore[misc]
+                self._job = None
+                self._busy = True
+                self._cancel.clear()
+            try:
+                update = self._index(state, records)
+            except Exception as exc:  # a bug or an I/O failure: report it, keep the last index
+                log.exception("search index crashed")
+                update = SearchUpdate(False, error=f"{type(exc).__name__}: {exc}")
+            with self._condition:
+                self._busy = False
+                self._condition.notify_all()
+            if update is not None and self.builder.on_search_update is not None:
+                self.builder.on_search_update(update)
+
+    def _index(self, state: BuildState, records: tuple) -> SearchUpdate | None:
+        """Index the pages on disk as of ``state``; None when a newer build made it pointless."""
+        started = time.perf_counter()
+        builder = self.builder
+        pages = {path: digest for path, digest in state.outputs.items() if path.endswith(".html")}
+        inputs = inputs_digest(pages, records)
+        if inputs == state.search_inputs:
+            return None
+        try:
+            html = {path: (builder.output / path).read_bytes() for path in sorted(pages)}
+            marked = {path: data for path, data in html.items() if searchable(path, data)}
+            bundle = build_index(marked if marked or records else html, records, self._cancel)
+        except IndexCancelled:
+            return None
+        except (SearchIndexError, OSError) as exc:
+            return SearchUpdate(False, error=str(exc), seconds=time.perf_counter() - started)
+        with builder._lock:
+            if builder.state is not state:  # a newer build is waiting to be indexed
+                return None
+            old = [path for path in state.outputs if path.startswith(SEARCH_BUNDLE)]
+            removed = sorted(set(old) - set(bundle))
+            written = write_changes(builder.output, bundle, state.outputs, removed)
+            for path in removed:
+                del state.outputs[path]
+            state.outputs.update((path, digest_bytes(data)) for path, data in bundle.items())
+            state.search_inputs = inputs
+        return SearchUpdate(True, written, removed, time.perf_counter() - started)
 
 
 def _settle_memory() -> None:
