@@ -314,6 +314,8 @@ class Watcher:
         )
         self.lines: Queue[tuple[float, str]] = Queue()
         self.transcript: list[str] = []
+        self.index_lines: list[tuple[float, str]] = []
+        """The background search index's "updated" lines, as they came."""
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -350,6 +352,8 @@ class Watcher:
             if " changed: " in stamped[1]:
                 found.append(stamped)
                 timeout = SETTLE_SECONDS
+            elif "search index updated" in stamped[1]:
+                self.index_lines.append(stamped)
             elif ": error: " in stamped[1] or "failed" in stamped[1]:
                 raise RuntimeError("watcher reported a failed build:\n" + "\n".join(self.transcript[-20:]))
 
@@ -380,6 +384,8 @@ class EditTiming:
     rebuilds: int
     mtime_lag_ms: float
     """Wall clock after the write minus the file's mtime (the coarse file clock's offset)."""
+    to_index_ms: float = math.nan
+    """To the background search index's "updated" line (NaN: the edit changed no indexed page)."""
 
 
 REBUILD = re.compile(r"(\d+) files? written, (\d+) files? removed \((\d+) of (\d+) pages rendered\) in (\d+) ms")
@@ -417,7 +423,16 @@ def time_edit(watcher: Watcher, edit: Edit, timeout: float) -> EditTiming:
         raise RuntimeError(f"edit of {edit.path} did not change {edit.page} within {timeout:.0f} s")
     last_at, last_line = rebuilds[-1]
     counts = [REBUILD.search(line) for _, line in rebuilds]
+    indexed_at = math.nan
+    if any(m and int(m.group(1)) for m in counts):  # pages changed: wait for the index, so edits do not overlap
+        try:
+            while not any(at >= changed_at for at, _ in watcher.index_lines):
+                watcher.index_lines.append(watcher.wait_for("search index updated", max(1.0, deadline - time.time())))
+            indexed_at = min(at for at, _ in watcher.index_lines if at >= changed_at)
+        except RuntimeError:
+            pass  # the indexer found nothing to redo (no indexed text changed)
     return EditTiming(
+        to_index_ms=(indexed_at - saved) * 1000,
         to_page_ms=(changed_at - saved) * 1000,
         to_last_ms=(max(last_at, changed_at) - saved) * 1000,
         reported_ms=sum(int(m.group(5)) for m in counts if m),
@@ -529,7 +544,7 @@ def measure_watch(corpus_dir: Path, work: Path, edits: int, startup_timeout: flo
                 timing = time_edit(watcher, maker.make(kind, number), timeout=startup_timeout)
                 timings.append(timing)
                 log(f"  {kind} edit {number}: page {timing.to_page_ms:.0f} ms, last {timing.to_last_ms:.0f} ms, "
-                    f"watcher {timing.reported_ms:.0f} ms, {timing.written} files, {timing.rebuilds} rebuild(s)")
+                    f"watcher {timing.reported_ms:.0f} ms, index {timing.to_index_ms:.0f} ms, {timing.written} files, {timing.rebuilds} rebuild(s)")
                 time.sleep(SETTLE_SECONDS)
             results[kind] = [asdict(t) for t in timings]
     finally:
@@ -652,8 +667,8 @@ def report(results: dict) -> str:
             "watcher's rebuild line (every affected page written); medians over different articles, min–max in brackets. "
             "\"watcher\" is the build time digest itself prints (without the debounce).",
             "",
-            "| N | edit | to edited page | to last page | watcher's own | files written | initial build |",
-            "|---|---|---|---|---|---|---|",
+            "| N | edit | to edited page | to last page | watcher's own | to search index | files written | initial build |",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for n, watch in watch_sizes:
             for kind in EDIT_KINDS:
@@ -665,12 +680,17 @@ def report(results: dict) -> str:
                 lines.append(
                     f"| {n:,} | {kind} (×{len(rows)}) | {fmt_ms(median(page))} ({min(page):.0f}–{max(page):.0f}) | "
                     f"{fmt_ms(median(last))} ({min(last):.0f}–{max(last):.0f}) | {fmt_ms(median([r['reported_ms'] for r in rows]))} | "
-                    f"{statistics.median([r['written'] for r in rows]):.0f} | {watch['initial']['seconds']:.1f} s |"
+                    f"{_index_cell(rows)} | {statistics.median([r['written'] for r in rows]):.0f} | {watch['initial']['seconds']:.1f} s |"
                 )
         lines.append("")
     lines += targets_table(results, sizes)
     lines.append(MARK_END)
     return "\n".join(lines)
+
+
+def _index_cell(rows: list[dict]) -> str:
+    times = [r["to_index_ms"] for r in rows if not math.isnan(r.get("to_index_ms", math.nan))]
+    return f"{fmt_ms(median(times))} (×{len(times)})" if times else "–"
 
 
 def targets_table(results: dict, sizes: dict[int, dict]) -> list[str]:
