@@ -372,7 +372,36 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
 
 
 def digest_value(value: Any) -> bytes:
+    if type(value) is Article:
+        return _article_digest(value)
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+_ARTICLE_SHARED = ("text", "names")
+"""An article's largest parts, made once per version of its seed and names and then shared
+across rebuilds (see `link._parse_seed`, `link._find_people`) and never changed."""
+_ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)  # type: ignore[attr-defined]
+
+
+def _article_digest(article: Article) -> bytes:
+    """An article's digest, its shared parts digested once per object rather than on every build."""
+    digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
+    for name in _ARTICLE_SHARED:
+        digest.update(_shared_digest(getattr(article, name)))
+    return digest.digest()
+
+
+_SHARED_DIGESTS: dict[int, tuple[Any, bytes]] = {}
+"""id(object) -> (the object, its digest); holding the object keeps its id from being reused."""
+
+
+def _shared_digest(value: Any) -> bytes:
+    known = _SHARED_DIGESTS.get(id(value))
+    if known is None or known[0] is not value:
+        if len(_SHARED_DIGESTS) > 100_000:
+            _SHARED_DIGESTS.clear()
+        known = _SHARED_DIGESTS[id(value)] = (value, hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest())
+    return known[1]
 
 
 class Reader:
