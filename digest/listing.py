@@ -40,6 +40,10 @@ LATEST_ARTICLES = 20
 
 PEOPLE_PER_PAGE = 100
 """People on one page of the people index."""
+COMPARE_ROWS_PER_PAGE = 50
+"""Rows (claims, then events) on one page of the comparison: each row holds every outlet's quotes."""
+OUTLET_ROWS_PER_PAGE = 50
+"""Articles, claims (with their wording differences) and events on one page of an outlet's page."""
 
 UNDATED = "undated"
 """The month key of articles without a publication date (a seed without a sidecar)."""
@@ -194,3 +198,18 @@ def people_in_order(graph: SiteGraph) -> tuple[str, ...]:
     one of its own people does, or someone is added before it.
     """
     return tuple(sorted(graph.people, key=lambda pid: (name_order(graph.people[pid].name), graph.people[pid].name, pid)))
+
+
+# --- the comparison ------------------------------------------------------------
+
+
+@per_graph
+def comparison_order(graph: SiteGraph) -> tuple[tuple[str, str], ...]:
+    """The comparison's rows as (kind, id): every claim, then every event in timeline order."""
+    return tuple(("claim", cid) for cid in graph.claims) + tuple(("event", eid) for eid in graph.events)
+
+
+@per_graph
+def comparison_pages(graph: SiteGraph) -> dict[tuple[str, str], int]:
+    """(kind, id) -> the number of the comparison page that shows its row."""
+    return {row: index // COMPARE_ROWS_PER_PAGE + 1 for index, row in enumerate(comparison_order(graph))}

@@ -18,11 +18,10 @@ from jinja2 import Environment
 
 from digest.listing import timeline_year
 from digest.model import SiteGraph
-from digest.outlets import outlet_slugs
+from digest.paging import page_url
 from digest.reads import Reader
 from digest.render import article_body
 from digest.timeline_layout import activity_by_month
-from digest.wording import word_diff
 
 HOME_ARTICLES = 10
 HOME_EVENTS = 6
@@ -51,7 +50,6 @@ def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
-        Page("compare/index.html", "compare.html", compare_context),
         Page("404.html", "404.html", lambda r: {}),
     ]
     if graph.config.search:
@@ -62,7 +60,6 @@ def site_pages(graph: SiteGraph) -> list[Page]:
     pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
     pages += [Page(f"people/{pid}/index.html", "person.html", partial(person_context, pid=pid)) for pid in graph.people]
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
-    pages += [Page(f"outlets/{slug}/index.html", "outlet.html", partial(outlet_context, slug=slug)) for slug in outlet_slugs(graph).values()]
     return pages
 
 
@@ -89,25 +86,6 @@ def home_context(reader: Reader) -> dict[str, Any]:
         "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
         "outlets": reader.read("outlets"),
     }
-
-
-def compare_context(reader: Reader) -> dict[str, Any]:
-    return {"comparison": reader.read("comparison")}
-
-
-def outlet_context(reader: Reader, slug: str) -> dict[str, Any]:
-    view = reader.read("outlet", slug)
-    claims = []
-    for row in view.claims:
-        own = row.cells[view.column]
-        others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
-        diffs = [
-            (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
-            for outlet, cell in others
-            if own.quotes and cell.quotes
-        ]
-        claims.append({"row": row, "own": own, "others": [outlet for outlet, _ in others], "diffs": diffs})
-    return {"view": view, "outlet": view.outlet, "claims": claims, "events": [(row, row.cells[view.column]) for row in view.events]}
 
 
 def article_context(reader: Reader, stem: str) -> dict[str, Any]:
@@ -186,6 +164,7 @@ def claim_context(reader: Reader, cid: str) -> dict[str, Any]:
     return {
         "jsonld": claim_review(config, claim, status, claimant, carriers),
         "outlet_slugs": dict(reader.read("outlet-slugs")),
+        "compare_path": page_url("compare/", reader.read("comparison-page-of", cid)),
         "claim": claim,
         "status": status,
         "carriers": carriers,

@@ -28,6 +28,7 @@ from digest.listing import (
     PEOPLE_PER_PAGE,
     articles_by_month,
     claims_by_status,
+    comparison_pages,
     events_by_year,
     long_events,
     month_path,
@@ -300,10 +301,12 @@ def _outlets(graph: SiteGraph, _: str) -> Any:
     return outlets(graph)
 
 
-def _outlet(graph: SiteGraph, slug: str) -> Any:
+def _outlet_page(graph: SiteGraph, arg: str) -> Any:
+    """One page of an outlet's page ('rt/2'): see digest.outlets."""
     from digest.outlets import outlet_page
 
-    return outlet_page(graph, slug)
+    slug, number = _paged(arg)
+    return outlet_page(graph, slug, number)
 
 
 def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
@@ -312,11 +315,11 @@ def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
     return tuple(outlet_slugs(graph).items())
 
 
-def _comparison(graph: SiteGraph, _: str) -> Any:
-    """Every claim and event against every outlet (digest.outlets)."""
-    from digest.outlets import comparison
+def _comparison_page(graph: SiteGraph, number: str) -> Any:
+    """One page of the comparison: its claims and events against every outlet (digest.outlets)."""
+    from digest.outlets import comparison_page
 
-    return comparison(graph)
+    return comparison_page(graph, _number(number))
 
 
 def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
@@ -365,9 +368,10 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "sitemap": _sitemap,
     "export": _export,
     "outlets": _outlets,
-    "outlet": _outlet,
+    "outlet-page": _outlet_page,
     "outlet-slugs": _outlet_slugs,
-    "comparison": _comparison,
+    "comparison-page": _comparison_page,
+    "comparison-page-of": lambda graph, cid: comparison_pages(graph)[("claim", cid)],
 }
 
 
