@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_site, run_cli
-from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, COMPARE_ROWS_PER_PAGE, LATEST_ARTICLES, OUTLET_ROWS_PER_PAGE, PEOPLE_PER_PAGE
+from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, COMPARE_ROWS_PER_PAGE, LATEST_ARTICLES, OUTLET_ROWS_PER_PAGE, PEOPLE_PER_PAGE, PERSON_ROWS_PER_PAGE
 from sitecheck import broken_links, page
 
 BASE = "/basic/"
@@ -20,10 +20,10 @@ def build(site: Path, out: Path) -> Path:
     return out
 
 
-def add_article(site: Path, stem: str, published: str, claims: list[str] = (), outlet: str = "Outlet Three", title: str = "") -> None:
+def add_article(site: Path, stem: str, published: str, claims: list[str] = (), outlet: str = "Outlet Three", title: str = "", text: str = "") -> None:
     """An article of its own, with claims (no quotes needed) of the given statuses."""
     title = title or f"Article {stem}"
-    (site / "seeds" / f"{stem}.txt").write_text(f"{title}\nA paragraph of text about {stem}.\n")
+    (site / "seeds" / f"{stem}.txt").write_text(f"{title}\n{text or f'A paragraph of text about {stem}.'}\n")
     lines = [f"outlet: {outlet}", f"published: {published}"]
     if claims:
         lines.append("claims:")
@@ -190,3 +190,28 @@ def test_an_outlets_page_fills_pages_to_the_boundary(count, tmp_path):
     assert not second.select("#outlet-articles"), "its one article is on the first page"
     assert second.select_one("#outlet-claims .muted").get_text() == f"{count} of {count}"
     assert nav(second) == {"status": "Page 2 of 2", "current": ["Page 2"], "prev": ["/basic/outlets/outlet-three/"], "next": []}
+
+
+@pytest.mark.parametrize("count", [PERSON_ROWS_PER_PAGE, PERSON_ROWS_PER_PAGE + 1])
+def test_a_much_named_persons_page_fills_pages_to_the_boundary(count, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    site = copy_site("basic", tmp_path)
+    (site / "content/people/pat-example.yaml").write_text("name: Pat Example\n")
+    for number in range(count):
+        add_article(site, f"n{number:04d}", f"2022-10-{1 + number % 28:02d}", text="Pat Example said nothing.")
+    out = build(site, tmp_path / "out")
+    first = page(out, "people/pat-example/")
+    assert len(first.select(".mention-list li")) == PERSON_ROWS_PER_PAGE and first.find("script", type="application/ld+json")
+    feed = ET.parse(out / "people/pat-example/feed.xml").getroot()
+    assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == 50, "a feed carries the latest 50"
+    if count == PERSON_ROWS_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "Pat Example — Basic test digest"
+        return
+    assert first.title.get_text() == "Pat Example, page 1 of 2 — Basic test digest"
+    second = page(out, "people/pat-example/page/2/")
+    assert len(second.select(".mention-list li")) == 1
+    assert second.select_one("#mentions .muted").get_text() == f"{count} of {count}"
+    assert not second.find("script", type="application/ld+json") and not second.select("[data-pagefind-body]"), "one search result and one profile per person"
+    assert not second.select("#person-events, #related"), "events and the network are on the first page"
+    assert nav(second) == {"status": "Page 2 of 2", "current": ["Page 2"], "prev": ["/basic/people/pat-example/"], "next": []}
