@@ -25,6 +25,7 @@ from typing import Any, Callable, TypeVar
 
 from digest.dates import MONTH_NAMES, EDTFDate
 from digest.model import SiteGraph
+from digest.paging import page_count
 from digest.slugs import transliterate
 
 T = TypeVar("T")
@@ -40,6 +41,12 @@ LATEST_ARTICLES = 20
 
 PEOPLE_PER_PAGE = 100
 """People on one page of the people index."""
+PERSON_ROWS_PER_PAGE = 100
+"""Articles, events and claims of each kind on one page of a person's page."""
+COMPARE_ROWS_PER_PAGE = 50
+"""Rows (claims, then events) on one page of the comparison: each row holds every outlet's quotes."""
+OUTLET_ROWS_PER_PAGE = 50
+"""Articles, claims (with their wording differences) and events on one page of an outlet's page."""
 
 UNDATED = "undated"
 """The month key of articles without a publication date (a seed without a sidecar)."""
@@ -194,3 +201,33 @@ def people_in_order(graph: SiteGraph) -> tuple[str, ...]:
     one of its own people does, or someone is added before it.
     """
     return tuple(sorted(graph.people, key=lambda pid: (name_order(graph.people[pid].name), graph.people[pid].name, pid)))
+
+
+
+def person_lists(graph: SiteGraph, pid: str) -> tuple[int, int, int, int]:
+    """How many articles name a person, and how many events, claims made and claims about them there are."""
+    index = graph.index
+    return (
+        len(graph.mentions.get(pid, ())), len(index.events_with.get(pid, ())),
+        len(index.claims_by.get(pid, ())), len(index.claims_about.get(pid, ())),
+    )
+
+
+def person_page_count(graph: SiteGraph, pid: str) -> int:
+    """Pages of a person's page: as many as their longest list needs."""
+    return page_count(max(person_lists(graph, pid)), PERSON_ROWS_PER_PAGE)
+
+
+# --- the comparison ------------------------------------------------------------
+
+
+@per_graph
+def comparison_order(graph: SiteGraph) -> tuple[tuple[str, str], ...]:
+    """The comparison's rows as (kind, id): every claim, then every event in timeline order."""
+    return tuple(("claim", cid) for cid in graph.claims) + tuple(("event", eid) for eid in graph.events)
+
+
+@per_graph
+def comparison_pages(graph: SiteGraph) -> dict[tuple[str, str], int]:
+    """(kind, id) -> the number of the comparison page that shows its row."""
+    return {row: index // COMPARE_ROWS_PER_PAGE + 1 for index, row in enumerate(comparison_order(graph))}

@@ -16,12 +16,15 @@ from typing import Any
 from digest.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
+    COMPARE_ROWS_PER_PAGE,
     LATEST_ARTICLES,
     LATEST_CLAIMS,
+    OUTLET_ROWS_PER_PAGE,
     PEOPLE_PER_PAGE,
     UNDATED,
     articles_by_month,
     claims_by_status,
+    comparison_order,
     events_by_year,
     month_label,
     month_path,
@@ -29,10 +32,12 @@ from digest.listing import (
     year_path,
 )
 from digest.model import SiteGraph
+from digest.outlets import outlet_page_count, outlet_slugs
 from digest.pages import Page
 from digest.paging import Pager, page_count, page_url
 from digest.reads import Reader
 from digest.timeline_layout import group_label, item_for, layout_timeline
+from digest.wording import word_diff
 
 TIMELINE_LATEST = 8
 """The most recent events, listed on the timeline's index under the years."""
@@ -50,6 +55,15 @@ def list_pages(graph: SiteGraph) -> list[Page]:
         Page(f"{page_url('people/', number)}index.html", "people.html", partial(people_context, number=number))
         for number in range(1, page_count(len(graph.people), PEOPLE_PER_PAGE) + 1)
     ]
+    pages += [
+        Page(f"{page_url('compare/', number)}index.html", "compare.html", partial(compare_context, number=number))
+        for number in range(1, page_count(len(comparison_order(graph)), COMPARE_ROWS_PER_PAGE) + 1)
+    ]
+    for slug in outlet_slugs(graph).values():
+        pages += [
+            Page(f"{page_url(f'outlets/{slug}/', number)}index.html", "outlet.html", partial(outlet_context, slug=slug, number=number))
+            for number in range(1, outlet_page_count(graph, slug) + 1)
+        ]
     pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
     for year in events_by_year(graph):
         pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
@@ -121,6 +135,51 @@ def people_context(reader: Reader, number: int) -> dict[str, Any]:
     """One page of the people, A to Z, with how often the articles name each."""
     people, total = reader.read("people-page", str(number))
     return {"people": people, "pager": Pager("people/", number, total, PEOPLE_PER_PAGE)}
+
+
+# --- outlets side by side ------------------------------------------------------
+
+
+def compare_context(reader: Reader, number: int) -> dict[str, Any]:
+    """One page of the comparison: claims first, then events, each against every outlet."""
+    table = reader.read("comparison-page", str(number))
+    total = table.total_claims + table.total_events
+    pager = Pager("compare/", number, total, COMPARE_ROWS_PER_PAGE)
+    first = pager.first_item
+    return {
+        "comparison": table,
+        "pager": pager,
+        "claim_range": (first, first + len(table.claims) - 1, table.total_claims),
+        "event_range": (first + len(table.claims) - table.total_claims, pager.last_item - table.total_claims, table.total_events),
+    }
+
+
+def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
+    """One page of an outlet: a slice of its articles, of its claims with how its wording differs, and of its events."""
+    view = reader.read("outlet-page", f"{slug}/{number}")
+    claims = []
+    for row in view.claims:
+        own = row.cells[view.column]
+        others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
+        diffs = [
+            (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
+            for outlet, cell in others
+            if own.quotes and cell.quotes
+        ]
+        claims.append({"row": row, "own": own, "others": [outlet for outlet, _ in others], "diffs": diffs})
+    outlet = view.outlet
+    pager = Pager(f"outlets/{slug}/", number, max(outlet.articles, outlet.claims, outlet.events), OUTLET_ROWS_PER_PAGE)
+    return {
+        "view": view,
+        "outlet": outlet,
+        "pager": pager,
+        "claims": claims,
+        "events": [(row, row.cells[view.column]) for row in view.events],
+        "ranges": {
+            name: (pager.first_item, pager.first_item + len(shown) - 1, total)
+            for name, shown, total in (("articles", view.articles, outlet.articles), ("claims", view.claims, outlet.claims), ("events", view.events, outlet.events))
+        },
+    }
 
 
 # --- the timeline ------------------------------------------------------------

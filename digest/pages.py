@@ -9,20 +9,17 @@ templates did not change.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Callable
 
 from jinja2 import Environment
 
-from digest.listing import timeline_year
+from digest.listing import PERSON_ROWS_PER_PAGE, person_page_count
 from digest.model import SiteGraph
-from digest.outlets import outlet_slugs
+from digest.paging import Pager, page_url
 from digest.reads import Reader
 from digest.render import article_body
-from digest.timeline_layout import activity_by_month
-from digest.wording import word_diff
 
 HOME_ARTICLES = 10
 HOME_EVENTS = 6
@@ -51,7 +48,6 @@ def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
-        Page("compare/index.html", "compare.html", compare_context),
         Page("404.html", "404.html", lambda r: {}),
     ]
     if graph.config.search:
@@ -60,9 +56,12 @@ def site_pages(graph: SiteGraph) -> list[Page]:
 
     pages += list_pages(graph)
     pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
-    pages += [Page(f"people/{pid}/index.html", "person.html", partial(person_context, pid=pid)) for pid in graph.people]
+    pages += [
+        Page(f"{page_url(f'people/{pid}/', number)}index.html", "person.html", partial(person_context, pid=pid, number=number))
+        for pid in graph.people
+        for number in range(1, person_page_count(graph, pid) + 1)
+    ]
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
-    pages += [Page(f"outlets/{slug}/index.html", "outlet.html", partial(outlet_context, slug=slug)) for slug in outlet_slugs(graph).values()]
     return pages
 
 
@@ -89,25 +88,6 @@ def home_context(reader: Reader) -> dict[str, Any]:
         "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
         "outlets": reader.read("outlets"),
     }
-
-
-def compare_context(reader: Reader) -> dict[str, Any]:
-    return {"comparison": reader.read("comparison")}
-
-
-def outlet_context(reader: Reader, slug: str) -> dict[str, Any]:
-    view = reader.read("outlet", slug)
-    claims = []
-    for row in view.claims:
-        own = row.cells[view.column]
-        others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
-        diffs = [
-            (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
-            for outlet, cell in others
-            if own.quotes and cell.quotes
-        ]
-        claims.append({"row": row, "own": own, "others": [outlet for outlet, _ in others], "diffs": diffs})
-    return {"view": view, "outlet": view.outlet, "claims": claims, "events": [(row, row.cells[view.column]) for row in view.events]}
 
 
 def article_context(reader: Reader, stem: str) -> dict[str, Any]:
@@ -149,7 +129,23 @@ def _occurrence_in(entity, stem: str):
     return next((o for o in entity.occurrences if o.article == stem), None)
 
 
-def person_context(reader: Reader, pid: str) -> dict[str, Any]:
+def person_context(reader: Reader, pid: str, number: int = 1) -> dict[str, Any]:
+    """A person's page, or page ``number`` of it: the next slice of each of their lists.
+
+    The description, activity strip and network are on the first page only.
+    """
+    lists = {name: reader.read(f"{name}-page", f"{pid}/{number}") for name in ("mentions", "events-with", "claims-made", "claims-about")}
+    pager = Pager(f"people/{pid}/", number, max(total for _, total in lists.values()), PERSON_ROWS_PER_PAGE)
+    context = {
+        "pager": pager,
+        "mentions": lists["mentions"][0],
+        "events": lists["events-with"][0],
+        "claims_made": lists["claims-made"][0],
+        "claims_about": lists["claims-about"][0],
+        "ranges": {name: (pager.first_item, pager.first_item + len(shown) - 1, total) for name, (shown, total) in lists.items()},
+    }
+    if number > 1:
+        return {"person": reader.read("person-summary", pid), **context}
     person = reader.read("person", pid)
     config = reader.read("config")
     jsonld = {
@@ -163,16 +159,14 @@ def person_context(reader: Reader, pid: str) -> dict[str, Any]:
         "nationality": {"@type": "Country", "name": person.country} if person.country else None,
         "sameAs": [url for _, url in person.links] or None,
     }
+    activity, years = reader.read("person-activity", pid)
     return {
         "jsonld": _compact(jsonld),
         "person": person,
-        "mentions": reader.read("mentions", pid),
-        "events": reader.read("events-with", pid),
-        "claims_made": reader.read("claims-made", pid),
-        "claims_about": reader.read("claims-about", pid),
         "related": reader.read("related", pid),
-        "activity": activity_by_month([event.date for event in reader.read("events-with", pid) if event.date]),
-        "timeline_years": sorted(Counter(timeline_year(event.date) for event in reader.read("events-with", pid) if event.date).items()),
+        "activity": activity,
+        "timeline_years": years,
+        **context,
     }
 
 
@@ -186,6 +180,7 @@ def claim_context(reader: Reader, cid: str) -> dict[str, Any]:
     return {
         "jsonld": claim_review(config, claim, status, claimant, carriers),
         "outlet_slugs": dict(reader.read("outlet-slugs")),
+        "compare_path": page_url("compare/", reader.read("comparison-page-of", cid)),
         "claim": claim,
         "status": status,
         "carriers": carriers,

@@ -75,15 +75,14 @@ def _person_feed_context(pid: str):
     def context(reader: Reader) -> dict[str, Any]:
         config = reader.read("config")
         person = reader.read("person-summary", pid)
-        articles = [summary for summary, _ in reader.read("mentions", pid) if summary.published]
-        articles.sort(key=lambda a: (-a.published.toordinal(), a.title))
+        articles = reader.read("person-latest", f"{pid}/{FEED_ENTRIES}")
         return {
             "config": config,
             "path": f"people/{pid}/feed.xml",
             "title": f"{person.name} — {config.title}",
             "subtitle": f"Articles that name {person.name}",
             "alternate": f"people/{pid}/",
-            "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles[:FEED_ENTRIES]],
+            "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles],
         }
 
     return context

@@ -26,16 +26,20 @@ from digest.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
     PEOPLE_PER_PAGE,
+    PERSON_ROWS_PER_PAGE,
     articles_by_month,
     claims_by_status,
+    comparison_pages,
     events_by_year,
     long_events,
     month_path,
     people_in_order,
+    person_lists,
+    timeline_year,
 )
 from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
 from digest.paging import page_slice
-from digest.timeline_layout import YearActivity, activity_by_year
+from digest.timeline_layout import Activity, YearActivity, activity_by_month, activity_by_year
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,8 +207,43 @@ def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
     return tuple(graph.events[eid] for eid in ids[max(0, len(ids) - int(count)):])
 
 
-def _mentions(graph: SiteGraph, pid: str) -> tuple[tuple[ArticleSummary, Mention], ...]:
-    return tuple((summarise_article(graph.articles[m.article]), m) for m in graph.mentions.get(pid, []))
+def _part(items: Any, number: int) -> tuple:
+    """Page ``number`` of one of a person's lists: empty once that list has run out."""
+    return tuple(items[(number - 1) * PERSON_ROWS_PER_PAGE : number * PERSON_ROWS_PER_PAGE])
+
+
+def _mentions_page(graph: SiteGraph, arg: str) -> tuple[tuple[tuple[ArticleSummary, Mention], ...], int]:
+    """One page of the articles that name a person ('<id>/<page>'), most mentions first, and how many there are."""
+    pid, number = _paged(arg)
+    mentions = graph.mentions.get(pid, [])
+    return tuple((summarise_article(graph.articles[m.article]), m) for m in _part(mentions, number)), len(mentions)
+
+
+def _events_with_page(graph: SiteGraph, arg: str) -> tuple[tuple[Event, ...], int]:
+    """One page of a person's events, in timeline order, and how many there are."""
+    pid, number = _paged(arg)
+    ids = graph.index.events_with.get(pid, [])
+    return tuple(graph.events[eid] for eid in _part(ids, number)), len(ids)
+
+
+def _claims_by_page(graph: SiteGraph, arg: str, about: bool) -> tuple[tuple[ClaimSummary, ...], int]:
+    pid, number = _paged(arg)
+    ids = (graph.index.claims_about if about else graph.index.claims_by).get(pid, [])
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in _part(ids, number)), len(ids)
+
+
+def _person_activity(graph: SiteGraph, pid: str) -> tuple[Activity, tuple[tuple[int, int], ...]]:
+    """A person's events by month, and by the timeline year they are listed under."""
+    dates = [graph.events[eid].date for eid in graph.index.events_with.get(pid, []) if graph.events[eid].date]
+    return activity_by_month(dates), tuple(sorted(Counter(timeline_year(date) for date in dates).items()))
+
+
+def _person_latest(graph: SiteGraph, arg: str) -> tuple[ArticleSummary, ...]:
+    """The newest dated articles that name a person ('<id>/<count>'), for their feed."""
+    pid, count = _paged(arg)
+    articles = [graph.articles[m.article] for m in graph.mentions.get(pid, []) if graph.articles[m.article].published]
+    articles.sort(key=lambda a: (-a.published.toordinal(), a.title))
+    return tuple(summarise_article(a) for a in articles[:count])
 
 
 def _related(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[PersonSummary, int], ...]:
@@ -300,10 +339,12 @@ def _outlets(graph: SiteGraph, _: str) -> Any:
     return outlets(graph)
 
 
-def _outlet(graph: SiteGraph, slug: str) -> Any:
+def _outlet_page(graph: SiteGraph, arg: str) -> Any:
+    """One page of an outlet's page ('rt/2'): see digest.outlets."""
     from digest.outlets import outlet_page
 
-    return outlet_page(graph, slug)
+    slug, number = _paged(arg)
+    return outlet_page(graph, slug, number)
 
 
 def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
@@ -312,11 +353,11 @@ def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
     return tuple(outlet_slugs(graph).items())
 
 
-def _comparison(graph: SiteGraph, _: str) -> Any:
-    """Every claim and event against every outlet (digest.outlets)."""
-    from digest.outlets import comparison
+def _comparison_page(graph: SiteGraph, number: str) -> Any:
+    """One page of the comparison: its claims and events against every outlet (digest.outlets)."""
+    from digest.outlets import comparison_page
 
-    return comparison(graph)
+    return comparison_page(graph, _number(number))
 
 
 def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
@@ -341,11 +382,14 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "person-summary": lambda graph, pid: summarise_person(graph.people[pid]),
     "people-page": _people_page,
     "people-top": _people_top,
-    "mentions": _mentions,
+    "person-lists": lambda graph, pid: person_lists(graph, pid),
+    "mentions-page": _mentions_page,
+    "events-with-page": _events_with_page,
+    "claims-made-page": lambda graph, arg: _claims_by_page(graph, arg, about=False),
+    "claims-about-page": lambda graph, arg: _claims_by_page(graph, arg, about=True),
+    "person-activity": _person_activity,
+    "person-latest": _person_latest,
     "related": _related,
-    "events-with": lambda graph, pid: tuple(graph.events_with(pid)),
-    "claims-made": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims_by_person(pid)[0]),
-    "claims-about": lambda graph, pid: tuple(summarise_claim(graph, c) for c in graph.claims_by_person(pid)[1]),
     "claim": lambda graph, cid: graph.claims[cid],
     "claim-summary": lambda graph, cid: summarise_claim(graph, graph.claims[cid]),
     "claim-status-counts": _claim_status_counts,
@@ -365,9 +409,10 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "sitemap": _sitemap,
     "export": _export,
     "outlets": _outlets,
-    "outlet": _outlet,
+    "outlet-page": _outlet_page,
     "outlet-slugs": _outlet_slugs,
-    "comparison": _comparison,
+    "comparison-page": _comparison_page,
+    "comparison-page-of": lambda graph, cid: comparison_pages(graph)[("claim", cid)],
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -245,3 +246,82 @@ def test_a_watch_build_reuses_files_the_watcher_did_not_name(tmp_path, monkeypat
     assert builder.build({"seeds/plain-one.txt"}).ok
     assert read == ["seeds/plain-one.txt"], "only the named seed is read again"
     assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+# --- the split lists: an edit renders only the list pages that show what it changed ---
+
+ARCHIVE = 24
+"""Articles added to the basic site: one a month from January 2020, each with a claim and an event."""
+
+
+def archive_site(tmp_path: Path) -> Path:
+    site = copy_site("basic", tmp_path)
+    for number in range(ARCHIVE):
+        stem, year, month = f"archive-{number:02d}", 2020 + number // 12, 1 + number % 12
+        (site / "seeds" / f"{stem}.txt").write_text(f"Archive story {number}\nVladimir Putin spoke about item {number}.\n")
+        (site / "content/articles" / f"{stem}.yaml").write_text(
+            f"outlet: Outlet {'One' if number % 2 else 'Two'}\npublished: {year}-{month:02d}-15\n"
+            f"claims:\n  - id: archive-claim-{number:02d}\n    text: Archive claim {number}.\n    status: {'confirmed' if number % 3 else 'disputed'}\n"
+            f"events:\n  - id: archive-event-{number:02d}\n    date: {year}-{month:02d}-10\n    title: Archive event {number}\n"
+        )
+    return site
+
+
+def list_pages_rendered_by(change, tmp_path: Path) -> set[str]:
+    """The list pages an incremental build renders after ``change``; its output must equal a clean build's."""
+    site = archive_site(tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    assert builder.build().ok
+    change(site)
+    rebuild = builder.build()
+    assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+    return {path for path in rebuild.rendered if LIST_PAGES.fullmatch(path)}
+
+
+LIST_PAGES = re.compile(r"index\.html|feed\.xml|(articles|claims|people)/index\.html|articles/\d{4}/\d\d/.*|claims/status/.*|people/page/.*|(timeline|compare|outlets)/.*")
+
+
+def test_editing_an_old_article_renders_its_month_and_no_other_list_of_articles(tmp_path):
+    rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-03.yaml", "published: 2020-04-15", "published: 2020-04-15\ntitle: Renamed story"), tmp_path)
+    assert rendered == {
+        "articles/2020/04/index.html",  # the month that lists it
+        "outlets/outlet-one/index.html",  # its outlet's articles
+        "timeline/2020/index.html",  # its event's sources name it
+        "compare/index.html",  # the rows of its claim and event hold its summary
+        "feed.xml",  # the site's 26 articles all fit in the feed
+    }
+
+
+def test_editing_an_event_renders_its_own_year_and_no_other(tmp_path):
+    rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-03.yaml", "title: Archive event 3", "title: Archive event three"), tmp_path)
+    assert {path for path in rendered if path.startswith("timeline/")} == {"timeline/2020/index.html", "timeline/2020/filter.css"}
+    assert rendered - {"timeline/2020/index.html", "timeline/2020/filter.css"} == {"compare/index.html", "outlets/outlet-one/index.html"}
+
+
+def test_changing_a_status_renders_the_two_statuses_and_the_counts_only(tmp_path):
+    rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-04.yaml", "status: confirmed", "status: disputed"), tmp_path)
+    assert rendered == {
+        "claims/status/confirmed/index.html", "claims/status/disputed/index.html",  # the lists it leaves and joins
+        "claims/index.html", "index.html",  # the counts by status
+        "compare/index.html", "outlets/outlet-two/index.html",  # its row's badge
+        "feed.xml",  # its article's entry gives its claims' statuses
+    }
+
+
+def test_editing_a_persons_role_renders_their_page_of_the_people_and_not_the_article_lists(tmp_path):
+    rendered = list_pages_rendered_by(lambda s: edit(s / "content/people/sean-obrien.yaml", "role: Spokesperson", "role: Press secretary"), tmp_path)
+    assert "people/index.html" in rendered
+    assert not {path for path in rendered if path.startswith(("articles/", "claims/", "timeline/", "compare/", "outlets/"))}
+
+
+def test_adding_an_article_renders_its_month_and_the_counts_not_the_other_months(tmp_path):
+    def add(site: Path) -> None:
+        (site / "seeds/added.txt").write_text("An added story\nIts text.\n")
+        (site / "content/articles/added.yaml").write_text("outlet: Outlet One\npublished: 2020-06-20\n")
+
+    assert list_pages_rendered_by(add, tmp_path) == {
+        "articles/2020/06/index.html",  # its month
+        "articles/index.html", "index.html", "outlets/index.html",  # the counts of articles
+        "outlets/outlet-one/index.html", "feed.xml",  # its outlet's articles; the feed's 50 newest
+    }

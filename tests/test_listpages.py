@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_site, run_cli
-from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, LATEST_ARTICLES, PEOPLE_PER_PAGE
+from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, COMPARE_ROWS_PER_PAGE, LATEST_ARTICLES, OUTLET_ROWS_PER_PAGE, PEOPLE_PER_PAGE, PERSON_ROWS_PER_PAGE
 from sitecheck import broken_links, page
 
 BASE = "/basic/"
@@ -20,10 +20,10 @@ def build(site: Path, out: Path) -> Path:
     return out
 
 
-def add_article(site: Path, stem: str, published: str, claims: list[str] = (), outlet: str = "Outlet Three", title: str = "") -> None:
+def add_article(site: Path, stem: str, published: str, claims: list[str] = (), outlet: str = "Outlet Three", title: str = "", text: str = "") -> None:
     """An article of its own, with claims (no quotes needed) of the given statuses."""
     title = title or f"Article {stem}"
-    (site / "seeds" / f"{stem}.txt").write_text(f"{title}\nA paragraph of text about {stem}.\n")
+    (site / "seeds" / f"{stem}.txt").write_text(f"{title}\n{text or f'A paragraph of text about {stem}.'}\n")
     lines = [f"outlet: {outlet}", f"published: {published}"]
     if claims:
         lines.append("claims:")
@@ -63,7 +63,7 @@ def test_a_status_fills_pages_of_claims_to_the_boundary(count, tmp_path):
     second = page(out, "claims/status/disputed/page/2/")
     assert [li["data-claim"] for li in second.select(".claim-list [data-claim]")] == [f"many-claim-{CLAIMS_PER_PAGE:04d}"]
     assert second.title.get_text() == "Claims: Disputed, page 2 of 2 — Basic test digest"
-    assert nav(second) == {"status": f"Page 2 of 2: claims {count}–{count} of {count}", "current": ["Page 2"],
+    assert nav(second) == {"status": f"Page 2 of 2: claims {count} of {count}", "current": ["Page 2"],
                            "prev": ["/basic/claims/status/disputed/"], "next": []}
     assert not (out / "claims/status/disputed/page/3").exists()
 
@@ -141,7 +141,77 @@ def test_the_people_fill_pages_a_to_z_to_the_boundary(count, tmp_path):
     second = page(out, "people/page/2/")
     assert [a.get_text() for a in second.select(".people-list a[data-person]")] == ["Volodymyr Zelensky"]
     assert second.title.get_text() == "People, page 2 of 2 — Basic test digest"
-    assert nav(second) == {"status": f"Page 2 of 2: people {count}–{count} of {count}", "current": ["Page 2"],
+    assert nav(second) == {"status": f"Page 2 of 2: people {count} of {count}", "current": ["Page 2"],
                            "prev": ["/basic/people/"], "next": []}
     home = page(out, "")
     assert len(home.select(".people-chips li")) == 12 and home.select_one("main a[href='/basic/people/']").get_text() == f"All {count} people"
+
+
+@pytest.mark.parametrize("count", [COMPARE_ROWS_PER_PAGE, COMPARE_ROWS_PER_PAGE + 1])
+def test_the_comparison_fills_pages_of_rows_claims_then_events(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    add_article(site, "many", "2022-10-01", ["reported"] * (count - 6))  # the basic site has 2 claims and 4 events
+    out = build(site, tmp_path / "out")
+    first = page(out, "compare/")
+    assert len(first.select("tr[data-claim]")) == count - 4 and len(first.select("tr[data-event]")) == COMPARE_ROWS_PER_PAGE - (count - 4)
+    if count == COMPARE_ROWS_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "Outlets compared — Basic test digest"
+        return
+    assert first.title.get_text() == "Outlets compared, page 1 of 2 — Basic test digest"
+    second = page(out, "compare/page/2/")
+    assert [tr["data-event"] for tr in second.select("tr[data-event]")] == ["kyiv-meeting"] and not second.select("tr[data-claim]")
+    assert second.select_one("#compare-events .muted").get_text() == "4 of 4"
+    assert nav(second)["prev"] == ["/basic/compare/"]
+
+
+def test_a_claim_page_links_its_row_on_the_comparison_page_that_shows_it(tmp_path):
+    site = copy_site("basic", tmp_path)
+    add_article(site, "many", "2022-10-01", ["reported"] * COMPARE_ROWS_PER_PAGE)
+    out = build(site, tmp_path / "out")  # checks that every link and fragment resolves
+    link = page(out, "claims/talks-not-useful/").select_one("main a[href*='compare/']")["href"]
+    assert link == "/basic/compare/page/2/#claim-talks-not-useful"
+    assert page(out, "claims/many-claim-0000/").select_one("main a[href*='compare/']")["href"] == "/basic/compare/#claim-many-claim-0000"
+
+
+@pytest.mark.parametrize("count", [OUTLET_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE + 1])
+def test_an_outlets_page_fills_pages_to_the_boundary(count, tmp_path):
+    site = copy_site("basic", tmp_path)
+    add_article(site, "many", "2022-10-01", ["reported"] * count)
+    out = build(site, tmp_path / "out")
+    first = page(out, "outlets/outlet-three/")
+    assert len(first.select("#outlet-claims ~ .claim-list [data-claim]")) == OUTLET_ROWS_PER_PAGE
+    assert len(first.select("#outlet-articles ~ ul a.article-title")) == 1
+    if count == OUTLET_ROWS_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "Outlet Three — Basic test digest"
+        return
+    assert first.title.get_text() == "Outlet Three, page 1 of 2 — Basic test digest"
+    second = page(out, "outlets/outlet-three/page/2/")
+    assert [li["data-claim"] for li in second.select(".claim-list [data-claim]")] == [f"many-claim-{count - 1:04d}"]
+    assert not second.select("#outlet-articles"), "its one article is on the first page"
+    assert second.select_one("#outlet-claims .muted").get_text() == f"{count} of {count}"
+    assert nav(second) == {"status": "Page 2 of 2", "current": ["Page 2"], "prev": ["/basic/outlets/outlet-three/"], "next": []}
+
+
+@pytest.mark.parametrize("count", [PERSON_ROWS_PER_PAGE, PERSON_ROWS_PER_PAGE + 1])
+def test_a_much_named_persons_page_fills_pages_to_the_boundary(count, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    site = copy_site("basic", tmp_path)
+    (site / "content/people/pat-example.yaml").write_text("name: Pat Example\n")
+    for number in range(count):
+        add_article(site, f"n{number:04d}", f"2022-10-{1 + number % 28:02d}", text="Pat Example said nothing.")
+    out = build(site, tmp_path / "out")
+    first = page(out, "people/pat-example/")
+    assert len(first.select(".mention-list li")) == PERSON_ROWS_PER_PAGE and first.find("script", type="application/ld+json")
+    feed = ET.parse(out / "people/pat-example/feed.xml").getroot()
+    assert len(feed.findall("{http://www.w3.org/2005/Atom}entry")) == 50, "a feed carries the latest 50"
+    if count == PERSON_ROWS_PER_PAGE:
+        assert nav(first) == {} and first.title.get_text() == "Pat Example — Basic test digest"
+        return
+    assert first.title.get_text() == "Pat Example, page 1 of 2 — Basic test digest"
+    second = page(out, "people/pat-example/page/2/")
+    assert len(second.select(".mention-list li")) == 1
+    assert second.select_one("#mentions .muted").get_text() == f"{count} of {count}"
+    assert not second.find("script", type="application/ld+json") and not second.select("[data-pagefind-body]"), "one search result and one profile per person"
+    assert not second.select("#person-events, #related"), "events and the network are on the first page"
+    assert nav(second) == {"status": "Page 2 of 2", "current": ["Page 2"], "prev": ["/basic/people/pat-example/"], "next": []}
