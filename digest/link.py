@@ -295,17 +295,9 @@ def _annotate(article: Article, record: Record, claims: dict[str, Claim], events
             if entity is None:
                 entity = table[entity_id] = (Claim if kind == "claim" else Event)(entity_id, source=entry.where("id"))
             merged.merge(entity, kind, entry, shared, lists)
-            passages = _anchored(article, haystack, kind, entity_id, entry, diagnostics)
+            passages, occurrence = _anchored(article, haystack, kind, entity_id, entry, diagnostics)
             article.passages.extend(passages)
-            entity.occurrences.append(
-                Occurrence(
-                    article=article.stem,
-                    anchors=tuple(p.anchor for p in passages),
-                    quotes=tuple(_passage_text(article, p) for p in passages),
-                    sourcing=entry.get("sourcing", ""),
-                    date_text=entry.get("date_text", ""),
-                )
-            )
+            entity.occurrences.append(occurrence)
 
 
 _NORMALISED: dict[int, tuple[SeedText, NormalisedText]] = {}
@@ -321,25 +313,33 @@ def _normalised(text: SeedText) -> NormalisedText:
     return cached[1]
 
 
-_ANCHORED: dict[tuple, tuple[SeedText, Record, tuple[Passage, ...], tuple]] = {}
-"""(id(seed text), id(entry), kind, title, seed path) -> (text, entry, their passages, the problems found).
+_ANCHORED: dict[tuple, tuple[SeedText, Record, tuple[Passage, ...], Occurrence, tuple]] = {}
+"""(id(seed text), id(entry), kind, title, seed path) -> (text, entry, their passages, the occurrence, the problems found).
 
 Parsed seeds and sidecars are cached by content, so an unchanged article
 keeps the same objects across rebuilds and its quotes are not searched again."""
 
 
-def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
-    """`_anchor_quotes`, remembered for rebuilds while the seed and the entry are unchanged."""
-    key = (id(article.text), id(entry), kind, article.title, article.seed_path)
+def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> tuple[tuple[Passage, ...], Occurrence]:
+    """An entry's passages in its article and the occurrence they make, remembered for
+    rebuilds while the seed and the entry are unchanged."""
+    key = (id(article.text), id(entry), kind, article.title, article.seed_path, article.stem)
     cached = _ANCHORED.get(key)
     if cached is None or cached[0] is not article.text or cached[1] is not entry:
         found = Diagnostics()
         passages = tuple(_anchor_quotes(article, haystack, kind, entity_id, entry, found))
+        occurrence = Occurrence(
+            article=article.stem,
+            anchors=tuple(p.anchor for p in passages),
+            quotes=tuple(_passage_text(article, p) for p in passages),
+            sourcing=entry.get("sourcing", ""),
+            date_text=entry.get("date_text", ""),
+        )
         if len(_ANCHORED) > 200_000:
             _ANCHORED.clear()
-        cached = _ANCHORED[key] = (article.text, entry, passages, tuple(found.items))
-    diagnostics.items.extend(cached[3])
-    return list(cached[2])
+        cached = _ANCHORED[key] = (article.text, entry, passages, occurrence, tuple(found.items))
+    diagnostics.items.extend(cached[4])
+    return cached[2], cached[3]
 
 
 def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
