@@ -25,6 +25,7 @@ HOME_ARTICLES = 10
 HOME_EVENTS = 6
 HOME_CLAIMS = 6
 HOME_PEOPLE = 12
+HOME_OUTLETS = 10
 
 Context = Callable[[Reader], dict[str, Any]]
 
@@ -86,7 +87,7 @@ def home_context(reader: Reader) -> dict[str, Any]:
         "event_count": reader.read("event-count"),
         "status_counts": reader.read("claim-status-counts"),
         "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
-        "outlets": reader.read("outlets"),
+        "outlets": reader.read("outlets-top", str(HOME_OUTLETS)),
     }
 
 

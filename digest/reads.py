@@ -339,6 +339,14 @@ def _outlets(graph: SiteGraph, _: str) -> Any:
     return outlets(graph)
 
 
+def _outlets_top(graph: SiteGraph, count: str) -> tuple[tuple[Any, ...], int]:
+    """The outlets with the most articles, and how many outlets there are in all."""
+    from digest.outlets import outlets
+
+    ranked = sorted(outlets(graph), key=lambda outlet: (-outlet.articles, outlet.name))
+    return tuple(ranked[: int(count)]), len(ranked)
+
+
 def _outlet_page(graph: SiteGraph, arg: str) -> Any:
     """One page of an outlet's page ('rt/2'): see digest.outlets."""
     from digest.outlets import outlet_page
@@ -409,6 +417,7 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "sitemap": _sitemap,
     "export": _export,
     "outlets": _outlets,
+    "outlets-top": _outlets_top,
     "outlet-page": _outlet_page,
     "outlet-slugs": _outlet_slugs,
     "comparison-page": _comparison_page,
