@@ -31,7 +31,7 @@ from digest.listing import (
     claims_by_status,
     comparison_pages,
     events_by_year,
-    long_events,
+    events_ending_in,
     month_path,
     people_in_order,
     person_lists,
@@ -192,13 +192,9 @@ def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
 
 
 def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
-    """Events listed under an earlier year that can still be under way in this one."""
-    this = _number(year)
-    return tuple(
-        EventLink(eid, graph.events[eid].title, graph.events[eid].date, listed)
-        for eid, listed, last in long_events(graph)
-        if listed < this and (last is None or last >= this)
-    )
+    """Events listed under an earlier year that can end in this one."""
+    ids = events_ending_in(graph).get(_number(year), ())
+    return tuple(EventLink(eid, graph.events[eid].title, graph.events[eid].date, timeline_year(graph.events[eid].date)) for eid in ids)
 
 
 def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
