@@ -192,3 +192,17 @@ def test_each_year_has_its_own_filter_naming_its_own_people(spread_build):
     soup = page(spread_build, "timeline/2021/")
     assert soup.find("link", rel="stylesheet", href=lambda href: href.startswith("/basic/timeline/2021/filter.css?v="))
     assert [a["data-person"] for a in soup.select(".timeline-filter a[data-person]")] == ["jake-sullivan", "sean-obrien"]
+
+
+def test_a_year_before_1000_keeps_four_digits_in_its_address(tmp_path):
+    from conftest import copy_site, run_cli
+    from sitecheck import broken_links
+
+    site = copy_site("basic", tmp_path)
+    with open(site / "content/timeline.yaml", "a") as timeline:
+        timeline.write("- id: coronation\n  date: 0800-12-25\n  title: A coronation\n  people: [vladimir-putin]\n")
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert [li["data-event"] for li in page(tmp_path / "out", "timeline/0800/").select("li.timeline-entry")] == ["coronation"]
+    assert (tmp_path / "out/timeline/0800/filter.css").is_file()
+    assert broken_links(tmp_path / "out", "/basic/") == []
