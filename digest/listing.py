@@ -117,8 +117,8 @@ def events_ending_in(graph: SiteGraph) -> dict[int, tuple[str, ...]]:
     """
     years: dict[int, list[str]] = {}
     for eid, event in graph.events.items():
-        last = event.date.latest if event.date else None
-        if last is not None and last.year > timeline_year(event.date):
+        last = event.date.latest if event.date is not None else None
+        if event.date is not None and last is not None and last.year > timeline_year(event.date):
             years.setdefault(last.year, []).append(eid)
     return {year: tuple(ids) for year, ids in years.items()}
 
