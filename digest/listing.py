@@ -107,16 +107,20 @@ def events_by_year(graph: SiteGraph) -> dict[int, tuple[str, ...]]:
 
 
 @per_graph
-def long_events(graph: SiteGraph) -> tuple[tuple[str, int, int | None], ...]:
-    """Events that can run past the year they are listed under: (id, that year, the last year they can reach, None for no end)."""
-    out = []
+def events_ending_in(graph: SiteGraph) -> dict[int, tuple[str, ...]]:
+    """Year -> ids of the events listed under an earlier year that can end in it, in timeline order.
+
+    A year's page names these ("Winter 2021", "2021-10/2022-03" on 2022's
+    page). Only the year an event can end in, not every year it may span, and
+    not events with an open end: each event is named on one more page at
+    most, so no year's page grows with the years before it.
+    """
+    years: dict[int, list[str]] = {}
     for eid, event in graph.events.items():
-        if event.date is None:
-            continue
-        listed, last = timeline_year(event.date), event.date.latest
-        if last is None or last.year > listed:
-            out.append((eid, listed, last.year if last else None))
-    return tuple(out)
+        last = event.date.latest if event.date is not None else None
+        if event.date is not None and last is not None and last.year > timeline_year(event.date):
+            years.setdefault(last.year, []).append(eid)
+    return {year: tuple(ids) for year, ids in years.items()}
 
 
 # --- claims, by status -------------------------------------------------------

@@ -33,8 +33,8 @@ from digest.listing import (
 )
 from digest.model import SiteGraph
 from digest.outlets import outlet_page_count, outlet_slugs
-from digest.pages import Page
-from digest.paging import Pager, page_count, page_url
+from digest.pages import Page, numbered_pages
+from digest.paging import Pager, page_count
 from digest.reads import Reader
 from digest.timeline_layout import group_label, item_for, layout_timeline
 from digest.wording import word_diff
@@ -46,24 +46,11 @@ TIMELINE_LATEST = 8
 def list_pages(graph: SiteGraph) -> list[Page]:
     pages = [Page("articles/index.html", "articles.html", articles_index_context)]
     for key, stems in articles_by_month(graph).items():
-        base = month_path(graph, key)
-        pages += [
-            Page(f"{page_url(base, number)}index.html", "articles-month.html", partial(month_context, key=key, number=number))
-            for number in range(1, page_count(len(stems), ARTICLES_PER_PAGE) + 1)
-        ]
-    pages += [
-        Page(f"{page_url('people/', number)}index.html", "people.html", partial(people_context, number=number))
-        for number in range(1, page_count(len(graph.people), PEOPLE_PER_PAGE) + 1)
-    ]
-    pages += [
-        Page(f"{page_url('compare/', number)}index.html", "compare.html", partial(compare_context, number=number))
-        for number in range(1, page_count(len(comparison_order(graph)), COMPARE_ROWS_PER_PAGE) + 1)
-    ]
+        pages += numbered_pages(month_path(graph, key), page_count(len(stems), ARTICLES_PER_PAGE), "articles-month.html", month_context, key=key)
+    pages += numbered_pages("people/", page_count(len(graph.people), PEOPLE_PER_PAGE), "people.html", people_context)
+    pages += numbered_pages("compare/", page_count(len(comparison_order(graph)), COMPARE_ROWS_PER_PAGE), "compare.html", compare_context)
     for slug in outlet_slugs(graph).values():
-        pages += [
-            Page(f"{page_url(f'outlets/{slug}/', number)}index.html", "outlet.html", partial(outlet_context, slug=slug, number=number))
-            for number in range(1, outlet_page_count(graph, slug) + 1)
-        ]
+        pages += numbered_pages(f"outlets/{slug}/", outlet_page_count(graph, slug), "outlet.html", outlet_context, slug=slug)
     pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
     for year in events_by_year(graph):
         pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
@@ -71,10 +58,7 @@ def list_pages(graph: SiteGraph) -> list[Page]:
     pages.append(Page("claims/index.html", "claims.html", claims_index_context))
     for sid, ids in claims_by_status(graph).items():
         if ids:
-            pages += [
-                Page(f"{page_url(status_path(sid), number)}index.html", "claim-status.html", partial(status_context, sid=sid, number=number))
-                for number in range(1, page_count(len(ids), CLAIMS_PER_PAGE) + 1)
-            ]
+            pages += numbered_pages(status_path(sid), page_count(len(ids), CLAIMS_PER_PAGE), "claim-status.html", status_context, sid=sid)
     return pages
 
 

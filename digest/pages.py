@@ -25,6 +25,7 @@ HOME_ARTICLES = 10
 HOME_EVENTS = 6
 HOME_CLAIMS = 6
 HOME_PEOPLE = 12
+HOME_OUTLETS = 10
 
 Context = Callable[[Reader], dict[str, Any]]
 
@@ -44,6 +45,11 @@ class Page:
         return self.path.removesuffix("index.html")
 
 
+def numbered_pages(base: str, count: int, template: str, context: Callable[..., dict[str, Any]], **args: Any) -> list[Page]:
+    """The ``count`` pages of a list at ``base``: page 1 there, page n at ``base``page/n/; each context gets its number."""
+    return [Page(f"{page_url(base, number)}index.html", template, partial(context, number=number, **args)) for number in range(1, count + 1)]
+
+
 def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
@@ -56,11 +62,8 @@ def site_pages(graph: SiteGraph) -> list[Page]:
 
     pages += list_pages(graph)
     pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
-    pages += [
-        Page(f"{page_url(f'people/{pid}/', number)}index.html", "person.html", partial(person_context, pid=pid, number=number))
-        for pid in graph.people
-        for number in range(1, person_page_count(graph, pid) + 1)
-    ]
+    for pid in graph.people:
+        pages += numbered_pages(f"people/{pid}/", person_page_count(graph, pid), "person.html", person_context, pid=pid)
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
     return pages
 
@@ -86,7 +89,7 @@ def home_context(reader: Reader) -> dict[str, Any]:
         "event_count": reader.read("event-count"),
         "status_counts": reader.read("claim-status-counts"),
         "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
-        "outlets": reader.read("outlets"),
+        "outlets": reader.read("outlets-top", str(HOME_OUTLETS)),
     }
 
 
@@ -101,13 +104,13 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
     people = reader.read("article-people", stem)
     statuses = reader.read("config").statuses
     config = reader.read("config")
-    page_url = f"{config.base_url}articles/{article.slug}/"
+    url = f"{config.base_url}articles/{article.slug}/"
     jsonld = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
-        "url": page_url,
-        "mainEntityOfPage": page_url,
+        "url": url,
+        "mainEntityOfPage": url,
         "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
         "datePublished": article.published.isoformat() if article.published else None,
         "author": {"@type": "Person", "name": article.author} if article.author else None,

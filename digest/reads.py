@@ -19,7 +19,7 @@ import hashlib
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from digest.dates import EDTFDate
 from digest.listing import (
@@ -31,7 +31,7 @@ from digest.listing import (
     claims_by_status,
     comparison_pages,
     events_by_year,
-    long_events,
+    events_ending_in,
     month_path,
     people_in_order,
     person_lists,
@@ -123,7 +123,7 @@ def _people_top(graph: SiteGraph, count: str) -> tuple[tuple[PersonSummary, ...]
 def _latest_articles(graph: SiteGraph, count: str) -> tuple[ArticleSummary, ...]:
     """The newest articles (undated ones last)."""
     wanted = int(count)
-    summaries = []
+    summaries: list[ArticleSummary] = []
     for article in graph.articles.values():
         if len(summaries) == wanted:
             break
@@ -158,7 +158,7 @@ def _status_claims(graph: SiteGraph, arg: str) -> tuple[tuple[ClaimSummary, ...]
 
 def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
     """Claims carried by the newest articles, newest first: what the story is saying now."""
-    wanted, found = int(count), {}
+    wanted, found = int(count), dict[str, None]()
     for stem in graph.articles:
         for cid in graph.index.claims_in.get(stem, ()):
             found.setdefault(cid, None)
@@ -188,17 +188,19 @@ def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
 def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
     """Each year's events by month, for the timeline's index."""
     years = events_by_year(graph)
-    return activity_by_year({year: [graph.events[eid].date for eid in ids] for year, ids in years.items()})
+    return activity_by_year({year: _dates(graph, ids) for year, ids in years.items()})
 
 
 def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
-    """Events listed under an earlier year that can still be under way in this one."""
-    this = _number(year)
-    return tuple(
-        EventLink(eid, graph.events[eid].title, graph.events[eid].date, listed)
-        for eid, listed, last in long_events(graph)
-        if listed < this and (last is None or last >= this)
-    )
+    """Events listed under an earlier year that can end in this one."""
+    ids = events_ending_in(graph).get(_number(year), ())
+    return tuple(EventLink(eid, graph.events[eid].title, date, timeline_year(date)) for eid, date in zip(ids, _dates(graph, ids)))
+
+
+def _dates(graph: SiteGraph, ids: Sequence[str]) -> list[EDTFDate]:
+    """The dates of events of the timeline (linking leaves out events without one)."""
+    dates = [graph.events[eid].date for eid in ids]
+    return [date for date in dates if date is not None]
 
 
 def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
@@ -234,16 +236,16 @@ def _claims_by_page(graph: SiteGraph, arg: str, about: bool) -> tuple[tuple[Clai
 
 def _person_activity(graph: SiteGraph, pid: str) -> tuple[Activity, tuple[tuple[int, int], ...]]:
     """A person's events by month, and by the timeline year they are listed under."""
-    dates = [graph.events[eid].date for eid in graph.index.events_with.get(pid, []) if graph.events[eid].date]
+    dates = _dates(graph, graph.index.events_with.get(pid, []))
     return activity_by_month(dates), tuple(sorted(Counter(timeline_year(date) for date in dates).items()))
 
 
 def _person_latest(graph: SiteGraph, arg: str) -> tuple[ArticleSummary, ...]:
     """The newest dated articles that name a person ('<id>/<count>'), for their feed."""
     pid, count = _paged(arg)
-    articles = [graph.articles[m.article] for m in graph.mentions.get(pid, []) if graph.articles[m.article].published]
-    articles.sort(key=lambda a: (-a.published.toordinal(), a.title))
-    return tuple(summarise_article(a) for a in articles[:count])
+    articles = [graph.articles[m.article] for m in graph.mentions.get(pid, [])]
+    dated = sorted((a for a in articles if a.published), key=lambda a: a.sort_key())
+    return tuple(summarise_article(a) for a in dated[:count])
 
 
 def _related(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[PersonSummary, int], ...]:
@@ -339,6 +341,14 @@ def _outlets(graph: SiteGraph, _: str) -> Any:
     return outlets(graph)
 
 
+def _outlets_top(graph: SiteGraph, count: str) -> tuple[tuple[Any, ...], int]:
+    """The outlets with the most articles, and how many outlets there are in all."""
+    from digest.outlets import outlets
+
+    ranked = sorted(outlets(graph), key=lambda outlet: (-outlet.articles, outlet.name))
+    return tuple(ranked[: int(count)]), len(ranked)
+
+
 def _outlet_page(graph: SiteGraph, arg: str) -> Any:
     """One page of an outlet's page ('rt/2'): see digest.outlets."""
     from digest.outlets import outlet_page
@@ -409,6 +419,7 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "sitemap": _sitemap,
     "export": _export,
     "outlets": _outlets,
+    "outlets-top": _outlets_top,
     "outlet-page": _outlet_page,
     "outlet-slugs": _outlet_slugs,
     "comparison-page": _comparison_page,

@@ -209,8 +209,8 @@ def _pack(
     for order, item in enumerate(items):
         open_start = item.first is None or item.first < start
         open_end = item.last is None or item.last > final
-        first = start if open_start else item.first
-        last = final if open_end else item.last
+        first = start if item.first is None or open_start else item.first
+        last = final if item.last is None or open_end else item.last
         if item.shape == POINT:
             x = ((first - start).days + 0.5) * day_width
             width = 0.0

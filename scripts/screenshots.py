@@ -26,6 +26,12 @@ WIDTHS = (390, 1280)
 SCHEMES = ("light", "dark")
 
 
+def first_month(site: Path) -> str:
+    """The newest month of articles: 'articles/2022/11/'."""
+    found = sorted(p.parent.relative_to(site).as_posix() for p in (site / "articles").glob("[0-9]*/[0-9]*/index.html"))
+    return found[-1] + "/" if found else ""
+
+
 def page_paths(site: Path) -> dict[str, str]:
     """One page of each type: name -> path under the base path."""
     def first(folder: str) -> str:
@@ -33,9 +39,10 @@ def page_paths(site: Path) -> dict[str, str]:
         return found[0] + "/" if found else ""
 
     pages = {
-        "home": "", "articles": "articles/", "article": first("articles"), "people": "people/",
+        "home": "", "articles": "articles/", "articles-month": first_month(site), "article": first("articles"), "people": "people/",
         "person": "people/jake-sullivan/" if (site / "people/jake-sullivan").is_dir() else first("people"),
-        "timeline": "timeline/", "timeline-year": first("timeline"), "claims": "claims/", "claim": first("claims"), "outlets": "outlets/",
+        "timeline": "timeline/", "timeline-year": first("timeline"), "claims": "claims/", "claim-status": first("claims/status"),
+        "claim": first("claims"), "outlets": "outlets/",
         "outlet": first("outlets"), "compare": "compare/", "search": "search/?q=Patrushev", "not-found": "404.html",
     }
     return {name: path for name, path in pages.items() if path or name == "home"}

@@ -70,3 +70,27 @@ def basic_build(tmp_path_factory) -> Path:
     result = run_cli("build", "--source", SITES / "basic", "--output", output)
     assert result.code == 0, result.err
     return output
+
+
+PAGED = 101
+"""One more than a page of claims, articles of a month, people and a person's articles: every list has a second page."""
+
+
+@pytest.fixture(scope="session")
+def paged_build(tmp_path_factory) -> Path:
+    """The basic site grown until each split list needs numbered pages, built once for the session."""
+    base = tmp_path_factory.mktemp("paged")
+    site = copy_site("basic", base)
+    (site / "content/people/pat-example.yaml").write_text("name: Pat Example\nrole: Witness\n")
+    for number in range(PAGED):
+        stem = f"paged-{number:03d}"
+        (site / "seeds" / f"{stem}.txt").write_text(f"Paged story {number}\nPat Example spoke about item {number}.\n")
+        (site / "content/articles" / f"{stem}.yaml").write_text(
+            f"outlet: Outlet Three\npublished: 2022-11-{1 + number % 28:02d}\n"
+            f"claims:\n  - id: paged-claim-{number:03d}\n    text: Paged claim {number}.\n    status: disputed\n    about: [pat-example]\n"
+        )
+        (site / "content/people" / f"extra-{number:03d}.yaml").write_text(f"name: Extra Person {number:03d}\n")
+    output = base / "site"
+    result = run_cli("build", "--source", site, "--output", output)
+    assert result.code == 0, result.err
+    return output

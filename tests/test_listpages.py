@@ -215,3 +215,19 @@ def test_a_much_named_persons_page_fills_pages_to_the_boundary(count, tmp_path):
     assert not second.find("script", type="application/ld+json") and not second.select("[data-pagefind-body]"), "one search result and one profile per person"
     assert not second.select("#person-events, #related"), "events and the network are on the first page"
     assert nav(second) == {"status": "Page 2 of 2", "current": ["Page 2"], "prev": ["/basic/people/pat-example/"], "next": []}
+
+
+def test_every_numbered_page_is_reached_from_the_one_before_and_is_in_the_sitemap(paged_build):
+    import xml.etree.ElementTree as ET
+
+    assert broken_links(paged_build, BASE) == []
+    numbered = sorted(p.parent.relative_to(paged_build).as_posix() + "/" for p in paged_build.rglob("page/*/index.html"))
+    assert len(numbered) == 8
+    for path in numbered:
+        base, _, number = path.rstrip("/").rpartition("/page/")
+        before = f"{base}/" if number == "2" else f"{base}/page/{int(number) - 1}/"
+        assert nav(page(paged_build, before))["next"] == [BASE + path], path
+        assert nav(page(paged_build, path))["prev"] == [BASE + before], path
+    loc = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
+    listed = {u.text for u in ET.parse(paged_build / "sitemap.xml").getroot().iter(loc)}
+    assert listed == {"https://example.org" + BASE + p.relative_to(paged_build).as_posix().removesuffix("index.html") for p in paged_build.rglob("index.html")}

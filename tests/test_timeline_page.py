@@ -146,14 +146,13 @@ def test_each_event_is_listed_once_under_the_year_it_can_start_in(spread_build):
     assert broken_links(spread_build, "/basic/") == []
 
 
-def test_a_year_names_the_events_of_earlier_years_that_may_still_be_under_way(spread_build):
+def test_a_year_names_the_events_of_earlier_years_that_end_in_it(spread_build):
     def continuing(year):
         return {li["data-event"]: li.a["href"] for li in page(spread_build, f"timeline/{year}/").select(".continuing li")}
 
-    assert continuing(2020) == {}
-    assert continuing(2021) == {"decade": "/basic/timeline/2020/#event-decade"}
-    assert continuing(2022) == {"decade": "/basic/timeline/2020/#event-decade", "winter-talks": "/basic/timeline/2021/#event-winter-talks"}
-    assert continuing(2023) == {"decade": "/basic/timeline/2020/#event-decade"}
+    assert continuing(2022) == {"winter-talks": "/basic/timeline/2021/#event-winter-talks"}
+    for year in (2020, 2021, 2023):  # the 2020s end in 2029; "since June 2023" has no end
+        assert continuing(year) == {}, year
 
 
 def test_a_chart_keeps_to_its_year_and_cuts_what_runs_past_it(spread_build):
@@ -193,3 +192,17 @@ def test_each_year_has_its_own_filter_naming_its_own_people(spread_build):
     soup = page(spread_build, "timeline/2021/")
     assert soup.find("link", rel="stylesheet", href=lambda href: href.startswith("/basic/timeline/2021/filter.css?v="))
     assert [a["data-person"] for a in soup.select(".timeline-filter a[data-person]")] == ["jake-sullivan", "sean-obrien"]
+
+
+def test_a_year_before_1000_keeps_four_digits_in_its_address(tmp_path):
+    from conftest import copy_site, run_cli
+    from sitecheck import broken_links
+
+    site = copy_site("basic", tmp_path)
+    with open(site / "content/timeline.yaml", "a") as timeline:
+        timeline.write("- id: coronation\n  date: 0800-12-25\n  title: A coronation\n  people: [vladimir-putin]\n")
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert [li["data-event"] for li in page(tmp_path / "out", "timeline/0800/").select("li.timeline-entry")] == ["coronation"]
+    assert (tmp_path / "out/timeline/0800/filter.css").is_file()
+    assert broken_links(tmp_path / "out", "/basic/") == []
