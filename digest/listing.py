@@ -57,16 +57,19 @@ def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
 
     The graph is never changed after linking (a rebuild links a new one),
     so its identity is a safe key; the last graph is kept alive with its
-    value, so the identity cannot be reused while it is cached.
+    value, so the identity cannot be reused while it is cached. The pair is
+    replaced as one tuple: a thread working on another graph can only make
+    this one compute its value again, never get the other's.
     """
-    cache: list[Any] = [None, None]
+    last: list[tuple[SiteGraph, Any]] = []
 
     @functools.wraps(function)
     def cached(graph: SiteGraph) -> T:
-        if cache[0] is not graph:
-            value = function(graph)
-            cache[:] = [graph, value]
-        return cache[1]
+        entry = last[0] if last else None
+        if entry is None or entry[0] is not graph:
+            entry = (graph, function(graph))
+            last[:] = [entry]
+        return entry[1]
 
     return cached
 
