@@ -151,16 +151,14 @@ def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState
     digests: dict[str, bytes | None] = {}
     done: list[int] = []
     if first is not None:
-        for number, page in enumerate(pages):
-            old = previous.pages.get(page.path)
-            if old is not None and not first.keys.isdisjoint(old.keys):
-                data, keys = render_page(env, page, reader)
-                closures[page.path] = templates.closure(page.template) if page.template else frozenset()
-                outputs[page.path] = data
-                state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
-                state.outputs[page.path] = digest_bytes(data)
-                first.deliver(page.path, data)
-                done.append(number)
+        for number, page in _first_pages(graph, pages, previous, first.keys):
+            data, keys = render_page(env, page, reader)
+            closures[page.path] = templates.closure(page.template) if page.template else frozenset()
+            outputs[page.path] = data
+            state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
+            state.outputs[page.path] = digest_bytes(data)
+            first.deliver(page.path, data)
+            done.append(number)
     for number, page in enumerate(pages):
         if page.path in outputs:
             continue
@@ -204,6 +202,28 @@ PARALLEL_MINIMUM = 300
 """Pages to render before it pays to fork workers."""
 _WORK: tuple = ()
 """(env, pages, graph) for forked workers, which inherit it instead of unpickling it."""
+
+
+def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str]) -> list[tuple[int, Page]]:
+    """The pages that read one of ``keys`` when last built, those entities' own pages first.
+
+    A saved person file also brings forward the pages that show the person
+    without reading their record whole: the articles that name them, and
+    pages that list them (their summary).
+    """
+    shown = set(keys)
+    for key in keys:
+        kind, _, pid = key.partition(":")
+        if kind == "person":
+            shown.add(f"person-summary:{pid}")
+            shown.update(f"article-people:{stem}" for stem in graph.index.named_by.get(pid, ()))
+    found = []
+    for number, page in enumerate(pages):
+        old = previous.pages.get(page.path)
+        if old is not None and not shown.isdisjoint(old.keys):
+            found.append((keys.isdisjoint(old.keys), number, page))
+    found.sort(key=lambda item: item[:2])
+    return [(number, page) for _, number, page in found]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from digest.anchor import NormalisedText, closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
 from digest.errors import Diagnostics, Location, did_you_mean
 from digest.load import LoadedSite, Seed
+from digest.memo import ByIdentity
 from digest.model import (
     DEFAULT_STATUSES,
     Article,
@@ -300,32 +301,22 @@ def _annotate(article: Article, record: Record, claims: dict[str, Claim], events
             entity.occurrences.append(occurrence)
 
 
-_NORMALISED: dict[int, tuple[SeedText, NormalisedText]] = {}
-"""id(seed text) -> (it, its normalised form); parsed seeds are cached, so rebuilds reuse both."""
+_NORMALISED: ByIdentity[NormalisedText] = ByIdentity(50_000)
+_ANCHORED: ByIdentity[tuple[tuple[Passage, ...], Occurrence, tuple]] = ByIdentity(200_000)
+_NAMES_FOUND: ByIdentity[list[list[NameMatch]]] = ByIdentity(50_000)
+_MENTIONS: ByIdentity[list[tuple[str, Mention]]] = ByIdentity(50_000)
+"""Link results of unchanged articles, kept for rebuilds (see `memo.py`)."""
 
 
 def _normalised(text: SeedText) -> NormalisedText:
-    cached = _NORMALISED.get(id(text))
-    if cached is None or cached[0] is not text:
-        if len(_NORMALISED) > 50_000:
-            _NORMALISED.clear()
-        cached = _NORMALISED[id(text)] = (text, normalise_blocks(text.blocks))
-    return cached[1]
-
-
-_ANCHORED: dict[tuple, tuple[SeedText, Record, tuple[Passage, ...], Occurrence, tuple]] = {}
-"""(id(seed text), id(entry), kind, title, seed path) -> (text, entry, their passages, the occurrence, the problems found).
-
-Parsed seeds and sidecars are cached by content, so an unchanged article
-keeps the same objects across rebuilds and its quotes are not searched again."""
+    return _NORMALISED.get((text,), (), lambda: normalise_blocks(text.blocks))
 
 
 def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> tuple[tuple[Passage, ...], Occurrence]:
     """An entry's passages in its article and the occurrence they make, remembered for
     rebuilds while the seed and the entry are unchanged."""
-    key = (id(article.text), id(entry), kind, article.title, article.seed_path, article.stem)
-    cached = _ANCHORED.get(key)
-    if cached is None or cached[0] is not article.text or cached[1] is not entry:
+
+    def make() -> tuple[tuple[Passage, ...], Occurrence, tuple]:
         found = Diagnostics()
         passages = tuple(_anchor_quotes(article, haystack, kind, entity_id, entry, found))
         occurrence = Occurrence(
@@ -335,11 +326,11 @@ def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry:
             sourcing=entry.get("sourcing", ""),
             date_text=entry.get("date_text", ""),
         )
-        if len(_ANCHORED) > 200_000:
-            _ANCHORED.clear()
-        cached = _ANCHORED[key] = (article.text, entry, passages, occurrence, tuple(found.items))
-    diagnostics.items.extend(cached[4])
-    return cached[2], cached[3]
+        return passages, occurrence, tuple(found.items)
+
+    passages, occurrence, problems = _ANCHORED.get((article.text, entry), (kind, article.title, article.seed_path, article.stem), make)
+    diagnostics.items.extend(problems)
+    return passages, occurrence
 
 
 def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> list[Passage]:
@@ -418,39 +409,29 @@ def _check_events(events: dict[str, Event], people: dict[str, Person] | None, me
             _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)
 
 
-_NAMES_FOUND: dict[tuple, tuple[SeedText, list[list[NameMatch]]]] = {}
-"""(id(seed text), name index key, highlight edges) -> (text, names per block), for rebuilds."""
-
-
 def _find_people(article: Article, names: NameIndex) -> None:
     """Find person names per block, except inside links, code, or across a highlight's edge."""
     edges: dict[int, list[int]] = {}
     for passage in article.passages:
         edges.setdefault(passage.span.block, []).extend((passage.span.start, passage.span.end))
-    key = (id(article.text), names.key, tuple(sorted((block, tuple(cuts)) for block, cuts in edges.items())))
-    cached = _NAMES_FOUND.get(key)
-    if cached is not None and cached[0] is article.text:
-        article.names = cached[1]
-        return
-    _find_people_in_blocks(article, names, edges)
-    if len(_NAMES_FOUND) > 50_000:
-        _NAMES_FOUND.clear()
-    _NAMES_FOUND[key] = (article.text, article.names)
+    key = (names.key, tuple(sorted((block, tuple(cuts)) for block, cuts in edges.items())))
+    article.names = _NAMES_FOUND.get((article.text,), key, lambda: _names_in_blocks(article.text, names, edges))
 
 
-def _find_people_in_blocks(article: Article, names: NameIndex, edges: dict[int, list[int]]) -> None:
-    article.names = []
-    for index, block in enumerate(article.text.blocks):
+def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int]]) -> list[list[NameMatch]]:
+    found: list[list[NameMatch]] = []
+    for index, block in enumerate(text.blocks):
         if not block.link_people:
-            article.names.append([])
+            found.append([])
             continue
         blocked = [(s.start, s.end) for s in block.spans if s.is_link]
         cuts = edges.get(index, [])
-        article.names.append([
+        found.append([
             match for match in find_names_cached(block.text, names)
             if not any(start < match.end and match.start < end for start, end in blocked)
             and not any(match.start < cut < match.end for cut in cuts)
         ])
+    return found
 
 
 def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
@@ -464,16 +445,12 @@ def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
     return found
 
 
-_MENTIONS: dict[tuple, tuple[list[list[NameMatch]], list[tuple[str, Mention]]]] = {}
-"""(stem, id(names found), text mode) -> (those names, (person, mention) pairs): kept for rebuilds."""
-
-
 def _article_mentions(article: Article) -> list[tuple[str, Mention]]:
     """Each person the article names: how often, and a snippet around the first time."""
-    key = (article.stem, id(article.names), article.text_mode)
-    cached = _MENTIONS.get(key)
-    if cached is not None and cached[0] is article.names:
-        return cached[1]
+    return _MENTIONS.get((article.names,), (article.stem, article.text_mode), lambda: _count_mentions(article))
+
+
+def _count_mentions(article: Article) -> list[tuple[str, Mention]]:
     counts: dict[str, int] = {}
     first: dict[str, tuple[int, NameMatch]] = {}
     for block_index, matches in enumerate(article.names):
@@ -486,9 +463,6 @@ def _article_mentions(article: Article) -> list[tuple[str, Mention]]:
         # With excerpts only, no text beyond the annotated passages may be published.
         snippet = "" if article.text_mode == "excerpts" else _snippet(article.text.blocks[block_index].text, match.start, match.end)
         mentions.append((person, Mention(article.stem, count, snippet)))
-    if len(_MENTIONS) > 50_000:
-        _MENTIONS.clear()
-    _MENTIONS[key] = (article.names, mentions)
     return mentions
 
 

@@ -37,6 +37,7 @@ from digest.listing import (
     person_lists,
     timeline_year,
 )
+from digest.memo import ByIdentity
 from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
 from digest.paging import page_slice
 from digest.timeline_layout import Activity, YearActivity, activity_by_month, activity_by_year
@@ -447,17 +448,11 @@ def _article_digest(article: Article) -> bytes:
     return digest.digest()
 
 
-_SHARED_DIGESTS: dict[int, tuple[Any, bytes]] = {}
-"""id(object) -> (the object, its digest); holding the object keeps its id from being reused."""
+_SHARED_DIGESTS: ByIdentity[bytes] = ByIdentity(100_000)
 
 
 def _shared_digest(value: Any) -> bytes:
-    known = _SHARED_DIGESTS.get(id(value))
-    if known is None or known[0] is not value:
-        if len(_SHARED_DIGESTS) > 100_000:
-            _SHARED_DIGESTS.clear()
-        known = _SHARED_DIGESTS[id(value)] = (value, hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest())
-    return known[1]
+    return _SHARED_DIGESTS.get((value,), (), lambda: hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest())
 
 
 class Reader:

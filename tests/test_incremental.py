@@ -187,8 +187,12 @@ def test_a_person_files_page_comes_first_for_a_person_edit(tmp_path, monkeypatch
     monkeypatch.setattr(digest.session.SiteBuilder, "_deliver", spy)
     CHANGES["person"](site)
     assert builder.build({"content/people/sean-obrien.yaml"}).ok
-    assert "people/sean-obrien/index.html" in early
+    assert early[0] == "people/sean-obrien/index.html", early
+    naming = {path for path, data in read_tree(tmp_path / "live").items()
+              if path.startswith("articles/") and path.count("/") == 2 and b'href="/basic/people/sean-obrien/"' in data}
+    assert naming and naming <= set(early), "the articles that name the person come before the rest of the build"
     assert all(path.startswith(("people/sean-obrien/", "articles/", "claims/")) for path in early), early
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
 
 
 def test_a_page_written_early_is_put_back_when_the_build_then_fails(tmp_path):
