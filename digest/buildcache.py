@@ -19,18 +19,32 @@ CACHE_FOLDER = ".digest-cache"
 SOURCE_FOLDERS = ("content", "seeds", "themes")
 
 
-def _tree_stats(folder: Path, base: Path) -> list[tuple[str, int, int]]:
-    found = []
-    for directory, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(directory) / name
+def _tree_digest(folder: Path) -> str:
+    """A digest of every file's path (below ``folder``), size and modification time.
+
+    Walked with `os.scandir` on plain strings: at 10,000 articles an output
+    folder holds some 65,000 files, and this runs before every `digest build`.
+    """
+    digest = hashlib.blake2b(digest_size=20)
+    pending = [("", str(folder))]
+    while pending:
+        prefix, directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in reversed(entries):  # the stack then yields them in order
+            name = prefix + entry.name
             try:
-                stat = path.stat()
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((name + "/", entry.path))
+                    continue
+                stat = entry.stat()
             except OSError:
                 continue
-            found.append((path.relative_to(base).as_posix(), stat.st_size, stat.st_mtime_ns))
-    return found
+            digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
 
 
 def input_fingerprint(root: Path, options: dict) -> str:
@@ -42,9 +56,9 @@ def input_fingerprint(root: Path, options: dict) -> str:
     parts: list = [__version__, sorted(options.items())]
     for name in SOURCE_FOLDERS:
         if (root / name).is_dir():
-            parts.append(_tree_stats(root / name, root))
-    parts.append(_tree_stats(package, package))
-    parts.append(_tree_stats(builtin_theme(), builtin_theme()))
+            parts.append([name, _tree_digest(root / name)])
+    parts.append(_tree_digest(package))
+    parts.append(_tree_digest(builtin_theme()))
     return hashlib.blake2b(json.dumps(parts).encode(), digest_size=20).hexdigest()
 
 
@@ -53,8 +67,8 @@ def _record_path(root: Path, output: Path) -> Path:
     return root / CACHE_FOLDER / f"build-{key}.json"
 
 
-def output_fingerprint(output: Path) -> list[tuple[str, int, int]]:
-    return _tree_stats(output, output) if output.is_dir() else []
+def output_fingerprint(output: Path) -> str:
+    return _tree_digest(output) if output.is_dir() else ""
 
 
 def up_to_date(root: Path, output: Path, inputs: str) -> dict | None:
@@ -66,7 +80,7 @@ def up_to_date(root: Path, output: Path, inputs: str) -> dict | None:
         return None
     if record.get("inputs") != inputs:
         return None
-    if record.get("outputs") != [list(item) for item in output_fingerprint(output)]:
+    if record.get("outputs") != output_fingerprint(output):
         return None
     return record
 
