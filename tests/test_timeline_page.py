@@ -78,11 +78,11 @@ def test_the_chart_is_usable_with_the_keyboard(no_script_tab):
     assert focused == "#event-russian-invasion", "the first mark in date order"
     stroke = tab.evaluate("getComputedStyle(document.activeElement.querySelector('.shape')).strokeWidth")
     assert stroke == "3.5px", "the focused mark is drawn with a thicker outline"
-    tab.keyboard.press("Enter")
-    assert tab.url.endswith("#event-russian-invasion")
+    tab.keyboard.press("Enter")  # following a link to a fragment takes a moment: wait for it
+    tab.wait_for_url(lambda url: url.endswith("#event-russian-invasion"), timeout=5000)
     tab.focus(".skip-chart")
     tab.keyboard.press("Enter")
-    assert tab.url.endswith("#timeline-list")
+    tab.wait_for_url(lambda url: url.endswith("#timeline-list"), timeout=5000)
 
 
 # Events whose dates are imprecise, span years or have an open side: each is
