@@ -14,6 +14,7 @@ filter indexes are put in a stable order by `searchbundle`).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,7 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from markupsafe import escape
 
@@ -119,6 +120,28 @@ def build_index(pages: Mapping[str, bytes], records: tuple[EventRecord, ...], ca
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         return index_folder(site, records, cancel)
+
+
+def index_live_pages(output: Path, pages: Iterable[str], records: tuple[EventRecord, ...], cancel: threading.Event | None = None) -> dict[str, bytes]:
+    """Index pages of a live output folder (watch mode) from a snapshot of them.
+
+    The snapshot is a folder of hard links beside the output (copies where
+    links are refused): it costs no memory, and a page a newer build
+    replaces meanwhile (atomically, so as a new file) keeps its indexed
+    version. The folder's name starts with a dot, which the watcher ignores.
+    """
+    snapshot = Path(tempfile.mkdtemp(prefix=".digest-search-", dir=output.parent))
+    try:
+        for path in pages:
+            target = snapshot / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(output / path, target)
+            except OSError:
+                shutil.copyfile(output / path, target)
+        return index_folder(snapshot, records, cancel)
+    finally:
+        shutil.rmtree(snapshot, ignore_errors=True)
 
 
 def index_folder(site: Path, records: tuple[EventRecord, ...], cancel: threading.Event | None = None) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
-from digest.search import IndexCancelled, SearchIndexError, build_index, event_records, inputs_digest, searchable
+from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
 from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
 from digest.write import Stage, replace_file, write_changes
@@ -243,10 +243,8 @@ class BackgroundIndexer:
         inputs = inputs_digest(pages, records)
         if inputs == state.search_inputs:
             return None
-        try:
-            html = {path: (builder.output / path).read_bytes() for path in sorted(pages)}
-            marked = {path: data for path, data in html.items() if searchable(path, data)}
-            bundle = build_index(marked if marked or records else html, records, self._cancel)
+        try:  # Pagefind indexes only the marked pages when some are, every page when none is
+            bundle = index_live_pages(builder.output, sorted(pages), records, self._cancel)
         except IndexCancelled:
             return None
         except (SearchIndexError, OSError) as exc:

@@ -41,6 +41,7 @@ def test_pages_come_first_then_the_index_and_the_site_equals_a_clean_build(tmp_p
         assert builder.wait_for_search(60)
         assert [u.ok for u in updates] == [True] and updates[0].written
         assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".digest-search-")], "the snapshot of the pages is removed"
         again = builder.build({SIDECAR})
         assert again.ok and again.written == []
         assert builder.wait_for_search(60) and len(updates) == 1, "nothing changed: no index run"
