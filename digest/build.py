@@ -122,6 +122,9 @@ def render_graph(
                 "" if rel == generated[rel.casefold()] else " on case-insensitive disks (macOS, Windows)"
             )
             collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
+        elif graph.config.search and rel.casefold().startswith(SEARCH_BUNDLE):
+            message = f"static file '{rel}' is inside {SEARCH_BUNDLE}, where the search index goes; move it, or set 'search: false'"
+            collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
         files[rel] = path.read_bytes()
     if collisions:
         raise BuildFailed(collisions)

@@ -222,6 +222,20 @@ def test_static_file_colliding_with_a_generated_file_by_case_is_an_error(site, t
     assert result.code == 1, "accepted"
 
 
+@pytest.mark.parametrize("name", ["pagefind/pagefind.js", "PageFind/extra.txt"])
+def test_a_static_file_where_the_search_index_goes_is_an_error(site, tmp_path, name):
+    path = site / "content/static" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("static", encoding="utf-8")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "index.html").write_text("the last good site", encoding="utf-8")
+    result = build(site, tmp_path / "out")
+    assert result.code == 1
+    assert f"content/static/{name}:1:1: error: static file '{name}' is inside pagefind/, where the search index goes" in result.err
+    assert "Traceback" not in result.err
+    assert (tmp_path / "out" / "index.html").read_text(encoding="utf-8") == "the last good site"
+
+
 def test_two_titles_with_the_same_slug_are_an_error(site, tmp_path):
     (site / "seeds/other.txt").write_text("Leaders trade words over Ukraine!\nAnother text.\n", encoding="utf-8")
     result = build(site, tmp_path / "out")
