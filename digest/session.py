@@ -3,8 +3,10 @@
 `SiteBuilder` holds the state of the last good build in memory. The first
 build swaps in a whole new output folder; later ones render only what the
 recorded dependencies say changed and rewrite only files whose bytes
-changed. A failed build changes nothing and keeps the last good state, so
-the next good save is compared with what is actually on disk.
+changed, the page of the saved file first. A failed build changes nothing
+and keeps the last good state, so the next good save is compared with what
+is actually on disk. `BackgroundIndexer` keeps the search index up to date
+after the pages, in a thread of its own (`digest watch`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
-from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
 from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
+from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
 from digest.write import Stage, replace_file, write_changes
 
 log = logging.getLogger(__name__)
