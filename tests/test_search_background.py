@@ -6,6 +6,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import copy_site, read_tree, run_cli
 from digest import search
 from digest.session import SearchUpdate, SiteBuilder
@@ -25,35 +27,43 @@ def edit(site: Path, new: str) -> None:
     sidecar.write_text(sidecar.read_text().replace(CLAIM_TEXT, new))
 
 
-def test_pages_come_first_then_the_index_and_the_site_equals_a_clean_build(tmp_path):
+def search_files(output: Path) -> dict[str, bytes]:
+    return {path: data for path, data in read_tree(output).items() if path.startswith("pagefind/")}
+
+
+@pytest.fixture
+def live(tmp_path):
+    """The basic site built once by a builder that indexes in the background; (site, builder, updates)."""
     site = copy_site("basic", tmp_path)
     builder = SiteBuilder(site, tmp_path / "live", search_in_background=True)
     updates: list[SearchUpdate] = []
     builder.on_search_update = updates.append
+    assert builder.build().ok
     try:
-        assert builder.build().ok
-        index_before = {p: d for p, d in read_tree(tmp_path / "live").items() if p.startswith("pagefind/")}
-        edit(site, "The talks were pointless.")
-        rebuild = builder.build({SIDECAR})
-        assert rebuild.ok
-        assert not any(p.startswith("pagefind/") for p in rebuild.written), "the build itself leaves the index alone"
-        assert {p: d for p, d in read_tree(tmp_path / "live").items() if p.startswith("pagefind/")} == index_before
-        assert builder.wait_for_search(60)
-        assert [u.ok for u in updates] == [True] and updates[0].written
-        assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
-        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".digest-search-")], "the snapshot of the pages is removed"
-        again = builder.build({SIDECAR})
-        assert again.ok and again.written == []
-        assert builder.wait_for_search(60) and len(updates) == 1, "nothing changed: no index run"
+        yield site, builder, updates
     finally:
         builder.close()
 
 
-def test_a_newer_build_cancels_the_index_being_made_and_only_the_newest_is_written(tmp_path, monkeypatch):
-    site = copy_site("basic", tmp_path)
-    builder = SiteBuilder(site, tmp_path / "live", search_in_background=True)
-    updates: list[SearchUpdate] = []
-    builder.on_search_update = updates.append
+def test_pages_come_first_then_the_index_and_the_site_equals_a_clean_build(live, tmp_path):
+    site, builder, updates = live
+    index_before = search_files(tmp_path / "live")
+    edit(site, "The talks were pointless.")
+    rebuild = builder.build({SIDECAR})
+    assert rebuild.ok
+    assert not any(p.startswith("pagefind/") for p in rebuild.written), "the build itself leaves the index alone"
+    assert search_files(tmp_path / "live") == index_before
+    assert builder.wait_for_search(60)
+    assert [u.ok for u in updates] == [True] and updates[0].written
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".digest-search-")], "the snapshot of the pages is removed"
+    again = builder.build({SIDECAR})
+    assert again.ok and again.written == []
+    assert builder.wait_for_search(60) and len(updates) == 1, "nothing changed: no index run"
+
+
+def test_a_newer_build_cancels_the_index_being_made_and_only_the_newest_is_written(live, tmp_path, monkeypatch):
+    site, builder, updates = live
     started, release = threading.Event(), threading.Event()
     real_index_folder = search.index_folder
     runs: list[str] = []
@@ -67,48 +77,35 @@ def test_a_newer_build_cancels_the_index_being_made_and_only_the_newest_is_writt
                 raise search.IndexCancelled("cancelled")
         return real_index_folder(folder, records, cancel)
 
-    try:
-        assert builder.build().ok
-        monkeypatch.setattr(search, "index_folder", slow_index_folder)
-        edit(site, "The talks were pointless.")
-        assert builder.build({SIDECAR}).ok
-        assert started.wait(30)
-        edit(site, "The talks were fruitless.")
-        assert builder.build({SIDECAR}).ok
-        release.set()
-        assert builder.wait_for_search(60)
-        assert len(runs) == 2 and len(updates) == 1 and updates[0].ok
-        assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
-    finally:
-        builder.close()
+    monkeypatch.setattr(search, "index_folder", slow_index_folder)
+    edit(site, "The talks were pointless.")
+    assert builder.build({SIDECAR}).ok
+    assert started.wait(30)
+    edit(site, "The talks were fruitless.")
+    assert builder.build({SIDECAR}).ok
+    release.set()
+    assert builder.wait_for_search(60)
+    assert len(runs) == 2 and len(updates) == 1 and updates[0].ok
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
 
 
-def test_an_index_failure_is_reported_and_the_last_index_stays(tmp_path, monkeypatch):
-    site = copy_site("basic", tmp_path)
-    builder = SiteBuilder(site, tmp_path / "live", search_in_background=True)
-    updates: list[SearchUpdate] = []
-    builder.on_search_update = updates.append
-    try:
-        assert builder.build().ok
-        before = {p: d for p, d in read_tree(tmp_path / "live").items() if p.startswith("pagefind/")}
+def test_an_index_failure_is_reported_and_the_last_index_stays(live, tmp_path, monkeypatch):
+    site, builder, updates = live
+    before = search_files(tmp_path / "live")
 
-        def broken(folder, records, cancel=None):
-            raise search.SearchIndexError("the Pagefind indexer failed (exit 1): boom")
+    def broken(folder, records, cancel=None):
+        raise search.SearchIndexError("the Pagefind indexer failed (exit 1): boom")
 
-        monkeypatch.setattr(search, "index_folder", broken)
-        edit(site, "The talks were pointless.")
-        assert builder.build({SIDECAR}).ok
-        assert builder.wait_for_search(60)
-        assert [(u.ok, u.error) for u in updates] == [(False, "the Pagefind indexer failed (exit 1): boom")]
-        assert {p: d for p, d in read_tree(tmp_path / "live").items() if p.startswith("pagefind/")} == before
-    finally:
-        builder.close()
+    monkeypatch.setattr(search, "index_folder", broken)
+    edit(site, "The talks were pointless.")
+    assert builder.build({SIDECAR}).ok
+    assert builder.wait_for_search(60)
+    assert [(u.ok, u.error) for u in updates] == [(False, "the Pagefind indexer failed (exit 1): boom")]
+    assert search_files(tmp_path / "live") == before
 
 
 def test_cancelling_stops_the_indexer_process(tmp_path):
     """The real indexer, cancelled soon after it starts: it stops at once, leaving nothing behind."""
-    import pytest
-
     site = tmp_path / "site"
     for number in range(600):
         page = site / f"p{number}/index.html"
