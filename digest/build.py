@@ -283,10 +283,12 @@ def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes | Placed, set[str
     return results
 
 
-def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
-    """A full build, streamed into a stage beside ``output`` and swapped in atomically."""
+def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False, clean: bool = False) -> BuildResult:
+    """A full build, streamed into a stage beside ``output`` and swapped in atomically.
+
+    ``clean``: replace ``output`` even if it holds files digest did not write."""
     started = time.perf_counter()
-    stage = Stage(output)
+    stage = Stage(output, clean)
     try:
         result = render_site(root, base_url, strict, stage=stage)
         index_search(result, stage=stage)

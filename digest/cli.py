@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    from digest.errors import BuildFailed, DigestError
+    from digest.errors import BuildFailed, DigestError, OutputError
 
     try:
         return args.run(args)
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         warnings = len(failure.diagnostics) - errors
         print(f"build failed: {_count(errors, 'error')}, {_count(warnings, 'warning')}; nothing was written", file=sys.stderr)
         return failure.exit_code
+    except OutputError as error:
+        print(f"{_shown(error.path)}: error: {error.message}", file=sys.stderr)
+        return error.exit_code
     except DigestError as error:
         print(f"digest: error: {error}", file=sys.stderr)
         return error.exit_code
@@ -48,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="output folder (default: SOURCE/site)")
     build.add_argument("--base-url", help="override base_url from content/site.yaml for this build")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--clean", action="store_true", help="replace the output folder even if it holds files digest did not write")
     build.set_defaults(run=_run_build)
 
     watch = commands.add_parser("watch", help="build, then rebuild on every change", description="Build, then rebuild whenever seeds/, content/ or themes/ change.")
@@ -55,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--output", type=Path, help="output folder (default: SOURCE/site)")
     watch.add_argument("--base-url", help="override base_url from content/site.yaml")
     watch.add_argument("--poll", action="store_true", help="poll for changes (network mounts, containers)")
+    watch.add_argument("--clean", action="store_true", help="replace the output folder even if it holds files digest did not write")
     watch.set_defaults(run=_run_watch)
 
     check = commands.add_parser("check", help="validate everything without writing", description="Run every validation of a build (drafts included) and the internal link check, plus editorial warnings, without writing anything.")
@@ -130,7 +135,7 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"{_shown(output)} is up to date: no source, theme or option changed since the last build "
               f"({_count(previous['pages'], 'page')}, 0 written) in {time.perf_counter() - started:.2f} s")
         return 0
-    result = build_site(root, output, base_url, args.strict)
+    result = build_site(root, output, base_url, args.strict, clean=args.clean)
     _print_diagnostics(result.warnings)
     if result.graph.drafts_left_out:
         drafts = result.graph.drafts_left_out
@@ -229,7 +234,7 @@ def _run_watch(args: argparse.Namespace) -> int:
     root = _site_root(args.source)
     output = _output_folder(root, args.output)
     # The search index is redone in the background, so a save never waits for the last one's index.
-    builder = SiteBuilder(root, output, _base_url(args.base_url), search_in_background=True)
+    builder = SiteBuilder(root, output, _base_url(args.base_url), search_in_background=True, clean=args.clean)
     builder.on_search_update = _report_search_update
     try:
         return _watch_loop(builder, args.poll, f"watching {_shown(root)} (output: {_shown(output)}); press Ctrl-C to stop")
@@ -269,7 +274,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         first = _report_rebuild(builder.build(), None, builder)
         events.publish(first)
         base_path = builder.base_path or _configured_base_path(root)
-        server = bind_server(args.host, args.port or 8000, args.port is not None, output, base_path, events)
+        server = bind_server(args.host, args.port or 8000, args.port is not None, builder.output, base_path, events)
         host, port = server.server_address[:2]
         url = f"http://{_url_host(str(host))}:{port}{base_path}"
         threading.Thread(target=server.serve_forever, name="digest-server", daemon=True).start()

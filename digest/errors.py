@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable
 
 
@@ -85,6 +86,18 @@ class BuildFailed(DigestError):
     def __init__(self, diagnostics: list[Diagnostic]):
         super().__init__(f"{len(diagnostics)} problem(s)")
         self.diagnostics = diagnostics
+
+
+class OutputError(DigestError):
+    """The output folder cannot be written as asked; nothing was written.
+
+    ``path`` is the output as the user named it, so the CLI can print
+    ``PATH: error: message`` like every other diagnostic."""
+
+    def __init__(self, path: Path | str, message: str):
+        super().__init__(message)
+        self.path = Path(path)
+        self.message = message
 
 
 class UsageError(DigestError):

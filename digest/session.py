@@ -23,7 +23,7 @@ from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
 from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
-from digest.write import Stage, replace_file, write_changes
+from digest.write import Stage, output_target, replace_file, write_changes
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +67,17 @@ class SiteBuilder:
         drafts: bool = False,
         search: bool = True,
         search_in_background: bool = False,
+        clean: bool = False,
     ):
         self.root = root
+        self.clean = clean
+        """The first build may replace an output folder holding files digest did not write."""
         self.drafts = drafts
         self.hash_assets = hash_assets
         self.search = search
         """Make the search index (unless the site turns search off). The dev server's
         preview skips it, so an edit is on screen without waiting for the indexer."""
-        self.output = output
+        self.output = output_target(output)
         self.base_url = base_url
         self.state: BuildState | None = None
         self.base_path: str | None = None
@@ -113,7 +116,7 @@ class SiteBuilder:
             keys = source_keys(changed)
             if keys:
                 first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
-        stage = Stage(self.output) if previous is None else None
+        stage = Stage(self.output, self.clean) if previous is None else None
         try:
             result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage,
                                  changed=changed if previous is not None else None)

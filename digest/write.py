@@ -5,6 +5,13 @@ linking) every file whose bytes did not change, and then swapped with the
 old one in a single ``renameat2(RENAME_EXCHANGE)`` call: a reader, or a
 crash, sees the old site or the new one, never a mix. A stage left behind by
 a killed build is removed by the next one.
+
+The swap replaces the whole output folder, so it must never take over a
+folder of someone else's: the first build into a folder that is not empty
+and carries no `OWNER_MARK` (the file digest leaves in every site it
+writes) is refused if it would remove a file digest did not write, unless
+the caller says ``clean``. An output that is a symbolic link is followed,
+and the swap happens at its target; anything there but a folder is refused.
 """
 
 from __future__ import annotations
@@ -18,7 +25,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.errors import OutputError
+
 STAGE_MARKER = ".stage-"
+OWNER_MARK = ".digest-site"
+"""A file in every site digest writes: the folder is digest's to replace."""
+OWNER_NOTE = b"This folder is written by digest (a static-site generator): each build replaces it whole.\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,18 +46,46 @@ def stage_prefix(output: Path) -> str:
 
 
 def remove_stale_stages(output: Path) -> None:
-    """Delete stages a killed build left beside the output."""
+    """Delete stages a killed build left beside the output.
+
+    A symbolic link among them is what older versions left of a symlinked
+    output: removing the link leaves its target alone."""
     parent = output.parent
     if not parent.is_dir():
         return
     for leftover in parent.glob(stage_prefix(output) + "*"):
-        if leftover.is_dir() and not leftover.is_symlink():
+        if leftover.is_symlink():
+            leftover.unlink()
+        elif leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_site(output: Path, files: dict[str, bytes]) -> WriteReport:
+def output_target(output: Path) -> Path:
+    """Where a site for ``output`` really goes: through symbolic links, and only ever a folder.
+
+    Raises `OutputError` for anything that exists there and is not a folder
+    (a regular file, a socket...): replacing it would hide or destroy it."""
+    target = Path(os.path.realpath(output.absolute()))
+    if target.exists() and not target.is_dir():
+        what = "is not a folder" if target == output.absolute() else f"is a link to {target}, which is not a folder"
+        raise OutputError(output, f"the output {what}; choose a folder for the site, or move the file away (nothing was written)")
+    return target
+
+
+def foreign_files(output: Path, keeping: set[str]) -> list[str]:
+    """Files in ``output`` that a swap would remove although digest may not have written them.
+
+    A folder with digest's `OWNER_MARK` is digest's own. Without it (a new
+    folder, someone's folder, or a site of a digest before the mark) only
+    files the new site replaces are known to be safe to remove."""
+    if not output.is_dir() or (output / OWNER_MARK).is_file():
+        return []
+    return sorted(_list_files(output) - keeping)
+
+
+def write_site(output: Path, files: dict[str, bytes], clean: bool = False) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (site-relative path -> bytes)."""
-    stage = Stage(output)
+    stage = Stage(output, clean)
     try:
         for rel, data in sorted(files.items()):
             stage.put(rel, data)
@@ -63,8 +103,11 @@ class Stage:
     same folder (`place`) and the parent `note`s what they wrote.
     """
 
-    def __init__(self, output: Path):
-        self.output = output.absolute()
+    def __init__(self, output: Path, clean: bool = False):
+        self.requested = output
+        self.output = output_target(output)
+        self.clean = clean
+        """Replace the output even if it holds files digest did not write."""
         self.output.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_stages(self.output)
         self.folder = Path(tempfile.mkdtemp(prefix=stage_prefix(self.output), dir=self.output.parent))
@@ -90,7 +133,21 @@ class Stage:
         return (self.folder / rel).read_bytes()
 
     def commit(self) -> WriteReport:
-        """Swap the stage in as the output; the old site is removed."""
+        """Swap the stage in as the output; the old site is removed.
+
+        Refuses (`OutputError`) to remove files of a folder that is not
+        digest's own, unless the stage was made with ``clean``."""
+        foreign = [] if self.clean else foreign_files(self.output, self.paths)
+        if foreign:
+            listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            files = "1 file" if len(foreign) == 1 else f"{len(foreign)} files"
+            raise OutputError(
+                self.requested,
+                f"the output folder holds {files} digest did not write ({listed}), and a build replaces the whole "
+                "folder; choose an empty or new folder, or pass --clean to replace it (nothing was written)",
+            )
+        (self.folder / OWNER_MARK).write_bytes(OWNER_NOTE)
+        self.paths.add(OWNER_MARK)
         removed = len(_list_files(self.output) - self.paths)
         _crash_point("staged")
         _exchange(self.folder, self.output)

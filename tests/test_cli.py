@@ -40,6 +40,50 @@ def test_output_over_the_source_is_refused(tmp_path):
     assert result.code == 2 and "refusing" in result.err
 
 
+def test_output_with_files_digest_did_not_write_is_refused_until_clean(tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "important.txt").write_text("keep me")
+    (docs / "sub" / "thesis.tex").write_text("and me")
+    result = run_cli("build", "--source", SITES / "basic", "--output", docs)
+    assert result.code == 1
+    [line] = result.err_lines
+    assert line.startswith(f"{docs}: error: the output folder holds 2 files digest did not write (important.txt, sub/thesis.tex)")
+    assert "--clean" in line and "Traceback" not in result.err
+    assert (docs / "important.txt").read_text() == "keep me" and (docs / "sub" / "thesis.tex").read_text() == "and me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]
+
+    result = run_cli("build", "--source", SITES / "basic", "--output", docs, "--clean")
+    assert result.code == 0 and "2 removed" in result.out
+    assert not (docs / "important.txt").exists() and (docs / "index.html").is_file()
+    result = run_cli("build", "--source", SITES / "basic", "--output", docs, "--base-url", "https://example.org/other/")
+    assert result.code == 0, "a folder digest wrote is digest's to replace"
+
+
+def test_output_that_is_a_file_is_refused(tmp_path):
+    target = tmp_path / "a-file.txt"
+    target.write_text("content")
+    for extra in ([], ["--clean"]):
+        result = run_cli("build", "--source", SITES / "basic", "--output", target, *extra)
+        assert result.code == 1
+        assert result.err_lines == [f"{target}: error: the output is not a folder; choose a folder for the site, or move the file away (nothing was written)"]
+    assert target.read_text() == "content"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file.txt"]
+
+
+def test_symlinked_output_is_updated_at_its_target(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    link = tmp_path / "site"
+    link.symlink_to(elsewhere)
+    for _ in range(2):
+        result = run_cli("build", "--source", SITES / "basic", "--output", link, "--base-url", f"https://example.org/{_}/")
+        assert result.code == 0, result.err
+    assert link.is_symlink() and (elsewhere / "index.html").is_file()
+    assert "/1/" in (elsewhere / "index.html").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "site"]
+
+
 def test_base_url_override(tmp_path):
     out = tmp_path / "out"
     assert run_cli("build", "--source", SITES / "basic", "--output", out, "--base-url", "https://x.org/sub/path").code == 0

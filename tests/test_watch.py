@@ -17,6 +17,7 @@ import pytest
 
 import digest.watch
 from conftest import copy_site, read_tree, run_cli
+from digest.errors import OutputError
 from digest.session import Rebuild, SiteBuilder
 from digest.watch import ChangeCollector, watch
 
@@ -444,3 +445,15 @@ def test_poll_mode_coalesces_a_burst_spread_over_a_second(site, tmp_path, start_
         (people / f"{name}.yaml").write_text(text)
         time.sleep(0.04)  # a slow checkout on a network mount: 20 files over ~0.8 s, more than one poll
     watcher.exactly(1, settle=1.0)
+
+
+def test_watch_refuses_an_output_folder_of_someone_elses(tmp_path):
+    source = copy_site("basic", tmp_path)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "important.txt").write_text("keep me")
+    with pytest.raises(OutputError):
+        SiteBuilder(source, docs).build()
+    assert [p.name for p in docs.iterdir()] == ["important.txt"]
+    assert SiteBuilder(source, docs, clean=True).build().ok
+    assert not (docs / "important.txt").exists()

@@ -8,7 +8,10 @@ import pytest
 
 from conftest import read_tree
 from digest import write
-from digest.write import remove_stale_stages, write_site
+from digest.errors import OutputError
+from digest.write import OWNER_MARK, OWNER_NOTE, remove_stale_stages, write_site
+
+MARK = {OWNER_MARK: OWNER_NOTE}
 
 
 def leftovers(output):
@@ -18,7 +21,7 @@ def leftovers(output):
 def test_first_write_creates_the_site(tmp_path):
     out = tmp_path / "site"
     report = write_site(out, {"index.html": b"home", "a/index.html": b"a"})
-    assert read_tree(out) == {"a/index.html": b"a", "index.html": b"home"}
+    assert read_tree(out) == {"a/index.html": b"a", "index.html": b"home"} | MARK
     assert (report.written, report.unchanged, report.removed) == (2, 0, 0)
     assert leftovers(out) == []
     assert oct(out.stat().st_mode & 0o777) == oct(0o755)
@@ -29,7 +32,7 @@ def test_rewrite_replaces_everything_and_reuses_unchanged_files(tmp_path):
     write_site(out, {"index.html": b"home", "old.html": b"gone", "same/index.html": b"same"})
     inode = (out / "same/index.html").stat().st_ino
     report = write_site(out, {"index.html": b"new home", "same/index.html": b"same"})
-    assert read_tree(out) == {"index.html": b"new home", "same/index.html": b"same"}
+    assert read_tree(out) == {"index.html": b"new home", "same/index.html": b"same"} | MARK
     assert (report.written, report.unchanged, report.removed) == (1, 1, 1)
     assert (out / "same/index.html").stat().st_ino == inode, "unchanged file is hard-linked, not rewritten"
     assert leftovers(out) == []
@@ -45,7 +48,7 @@ def test_a_failure_while_staging_leaves_the_old_site(tmp_path, monkeypatch):
     monkeypatch.setattr(write, "_place", explode)
     with pytest.raises(OSError):
         write_site(out, {"index.html": b"new"})
-    assert read_tree(out) == {"index.html": b"old"}
+    assert read_tree(out) == {"index.html": b"old"} | MARK
     assert leftovers(out) == []
 
 
@@ -68,3 +71,89 @@ def test_exchange_is_one_step(tmp_path):
     write_site(out, {"index.html": b"two"})
     assert os.stat(out).st_ino != before, "the folder itself was swapped"
     assert (out / "index.html").read_bytes() == b"two"
+
+
+def test_a_folder_of_someone_elses_is_never_replaced(tmp_path):
+    out = tmp_path / "docs"
+    (out / "sub").mkdir(parents=True)
+    (out / "important.txt").write_bytes(b"mine")
+    (out / "sub" / "thesis.tex").write_bytes(b"also mine")
+    with pytest.raises(OutputError) as refused:
+        write_site(out, {"index.html": b"site"})
+    assert "2 files digest did not write (important.txt, sub/thesis.tex)" in refused.value.message
+    assert "--clean" in refused.value.message
+    assert read_tree(out) == {"important.txt": b"mine", "sub/thesis.tex": b"also mine"}
+    assert leftovers(out) == []
+
+
+def test_clean_replaces_a_folder_of_someone_elses_when_told(tmp_path):
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "important.txt").write_bytes(b"mine")
+    report = write_site(out, {"index.html": b"site"}, clean=True)
+    assert read_tree(out) == {"index.html": b"site"} | MARK
+    assert report.removed == 1
+
+
+@pytest.mark.parametrize("existing", [{}, {"index.html": b"an older site of the same pages"}])
+def test_a_folder_whose_files_the_new_site_replaces_is_taken_over(tmp_path, existing):
+    """An empty folder, or a site of a digest from before the mark: nothing but its own files goes."""
+    out = tmp_path / "site"
+    out.mkdir()
+    for rel, data in existing.items():
+        (out / rel).write_bytes(data)
+    write_site(out, {"index.html": b"new"})
+    assert read_tree(out) == {"index.html": b"new"} | MARK
+
+
+def test_digest_replaces_its_own_site_whole(tmp_path):
+    out = tmp_path / "site"
+    write_site(out, {"index.html": b"one", "gone.html": b"a page since deleted"})
+    report = write_site(out, {"index.html": b"two"})
+    assert read_tree(out) == {"index.html": b"two"} | MARK
+    assert report.removed == 1
+
+
+@pytest.mark.parametrize("make", [
+    lambda path: path.write_bytes(b"a file"),
+    lambda path: os.mkfifo(path),
+], ids=["regular-file", "fifo"])
+def test_an_output_that_is_not_a_folder_is_refused(tmp_path, make):
+    out = tmp_path / "a-file.txt"
+    make(out)
+    with pytest.raises(OutputError) as refused:
+        write_site(out, {"index.html": b"site"}, clean=True)
+    assert "is not a folder" in refused.value.message
+    assert not out.is_dir()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file.txt"]
+
+
+def test_a_symlinked_output_is_followed_and_swapped_at_its_target(tmp_path):
+    target = tmp_path / "elsewhere"
+    link = tmp_path / "site"
+    link.symlink_to(target)
+    write_site(link, {"index.html": b"one"})
+    write_site(link, {"index.html": b"two"})
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert (target / "index.html").read_bytes() == b"two"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "site"], "no stage or link left behind"
+
+
+def test_a_symlink_to_a_file_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_bytes(b"notes")
+    link = tmp_path / "site"
+    link.symlink_to(tmp_path / "notes.txt")
+    with pytest.raises(OutputError) as refused:
+        write_site(link, {"index.html": b"site"})
+    assert "is a link to" in refused.value.message
+    assert (tmp_path / "notes.txt").read_bytes() == b"notes"
+
+
+def test_a_symlink_left_as_a_stage_by_older_versions_is_removed_without_touching_its_target(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_bytes(b"keep")
+    (tmp_path / ".site.stage-old123").symlink_to(target)
+    write_site(tmp_path / "site", {"index.html": b"x"})
+    assert not (tmp_path / ".site.stage-old123").is_symlink()
+    assert (target / "keep.txt").read_bytes() == b"keep"
