@@ -160,7 +160,14 @@ def _json(context: dict[str, Any]) -> bytes:
 
 
 def _timeline_json_context(reader: Reader) -> dict[str, Any]:
-    """The timeline in TimelineJS's JSON format, so it can be embedded elsewhere."""
+    """The timeline in TimelineJS's JSON format, so it can be embedded elsewhere.
+
+    TimelineJS puts every text field into the page as HTML, so each is
+    exported as HTML: plain fields (titles, names) escaped, the description
+    as the safe HTML digest renders from its Markdown. ``group`` and
+    ``display_date`` are escaped twice: TimelineJS 3.9 "strips markup" from
+    them by parsing them as HTML and taking the text, which decodes one
+    level of escaping, and then writes the result into the page as HTML."""
     config = reader.read("config")
     events = []
     for event in reader.read("events"):
@@ -171,17 +178,22 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
         item: dict[str, Any] = {
             "unique_id": f"event-{event.id}",
             "start_date": _timelinejs_date(start, date.precision if date.earliest else "day"),
-            "display_date": date.display(),
-            "text": {"headline": event.title, "text": str(render_markdown(event.description)) if event.description else ""},
+            "display_date": _html(_html(date.display())),
+            "text": {"headline": _html(event.title), "text": str(render_markdown(event.description)) if event.description else ""},
         }
         if date.is_interval and date.earliest and date.latest:
             item["end_date"] = _timelinejs_date(date.latest, "day")
         people = [reader.read("person-summary", pid).name for pid in event.people]
         if people:
-            item["group"] = people[0]
+            item["group"] = _html(_html(people[0]))
         events.append(item)
-    data = {"title": {"text": {"headline": config.title, "text": config.description}}, "events": events}
+    data = {"title": {"text": {"headline": _html(config.title), "text": _html(config.description)}}, "events": events}
     return {"data": data}
+
+
+def _html(text: str) -> str:
+    """Plain text as HTML, for a consumer that renders the field as HTML."""
+    return str(escape(text))
 
 
 def _timelinejs_date(day: datetime.date, precision: str) -> dict[str, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import digest.build
+from digest.write import OWNER_MARK, OWNER_NOTE
 from conftest import REPO, copy_site, read_tree
 from digest.build import render_site
 from digest.session import SiteBuilder
@@ -32,11 +33,12 @@ def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path, m
     site = copy_site("basic", tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "stale.html").write_text("from an older build")
+    (tmp_path / "out" / OWNER_MARK).write_bytes(OWNER_NOTE)
     streamed = build_site(site, tmp_path / "out")
     in_memory = render_site(site)
     index_search(in_memory)
     assert streamed.outputs == {}, "a full build holds no page in memory"
-    assert read_tree(tmp_path / "out") == in_memory.outputs
+    assert read_tree(tmp_path / "out") == in_memory.outputs | {OWNER_MARK: OWNER_NOTE}
     assert streamed.state.outputs == in_memory.state.outputs
     assert streamed.state.pages == in_memory.state.pages
     assert streamed.report is not None and streamed.report.removed == 1

@@ -665,3 +665,50 @@ def test_pathological_markdown_seeds_build_quickly(tmp_path, body):
     assert time.monotonic() - started < 10
     soup = soup_of(tmp_path / "out/articles/hostile-structure/index.html")
     assert soup.find("script", src=False, type=lambda t: t != "application/ld+json") is None
+
+
+TIMELINEJS = TESTS / "js" / "node_modules" / "@knight-lab" / "timelinejs" / "dist" / "js" / "timeline.js"
+
+
+def test_timeline_json_embedded_with_timelinejs_runs_no_script(hostile_build, tmp_path):
+    """The README says to embed /timeline.json with TimelineJS, which puts its text fields into
+    the page as HTML: loaded by TimelineJS 3.9 (from npm) in Chromium, every slide shown, no
+    payload runs and the hostile names, titles and site title read as text."""
+    from browsing import chromium, serve_site, unavailable
+
+    if not TIMELINEJS.is_file():
+        unavailable(f"{TIMELINEJS} not found: npm ci --prefix tests/js")
+    data = json.loads((hostile_build / "timeline.json").read_text(encoding="utf-8"))
+    embed = tmp_path / "embed"
+    embed.mkdir()
+    (embed / "timeline.js").write_bytes(TIMELINEJS.read_bytes())
+    inline = json.dumps(data).replace("<", "\\u003c")
+    (embed / "index.html").write_text(
+        "<!doctype html><meta charset=utf-8><title>embed</title>"
+        "<div id=tl style='width:1100px;height:700px'></div><script src=timeline.js></script>"
+        f"<script>window.tl = new TL.Timeline('tl', {inline});</script>",
+        encoding="utf-8",
+    )
+    with chromium() as browser, serve_site(embed, "/") as url:
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(url)
+        page.wait_for_function("window.tl && document.querySelectorAll('.tl-slide').length > 1", timeout=30_000)
+        slides = page.evaluate("window.tl.config.events.length + 1")
+        for number in range(slides):
+            page.evaluate(f"window.tl.goTo({number})")
+            page.wait_for_timeout(150)
+        injected = page.evaluate(
+            "[...document.querySelectorAll('#tl *')].filter(e => e.tagName === 'SCRIPT' || e.tagName === 'IFRAME'"
+            " || [...e.attributes].some(a => a.name.startsWith('on'))).length"
+        )
+        shown = page.inner_text("#tl")
+        groups = page.eval_on_selector_all(".tl-timegroup-message", "els => els.map(e => e.textContent)")
+    assert dialogs == [] and injected == 0
+    assert any(label.startswith(f"person.name: {PAYLOADS[0]}") for label in groups), groups
+    hostile = data["events"][0]
+    assert any(e.get("group") for e in data["events"]), "an event is grouped under the hostile person"
+    for payload in PAYLOADS[:3]:
+        assert payload in shown, f"{payload!r} shown as text"
+    assert "<" not in json.dumps(hostile["text"]["headline"]), "exported escaped"

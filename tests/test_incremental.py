@@ -9,6 +9,7 @@ import pytest
 
 from conftest import copy_site, read_tree, run_cli
 from digest.session import SiteBuilder
+from digest.write import OWNER_MARK
 
 PLAIN = "articles/leaders-trade-words-over-ukraine/index.html"
 
@@ -90,7 +91,7 @@ def test_incremental_build_equals_clean_build_and_writes_only_changes(change, to
     changed = {path for path, data in after.items() if before.get(path) != data}
     assert set(rebuild.written) == changed
     assert set(rebuild.removed) == set(before) - set(after)
-    pages = {p for p in after if not p.startswith(("assets/", "pagefind/")) and p != "extra.txt"}  # rendered, not copied or indexed
+    pages = {p for p in after if not p.startswith(("assets/", "pagefind/")) and p not in ("extra.txt", OWNER_MARK)}  # rendered, not copied or indexed
     if change in ("site", "stylesheet"):  # every page shows the title and links the (hashed) stylesheet
         assert set(rebuild.rendered) == pages
     else:
