@@ -11,6 +11,8 @@ writes the changed files one by one (`write.write_changes`).
 from __future__ import annotations
 
 import multiprocessing
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 import os
 import threading
 import time
@@ -20,6 +22,7 @@ from typing import Callable, Iterable
 
 from jinja2 import TemplateError
 
+from digest.caches import Caches
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
@@ -79,19 +82,22 @@ def render_site(
     first: FirstPages | None = None,
     stage: Stage | None = None,
     changed: Iterable[str] | None = None,
+    caches: Caches | None = None,
 ) -> BuildResult:
     """Everything but writing; raises BuildFailed with every problem found.
 
     ``changed``: what a watcher saw change since the last build (see `load_site`).
     With a ``stage``, files go there as they are made instead of into
-    ``outputs`` (a full build then holds no page in memory)."""
+    ``outputs`` (a full build then holds no page in memory). ``caches``: the
+    session's (see `caches.py`); without one, nothing is reused."""
+    caches = caches if caches is not None else Caches()
     diagnostics = Diagnostics()
-    loaded = load_site(root, diagnostics, changed)
-    graph = link_site(loaded, diagnostics, base_url, drafts)
+    loaded = load_site(root, diagnostics, changed, caches)
+    graph = link_site(loaded, diagnostics, base_url, drafts, caches)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, stage)
+    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, stage, caches)
 
 
 def render_graph(
@@ -103,15 +109,17 @@ def render_graph(
     hash_assets: bool = True,
     first: FirstPages | None = None,
     stage: Stage | None = None,
+    caches: Caches | None = None,
 ) -> BuildResult:
     """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
+    caches = caches if caches is not None else Caches()
     if graph.config.theme != "default" and not (root / "themes" / graph.config.theme).is_dir():
         where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
         raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])
     folders = theme_folders(root, graph.config.theme)
     copied = _theme_assets(folders, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
-    env = environment_for(folders, graph.config)
+    env = environment_for(folders, graph.config, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     files = dict(copied.values())
     generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
@@ -129,7 +137,7 @@ def render_graph(
     if collisions:
         raise BuildFailed(collisions)
     try:
-        result = _render_pages(graph, env, pages, previous or BuildState(), first, stage)
+        result = _render_pages(graph, env, pages, previous or BuildState(), caches, first, stage)
     except TemplateError as exc:
         raise BuildFailed([_template_diagnostic(exc, root)]) from exc
     result.warnings = diagnostics.sorted()
@@ -144,9 +152,11 @@ def render_graph(
     return result
 
 
-def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState, first: FirstPages | None = None, stage: Stage | None = None) -> BuildResult:
-    reader = Reader(graph)
-    templates = TemplateIndex(env)
+def _render_pages(
+    graph: SiteGraph, env, pages: list[Page], previous: BuildState, caches: Caches, first: FirstPages | None = None, stage: Stage | None = None
+) -> BuildResult:
+    reader = Reader(graph, caches.value_digests)
+    templates = TemplateIndex(env, caches.template_references)
     state = BuildState()
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
@@ -203,8 +213,8 @@ def _render_pages(graph: SiteGraph, env, pages: list[Page], previous: BuildState
 
 PARALLEL_MINIMUM = 300
 """Pages to render before it pays to fork workers."""
-_WORK: tuple = ()
-"""(env, pages, graph) for forked workers, which inherit it instead of unpickling it."""
+RESULTS_PER_MESSAGE = 64
+"""Pages a worker reports in one message: few enough to keep messages small, enough to keep them few."""
 
 
 def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str]) -> list[tuple[int, Page]]:
@@ -243,6 +253,9 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
     Forking is safe only with no other threads (watch mode has observer and
     server threads), so incremental rebuilds in a session render in-process;
     they render few pages anyway. Results are the same bytes either way.
+    Each worker is handed its share through the fork itself (the arguments
+    of a forked process are inherited, never pickled) and reports back
+    through its own pipe, whichever is ready first.
     """
     workers = min(os.cpu_count() or 1, 4)
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
@@ -251,36 +264,66 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
             data, keys = render_page(env, pages[number], reader)
             yield number, data, keys, {}
         return
-    global _WORK
-    _WORK = (env, pages, reader.graph, stage)
-    chunks = [todo[start::workers] for start in range(workers)]
+    context = multiprocessing.get_context("fork")
+    running: dict[Connection, BaseProcess] = {}
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap(_render_chunk, chunks):
-                yield from results
+        for start in range(workers):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_render_share, args=(env, pages, reader.graph, stage, todo[start::workers], send), daemon=True)
+            process.start()
+            send.close()
+            running[receive] = process
+        while running:
+            for ready in wait(list(running)):
+                try:
+                    message = ready.recv()  # type: ignore[union-attr]
+                except EOFError:
+                    raise RuntimeError(f"a render worker stopped unexpectedly (exit status {running[ready].exitcode})") from None  # type: ignore[index]
+                if message is None:
+                    del running[ready]  # type: ignore[arg-type]
+                elif isinstance(message, BaseException):
+                    raise message
+                else:
+                    yield from message
     finally:
-        _WORK = ()
+        for receive, process in running.items():
+            process.terminate()
+            receive.close()
+        for process in running.values():
+            process.join()
 
 
-def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]]:
-    """In a worker: render some pages, with the fingerprints of what they read.
+def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbers: list[int], send: Connection) -> None:
+    """In a worker: render some pages, with the fingerprints of what they read, and report them.
 
     With a stage, the worker writes the pages there itself and sends back
-    only their digests, instead of pickling every page to the parent."""
-    env, pages, graph, stage = _WORK
+    only their digests, instead of pickling every page to the parent. The
+    share ends with None, or with the exception that stopped it."""
     reader = Reader(graph)
-    results = []
-    for number in numbers:
+    results: list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]] = []
+    try:
+        for number in numbers:
+            try:
+                data, keys = render_page(env, pages[number], reader)
+            except TemplateError as exc:  # re-raised in the parent with its message and place
+                filename, line = _template_place(exc)
+                raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
+            fingerprints = {key: reader.fingerprint(key) for key in keys}
+            if stage is not None:
+                data = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
+            results.append((number, data, keys, fingerprints))
+            if len(results) >= RESULTS_PER_MESSAGE:
+                send.send(results)
+                results = []
+        send.send(results)
+        send.send(None)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent, which re-raises it
         try:
-            data, keys = render_page(env, pages[number], reader)
-        except TemplateError as exc:  # re-raised in the parent with its message and place
-            filename, line = _template_place(exc)
-            raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
-        fingerprints = {key: reader.fingerprint(key) for key in keys}
-        if stage is not None:
-            data = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
-        results.append((number, data, keys, fingerprints))
-    return results
+            send.send(exc)
+        except Exception:  # an exception that cannot be pickled: its text
+            send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
 
 
 def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False, clean: bool = False) -> BuildResult:

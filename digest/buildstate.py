@@ -44,8 +44,11 @@ def digest_bytes(data: bytes) -> bytes:
 class TemplateIndex:
     """Digests and dependency closures of a theme's templates, computed once per build."""
 
-    def __init__(self, env: Environment):
+    def __init__(self, env: Environment, references: dict[tuple[str, bytes], tuple[str | None, ...]] | None = None):
         self.env = env
+        self._references_by_source = references if references is not None else {}
+        """(template name, digest of its source) -> the templates it names: a session's,
+        so each version of a template is parsed once."""
         self.digests: dict[str, bytes] = {}
         self._closures: dict[str, frozenset[str]] = {}
 
@@ -66,9 +69,10 @@ class TemplateIndex:
         assert self.env.loader is not None
         source, _, _ = self.env.loader.get_source(self.env, name)
         digest = self.digests[name] = digest_bytes(source.encode("utf-8"))
-        referenced = _REFERENCES.get((name, digest))
+        referenced = self._references_by_source.get((name, digest))
         if referenced is None:
-            referenced = _REFERENCES[(name, digest)] = tuple(meta.find_referenced_templates(self.env.parse(source)))
+            referenced = tuple(meta.find_referenced_templates(self.env.parse(source)))
+            self._references_by_source[(name, digest)] = referenced
         if any(ref is None for ref in referenced):  # computed names: depend on all templates
             return list(self.env.list_templates())
         return [ref for ref in referenced if ref is not None]
@@ -76,6 +80,3 @@ class TemplateIndex:
     def unchanged(self, names: frozenset[str], previous: dict[str, bytes]) -> bool:
         return all(self.digests.get(name) == previous.get(name) for name in names)
 
-
-_REFERENCES: dict[tuple[str, bytes], tuple[str | None, ...]] = {}
-"""(template name, digest of its source) -> the templates it names: parsed once per version."""

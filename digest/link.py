@@ -8,12 +8,12 @@ every article. Problems are collected, never raised.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.anchor import NormalisedText, closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.anchor import closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, did_you_mean
 from digest.load import LoadedSite, Seed
 from digest.memo import ByIdentity
@@ -42,24 +42,29 @@ EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
 SNIPPET_RADIUS = 90
 
 
-def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False) -> SiteGraph | None:
+def link_site(
+    loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False, caches: Caches | None = None
+) -> SiteGraph | None:
     """Build the graph; None when the site config itself is unusable.
 
     Draft articles (``draft: true``) and what only they feed are left out
     unless ``drafts`` is set (the dev server and `digest check` set it).
+    ``caches``: the session's, holding what earlier links made of unchanged
+    seeds and entries.
     """
+    caches = caches if caches is not None else Caches()
     config = site_config(loaded.config, base_url) if loaded.config else None
     people = {pid: _person(pid, record) for pid, record in sorted(loaded.people.items())}
     names = _name_index(people, loaded, diagnostics)
     left_out: list[str] = []
-    articles = _articles(loaded, names, diagnostics, drafts, left_out)
+    articles = _articles(loaded, diagnostics, drafts, left_out, caches)
     claims: dict[str, Claim] = {}
     events: dict[str, Event] = {}
     merged = _Merger(diagnostics)
     for stem, article in articles.items():
         record = loaded.sidecars.get(stem)
         if record is not None:
-            _annotate(article, record, claims, events, merged, diagnostics)
+            _annotate(article, record, claims, events, merged, diagnostics, caches)
     for record in loaded.timeline:
         if "id" not in record.values:
             continue
@@ -72,7 +77,7 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
     _check_claims(claims, known_people, statuses, merged, complete, diagnostics)
     _check_events(events, known_people, merged, complete, diagnostics)
     for article in articles.values():
-        _find_people(article, names)
+        _find_people(article, names, caches)
     if config is None:
         return None
     for article in articles.values():
@@ -83,7 +88,7 @@ def link_site(loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None
         entity.occurrences.sort(key=lambda occurrence: position[occurrence.article])
     ordered_events = dict(sorted(((k, e) for k, e in events.items() if e.date), key=lambda item: item[1].sort_key()))
     graph = SiteGraph(config, people, ordered_articles, dict(sorted(claims.items())), ordered_events)
-    graph.mentions = _mentions(graph)
+    graph.mentions = _mentions(graph, caches)
     graph.drafts_left_out = tuple(left_out)
     return graph
 
@@ -142,7 +147,7 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
     return build_name_index(unique)
 
 
-def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, drafts: bool, left_out: list[str]) -> dict[str, Article]:
+def _articles(loaded: LoadedSite, diagnostics: Diagnostics, drafts: bool, left_out: list[str], caches: Caches) -> dict[str, Article]:
     for stem, record in loaded.sidecars.items():
         if stem not in loaded.seeds and stem not in loaded.seed_files:
             hint = did_you_mean(stem, loaded.seeds)
@@ -155,20 +160,22 @@ def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, dr
             continue
         if record is None and stem not in loaded.sidecar_files:
             diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")
-        article = _article(seed, record, diagnostics)
+        article = _article(seed, record, diagnostics, caches.seeds)
         if article is not None:
             articles[stem] = article
     _check_slugs(articles, loaded, diagnostics)
     return articles
 
 
-def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Article | None:
+def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed_seeds: dict) -> Article | None:
     values: dict[str, Any] = record.values if record else {}
     omit = {line.strip() for line in values.get("omit", [])}
     if omit and record is not None:
         _check_omit_lines(seed, record, diagnostics)
     title = values.get("title")
-    heading, text = _parse_seed(seed.text, seed.is_markdown, title, frozenset(omit))
+    key = (seed.text, seed.is_markdown, title, frozenset(omit))
+    parsed = parsed_seeds.get(key)
+    heading, text = parsed if parsed is not None else remember(parsed_seeds, key, _parse_seed(*key))
     title = title or heading
     if not title:
         where = record.loc if record else Location(seed.path)
@@ -195,9 +202,8 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
     )
 
 
-@functools.lru_cache(maxsize=20_000)
 def _parse_seed(text: str, is_markdown: bool, title: str | None, omit: frozenset[str]) -> tuple[str | None, SeedText]:
-    """A seed's blocks and its own title (first line or leading heading); cached for rebuilds."""
+    """A seed's blocks and its own title (first line or leading heading)."""
     if is_markdown:
         return parse_markdown(text, set(omit), drop_first_h1=title is None)
     parsed = parse_plain(text, title, set(omit))
@@ -276,9 +282,11 @@ def _show(value: Any) -> str:
     return f"'{text}'"
 
 
-def _annotate(article: Article, record: Record, claims: dict[str, Claim], events: dict[str, Event], merged: _Merger, diagnostics: Diagnostics) -> None:
+def _annotate(
+    article: Article, record: Record, claims: dict[str, Claim], events: dict[str, Event], merged: _Merger, diagnostics: Diagnostics, caches: Caches
+) -> None:
     """Anchor one sidecar's claims and events in its article and merge them into the site's."""
-    haystack = _normalised(article.text)
+    haystack = caches.normalised.get((article.text,), (), lambda: normalise_blocks(article.text.blocks))
     for kind, entries, table, shared, lists in (
         ("claim", record.get("claims", []), claims, CLAIM_SHARED_FIELDS, ("about", "evidence", "history")),
         ("event", record.get("events", []), events, EVENT_SHARED_FIELDS, ("people",)),
@@ -296,23 +304,14 @@ def _annotate(article: Article, record: Record, claims: dict[str, Claim], events
             if entity is None:
                 entity = table[entity_id] = (Claim if kind == "claim" else Event)(entity_id, source=entry.where("id"))
             merged.merge(entity, kind, entry, shared, lists)
-            passages, occurrence = _anchored(article, haystack, kind, entity_id, entry, diagnostics)
+            passages, occurrence = _anchored(article, haystack, kind, entity_id, entry, diagnostics, caches.anchored)
             article.passages.extend(passages)
             entity.occurrences.append(occurrence)
 
 
-_NORMALISED: ByIdentity[NormalisedText] = ByIdentity(50_000)
-_ANCHORED: ByIdentity[tuple[tuple[Passage, ...], Occurrence, tuple]] = ByIdentity(200_000)
-_NAMES_FOUND: ByIdentity[list[list[NameMatch]]] = ByIdentity(50_000)
-_MENTIONS: ByIdentity[list[tuple[str, Mention]]] = ByIdentity(50_000)
-"""Link results of unchanged articles, kept for rebuilds (see `memo.py`)."""
-
-
-def _normalised(text: SeedText) -> NormalisedText:
-    return _NORMALISED.get((text,), (), lambda: normalise_blocks(text.blocks))
-
-
-def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics) -> tuple[tuple[Passage, ...], Occurrence]:
+def _anchored(
+    article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics, anchored: ByIdentity
+) -> tuple[tuple[Passage, ...], Occurrence]:
     """An entry's passages in its article and the occurrence they make, remembered for
     rebuilds while the seed and the entry are unchanged."""
 
@@ -328,7 +327,7 @@ def _anchored(article: Article, haystack: Any, kind: str, entity_id: str, entry:
         )
         return passages, occurrence, tuple(found.items)
 
-    passages, occurrence, problems = _ANCHORED.get((article.text, entry), (kind, article.title, article.seed_path, article.stem), make)
+    passages, occurrence, problems = anchored.get((article.text, entry), (kind, article.title, article.seed_path, article.stem), make)
     diagnostics.items.extend(problems)
     return passages, occurrence
 
@@ -409,16 +408,16 @@ def _check_events(events: dict[str, Event], people: dict[str, Person] | None, me
             _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)
 
 
-def _find_people(article: Article, names: NameIndex) -> None:
+def _find_people(article: Article, names: NameIndex, caches: Caches) -> None:
     """Find person names per block, except inside links, code, or across a highlight's edge."""
     edges: dict[int, list[int]] = {}
     for passage in article.passages:
         edges.setdefault(passage.span.block, []).extend((passage.span.start, passage.span.end))
     key = (names.key, tuple(sorted((block, tuple(cuts)) for block, cuts in edges.items())))
-    article.names = _NAMES_FOUND.get((article.text,), key, lambda: _names_in_blocks(article.text, names, edges))
+    article.names = caches.names_in_text.get((article.text,), key, lambda: _names_in_blocks(article.text, names, edges, caches.names_in_block))
 
 
-def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int]]) -> list[list[NameMatch]]:
+def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int]], found_before: dict) -> list[list[NameMatch]]:
     found: list[list[NameMatch]] = []
     for index, block in enumerate(text.blocks):
         if not block.link_people:
@@ -427,17 +426,17 @@ def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int
         blocked = [(s.start, s.end) for s in block.spans if s.is_link]
         cuts = edges.get(index, [])
         found.append([
-            match for match in find_names_cached(block.text, names)
+            match for match in find_names_cached(block.text, names, found_before)
             if not any(start < match.end and match.start < end for start, end in blocked)
             and not any(match.start < cut < match.end for cut in cuts)
         ])
     return found
 
 
-def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
+def _mentions(graph: SiteGraph, caches: Caches) -> dict[str, list[Mention]]:
     found: dict[str, list[Mention]] = {}
     for article in graph.articles.values():
-        for mention in _article_mentions(article):
+        for mention in _article_mentions(article, caches.mentions):
             found.setdefault(mention[0], []).append(mention[1])
     order = {stem: position for position, stem in enumerate(graph.articles)}
     for mentions in found.values():
@@ -445,9 +444,9 @@ def _mentions(graph: SiteGraph) -> dict[str, list[Mention]]:
     return found
 
 
-def _article_mentions(article: Article) -> list[tuple[str, Mention]]:
+def _article_mentions(article: Article, mentions: ByIdentity) -> list[tuple[str, Mention]]:
     """Each person the article names: how often, and a snippet around the first time."""
-    return _MENTIONS.get((article.names,), (article.stem, article.text_mode), lambda: _count_mentions(article))
+    return mentions.get((article.names,), (article.stem, article.text_mode), lambda: _count_mentions(article))
 
 
 def _count_mentions(article: Article) -> list[tuple[str, Mention]]:

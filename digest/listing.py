@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
 from digest.dates import MONTH_NAMES, EDTFDate
 from digest.model import SiteGraph
@@ -55,21 +55,19 @@ UNDATED = "undated"
 def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
     """Compute once per graph: a build's pages all ask for the same grouping of the same graph.
 
-    The graph is never changed after linking (a rebuild links a new one),
-    so its identity is a safe key; the last graph is kept alive with its
-    value, so the identity cannot be reused while it is cached. The pair is
-    replaced as one tuple: a thread working on another graph can only make
-    this one compute its value again, never get the other's.
+    The value is kept on the graph itself (`SiteGraph.derived`), which is
+    never changed after linking (a rebuild links a new one): it lives as
+    long as the graph, and a thread working on another graph never sees it.
     """
-    last: list[tuple[SiteGraph, Any]] = []
+    key = f"{function.__module__}.{function.__qualname__}"
 
     @functools.wraps(function)
     def cached(graph: SiteGraph) -> T:
-        entry = last[0] if last else None
-        if entry is None or entry[0] is not graph:
-            entry = (graph, function(graph))
-            last[:] = [entry]
-        return entry[1]
+        try:
+            return graph.derived[key]
+        except KeyError:
+            value = graph.derived[key] = function(graph)
+            return value
 
     return cached
 

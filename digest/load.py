@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location
 from digest.schema import (
     ARTICLE_FIELDS,
@@ -68,7 +69,7 @@ def is_site_root(folder: Path) -> bool:
     return (folder / SITE_FILE).is_file()
 
 
-def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | None = None) -> LoadedSite:
+def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | None = None, caches: Caches | None = None) -> LoadedSite:
     """Read and validate every content file under ``root``.
 
     ``changed`` (watch mode): the paths, relative to the root, that the
@@ -76,24 +77,27 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     and modification and change times are what they were last time is not
     read again: its record from the last load is reused. Without it, every
     file is read (parsed YAML is still reused when the bytes are the same).
+    ``caches``: the session's, where earlier loads left what they made.
     """
+    caches = caches if caches is not None else Caches()
     site = LoadedSite(root)
-    known = _KnownFiles(root, changed)
-    site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics)
+    known = _KnownFiles(root, changed, caches)
+    parsed = caches.parsed
+    site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics, parsed)
     for path, rel, stem, stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
         if not ID_PATTERN.fullmatch(stem) or stem in WINDOWS_RESERVED:
             site.failed.add("people")
             reason = "is a name Windows reserves" if stem in WINDOWS_RESERVED else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
             diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
             continue
-        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, PERSON_FIELDS, found, checked=True))
+        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, PERSON_FIELDS, found, parsed, checked=True))
         if record is not None:
             site.people[stem] = record
         else:
             site.failed.add("people")
     for path, rel, stem, stat in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
         site.sidecar_files.add(stem)
-        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, ARTICLE_FIELDS, found, checked=True))
+        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, ARTICLE_FIELDS, found, parsed, checked=True))
         if record is not None:
             site.sidecars[stem] = record
         else:
@@ -119,27 +123,21 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
 class _KnownFiles:
     """What the last load made of each file, reused while the file's stat is unchanged (watch mode only)."""
 
-    def __init__(self, root: Path, changed: Iterable[str] | None):
+    def __init__(self, root: Path, changed: Iterable[str] | None, caches: Caches):
         self.root = str(root.absolute())
         self.trusted = changed is not None
         self.changed = set(changed or ())
+        self.files = caches.files
 
     def get(self, rel: str, stat: os.stat_result, diagnostics: Diagnostics, make: Callable[[Diagnostics], Any]) -> Any:
         key = (self.root, rel)
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
-        known = _BY_STAT.get(key)
+        known = self.files.get(key)
         if known is None or known[0] != signature or not self.trusted or rel in self.changed:
             found = Diagnostics()
-            known = (signature, make(found), tuple(found.items))
-            if len(_BY_STAT) >= _PARSED_LIMIT:
-                _BY_STAT.clear()
-            _BY_STAT[key] = known
+            known = remember(self.files, key, (signature, make(found), tuple(found.items)))
         diagnostics.items.extend(known[2])
         return known[1]
-
-
-_BY_STAT: dict[tuple[str, str], tuple[tuple[int, int, int, int], Any, tuple]] = {}
-"""(root, path) -> (stat signature, what loading it made, the problems found)."""
 
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -238,8 +236,11 @@ def _read_text(root: Path, rel: str, diagnostics: Diagnostics) -> str | None:
     return decode_source(data, rel, diagnostics)
 
 
-def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnostics, checked: bool = False) -> Record | None:
-    """One YAML file's validated record; ``checked``: `_files` has already vetted the path."""
+def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnostics, parsed: dict, checked: bool = False) -> Record | None:
+    """One YAML file's validated record; ``checked``: `_files` has already vetted the path.
+
+    ``parsed`` remembers records by path and bytes (a path's kind of record
+    is fixed by its folder), so a file is parsed once per version."""
     if not checked and not (root / rel).is_file():
         diagnostics.error(Location(rel), "file not found", "missing-file")
         return None
@@ -250,26 +251,14 @@ def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnosti
     except OSError as exc:
         diagnostics.error(Location(rel), f"cannot read file: {exc.strerror}", "io")
         return None
-    key = (rel, id(fields), hashlib.blake2b(data, digest_size=16).digest())
-    cached = _PARSED.get(key)
+    key = (rel, hashlib.blake2b(data, digest_size=16).digest())
+    cached = parsed.get(key)
     if cached is None:
         found = Diagnostics()
-        cached = (_parse_record(data, rel, fields, found), tuple(found.items))
-        _remember(key, cached)
+        cached = remember(parsed, key, (_parse_record(data, rel, fields, found), tuple(found.items)))
     record, problems = cached
     diagnostics.items.extend(problems)
     return record
-
-
-_PARSED: dict[tuple[str, int, bytes], tuple[Record | None, tuple]] = {}
-"""Parsed YAML files by path and content digest: a rebuild re-parses only files that changed."""
-_PARSED_LIMIT = 50_000
-
-
-def _remember(key: tuple[str, int, bytes], value: tuple[Record | None, tuple]) -> None:
-    if len(_PARSED) >= _PARSED_LIMIT:
-        _PARSED.clear()
-    _PARSED[key] = value
 
 
 def _parse_record(data: bytes, rel: str, fields: dict, diagnostics: Diagnostics) -> Record | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
 from digest.anchor import Span
 from digest.dates import EDTFDate
@@ -239,6 +240,8 @@ class SiteGraph:
     assets: dict[str, str] = field(default_factory=dict)
     """Theme file name -> its path in the site ('style.css' -> 'assets/style.1a2b3c4d.css')."""
     _index: GraphIndex | None = field(default=None, repr=False, compare=False)
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """Groupings of this graph that many pages read, made once on first use (see `listing.per_graph`)."""
 
     @property
     def index(self) -> GraphIndex:

@@ -47,18 +47,15 @@ def build_name_index(names: dict[str, str]) -> NameIndex:
     return NameIndex(by_first_word, key)
 
 
-_FOUND: dict[tuple[str, str], list[NameMatch]] = {}
-"""(index key, text) -> matches: a rebuild re-scans only text that changed, or all text when names did."""
-
-
-def find_names_cached(text: str, index: NameIndex) -> list[NameMatch]:
-    """`find_names`, remembered across builds (watch mode re-links every article on each save)."""
+def find_names_cached(text: str, index: NameIndex, found_before: dict[tuple[str, str], list[NameMatch]]) -> list[NameMatch]:
+    """`find_names`, remembered in ``found_before`` (a session's, keyed by index and text):
+    a rebuild re-scans only text that changed, or all text when names did."""
     key = (index.key, text)
-    found = _FOUND.get(key)
+    found = found_before.get(key)
     if found is None:
-        if len(_FOUND) > 500_000:
-            _FOUND.clear()
-        found = _FOUND[key] = find_names(text, index)
+        if len(found_before) > 500_000:
+            found_before.clear()
+        found = found_before[key] = find_names(text, index)
     return found
 
 

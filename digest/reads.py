@@ -428,38 +428,35 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
 }
 
 
-def digest_value(value: Any) -> bytes:
+def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
+    """A digest of what a read returned; ``shared`` remembers the digests of articles'
+    large shared parts (a session's), so an unchanged article is not digested again."""
     if type(value) is Article:
-        return _article_digest(value)
+        return _article_digest(value, shared if shared is not None else ByIdentity(100))
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
 _ARTICLE_SHARED = ("text", "names")
 """An article's largest parts, made once per version of its seed and names and then shared
-across rebuilds (see `link._parse_seed`, `link._find_people`) and never changed."""
+across rebuilds (see `link._article`, `link._find_people`) and never changed."""
 _ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)  # type: ignore[attr-defined]
 
 
-def _article_digest(article: Article) -> bytes:
+def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
     """An article's digest, its shared parts digested once per object rather than on every build."""
     digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
     for name in _ARTICLE_SHARED:
-        digest.update(_shared_digest(getattr(article, name)))
+        value = getattr(article, name)
+        digest.update(shared.get((value,), (), lambda: hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()))  # noqa: B023
     return digest.digest()
-
-
-_SHARED_DIGESTS: ByIdentity[bytes] = ByIdentity(100_000)
-
-
-def _shared_digest(value: Any) -> bytes:
-    return _SHARED_DIGESTS.get((value,), (), lambda: hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest())
 
 
 class Reader:
     """Reads the graph for one build, remembering values and who read what."""
 
-    def __init__(self, graph: SiteGraph):
+    def __init__(self, graph: SiteGraph, shared_digests: ByIdentity[bytes] | None = None):
         self.graph = graph
+        self._shared_digests = shared_digests if shared_digests is not None else ByIdentity(100_000)
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
         self._recording: set[str] | None = None
@@ -491,5 +488,5 @@ class Reader:
             except KeyError:
                 self._digests[key] = None
             else:
-                self._digests[key] = digest_value(value)
+                self._digests[key] = digest_value(value, self._shared_digests)
         return self._digests[key]

@@ -18,6 +18,7 @@ from typing import Callable
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from digest.caches import Caches
 from digest.inline import Range, render_ranges
 from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
@@ -42,13 +43,11 @@ def theme_folders(root: Path, theme: str) -> list[Path]:
     return folders
 
 
-_ENVIRONMENT: list[tuple[tuple, Environment]] = []
-"""The last environment made, with what it was made from: a rebuild with the same theme
-sources and site config reuses it, and so its compiled templates."""
+def environment_for(folders: list[Path], config: SiteConfig, caches: Caches | None = None) -> Environment:
+    """`make_environment`, reused while the templates' bytes and the site config are unchanged.
 
-
-def environment_for(folders: list[Path], config: SiteConfig) -> Environment:
-    """`make_environment`, reused while the templates' bytes and the site config are unchanged."""
+    The session's ``caches`` keep the last environment made, with what it
+    was made from, so a rebuild reuses its compiled templates."""
     digest = hashlib.blake2b(digest_size=16)
     for folder in folders:
         templates = folder / "templates"
@@ -56,10 +55,11 @@ def environment_for(folders: list[Path], config: SiteConfig) -> Environment:
             if path.is_file():
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     key = (tuple(str(folder) for folder in folders), repr(config), digest.digest())
-    if _ENVIRONMENT and _ENVIRONMENT[0][0] == key:
-        return _ENVIRONMENT[0][1]
+    if caches is not None and caches.environment is not None and caches.environment[0] == key:
+        return caches.environment[1]
     env = make_environment(folders, config)
-    _ENVIRONMENT[:] = [(key, env)]
+    if caches is not None:
+        caches.environment = (key, env)
     return env
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from digest.caches import Caches
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
 from digest.errors import BuildFailed, Diagnostic
@@ -80,6 +81,8 @@ class SiteBuilder:
         self.output = output_target(output)
         self.base_url = base_url
         self.state: BuildState | None = None
+        self.caches = Caches()
+        """What earlier builds of this session made and a rebuild may reuse (see `caches.py`)."""
         self.base_path: str | None = None
         """The base path of the last good build (the dev server serves under it)."""
         self.on_page_written: Callable[[str], None] | None = None
@@ -118,7 +121,7 @@ class SiteBuilder:
                 first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
         stage = Stage(self.output, self.clean) if previous is None else None
         try:
-            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage,
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage, caches=self.caches,
                                  changed=changed if previous is not None else None)
             if stage is not None:  # the first build: a whole new site, swapped in at once
                 if self.search:

@@ -212,8 +212,11 @@ def _exchange(stage: Path, output: Path) -> None:
 
 
 def _renameat2_exchange(first: Path, second: Path) -> bool:
-    libc = _libc()
-    function = getattr(libc, "renameat2", None) if libc else None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    function = getattr(libc, "renameat2", None)
     if function is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
@@ -224,18 +227,6 @@ def _renameat2_exchange(first: Path, second: Path) -> bool:
             return False
         raise OSError(errno, os.strerror(errno), str(second))
     return True
-
-
-_LIBC: list = []
-
-
-def _libc():
-    if not _LIBC:
-        try:
-            _LIBC.append(ctypes.CDLL(None, use_errno=True))
-        except OSError:
-            _LIBC.append(None)
-    return _LIBC[0]
 
 
 def write_changes(output: Path, files: dict[str, bytes], previous: dict[str, bytes], removed: list[str]) -> list[str]:

@@ -1,0 +1,57 @@
+"""What one build may reuse of earlier builds of the same site, owned by one session.
+
+A watch session (`session.SiteBuilder`) keeps one `Caches` for its whole
+life, so a save re-reads, re-parses and re-links only what changed; a
+single `digest build` makes a fresh one. Nothing of this lives at module
+level: two sessions in one process never see each other's entries, and a
+fresh process and a long-lived session produce the same bytes, because
+every entry is keyed by what it was made from (a file's stat or bytes,
+or the very objects an unchanged input produced, see `memo.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from digest.memo import ByIdentity
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+FILES_LIMIT = 50_000
+"""Files, parsed records and seeds remembered; past it a session starts afresh."""
+
+
+@dataclass(slots=True)
+class Caches:
+    files: dict[tuple[str, str], tuple[tuple[int, int, int, int], Any, tuple]] = field(default_factory=dict)
+    """(root, path) -> (stat signature, what loading the file made, the problems found)."""
+    parsed: dict[tuple[str, bytes], tuple[Any, tuple]] = field(default_factory=dict)
+    """(path, digest of the bytes) -> (validated record, problems): YAML parsed once per version."""
+    seeds: dict[tuple, Any] = field(default_factory=dict)
+    """(text, is Markdown, title, omitted lines) -> (own title, blocks): each seed version parsed once."""
+    normalised: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(50_000))
+    """A seed's blocks -> their text normalised for quote matching."""
+    anchored: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(200_000))
+    """(a seed's blocks, an annotation entry) -> the passages its quotes anchor to."""
+    names_in_text: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(50_000))
+    """A seed's blocks (with the name index) -> the names found in each block."""
+    mentions: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(50_000))
+    """The names found in an article -> its mentions of each person."""
+    names_in_block: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """(name index key, a block's text) -> the names in it: only changed text is scanned again."""
+    template_references: dict[tuple[str, bytes], tuple[str | None, ...]] = field(default_factory=dict)
+    """(template name, digest of its source) -> the templates it names."""
+    value_digests: ByIdentity[bytes] = field(default_factory=lambda: ByIdentity(100_000))
+    """Large immutable values read by pages (an article's text and names) -> their digest."""
+    environment: tuple[tuple, Environment] | None = None
+    """The last Jinja environment, with what it was made from (its templates' bytes, the config)."""
+
+
+def remember(table: dict, key: Any, value: Any, limit: int = FILES_LIMIT) -> Any:
+    """Put ``value`` in a bounded table: a crude bound, a long session starts afresh."""
+    if len(table) >= limit:
+        table.clear()
+    table[key] = value
+    return value
