@@ -168,7 +168,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
     if omit and record is not None:
         _check_omit_lines(seed, record, diagnostics)
     title = values.get("title")
-    heading, text = _parse_seed(seed.text, seed.is_markdown, title, frozenset(omit))
+    heading, text = _parse_seed(seed.text, seed.is_markdown, title, frozenset(omit), values.get("url", ""))
     title = title or heading
     if not title:
         where = record.loc if record else Location(seed.path)
@@ -196,10 +196,13 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
 
 
 @functools.lru_cache(maxsize=20_000)
-def _parse_seed(text: str, is_markdown: bool, title: str | None, omit: frozenset[str]) -> tuple[str | None, SeedText]:
-    """A seed's blocks and its own title (first line or leading heading); cached for rebuilds."""
+def _parse_seed(text: str, is_markdown: bool, title: str | None, omit: frozenset[str], url: str) -> tuple[str | None, SeedText]:
+    """A seed's blocks and its own title (first line or leading heading); cached for rebuilds.
+
+    ``url`` is the article's original address, which relative links in a Markdown seed resolve against.
+    """
     if is_markdown:
-        return parse_markdown(text, set(omit), drop_first_h1=title is None)
+        return parse_markdown(text, set(omit), drop_first_h1=title is None, base_url=url)
     parsed = parse_plain(text, title, set(omit))
     return parsed.title_line, parsed
 
