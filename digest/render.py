@@ -87,7 +87,7 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
 
 @functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
-    """Markdown from YAML fields: raw HTML off, only web links allowed.
+    """Markdown from YAML fields: raw HTML off, links as in seeds (`seedtext.resolve_link`, no base address).
 
     Cached: the same description or note is shown on many pages.
     """
