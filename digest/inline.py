@@ -5,6 +5,11 @@ one plain text. Ranges may nest or partly overlap; HTML may only nest. We
 open ranges outermost first, and when a range must close while others opened
 inside it are still open, we close those, close it, and reopen them as
 continuation pieces (a continuation mark has no ``id``, so ids stay unique).
+
+Markdown ranges also carry the indexes of the tokens they came from. Where
+several things meet at one position (an image at the end of a link's text, a
+link whose only content is an image, a link with no text at all), those
+indexes decide what goes inside what, as the Markdown said.
 """
 
 from __future__ import annotations
@@ -26,22 +31,30 @@ class Range:
     is_link: bool = False
     rank: int = 0
     """Among ranges with the same extent, lower ranks nest outside."""
+    tokens: tuple[int, int] | None = None
+    """Markdown ranges: indexes of their opening and closing inline tokens.
+
+    A range of no width (an image, a line break, an empty link) is written
+    whole at its position: inside the Markdown ranges whose tokens enclose its
+    own, outside the others. Ranges without tokens (quote highlights, person
+    links) meet zero-width ones as before: closed before them, opened after.
+    """
 
 
 def render_ranges(text: str, ranges: list[Range]) -> str:
     """Escape ``text`` and wrap it in the given ranges, nested validly."""
-    voids: dict[int, list[str]] = {}
+    points: dict[int, list[Range]] = {}
     spans: list[Range] = []
     for item in ranges:
         if item.start == item.end:
-            voids.setdefault(item.start, []).append(item.open_html)
+            points.setdefault(item.start, []).append(item)
         elif 0 <= item.start < item.end <= len(text):
             spans.append(item)
-    spans.sort(key=lambda r: (r.start, -r.end, r.rank))
+    spans.sort(key=lambda r: (r.start, -r.end, r.rank, r.tokens or (0, 0)))
     ends: dict[int, list[Range]] = {}
     for item in spans:
         ends.setdefault(item.end, []).append(item)
-    boundaries = sorted({0, len(text), *voids, *(r.start for r in spans), *ends})
+    boundaries = sorted({0, len(text), *points, *(r.start for r in spans), *ends})
 
     out: list[str] = []
     stack: list[Range] = []
@@ -51,20 +64,40 @@ def render_ranges(text: str, ranges: list[Range]) -> str:
     for position in boundaries:
         out.append(escape(text[previous:position], quote=False))
         previous = position
+        ordered = _point_pieces([p for p in points.get(position, []) if p.tokens is not None])
         closing_here = ends.get(position, [])
         for closing in sorted(closing_here, key=lambda r: -_depth(stack, r)):
+            if closing.tokens is not None:
+                _write_pieces_before(closing.tokens[1], ordered, out)
             _close(closing, stack, out, pending_after)
         if pending_after and not any(r.is_link for r in stack):
             out.extend(pending_after)
             pending_after.clear()
-        out.extend(voids.get(position, []))
+        out.extend(p.open_html + p.close_html for p in points.get(position, []) if p.tokens is None)
         while next_open < len(spans) and spans[next_open].start == position:
-            stack.append(spans[next_open])
-            out.append(spans[next_open].open_html)
+            opening = spans[next_open]
+            if opening.tokens is not None:
+                _write_pieces_before(opening.tokens[0], ordered, out)
+            stack.append(opening)
+            out.append(opening.open_html)
             next_open += 1
+        _write_pieces_before(None, ordered, out)
     out.append(escape(text[previous:], quote=False))
     out.extend(pending_after)
     return "".join(out)
+
+
+def _point_pieces(points: list[Range]) -> list[tuple[int, int, str]]:
+    """The tags of zero-width Markdown ranges as (token index, close?, html), in source order."""
+    pieces = [(p.tokens[0], 0, p.open_html) for p in points if p.tokens is not None]
+    pieces += [(p.tokens[1], 1, p.close_html) for p in points if p.tokens is not None]
+    return sorted(pieces, reverse=True)  # popped from the end
+
+
+def _write_pieces_before(token: int | None, pieces: list[tuple[int, int, str]], out: list[str]) -> None:
+    """Write the pieces that come before ``token`` in the source (all of them for None)."""
+    while pieces and (token is None or pieces[-1][0] < token):
+        out.append(pieces.pop()[2])
 
 
 def _depth(stack: list[Range], item: Range) -> int:

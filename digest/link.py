@@ -173,7 +173,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed
     if omit and record is not None:
         _check_omit_lines(seed, record, diagnostics)
     title = values.get("title")
-    key = (seed.text, seed.is_markdown, title, frozenset(omit))
+    key = (seed.text, seed.is_markdown, title, frozenset(omit), values.get("url", ""))
     parsed = parsed_seeds.get(key)
     heading, text = parsed if parsed is not None else remember(parsed_seeds, key, _parse_seed(*key))
     title = title or heading
@@ -202,10 +202,13 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed
     )
 
 
-def _parse_seed(text: str, is_markdown: bool, title: str | None, omit: frozenset[str]) -> tuple[str | None, SeedText]:
-    """A seed's blocks and its own title (first line or leading heading)."""
+def _parse_seed(text: str, is_markdown: bool, title: str | None, omit: frozenset[str], url: str) -> tuple[str | None, SeedText]:
+    """A seed's blocks and its own title (first line or leading heading).
+
+    ``url`` is the article's original address, which relative links in a Markdown seed resolve against.
+    """
     if is_markdown:
-        return parse_markdown(text, set(omit), drop_first_h1=title is None)
+        return parse_markdown(text, set(omit), drop_first_h1=title is None, base_url=url)
     parsed = parse_plain(text, title, set(omit))
     return parsed.title_line, parsed
 

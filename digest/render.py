@@ -12,6 +12,7 @@ import datetime
 import functools
 import hashlib
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -86,7 +87,7 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
 
 @functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
-    """Markdown from YAML fields: raw HTML off, only web links allowed.
+    """Markdown from YAML fields: raw HTML off, links as in seeds (`seedtext.resolve_link`, no base address).
 
     Cached: the same description or note is shown on many pages.
     """
@@ -137,7 +138,7 @@ def article_body(
         by_block.setdefault(passage.span.block, []).append(mark)
     def block_ranges(index: int) -> list[Range]:
         block = article.text.blocks[index]
-        ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1) for s in block.spans]
+        ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1, tokens=s.tokens) for s in block.spans]
         ranges += by_block.get(index, [])
         ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[index]]
         return ranges
@@ -167,7 +168,7 @@ def _excerpts(article: Article, block_ranges: Callable[[int], list[Range]]) -> M
         text = article.text.blocks[index].text
         for start, end in _merge(windows[index]):
             clipped = [
-                Range(max(r.start, start) - start, min(r.end, end) - start, r.open_html, r.close_html, r.reopen_html, r.after_html, r.is_link, r.rank)
+                replace(r, start=max(r.start, start) - start, end=min(r.end, end) - start)
                 for r in block_ranges(index)
                 if (r.start < end and r.end > start) or (r.start == r.end and start <= r.start <= end)
             ]

@@ -87,3 +87,85 @@ def _text_only(html: str):
     parser.handle_data = chunks.append
     parser.feed(html)
     return chunks
+
+
+# -- Markdown ranges of no width: placed by their token indexes ---------------------------------------
+
+IMG = '<img src="i">'
+
+
+def md(start, end, open_html, close_html, tokens, is_link=False):
+    return Range(start, end, open_html, close_html, is_link=is_link, rank=-1, tokens=tokens)
+
+
+def test_an_image_that_is_a_links_whole_text_stays_inside_the_link():
+    # "x [![i](i)](u) y": link_open=1, image=2, link_close=3
+    ranges = [md(2, 2, '<a href="u">', "</a>", (1, 3), is_link=True), md(2, 2, IMG, "", (2, 2))]
+    assert render_ranges("x  y", ranges) == 'x <a href="u"><img src="i"></a> y'
+
+
+def test_an_image_at_either_end_of_a_links_text_stays_inside_it():
+    # "[a![i](i)](u)b" and "a[![i](i)b](u)"
+    assert render_ranges("ab", [md(0, 1, "<a>", "</a>", (0, 3), True), md(1, 1, IMG, "", (2, 2))]) == f"<a>a{IMG}</a>b"
+    assert render_ranges("ab", [md(1, 2, "<a>", "</a>", (1, 4), True), md(1, 1, IMG, "", (2, 2))]) == f"a<a>{IMG}b</a>"
+
+
+def test_an_image_between_two_ranges_stays_between_them():
+    # "*a*![i](i)*b*"
+    ranges = [md(0, 1, "<em>", "</em>", (0, 2)), md(1, 1, IMG, "", (3, 3)), md(1, 2, "<em>", "</em>", (4, 6))]
+    assert render_ranges("ab", ranges) == f"<em>a</em>{IMG}<em>b</em>"
+
+
+def test_ranges_of_one_extent_nest_in_token_order():
+    # "[*a*](u)": the link opened first, so it is outside
+    ranges = [md(0, 1, "<em>", "</em>", (1, 3)), md(0, 1, "<a>", "</a>", (0, 4), True)]
+    assert render_ranges("a", ranges) == "<a><em>a</em></a>"
+
+
+def test_an_empty_link_is_written_whole_inside_a_highlight():
+    ranges = [mark(0, 3, "m"), md(1, 1, "<a>", "</a>", (1, 2), True)]
+    html = render_ranges("a b", ranges)
+    assert html == '<mark id="m">a<a></a> b</mark><a href="#m">*</a>'
+    check(html)
+
+
+def test_random_markdown_trees_with_empty_pieces_and_highlights_nest_validly():
+    """Alone, Markdown ranges come out exactly as their tree; with highlights, still valid."""
+    import random
+
+    rng = random.Random(11)
+    for _ in range(300):
+        text, ranges, token = "", [], 0
+
+        def build(depth: int) -> str:
+            nonlocal text, token
+            written = ""
+            for _ in range(rng.randint(0, 3)):
+                choice = rng.random()
+                if choice < 0.3:
+                    piece = rng.choice(["ab", "c", ""])
+                    text += piece
+                    written += piece
+                elif choice < 0.5:
+                    ranges.append(md(len(text), len(text), IMG, "", (token, token)))
+                    token += 1
+                    written += IMG
+                elif depth < 3:
+                    start, opened = len(text), token
+                    token += 1
+                    inner = build(depth + 1)
+                    tag = rng.choice(["a", "em", "strong"])
+                    ranges.append(md(start, len(text), f"<{tag}>", f"</{tag}>", (opened, token), tag == "a"))
+                    token += 1
+                    written += f"<{tag}>{inner}</{tag}>"
+            return written
+
+        expected = build(0)
+        assert render_ranges(text, ranges) == expected
+        for n in range(rng.randint(1, 3)):
+            if text:
+                start = rng.randint(0, len(text) - 1)
+                ranges.append(mark(start, rng.randint(start + 1, len(text)), f"m{n}"))
+        html = render_ranges(text, ranges)
+        check(html)
+        assert html.count("<img") == expected.count("<img")
