@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
+import shutil
 
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import SITES, run_cli
 from digest.people_match import NameIndex, build_name_index, find_names, fold_name
 from digest.seedtext import parse_markdown
 
@@ -199,3 +203,31 @@ def test_matching_is_linear_in_text_length():
     assert large[0] <= 10 * small[0] + 10 and large[1] <= 10 * small[1] + 10
     words = len(unit.split()) * 2000
     assert large[0] <= words and large[1] <= 4 * words
+
+
+def test_built_article_links_names_in_any_spacing(tmp_path):
+    """End to end: a .md seed's soft break and a no-break space link the full name, not another person's surname."""
+    source = tmp_path / "src"
+    shutil.copytree(SITES / "basic", source)
+    people = source / "content" / "people"
+    (people / "ana-de-la-cruz.yaml").write_text("name: Ana de la Cruz\n", encoding="utf-8")
+    (people / "pedro-cruz.yaml").write_text("name: Pedro Cruz\naliases: [Cruz]\n", encoding="utf-8")
+    (people / "jean-luc-melenchon.yaml").write_text("name: Jean-Luc Mélenchon\naliases: [\"'t Mélenchon\"]\n", encoding="utf-8")
+    (source / "seeds" / "cruz.md").write_text(
+        "# The Cruz story\n\nThe minister Ana de la\nCruz said so; Ana de la\u00a0Cruz\tagreed.\n\n"
+        "Jean\u2011Luc  Mélenchon and ’t Mélenchon did not, nor did Cruz.\n",
+        encoding="utf-8",
+    )
+    (source / "content" / "articles" / "cruz.yaml").write_text("outlet: Outlet One\npublished: 2022-11-09\n", encoding="utf-8")
+    output = tmp_path / "out"
+    result = run_cli("build", "--source", source, "--output", output)
+    assert result.code == 0, result.err
+    page = output / "articles" / "the-cruz-story" / "index.html"
+    links = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(".article-text a.person")
+    assert [(a["data-person"], a.get_text()) for a in links] == [
+        ("ana-de-la-cruz", "Ana de la\nCruz"),
+        ("ana-de-la-cruz", "Ana de la\u00a0Cruz"),
+        ("jean-luc-melenchon", "Jean\u2011Luc  Mélenchon"),
+        ("jean-luc-melenchon", "’t Mélenchon"),
+        ("pedro-cruz", "Cruz"),
+    ]
