@@ -206,6 +206,7 @@ SCHEMA_INVISIBLE = {
     "quote-across-paragraphs": "needs the seed's text",
     "quote-in-title-not-searched": "needs the seed's text",
     "quote-not-found": "needs the seed's text",
+    "shared-name-in-other-spacing": "a warning about names across files",
     "sidecar-without-seed": "needs the seeds folder",
     "site-theme-missing": "needs the themes folder",
     "yaml-bad-indentation": "YAML syntax",
