@@ -14,6 +14,9 @@ schema accepts, per kind, what the validator would accept as text:
 - free text (`string`, `markdown`) also accepts numbers and booleans:
   `title: 1984` builds, so the editor must not flag it;
 - an `id` also accepts a non-negative integer (`id: 2022` is a valid id);
+- a person's `name` and `aliases` take text with a character that is not an
+  ASCII digit, punctuation or space (the validator asks for a letter in any
+  script), or a boolean, but no number: `aliases: 7` would link every "7";
 - an `edtf` date also accepts an integer year 1000-9999 (`date: 2022`);
 - a `bool` is a boolean or one of the strings true/false/yes/no, any case;
 - dates, URLs, hostnames, language tags and choices are strings only: a
@@ -62,6 +65,7 @@ PERSON_REFERENCES = {"claimant", "about", "people"}
 
 _TEXT = {"type": ["string", "number", "boolean"]}
 _NONEMPTY_TEXT = {**_TEXT, "pattern": r"\S"}
+_NAME = {"type": ["string", "boolean"], "pattern": r"[^\s0-9!-/:-@\[-`{-~]"}
 _ID = {"anyOf": [{"type": "string", "pattern": ID_PATTERN.pattern}, {"type": "integer", "minimum": 0}]}
 _URL = {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+\S*$"}
 _YEAR = r"(?!0000)[0-9]{4}"
@@ -129,6 +133,8 @@ _KINDS: dict[str, Schema] = {
     "date": {"type": "string", "pattern": _DATE},
     "edtf": {"anyOf": [{"type": "string", "pattern": _EDTF}, {"type": "integer", "minimum": 1000, "maximum": 9999}]},
     "strings": _list_of(_NONEMPTY_TEXT),
+    "name": _NAME,
+    "names": _list_of(_NAME),
     "ids": _list_of(_ID),
     "links": {"type": "object", "additionalProperties": _URL},
     "bool": {"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": f"^(?:{'|'.join(map(_ci, _BOOL_WORDS))})$"}]},

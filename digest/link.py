@@ -9,12 +9,13 @@ every article. Problems are collected, never raised.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
 from digest.anchor import closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
 from digest.caches import Caches, remember
-from digest.errors import Diagnostics, Location, did_you_mean
+from digest.errors import Diagnostics, Location, closest, did_you_mean
 from digest.load import LoadedSite, Seed
 from digest.memo import ByIdentity
 from digest.model import (
@@ -32,7 +33,7 @@ from digest.model import (
     Status,
 )
 from digest.reanchor import relocate
-from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached
+from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
 from digest.schema import WINDOWS_RESERVED, Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
 from digest.slugs import slugify
@@ -128,20 +129,24 @@ def _person(pid: str, record: Record) -> Person:
 
 
 def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diagnostics) -> NameIndex:
-    """Index every name and alias; one written for two people links neither."""
-    owners: dict[str, dict[str, Location]] = {}
+    """Index every name and alias; one written for two people links neither.
+
+    Spellings are compared as they are matched (`fold_name`), so "Ana de la
+    Cruz" and "Ana de la\u00a0Cruz" are one name.
+    """
+    owners: dict[str, dict[str, tuple[str, Location]]] = {}
     for pid, person in people.items():
         record = loaded.people[pid]
         spellings = [(person.name, record.where("name"))]
         spellings += [(alias, record.where("aliases", i)) for i, alias in enumerate(person.aliases)]
         for spelling, loc in spellings:
-            owners.setdefault(spelling.strip(), {}).setdefault(pid, loc)
+            owners.setdefault(fold_name(spelling), {}).setdefault(pid, (spelling.strip(), loc))
     unique = {}
-    for spelling, by_person in owners.items():
+    for folded, by_person in owners.items():
         if len(by_person) == 1:
-            unique[spelling] = next(iter(by_person))
+            unique[folded] = next(iter(by_person))
             continue
-        for pid, loc in by_person.items():
+        for pid, (spelling, loc) in by_person.items():
             others = ", ".join(sorted(set(by_person) - {pid}))
             diagnostics.warning(loc, f"'{spelling}' is also a name of {others}; it links neither", "shared-alias")
     return build_name_index(unique)
@@ -164,6 +169,7 @@ def _articles(loaded: LoadedSite, diagnostics: Diagnostics, drafts: bool, left_o
         if article is not None:
             articles[stem] = article
     _check_slugs(articles, loaded, diagnostics)
+    _check_outlets(articles, loaded, diagnostics)
     return articles
 
 
@@ -230,6 +236,41 @@ def _check_slugs(articles: dict[str, Article], loaded: LoadedSite, diagnostics: 
         where = record.where("slug") if record and "slug" in record.values else Location(article.sidecar_path or article.seed_path)
         other = first.sidecar_path or first.seed_path
         diagnostics.error(where, f"slug '{article.slug}' is already used by {other}; set a different 'slug'", "duplicate-slug")
+
+
+def _outlet_key(name: str) -> str:
+    """An outlet name without case, spacing or punctuation: 'RT', 'Rt' and 'R.T.' are one."""
+    return "".join(char for char in unicodedata.normalize("NFKC", name).casefold() if char.isalnum())
+
+
+def _check_outlets(articles: dict[str, Article], loaded: LoadedSite, diagnostics: Diagnostics) -> None:
+    """Warn where an outlet is spelt unlike its usual spelling: each spelling becomes an outlet of its own.
+
+    The usual spelling is the one most articles use (the first seen, on a tie);
+    every other is reported at its sidecar's ``outlet:``.
+    """
+    spellings: dict[str, dict[str, list[Article]]] = {}
+    for article in articles.values():
+        key = _outlet_key(article.outlet)
+        if key:
+            spellings.setdefault(key, {}).setdefault(article.outlet, []).append(article)
+    for by_spelling in spellings.values():
+        if len(by_spelling) < 2:
+            continue
+        usual = max(by_spelling, key=lambda name: len(by_spelling[name]))
+        example = by_spelling[usual][0]
+        for name, users in by_spelling.items():
+            if name == usual:
+                continue
+            for article in users:
+                record = loaded.sidecars.get(article.stem)
+                where = record.where("outlet") if record else Location(article.seed_path)
+                diagnostics.warning(
+                    where,
+                    f"outlet '{name}' differs from '{usual}' only in case, spacing or punctuation, so they make two outlets "
+                    f"(did you mean '{usual}', as in {example.sidecar_path or example.seed_path}?)",
+                    "outlet-spelling",
+                )
 
 
 class _Merger:
@@ -385,7 +426,8 @@ def _check_claims(claims: dict[str, Claim], people: dict[str, Person] | None, st
     for claim in claims.values():
         for name in ("text", "status"):
             if complete and not getattr(claim, name) and ("claim", claim.id, name) not in merged.given:
-                diagnostics.error(claim.source, f"claim '{claim.id}' has no '{name}' (give it in one of the sidecars that carry it)", "missing-field")
+                hint = _near_id("claim", claim.id, name, claims, merged) or "give it in one of the sidecars that carry it"
+                diagnostics.error(claim.source, f"claim '{claim.id}' has no '{name}' ({hint})", "missing-field")
         if claim.status and claim.status not in statuses:
             where = merged.location("claim", claim.id, "status", claim.source)
             diagnostics.error(where, f"unknown status '{claim.status}'{did_you_mean(claim.status, statuses)}; known: {', '.join(statuses)}", "unknown-status")
@@ -402,11 +444,22 @@ def _check_claims(claims: dict[str, Claim], people: dict[str, Person] | None, st
             _check_person(pid, people, merged.location("claim", claim.id, f"about.{pid}", claim.source), diagnostics)
 
 
+def _near_id(kind: str, entity_id: str, name: str, entities: dict[str, Claim] | dict[str, Event], merged: _Merger) -> str:
+    """'did you mean ...' for an id that lacks ``name`` and is like one that has it: a misspelt shared id."""
+    having = [other for other, entity in entities.items() if other != entity_id and getattr(entity, name)]
+    near = closest(entity_id, having)
+    if near is None:
+        return ""
+    given_in = merged.location(kind, near, name, entities[near].source).path
+    return f"did you mean '{near}' ({given_in})?"
+
+
 def _check_events(events: dict[str, Event], people: dict[str, Person] | None, merged: _Merger, complete: bool, diagnostics: Diagnostics) -> None:
     for event in events.values():
         for name in ("date", "title"):
             if complete and not getattr(event, name) and ("event", event.id, name) not in merged.given:
-                diagnostics.error(event.source, f"event '{event.id}' has no '{name}' (give it in one of the files that mention it)", "missing-field")
+                hint = _near_id("event", event.id, name, events, merged) or "give it in one of the files that mention it"
+                diagnostics.error(event.source, f"event '{event.id}' has no '{name}' ({hint})", "missing-field")
         for pid in event.people:
             _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)
 

@@ -6,16 +6,81 @@ start with that word are tried, longest first ("Vladimir Zelensky" before a
 hypothetical "Vladimir"). Matching is case-sensitive and on whole words;
 straight and typographic apostrophes are the same, so "O’Brien" matches an
 alias written "O'Brien", and "Putin's" matches "Putin" with the "'s" left out.
+
+Names are compared as a reader sees them, not as they are typed. Both the
+aliases and the text are folded first (`fold_name`): any run of whitespace
+(a soft line break inside a Markdown paragraph, a tab, a no-break space
+U+00A0, U+202F or U+2007, two spaces) is one space; the Unicode hyphens
+U+2010 and U+2011 (non-breaking) are the plain hyphen "-"; a soft hyphen
+U+00AD, word joiner U+2060 or U+FEFF, which no reader sees, is dropped. Dashes
+(figure dash U+2012, en and em dashes) stay distinct: they join numbers or
+clauses, not the parts of a name. Matches are given as offsets into the
+original text and cover it exactly, including any folded characters.
+
+An alias may begin or end with punctuation ("'t Hooft", "Jr."): it is indexed
+by its first word and must still stand on its own, with no letter or digit
+just before or after it.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from dataclasses import dataclass
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_SPACES = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
+"""Every character Python counts as whitespace (none lies beyond U+3000)."""
+_INVISIBLE = "\u00ad\u2060\ufeff"
+"""Soft hyphen, word joiner, zero-width no-break space: inside a word, and never seen."""
+_FOLD = str.maketrans({
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'",
+    "\u2010": "-", "\u2011": "-",
+    **{char: " " for char in _SPACES},
+})
+"""One character for one: apostrophes, hyphens and every space become their plain forms."""
+_SQUEEZE = re.compile(f"[ {_INVISIBLE}]{{2,}}|[{_INVISIBLE}]")
+"""After `_FOLD`: a run of spaces and invisible characters, or one invisible character."""
 _WORD = re.compile(r"\w+")
+
+
+def fold_name(text: str) -> str:
+    """A name as it is compared: spaces, hyphens and apostrophes in their plain forms."""
+    return _fold(text)[0].strip()
+
+
+def _fold(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The folded text, and (folded offset, original offset) wherever they start to differ.
+
+    Runs of spaces become one space and invisible characters go, so offsets
+    shift; everything else is folded one character for one.
+    """
+    translated = text.translate(_FOLD)
+    if not _SQUEEZE.search(translated):
+        return translated, ()
+    pieces: list[str] = []
+    shifts: list[tuple[int, int]] = []
+    folded_length = previous = 0
+    for run in _SQUEEZE.finditer(translated):
+        pieces.append(translated[previous : run.start()])
+        folded_length += run.start() - previous
+        if " " in run.group():
+            pieces.append(" ")
+            shifts.append((folded_length, run.start()))
+            folded_length += 1
+        shifts.append((folded_length, run.end()))
+        previous = run.end()
+    pieces.append(translated[previous:])
+    return "".join(pieces), tuple(shifts)
+
+
+def _original_offset(position: int, shifts: tuple[tuple[int, int], ...]) -> int:
+    """Where a folded text's character ``position`` was in the original."""
+    at = bisect.bisect_left(shifts, (position + 1,)) - 1
+    if at < 0:
+        return position
+    folded, original = shifts[at]
+    return original + position - folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,22 +92,29 @@ class NameMatch:
 
 @dataclass(frozen=True, slots=True)
 class NameIndex:
-    by_first_word: dict[str, tuple[tuple[str, str], ...]]
-    """First word -> ((alias, person id), ...), longest alias first."""
+    by_first_word: dict[str, tuple[tuple[str, str, int], ...]]
+    """First word -> ((folded alias, person id, lead), ...): ``lead`` characters of
+    punctuation come before the first word ("'t Hooft" has 1); earliest start, then longest, first."""
     key: str = ""
     """A digest of the aliases: equal keys find the same names in the same text."""
 
 
 def build_name_index(names: dict[str, str]) -> NameIndex:
-    """Index alias -> person id; aliases must already be unambiguous."""
-    grouped: dict[str, list[tuple[str, str]]] = {}
+    """Index alias -> person id; aliases must already be unambiguous (compare them by `fold_name`).
+
+    An alias without a word (only punctuation) cannot be found as a whole word
+    and is left out; validation refuses it before it gets here.
+    """
+    grouped: dict[str, list[tuple[str, str, int]]] = {}
     for alias, person in names.items():
-        folded = alias.translate(_APOSTROPHES).strip()
-        first = _WORD.match(folded)
-        if not first or first.start() != 0:
+        folded = fold_name(alias)
+        first = _WORD.search(folded)
+        if not first:
             continue
-        grouped.setdefault(first.group(), []).append((folded, person))
-    by_first_word = {word: tuple(sorted(group, key=lambda item: (-len(item[0]), item[0]))) for word, group in grouped.items()}
+        grouped.setdefault(first.group(), []).append((folded, person, first.start()))
+    by_first_word = {
+        word: tuple(sorted(group, key=lambda item: (-item[2], -len(item[0]), item[0]))) for word, group in grouped.items()
+    }
     key = hashlib.blake2b(repr(sorted(by_first_word.items())).encode(), digest_size=16).hexdigest()
     return NameIndex(by_first_word, key)
 
@@ -60,24 +132,29 @@ def find_names_cached(text: str, index: NameIndex, found_before: dict[tuple[str,
 
 
 def find_names(text: str, index: NameIndex) -> list[NameMatch]:
-    """Every non-overlapping whole-word occurrence of an alias, left to right."""
-    folded = text.translate(_APOSTROPHES)
+    """Every non-overlapping whole-word occurrence of an alias, left to right, as offsets into ``text``."""
+    folded, shifts = _fold(text)
     matches: list[NameMatch] = []
     taken_until = 0
     lookup = index.by_first_word
     for word in _WORD.finditer(folded):
-        start = word.start()
-        if start < taken_until:
+        if word.start() < taken_until:
             continue
         candidates = lookup.get(word.group())
         if not candidates:
             continue
-        if start > 0 and _is_word_char(folded[start - 1]):
-            continue
-        for alias, person in candidates:
+        for alias, person, lead in candidates:
+            start = word.start() - lead
             end = start + len(alias)
-            if folded.startswith(alias, start) and (end == len(folded) or not _is_word_char(folded[end])):
-                matches.append(NameMatch(start, end, person))
+            if (
+                start >= taken_until
+                and folded.startswith(alias, start)
+                and (start == 0 or not _is_word_char(folded[start - 1]))
+                and (end == len(folded) or not _is_word_char(folded[end]))
+            ):
+                original_start = _original_offset(start, shifts) if shifts else start
+                original_end = _original_offset(end - 1, shifts) + 1 if shifts else end
+                matches.append(NameMatch(original_start, original_end, person))
                 taken_until = end
                 break
     return matches

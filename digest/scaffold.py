@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.errors import Diagnostics, UsageError, closest
 from digest.load import LoadedSite, load_site
-from digest.people_match import build_name_index, find_names
+from digest.people_match import build_name_index, find_names, fold_name
 from digest.seedtext import parse_markdown, parse_plain
 from digest.slugs import slugify
 
@@ -33,7 +33,7 @@ MONTHS_AND_DAYS = {
     "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
     "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
 }
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w’'.-]*(?:\s+(?:of|the|de|al|von|van|bin|[A-Z][\w’'.-]*))*")
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w’'.\u2010\u2011-]*(?:\s+(?:of|the|de|al|von|van|bin|[A-Z][\w’'.\u2010\u2011-]*))*")
 _SENTENCE = re.compile(r"[^.!?]*(?:[.!?]+|$)")
 
 
@@ -101,7 +101,12 @@ def _names(loaded: LoadedSite, paragraphs: list[str]) -> tuple[list[tuple[str, s
 
 
 def unknown_names(paragraphs: list[str], known: set[str]) -> list[NameCandidate]:
-    """Runs of capitalised words that match no known name: candidates for new person files."""
+    """Runs of capitalised words that match no known name: candidates for new person files.
+
+    Runs and known names are compared as names are matched (`fold_name`), so
+    "Jean\u2011Luc" is the known "Jean-Luc".
+    """
+    known = {fold_name(name) for name in known}
     found: dict[str, NameCandidate] = {}
     for paragraph in paragraphs:
         for sentence_match in _SENTENCE.finditer(paragraph):
@@ -116,7 +121,7 @@ def unknown_names(paragraphs: list[str], known: set[str]) -> list[NameCandidate]
                 while len(words) > 2 and (words[0].rstrip(".") in TITLE_WORDS or words[0].islower()):
                     words.pop(0)
                 run = " ".join(words)
-                if not run or run in known or any(part in known for part in _subruns(words)):
+                if not run or fold_name(run) in known or any(fold_name(part) in known for part in _subruns(words)):
                     continue
                 if len(words) == 1 and (match.start() == 0 or run in MONTHS_AND_DAYS or len(run) < 3):
                     continue  # "The", "According", "Sunday": sentence-initial words and calendar names

@@ -92,8 +92,8 @@ SITE_FIELDS = {
 }
 
 PERSON_FIELDS = {
-    "name": Field("string", required=True),
-    "aliases": Field("strings"),
+    "name": Field("name", required=True),
+    "aliases": Field("names", help="other spellings the articles use; each links the person wherever it appears"),
     "role": Field("string"),
     "organization": Field("string"),
     "country": Field("string"),
@@ -199,6 +199,17 @@ def _check_string(node: Node, spec: Field, record: Record, key: str, diagnostics
     value = _expect_string(node, key, diagnostics)
     if value is not _INVALID and not value.strip():
         diagnostics.error(node.loc, f"'{key}' must not be empty", "missing-field")
+        return _INVALID
+    return value
+
+
+def _check_name(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
+    """A person's name or alias: text with a letter in it, since it links every place it appears."""
+    value = _check_string(node, spec, record, key, diagnostics)
+    if value is not _INVALID and not any(char.isalpha() for char in value):
+        diagnostics.error(
+            node.loc, f"'{key}' must contain a letter to name a person, got '{value}' (it would link every '{value.strip()}' in the articles)", "bad-name"
+        )
         return _INVALID
     return value
 
@@ -310,6 +321,10 @@ def _check_strings(node: Node, spec: Field, record: Record, key: str, diagnostic
     return _check_list(node, key, diagnostics, lambda child, i: _check_string(child, spec, record, key, diagnostics), record)
 
 
+def _check_names(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
+    return _check_list(node, key, diagnostics, lambda child, i: _check_name(child, spec, record, key, diagnostics), record)
+
+
 def _check_ids(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
     return _check_list(node, key, diagnostics, lambda child, i: _check_id(child, spec, record, key, diagnostics), record)
 
@@ -407,6 +422,8 @@ _CHECKERS: dict[str, Callable[[Node, Field, Record, str, Diagnostics], Any]] = {
     "hostname": _check_hostname,
     "edtf": _check_edtf,
     "strings": _check_strings,
+    "name": _check_name,
+    "names": _check_names,
     "ids": _check_ids,
     "links": _check_links,
     "evidence": _check_evidence,

@@ -339,6 +339,7 @@ CASES_ERROR = {
     "float-id": ({SIDECAR: MD2 + "claims:\n  - id: 1.5\n    text: t\n    status: reported\n"}, f"{SIDECAR}:4:9: error: 'id' must be"),
     "hex-id": ({SIDECAR: MD2 + "claims:\n  - id: 0x1F\n    text: t\n    status: reported\n"}, f"{SIDECAR}:4:9: error: 'id' must be"),
     "mapping-outlet": ({SIDECAR: "outlet: {name: RT}\npublished: 2022-11-08\n"}, f"{SIDECAR}:1:9: error: 'outlet' must be a string, got a mapping"),
+    "number-is-not-a-name": ({PERSON: "name: 2022\n"}, f"{PERSON}:1:7: error: 'name' must contain a letter to name a person, got '2022'"),
     "null-name": ({PERSON: "name: null\n"}, f"{PERSON}:1:7: error: 'name' is required but empty"),
     "tilde-name": ({PERSON: "name: ~\n"}, f"{PERSON}:1:7: error: 'name' is required but empty"),
     "empty-name": ({PERSON: "name:\n"}, f"{PERSON}:1:"),
@@ -375,9 +376,9 @@ def test_bad_yaml_is_a_located_error(tmp_path, case, monkeypatch):
 CASES_ACCEPTED = {
     # name: (files, check on the output)
     "quoted-null-is-a-name": ({PERSON: "name: 'null'\n"}, ("people/jake-sullivan/index.html", "<h1>null</h1>")),
-    "number-is-a-name": ({PERSON: "name: 2022\n"}, ("people/jake-sullivan/index.html", "<h1>2022</h1>")),
+    "number-is-text": ({PERSON: "name: Jake Sullivan\nrole: 1984\n"}, ("people/jake-sullivan/index.html", "Jake Sullivan, 1984")),
     "yes-is-a-name-and-no-is-norway": ({PERSON: "name: yes\ncountry: NO\n"}, ("people/jake-sullivan/index.html", "NO")),
-    "octal-looking-stays-text": ({PERSON: "name: 0755\nrole: 1_000\n"}, ("people/jake-sullivan/index.html", "<h1>0755</h1>")),
+    "octal-looking-stays-text": ({PERSON: "name: Jake Sullivan\nrole: 0755\norganization: 1_000\n"}, ("people/jake-sullivan/index.html", "Jake Sullivan, 0755")),
     "empty-aliases": ({PERSON: "name: Jake Sullivan\naliases:\n"}, ("people/jake-sullivan/index.html", "Jake Sullivan")),
     "local-tag-ignored": ({PERSON: "name: !shout Jake Sullivan\n"}, ("people/jake-sullivan/index.html", "<h1>Jake Sullivan</h1>")),
     "binary-tag-is-text": ({PERSON: "name: !!binary SmFrZQ==\n"}, ("people/jake-sullivan/index.html", "SmFrZQ==")),

@@ -4,7 +4,8 @@ Every folder in tests/sites_invalid/ is an overlay on the good fixture site
 tests/sites/basic: its files replace or add to a copy of that site, and the
 paths listed in its optional DELETE file are removed. Its expected.txt holds
 the exact diagnostic lines the build must print on stderr before the final
-"build failed: ..." summary.
+"build failed: ..." summary. A case whose problem is a warning has a STRICT
+file: it is built with --strict, which makes warnings fail the build.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import pytest
 from conftest import INVALID_SITES, SITES, read_tree, run_cli
 
 BASIC = SITES / "basic"
-OVERLAY_META = {"expected.txt", "DELETE"}
+OVERLAY_META = {"expected.txt", "DELETE", "STRICT"}
 
 CASES = sorted(p.name for p in INVALID_SITES.iterdir() if p.is_dir())
 
@@ -86,7 +87,8 @@ def test_invalid_site(case, tmp_path, previous_output):
     source = apply_overlay(case, tmp_path / "src")
     expected = (INVALID_SITES / case / "expected.txt").read_text(encoding="utf-8").splitlines()
 
-    result = run_cli("build", "--source", source, "--output", output)
+    strict = ["--strict"] if (INVALID_SITES / case / "STRICT").exists() else []
+    result = run_cli("build", "--source", source, "--output", output, *strict)
 
     assert "Traceback" not in result.err
     assert result.code == 1, result.err

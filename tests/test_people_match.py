@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from digest.people_match import build_name_index, find_names
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import SITES, run_cli
+from digest.people_match import NameIndex, build_name_index, find_names, fold_name
+from digest.seedtext import parse_markdown
 
 INDEX = build_name_index({
     "Vladimir Putin": "vladimir-putin",
@@ -44,3 +51,183 @@ def test_hyphenated_names():
 
 def test_name_at_end_of_text():
     assert names("said Zelensky") == [("Zelensky", "volodymyr-zelensky")]
+
+
+# -- names in any spacing, with any hyphen -------------------------------------------------------
+
+SPACED = build_name_index({
+    "Ana de la Cruz": "ana-de-la-cruz",
+    "Cruz": "pedro-cruz",
+    "Jean-Luc Mélenchon": "jean-luc-melenchon",
+    "Mélenchon": "jean-luc-melenchon",
+    "'t Hooft": "gerard-t-hooft",
+    "Martin Luther King Jr.": "mlk",
+})
+
+
+def spaced(text: str) -> list[tuple[str, str]]:
+    return [(text[m.start : m.end], m.person) for m in find_names(text, SPACED)]
+
+
+SPACES = {
+    "soft line break": "\n",
+    "carriage return and line feed": "\r\n",
+    "no-break space U+00A0": "\u00a0",
+    "narrow no-break space U+202F": "\u202f",
+    "figure space U+2007": "\u2007",
+    "thin space U+2009": "\u2009",
+    "ideographic space U+3000": "\u3000",
+    "two spaces": "  ",
+    "tab": "\t",
+    "line break and indent": "\n   ",
+    "space, soft hyphen, space": " \u00ad ",
+}
+
+
+@pytest.mark.parametrize("space", SPACES.values(), ids=SPACES.keys())
+def test_any_run_of_whitespace_inside_a_name_matches(space):
+    text = f"Then Ana de la{space}Cruz spoke."
+    assert spaced(text) == [(f"Ana de la{space}Cruz", "ana-de-la-cruz")], "and not Pedro Cruz, for the shorter 'Cruz'"
+
+
+@pytest.mark.parametrize("space", SPACES.values(), ids=SPACES.keys())
+def test_whitespace_in_the_alias_is_folded_too(space):
+    index = build_name_index({f"Ana{space}de la Cruz": "ana-de-la-cruz", "Cruz": "pedro-cruz"})
+    assert [(m.start, m.end, m.person) for m in find_names("by Ana de la Cruz", index)] == [(3, 17, "ana-de-la-cruz")]
+
+
+HYPHENS = {
+    "hyphen-minus": "-",
+    "hyphen U+2010": "\u2010",
+    "non-breaking hyphen U+2011": "\u2011",
+}
+
+
+@pytest.mark.parametrize("hyphen", HYPHENS.values(), ids=HYPHENS.keys())
+def test_unicode_hyphens_inside_a_name_match_the_plain_hyphen(hyphen):
+    text = f"Jean{hyphen}Luc Mélenchon, then Mélenchon."
+    assert spaced(text) == [(f"Jean{hyphen}Luc Mélenchon", "jean-luc-melenchon"), ("Mélenchon", "jean-luc-melenchon")]
+
+
+@pytest.mark.parametrize("dash", ["\u2012", "\u2013", "\u2014", "\u2212"], ids=["figure dash", "en dash", "em dash", "minus"])
+def test_dashes_are_not_hyphens(dash):
+    """A dash joins numbers or clauses, not the parts of a name: only the surname links."""
+    assert spaced(f"Jean{dash}Luc Mélenchon") == [("Mélenchon", "jean-luc-melenchon")]
+
+
+def test_a_soft_hyphen_inside_a_word_is_invisible():
+    assert spaced("Mélen\u00adchon and Jean-\u00adLuc Mélenchon") == [
+        ("Mélen\u00adchon", "jean-luc-melenchon"),
+        ("Jean-\u00adLuc Mélenchon", "jean-luc-melenchon"),
+    ]
+
+
+def test_offsets_cover_the_original_text_after_folded_runs():
+    """Squeezed runs before a name shift the folded text; the offsets still point into the original."""
+    text = "A\t\t\u00a0 long \n\n  gap, Ana  de\u00a0la\n Cruz,\u00ad\u00adthen  Cruz."
+    found = find_names(text, SPACED)
+    assert [(text[m.start : m.end], m.person) for m in found] == [
+        ("Ana  de\u00a0la\n Cruz", "ana-de-la-cruz"),
+        ("Cruz", "pedro-cruz"),
+    ]
+
+
+def test_alias_beginning_with_punctuation_is_linked():
+    assert spaced("Gerard 't Hooft and Gerard ’t Hooft, not don't Hooft") == [
+        ("'t Hooft", "gerard-t-hooft"),
+        ("’t Hooft", "gerard-t-hooft"),
+    ]
+
+
+def test_alias_beginning_with_punctuation_at_the_start_of_the_text():
+    assert spaced("'t Hooft won.") == [("'t Hooft", "gerard-t-hooft")]
+
+
+def test_alias_ending_with_punctuation_is_linked_as_a_whole_word():
+    assert spaced("Martin Luther King Jr. spoke; Martin Luther King Jr.x did not.") == [("Martin Luther King Jr.", "mlk")]
+
+
+def test_an_alias_without_a_word_is_not_indexed():
+    index = build_name_index({"--": "dash", "'": "apostrophe", "Cruz": "pedro-cruz"})
+    assert [m.person for m in find_names("-- ' Cruz", index)] == ["pedro-cruz"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Ana de la Cruz", "Ana de la\u00a0Cruz"), ("Jean-Luc", "Jean\u2011Luc"), ("O'Brien", "O’Brien"), (" Cruz ", "Cruz")],
+)
+def test_fold_name_makes_spellings_that_match_alike_equal(first, second):
+    assert fold_name(first) == fold_name(second)
+
+
+def test_markdown_seed_with_a_soft_break_inside_a_name():
+    """Through the seed pipeline: a Markdown paragraph broken across lines keeps a newline in its text."""
+    _, seed = parse_markdown("# Title\n\nThe minister Ana de la\nCruz said so, and *Ana de\nla Cruz* again.\n", set(), drop_first_h1=True)
+    (block,) = seed.blocks
+    assert [(block.text[m.start : m.end], m.person) for m in find_names(block.text, SPACED)] == [
+        ("Ana de la\nCruz", "ana-de-la-cruz"),
+        ("Ana de\nla Cruz", "ana-de-la-cruz"),
+    ]
+
+
+class _CountingLookup(dict):
+    """An index whose every lookup is counted: the work of a scan."""
+
+    lookups = 0
+    tried = 0
+
+    def get(self, key, default=None):
+        type(self).lookups += 1
+        candidates = super().get(key, default)
+        return _Counted(candidates) if candidates else candidates
+
+
+class _Counted(tuple):
+    def __iter__(self):
+        for item in super().__iter__():
+            _CountingLookup.tried += 1
+            yield item
+
+
+def _scan_work(text: str) -> tuple[int, int]:
+    index = build_name_index({"Ana de la Cruz": "a", "Ana de la Rosa": "b", "Ana": "c", "de la": "d", "'t Hooft": "e"})
+    _CountingLookup.lookups = _CountingLookup.tried = 0
+    find_names(text, NameIndex(_CountingLookup(index.by_first_word), index.key))
+    return _CountingLookup.lookups, _CountingLookup.tried
+
+
+def test_matching_is_linear_in_text_length():
+    """Near misses in odd spacing: each word is looked up once and tries a bounded number of aliases."""
+    unit = "Ana  de\u00a0la\nCru 't\tHoof de la "
+    small, large = _scan_work(unit * 200), _scan_work(unit * 2000)
+    assert large[0] <= 10 * small[0] + 10 and large[1] <= 10 * small[1] + 10
+    words = len(unit.split()) * 2000
+    assert large[0] <= words and large[1] <= 4 * words
+
+
+def test_built_article_links_names_in_any_spacing(tmp_path):
+    """End to end: a .md seed's soft break and a no-break space link the full name, not another person's surname."""
+    source = tmp_path / "src"
+    shutil.copytree(SITES / "basic", source)
+    people = source / "content" / "people"
+    (people / "ana-de-la-cruz.yaml").write_text("name: Ana de la Cruz\n", encoding="utf-8")
+    (people / "pedro-cruz.yaml").write_text("name: Pedro Cruz\naliases: [Cruz]\n", encoding="utf-8")
+    (people / "jean-luc-melenchon.yaml").write_text("name: Jean-Luc Mélenchon\naliases: [\"'t Mélenchon\"]\n", encoding="utf-8")
+    (source / "seeds" / "cruz.md").write_text(
+        "# The Cruz story\n\nThe minister Ana de la\nCruz said so; Ana de la\u00a0Cruz\tagreed.\n\n"
+        "Jean\u2011Luc  Mélenchon and ’t Mélenchon did not, nor did Cruz.\n",
+        encoding="utf-8",
+    )
+    (source / "content" / "articles" / "cruz.yaml").write_text("outlet: Outlet One\npublished: 2022-11-09\n", encoding="utf-8")
+    output = tmp_path / "out"
+    result = run_cli("build", "--source", source, "--output", output)
+    assert result.code == 0, result.err
+    page = output / "articles" / "the-cruz-story" / "index.html"
+    links = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select(".article-text a.person")
+    assert [(a["data-person"], a.get_text()) for a in links] == [
+        ("ana-de-la-cruz", "Ana de la\nCruz"),
+        ("ana-de-la-cruz", "Ana de la\u00a0Cruz"),
+        ("jean-luc-melenchon", "Jean\u2011Luc  Mélenchon"),
+        ("jean-luc-melenchon", "’t Mélenchon"),
+        ("pedro-cruz", "Cruz"),
+    ]

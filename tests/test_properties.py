@@ -34,6 +34,8 @@ FAST = settings(deadline=None, database=None, suppress_health_check=[HealthCheck
 # echoes them; that is test_hostile_yaml.py::test_diagnostics_stay_on_one_line).
 any_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40)
 visible_text = any_text.filter(str.strip)
+name_text = any_text.filter(lambda text: any(char.isalpha() for char in text))
+"""A person's name or alias: any text with a letter in it."""
 huge_text = st.integers(10_000, 100_000).map(lambda n: ("Ab \u202e\u0644 " * n)[:n])
 ids = st.from_regex(r"\A[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,2}\Z")
 web_urls = st.sampled_from(["https://example.org/a", "http://example.com/b?q=1", "https://ex.example/\u00e9"])
@@ -84,6 +86,10 @@ def value_for(spec: Field, seed_passages: list[str], name: str = "") -> st.Searc
         return edtf
     if kind == "strings":
         return st.lists(visible_text, max_size=4)
+    if kind == "name":
+        return st.one_of(name_text, huge_text)
+    if kind == "names":
+        return st.lists(name_text, max_size=4)
     if kind == "bool":
         return st.booleans()
     if kind == "links":

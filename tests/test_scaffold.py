@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from conftest import REPO, copy_site, run_cli
@@ -75,3 +76,8 @@ def test_starter_workflow_builds_like_the_repository_workflow():
     repo = (REPO / ".github/workflows/pages.yml").read_text()
     starter = (STARTER / "pages.yml").read_text()
     assert build_lines(starter) == build_lines(repo) and build_lines(repo)
+
+
+@pytest.mark.parametrize("spelling", ["Jean\u2011Luc Mélenchon", "Jean\u2010Luc\u00a0Mélenchon", "Jean-Luc\n Mélenchon"])
+def test_unknown_names_compare_names_as_they_are_matched(spelling):
+    assert [c.text for c in unknown_names([f"Yesterday {spelling} spoke."], {"Jean-Luc Mélenchon"})] == []
