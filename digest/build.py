@@ -183,6 +183,7 @@ def _render_pages(
             and old.templates == closure
             and templates.unchanged(closure, previous.templates)
             and all(reader.fingerprint(key) == previous.fingerprints.get(key) for key in old.keys)
+            and (stage is None or stage.carry(page.path))  # a full build takes the unchanged page from the old site
         ):
             state.pages[page.path] = old
             state.outputs[page.path] = previous.outputs[page.path]
@@ -326,15 +327,26 @@ def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbe
         send.close()
 
 
-def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False, clean: bool = False) -> BuildResult:
-    """A full build, streamed into a stage beside ``output`` and swapped in atomically.
+def build_site(
+    root: Path,
+    output: Path,
+    base_url: str | None = None,
+    strict: bool = False,
+    clean: bool = False,
+    previous: BuildState | None = None,
+    caches: Caches | None = None,
+) -> BuildResult:
+    """A whole new site, streamed into a stage beside ``output`` and swapped in atomically.
 
-    ``clean``: replace ``output`` even if it holds files digest did not write."""
+    ``clean``: replace ``output`` even if it holds files digest did not write.
+    ``previous`` and ``caches``: the state of the build that made ``output``
+    (see `savedstate.py`); pages it shows unchanged are hard-linked from
+    ``output`` instead of rendered again."""
     started = time.perf_counter()
     stage = Stage(output, clean)
     try:
-        result = render_site(root, base_url, strict, stage=stage)
-        index_search(result, stage=stage)
+        result = render_site(root, base_url, strict, previous=previous, stage=stage, caches=caches)
+        index_search(result, previous, stage=stage)
         result.report = stage.commit()
     except BaseException:
         stage.discard()
@@ -363,7 +375,13 @@ def index_search(
     pages = {path: digest for path, digest in result.state.outputs.items() if path.endswith(".html")}
     inputs = inputs_digest(pages, records)
     result.state.search_inputs = inputs
-    if stage is not None:
+    bundle_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
+    reusable = previous is not None and previous.search_inputs == inputs
+    if stage is not None and reusable and all((stage.output / path).is_file() for path in bundle_files):
+        for path in bundle_files:  # nothing it indexes changed: the old site's index stays
+            stage.carry(path)
+            result.state.outputs[path] = previous.outputs[path]  # type: ignore[union-attr]
+    elif stage is not None:
         try:
             bundle = index_folder(stage.folder, records)
         except SearchIndexError as exc:

@@ -47,24 +47,40 @@ def _tree_digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def input_fingerprint(root: Path, options: dict) -> str:
-    """A digest of everything a build reads: sources, theme, options and digest's own code."""
-    from digest import __version__
-    from digest.render import builtin_theme
-
-    package = Path(__file__).parent
-    parts: list = [__version__, sorted(options.items())]
+def input_fingerprint(root: Path, options: dict, code: str | None = None) -> str:
+    """A digest of everything a build reads: sources, theme, options and digest's own code
+    (``code``: its `code_fingerprint`, when the caller has it already)."""
+    parts: list = [sorted(options.items())]
     for name in SOURCE_FOLDERS:
         if (root / name).is_dir():
             parts.append([name, _tree_digest(root / name)])
-    parts.append(_tree_digest(package))
-    parts.append(_tree_digest(builtin_theme()))
+    parts.append(code or code_fingerprint())
     return hashlib.blake2b(json.dumps(parts).encode(), digest_size=20).hexdigest()
 
 
+def code_fingerprint() -> str:
+    """A digest of the digest that is running: its version, and the bytes of its code and built-in theme.
+
+    By content, not modification time: a CI job installs the same digest
+    afresh on every run, and its saved state must still be usable."""
+    from digest import __version__
+    from digest.render import builtin_theme
+
+    digest = hashlib.blake2b(__version__.encode(), digest_size=20)
+    for folder in (Path(__file__).parent, builtin_theme()):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def record_key(output: Path) -> str:
+    """A short name for an output folder, for the records kept about it."""
+    return hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
+
+
 def _record_path(root: Path, output: Path) -> Path:
-    key = hashlib.blake2b(str(output.absolute()).encode(), digest_size=8).hexdigest()
-    return root / CACHE_FOLDER / f"build-{key}.json"
+    return root / CACHE_FOLDER / f"build-{record_key(output)}.json"
 
 
 def output_fingerprint(output: Path) -> str:

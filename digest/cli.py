@@ -127,15 +127,24 @@ def _run_build(args: argparse.Namespace) -> int:
     root = _site_root(args.source)
     output = _output_folder(root, args.output)
     base_url = _base_url(args.base_url)
-    inputs = buildcache.input_fingerprint(root, {"base_url": base_url, "strict": args.strict})
-    previous = buildcache.up_to_date(root, output, inputs)
-    if previous is not None:
-        for line in previous["messages"]:
+    code = buildcache.code_fingerprint()
+    inputs = buildcache.input_fingerprint(root, {"base_url": base_url, "strict": args.strict}, code)
+    unchanged = buildcache.up_to_date(root, output, inputs)
+    if unchanged is not None:
+        for line in unchanged["messages"]:
             print(line, file=sys.stderr)
         print(f"{_shown(output)} is up to date: no source, theme or option changed since the last build "
-              f"({_count(previous['pages'], 'page')}, 0 written) in {time.perf_counter() - started:.2f} s")
+              f"({_count(unchanged['pages'], 'page')}, 0 written) in {time.perf_counter() - started:.2f} s")
         return 0
-    result = build_site(root, output, base_url, args.strict, clean=args.clean)
+    from digest.caches import Caches
+    from digest.savedstate import load_state, save_state
+
+    saved = load_state(root, output, code)
+    if saved.note:
+        print(saved.note, file=sys.stderr)
+    caches = saved.saved.caches if saved.saved else Caches()
+    previous = saved.saved.state if saved.saved else None
+    result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches)
     _print_diagnostics(result.warnings)
     if result.graph.drafts_left_out:
         drafts = result.graph.drafts_left_out
@@ -143,10 +152,11 @@ def _run_build(args: argparse.Namespace) -> int:
     report = result.report
     assert report is not None
     print(
-        f"built {_count(result.page_count, 'page')} ({report.written} written, {report.unchanged} unchanged, "
-        f"{report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
+        f"built {_count(result.page_count, 'page')} ({len(result.rendered)} rendered; {report.written} files written, "
+        f"{report.unchanged} unchanged, {report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
     buildcache.remember(root, output, inputs, result.page_count, [str(w) for w in result.warnings])
+    save_state(root, output, result.state, caches, code)
     return 0
 
 

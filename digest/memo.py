@@ -35,3 +35,12 @@ class ByIdentity(Generic[T]):
             self._entries.clear()
         self._entries[full_key] = (objects, value)
         return value
+
+    def __getstate__(self) -> tuple[int, list[tuple[tuple[object, ...], tuple, T]]]:
+        """Entries without the ids of their objects, which mean nothing in another process."""
+        return self.limit, [(objects, full_key[len(objects):], value) for full_key, (objects, value) in self._entries.items()]
+
+    def __setstate__(self, state: tuple[int, list[tuple[tuple[object, ...], tuple, T]]]) -> None:
+        """Key the entries again by the ids their objects have now (pickle keeps shared objects shared)."""
+        self.limit, entries = state
+        self._entries = {(*map(id, objects), *key): (objects, value) for objects, key, value in entries}

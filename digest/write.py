@@ -129,6 +129,17 @@ class Stage:
             self.written += 1
         _crash_point("staging")
 
+    def carry(self, rel: str) -> bool:
+        """Hard-link the live site's copy of a file the build did not make again; False if it is gone."""
+        target = self.folder / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.output / rel, target)
+        except FileNotFoundError:
+            return False
+        self.note(rel, True)
+        return True
+
     def read(self, rel: str) -> bytes:
         return (self.folder / rel).read_bytes()
 

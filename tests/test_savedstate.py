@@ -1,0 +1,157 @@
+"""`digest build` from the state the last build saved: what it renders, and that it equals a clean build.
+
+Each kind of edit is made between two runs of `digest build` into the same
+output; the second run must render only what the edit affects and leave
+exactly the bytes of a clean build. A saved state that is missing, damaged,
+from another version or made for an output changed since is ignored with
+one note, and the build is still right.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_site, read_tree, run_cli
+from digest.savedstate import FORMAT, state_path
+from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build, edit
+
+pytestmark = pytest.mark.slow
+
+SUMMARY = re.compile(r"built (\d+) pages \((\d+) rendered; (\d+) files written, (\d+) unchanged, (\d+) removed\)")
+
+EDITS = {
+    **CHANGES,
+    "static": lambda s: (s / "content/static/extra.txt").write_text("changed static file\n"),
+}
+
+
+def build(site: Path, output: Path) -> tuple[int, str]:
+    """Run `digest build`; (pages rendered, what it printed on stderr)."""
+    result = run_cli("build", "--source", site, "--output", output)
+    assert result.code == 0, result.err
+    summary = SUMMARY.search(result.out)
+    assert summary, result.out
+    return int(summary.group(2)), result.err
+
+
+@pytest.mark.parametrize("change", sorted(EDITS))
+def test_a_build_after_an_edit_renders_what_it_affects_and_equals_a_clean_build(change, tmp_path):
+    site = copy_site("basic", tmp_path)
+    first, _ = build(site, tmp_path / "site")
+    EDITS[change](site)
+    rendered, notes = build(site, tmp_path / "site")
+    assert notes == "", "the saved state was used"
+    assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
+    if change in ("site", "stylesheet"):
+        assert rendered == first, "every page shows the title and links the stylesheet"
+    elif change == "static":
+        assert rendered == 0
+    else:
+        assert 0 < rendered < first, "only what the edit affects is rendered again"
+
+
+def test_a_seed_edit_renders_its_article_page_alone(tmp_path):
+    site = copy_site("basic", tmp_path)
+    build(site, tmp_path / "site")
+    CHANGES["seed"](site)
+    result = run_cli("build", "--source", site, "--output", tmp_path / "site")
+    assert SUMMARY.search(result.out).group(2) == str(len(EXPECTED_RENDERED["seed"]))
+    assert "not useful either, he added." in (tmp_path / "site" / PLAIN).read_text()
+
+
+def test_unchanged_pages_are_taken_from_the_old_site_not_rewritten(tmp_path):
+    site = copy_site("basic", tmp_path)
+    build(site, tmp_path / "site")
+    pages = sorted((tmp_path / "site").rglob("*.html"))
+    inodes = {page: page.stat().st_ino for page in pages}
+    CHANGES["seed"](site)
+    build(site, tmp_path / "site")
+    moved = [page.relative_to(tmp_path / "site").as_posix() for page in pages if page.stat().st_ino != inodes[page]]
+    assert moved == [PLAIN]
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _flip_a_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _other_version(path: Path) -> None:
+    header, _, payload = path.read_bytes().partition(b"\n")
+    fields = header.split(b" ")
+    fields[1] = b"0" * len(fields[1])
+    path.write_bytes(b" ".join(fields) + b"\n" + payload)
+
+
+def _other_format(path: Path) -> None:
+    path.write_bytes(path.read_bytes().replace(FORMAT.encode(), b"digest-state/0", 1))
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"\x00\xffnot a state at all")
+
+
+BREAKAGES = {
+    "truncated": (_truncate, "damaged"),
+    "corrupt": (_flip_a_byte, "damaged"),
+    "other-version": (_other_version, "another version"),
+    "other-format": (_other_format, "another version"),
+    "garbage": (_garbage, "another version"),
+}
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_a_broken_saved_state_is_ignored_with_one_note(breakage, tmp_path):
+    site = copy_site("basic", tmp_path)
+    first, _ = build(site, tmp_path / "site")
+    damage, why = BREAKAGES[breakage]
+    damage(state_path(site, tmp_path / "site"))
+    CHANGES["sidecar"](site)
+    rendered, notes = build(site, tmp_path / "site")
+    [note] = notes.splitlines()
+    assert note.startswith("note: the saved build state .digest-cache/state-") and why in note and note.endswith("; building everything")
+    assert rendered == first
+    assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_an_output_restored_with_other_times_is_trusted_while_its_bytes_are_the_same(tmp_path):
+    """A CI cache restores the old site with coarser modification times: its files are read and compared."""
+    site = copy_site("basic", tmp_path)
+    build(site, tmp_path / "site")
+    for path in (tmp_path / "site").rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_600_000_000, 1_600_000_000))
+    CHANGES["seed"](site)
+    rendered, notes = build(site, tmp_path / "site")
+    assert notes == "" and rendered == len(EXPECTED_RENDERED["seed"])
+    assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_an_output_changed_by_hand_is_not_trusted(tmp_path):
+    site = copy_site("basic", tmp_path)
+    first, _ = build(site, tmp_path / "site")
+    (tmp_path / "site" / PLAIN).write_text("edited by hand")
+    CHANGES["sidecar"](site)
+    rendered, notes = build(site, tmp_path / "site")
+    assert "the output folder changed since that build" in notes
+    assert rendered == first
+    assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
+
+
+def test_no_note_for_a_first_build_or_a_new_output(tmp_path):
+    site = copy_site("basic", tmp_path)
+    assert build(site, tmp_path / "one")[1] == ""
+    build(site, tmp_path / "two")
+    import shutil
+
+    shutil.rmtree(tmp_path / "two")
+    CHANGES["sidecar"](site)
+    assert build(site, tmp_path / "two")[1] == ""
