@@ -16,6 +16,8 @@ from xml.sax.saxutils import quoteattr
 
 from markupsafe import escape
 
+from digest.dates import TimeOfDay
+from digest.days import Day
 from digest.model import SiteConfig
 from digest.pages import Page
 from digest.reads import ArticleSummary, Reader
@@ -170,11 +172,12 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
             continue
         item: dict[str, Any] = {
             "unique_id": f"event-{event.id}",
-            "start_date": _timelinejs_date(start, date.precision if date.earliest else "day"),
+            "start_date": _timelinejs_date(start, date.precision if date.earliest else "day", date.time),
             "display_date": date.display(),
             "text": {"headline": event.title, "text": str(render_markdown(event.description)) if event.description else ""},
         }
-        if date.is_interval and date.earliest and date.latest:
+        if (date.is_interval or date.one_of) and date.earliest and date.latest:
+            # TimelineJS draws both as a span; display_date says which ("between ..." for one of a set).
             item["end_date"] = _timelinejs_date(date.latest, "day")
         people = [reader.read("person-summary", pid).name for pid in event.people]
         if people:
@@ -184,10 +187,13 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
     return {"data": data}
 
 
-def _timelinejs_date(day: datetime.date, precision: str) -> dict[str, str]:
+def _timelinejs_date(day: Day, precision: str, time: TimeOfDay | None = None) -> dict[str, str]:
+    """A TimelineJS date at the precision given; years before 1 are negative (astronomical, as EDTF writes them)."""
     parts = {"year": str(day.year)}
     if precision in ("day", "month", "season"):
         parts["month"] = str(day.month)
     if precision == "day":
         parts["day"] = str(day.day)
+    if time is not None:
+        parts.update(hour=str(time.hour), minute=str(time.minute), second=str(time.second))
     return parts

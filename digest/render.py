@@ -18,6 +18,7 @@ from typing import Callable
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from digest.days import year_text
 from digest.inline import Range, render_ranges
 from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
@@ -80,6 +81,7 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
     env.filters["text_direction"] = text_direction
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
+    env.filters["year_text"] = year_text
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
     return env
 
