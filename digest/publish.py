@@ -17,7 +17,6 @@ from xml.sax.saxutils import quoteattr
 from markupsafe import escape
 
 from digest.dates import TimeOfDay
-from digest.days import Day
 from digest.model import SiteConfig
 from digest.pages import Page
 from digest.reads import ArticleSummary, Reader
@@ -172,10 +171,12 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
             continue
         item: dict[str, Any] = {
             "unique_id": f"event-{event.id}",
-            "start_date": _timelinejs_date(start, date.precision if date.earliest else "day", date.time),
+            "start_date": _timelinejs_date(start, date.precision if date.earliest else "day"),
             "display_date": date.display(),
             "text": {"headline": event.title, "text": str(render_markdown(event.description)) if event.description else ""},
         }
+        if date.time is not None:
+            item["start_date"].update(_timelinejs_time(date.time))
         if (date.is_interval or date.one_of) and date.earliest and date.latest:
             # TimelineJS draws both as a span; display_date says which ("between ..." for one of a set).
             item["end_date"] = _timelinejs_date(date.latest, "day")
@@ -187,13 +188,16 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
     return {"data": data}
 
 
-def _timelinejs_date(day: Day, precision: str, time: TimeOfDay | None = None) -> dict[str, str]:
-    """A TimelineJS date at the precision given; years before 1 are negative (astronomical, as EDTF writes them)."""
+def _timelinejs_date(day: datetime.date, precision: str) -> dict[str, str]:
+    # A Day (years before 1 negative, astronomical, as EDTF writes them) serves as a date here.
     parts = {"year": str(day.year)}
     if precision in ("day", "month", "season"):
         parts["month"] = str(day.month)
     if precision == "day":
         parts["day"] = str(day.day)
-    if time is not None:
-        parts.update(hour=str(time.hour), minute=str(time.minute), second=str(time.second))
     return parts
+
+
+def _timelinejs_time(time: TimeOfDay) -> dict[str, str]:
+    """A time of day as TimelineJS reads it (as written: TimelineJS has no time zones)."""
+    return {"hour": str(time.hour), "minute": str(time.minute), "second": str(time.second)}
