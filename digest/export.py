@@ -79,6 +79,7 @@ def export_graph(graph: SiteGraph) -> dict[str, Any]:
                 "display_date": e.date.display() if e.date else None,
                 "earliest": e.date.earliest.isoformat() if e.date and e.date.earliest else None,
                 "latest": e.date.latest.isoformat() if e.date and e.date.latest else None,
+                "throughout": e.date.is_interval if e.date else None,
                 "title": e.title,
                 "people": list(e.people),
                 "description": e.description,

@@ -74,10 +74,13 @@ _DATE = (  # YYYY-MM-DD that is a real calendar day, like datetime.date.fromisof
     rf"^(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
     rf"|02-(?:0[1-9]|1[0-9]|2[0-8]))|(?!0000){_LEAP_YEAR}-02-29)$"
 )
-# EDTF's shape (one date or an A/B interval with open ".." or unknown "" sides),
-# derived from the parser's own pattern; ranges and order stay the validator's.
+# EDTF's shape (one date, an A/B interval with open ".." or unknown "" sides,
+# or one of a set "[A, B..C]"), derived from the parser's own pattern; ranges
+# and order stay the validator's.
 _EDTF_ONE = re.sub(r"\(\?P<\w+>", "(?:", SINGLE_DATE_RE.pattern).replace(r"\d", "[0-9]")
-_EDTF = rf"^\s*(?:{_EDTF_ONE}(?:/(?:{_EDTF_ONE}|\.\.)?)?|(?:\.\.)?/{_EDTF_ONE})\s*$"
+_EDTF_MEMBER = rf"(?:\.\.)?{_EDTF_ONE}(?:\.\.(?:{_EDTF_ONE})?)?"
+_EDTF_SET = rf"\[\s*{_EDTF_MEMBER}(?:\s*,\s*{_EDTF_MEMBER})*\s*\]"
+_EDTF = rf"^\s*(?:{_EDTF_ONE}(?:/(?:{_EDTF_ONE}|\.\.)?)?|(?:\.\.)?/{_EDTF_ONE}|{_EDTF_SET})\s*$"
 _BOOL_WORDS = ("true", "false", "yes", "no")
 
 

@@ -87,7 +87,8 @@ def timeline_year(date: EDTFDate) -> int:
 
 
 def year_path(year: int) -> str:
-    return f"timeline/{year:04d}/"
+    """'timeline/2022/'; a year before 0 as ISO writes it, 'timeline/-0044/'."""
+    return f"timeline/{'-' if year < 0 else ''}{abs(year):04d}/"
 
 
 def event_path(event_id: str, date: EDTFDate | None) -> str:

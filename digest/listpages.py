@@ -7,12 +7,12 @@ and no other list.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from collections import Counter
 from functools import partial
 from typing import Any
 
+from digest.days import Day
 from digest.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
@@ -190,7 +190,7 @@ def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
             groups.append({"label": entry["group"], "entries": [], "people": set()})
         groups[-1]["entries"].append(entry)
         groups[-1]["people"].update(person.id for person in entry["people"])
-    window = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    window = (Day(year, 1, 1), Day(year, 12, 31))
     layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries], window=window)
     by_id = {e["event"].id: e for e in entries}
     years = reader.read("timeline-years")

@@ -16,6 +16,8 @@ from xml.sax.saxutils import quoteattr
 
 from markupsafe import escape
 
+from digest.dates import TimeOfDay
+from digest.days import Day
 from digest.model import SiteConfig
 from digest.pages import Page
 from digest.reads import ArticleSummary, Reader
@@ -181,7 +183,10 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
             "display_date": _html(_html(date.display())),
             "text": {"headline": _html(event.title), "text": str(render_markdown(event.description)) if event.description else ""},
         }
-        if date.is_interval and date.earliest and date.latest:
+        if date.time is not None:
+            item["start_date"].update(_timelinejs_time(date.time))
+        if (date.is_interval or date.one_of) and date.earliest and date.latest:
+            # TimelineJS draws both as a span; display_date says which ("between ..." for one of a set).
             item["end_date"] = _timelinejs_date(date.latest, "day")
         people = [reader.read("person-summary", pid).name for pid in event.people]
         if people:
@@ -196,10 +201,16 @@ def _html(text: str) -> str:
     return str(escape(text))
 
 
-def _timelinejs_date(day: datetime.date, precision: str) -> dict[str, str]:
+def _timelinejs_date(day: Day, precision: str) -> dict[str, str]:
+    # A Day (years before 1 negative, astronomical, as EDTF writes them) serves as a date here.
     parts = {"year": str(day.year)}
     if precision in ("day", "month", "season"):
         parts["month"] = str(day.month)
     if precision == "day":
         parts["day"] = str(day.day)
     return parts
+
+
+def _timelinejs_time(time: TimeOfDay) -> dict[str, str]:
+    """A time of day as TimelineJS reads it (as written: TimelineJS has no time zones)."""
+    return {"hour": str(time.hour), "minute": str(time.minute), "second": str(time.second)}

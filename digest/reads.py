@@ -175,8 +175,8 @@ def _paged(arg: str) -> tuple[str, int]:
 
 
 def _number(arg: str) -> int:
-    """A page number or a year from a read's argument; KeyError (a read of something gone) for anything else."""
-    if not arg.isdigit():
+    """A page number or a year (EDTF's may be 0 or negative) from a read's argument; KeyError (a read of something gone) for anything else."""
+    if not (arg.removeprefix("-").isascii() and arg.removeprefix("-").isdigit()):
         raise KeyError(arg)
     return int(arg)
 

@@ -20,6 +20,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
+from digest.days import year_text
 from digest.inline import Range, render_ranges
 from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
@@ -81,6 +82,7 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
     env.filters["text_direction"] = text_direction
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
+    env.filters["year_text"] = year_text
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
     return env
 

@@ -11,17 +11,17 @@ mark keeps its accessible name and tooltip in the template).
 
 from __future__ import annotations
 
-import datetime
 import math
 from dataclasses import dataclass
 from typing import Sequence
 
 from digest.dates import MONTH_NAMES, EDTFDate, parse_edtf
+from digest.days import Day, year_text
 
 POINT = "point"
 """One known day."""
 RANGE = "range"
-"""Somewhere within the span: an imprecise or qualified date."""
+"""Somewhere within the span: an imprecise or qualified date, or one of a set."""
 SPAN = "span"
 """Throughout the span: an interval."""
 
@@ -35,9 +35,9 @@ class Item:
     """An event as the layout sees it."""
 
     id: str
-    first: datetime.date | None
+    first: Day | None
     """First day it can mean; None for an open or unknown start."""
-    last: datetime.date | None
+    last: Day | None
     """Last day it can mean; None for an open or unknown end."""
     shape: str
     """POINT, RANGE or SPAN."""
@@ -78,8 +78,8 @@ class Tick:
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    start: datetime.date
-    end: datetime.date
+    start: Day
+    end: Day
     """Exclusive: the day after the axis ends."""
     day_width: float
     """Pixels per day: every x is proportional to days since ``start``."""
@@ -95,7 +95,7 @@ class Layout:
     @property
     def axis_width(self) -> float:
         """Where the axis ends; the drawing may go on to the right for labels."""
-        return round((self.end - self.start).days * self.day_width, 2)
+        return round(_days(self.start, self.end) * self.day_width, 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,33 +125,40 @@ class Settings:
 
 
 def item_for(event_id: str, date: EDTFDate, label: str = "") -> Item:
-    """How an EDTF date is drawn: a point only when it names one day, plainly."""
+    """How an EDTF date is drawn: a point only when it names one day, plainly.
+
+    An interval is true throughout (SPAN); one of a set ("[2022-10-31..2022-11-06]")
+    is some day within (RANGE), like a month or a qualified date.
+    """
     fuzzy = date.approximate or date.uncertain
     if date.is_interval:
         return Item(event_id, date.earliest, date.latest, SPAN, fuzzy, label)
     first, last = date.earliest, date.latest
-    assert first is not None and last is not None
-    if date.precision == "day" and not fuzzy:
+    if date.precision == "day" and not fuzzy and not date.one_of:
         return Item(event_id, first, first, POINT, False, label)
-    if fuzzy:  # "c. March 2022": a little either side of what is written
-        margin = max(3, ((last - first).days + 1) // 4)
-        first, last = _shift(first, -margin), _shift(last, margin)
+    if fuzzy and first is not None and last is not None:  # "c. March 2022": a little either side of what is written
+        margin = max(3, (_days(first, last) + 1) // 4)
+        first, last = first.plus_days(-margin), last.plus_days(margin)
     return Item(event_id, first, last, RANGE, fuzzy, label)
 
 
 def group_label(date: EDTFDate) -> str:
-    """The month an event is listed under (an interval: its start); coarser dates keep their own wording."""
+    """The month an event is listed under (an interval or a set: its start); coarser dates keep their own wording."""
+    if date.one_of:
+        if date.earliest is not None and date.precision in ("day", "month"):
+            return f"{MONTH_NAMES[date.earliest.month]} {year_text(date.earliest.year)}"
+        return date.display()
     if date.is_interval:
         start = date.text.split("/")[0]
         if start in ("", ".."):
             return date.display()
         date = parse_edtf(start)
     if date.precision in ("day", "month") and date.earliest is not None:
-        return f"{MONTH_NAMES[date.earliest.month]} {date.earliest.year}"
+        return f"{MONTH_NAMES[date.earliest.month]} {year_text(date.earliest.year)}"
     return date.display()
 
 
-def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), window: tuple[datetime.date, datetime.date] | None = None) -> Layout:
+def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), window: tuple[Day, Day] | None = None) -> Layout:
     """Place items on a proportional axis, packed into non-overlapping lanes.
 
     The axis is widened (the chart scrolls) until the lanes needed are few
@@ -170,11 +177,11 @@ def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), wind
         inside = [day for day in known if window[0] <= day <= window[1]]
         known = inside or [window[0], window[1]]
     if not known:
-        today = datetime.date(2000, 1, 1)
+        today = Day(2000, 1, 1)
         return Layout(today, today, 0.0, 0.0, 0.0, 0, (), (), True, settings.axis_height, settings.lane_height)
-    start = min(known).replace(day=1)
-    end = _next_month(max(known))
-    days = (end - start).days
+    start = min(known).first_of_month()
+    end = max(known).next_month()
+    days = _days(start, end)
     base_width = max((settings.min_width - settings.label_width) / days, settings.min_day_width)
     # Ranges that overlap in time need lanes however wide the axis: what widening can achieve at best.
     floor = _pack(items, start, end, settings.max_width / days, settings, False, settings.compact_lane_height)[1]
@@ -197,7 +204,7 @@ def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), wind
 
 
 def _pack(
-    items: Sequence[Item], start: datetime.date, end: datetime.date, day_width: float, settings: Settings, labelled: bool, lane_height: float,
+    items: Sequence[Item], start: Day, end: Day, day_width: float, settings: Settings, labelled: bool, lane_height: float,
 ) -> tuple[list[Mark], int]:
     """Greedy lane assignment in order of position: each box (mark and label) takes the first lane free at its left edge.
 
@@ -205,19 +212,19 @@ def _pack(
     it after the end of the axis).
     """
     placed = []
-    final = end - datetime.timedelta(days=1)
+    final = end.plus_days(-1)
     for order, item in enumerate(items):
         open_start = item.first is None or item.first < start
         open_end = item.last is None or item.last > final
         first = start if item.first is None or open_start else item.first
         last = final if item.last is None or open_end else item.last
         if item.shape == POINT:
-            x = ((first - start).days + 0.5) * day_width
+            x = (_days(start, first) + 0.5) * day_width
             width = 0.0
             left, right = x - settings.point_radius, x + settings.point_radius
         else:
-            x = (first - start).days * day_width
-            width = max(((last - start).days + 1) * day_width - x, settings.min_mark_width)
+            x = _days(start, first) * day_width
+            width = max((_days(start, last) + 1) * day_width - x, settings.min_mark_width)
             left, right = x, x + width
         box_end = max(right, left + settings.label_width) if labelled else right
         placed.append((left, order, item, x, width, box_end, open_start, open_end))
@@ -246,34 +253,27 @@ def _fit(label: str, settings: Settings) -> str:
     return label[: cut if cut > room // 2 else room - 1].rstrip(" ,;:") + "…"
 
 
-def _ticks(start: datetime.date, end: datetime.date, day_width: float, settings: Settings) -> tuple[Tick, ...]:
+def _ticks(start: Day, end: Day, day_width: float, settings: Settings) -> tuple[Tick, ...]:
     """Month, quarter, half-year or year ticks: the finest whose labels don't collide."""
     step = next((s for s in TICK_STEPS if s * 30.44 * day_width >= settings.tick_spacing), TICK_STEPS[-1])
-    ticks = [Tick(0.0, str(start.year) if step >= 12 or start.month == 1 else f"{MONTH_ABBREVIATIONS[start.month - 1]} {start.year}", True)]
-    month = _next_month(start)
+    ticks = [Tick(0.0, year_text(start.year) if step >= 12 or start.month == 1 else f"{MONTH_ABBREVIATIONS[start.month - 1]} {year_text(start.year)}", True)]
+    month = start.next_month()
     while month < end:
         if (month.year * 12 + month.month - 1) % step == 0:
-            x = round((month - start).days * day_width, 2)
-            label = str(month.year) if step >= 12 or month.month == 1 else MONTH_ABBREVIATIONS[month.month - 1]
+            x = round(_days(start, month) * day_width, 2)
+            label = year_text(month.year) if step >= 12 or month.month == 1 else MONTH_ABBREVIATIONS[month.month - 1]
             tick = Tick(x, label, month.month == 1)
             if x - ticks[-1].x >= settings.tick_spacing:
                 ticks.append(tick)
             elif tick.major:  # only the axis start can be this close: a year boundary wins
                 ticks[-1] = tick
-        month = _next_month(month)
+        month = month.next_month()
     return tuple(ticks)
 
 
-def _next_month(day: datetime.date) -> datetime.date:
-    if day.month < 12:
-        return datetime.date(day.year, day.month + 1, 1)
-    return datetime.date(day.year + 1, 1, 1) if day.year < datetime.MAXYEAR else datetime.date.max
-
-
-def _shift(day: datetime.date, days: int) -> datetime.date:
-    """``day`` moved by ``days``, kept within the calendar datetime knows."""
-    ordinal = min(max(day.toordinal() + days, datetime.date.min.toordinal()), datetime.date.max.toordinal())
-    return datetime.date.fromordinal(ordinal)
+def _days(start: Day, end: Day) -> int:
+    """Days from ``start`` to ``end``."""
+    return end.ordinal() - start.ordinal()
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +286,7 @@ class MonthCount:
 
     @property
     def label(self) -> str:
-        return f"{MONTH_NAMES[self.month]} {self.year}"
+        return f"{MONTH_NAMES[self.month]} {year_text(self.year)}"
 
     @property
     def short(self) -> str:

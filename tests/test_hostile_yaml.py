@@ -336,6 +336,14 @@ CASES_ERROR = {
     "list-date": ({SIDECAR: "outlet: Outlet Two\npublished: [2022-11-08]\n"}, f"{SIDECAR}:2:12: error: 'published' must be a string"),
     "event-datetime": ({TIMELINE: "- id: invasion\n  date: 2022-02-24 10:00:00\n  title: Invasion\n"}, f"{TIMELINE}:2:9: error: invalid EDTF date"),
     "event-sexagesimal": ({TIMELINE: "- id: invasion\n  date: 20:22\n  title: Invasion\n"}, f"{TIMELINE}:2:9: error: invalid EDTF date"),
+    "event-unquoted-set": (
+        {TIMELINE: "- id: invasion\n  date: [2022-02-23..2022-02-24]\n  title: Invasion\n"},
+        f"{TIMELINE}:2:9: error: 'date' is a YAML list here: quote a set of dates, date: \"[2022-02-23..2022-02-24]\"",
+    ),
+    "event-arabic-indic-year": (
+        {TIMELINE: "- id: invasion\n  date: \u0662\u0660\u0662\u0662\n  title: Invasion\n"},
+        f"{TIMELINE}:2:9: error: invalid EDTF date '\u0662\u0660\u0662\u0662': '\u0662' (U+0662 ARABIC-INDIC DIGIT TWO) is not an ASCII digit",
+    ),
     "float-id": ({SIDECAR: MD2 + "claims:\n  - id: 1.5\n    text: t\n    status: reported\n"}, f"{SIDECAR}:4:9: error: 'id' must be"),
     "hex-id": ({SIDECAR: MD2 + "claims:\n  - id: 0x1F\n    text: t\n    status: reported\n"}, f"{SIDECAR}:4:9: error: 'id' must be"),
     "mapping-outlet": ({SIDECAR: "outlet: {name: RT}\npublished: 2022-11-08\n"}, f"{SIDECAR}:1:9: error: 'outlet' must be a string, got a mapping"),
@@ -382,6 +390,10 @@ CASES_ACCEPTED = {
     "empty-aliases": ({PERSON: "name: Jake Sullivan\naliases:\n"}, ("people/jake-sullivan/index.html", "Jake Sullivan")),
     "local-tag-ignored": ({PERSON: "name: !shout Jake Sullivan\n"}, ("people/jake-sullivan/index.html", "<h1>Jake Sullivan</h1>")),
     "binary-tag-is-text": ({PERSON: "name: !!binary SmFrZQ==\n"}, ("people/jake-sullivan/index.html", "SmFrZQ==")),
+    "event-unquoted-datetime-and-negative-year": (
+        {TIMELINE: "- id: invasion\n  date: 2022-02-24T05:00:00+02:00\n  title: Invasion\n- id: caesar\n  date: -0043-03-15\n  title: Ides\n"},
+        ("timeline/2022/index.html", "24 February 2022, 05:00:00 UTC+02:00"),
+    ),
     "id-2022": (
         {SIDECAR: MD2 + "claims:\n  - id: 2022\n    quote: Sullivan met Zelensky\n    text: Year claim.\n    status: reported\n"},
         ("claims/2022/index.html", "Year claim."),

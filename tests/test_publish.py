@@ -262,3 +262,39 @@ def test_excerpts_can_be_chosen_per_article(tmp_path):
     assert run_cli("build", "--source", site, "--output", out).code == 0
     assert "said the talks were not useful either" in (out / "articles/leaders-trade-words-over-ukraine/index.html").read_text()
     assert "variable is code" not in (out / "articles/talks-in-kyiv/index.html").read_text()
+
+
+def test_exports_and_pages_of_sets_times_and_years_before_the_common_era(tmp_path):
+    """One of a set is exported as a span with its honest display_date; a time of day and BC years survive to every output."""
+    site = copy_site("basic", tmp_path)
+    timeline = site / "content/timeline.yaml"
+    timeline.write_text(timeline.read_text(encoding="utf-8") + (
+        '- id: some-day-last-week\n  date: "[2022-10-31..2022-11-06]"\n  title: A visit some day last week\n'
+        '- id: statement\n  date: 2022-11-06T23:20:30+02:00\n  title: A late statement\n'
+        '- id: ides-of-march\n  date: -0043-03-15\n  title: Caesar is killed\n'
+    ), encoding="utf-8")
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    out = tmp_path / "out"
+    events = {e["id"]: e for e in json.loads((out / "data.json").read_text())["events"]}
+    assert {k: events["some-day-last-week"][k] for k in ("date", "display_date", "earliest", "latest", "throughout")} == {
+        "date": "[2022-10-31..2022-11-06]", "display_date": "between 31 October and 6 November 2022",
+        "earliest": "2022-10-31", "latest": "2022-11-06", "throughout": False}
+    assert events["talks-period"]["throughout"] is True
+    assert (events["ides-of-march"]["earliest"], events["ides-of-march"]["display_date"]) == ("-0043-03-15", "15 March 44 BC")
+    assert events["ides-of-march"]["url"].endswith("timeline/-0043/#event-ides-of-march")
+    slides = {e["unique_id"]: e for e in json.loads((out / "timeline.json").read_text())["events"]}
+    week = slides["event-some-day-last-week"]
+    assert week["start_date"] == {"year": "2022", "month": "10", "day": "31"} and week["end_date"] == {"year": "2022", "month": "11", "day": "6"}
+    assert "between 31 October and 6 November 2022" in week["display_date"]
+    statement = slides["event-statement"]
+    assert statement["start_date"] == {"year": "2022", "month": "11", "day": "6", "hour": "23", "minute": "20", "second": "30"}
+    assert "end_date" not in statement and "6 November 2022, 23:20:30 UTC+02:00" in statement["display_date"]
+    assert slides["event-ides-of-march"]["start_date"] == {"year": "-43", "month": "3", "day": "15"}
+    year_2022 = page(out, "timeline/2022/")
+    mark = year_2022.select_one('a.mark[data-event="some-day-last-week"]')
+    assert "mark-range" in mark["class"] and mark["aria-label"].startswith("between 31 October and 6 November 2022: ")
+    when = year_2022.select_one('#event-statement time')
+    assert when["datetime"] == "2022-11-06T23:20:30+02:00" and when.get_text() == "6 November 2022, 23:20:30 UTC+02:00"
+    bc = page(out, "timeline/-0043/")
+    assert bc.h1.get_text().startswith("44 BC") and not bc.select_one("#event-ides-of-march time").has_attr("datetime")

@@ -8,9 +8,14 @@ import random
 import pytest
 
 from digest.dates import parse_edtf
+from digest.days import Day
 from digest.timeline_layout import POINT, RANGE, SPAN, Item, Settings, activity_by_month, group_label, item_for, layout_timeline
 
-D = datetime.date
+D = Day
+
+
+def days_between(first: Day, last: Day) -> int:
+    return last.ordinal() - first.ordinal()
 
 
 def marks_by_id(layout):
@@ -21,9 +26,9 @@ def test_positions_are_proportional_to_the_days_between_events():
     days = ["2022-01-10", "2022-01-11", "2022-02-20", "2022-07-04", "2022-12-31"]
     layout = layout_timeline([item_for(f"e{i}", parse_edtf(day)) for i, day in enumerate(days)])
     marks = marks_by_id(layout)
-    first = D.fromisoformat(days[0])
+    first = datetime.date.fromisoformat(days[0])
     for i, day in enumerate(days):
-        elapsed = (D.fromisoformat(day) - first).days
+        elapsed = (datetime.date.fromisoformat(day) - first).days
         assert marks[f"e{i}"].x - marks["e0"].x == pytest.approx(elapsed * layout.day_width, abs=0.02)
     # one day is drawn as 1/355 of the 355 days from the first to the last event
     assert (marks["e1"].x - marks["e0"].x) / (marks["e4"].x - marks["e0"].x) == pytest.approx(1 / 355, rel=1e-2)
@@ -56,7 +61,7 @@ def test_ranges_are_drawn_over_every_day_they_can_mean():
     ])
     marks = marks_by_id(layout)
     w = layout.day_width
-    assert marks["month"].x == pytest.approx((D(2022, 3, 1) - layout.start).days * w, abs=0.02)
+    assert marks["month"].x == pytest.approx(days_between(layout.start, D(2022, 3, 1)) * w, abs=0.02)
     assert marks["month"].width == pytest.approx(31 * w, abs=0.02)
     assert marks["interval"].width == pytest.approx(10 * w, abs=0.02)
     assert marks["open"].open_start and marks["open"].x == 0
@@ -65,7 +70,7 @@ def test_ranges_are_drawn_over_every_day_they_can_mean():
 
 def test_lanes_never_overlap_and_labels_fit_in_theirs():
     rng = random.Random(7)
-    start = D(2020, 1, 1)
+    start = datetime.date(2020, 1, 1)
     items = []
     for i in range(300):
         day = start + datetime.timedelta(days=rng.randrange(0, 900))
@@ -94,7 +99,7 @@ def test_lanes_never_overlap_and_labels_fit_in_theirs():
 def test_ten_and_a_thousand_events_stay_readable(count):
     """A crowded timeline is widened (it scrolls) before it grows tall; past a width limit labels give way."""
     rng = random.Random(count)
-    items = [item_for(f"e{i}", parse_edtf((D(2015, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3650))).isoformat()), f"Event {i}")
+    items = [item_for(f"e{i}", parse_edtf((datetime.date(2015, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3650))).isoformat()), f"Event {i}")
              for i in range(count)]
     settings = Settings()
     layout = layout_timeline(items, settings)
@@ -147,3 +152,47 @@ def test_activity_counts_events_in_their_month_and_the_rest_apart():
     assert [m.level for m in activity.months] == [5, 0, 0, 2]
     assert activity.elsewhere == 2
     assert activity_by_month([]).months == ()
+
+
+def test_one_of_a_set_is_somewhere_within_and_an_interval_is_throughout():
+    """'Last week' as [2022-10-31..2022-11-06] is some day of it, drawn like a month; the same days as an interval are a solid bar."""
+    week = item_for("a", parse_edtf("[2022-10-31..2022-11-06]"))
+    assert (week.shape, week.first, week.last, week.fuzzy) == (RANGE, D(2022, 10, 31), D(2022, 11, 6), False)
+    assert item_for("b", parse_edtf("2022-10-31/2022-11-06")).shape == SPAN
+    assert item_for("c", parse_edtf("[2022-11-06]")).shape == RANGE, "one of a set is never drawn as a known day"
+    earlier = item_for("d", parse_edtf("[..2022-11-06]"))
+    assert (earlier.shape, earlier.first, earlier.last) == (RANGE, None, D(2022, 11, 6))
+    rough = item_for("e", parse_edtf("[2022-11-04~..2022-11-06]"))
+    assert rough.shape == RANGE and rough.fuzzy and rough.first < D(2022, 11, 4) and rough.last > D(2022, 11, 6)
+    layout = layout_timeline([week, earlier, item_for("f", parse_edtf("2022-03"))])
+    marks = marks_by_id(layout)
+    assert marks["a"].shape == RANGE and marks["a"].width == pytest.approx(7 * layout.day_width, abs=0.02)
+    assert marks["d"].open_start and not marks["d"].open_end
+
+
+def test_a_time_of_day_is_a_point_on_its_day():
+    item = item_for("a", parse_edtf("2022-11-06T23:20:30+04:30"))
+    assert (item.shape, item.first, item.last) == (POINT, D(2022, 11, 6), D(2022, 11, 6))
+
+
+def test_years_before_the_common_era_are_laid_out_in_proportion():
+    """EDTF's year 0 and negative years: datetime.date cannot hold them, the layout can."""
+    items = [item_for("caesar", parse_edtf("-0043-03-15")), item_for("zero", parse_edtf("0000-01-01")),
+             item_for("one", parse_edtf("0001-01-01")), item_for("year", parse_edtf("0000"))]
+    layout = layout_timeline(items)
+    marks = marks_by_id(layout)
+    assert layout.start == D(-43, 3, 1) and layout.end == D(1, 2, 1)
+    assert marks["one"].x - marks["zero"].x == pytest.approx(366 * layout.day_width, abs=0.02), "year 0 (1 BC) is a leap year"
+    assert marks["year"].width == pytest.approx(366 * layout.day_width, abs=0.02)
+    # 43 years before year 0, 10 of them leap years (-40, -36, ..., -4), less 1 January to 14 March of 44 BC
+    assert days_between(D(-43, 3, 15), D(0, 1, 1)) == 43 * 365 + 10 - (31 + 28 + 14)
+    assert marks["zero"].x - marks["caesar"].x == pytest.approx(days_between(D(-43, 3, 15), D(0, 1, 1)) * layout.day_width, abs=0.02)
+    labels = [tick.label for tick in layout.ticks]
+    assert labels[0] in ("44 BC", "43 BC") and all(label.endswith(" BC") for label in labels), labels
+
+
+def test_events_in_a_set_are_grouped_by_the_month_they_can_start_in():
+    assert group_label(parse_edtf("[2022-10-31..2022-11-06]")) == "October 2022"
+    assert group_label(parse_edtf("[2022, 2023]")) == "2022 or 2023"
+    assert group_label(parse_edtf("[..2022-11-06]")) == "6 November 2022 or earlier"
+    assert group_label(parse_edtf("-0043-03-15")) == "March 44 BC"
