@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Callable, Iterable
 from jinja2 import TemplateError
 
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
-from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
@@ -30,8 +31,8 @@ from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
-from digest.search import SearchIndexError, build_index, event_records, index_folder, inputs_digest, searchable
-from digest.write import Stage, WriteReport, place
+from digest.search import SearchIndexError, SearchIndexTruncated, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.write import Stage, WriteReport, output_faults, place
 
 
 @dataclass(slots=True)
@@ -125,7 +126,10 @@ def render_graph(
         elif graph.config.search and rel.casefold().startswith(SEARCH_BUNDLE):
             message = f"static file '{rel}' is inside {SEARCH_BUNDLE}, where the search index goes; move it, or set 'search: false'"
             collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
-        files[rel] = path.read_bytes()
+        try:
+            files[rel] = path.read_bytes()
+        except OSError as exc:
+            collisions.append(machine_fault(exc, f"content/static/{rel}", "cannot read this static file").diagnostic())
     if collisions:
         raise BuildFailed(collisions)
     try:
@@ -286,7 +290,8 @@ def _render_chunk(numbers: list[int]) -> list[tuple[int, bytes | Placed, set[str
 def build_site(root: Path, output: Path, base_url: str | None = None, strict: bool = False) -> BuildResult:
     """A full build, streamed into a stage beside ``output`` and swapped in atomically."""
     started = time.perf_counter()
-    stage = Stage(output)
+    with output_faults(output.parent, "cannot make the new site beside the output"):
+        stage = Stage(output)
     try:
         result = render_site(root, base_url, strict, stage=stage)
         index_search(result, stage=stage)
@@ -320,7 +325,10 @@ def index_search(
     result.state.search_inputs = inputs
     if stage is not None:
         try:
-            bundle = index_folder(stage.folder, records)
+            with output_faults(stage.output, "cannot write the search index"):
+                bundle = index_folder(stage.folder, records)
+        except SearchIndexTruncated as exc:
+            raise MachineFault(str(stage.output), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
         except SearchIndexError as exc:
             raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
         for path, data in bundle.items():
@@ -339,7 +347,10 @@ def index_search(
             html[path] = data
         marked = {path: data for path, data in html.items() if searchable(path, data)}
         try:  # a site with nothing marked searchable yet (a new one) gets its pages indexed whole
-            bundle = build_index(marked if marked or records else html, records)
+            with output_faults(Path(tempfile.gettempdir()), "cannot make the search index"):
+                bundle = build_index(marked if marked or records else html, records)
+        except SearchIndexTruncated as exc:
+            raise MachineFault(tempfile.gettempdir(), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and save again") from exc
         except SearchIndexError as exc:
             raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
         for path, data in bundle.items():

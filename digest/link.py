@@ -33,9 +33,9 @@ from digest.model import (
 )
 from digest.reanchor import relocate
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached
-from digest.schema import WINDOWS_RESERVED, Record
+from digest.schema import Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
-from digest.slugs import slugify
+from digest.slugs import safe_slug, slugify
 
 CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note", "reviewed")
 EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
@@ -174,9 +174,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics) -> Art
         where = record.loc if record else Location(seed.path)
         diagnostics.error(where, "missing 'title': the seed has no first line or '# heading' to use", "missing-field")
         return None
-    slug = values.get("slug") or slugify(title) or slugify(seed.stem) or "article-" + hashlib.sha1(seed.stem.encode()).hexdigest()[:10]
-    if slug in WINDOWS_RESERVED:  # a title such as "Con" would make a folder Windows cannot hold
-        slug += "-article"
+    slug = safe_slug(values.get("slug") or slugify(title) or slugify(seed.stem) or "article-" + hashlib.sha1(seed.stem.encode()).hexdigest()[:10], "article")
     return Article(
         stem=seed.stem,
         seed_path=seed.path,

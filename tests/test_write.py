@@ -40,10 +40,10 @@ def test_a_failure_while_staging_leaves_the_old_site(tmp_path, monkeypatch):
     write_site(out, {"index.html": b"old"})
 
     def explode(stage, output, rel, data):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(write, "_place", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(MachineFault, match="no space left"):
         write_site(out, {"index.html": b"new"})
     assert read_tree(out) == {"index.html": b"old"}
     assert leftovers(out) == []
