@@ -24,7 +24,7 @@ from jinja2 import TemplateError
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
 from digest.link import link_site
-from digest.load import LoadedSite, load_site
+from digest.load import LoadedSite, load_site, unfit_path_segment
 from digest.model import SiteGraph
 from digest.pages import Page, render_page, site_pages
 from digest.publish import publishing_pages
@@ -110,7 +110,7 @@ def render_graph(
         where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
         raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])
     folders = theme_folders(root, graph.config.theme)
-    copied = _theme_assets(folders, hash_assets)
+    copied = _theme_assets(root, folders, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
     env = environment_for(folders, graph.config)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
@@ -363,24 +363,37 @@ def index_search(
 HASHED_SUFFIXES = (".css", ".js")
 
 
-def _theme_assets(folders: list[Path], hash_names: bool) -> dict[str, tuple[str, bytes]]:
+def _theme_assets(root: Path, folders: list[Path], hash_names: bool) -> dict[str, tuple[str, bytes]]:
     """Theme static files: name -> (path under /assets/, bytes); a site theme's file wins.
 
     Stylesheets and scripts get a content hash in their name, because GitHub
     Pages lets browsers cache them for ten minutes after every deploy.
+    Raises BuildFailed for files that cannot be read or published everywhere.
     """
     assets: dict[str, tuple[str, bytes]] = {}
+    problems = []
     for folder in reversed(folders):
         static = folder / "static"
         if static.is_dir():
             for path in sorted(static.rglob("*")):
                 if path.is_file():
                     name = path.relative_to(static).as_posix()
-                    data = path.read_bytes()
+                    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+                    unfit = unfit_path_segment(name)
+                    if unfit is not None:
+                        problems.append(Diagnostic(Location(shown), "error", f"cannot publish theme file '{name}': {unfit}", "bad-file-name"))
+                        continue
+                    try:
+                        data = path.read_bytes()
+                    except OSError as exc:
+                        problems.append(machine_fault(exc, shown, "cannot read this theme file").diagnostic())
+                        continue
                     published = name
                     if hash_names and path.suffix in HASHED_SUFFIXES:
                         published = f"{name[: -len(path.suffix)]}.{digest_bytes(data).hex()[:10]}{path.suffix}"
                     assets[name] = ("assets/" + published, data)
+    if problems:
+        raise BuildFailed(problems)
     return assets
 
 

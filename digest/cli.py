@@ -111,15 +111,13 @@ def _site_root(source: Path) -> Path:
     root = source.absolute()
     if not root.is_dir():
         raise UsageError(f"no such folder: {source}")
-    if not is_site_root(root):
-        try:
-            (root / SITE_FILE).stat()
-        except PermissionError as exc:  # there, but in a folder that may not be read
-            from digest.errors import machine_fault
+    try:
+        found = is_site_root(root)
+    except OSError as exc:  # there may be one, in a folder that may not be read
+        from digest.errors import machine_fault
 
-            raise machine_fault(exc, _shown(root / SITE_FILE), "cannot read the site's settings") from exc
-        except OSError:
-            pass
+        raise machine_fault(exc, _shown(root / SITE_FILE), "cannot read the site's settings") from exc
+    if not found:
         raise UsageError(f"{source} is not a site root: {SITE_FILE} not found")
     return root
 

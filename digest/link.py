@@ -144,7 +144,7 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
 
 def _articles(loaded: LoadedSite, names: NameIndex, diagnostics: Diagnostics, drafts: bool, left_out: list[str]) -> dict[str, Article]:
     for stem, record in loaded.sidecars.items():
-        if stem not in loaded.seeds and stem not in loaded.seed_files:
+        if stem not in loaded.seeds and stem not in loaded.seed_files and "folder:seeds" not in loaded.failed:
             hint = did_you_mean(stem, loaded.seeds)
             diagnostics.error(Location(record.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
     articles: dict[str, Article] = {}

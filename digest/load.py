@@ -55,7 +55,8 @@ class LoadedSite:
     static_files: list[tuple[str, Path]] = field(default_factory=list)
     """(path inside the site, file on disk), sorted."""
     failed: set[str] = field(default_factory=set)
-    """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline'.
+    """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline', 'seeds'
+    (and 'folder:seeds' and the like for a folder that could not be listed at all).
 
     Later checks that need the whole picture (unknown ids, fields given
     nowhere) are skipped for these, so one broken file gives one error.
@@ -240,7 +241,7 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
             listed = sorted((entry.name, entry) for entry in entries)
     except OSError as exc:
         diagnostics.items.append(machine_fault(exc, folder, "cannot read this folder").diagnostic())
-        failed.add(_KINDS.get(folder, folder))
+        failed.update((_KINDS.get(folder, folder), f"folder:{folder}"))
         return []
     for name, entry in listed:
         if name.startswith((".", "#")) or name.endswith("~") or not name.endswith(suffixes):
