@@ -103,6 +103,8 @@ def _decode_file(data: bytes, path: str) -> Any:
         raw = gzip.decompress(data)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise BundleTruncated(f"{path} is not complete gzip data") from exc
+    if len(raw) < len(SIGNATURE) and SIGNATURE.startswith(raw):
+        raise BundleTruncated(f"{path} ends inside its signature")
     if not raw.startswith(SIGNATURE):
         raise BundleFormatError("missing pagefind_dcd signature")
     try:
