@@ -266,8 +266,11 @@ def _run_serve(args: argparse.Namespace) -> int:
     from digest.serve import BuildEvents, bind_server
     from digest.session import SiteBuilder
 
+    from digest.write import output_faults
+
     root = _site_root(args.source)
-    preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
+    with output_faults(Path(tempfile.gettempdir()), "cannot make the preview folder"):
+        preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
     try:
         output = preview / "site"
         # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.

@@ -121,8 +121,8 @@ class MachineFault(DigestError):
 
 
 _FAULTS = {
-    errno.ENOSPC: ("no space left on the device", "free some space, or choose another --output, and run it again"),
-    errno.EDQUOT: ("the disk quota is used up", "free some space, or choose another --output, and run it again"),
+    errno.ENOSPC: ("no space left on the device", "free some space and run it again"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space and run it again"),
     errno.EROFS: ("the file system is read-only", "choose a writable --output"),
     errno.EACCES: ("permission denied", "give your user access to it, or choose another folder"),
     errno.EPERM: ("operation not permitted", "give your user access to it, or choose another folder"),

@@ -39,7 +39,7 @@ def test_a_full_disk_on_the_first_build_is_one_diagnostic(tmp_path, monkeypatch)
     rebuild = safe_build(SiteBuilder(site, output))
     assert not rebuild.ok
     assert [str(d) for d in rebuild.errors] == [
-        f"{output}/index.html: error: cannot write the site: no space left on the device (free some space, or choose another --output, and run it again)"
+        f"{output}/index.html: error: cannot write the site: no space left on the device (free some space and run it again)"
     ]
     assert not output.exists()
     assert [p.name for p in tmp_path.iterdir() if ".stage-" in p.name] == []
@@ -63,3 +63,16 @@ def test_a_full_disk_on_a_rebuild_keeps_the_last_good_site(tmp_path, monkeypatch
     monkeypatch.undo()
     assert safe_build(builder, {"content/people/jake-sullivan.yaml"}).ok, "the next save, with space again, builds"
     assert "Jake Sullivan Jr" in (output / "people/jake-sullivan/index.html").read_text(encoding="utf-8")
+
+
+def test_serve_without_room_for_its_preview_folder_is_one_line(tmp_path, monkeypatch):
+    import tempfile
+
+    from conftest import run_cli
+
+    site = copy_site("basic", tmp_path)
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    result = run_cli("serve", "--source", site)
+    assert result.code == 1
+    assert result.err_lines == [f"{tempfile.gettempdir()}: error: cannot make the preview folder: no space left on the device "
+                                "(free some space and run it again)"], result.err
