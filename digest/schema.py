@@ -258,36 +258,34 @@ def _check_language(node: Node, spec: Field, record: Record, key: str, diagnosti
     return value
 
 
-_NOT_IN_URLS = frozenset('"<>\\`')
-"""Characters a URL never holds unencoded (RFC 3986) that would end an HTML attribute or start markup."""
+_NOT_IN_BASE_URLS = frozenset('"\'<>\\`')
+"""Characters a URL never holds unencoded (RFC 3986 allows only ' of them) that would end an attribute or start markup."""
 
 
 def is_web_url(value: str) -> bool:
-    """An absolute http(s) URL with a host, and nothing that could leave an attribute or a line.
-
-    Quotes, angle brackets, backslashes, spaces and control characters are
-    refused rather than escaped: ``base_url`` is written into attributes,
-    feeds, robots.txt and JSON, and a URL has no need for any of them.
-    """
-    if any(c.isspace() or ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in _NOT_IN_URLS for c in value):
-        return False
     try:
         parts = urlsplit(value)
         parts.port  # raises for a malformed port or host such as 'http://[abc'
     except ValueError:
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() or ord(c) < 32 for c in value)
 
 
 def is_base_url(value: str) -> bool:
-    """A web URL fit to be the site's ``base_url``: also no single quote, though RFC 3986 allows one."""
-    return is_web_url(value) and "'" not in value
+    """A web URL fit to be the site's ``base_url``, which is written into every page.
+
+    Quotes, angle brackets, backslashes, spaces and control characters are
+    refused rather than escaped: ``base_url`` goes into attributes, feeds,
+    robots.txt and JSON, and a site's address has no need for any of them.
+    (Other URL fields may hold them: they are escaped where written.)
+    """
+    return is_web_url(value) and not any(0x7F <= ord(c) < 0xA0 or c in _NOT_IN_BASE_URLS for c in value)
 
 
 def _check_base_url(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
     value = _expect_string(node, key, diagnostics)
     if value is not _INVALID and not is_base_url(value):
-        diagnostics.error(node.loc, f"'{key}' must be an absolute http(s) URL without quotes, spaces, angle brackets or backslashes, got '{value}'", "bad-url")
+        diagnostics.error(node.loc, f"'{key}' must be an http(s) URL, got '{value}' (the site's full address, without quotes, spaces, angle brackets or backslashes)", "bad-url")
         return _INVALID
     return value
 

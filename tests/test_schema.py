@@ -43,7 +43,8 @@ def test_a_hostile_base_url_in_site_yaml_is_a_located_error(site, tmp_path, url)
     result = run_cli("build", "--source", site, "--output", tmp_path / "out")
     assert result.code == 1
     errors = [line for line in result.err_lines if ": error: " in line]
-    assert errors and errors[0].startswith("content/site.yaml:2:11: error: 'base_url' must be an absolute http(s) URL"), result.err
+    assert errors and errors[0].endswith("(the site's full address, without quotes, spaces, angle brackets or backslashes)"), result.err
+    assert errors[0].startswith("content/site.yaml:2:11: error: 'base_url' must be an http(s) URL, got "), result.err
     assert not (tmp_path / "out").exists()
 
 
