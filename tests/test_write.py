@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
 
 from conftest import read_tree
 from digest import write
+from digest.errors import MachineFault
 from digest.write import remove_stale_stages, write_site
 
 
