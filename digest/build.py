@@ -14,6 +14,7 @@ import multiprocessing
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 import os
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,17 +25,17 @@ from jinja2 import TemplateError
 
 from digest.caches import Caches
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
-from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
 from digest.link import link_site
-from digest.load import LoadedSite, load_site
+from digest.load import LoadedSite, load_site, unfit_path_segment
 from digest.model import SiteGraph
 from digest.pages import Page, render_page, site_pages
 from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
-from digest.search import SearchIndexError, build_index, event_records, index_folder, inputs_digest, searchable
-from digest.write import Stage, WriteReport, place
+from digest.search import SearchIndexError, SearchIndexTruncated, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.write import Stage, WriteReport, output_faults, place
 
 
 @dataclass(slots=True)
@@ -117,7 +118,7 @@ def render_graph(
         where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
         raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])
     folders = theme_folders(root, graph.config.theme)
-    copied = _theme_assets(folders, hash_assets)
+    copied = _theme_assets(root, folders, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
     env = environment_for(folders, graph.config, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
@@ -133,7 +134,10 @@ def render_graph(
         elif graph.config.search and rel.casefold().startswith(SEARCH_BUNDLE):
             message = f"static file '{rel}' is inside {SEARCH_BUNDLE}, where the search index goes; move it, or set 'search: false'"
             collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
-        files[rel] = path.read_bytes()
+        try:
+            files[rel] = path.read_bytes()
+        except OSError as exc:
+            collisions.append(machine_fault(exc, f"content/static/{rel}", "cannot read this static file").diagnostic())
     if collisions:
         raise BuildFailed(collisions)
     try:
@@ -343,7 +347,8 @@ def build_site(
     (see `savedstate.py`); pages it shows unchanged are hard-linked from
     ``output`` instead of rendered again."""
     started = time.perf_counter()
-    stage = Stage(output, clean)
+    with output_faults(output.parent, "cannot make the new site beside the output"):
+        stage = Stage(output, clean)
     try:
         result = render_site(root, base_url, strict, previous=previous, stage=stage, caches=caches)
         index_search(result, previous, stage=stage)
@@ -383,7 +388,10 @@ def index_search(
             result.state.outputs[path] = previous.outputs[path]  # type: ignore[union-attr]
     elif stage is not None:
         try:
-            bundle = index_folder(stage.folder, records)
+            with output_faults(stage.output, "cannot write the search index"):
+                bundle = index_folder(stage.folder, records)
+        except SearchIndexTruncated as exc:
+            raise MachineFault(str(stage.output), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
         except SearchIndexError as exc:
             raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
         for path, data in bundle.items():
@@ -402,7 +410,10 @@ def index_search(
             html[path] = data
         marked = {path: data for path, data in html.items() if searchable(path, data)}
         try:  # a site with nothing marked searchable yet (a new one) gets its pages indexed whole
-            bundle = build_index(marked if marked or records else html, records)
+            with output_faults(Path(tempfile.gettempdir()), "cannot make the search index"):
+                bundle = build_index(marked if marked or records else html, records)
+        except SearchIndexTruncated as exc:
+            raise MachineFault(tempfile.gettempdir(), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and save again") from exc
         except SearchIndexError as exc:
             raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
         for path, data in bundle.items():
@@ -415,24 +426,37 @@ def index_search(
 HASHED_SUFFIXES = (".css", ".js")
 
 
-def _theme_assets(folders: list[Path], hash_names: bool) -> dict[str, tuple[str, bytes]]:
+def _theme_assets(root: Path, folders: list[Path], hash_names: bool) -> dict[str, tuple[str, bytes]]:
     """Theme static files: name -> (path under /assets/, bytes); a site theme's file wins.
 
     Stylesheets and scripts get a content hash in their name, because GitHub
     Pages lets browsers cache them for ten minutes after every deploy.
+    Raises BuildFailed for files that cannot be read or published everywhere.
     """
     assets: dict[str, tuple[str, bytes]] = {}
+    problems = []
     for folder in reversed(folders):
         static = folder / "static"
         if static.is_dir():
             for path in sorted(static.rglob("*")):
                 if path.is_file():
                     name = path.relative_to(static).as_posix()
-                    data = path.read_bytes()
+                    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+                    unfit = unfit_path_segment(name)
+                    if unfit is not None:
+                        problems.append(Diagnostic(Location(shown), "error", f"cannot publish theme file '{name}': {unfit}", "bad-file-name"))
+                        continue
+                    try:
+                        data = path.read_bytes()
+                    except OSError as exc:
+                        problems.append(machine_fault(exc, shown, "cannot read this theme file").diagnostic())
+                        continue
                     published = name
                     if hash_names and path.suffix in HASHED_SUFFIXES:
                         published = f"{name[: -len(path.suffix)]}.{digest_bytes(data).hex()[:10]}{path.suffix}"
                     assets[name] = ("assets/" + published, data)
+    if problems:
+        raise BuildFailed(problems)
     return assets
 
 

@@ -20,6 +20,7 @@ from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
+from digest.write import replace_file
 
 
 def check_site(root: Path) -> list[Diagnostic]:
@@ -113,7 +114,7 @@ def apply_quote_fixes(root: Path, fixes: list[QuoteFix]) -> list[QuoteFix]:
             except ValueError:
                 continue
             applied.append(fix)
-        target.write_text(text, encoding="utf-8")
+        replace_file(target, text.encode("utf-8"))  # atomic: a full disk must not truncate the editor's file
     return sorted(applied, key=lambda f: (f.path, f.loc.line))
 
 

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    from digest.errors import BuildFailed, DigestError, OutputError
+    from digest.errors import BuildFailed, DigestError, MachineFault, OutputError
 
     try:
         return args.run(args)
@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         warnings = len(failure.diagnostics) - errors
         print(f"build failed: {_count(errors, 'error')}, {_count(warnings, 'warning')}; nothing was written", file=sys.stderr)
         return failure.exit_code
+    except MachineFault as fault:  # the disk or the permissions, not the content: one line naming the path
+        shown = _shown(Path(fault.path))
+        print(MachineFault(fault.path if shown == "." else shown, fault.problem, fault.advice), file=sys.stderr)
+        return fault.exit_code
     except OutputError as error:
         print(f"{_shown(error.path)}: error: {error.message}", file=sys.stderr)
         return error.exit_code
@@ -112,7 +116,13 @@ def _site_root(source: Path) -> Path:
     root = source.absolute()
     if not root.is_dir():
         raise UsageError(f"no such folder: {source}")
-    if not is_site_root(root):
+    try:
+        found = is_site_root(root)
+    except OSError as exc:  # there may be one, in a folder that may not be read
+        from digest.errors import machine_fault
+
+        raise machine_fault(exc, _shown(root / SITE_FILE), "cannot read the site's settings") from exc
+    if not found:
         raise UsageError(f"{source} is not a site root: {SITE_FILE} not found")
     return root
 
@@ -271,8 +281,11 @@ def _run_serve(args: argparse.Namespace) -> int:
     from digest.serve import BuildEvents, bind_server
     from digest.session import SiteBuilder
 
+    from digest.write import output_faults
+
     root = _site_root(args.source)
-    preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
+    with output_faults(Path(tempfile.gettempdir()), "cannot make the preview folder"):
+        preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
     try:
         output = preview / "site"
         # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.
@@ -404,10 +417,10 @@ def _output_folder(root: Path, output: Path | None) -> Path:
 
 def _base_url(value: str | None) -> str | None:
     from digest.errors import UsageError
-    from digest.schema import is_web_url
+    from digest.schema import is_base_url
 
-    if value is not None and not is_web_url(value):
-        raise UsageError(f"--base-url must be an http(s) URL, got '{value}'")
+    if value is not None and not is_base_url(value):
+        raise UsageError(f"--base-url must be an absolute http(s) URL without quotes, spaces, angle brackets or backslashes, got '{value}'")
     return value
 
 

@@ -8,6 +8,8 @@ every problem at once; only `cli.py` formats them and picks the exit status.
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -15,14 +17,18 @@ from typing import Iterable
 
 @dataclass(frozen=True, slots=True, order=True)
 class Location:
-    """A position in a source file, relative to the site root, 1-based."""
+    """A position in a source file, relative to the site root, 1-based.
+
+    Line 0 stands for the file or folder as a whole (one that cannot be
+    read or written at all) and prints as the bare path.
+    """
 
     path: str
     line: int = 1
     column: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}"
+        return f"{self.path}:{self.line}:{self.column}" if self.line else self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,59 @@ class OutputError(DigestError):
         super().__init__(message)
         self.path = Path(path)
         self.message = message
+
+
+class MachineFault(DigestError):
+    """The machine refused a read or a write (disk full, read-only, no permission, name too long).
+
+    Raised where the OS error happens, with the path it concerns, and turned
+    into one ``PATH: error: what happened (what to do)`` line by the CLI or
+    the dev server. Its arguments are plain strings so that it crosses from
+    a forked render worker to the parent intact.
+    """
+
+    def __init__(self, path: str, problem: str, advice: str):
+        super().__init__(path, problem, advice)
+        self.path = path
+        self.problem = problem
+        self.advice = advice
+
+    @property
+    def message(self) -> str:
+        return f"{self.problem} ({self.advice})"
+
+    def __str__(self) -> str:
+        return f"{self.path}: error: {printable(self.message)}"
+
+    def diagnostic(self) -> Diagnostic:
+        """The fault as a diagnostic about the whole path, for lists of build problems."""
+        return Diagnostic(Location(self.path, 0, 0), "error", self.message, "machine-fault")
+
+
+_FAULTS = {
+    errno.ENOSPC: ("no space left on the device", "free some space and run it again"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space and run it again"),
+    errno.EROFS: ("the file system is read-only", "choose a writable --output"),
+    errno.EACCES: ("permission denied", "give your user access to it, or choose another folder"),
+    errno.EPERM: ("operation not permitted", "give your user access to it, or choose another folder"),
+    errno.ENAMETOOLONG: ("file name too long", "use a shorter id, slug or file name"),
+    errno.EMFILE: ("too many open files", "raise the limit with 'ulimit -n' and run it again"),
+    errno.EIO: ("input/output error", "check the disk"),
+}
+
+
+def machine_fault(exc: OSError, path: str | os.PathLike[str] | None = None, doing: str = "") -> MachineFault:
+    """The `MachineFault` for an OS error about ``path`` (by default, the file the error names).
+
+    The caller's path wins over the error's: it names what the user knows
+    (``site/articles/x/index.html``), not a temporary name inside a stage.
+    ``doing`` says what digest was doing ("cannot write the site"), so the
+    line reads as what happened, not just the errno.
+    """
+    where = path if path is not None else exc.filename
+    shown = os.fsdecode(where) if where is not None else "."
+    problem, advice = _FAULTS.get(exc.errno or 0, (exc.strerror or str(exc), "check the disk and the permissions"))
+    return MachineFault(shown, f"{doing}: {problem}" if doing else problem, advice)
 
 
 class UsageError(DigestError):

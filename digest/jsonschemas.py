@@ -129,6 +129,7 @@ _KINDS: dict[str, Schema] = {
     "id": _ID,
     "language": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
     "url": _URL,
+    "base_url": _URL,
     "hostname": {
         "type": "string",
         "pattern": r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",

@@ -34,9 +34,9 @@ from digest.model import (
 )
 from digest.reanchor import relocate
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
-from digest.schema import WINDOWS_RESERVED, Record
+from digest.schema import Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
-from digest.slugs import slugify
+from digest.slugs import safe_slug, slugify
 
 CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note", "reviewed")
 EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
@@ -154,7 +154,7 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
 
 def _articles(loaded: LoadedSite, diagnostics: Diagnostics, drafts: bool, left_out: list[str], caches: Caches) -> dict[str, Article]:
     for stem, record in loaded.sidecars.items():
-        if stem not in loaded.seeds and stem not in loaded.seed_files:
+        if stem not in loaded.seeds and stem not in loaded.seed_files and "folder:seeds" not in loaded.failed:
             hint = did_you_mean(stem, loaded.seeds)
             diagnostics.error(Location(record.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
     articles: dict[str, Article] = {}
@@ -187,9 +187,7 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed
         where = record.loc if record else Location(seed.path)
         diagnostics.error(where, "missing 'title': the seed has no first line or '# heading' to use", "missing-field")
         return None
-    slug = values.get("slug") or slugify(title) or slugify(seed.stem) or "article-" + hashlib.sha1(seed.stem.encode()).hexdigest()[:10]
-    if slug in WINDOWS_RESERVED:  # a title such as "Con" would make a folder Windows cannot hold
-        slug += "-article"
+    slug = safe_slug(values.get("slug") or slugify(title) or slugify(seed.stem) or "article-" + hashlib.sha1(seed.stem.encode()).hexdigest()[:10], "article")
     return Article(
         stem=seed.stem,
         seed_path=seed.path,

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from digest.caches import Caches, remember
-from digest.errors import Diagnostics, Location
+from digest.errors import Diagnostics, Location, machine_fault
 from digest.schema import (
     ARTICLE_FIELDS,
     ID_PATTERN,
     PERSON_FIELDS,
     SITE_FIELDS,
     TIMELINE_EVENT_FIELDS,
-    WINDOWS_RESERVED,
     Record,
     check_record,
+    id_unfit_for_path,
 )
+from digest.slugs import MAX_SEGMENT_BYTES, is_windows_reserved
 from digest.yamlnodes import Sequence, decode_source, kind_name, parse_yaml
 
 SEED_SUFFIXES = (".txt", ".md")
@@ -54,7 +56,8 @@ class LoadedSite:
     static_files: list[tuple[str, Path]] = field(default_factory=list)
     """(path inside the site, file on disk), sorted."""
     failed: set[str] = field(default_factory=set)
-    """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline'.
+    """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline', 'seeds'
+    (and 'folder:seeds' and the like for a folder that could not be listed at all).
 
     Later checks that need the whole picture (unknown ids, fields given
     nowhere) are skipped for these, so one broken file gives one error.
@@ -85,9 +88,10 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     parsed = caches.parsed
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics, parsed)
     for path, rel, stem, stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
-        if not ID_PATTERN.fullmatch(stem) or stem in WINDOWS_RESERVED:
+        unfit = id_unfit_for_path(stem)
+        if not ID_PATTERN.fullmatch(stem) or unfit is not None:
             site.failed.add("people")
-            reason = "is a name Windows reserves" if stem in WINDOWS_RESERVED else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
+            reason = f"cannot be used: {unfit}" if unfit is not None else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
             diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
             continue
         record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, PERSON_FIELDS, found, parsed, checked=True))
@@ -161,12 +165,16 @@ def _static_files(root: Path, diagnostics: Diagnostics) -> list[tuple[str, Path]
         return []
     found = []
     seen: dict[str, str] = {}
-    for path in sorted(static.rglob("*")):
+    for path in sorted(_walk_files(root, static, diagnostics)):
         if path.name.startswith(".") or not path.is_file():
             continue
         rel = path.relative_to(static).as_posix()
         if not _inside_root(root, path):
             diagnostics.error(Location(_rel(root, path)), "symlink points outside the site root; refusing to publish it", "outside-root")
+            continue
+        unfit = unfit_path_segment(rel)
+        if unfit is not None:
+            diagnostics.error(Location(_rel(root, path)), f"cannot publish '{rel}': {unfit}", "bad-file-name")
             continue
         folded = rel.casefold()
         if folded in seen:
@@ -175,6 +183,28 @@ def _static_files(root: Path, diagnostics: Diagnostics) -> list[tuple[str, Path]
         seen[folded] = rel
         found.append((rel, path))
     return found
+
+
+def _walk_files(root: Path, folder: Path, diagnostics: Diagnostics) -> list[Path]:
+    """Every entry under ``folder`` that is not a folder, reporting folders that cannot be read."""
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else folder
+        diagnostics.items.append(machine_fault(error, _rel(root, where), "cannot read this folder").diagnostic())
+
+    found = []
+    for directory, _, names in os.walk(folder, onerror=unreadable):
+        found += [Path(directory) / name for name in names]
+    return found
+
+
+def unfit_path_segment(rel: str) -> str | None:
+    """Why a published file's path (site-relative, '/'-separated) would not work everywhere, or None."""
+    for segment in rel.split("/"):
+        if is_windows_reserved(segment):
+            return f"'{segment}' is a name Windows reserves, so the site could not be checked out there; rename it"
+        if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+            return f"a name is longer than {MAX_SEGMENT_BYTES} bytes; shorten it"
+    return None
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -204,8 +234,13 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
         return []
     found = []
     folder_inside = _inside_root(root, directory)
-    with os.scandir(directory) as entries:
-        listed = sorted((entry.name, entry) for entry in entries)
+    try:
+        with os.scandir(directory) as entries:
+            listed = sorted((entry.name, entry) for entry in entries)
+    except OSError as exc:
+        diagnostics.items.append(machine_fault(exc, folder, "cannot read this folder").diagnostic())
+        failed.update((_KINDS.get(folder, folder), f"folder:{folder}"))
+        return []
     for name, entry in listed:
         if name.startswith((".", "#")) or name.endswith("~") or not name.endswith(suffixes):
             continue
@@ -227,6 +262,10 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
     return found
 
 
+_KINDS = {"content/people": "people", "content/articles": "articles", "seeds": "seeds"}
+"""Folder -> the kind of content `LoadedSite.failed` names when it cannot be read."""
+
+
 def _read_text(root: Path, rel: str, diagnostics: Diagnostics) -> str | None:
     try:
         data = (root / rel).read_bytes()
@@ -241,9 +280,17 @@ def _load_yaml_record(root: Path, rel: str, fields: dict, diagnostics: Diagnosti
 
     ``parsed`` remembers records by path and bytes (a path's kind of record
     is fixed by its folder), so a file is parsed once per version."""
-    if not checked and not (root / rel).is_file():
-        diagnostics.error(Location(rel), "file not found", "missing-file")
-        return None
+    if not checked:
+        try:
+            is_file = stat.S_ISREG((root / rel).stat().st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            is_file = False
+        except OSError as exc:  # a folder on the way that may not be read
+            diagnostics.items.append(machine_fault(exc, rel, "cannot read this file").diagnostic())
+            return None
+        if not is_file:
+            diagnostics.error(Location(rel), "file not found", "missing-file")
+            return None
     if not checked and not _acceptable_file(root, root / rel, diagnostics):
         return None
     try:

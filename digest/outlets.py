@@ -16,7 +16,7 @@ from digest.listing import COMPARE_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE, comparis
 from digest.model import Occurrence, SiteGraph
 from digest.paging import page_count, page_slice
 from digest.reads import ArticleSummary, summarise_article
-from digest.slugs import slugify
+from digest.slugs import safe_slug, slugify
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ def outlet_slugs(graph: SiteGraph) -> dict[str, str]:
     slugs: dict[str, str] = {}
     taken: set[str] = set()
     for name in graph.outlets():
-        base = slugify(name) or "outlet"
+        base = safe_slug(slugify(name) or "outlet", "outlet")  # an outlet named "CON" or "Ｃｏｎ" needs a folder Windows can hold
         slug, number = base, 2
         while slug in taken:
             slug, number = f"{base}-{number}", number + 1

@@ -205,7 +205,7 @@ def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url
     label = statuses[claim.status].label if claim.status in statuses else claim.status
     attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
     ref = (
-        f'<a class="ref ref-claim status-{status}" href="{url("claims/" + claim.id + "/")}" '
+        f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}" '
         f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
     )
     return _mark(passage, attrs, ref, rank)
@@ -238,7 +238,7 @@ def _person_link(start: int, end: int, person: PersonSummary, url: Callable[[str
     return Range(
         start,
         end,
-        f'<a class="person" href="{url("people/" + person.id + "/")}" data-person="{escape(person.id)}" title="{escape(person.name)}">',
+        f'<a class="person" href="{escape(url("people/" + person.id + "/"))}" data-person="{escape(person.id)}" title="{escape(person.name)}">',
         "</a>",
         is_link=True,
         rank=10_000,

@@ -16,11 +16,24 @@ from urllib.parse import urlsplit
 
 from digest.dates import EDTFError, parse_edtf
 from digest.errors import Diagnostics, Location, closest, did_you_mean
+from digest.slugs import MAX_ID_LENGTH, is_windows_reserved
 from digest.yamlnodes import Mapping, Node, Scalar, Sequence, kind_name
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-WINDOWS_RESERVED = frozenset({"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))})
-"""Names Windows cannot use for a file or folder: an id or slug like these would break checkouts there."""
+
+
+def id_unfit_for_path(value: str) -> str | None:
+    """Why an id that is otherwise well formed cannot name a folder, or None.
+
+    Ids (of people, claims, events, statuses, and slugs) become folder
+    names: one Windows reserves would make the site impossible to check
+    out there, and a very long one fails to write (name too long).
+    """
+    if is_windows_reserved(value):
+        return "Windows reserves that name, so the site could not be checked out there"
+    if len(value) > MAX_ID_LENGTH:
+        return f"it is {len(value)} characters long, and ids and slugs may have at most {MAX_ID_LENGTH} (they become folder names)"
+    return None
 SOURCING_VALUES = ("on-record", "anonymous", "document", "unattributed")
 
 
@@ -80,7 +93,7 @@ STATUS_FIELDS = {
 
 SITE_FIELDS = {
     "title": Field("string", required=True, help="the site's name"),
-    "base_url": Field("url", required=True, help="where the site is published"),
+    "base_url": Field("base_url", required=True, help="where the site is published"),
     "description": Field("string", help="one line about the story"),
     "intro": Field("markdown", help="the story in brief, for the home page"),
     "language": Field("language", help="BCP 47 tag, e.g. en"),
@@ -220,8 +233,10 @@ def _check_markdown(node: Node, spec: Field, record: Record, key: str, diagnosti
 
 def _check_id(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
     value = _expect_string(node, key, diagnostics)
-    if value is not _INVALID and value in WINDOWS_RESERVED:
-        diagnostics.error(node.loc, f"'{key}' may not be '{value}': Windows reserves that name, so the site could not be checked out there", "bad-id")
+    unfit = id_unfit_for_path(value) if value is not _INVALID else None
+    if unfit is not None:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        diagnostics.error(node.loc, f"'{key}' may not be '{shown}': {unfit}", "bad-id")
         return _INVALID
     if value is not _INVALID and not ID_PATTERN.fullmatch(value):
         from digest.slugs import slugify
@@ -254,6 +269,10 @@ def _check_language(node: Node, spec: Field, record: Record, key: str, diagnosti
     return value
 
 
+_NOT_IN_BASE_URLS = frozenset('"\'<>\\`')
+"""Characters a URL never holds unencoded (RFC 3986 allows only ' of them) that would end an attribute or start markup."""
+
+
 def is_web_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
@@ -261,6 +280,25 @@ def is_web_url(value: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() or ord(c) < 32 for c in value)
+
+
+def is_base_url(value: str) -> bool:
+    """A web URL fit to be the site's ``base_url``, which is written into every page.
+
+    Quotes, angle brackets, backslashes, spaces and control characters are
+    refused rather than escaped: ``base_url`` goes into attributes, feeds,
+    robots.txt and JSON, and a site's address has no need for any of them.
+    (Other URL fields may hold them: they are escaped where written.)
+    """
+    return is_web_url(value) and not any(0x7F <= ord(c) < 0xA0 or c in _NOT_IN_BASE_URLS for c in value)
+
+
+def _check_base_url(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
+    value = _expect_string(node, key, diagnostics)
+    if value is not _INVALID and not is_base_url(value):
+        diagnostics.error(node.loc, f"'{key}' must be an http(s) URL, got '{value}' (the site's full address, without quotes, spaces, angle brackets or backslashes)", "bad-url")
+        return _INVALID
+    return value
 
 
 def _check_url(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
@@ -363,6 +401,10 @@ def _check_statuses(node: Node, spec: Field, record: Record, key: str, diagnosti
         if not ID_PATTERN.fullmatch(status_id):
             diagnostics.error(status_loc, f"status id '{status_id}' must be lowercase words joined by hyphens", "bad-id")
             continue
+        unfit = id_unfit_for_path(status_id)
+        if unfit is not None:
+            diagnostics.error(status_loc, f"status id '{status_id[:40]}' cannot be used: {unfit}", "bad-id")
+            continue
         checked = check_record(value, STATUS_FIELDS, diagnostics)
         if checked is not None and len(checked.values) == len(STATUS_FIELDS):
             statuses[status_id] = (checked.values["label"], checked.values["description"])
@@ -423,6 +465,7 @@ _CHECKERS: dict[str, Callable[[Node, Field, Record, str, Diagnostics], Any]] = {
     "choice": _check_choice,
     "language": _check_language,
     "url": _check_url,
+    "base_url": _check_base_url,
     "date": _check_date,
     "hostname": _check_hostname,
     "edtf": _check_edtf,

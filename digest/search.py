@@ -29,7 +29,7 @@ from markupsafe import escape
 from digest.listing import event_path
 from digest.model import SiteGraph
 from digest.render import render_markdown
-from digest.searchbundle import BundleFormatError, canonical_bundle
+from digest.searchbundle import BundleFormatError, BundleTruncated, canonical_bundle
 
 BUNDLE = "pagefind/"
 """Where the index and Pagefind's UI go in the site."""
@@ -179,8 +179,14 @@ def index_folder(site: Path, records: tuple[EventRecord, ...], cancel: threading
         shutil.rmtree(bundle, ignore_errors=True)
     try:
         return canonical_bundle(files)
+    except BundleTruncated as exc:
+        raise SearchIndexTruncated(str(exc)) from exc
     except BundleFormatError as exc:
         raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+
+
+class SearchIndexTruncated(SearchIndexError):
+    """Pagefind's output ends too soon: it was written on a (nearly) full disk."""
 
 
 class IndexCancelled(SearchIndexError):

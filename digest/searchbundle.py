@@ -7,7 +7,8 @@ that name it by content hash (the language's metadata file, then
 ``pagefind-entry.json``) are renamed and rewritten to match. The files are
 gzipped CBOR after a ``pagefind_dcd`` signature; this module reads and writes
 the part of CBOR they use. Anything unexpected raises `BundleFormatError`
-instead of guessing.
+instead of guessing; a file that ends too soon (Pagefind writing on a
+nearly full disk) raises `BundleTruncated`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import json
 import re
 import struct
+import zlib
 from typing import Any
 
 SIGNATURE = b"pagefind_dcd"
@@ -28,6 +30,10 @@ class BundleFormatError(Exception):
     """The bundle is not laid out as this module expects (a new Pagefind version?)."""
 
 
+class BundleTruncated(BundleFormatError):
+    """A bundle file ends before its content does: it was cut short when written."""
+
+
 def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
     """The same bundle with its filter indexes in sorted order and every name that depends on them updated."""
     out = dict(files)
@@ -36,7 +42,7 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
         match = FILTER_FILE.match(path)
         if not match:
             continue
-        name, values = _decode_file(files[path])
+        name, values = _decode_file(files[path], path)
         if not (isinstance(name, str) and isinstance(values, list) and all(isinstance(v, list) and len(v) == 2 for v in values)):
             raise BundleFormatError(f"{path}: unexpected filter layout")
         data = _encode_file([name, sorted(values, key=lambda value: _sort_key(value[0]))])
@@ -49,7 +55,7 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
         match = META_FILE.match(path)
         if not match:
             continue
-        meta = _decode_file(files[path])
+        meta = _decode_file(files[path], path)
         filters = _find_filter_list(meta, path)
         for entry in filters:
             entry[1] = renamed.get(entry[1], entry[1])
@@ -62,7 +68,10 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
         entry_path = f"{match['prefix']}pagefind-entry.json"
         if entry_path not in out:
             raise BundleFormatError(f"{entry_path} missing")
-        entry = json.loads(out[entry_path])
+        try:
+            entry = json.loads(out[entry_path])
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+            raise BundleTruncated(f"{entry_path} is not complete JSON") from exc
         languages = [info for info in entry.get("languages", {}).values() if info.get("hash") == match["hash"]]
         if len(languages) != 1:
             raise BundleFormatError(f"{entry_path} does not name {match['hash']} once")
@@ -89,11 +98,19 @@ def _content_hash(data: bytes, length: int) -> str:
     return hashlib.sha1(data).hexdigest()[:length]
 
 
-def _decode_file(data: bytes) -> Any:
-    raw = gzip.decompress(data)
+def _decode_file(data: bytes, path: str) -> Any:
+    try:
+        raw = gzip.decompress(data)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise BundleTruncated(f"{path} is not complete gzip data") from exc
+    if len(raw) < len(SIGNATURE) and SIGNATURE.startswith(raw):
+        raise BundleTruncated(f"{path} ends inside its signature")
     if not raw.startswith(SIGNATURE):
         raise BundleFormatError("missing pagefind_dcd signature")
-    value, end = _decode(raw, len(SIGNATURE))
+    try:
+        value, end = _decode(raw, len(SIGNATURE))
+    except (IndexError, struct.error, UnicodeDecodeError) as exc:
+        raise BundleTruncated(f"{path} ends in the middle of a value") from exc
     if end != len(raw):
         raise BundleFormatError("trailing bytes after CBOR value")
     return value
@@ -117,6 +134,7 @@ def _decode(data: bytes, offset: int) -> tuple[Any, int]:
         argument = info
     elif info in (24, 25, 26, 27):
         size = 1 << (info - 24)
+        _need(data, offset + size)
         argument = int.from_bytes(data[offset:offset + size], "big")
         offset += size
     else:
@@ -126,6 +144,7 @@ def _decode(data: bytes, offset: int) -> tuple[Any, int]:
     if major == 1:
         return -1 - argument, offset
     if major in (2, 3):
+        _need(data, offset + argument)
         chunk = data[offset:offset + argument]
         return (chunk if major == 2 else chunk.decode("utf-8")), offset + argument
     if major == 4:
@@ -142,6 +161,12 @@ def _decode(data: bytes, offset: int) -> tuple[Any, int]:
             pairs.append((key, value))
         return _Map(pairs), offset
     raise BundleFormatError(f"unsupported CBOR major type {major}")
+
+
+def _need(data: bytes, end: int) -> None:
+    """Fail as truncated (IndexError) where a value would run past the end of the data."""
+    if end > len(data):
+        raise IndexError("CBOR value runs past the end of the data")
 
 
 class _Map(list):

@@ -22,9 +22,9 @@ from typing import Callable, Iterable
 from digest.caches import Caches
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
-from digest.errors import BuildFailed, Diagnostic
+from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
 from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
-from digest.write import Stage, output_target, replace_file, write_changes
+from digest.write import Stage, output_faults, output_target, replace_file, write_changes
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,11 @@ class SiteBuilder:
             keys = source_keys(changed)
             if keys:
                 first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
-        stage = Stage(self.output, self.clean) if previous is None else None
+        try:
+            with output_faults(self.output.parent, "cannot make the new site beside the output"):
+                stage = Stage(self.output, self.clean) if previous is None else None
+        except MachineFault as fault:
+            return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
         try:
             result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage, caches=self.caches,
                                  changed=changed if previous is not None else None)
@@ -143,6 +147,9 @@ class SiteBuilder:
         except BuildFailed as failure:
             self._undo(delivered, stage)
             return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
+        except MachineFault as fault:  # a full disk, say: report it like content errors, keep the last good site
+            self._undo(delivered, stage)
+            return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
         except BaseException:
             self._undo(delivered, stage)
             raise
@@ -176,14 +183,21 @@ class SiteBuilder:
             self.on_page_written(path)
 
     def _undo(self, delivered: dict[str, bytes | None], stage: Stage | None) -> None:
-        """Put back pages written ahead of a build that then failed: the last good site stays whole."""
+        """Put back pages written ahead of a build that then failed: the last good site stays whole.
+
+        On a full disk putting a page back may fail too; the build's own
+        fault is what gets reported, and the next good build rewrites the page.
+        """
         if stage is not None:
             stage.discard()
         for path, old in delivered.items():
-            if old is None:
-                write_changes(self.output, {}, {}, [path])
-            else:
-                replace_file(self.output / path, old)
+            try:
+                if old is None:
+                    write_changes(self.output, {}, {}, [path])
+                else:
+                    replace_file(self.output / path, old)
+            except MachineFault:
+                log.warning("could not put back %s after a failed build", path)
 
 
 class BackgroundIndexer:
@@ -234,6 +248,8 @@ class BackgroundIndexer:
                 self._cancel.clear()
             try:
                 update = self._index(state, records)
+            except MachineFault as fault:  # a full disk, say: one line, keep the last index
+                update = SearchUpdate(False, error=str(fault))
             except Exception as exc:  # a bug or an I/O failure: report it, keep the last index
                 log.exception("search index crashed")
                 update = SearchUpdate(False, error=f"{type(exc).__name__}: {exc}")
@@ -255,7 +271,9 @@ class BackgroundIndexer:
             bundle = index_live_pages(builder.output, sorted(pages), records, self._cancel)
         except IndexCancelled:
             return None
-        except (SearchIndexError, OSError) as exc:
+        except OSError as exc:
+            return SearchUpdate(False, error=str(machine_fault(exc, builder.output.parent, "cannot make the search index")), seconds=time.perf_counter() - started)
+        except SearchIndexError as exc:
             return SearchUpdate(False, error=str(exc), seconds=time.perf_counter() - started)
         with builder._lock:
             if builder.state is not state:  # a newer build is waiting to be indexed

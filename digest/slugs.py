@@ -1,4 +1,4 @@
-"""ASCII slugs for URLs: lowercase words joined by hyphens."""
+"""ASCII slugs for URLs: lowercase words joined by hyphens, and which names are safe as path segments."""
 
 from __future__ import annotations
 
@@ -7,6 +7,32 @@ import re
 import unicodedata
 
 MAX_SLUG_LENGTH = 80
+MAX_ID_LENGTH = 100
+"""Characters an id or slug may have (ids are ASCII, so also bytes): a folder name well under
+the 255 bytes file systems allow, with room for the temporary names written beside it."""
+MAX_SEGMENT_BYTES = 200
+"""UTF-8 bytes a published file or folder name may have (static files): under the 255 that
+file systems allow, with room for the ``.NAME.XXXXXXXX.tmp`` written beside it while replacing it."""
+
+WINDOWS_RESERVED = frozenset({
+    "con", "prn", "aux", "nul", "conin$", "conout$",
+    *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10)),
+})
+"""Device names Windows will not use for a file or folder, whatever the extension."""
+
+
+def is_windows_reserved(name: str) -> bool:
+    """Whether Windows refuses ``name`` as a file or folder name: a site holding it cannot be checked out there.
+
+    Windows compares case-insensitively, ignores what follows the first dot
+    (``CON.txt``, ``nul.tar.gz``) and trailing spaces and dots, and treats
+    the superscript digits of ``COM¹`` as digits; NFKC folds those and the
+    full-width forms (``Ｃｏｎ``) that other steps (slugs, copies on other
+    systems) may also fold to ASCII.
+    """
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    stem = folded.split(".", 1)[0].rstrip(" .")
+    return stem in WINDOWS_RESERVED
 
 # Letters that Unicode decomposition does not reduce to ASCII.
 _SPECIAL = {
@@ -48,3 +74,8 @@ def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
             break
         slug = candidate
     return slug
+
+
+def safe_slug(slug: str, suffix: str) -> str:
+    """``slug``, with ``-suffix`` added when it is a name Windows reserves (a title such as "Con")."""
+    return f"{slug}-{suffix}" if is_windows_reserved(slug) else slug

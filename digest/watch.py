@@ -181,10 +181,12 @@ def _worth_naming(root: Path, paths: set[str]) -> set[str]:
 
 def safe_build(builder: SiteBuilder, changed: set[str] | None = None) -> Rebuild:
     """A build that reports even an unexpected crash as an error, so the watcher lives on."""
-    from digest.errors import Diagnostic, Location
+    from digest.errors import Diagnostic, Location, MachineFault
 
     try:
         return builder.build(changed)
+    except MachineFault as fault:  # the machine, not a bug: one line, no traceback
+        return Rebuild(False, [fault.diagnostic()])
     except Exception as exc:  # a bug or an I/O failure: keep serving the last good site
         log.exception("build crashed")
         return Rebuild(False, [Diagnostic(Location("."), "error", f"build crashed: {type(exc).__name__}: {exc}", "crash")])

@@ -12,6 +12,11 @@ and carries no `OWNER_MARK` (the file digest leaves in every site it
 writes) is refused if it would remove a file digest did not write, unless
 the caller says ``clean``. An output that is a symbolic link is followed,
 and the swap happens at its target; anything there but a folder is refused.
+
+Under faults of the machine (disk full, read-only file system, permission
+denied, name too long) every write step raises a `MachineFault` naming the
+file or folder, the stage is removed (even where the old site's folders
+were made read-only), and the output is left as it was.
 """
 
 from __future__ import annotations
@@ -21,11 +26,13 @@ import ctypes
 import os
 import shutil
 import signal
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from digest.errors import OutputError
+from digest.errors import MachineFault, OutputError, machine_fault
 
 STAGE_MARKER = ".stage-"
 OWNER_MARK = ".digest-site"
@@ -57,7 +64,44 @@ def remove_stale_stages(output: Path) -> None:
         if leftover.is_symlink():
             leftover.unlink()
         elif leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
+            remove_tree(leftover)
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a folder digest made, even one holding read-only folders; never raises.
+
+    After a swap the stage holds the old site, whose folders the user may
+    have made read-only: plain ``rmtree`` then leaves them behind. Their
+    owner may always make them writable again, so retry after doing that.
+    """
+    failed: list[str] = []
+    shutil.rmtree(folder, onerror=lambda function, path, info: failed.append(path))
+    if failed and os.path.lexists(folder):
+        _make_writable(str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _make_writable(folder: str) -> None:
+    """Give the owner full access to ``folder`` and every folder under it (not following links)."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        with contextlib.suppress(OSError):
+            os.chmod(current, stat.S_IRWXU)
+        try:
+            with os.scandir(current) as entries:
+                pending.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+
+
+@contextlib.contextmanager
+def output_faults(path: Path, doing: str) -> Iterator[None]:
+    """Turn an OS error in the block into a `MachineFault` about ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise machine_fault(exc, path, doing) from exc
 
 
 def output_target(output: Path) -> Path:
@@ -85,7 +129,8 @@ def foreign_files(output: Path, keeping: set[str]) -> list[str]:
 
 def write_site(output: Path, files: dict[str, bytes], clean: bool = False) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (site-relative path -> bytes)."""
-    stage = Stage(output, clean)
+    with output_faults(output.parent, "cannot make the new site beside the output"):
+        stage = Stage(output, clean)
     try:
         for rel, data in sorted(files.items()):
             stage.put(rel, data)
@@ -133,10 +178,13 @@ class Stage:
         """Hard-link the live site's copy of a file the build did not make again; False if it is gone."""
         target = self.folder / rel
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.output / rel, target)
-        except FileNotFoundError:
-            return False
+            with output_faults(self.output / rel, "cannot write the site"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.output / rel, target)
+        except MachineFault as fault:
+            if isinstance(fault.__cause__, FileNotFoundError):
+                return False
+            raise
         self.note(rel, True)
         return True
 
@@ -157,23 +205,29 @@ class Stage:
                 f"the output folder holds {files} digest did not write ({listed}), and a build replaces the whole "
                 "folder; choose an empty or new folder, or pass --clean to replace it (nothing was written)",
             )
-        (self.folder / OWNER_MARK).write_bytes(OWNER_NOTE)
+        with output_faults(self.output / OWNER_MARK, "cannot write the site"):
+            (self.folder / OWNER_MARK).write_bytes(OWNER_NOTE)
         self.paths.add(OWNER_MARK)
         removed = len(_list_files(self.output) - self.paths)
         _crash_point("staged")
-        _exchange(self.folder, self.output)
+        with output_faults(self.output, "cannot swap in the new site"):
+            _exchange(self.folder, self.output)
         _crash_point("exchanged")
         self.discard()
         return WriteReport(self.written, self.unchanged, removed)
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_tree(self.folder)
 
 
 def place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
-    """Put one file in the stage folder; return True if the old site's copy was reused."""
-    (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-    return _place(stage, output, rel, data)
+    """Put one file in the stage folder; return True if the old site's copy was reused.
+
+    Raises `MachineFault` (which crosses from a render worker to the parent) for an OS error.
+    """
+    with output_faults(output / rel, "cannot write the site"):
+        (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+        return _place(stage, output, rel, data)
 
 
 def _crash_point(step: str) -> None:
@@ -259,12 +313,19 @@ def write_changes(output: Path, files: dict[str, bytes], previous: dict[str, byt
     for rel in removed:
         target = output / rel
         if target.is_file() or target.is_symlink():
-            target.unlink()
+            with output_faults(target, "cannot remove a page of the old site"):
+                target.unlink()
         _prune_empty_parents(target.parent, output)
     return written
 
 
 def replace_file(target: Path, data: bytes) -> None:
+    """Replace one file atomically; `MachineFault` when the machine refuses."""
+    with output_faults(target, "cannot write the site"):
+        _replace_file(target, data)
+
+
+def _replace_file(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:

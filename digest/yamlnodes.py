@@ -2,9 +2,10 @@
 
 We compose (not construct) with PyYAML so every node keeps its mark, then
 convert to three plain node types. All scalars stay strings: ``country: NO``
-is Norway and ``id: 2022`` is "2022", with no YAML 1.1 guessing. Duplicate
-keys are errors, and alias expansion is bounded so a "billion laughs"
-document fails fast instead of eating memory.
+is Norway and ``id: 2022`` is "2022", with no YAML 1.1 guessing. Tags
+(``!!int``, ``!!binary``, ``!foo``) would promise a type that is never
+given, so they are errors, as are duplicate keys; alias expansion is
+bounded so a "billion laughs" document fails fast instead of eating memory.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def parse_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     except yaml.YAMLError as exc:
         diagnostics.error(Location(path), f"invalid YAML: {str(exc).splitlines()[0]}", "yaml-syntax")
         return None
+    if "!" in text and _report_tags(text, path, diagnostics):
+        return None
     if root is None:
         return Scalar(None, Location(path))
     try:
@@ -104,6 +107,27 @@ def parse_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     except RecursionError:
         diagnostics.error(_location(path, root.start_mark), "document is nested too deeply", "yaml-too-deep")
         return None
+
+
+def _report_tags(text: str, path: str, diagnostics: Diagnostics) -> bool:
+    """Report every explicit tag (``!!int 3``, ``!foo x``, ``! x``); True if there was one.
+
+    The composed nodes cannot tell ``!!int 3`` from ``3`` (both are resolved
+    to the int tag), so the parser's events, which keep only written tags,
+    are read instead; only documents with a '!' somewhere pay for it.
+    """
+    found = False
+    for event in yaml.parse(text, Loader=_Loader):
+        tag = getattr(event, "tag", None)
+        if tag is not None and isinstance(event, yaml.NodeEvent):
+            found = True
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            diagnostics.error(
+                _location(path, event.start_mark),
+                f"YAML tag '{shown}' is not supported (every value is read as text): remove it, or quote the value if it starts with '!'",
+                "yaml-tag",
+            )
+    return found
 
 
 def decode_source(data: bytes, path: str, diagnostics: Diagnostics) -> str | None:

@@ -411,3 +411,93 @@ def test_resolve_request_follows_inside_links_and_refuses_outside_ones(served_ro
     assert resolve_request(served_root, "link-out/secret.txt") is None
     assert resolve_request(served_root, "%2e%2e/outside/secret.txt") is None
     assert resolve_request(served_root, "articles/%2e%2e/%2e%2e/outside/secret.txt") is None
+
+
+# -- Windows-reserved names and length limits, decided by one function ------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reserved"),
+    [("CON", True), ("nul", True), ("Aux", True), ("\uff23\uff4f\uff4e", True), ("con.txt", True), ("NUL.tar.gz", True),
+     ("com1", True), ("LPT9.log", True), ("COM\u00b9", True), ("con ", True), ("conin$", True),
+     ("com0", False), ("console", False), ("icon", False), (".con", False), ("con-outlet", False)],
+)
+def test_is_windows_reserved(name, reserved):
+    from digest.slugs import is_windows_reserved
+
+    assert is_windows_reserved(name) is reserved
+
+
+@pytest.mark.parametrize("outlet", ["CON", "nul", "Aux", "\uff23\uff4f\uff4e", "COM\u00b9"])
+def test_an_outlet_named_like_a_device_gets_a_folder_windows_can_hold(site, tmp_path, outlet):
+    sidecar = (site / SIDECAR).read_text(encoding="utf-8").replace("outlet: Outlet Two", f'outlet: "{outlet}"')
+    (site / SIDECAR).write_text(sidecar, encoding="utf-8")
+    result = build(site, tmp_path / "out")
+    assert result.code == 0, result.err
+    folders = {rel.split("/")[1] for rel in read_tree(tmp_path / "out") if rel.startswith("outlets/") and rel.count("/") >= 2}
+    from digest.slugs import is_windows_reserved
+
+    assert folders and not any(is_windows_reserved(folder) for folder in folders), folders
+    assert_confined(tmp_path / "out")
+
+
+@pytest.mark.parametrize("name", ["CON.txt", "nul", "files/Aux.pdf", "LPT1/readme.txt", "\uff23\uff4f\uff4e.txt"])
+def test_static_files_named_like_a_device_are_located_errors(site, tmp_path, name):
+    path = site / "content/static" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("x", encoding="utf-8")
+    result = build(site, tmp_path / "out")
+    assert result.code == 1
+    assert errors_of(result) == [f"content/static/{name}:1:1: error: cannot publish '{name}': "
+                                 f"'{name.split('/')[0] if name.startswith('LPT1') else name.rpartition('/')[2]}' is a name Windows reserves, "
+                                 "so the site could not be checked out there; rename it"], result.err
+
+
+def test_theme_static_files_named_like_a_device_are_located_errors(site, tmp_path):
+    (site / "content/site.yaml").write_text((site / "content/site.yaml").read_text() + "theme: mine\n", encoding="utf-8")
+    (site / "themes/mine/static").mkdir(parents=True)
+    (site / "themes/mine/static/prn.css").write_text("x", encoding="utf-8")
+    result = build(site, tmp_path / "out")
+    assert result.code == 1
+    assert errors_of(result)[0].startswith("themes/mine/static/prn.css:1:1: error: cannot publish theme file 'prn.css': 'prn.css' is a name Windows reserves"), result.err
+
+
+def test_static_file_names_over_the_byte_limit_are_located_errors(site, tmp_path):
+    name = "\u00e9" * 101 + ".txt"  # 206 bytes: fits the disk, not the 200-byte limit
+    (site / "content/static" / name).write_text("x", encoding="utf-8")
+    result = build(site, tmp_path / "out")
+    assert result.code == 1
+    assert errors_of(result)[0].startswith(f"content/static/{name}:1:1: error: cannot publish "), result.err
+    assert "longer than 200 bytes" in errors_of(result)[0]
+
+
+LONG_ID = "a" + "-b" * 60  # 121 characters: a fine id, too long for a folder name
+
+
+@pytest.mark.parametrize("where", ["claim-id", "event-id", "slug", "person-file", "status"])
+def test_ids_over_the_length_limit_are_located_errors_in_check_and_build(site, tmp_path, where):
+    if where == "claim-id":
+        (site / SIDECAR).write_text(
+            f"outlet: Outlet Two\npublished: 2022-11-08\nclaims:\n  - id: {LONG_ID}\n    quote: Sullivan met Zelensky\n"
+            "    text: A claim.\n    status: reported\n", encoding="utf-8")
+        expected = f"{SIDECAR}:4:9: error: 'id' may not be"
+    elif where == "event-id":
+        (site / SIDECAR).write_text(
+            f"outlet: Outlet Two\npublished: 2022-11-08\nevents:\n  - id: {LONG_ID}\n    quote: Sullivan met Zelensky\n"
+            "    title: A meeting.\n    date: 2022-11-04\n", encoding="utf-8")
+        expected = f"{SIDECAR}:4:9: error: 'id' may not be"
+    elif where == "slug":
+        (site / SIDECAR).write_text(SIDECAR_WITH_SLUG.format(slug=LONG_ID), encoding="utf-8")
+        expected = f"{SIDECAR}:3:7: error: 'slug' may not be"
+    elif where == "person-file":
+        (site / f"content/people/{LONG_ID}.yaml").write_text("name: Long Name\n", encoding="utf-8")
+        expected = f"content/people/{LONG_ID}.yaml:1:1: error: person file name"
+    else:
+        site_yaml = site / "content/site.yaml"
+        site_yaml.write_text(site_yaml.read_text() + f"claim_statuses:\n  {LONG_ID}:\n    label: L\n    description: D\n", encoding="utf-8")
+        expected = f"content/site.yaml:8:3: error: status id"
+    for result in (run_cli("check", "--source", site), build(site, tmp_path / "out")):
+        lines = [line for line in (result.out + result.err).splitlines() if ": error: " in line]
+        assert result.code == 1, result.out + result.err
+        assert any(line.startswith(expected) and "at most 100" in line for line in lines), lines
+    assert not (tmp_path / "out").exists()

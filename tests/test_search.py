@@ -164,3 +164,17 @@ def test_results_filter_by_kind_status_and_outlet(search_page):
     assert zerohedge and "/digest/articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/" not in zerohedge
     assert "/digest/timeline/2022/#event-watson-statement" in zerohedge and "/digest/claims/sullivan-kremlin-contacts/" in zerohedge
     assert problems == []
+
+
+@pytest.mark.parametrize("cut", [1, 5, 20, -1])
+def test_a_bundle_file_cut_short_is_reported_as_truncated(cut):
+    """Pagefind writing on a nearly full disk leaves files that end too soon: a clear error, not a crash."""
+    import gzip
+
+    from digest.searchbundle import SIGNATURE, BundleTruncated, _decode_file, _encode
+
+    raw = SIGNATURE + _encode(["outlet", [["Outlet One", [1, 2, 3]], ["Outlet Two", [4]]]])
+    whole = gzip.compress(raw, mtime=0)
+    for data in (whole[:cut], gzip.compress(raw[:cut], mtime=0)):
+        with pytest.raises(BundleTruncated):
+            _decode_file(data, "pagefind/filter/en_abc.pf_filter")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
 
 from conftest import read_tree
 from digest import write
-from digest.errors import OutputError
+from digest.errors import MachineFault, OutputError
 from digest.write import OWNER_MARK, OWNER_NOTE, remove_stale_stages, write_site
 
 MARK = {OWNER_MARK: OWNER_NOTE}
@@ -43,10 +44,10 @@ def test_a_failure_while_staging_leaves_the_old_site(tmp_path, monkeypatch):
     write_site(out, {"index.html": b"old"})
 
     def explode(stage, output, rel, data):
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(write, "_place", explode)
-    with pytest.raises(OSError):
+    with pytest.raises(MachineFault, match="no space left"):
         write_site(out, {"index.html": b"new"})
     assert read_tree(out) == {"index.html": b"old"} | MARK
     assert leftovers(out) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from digest.errors import Diagnostics
 from digest.yamlnodes import Mapping, Scalar, Sequence, decode_source, parse_yaml
 
@@ -55,3 +57,28 @@ def test_decoding_reports_the_bad_byte_and_strips_bom_and_crlf():
     assert decode_source(b"\xef\xbb\xbfa: b\r\nc: d\r\n", "f.yaml", diagnostics) == "a: b\nc: d\n"
     assert decode_source(b"a: b\nc: \xff\n", "f.yaml", diagnostics) is None
     assert [str(d) for d in diagnostics.items] == ["f.yaml:2:4: error: file is not valid UTF-8"]
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "tag"),
+    [
+        ("a: !!int 3\n", "1:4", "!!int"),
+        ("a: !!binary aGk=\n", "1:4", "!!binary"),
+        ("a: !foo x\n", "1:4", "!foo"),
+        ("a:\n  - ! x\n", "2:5", "!"),
+        ("a: !!map {b: c}\n", "1:4", "!!map"),
+        ("a: &x !!str 1\nb: *x\n", "1:4", "!!str"),
+    ],
+)
+def test_yaml_tags_are_located_errors(text, where, tag):
+    diagnostics = Diagnostics()
+    assert parse_yaml(text, "f.yaml", diagnostics) is None
+    assert [str(d) for d in diagnostics.items] == [
+        f"f.yaml:{where}: error: YAML tag '{tag}' is not supported (every value is read as text): remove it, or quote the value if it starts with '!'"
+    ]
+
+
+def test_exclamation_marks_in_values_are_not_tags():
+    diagnostics = Diagnostics()
+    node = parse_yaml('a: "!wow"\nb: hi!\nc: \'!x\'\n', "f.yaml", diagnostics)
+    assert diagnostics.items == [] and node is not None

@@ -1,0 +1,92 @@
+"""base_url: refused when it could leave an attribute, and escaped wherever it is written anyway."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import SITES, run_cli
+from digest import link
+from digest.build import render_site
+
+HOSTILE = [
+    'https://example.org/"onmouseover="alert(1)',
+    "https://example.org/'onmouseover='alert(1)",
+    "https://example.org/<script>alert(1)</script>",
+    "https://example.org/a b",
+    "https://example.org/a\\b",
+    "https://example.org/a\x01b",
+    "https://example.org/a\u0085b",
+    "https://example.org/`x`",
+    "//example.org/",
+    "/relative/",
+    "javascript:alert(1)",
+]
+
+
+@pytest.fixture
+def site(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(SITES / "basic", source)
+    return source
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_a_hostile_base_url_in_site_yaml_is_a_located_error(site, tmp_path, url):
+    site_yaml = site / "content/site.yaml"
+    quoted = '"' + url.replace("\\", "\\\\").replace('"', '\\"').replace("\x01", "\\x01").replace("\u0085", "\\N") + '"'
+    site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("base_url: https://example.org/basic", f"base_url: {quoted}"), encoding="utf-8")
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 1
+    errors = [line for line in result.err_lines if ": error: " in line]
+    assert errors and errors[0].endswith("(the site's full address, without quotes, spaces, angle brackets or backslashes)"), result.err
+    assert errors[0].startswith("content/site.yaml:2:11: error: 'base_url' must be an http(s) URL, got "), result.err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_a_hostile_base_url_option_is_a_usage_error(site, tmp_path, url):
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out", "--base-url", url)
+    assert result.code == 2
+    assert result.err.startswith("digest: error: --base-url must be an absolute http(s) URL"), result.err
+    assert not (tmp_path / "out").exists()
+
+
+class AttributeNames(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.names.update(name for name, _ in attrs)
+
+
+def test_a_base_url_that_bypassed_validation_stays_inside_its_attributes(site, monkeypatch):
+    """Defence in depth: a config made without validation (a plugin, a future option) still cannot inject markup."""
+    hostile = 'https://example.org/x"onmouseover="alert(1)"\'onfocus=\'alert(2)<b>/'
+    real = link.site_config
+
+    def unvalidated(record, base_url=None):
+        config = real(record, base_url)
+        return dataclasses.replace(config, base_url=hostile, base_path='/x"onmouseover="alert(1)"\'onfocus=\'alert(2)<b>/')
+
+    monkeypatch.setattr(link, "site_config", unvalidated)
+    result = render_site(site)
+    html = {path: data for path, data in result.outputs.items() if path.endswith(".html")}
+    assert len(html) > 10
+    for path, data in html.items():
+        parser = AttributeNames()
+        parser.feed(data.decode("utf-8"))
+        assert not {name for name in parser.names if name.startswith("on")}, path
+        assert "b" not in parser.tags, path
+    for path, data in result.outputs.items():
+        if path.endswith(".xml"):
+            root = ElementTree.fromstring(data)  # well-formed, the URL kept as text and attribute values
+            assert not [element for element in root.iter() if element.tag.endswith("}b") or element.tag == "b"], path
+            assert hostile in data.decode("utf-8").replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&#39;", "'").replace("&apos;", "'"), path

@@ -1,0 +1,78 @@
+"""Watch mode and the dev server under faults of the machine: a failed build of one line, the last good site kept.
+
+`SiteBuilder` is what `digest watch` and `digest serve` rebuild with; its
+`Rebuild` diagnostics are what both print and what the server's overlay shows.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from conftest import copy_site, read_tree
+from digest import write
+from digest.session import SiteBuilder
+from digest.watch import safe_build
+
+
+class FullDisk:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def write(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def full_disk(monkeypatch) -> None:
+    """Every write of the site fails as on a full disk: whole-stage writes and in-place replacements."""
+    monkeypatch.setattr(write, "open", lambda *a, **k: FullDisk(), raising=False)
+    monkeypatch.setattr(write.os, "fdopen", lambda *a, **k: (os.close(a[0]), FullDisk())[1])
+
+
+def test_a_full_disk_on_the_first_build_is_one_diagnostic(tmp_path, monkeypatch):
+    site = copy_site("basic", tmp_path)
+    output = tmp_path / "out"
+    full_disk(monkeypatch)
+    rebuild = safe_build(SiteBuilder(site, output))
+    assert not rebuild.ok
+    assert [str(d) for d in rebuild.errors] == [
+        f"{output}/index.html: error: cannot write the site: no space left on the device (free some space and run it again)"
+    ]
+    assert not output.exists()
+    assert [p.name for p in tmp_path.iterdir() if ".stage-" in p.name] == []
+
+
+def test_a_full_disk_on_a_rebuild_keeps_the_last_good_site(tmp_path, monkeypatch):
+    site = copy_site("basic", tmp_path)
+    output = tmp_path / "out"
+    builder = SiteBuilder(site, output)
+    assert builder.build().ok
+    before = read_tree(output)
+    person = site / "content/people/jake-sullivan.yaml"
+    person.write_text(person.read_text(encoding="utf-8").replace("Jake Sullivan", "Jake Sullivan Jr", 1), encoding="utf-8")
+    full_disk(monkeypatch)
+    rebuild = safe_build(builder, {"content/people/jake-sullivan.yaml"})
+    assert not rebuild.ok
+    assert len(rebuild.errors) == 1
+    line = str(rebuild.errors[0])
+    assert line.startswith(f"{output}/") and ": error: cannot write the site: no space left on the device (" in line, line
+    assert read_tree(output) == before, "pages written ahead of the failed build are put back"
+    monkeypatch.undo()
+    assert safe_build(builder, {"content/people/jake-sullivan.yaml"}).ok, "the next save, with space again, builds"
+    assert "Jake Sullivan Jr" in (output / "people/jake-sullivan/index.html").read_text(encoding="utf-8")
+
+
+def test_serve_without_room_for_its_preview_folder_is_one_line(tmp_path, monkeypatch):
+    import tempfile
+
+    from conftest import run_cli
+
+    site = copy_site("basic", tmp_path)
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space left on device")))
+    result = run_cli("serve", "--source", site)
+    assert result.code == 1
+    assert result.err_lines == [f"{tempfile.gettempdir()}: error: cannot make the preview folder: no space left on the device "
+                                "(free some space and run it again)"], result.err
