@@ -13,9 +13,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from digest.anchor import find_all, normalise_blocks
+from digest.anchor import find_all, normalise_blocks, visible_text
 from digest.build import render_graph
-from digest.reanchor import fix_quote_in_yaml, relocate
+from digest.reanchor import fix_quote_in_yaml, propose_fix
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
@@ -60,7 +60,7 @@ def editorial_warnings(graph: SiteGraph, loaded: LoadedSite, diagnostics: Diagno
         for passage in article.passages:
             if not passage.verbatim:
                 block = article.text.blocks[passage.span.block]
-                found = block.text[passage.span.start : passage.span.end]
+                found = visible_text(block.text[passage.span.start : passage.span.end])
                 diagnostics.warning(
                     passage.loc,
                     f'quote matches only after normalising whitespace or quote marks; the text reads "{found}"',
@@ -77,7 +77,12 @@ class QuoteFix:
 
 
 def quote_fixes(root: Path) -> list[QuoteFix]:
-    """Quotes that no longer match their article but can be found again, with their new text."""
+    """Quotes that no longer match their article but can be found again, with their new text.
+
+    A correction that may change what the quote says (a negation or a number
+    appeared, disappeared or changed) is left out: the build's error names it
+    for a person to decide (see `digest.reanchor.propose_fix`).
+    """
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
     graph = link_site(loaded, Diagnostics(), drafts=True)
@@ -93,9 +98,9 @@ def quote_fixes(root: Path) -> list[QuoteFix]:
             for selector in entry.get("quote", []):
                 if find_all(haystack, selector.exact, selector.prefix, selector.suffix):
                     continue
-                moved = relocate(article.text.blocks, selector.exact, selector.prefix, selector.suffix)
-                if moved is not None and len(find_all(haystack, moved.text, selector.prefix, selector.suffix)) == 1:
-                    fixes.append(QuoteFix(selector.loc.path, selector.loc, selector.exact, moved.text))
+                repair = propose_fix(haystack, selector.exact, selector.prefix, selector.suffix)
+                if repair is not None and not repair.concerns:
+                    fixes.append(QuoteFix(selector.loc.path, selector.loc, selector.exact, repair.new))
     return fixes
 
 

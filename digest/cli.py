@@ -230,7 +230,8 @@ def _run_check(args: argparse.Namespace) -> int:
         from digest.check import apply_quote_fixes, quote_fixes
 
         for fix in apply_quote_fixes(root, quote_fixes(root)):
-            print(f'{fix.loc}: fixed: quote now reads "{fix.new}"', file=sys.stderr)
+            old, new = (" ".join(text.split()) for text in (fix.old, fix.new))  # one line per fix, whatever the YAML style
+            print(f'{fix.loc}: fixed: quote "{old}" -> "{new}"', file=sys.stderr)
     diagnostics = check_site(root)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors

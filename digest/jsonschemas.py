@@ -68,6 +68,8 @@ _NONEMPTY_TEXT = {**_TEXT, "pattern": r"\S"}
 _NAME = {"type": ["string", "boolean"], "pattern": r"[^\s0-9!-/:-@\[-`{-~]"}
 _ID = {"anyOf": [{"type": "string", "pattern": ID_PATTERN.pattern}, {"type": "integer", "minimum": 0}]}
 _URL = {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+\S*$"}
+_BASE_URL = {"type": "string", "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s\"'<>\\`]+[^\s\"'<>\\`]*$"}
+"""`schema.is_base_url`: a web URL with none of the characters that could leave an attribute."""
 _YEAR = r"(?!0000)[0-9]{4}"
 _LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)"
 _DATE = (  # YYYY-MM-DD that is a real calendar day, like datetime.date.fromisoformat.
@@ -129,7 +131,7 @@ _KINDS: dict[str, Schema] = {
     "id": _ID,
     "language": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
     "url": _URL,
-    "base_url": _URL,
+    "base_url": _BASE_URL,
     "hostname": {
         "type": "string",
         "pattern": r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$",

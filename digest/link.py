@@ -13,7 +13,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.anchor import closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.anchor import ContextMiss, NormalisedText, Span, closest_passage, context_misses, find_all, matches_verbatim, normalise, normalise_blocks, visible_text
 from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, closest, did_you_mean
 from digest.load import LoadedSite, Seed
@@ -32,7 +32,7 @@ from digest.model import (
     SiteGraph,
     Status,
 )
-from digest.reanchor import relocate
+from digest.reanchor import propose_fix
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
 from digest.schema import Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
@@ -379,14 +379,17 @@ def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, e
     for selector in entry.get("quote", []):
         spans = find_all(haystack, selector.exact, selector.prefix, selector.suffix)
         if not spans:
-            hint = _not_found_hint(article, selector.exact)
+            misses = context_misses(haystack, selector.exact, selector.prefix, selector.suffix)
+            if misses:
+                diagnostics.error(selector.loc, _context_message(article, misses, selector.prefix, selector.suffix), "quote-context")
+                continue
+            hint = _not_found_hint(article, haystack, selector.exact, selector.prefix, selector.suffix)
             diagnostics.error(selector.loc, f"quote not found in {article.seed_path}{hint}", "quote-not-found")
             continue
         if len(spans) > 1:
-            lines = ", ".join(str(article.text.blocks[s.block].line) for s in spans)
             diagnostics.error(
                 selector.loc,
-                f"quote is ambiguous: found {len(spans)} times in {article.seed_path} (lines {lines}); "
+                f"quote is ambiguous: found {len(spans)} times in {article.seed_path} ({_places(article, spans)}); "
                 "lengthen it or write it as {exact, prefix, suffix} to pick one",
                 "quote-ambiguous",
             )
@@ -398,15 +401,56 @@ def _anchor_quotes(article: Article, haystack: Any, kind: str, entity_id: str, e
     return passages
 
 
-def _not_found_hint(article: Article, exact: str) -> str:
-    """Say why a quote was not found: it is in the title, or here is the nearest text."""
+def _line_and_column(article: Article, span: Span) -> tuple[int, int]:
+    """Where a span starts in the seed: its block's line plus the line breaks before it, and the
+    column in the text a reader sees on that line (markup such as ``**`` is not counted)."""
+    text = article.text.blocks[span.block].text[: span.start]
+    return article.text.blocks[span.block].line + text.count("\n"), span.start - (text.rfind("\n") + 1) + 1
+
+
+def _places(article: Article, spans: list[Span]) -> str:
+    """"lines 4, 6", or "at 2:5, 2:40" when two are on one line."""
+    places = [_line_and_column(article, span) for span in spans]
+    lines = [line for line, _ in places]
+    if len(set(lines)) < len(lines):
+        return "at " + ", ".join(f"{line}:{column}" for line, column in places)
+    return "lines " + ", ".join(str(line) for line in lines)
+
+
+def _context_message(article: Article, misses: list[ContextMiss], prefix: str, suffix: str) -> str:
+    """Say that a quote's words are in the text but its prefix/suffix is not, and what the text has there."""
+    nearest = misses[0]
+    if len(misses) == 1:
+        found = f"quote found in {article.seed_path} (line {_line_and_column(article, nearest.span)[0]}) but not with its context:"
+    else:
+        found = (
+            f"quote found {len(misses)} times in {article.seed_path} ({_places(article, sorted((m.span for m in misses), key=lambda span: (span.block, span.start)))}) but never with its context;"
+            f" the nearest, at line {_line_and_column(article, nearest.span)[0]}:"
+        )
+    parts = []
+    for side, found_there, wanted in (("before", nearest.prefix_found, f'the prefix "{normalise(prefix)}"'), ("after", nearest.suffix_found, f'the suffix "{normalise(suffix)}"')):
+        if found_there:
+            parts.append(f'the text {side} it reads "{visible_text(found_there)}", not {wanted}')
+        elif found_there is not None:
+            parts.append(f"the text has nothing {side} it, not {wanted}")
+    which = "prefix and suffix or remove them" if len(parts) == 2 else ("prefix" if nearest.prefix_found is not None else "suffix") + " or remove it"
+    return f"{found} {'; '.join(parts)}; correct the {which}"
+
+
+def _not_found_hint(article: Article, haystack: NormalisedText, exact: str, prefix: str, suffix: str) -> str:
+    """Say why a quote was not found: it is in the title, or here is the nearest text (and whether --fix may take it)."""
     if normalise(exact) in normalise(article.title):
         return "; it is in the title, which is not searched"
-    moved = relocate(article.text.blocks, exact)
-    if moved is not None:
-        return f'; closest passage: "{moved.text}" (digest check --fix can update the quote to it)'
+    repair = propose_fix(haystack, exact, prefix, suffix)
+    if repair is not None and repair.concerns:
+        return (
+            f'; closest passage: "{repair.new}", but {" and ".join(repair.concerns)}, which may change what the quote says:'
+            " check the article and update the quote by hand (digest check --fix leaves it)"
+        )
+    if repair is not None:
+        return f'; closest passage: "{repair.new}" (digest check --fix can update the quote to it)'
     closest = closest_passage(article.text.blocks, exact)
-    return f'; closest passage: "{closest}"' if closest else ""
+    return f'; closest passage: "{visible_text(closest)}"' if closest else ""
 
 
 def _passage_text(article: Article, passage: Passage) -> str:

@@ -6,8 +6,10 @@ exactly. `relocate` finds where it went, in the spirit of Hypothesis's fuzzy
 anchoring: every passage of the article is scored by edit distance to the
 quote (on text normalised as `digest.anchor` does: whitespace runs and
 typographic quotes folded), and prefix/suffix context ranks candidates that
-are about equally close. `fix_quote_in_yaml` then writes the new passage
-back into the sidecar, changing only the bytes of that one scalar.
+are about equally close. `propose_fix` decides whether that passage may
+replace the quote without a person looking (not when a negation or a number
+changed, see `digest.meaning`), and `fix_quote_in_yaml` then writes it back
+into the sidecar, changing only the bytes of that one scalar.
 
 Edit distances come from Myers' bit-parallel algorithm (Hyyro's
 formulation), and common-subsequence lengths (used to cut a passage's
@@ -27,7 +29,8 @@ from yaml.emitter import Emitter
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
-from digest.anchor import normalise
+from digest.anchor import NormalisedText, find_all, normalise, offset_map, visible_text
+from digest.meaning import meaning_changes
 from digest.seedtext import Block
 
 SIMILARITY_THRESHOLD = 0.75
@@ -171,16 +174,6 @@ def _boundaries(text: str) -> tuple[list[bool], list[bool]]:
     return starts, ends
 
 
-def _offset_map(text: str) -> list[int]:
-    """``normalise(text)`` offset -> offset in ``text`` (one per character)."""
-    offsets: list[int] = []
-    for word in _WORD.finditer(text):
-        if offsets:
-            offsets.append(word.start() - 1)  # the space that stands for a whitespace run
-        offsets.extend(range(word.start(), word.end()))
-    return offsets
-
-
 def _best_cut(common: list[int], allowed: list[bool], size: int) -> int | None:
     """The allowed passage length ``n`` with the best ratio ``2 * common[n] / (size + n)``.
 
@@ -243,6 +236,65 @@ def _reach_edges(text: str, needle: str, start: int, end: int, longest: int, sta
         if found != -1 and ends[found + len(tail)]:
             end = found + len(tail)
     return start, end
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+
+
+def _word_key(word: str) -> str:
+    """A word without its punctuation, in any case: what must agree for two words to be "the same word"."""
+    return "".join(char for char in word if char.isalnum()).casefold()
+
+
+def _missing_words(quote: list[str], passage: list[str]) -> int:
+    """How many of the quote's first words come before the passage's first word (0, 1 or 2).
+
+    The passage's first two words must be the quote's next two, so a
+    common word ("the") met by chance does not count.
+    """
+    keys = [_word_key(word) for word in passage[:2]]
+    if len(keys) < 2 or _word_key(quote[0]) == keys[0]:
+        return 0
+    for missing in (1, 2):
+        if [_word_key(word) for word in quote[missing : missing + 2]] == keys:
+            return missing
+    return 0
+
+
+def _cover_edge_words(text: str, needle: str, start: int, end: int) -> tuple[int, int]:
+    """Take in the words just outside a passage that stand in for the quote's own first (last) words.
+
+    When a correction replaces a quote's first word ("Some years later" ->
+    "Many years later"), the best-scoring passage starts at the second word,
+    and a fix would silently drop the first. If the passage begins with the
+    quote's second (or third) word and as many words stand right before it
+    in the same sentence, they are the replaced words and belong to the
+    passage; likewise at the end. ``text`` and ``needle`` are normalised.
+    """
+    quote = needle.split(" ")
+    new_start, new_end = start, end
+    for _ in range(_missing_words(quote, text[start:end].split(" "))):
+        word_start = text.rfind(" ", 0, new_start) + 1  # the passage's first word, opening marks included
+        previous_start = text.rfind(" ", 0, max(0, word_start - 1)) + 1
+        if word_start == 0 or _SENTENCE_END.search(text[previous_start : word_start - 1]):
+            new_start = start
+            break
+        new_start = previous_start
+    if new_start < start and quote[0][:1].isalnum():
+        while not text[new_start].isalnum():  # the quote has no opening mark: leave the text's out
+            new_start += 1
+    for _ in range(_missing_words(quote[::-1], text[start:end].split(" ")[::-1])):
+        word_start = text.rfind(" ", 0, new_end) + 1
+        word_end = text.find(" ", new_end)  # the passage's last word, closing marks included
+        if word_end == -1 or _SENTENCE_END.search(text[word_start:word_end]):
+            new_end = end
+            break
+        following = text.find(" ", word_end + 1)
+        new_end = len(text) if following == -1 else following
+    if new_end > end and quote[-1][-1:].isalnum():
+        while not text[new_end - 1].isalnum():  # the quote has no closing punctuation: leave the text's out
+            new_end -= 1
+    return new_start, new_end
 
 
 # --- relocate -----------------------------------------------------------------
@@ -309,6 +361,7 @@ def relocate(blocks: tuple[Block, ...] | list[Block], exact: str, prefix: str = 
             continue
         end = start + cut
         start, end = _reach_edges(text, needle, start, end, size + max_errors, starts, ends)
+        start, end = _cover_edge_words(text, needle, start, end)
         if (index, start, end) in seen:
             continue
         seen.add((index, start, end))
@@ -327,9 +380,41 @@ def relocate(blocks: tuple[Block, ...] | list[Block], exact: str, prefix: str = 
         return None
     _, negative_similarity, index, start, end = min(ranked)
     original = blocks[index].text
-    offsets = _offset_map(original)
+    offsets = offset_map(original)
     first, last = offsets[start], offsets[end - 1] + 1
     return Relocation(index, first, last, original[first:last], round(-negative_similarity, 4))
+
+
+# --- propose_fix --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteRepair:
+    """What `digest check --fix` would write for a quote that is no longer found."""
+
+    new: str
+    """The passage as it is to be written: the seed's text without invisible
+    characters (`digest.anchor.visible_text`)."""
+    relocation: Relocation
+    concerns: tuple[str, ...]
+    """Why a person must decide instead (a negation or a number appeared,
+    disappeared or changed); empty when the fix may be applied."""
+
+
+def propose_fix(haystack: NormalisedText, exact: str, prefix: str = "", suffix: str = "") -> QuoteRepair | None:
+    """The passage that should replace a quote that is not found, or None when there is none.
+
+    None too when the quote's own words are in the text (only its prefix or
+    suffix differs: that is no correction of the quote), and when the new
+    passage with the quote's context would not pick exactly one place.
+    """
+    moved = relocate(haystack.blocks, exact, prefix, suffix)
+    if moved is None or normalise(moved.text) == normalise(exact):
+        return None
+    new = visible_text(moved.text)
+    if len(find_all(haystack, new, prefix, suffix)) != 1:
+        return None
+    return QuoteRepair(new, moved, meaning_changes(exact, new))
 
 
 # --- fix_quote_in_yaml --------------------------------------------------------

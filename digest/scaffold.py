@@ -77,11 +77,33 @@ def _find_seed(root: Path, name: str) -> Path:
     raise UsageError(f"no seed '{name}' in seeds/" + (f" (did you mean '{hint}'?)" if hint else ""))
 
 
-def _title_and_paragraphs(text: str, is_markdown: bool) -> tuple[str, list[str]]:
+HEADLINE_MAX_LENGTH = 150
+"""Longest first line taken for a headline; news headlines run well under 120 characters."""
+_SENTENCE_FINAL = re.compile(r"[.…:;,][\"'”’)\]]*$")
+
+
+def looks_like_headline(line: str) -> bool:
+    """Whether a plain seed's first line reads as a headline, not as the story's first paragraph.
+
+    A headline is short, one sentence, and does not end like a sentence of
+    running text (a full stop, a colon); "Envoys meet in Geneva" and "Will
+    the talks resume?" are headlines, a paragraph of 450 characters is not,
+    nor is "He said the talks were over."
+    """
+    line = line.strip()
+    if not line or len(line) > HEADLINE_MAX_LENGTH or _SENTENCE_FINAL.search(line):
+        return False
+    return not re.search(r"[.!?]\s+[A-Z“\"]", line)  # a second sentence
+
+
+def _title_and_paragraphs(text: str, is_markdown: bool) -> tuple[str | None, list[str]]:
+    """The title to pre-fill ("" when the seed has none, None when its first line is no headline) and the paragraphs."""
     if is_markdown:
         heading, parsed = parse_markdown(text, set(), drop_first_h1=True)
         return heading or "", [b.text for b in parsed.blocks]
     parsed = parse_plain(text, None, set())
+    if parsed.title_line is not None and not looks_like_headline(parsed.title_line):
+        return None, [parsed.title_line] + [b.text for b in parsed.blocks]
     return parsed.title_line or "", [b.text for b in parsed.blocks]
 
 
@@ -136,13 +158,15 @@ def _subruns(words: list[str]) -> list[str]:
     return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1) if (i, j) != (0, len(words))]
 
 
-def _sidecar_text(seed: Path, title: str, known: list[tuple[str, str, int]], unknown: list[NameCandidate]) -> str:
+def _sidecar_text(seed: Path, title: str | None, known: list[tuple[str, str, int]], unknown: list[NameCandidate]) -> str:
     lines = [
         schema_line("article", 2),
         f"# Annotations for seeds/{seed.name}. See docs/annotating.md for every field.\n",
     ]
     if title:
         lines.append(f"title: {_quoted(title)}  # the seed's first line; if you change it, add that line to omit: so it is not shown twice\n")
+    elif title is None:  # an empty string, not a null: the build says so until a title is written
+        lines.append('title: ""  # REQUIRED: the seed\'s first line reads as a paragraph, not a headline; write one (that line stays part of the text)\n')
     else:
         lines.append("title:  # REQUIRED: the seed has no first line or '# heading' to use\n")
     lines += [
@@ -208,7 +232,7 @@ def new_person(root: Path, name: str) -> Path:
     target.write_text(
         schema_line("person", 2)
         + f"name: {_quoted(name)}\n"
-        + "aliases: []  # other spellings and short forms that articles use, e.g. [\"Patrushev\"]\n"
+        + "aliases:  # other spellings and short forms that articles use, one per line, e.g.:\n#  - Patrushev\n"
         + "# role: ...\n# organization: ...\n# country: ...\n# description: |\n#   A sentence or two, in Markdown.\n"
         + "# links:\n#   wikipedia: https://en.wikipedia.org/wiki/...\n",
         encoding="utf-8",

@@ -10,6 +10,7 @@ bounded so a "billion laughs" document fails fast instead of eating memory.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ def parse_yaml(text: str, path: str, diagnostics: Diagnostics) -> Node | None:
     if root is None:
         return Scalar(None, Location(path))
     try:
-        return _convert(root, path, diagnostics, [0, 0])
+        return _convert(root, path, diagnostics, [0, 0], text.split("\n"))
     except _TooManyNodes:
         diagnostics.error(
             _location(path, root.start_mark),
@@ -169,7 +170,12 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> tup
 
     An unclosed quote or bracket is found at the end of the file; the editor
     needs the place where it was opened, which PyYAML gives as the context.
+    Common slips (see `_slip`) are named with what to do instead.
     """
+    slip = _slip(exc, text)
+    if slip is not None:
+        (line, column), message = slip
+        return Location(path, line, column), message
     problem = exc.problem or "invalid YAML"
     context = exc.context or ""
     at_end = exc.problem_mark is not None and exc.problem_mark.index >= len(text.rstrip())
@@ -187,12 +193,182 @@ def _describe_yaml_error(exc: yaml.MarkedYAMLError, path: str, text: str) -> tup
     return loc, message
 
 
+# --- common slips ---------------------------------------------------------------
+
+_EMPTY_FLOW = re.compile(r"^(\s*(?:- )?[^\s#:][^#:]*):[ \t]+(\[\s*\]|\{\s*\})[ \t]*(?:#.*)?$")
+_INDENT_PROBLEMS = ("expected key", "expected <block end>", "expected '-' indicator", "mapping values are not allowed")
+
+Place = tuple[int, int]
+"""1-based line and column."""
+
+
+def _slip(exc: yaml.MarkedYAMLError, text: str) -> tuple[Place, str] | None:
+    """Recognise the slips editors make most, at the line where they made them.
+
+    A tab in the indentation; a quote left open (PyYAML notices only at the
+    next quote or the end of the file); a quote mark inside a quoted value;
+    items written under an empty ``[]``; a line indented like no line above.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return None
+    lines = text.split("\n")
+    line = lines[mark.line] if mark.line < len(lines) else ""
+    indent = line[: len(line) - len(line.lstrip(" \t"))]
+    problem = exc.problem or ""
+    if "\t" in indent:
+        return (mark.line + 1, indent.index("\t") + 1), "a tab indents this line; YAML indents with spaces only, so replace the tab with spaces"
+    quoted = _quote_slip(text, exc)
+    if quoted is not None:
+        return quoted
+    if not any(kind in problem for kind in _INDENT_PROBLEMS):
+        return None
+    previous = _previous_content_line(lines, mark.line)
+    if previous is not None:
+        empty = _EMPTY_FLOW.match(lines[previous])
+        if empty and len(line) - len(line.lstrip(" ")) >= len(empty.group(1)) - len(empty.group(1).lstrip(" -")) and line.strip():
+            key = empty.group(1).strip(" -")
+            return (previous + 1, empty.start(2) + 1), (
+                f"'{key}: {empty.group(2)}' is already a whole (empty) {'list' if empty.group(2)[0] == '[' else 'mapping'}, so the lines below cannot add to it;"
+                f" remove the '{empty.group(2)}' and keep the items below '{key}:'"
+            )
+    return _indent_slip(lines, mark.line)
+
+
+def _previous_content_line(lines: list[str], number: int) -> int | None:
+    """The index of the last line before ``number`` that is neither blank nor a comment."""
+    for index in range(number - 1, -1, -1):
+        if lines[index].strip() and not lines[index].lstrip().startswith("#"):
+            return index
+    return None
+
+
+def _quote_slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[Place, str] | None:
+    """A quoted value left open, or ended early by a quote mark inside it."""
+    problem = exc.problem or ""
+    context_mark = exc.context_mark
+    if "while scanning a quoted scalar" in (exc.context or "") and context_mark is not None:
+        mark = context_mark
+        quote = text[mark.index] if mark.index < len(text) else '"'
+        return (mark.line + 1, mark.column + 1), f"the {quote} that opens this value is never closed; add the closing {quote} at the end of the value"
+    limit = exc.problem_mark.index if exc.problem_mark is not None else len(text)
+    for token in _tokens_before(text, limit):
+        if not isinstance(token, yaml.ScalarToken) or token.style not in ('"', "'"):
+            continue
+        start, end = token.start_mark, token.end_mark
+        run_on = text[start.index : end.index].split("\n")[1:]
+        if any(re.match(r"\s*(?:- |[\w-]+:(?:\s|$))", row) for row in run_on):
+            return (start.line + 1, start.column + 1), (
+                f"the {token.style} that opens this value is not closed on this line, so the value runs on"
+                f" to line {end.line + 1}; add the closing {token.style} at the end of the value"
+            )
+        after = text[end.index : end.index + 1]
+        if end.line == (exc.problem_mark.line if exc.problem_mark else -1) and after and after not in " \t\n,]}#:":
+            inner = '\\"' if token.style == '"' else "''"
+            other = "single" if token.style == '"' else "double"
+            return (end.line + 1, end.column), (
+                f"this {token.style} ends the quoted value, but more text follows it; write a {token.style} inside"
+                f" the value as {inner}, or put the value in {other} quotes"
+            )
+    return None
+
+
+def _tokens_before(text: str, limit: int) -> list[yaml.Token]:
+    """The tokens PyYAML's scanner reads before it fails (or before ``limit``)."""
+    tokens: list[yaml.Token] = []
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index > limit:
+                break
+            tokens.append(token)
+    except yaml.YAMLError:
+        pass  # the error being described: the tokens before it are what we need
+    return tokens
+
+
+def _indent_slip(lines: list[str], number: int) -> tuple[Place, str] | None:
+    """A line indented by a number of spaces no open line above it uses: name the columns that would fit."""
+    line = lines[number]
+    indent = len(line) - len(line.lstrip(" "))
+    levels = _open_levels(lines, number)
+    if not line.strip() or indent in levels or not levels:
+        return None
+    lower = max((level for level in levels if level < indent), default=None)
+    higher = min((level for level in levels if level > indent), default=None)
+    options = []
+    for level in (lower, higher):
+        if level is not None:
+            row = levels[level]
+            word = re.match(r"-|[^\s:]+", lines[row][level:])
+            spaces = " spaces" if not options else ""
+            options.append(f'{level}{spaces} (like "{word.group() if word else lines[row].strip()}" on line {row + 1})')
+    return (number + 1, indent + 1), (
+        f"this line is indented {indent} spaces, which lines it up with nothing above it; indent it " + " or ".join(options)
+    )
+
+
+def _open_levels(lines: list[str], number: int) -> dict[int, int]:
+    """Columns where the keys and list items still open at line ``number`` start -> the line that opened each.
+
+    A list item ``- key: value`` opens two: its dash and its key. Lines of a
+    block scalar (``|`` or ``>``) are skipped.
+    """
+    stack: list[tuple[int, int]] = []
+    block_indent: int | None = None
+    for index in range(number):
+        row = lines[index]
+        if not row.strip() or row.lstrip().startswith("#"):
+            continue
+        indent = len(row) - len(row.lstrip(" "))
+        if block_indent is not None and indent > block_indent:
+            continue
+        block_indent = None
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        stack.append((indent, index))
+        item = re.match(r"((?:- +)+)", row[indent:])
+        if item:
+            stack.append((indent + len(item.group(1)), index))
+        if re.search(r":\s*[|>][-+0-9]*\s*(?:#.*)?$", row):
+            block_indent = indent
+    return {level: index for level, index in stack}
+
+
+def _check_run_on_item(node: yaml.ScalarNode, lines: list[str], path: str, diagnostics: Diagnostics) -> None:
+    """Report a list item that YAML reads as more text of the value above it.
+
+    An item indented deeper than the items before it (``  - a`` then
+    ``   - b``), or items under a key that already has a value on its own
+    line, parse without error as one plain scalar ("a - b"): the slip would
+    otherwise surface only as a strange alias or a quote not found.
+    """
+    first = node.start_mark.line
+    for number in range(first + 1, min(node.end_mark.line + 1, len(lines))):
+        row = lines[number]
+        if not row.lstrip(" ").startswith("- "):
+            continue
+        indent = len(row) - len(row.lstrip(" "))
+        dash = node.start_mark.column - 2
+        opening = lines[first]
+        if dash >= 0 and opening[dash : dash + 2] == "- ":
+            advice = f'not as a new item, because its "-" is indented more than the one on line {first + 1}; indent it {dash} spaces, like line {first + 1}'
+        else:
+            key = re.match(r"\s*(?:- )?([^:#]+):", opening)
+            advice = f'not as a list item; for a list, leave nothing after "{key.group(1).strip() if key else "the key"}:" and start each item on a line of its own with "- "'
+        diagnostics.error(
+            Location(path, number + 1, indent + 1),
+            f'this line reads as more text of the value on line {first + 1} ("{node.value}"), {advice}',
+            "yaml-indentation",
+        )
+        return
+
+
 def _location(path: str, mark: yaml.Mark) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
-def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[int]) -> Node:
-    """Convert composed nodes; ``count`` holds [nodes, scalar characters] seen so far."""
+def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[int], lines: list[str]) -> Node:
+    """Convert composed nodes; ``count`` holds [nodes, scalar characters] seen so far, ``lines`` the document's lines."""
     count[0] += 1
     if count[0] > MAX_NODES:
         raise _TooManyNodes
@@ -202,9 +378,11 @@ def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[i
         if count[1] > MAX_CHARACTERS:
             raise _TooManyNodes
         is_null = node.tag == _NULL_TAG and not node.style  # plain (None, or "" from the C loader)
+        if not node.style and node.end_mark.line > node.start_mark.line:
+            _check_run_on_item(node, lines, path, diagnostics)
         return Scalar(None if is_null else node.value, loc)
     if isinstance(node, yaml.SequenceNode):
-        return Sequence(tuple(_convert(item, path, diagnostics, count) for item in node.value), loc)
+        return Sequence(tuple(_convert(item, path, diagnostics, count, lines) for item in node.value), loc)
     entries: dict[str, tuple[Location, Node]] = {}
     for key_node, value_node in node.value:
         key_loc = _location(path, key_node.start_mark)
@@ -219,5 +397,5 @@ def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[i
             first = entries[key][0]
             diagnostics.error(key_loc, f"duplicate key '{key}' (first given at line {first.line})", "duplicate-key")
             continue
-        entries[key] = (key_loc, _convert(value_node, path, diagnostics, count))
+        entries[key] = (key_loc, _convert(value_node, path, diagnostics, count, lines))
     return Mapping(entries, loc)

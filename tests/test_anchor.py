@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from digest.anchor import Span, closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.anchor import Span, closest_passage, context_misses, find_all, matches_verbatim, normalise, normalise_blocks, offset_map, visible_text
 from digest.seedtext import Block
 
 BLOCKS = (
@@ -74,3 +76,78 @@ def test_closest_passage_points_at_the_likely_intended_text():
 
 def test_normalise_folds_only_whitespace_and_quotes():
     assert normalise("“A”\u00a0 ‘b’\tc\n") == "\"A\" 'b' c"
+
+
+INVISIBLES = [
+    ("soft hyphen", "Zel\u00adensky said the talks"),
+    ("zero-width space", "Zelensky said\u200b the talks"),
+    ("word joiner", "Zelensky said the\u2060 talks"),
+    ("zero-width non-joiner", "Zelen\u200csky said the talks"),
+    ("zero-width joiner", "Zelensky\u200d said the talks"),
+    ("a BOM inside the text", "Zelensky \ufeffsaid the talks"),
+]
+
+
+@pytest.mark.parametrize("kind, seeded", INVISIBLES, ids=[kind for kind, _ in INVISIBLES])
+def test_invisible_characters_are_matched_across(kind, seeded):
+    blocks = (Block(f"Then {seeded} were over.", 1),)
+    [span] = find_all(normalise_blocks(blocks), "Zelensky said the talks")
+    assert blocks[0].text[span.start : span.end] == seeded
+    assert matches_verbatim(blocks, span, "Zelensky said the talks"), "no 'normalised' warning for what no one can see"
+    [span] = find_all(normalise_blocks((Block("Then Zelensky said the talks were over.", 1),)), seeded)
+    assert span.start == 5
+
+
+def test_modifier_letter_apostrophe_is_an_apostrophe():
+    blocks = (Block("Zelensky said it wasnʼt so.", 1),)
+    [span] = find_all(normalise_blocks(blocks), "it wasn't so")
+    assert not matches_verbatim(blocks, span, "it wasn't so"), "a straight quote for a typographic one is still reported"
+    assert matches_verbatim(blocks, span, "it wasn’t so")
+
+
+@pytest.mark.parametrize(
+    "text, visible",
+    [
+        ("Zel\u00adensky\u200b said\u2060 it\ufeff", "Zelensky said it"),
+        ("wasnʼt", "wasn’t"),
+        ("Zelen\u200csky a\u200db", "Zelensky ab"),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # Persian needs its non-joiner
+        ("\U0001f469\u200d\U0001f52c", "\U0001f469\u200d\U0001f52c"),  # an emoji sequence
+    ],
+)
+def test_visible_text_drops_only_what_no_one_sees(text, visible):
+    assert visible_text(text) == visible
+
+
+@given(st.text(alphabet=st.sampled_from("ab \u00a0\n\t\u00ad\u200b\u2060\ufeff“’ʼ"), max_size=30))
+def test_offset_map_points_at_each_normalised_character(text):
+    folded = normalise(text)
+    offsets = offset_map(text)
+    assert len(offsets) == len(folded)
+    assert offsets == sorted(set(offsets))
+    for char, offset in zip(folded, offsets):
+        assert normalise(text[offset]) == char or (char == " " and text[offset].isspace())
+
+
+CONTEXT = normalise_blocks((Block("Putin's spokesman said the talks were over, and Putin agreed.", 1), Block("Lavrov said nothing.", 3)))
+
+
+@pytest.mark.parametrize(
+    "prefix, suffix, before, after",
+    [
+        ("Putin's spokeswoman ", "", "Putin's spokesman", None),
+        ("", " the war", None, "the talks"),
+        ("Kremlin spokesman", "the war were", "Putin's spokesman", "the talks were"),
+    ],
+)
+def test_context_misses_say_what_the_text_has_there(prefix, suffix, before, after):
+    miss = context_misses(CONTEXT, "said", prefix, suffix)[0]  # the nearest of the two "said"
+    assert (miss.span.block, miss.prefix_found, miss.suffix_found) == (0, before, after)
+
+
+def test_context_misses_are_empty_when_some_place_fits_or_the_words_are_absent():
+    assert context_misses(CONTEXT, "said", "Lavrov") == []
+    assert context_misses(CONTEXT, "declared", "Lavrov") == []
+    assert context_misses(CONTEXT, "said") == []
+    nearest, other = context_misses(CONTEXT, "said", "Lavrv")
+    assert (nearest.span.block, other.span.block) == (1, 0)

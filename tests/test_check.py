@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import copy_site, run_cli
 
 
@@ -74,7 +76,7 @@ def test_fix_repairs_moved_quotes_and_changes_nothing_else(tmp_path):
     dry = run_cli("check", "--source", site)
     assert dry.code == 1 and sidecar.read_text() == original, "without --fix nothing is written"
     fixed = run_cli("check", "--source", site, "--fix")
-    assert 'content/articles/plain-one.yaml:22:12: fixed: quote now reads "Vladimir Zelensky met with Sullivan in Kyiv"' in fixed.err_lines
+    assert 'content/articles/plain-one.yaml:22:12: fixed: quote "Vladimir Zelensky met Sullivan in Kyiv" -> "Vladimir Zelensky met with Sullivan in Kyiv"' in fixed.err_lines
     expected = original.replace('quote: "Vladimir Zelensky met Sullivan in Kyiv"', 'quote: "Vladimir Zelensky met with Sullivan in Kyiv"')
     assert sidecar.read_text() == expected
     assert fixed.code == 0, fixed.out
@@ -89,3 +91,86 @@ def test_fix_leaves_a_removed_passage_as_an_error(tmp_path):
     result = run_cli("check", "--source", site, "--fix")
     assert result.code == 1 and sidecar.read_text() == before
     assert any("quote not found in seeds/plain-one.txt" in line for line in result.out.splitlines())
+
+
+def _corrected(tmp_path, old: str, new: str, quote: str, written: str):
+    """The basic site with a seed passage corrected and a claim quoting the old words; (site, sidecar, its text)."""
+    site = copy_site("basic", tmp_path)
+    seed = site / "seeds/plain-one.txt"
+    seed.write_text(seed.read_text().replace(old, new))
+    sidecar = site / "content/articles/plain-one.yaml"
+    text = sidecar.read_text().replace("quote: 'the talks were \"not useful\"'", f"quote: {written}")
+    sidecar.write_text(text)
+    return site, sidecar, text
+
+
+def test_fix_keeps_a_changed_first_word(tmp_path):
+    site, sidecar, text = _corrected(
+        tmp_path, "Putin's spokesman said   the talks", "Many years later, as he faced the firing squad, the spokesman said the talks",
+        "", '"Some years later, as he faced the firing squad"',
+    )
+    fixed = run_cli("check", "--source", site, "--fix")
+    assert 'content/articles/plain-one.yaml:8:12: fixed: quote "Some years later, as he faced the firing squad" -> "Many years later, as he faced the firing squad"' in fixed.err_lines
+    assert sidecar.read_text() == text.replace("Some years later", "Many years later")
+
+
+@pytest.mark.parametrize(
+    "new, quote, passage, reason",
+    [
+        ("Zelensky said the talks had been useful either way.", "Zelensky said the talks were not useful either",
+         "Zelensky said the talks had been useful either", 'a negation disappears ("not")'),
+        ("Zelensky said he has not been in touch since.", "Zelensky said he has been in touch since",
+         "Zelensky said he has not been in touch since", 'a negation appears ("not")'),
+        ("Zelensky said 30 soldiers were wounded in the talks.", "Zelensky said 3 soldiers were wounded in the talks",
+         "Zelensky said 30 soldiers were wounded in the talks", 'a number changes ("3" becomes "30")'),
+        ("Zelensky denied that 2 soldiers were wounded.", "Zelensky said that two soldiers were wounded",
+         "Zelensky denied that 2 soldiers were wounded", 'a negation appears ("denied")'),
+    ],
+)
+def test_fix_leaves_a_correction_that_may_flip_the_meaning_to_a_person(tmp_path, new, quote, passage, reason):
+    site, sidecar, text = _corrected(tmp_path, "Zelensky said the talks were not useful either.", new, quote, f'"{quote}"')
+    result = run_cli("check", "--source", site, "--fix")
+    assert result.code == 1 and sidecar.read_text() == text, "nothing is written"
+    assert "fixed:" not in result.err
+    assert (
+        f'content/articles/plain-one.yaml:8:12: error: quote not found in seeds/plain-one.txt; closest passage: "{passage}", but {reason}, '
+        "which may change what the quote says: check the article and update the quote by hand (digest check --fix leaves it)"
+    ) in result.out.splitlines()
+
+
+def test_fix_writes_no_invisible_characters(tmp_path):
+    site, sidecar, text = _corrected(
+        tmp_path, "Zelensky said the talks were not useful either.", "Zelensky said the peace\u00adtalks were not use\u200bful either.",
+        "", '"Zelensky said the talks were not useful either"',
+    )
+    fixed = run_cli("check", "--source", site, "--fix")
+    assert 'content/articles/plain-one.yaml:8:12: fixed: quote "Zelensky said the talks were not useful either" -> "Zelensky said the peacetalks were not useful either"' in fixed.err_lines
+    assert sidecar.read_text() == text.replace("said the talks", "said the peacetalks")
+    assert fixed.code == 0, fixed.out
+
+
+def test_a_quote_matches_across_invisible_characters_without_warnings(tmp_path):
+    site, sidecar, text = _corrected(
+        tmp_path, "Zelensky said the talks were not useful either.", "Zel\u00adensky said the \u2060talks were\u200b not use\ufeff" "ful; it wasnʼt either.",
+        "", "\"Zelensky said the talks were not useful; it wasn’t either\"",
+    )
+    result = run_cli("check", "--source", site)
+    assert result.code == 0, result.out
+    assert "quote" not in result.out
+
+
+def test_a_quote_whose_context_alone_differs_is_told_so_and_not_fixed(tmp_path):
+    site = copy_site("basic", tmp_path)
+    sidecar = site / "content/articles/plain-one.yaml"
+    text = sidecar.read_text().replace(
+        '    quote: "Vladimir Zelensky met Sullivan in Kyiv"\n',
+        '    quote:\n      exact: Vladimir Zelensky met Sullivan\n      prefix: Yesterday\n      suffix: in Lviv\n',
+    )
+    sidecar.write_text(text)
+    result = run_cli("check", "--source", site, "--fix")
+    assert result.code == 1 and sidecar.read_text() == text and "fixed:" not in result.err
+    assert result.out.splitlines()[0] == (
+        "content/articles/plain-one.yaml:22:7: error: quote found in seeds/plain-one.txt (line 2) but not with its context: "
+        'the text has nothing before it, not the prefix "Yesterday"; '
+        'the text after it reads "in Kyiv,", not the suffix "in Lviv"; correct the prefix and suffix or remove them'
+    )

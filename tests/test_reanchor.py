@@ -11,7 +11,7 @@ import yaml
 
 from digest.anchor import find_all, normalise, normalise_blocks
 from digest.errors import Diagnostics
-from digest.reanchor import SIMILARITY_THRESHOLD, Relocation, fix_quote_in_yaml, relocate
+from digest.reanchor import SIMILARITY_THRESHOLD, Relocation, fix_quote_in_yaml, propose_fix, relocate
 from digest.seedtext import Block, parse_plain
 from digest.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
 
@@ -442,3 +442,59 @@ def test_several_fixes_bottom_up_and_a_file_without_final_newline():
         "      much longer than\n      it was before\n  - id: c\n    quote: 'third'"
     )
     assert [quote_nodes(text)[c][0].value for c in "abc"] == ["first quote: fixed", "second quote, now much longer than it was before\n", "third"]
+
+
+# --- edge words and what --fix may write ------------------------------------------
+
+SQUAD = "Many years later, as he faced the firing squad, Colonel Aureliano Buendía was to recall that distant afternoon."
+
+
+@pytest.mark.parametrize(
+    "text, quote, passage",
+    [
+        (SQUAD, "Some years later, as he faced the firing squad", "Many years later, as he faced the firing squad"),
+        ("It was cold. " + SQUAD, "Some years later, as he faced the firing squad", "Many years later, as he faced the firing squad"),
+        (SQUAD, "as he faced the firing squad, Colonel Aureliano Buendía was to remember",
+         "as he faced the firing squad, Colonel Aureliano Buendía was to recall"),
+        (SQUAD, "So many years later, as he faced the firing squad", "Many years later, as he faced the firing squad"),
+        ("He spoke “Many years later, as he faced the firing squad”", "Some years later, as he faced the firing squad",
+         "Many years later, as he faced the firing squad"),
+    ],
+    ids=["first word", "first word after a sentence", "last word", "two words for one", "no opening mark taken"],
+)
+def test_a_changed_edge_word_is_kept_in_the_passage(text, quote, passage):
+    found = relocate([Block(text, 1)], quote)
+    assert found is not None and found.text == passage
+
+
+def test_an_edge_word_is_not_taken_from_another_sentence():
+    found = relocate([Block("It was cold. Years later, as he faced the firing squad, he smiled.", 1)], "Some years later, as he faced the firing squad")
+    assert found is not None and found.text == "Years later, as he faced the firing squad"
+
+
+def _haystack(*texts: str):
+    return normalise_blocks(tuple(Block(text, number) for number, text in enumerate(texts, start=1)))
+
+
+def test_propose_fix_writes_no_invisible_characters():
+    repair = propose_fix(_haystack("Then Zel\u00adensky said the peace\u200btalks were hope\u00adless."), "Zelensky said the talks were useless")
+    assert repair is not None and repair.new == "Zelensky said the peacetalks were hopeless" and repair.concerns == ()
+    assert "\u00ad" in repair.relocation.text, "the relocation itself is the seed's text"
+
+
+@pytest.mark.parametrize(
+    "text, quote, concerns",
+    [
+        ("Sullivan has not been in touch with Ushakov.", "Sullivan has been in touch with Ushakov", ('a negation appears ("not")',)),
+        ("Officials said 40 people were hurt.", "Officials said 4 people were hurt", ('a number changes ("4" becomes "40")',)),
+    ],
+)
+def test_propose_fix_names_what_may_flip_the_meaning(text, quote, concerns):
+    repair = propose_fix(_haystack(text), quote)
+    assert repair is not None and repair.concerns == concerns
+
+
+def test_propose_fix_has_nothing_for_a_quote_whose_context_alone_changed():
+    haystack = _haystack("Putin's spokesman said the talks were useful.")
+    assert propose_fix(haystack, "said the talks were useful", prefix="Putin's spokeswoman ") is None
+    assert propose_fix(haystack, "Something else entirely, not in the text") is None

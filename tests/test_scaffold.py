@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from conftest import REPO, copy_site, run_cli
-from digest.scaffold import unknown_names
+from digest.scaffold import looks_like_headline, unknown_names
 
 SEED = """Envoys meet in Geneva
 According to the Foreign Ministry, Maria Zakharova said on Monday that talks with Antony Blinken were useful.
@@ -63,8 +63,57 @@ def test_new_refuses_to_overwrite_and_near_duplicates(tmp_path):
     assert result.code == 2 and "'Vladimir Putin'" in result.err
     assert run_cli("new", "person", "Sergey Lavrov", "--source", site).code == 0
     data = yaml.safe_load((site / "content/people/sergey-lavrov.yaml").read_text())
-    assert data == {"name": "Sergey Lavrov", "aliases": []}
+    assert data == {"name": "Sergey Lavrov", "aliases": None}
     assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+
+
+def test_a_new_person_file_takes_aliases_as_written_below_its_key(tmp_path):
+    """`digest new person` writes no `aliases: []` that items written below would break."""
+    site = copy_site("basic", tmp_path)
+    assert run_cli("new", "person", "Sergey Lavrov", "--source", site).code == 0
+    path = site / "content/people/sergey-lavrov.yaml"
+    text = path.read_text()
+    assert "aliases: []" not in text and "\n#  - Patrushev\n" in text
+    path.write_text(text.replace("#  - Patrushev", "  - Lavrov"))
+    assert yaml.safe_load(path.read_text())["aliases"] == ["Lavrov"]
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+
+
+@pytest.mark.parametrize(
+    "line, headline",
+    [
+        ("Envoys meet in Geneva", True),
+        ("Will the talks resume?", True),
+        ("Ukraine: the view from Kyiv", True),
+        ("Sullivan met Zelensky in Kyiv.", False),
+        ("Kyiv, November 7:", False),
+        ("He left. Then the talks ended", False),
+        ("Officials said " + "the talks were useful and " * 17 + "then they stopped talking", False),
+        ("", False),
+    ],
+)
+def test_looks_like_headline(line, headline):
+    assert looks_like_headline(line) is headline
+
+
+def test_a_seed_without_a_headline_gets_a_blank_title(tmp_path):
+    site = copy_site("basic", tmp_path)
+    paragraph = "Officials in Washington said on Monday that " + "the talks with Sergey Lavrov were useful, and " * 9 + "nothing more."
+    assert len(paragraph) > 400
+    (site / "seeds/no-headline.txt").write_text(paragraph + "\nA second paragraph.\n")
+    assert run_cli("new", "article", "no-headline", "--source", site).code == 0
+    text = (site / "content/articles/no-headline.yaml").read_text()
+    assert "title: \"\"  # REQUIRED: the seed's first line reads as a paragraph, not a headline; write one (that line stays part of the text)\n" in text
+    assert paragraph[:40] not in text.split("# People")[0], "the paragraph is not offered as a title"
+    assert "#   Sergey Lavrov (9x)" in text, "names in the first paragraph are still listed"
+    build = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert "content/articles/no-headline.yaml:3:8: error: 'title' must not be empty" in build.err_lines, build.err
+    written = text.replace('title: ""', "title: Talks were useful").replace("outlet:  #", "outlet: Agency  #").replace("published:  #", "published: 2022-11-08  #")
+    (site / "content/articles/no-headline.yaml").write_text(written)
+    build = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert build.code == 0, build.err
+    page = (tmp_path / "out/articles/talks-were-useful/index.html").read_text()
+    assert "Officials in Washington said on Monday" in page, "the first line is shown as the first paragraph"
 
 
 def test_starter_workflow_builds_like_the_repository_workflow():
