@@ -31,6 +31,7 @@ from digest.reads import Reader
 from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import SearchIndexError, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.workers import bind_to_parent
 from digest.write import Stage, WriteReport, place
 
 
@@ -243,6 +244,8 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
     Forking is safe only with no other threads (watch mode has observer and
     server threads), so incremental rebuilds in a session render in-process;
     they render few pages anyway. Results are the same bytes either way.
+    Workers die with this process, however it ends (see `digest.workers`);
+    an exception here, Ctrl-C included, terminates them on leaving the pool.
     """
     workers = min(os.cpu_count() or 1, 4)
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
@@ -255,7 +258,7 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
     _WORK = (env, pages, reader.graph, stage)
     chunks = [todo[start::workers] for start in range(workers)]
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=bind_to_parent, initargs=(os.getpid(),)) as pool:
             for results in pool.imap(_render_chunk, chunks):
                 yield from results
     finally:
