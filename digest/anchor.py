@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from digest.seedtext import Block
@@ -58,20 +59,42 @@ def normalise_blocks(blocks: tuple[Block, ...]) -> NormalisedText:
     return NormalisedText(BLOCK_SEPARATOR.join(parts), tuple(starts), blocks)
 
 
-def _original_offset(block: Block, normalised_offset: int) -> int:
-    """Map an offset in a block's normalised text back to its original text.
+class _OriginalOffsets:
+    """Map offsets in a block's normalised text back to its original text.
 
     Normalisation keeps every non-space character and turns each whitespace
-    run between words into one space, so walking the words maps offsets.
+    run between words into one space, so walking the words maps offsets. The
+    words are read once, only as far as asked, and remembered: a quote found
+    thousands of times in one long block costs one walk, not one per occurrence.
     """
-    folded = block.text.translate(_QUOTE_FOLD)
-    position = 0
-    for word in _WORD.finditer(folded):
-        length = word.end() - word.start()
-        if normalised_offset < position + length:
-            return word.start() + (normalised_offset - position)
-        position += length + 1
-    return len(block.text)
+
+    def __init__(self, block: Block):
+        self._words = _WORD.finditer(block.text.translate(_QUOTE_FOLD))
+        self._length = len(block.text)
+        self._normalised: list[int] = []
+        """Normalised start of each word read so far."""
+        self._words_read: list[tuple[int, int]] = []
+        """Original start and end of each word read so far."""
+        self._reach = 0
+        """Normalised offset just past the words read so far (and the space after them)."""
+
+    def __call__(self, normalised_offset: int) -> int:
+        # One word past the offset, so that a space maps to the end of its whitespace run.
+        while self._reach <= normalised_offset + 1:
+            word = next(self._words, None)
+            if word is None:
+                break
+            self._normalised.append(self._reach)
+            self._words_read.append(word.span())
+            self._reach += word.end() - word.start() + 1
+        index = bisect.bisect_right(self._normalised, normalised_offset) - 1
+        if index < 0:
+            return self._length
+        start, end = self._words_read[index]
+        within = normalised_offset - self._normalised[index]
+        if within < end - start:
+            return start + within
+        return self._words_read[index + 1][0] - 1 if index + 1 < len(self._words_read) else self._length
 
 
 def find_all(haystack: NormalisedText, exact: str, prefix: str = "", suffix: str = "") -> list[Span]:
@@ -87,11 +110,12 @@ def find_all(haystack: NormalisedText, exact: str, prefix: str = "", suffix: str
     want_prefix = normalise(prefix)
     want_suffix = normalise(suffix)
     spans = []
+    offsets: dict[int, _OriginalOffsets] = {}
     position = haystack.text.find(needle)
     while position != -1:
         end = position + len(needle)
         if _prefix_matches(flat, position, want_prefix) and _suffix_matches(flat, end, want_suffix):
-            spans.append(_to_span(haystack, position, end))
+            spans.append(_to_span(haystack, position, end, offsets))
         position = haystack.text.find(needle, position + 1)
     return spans
 
@@ -113,13 +137,13 @@ def _suffix_matches(flat: str, end: int, suffix: str) -> bool:
     return end < len(flat) and flat[end] == " " and flat.startswith(suffix, end + 1)
 
 
-def _to_span(haystack: NormalisedText, start: int, end: int) -> Span:
+def _to_span(haystack: NormalisedText, start: int, end: int, offsets: dict[int, _OriginalOffsets]) -> Span:
     index = bisect.bisect_right(haystack.block_starts, start) - 1
-    block = haystack.blocks[index]
+    original = offsets.get(index)
+    if original is None:
+        original = offsets[index] = _OriginalOffsets(haystack.blocks[index])
     base = haystack.block_starts[index]
-    first = _original_offset(block, start - base)
-    last = _original_offset(block, end - 1 - base)
-    return Span(index, first, last + 1)
+    return Span(index, original(start - base), original(end - 1 - base) + 1)
 
 
 def matches_verbatim(blocks: tuple[Block, ...], span: Span, exact: str) -> bool:
@@ -127,13 +151,33 @@ def matches_verbatim(blocks: tuple[Block, ...], span: Span, exact: str) -> bool:
     return blocks[span.block].text[span.start : span.end] == exact.strip()
 
 
+CLOSEST_PASSAGE_BUDGET = 20_000_000
+"""Most steps (see `closest_passage_work`) the search for a closest passage may
+take, a few seconds at most: thousands of times what a paragraph-long quote
+costs in a long article. Past it the error says the quote is too long to look for one."""
+
+
+def closest_passage_work(blocks: tuple[Block, ...], exact: str) -> int:
+    """Steps `closest_passage` takes: indexing the quote, then, for each character
+    of the article, one step per place that character has in the quote (the
+    inner loop of difflib's longest match)."""
+    in_quote = Counter(exact.strip())
+    return len(exact) + sum(count * in_quote[char] for block in blocks for char, count in Counter(block.text).items())
+
+
 def closest_passage(blocks: tuple[Block, ...], exact: str) -> str | None:
-    """The passage of the article most like a quote that was not found, for the error message."""
+    """The passage of the article most like a quote that was not found, for the error message.
+
+    None when there is none, or when looking would exceed `CLOSEST_PASSAGE_BUDGET`.
+    """
+    if closest_passage_work(blocks, exact) > CLOSEST_PASSAGE_BUDGET:
+        return None
     needle = exact.strip()
     best: tuple[int, str] | None = None
+    matcher = difflib.SequenceMatcher(None, "", needle, autojunk=False)  # the quote is indexed once
     for block in blocks:
         text = block.text
-        matcher = difflib.SequenceMatcher(None, text, needle, autojunk=False)
+        matcher.set_seq1(text)
         match = matcher.find_longest_match(0, len(text), 0, len(needle))
         if match.size == 0 or (best and match.size <= best[0]):
             continue

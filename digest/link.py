@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.anchor import NormalisedText, closest_passage, find_all, matches_verbatim, normalise, normalise_blocks
+from digest.anchor import CLOSEST_PASSAGE_BUDGET, NormalisedText, closest_passage, closest_passage_work, find_all, matches_verbatim, normalise, normalise_blocks
 from digest.errors import Diagnostics, Location, did_you_mean
 from digest.load import LoadedSite, Seed
 from digest.memo import ByIdentity
@@ -31,7 +31,7 @@ from digest.model import (
     SiteGraph,
     Status,
 )
-from digest.reanchor import relocate
+from digest.reanchor import RELOCATE_BUDGET, relocate, relocate_work
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached
 from digest.schema import WINDOWS_RESERVED, Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
@@ -361,10 +361,13 @@ def _not_found_hint(article: Article, exact: str) -> str:
     """Say why a quote was not found: it is in the title, or here is the nearest text."""
     if normalise(exact) in normalise(article.title):
         return "; it is in the title, which is not searched"
-    moved = relocate(article.text.blocks, exact)
+    blocks = article.text.blocks
+    if relocate_work(blocks, exact) > RELOCATE_BUDGET or closest_passage_work(blocks, exact) > CLOSEST_PASSAGE_BUDGET:
+        return "; too long to look for a closest passage"
+    moved = relocate(blocks, exact)
     if moved is not None:
         return f'; closest passage: "{moved.text}" (digest check --fix can update the quote to it)'
-    closest = closest_passage(article.text.blocks, exact)
+    closest = closest_passage(blocks, exact)
     return f'; closest passage: "{closest}"' if closest else ""
 
 

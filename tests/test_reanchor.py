@@ -442,3 +442,20 @@ def test_several_fixes_bottom_up_and_a_file_without_final_newline():
         "      much longer than\n      it was before\n  - id: c\n    quote: 'third'"
     )
     assert [quote_nodes(text)[c][0].value for c in "abc"] == ["first quote: fixed", "second quote, now much longer than it was before\n", "third"]
+
+
+def test_relocate_does_not_look_past_its_budget(monkeypatch):
+    import digest.reanchor as reanchor
+
+    scans = []
+    original = reanchor._distances
+    monkeypatch.setattr(reanchor, "_distances", lambda *args: scans.append(1) or original(*args))
+    blocks = (Block("Sullivan said the talks were useful on Sunday in Kyiv. " * 2000, 1),)
+    assert reanchor.relocate_work(blocks, "the talks were helpful") < reanchor.RELOCATE_BUDGET
+    assert relocate(blocks, "the talks were helpful") is not None and scans
+
+    scans.clear()
+    huge = "Sullivan said the talks were helpful on Sunday in Kyiv. " * 18_000  # a megabyte
+    assert reanchor.relocate_work(blocks, huge) > reanchor.RELOCATE_BUDGET
+    assert relocate(blocks, huge) is None
+    assert scans == [], "past its budget relocate does not start"
