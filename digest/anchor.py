@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from digest.seedtext import Block
@@ -132,11 +133,12 @@ def find_all(haystack: NormalisedText, exact: str, prefix: str = "", suffix: str
     want_prefix = normalise(prefix)
     want_suffix = normalise(suffix)
     spans = []
+    offsets: dict[int, list[int]] = {}
     position = haystack.text.find(needle)
     while position != -1:
         end = position + len(needle)
         if _prefix_matches(flat, position, want_prefix) and _suffix_matches(flat, end, want_suffix):
-            spans.append(_to_span(haystack, position, end))
+            spans.append(_to_span(haystack, position, end, offsets))
         position = haystack.text.find(needle, position + 1)
     return spans
 
@@ -165,6 +167,7 @@ def context_misses(haystack: NormalisedText, exact: str, prefix: str = "", suffi
         return []
     flat = haystack.text.replace(BLOCK_SEPARATOR, " ")
     misses: list[tuple[float, int, ContextMiss]] = []
+    offsets: dict[int, list[int]] = {}
     position = haystack.text.find(needle)
     while position != -1:
         end = position + len(needle)
@@ -177,7 +180,7 @@ def context_misses(haystack: NormalisedText, exact: str, prefix: str = "", suffi
         likeness = (difflib.SequenceMatcher(None, before, want_prefix).ratio() if before is not None else 1.0) + (
             difflib.SequenceMatcher(None, after, want_suffix).ratio() if after is not None else 1.0
         )
-        misses.append((-likeness, position, ContextMiss(_to_span(haystack, position, end), before, after)))
+        misses.append((-likeness, position, ContextMiss(_to_span(haystack, position, end, offsets), before, after)))
         position = haystack.text.find(needle, position + 1)
     return [miss for _, _, miss in sorted(misses, key=lambda item: item[:2])]
 
@@ -209,11 +212,14 @@ def _suffix_matches(flat: str, end: int, suffix: str) -> bool:
     return end < len(flat) and flat[end] == " " and flat.startswith(suffix, end + 1)
 
 
-def _to_span(haystack: NormalisedText, start: int, end: int) -> Span:
+def _to_span(haystack: NormalisedText, start: int, end: int, offset_maps: dict[int, list[int]]) -> Span:
+    """A normalised range as a span of its block's original text; ``offset_maps`` keeps each
+    block's map, made once: a quote found thousands of times in one block costs one walk."""
     index = bisect.bisect_right(haystack.block_starts, start) - 1
-    block = haystack.blocks[index]
+    offsets = offset_maps.get(index)
+    if offsets is None:
+        offsets = offset_maps[index] = offset_map(haystack.blocks[index].text)
     base = haystack.block_starts[index]
-    offsets = offset_map(block.text)
     return Span(index, offsets[start - base], offsets[end - 1 - base] + 1)
 
 
@@ -222,13 +228,33 @@ def matches_verbatim(blocks: tuple[Block, ...], span: Span, exact: str) -> bool:
     return visible_text(blocks[span.block].text[span.start : span.end]) == visible_text(exact.strip())
 
 
+CLOSEST_PASSAGE_BUDGET = 20_000_000
+"""Most steps (see `closest_passage_work`) the search for a closest passage may
+take, a few seconds at most: thousands of times what a paragraph-long quote
+costs in a long article. Past it the error says the quote is too long to look for one."""
+
+
+def closest_passage_work(blocks: tuple[Block, ...], exact: str) -> int:
+    """Steps `closest_passage` takes: indexing the quote, then, for each character
+    of the article, one step per place that character has in the quote (the
+    inner loop of difflib's longest match)."""
+    in_quote = Counter(exact.strip())
+    return len(exact) + sum(count * in_quote[char] for block in blocks for char, count in Counter(block.text).items())
+
+
 def closest_passage(blocks: tuple[Block, ...], exact: str) -> str | None:
-    """The passage of the article most like a quote that was not found, for the error message."""
+    """The passage of the article most like a quote that was not found, for the error message.
+
+    None when there is none, or when looking would exceed `CLOSEST_PASSAGE_BUDGET`.
+    """
+    if closest_passage_work(blocks, exact) > CLOSEST_PASSAGE_BUDGET:
+        return None
     needle = exact.strip()
     best: tuple[int, str] | None = None
+    matcher = difflib.SequenceMatcher(None, "", needle, autojunk=False)  # the quote is indexed once
     for block in blocks:
         text = block.text
-        matcher = difflib.SequenceMatcher(None, text, needle, autojunk=False)
+        matcher.set_seq1(text)
         match = matcher.find_longest_match(0, len(text), 0, len(needle))
         if match.size == 0 or (best and match.size <= best[0]):
             continue

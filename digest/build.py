@@ -35,6 +35,7 @@ from digest.reads import Reader
 from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import SearchIndexError, SearchIndexTruncated, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.workers import bind_to_parent
 from digest.write import Stage, WriteReport, output_faults, place
 
 
@@ -261,6 +262,8 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
     Each worker is handed its share through the fork itself (the arguments
     of a forked process are inherited, never pickled) and reports back
     through its own pipe, whichever is ready first.
+    Workers die with this process, however it ends (see `digest.workers`);
+    an exception here, Ctrl-C included, terminates them.
     """
     workers = min(os.cpu_count() or 1, 4)
     can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
@@ -274,7 +277,8 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
     try:
         for start in range(workers):
             receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_render_share, args=(env, pages, reader.graph, stage, todo[start::workers], send), daemon=True)
+            share = (env, pages, reader.graph, stage, todo[start::workers], send, os.getpid())
+            process = context.Process(target=_render_share, args=share, daemon=True)
             process.start()
             send.close()
             running[receive] = process
@@ -298,12 +302,13 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
             process.join()
 
 
-def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbers: list[int], send: Connection) -> None:
+def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbers: list[int], send: Connection, parent: int) -> None:
     """In a worker: render some pages, with the fingerprints of what they read, and report them.
 
     With a stage, the worker writes the pages there itself and sends back
     only their digests, instead of pickling every page to the parent. The
     share ends with None, or with the exception that stopped it."""
+    bind_to_parent(parent)
     reader = Reader(graph)
     results: list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]] = []
     try:

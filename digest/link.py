@@ -13,7 +13,20 @@ import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from digest.anchor import ContextMiss, NormalisedText, Span, closest_passage, context_misses, find_all, matches_verbatim, normalise, normalise_blocks, visible_text
+from digest.anchor import (
+    CLOSEST_PASSAGE_BUDGET,
+    ContextMiss,
+    NormalisedText,
+    Span,
+    closest_passage,
+    closest_passage_work,
+    context_misses,
+    find_all,
+    matches_verbatim,
+    normalise,
+    normalise_blocks,
+    visible_text,
+)
 from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, closest, did_you_mean
 from digest.load import LoadedSite, Seed
@@ -32,7 +45,7 @@ from digest.model import (
     SiteGraph,
     Status,
 )
-from digest.reanchor import propose_fix
+from digest.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
 from digest.schema import Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
@@ -441,6 +454,9 @@ def _not_found_hint(article: Article, haystack: NormalisedText, exact: str, pref
     """Say why a quote was not found: it is in the title, or here is the nearest text (and whether --fix may take it)."""
     if normalise(exact) in normalise(article.title):
         return "; it is in the title, which is not searched"
+    blocks = article.text.blocks
+    if relocate_work(blocks, exact) > RELOCATE_BUDGET or closest_passage_work(blocks, exact) > CLOSEST_PASSAGE_BUDGET:
+        return "; too long to look for a closest passage"
     repair = propose_fix(haystack, exact, prefix, suffix)
     if repair is not None and repair.concerns:
         return (
@@ -449,7 +465,7 @@ def _not_found_hint(article: Article, haystack: NormalisedText, exact: str, pref
         )
     if repair is not None:
         return f'; closest passage: "{repair.new}" (digest check --fix can update the quote to it)'
-    closest = closest_passage(article.text.blocks, exact)
+    closest = closest_passage(blocks, exact)
     return f'; closest passage: "{visible_text(closest)}"' if closest else ""
 
 

@@ -112,6 +112,10 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
             diagnostics.error(Location(rel), f"two seeds share the stem '{stem}' ({other} and {rel}); keep one", "duplicate-seed")
             continue
         site.seed_files.add(stem)
+        if stat.st_size > MAX_SEED_BYTES:
+            diagnostics.error(Location(rel), f"seed is larger than {MAX_SEED_BYTES // (1024 * 1024)} MB; no article is this long (split it into parts)", "too-large")
+            site.failed.add("seeds")
+            continue
         text = known.get(rel, stat, diagnostics, lambda found: _read_text(root, rel, found))
         if text is not None:
             site.seeds[stem] = Seed(stem, rel, text, rel.endswith(".md"))
@@ -146,6 +150,9 @@ class _KnownFiles:
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Larger content files are refused: no article or annotation file is this big."""
+MAX_SEED_BYTES = 4 * 1024 * 1024
+"""Larger seeds are refused: the longest novels are smaller, and a build spends
+seconds and hundreds of megabytes per megabyte of one article's text."""
 
 
 

@@ -175,6 +175,15 @@ class Mention:
     snippet: str
 
 
+@dataclass(frozen=True, slots=True)
+class PeopleGroup:
+    """The people one article names, or one event lists, for pages of who appears with whom."""
+
+    members: frozenset[str]
+    by_name: tuple[str, ...]
+    """The members ordered by name (then id; an unknown id by itself), sorted once per graph."""
+
+
 @dataclass(slots=True)
 class GraphIndex:
     """Who is where, computed once per graph so no page has to scan everything."""
@@ -193,6 +202,10 @@ class GraphIndex:
     """Person id -> ids of the claims they made."""
     claims_about: dict[str, list[str]]
     """Person id -> ids of the claims about them."""
+    article_people: dict[str, PeopleGroup]
+    """Article stem -> the people its text names."""
+    event_people: dict[str, PeopleGroup]
+    """Event id -> the people it lists."""
 
 
 def build_index(graph: SiteGraph) -> GraphIndex:
@@ -221,7 +234,19 @@ def build_index(graph: SiteGraph) -> GraphIndex:
     for stem, named in named_in.items():
         for pid in named:
             named_by.setdefault(pid, []).append(stem)
-    return GraphIndex(claims_in, events_in, named_in, named_by, events_with, claims_by, claims_about)
+    article_people = {stem: _people_group(graph, named) for stem, named in named_in.items()}
+    event_people = {eid: _people_group(graph, frozenset(event.people)) for eid, event in graph.events.items()}
+    return GraphIndex(claims_in, events_in, named_in, named_by, events_with, claims_by, claims_about, article_people, event_people)
+
+
+def _people_group(graph: SiteGraph, members: frozenset[str]) -> PeopleGroup:
+    return PeopleGroup(members, tuple(sorted(members, key=lambda pid: person_order(graph, pid))))
+
+
+def person_order(graph: SiteGraph, pid: str) -> tuple[str, str]:
+    """How lists of people are ordered: by name, then id (an id without a person file by itself)."""
+    person = graph.people.get(pid)
+    return (person.name if person is not None else pid, pid)
 
 
 @dataclass(slots=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import heapq
+import itertools
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ from digest.listing import (
     timeline_year,
 )
 from digest.memo import ByIdentity
-from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status
+from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status, person_order
 from digest.paging import page_slice
 from digest.timeline_layout import Activity, YearActivity, activity_by_month, activity_by_year
 
@@ -250,15 +252,37 @@ def _person_latest(graph: SiteGraph, arg: str) -> tuple[ArticleSummary, ...]:
 
 
 def _related(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[PersonSummary, int], ...]:
-    """People who appear with this one: named in the same article, or in the same event."""
+    """People who appear with this one: named in the same article, or in the same event.
+
+    Most often together first, then by name. One article may name thousands
+    of people, and each of them has this list: the largest group is never
+    scanned whole, or the site would cost the square of its people. Counts
+    come from the other groups (plus one for those also in the largest);
+    whoever is only in the largest group appears once, and the first few of
+    them by name are read off the index's name order.
+    """
     index = graph.index
+    groups = [index.article_people[stem] for stem in index.named_by.get(pid, ())]
+    groups += [index.event_people[eid] for eid in index.events_with.get(pid, ())]
+    if not groups:
+        return ()
+    largest = max(range(len(groups)), key=lambda i: len(groups[i].members))
     together: Counter[str] = Counter()
-    for stem in index.named_by.get(pid, ()):
-        together.update(index.named_in[stem] - {pid})
-    for eid in index.events_with.get(pid, ()):
-        together.update(set(graph.events[eid].people) - {pid})
-    ranked = sorted(together.items(), key=lambda item: (-item[1], graph.people[item[0]].name if item[0] in graph.people else item[0]))
-    return tuple((summarise_person(graph.people[other]), count) for other, count in ranked if other in graph.people)[:limit]
+    for number, group in enumerate(groups):
+        if number != largest:
+            together.update(group.members)
+    biggest = groups[largest]
+    for other in together:
+        together[other] += other in biggest.members
+    together.pop(pid, None)
+    wanted = [(other, count) for other, count in together.items() if other in graph.people]
+    ranked = sorted(wanted, key=lambda item: (-item[1], person_order(graph, item[0])))
+    many = [item for item in ranked if item[1] > 1][:limit]
+    once = (item for item in ranked if item[1] == 1)
+    only_in_largest = ((other, 1) for other in biggest.by_name if other != pid and other not in together and other in graph.people)
+    merged = heapq.merge(once, only_in_largest, key=lambda item: person_order(graph, item[0]))
+    chosen = many + list(itertools.islice(merged, limit - len(many)))
+    return tuple((summarise_person(graph.people[other]), count) for other, count in chosen)
 
 
 def _event_sources(graph: SiteGraph, eid: str) -> tuple[EventSource, ...]:

@@ -299,6 +299,29 @@ def _cover_edge_words(text: str, needle: str, start: int, end: int) -> tuple[int
 
 # --- relocate -----------------------------------------------------------------
 
+RELOCATE_BUDGET = 50_000_000
+"""Most work (see `relocate_work`) `relocate` may do, a few seconds at most:
+a quote of 20,000 characters in an article of 100,000 fits. Past it, it
+does not look, and the error says the quote is too long to look for a closest passage."""
+
+
+def _vector_work(length: int) -> int:
+    """Machine words in a bit vector over a pattern of ``length`` characters."""
+    return length // 64 + 1
+
+
+def relocate_work(blocks: tuple[Block, ...] | list[Block], exact: str, prefix: str = "", suffix: str = "") -> int:
+    """An upper bound of the work `relocate` does, in machine words of bit vectors.
+
+    Each character scanned updates a few bit vectors as long as the pattern:
+    the quote's over every block (and over itself, building its masks), the
+    context's over a stretch half again as long as the context, for each candidate.
+    """
+    size = len(exact)
+    scanned = sum(len(block.text) for block in blocks) + size
+    context = sum(2 * len(part) * _vector_work(len(part)) for part in (prefix, suffix))
+    return scanned * _vector_work(size) + MAX_CANDIDATES * context
+
 
 def relocate(blocks: tuple[Block, ...] | list[Block], exact: str, prefix: str = "", suffix: str = "") -> Relocation | None:
     """The passage of the article nearest to a quote, or None if none is similar enough.
@@ -309,8 +332,10 @@ def relocate(blocks: tuple[Block, ...] | list[Block], exact: str, prefix: str = 
     word-aligned passages, those below the threshold dropped, and the rest
     ranked by quote similarity together with prefix and suffix similarity
     (context may reach into neighbouring blocks, as in `digest.anchor.find_all`).
-    Ties go to the earlier passage.
+    Ties go to the earlier passage. None, without looking, past `RELOCATE_BUDGET`.
     """
+    if relocate_work(blocks, exact, prefix, suffix) > RELOCATE_BUDGET:
+        return None
     needle = normalise(exact)
     if not needle:
         return None

@@ -13,6 +13,7 @@ and the saved article's page, written ahead of the rest of the build (see
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import mimetypes
@@ -46,6 +47,9 @@ NO_SITE_YET = (
     b"(and below); this page reloads by itself when a build succeeds.</p></body></html>"
 )
 
+
+IDLE_TIMEOUT = 15.0
+"""Seconds a connection may keep the server waiting on a read before it is closed."""
 
 MAX_NAMED_PAGES = 2000
 """Past this many pages written, an event says "every page" instead of listing them."""
@@ -119,10 +123,12 @@ class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, address: tuple[str, int], output: Path, base_path: str, events: BuildEvents):
+    def __init__(self, address: tuple[str, int], output: Path, base_path: str, events: BuildEvents, idle_timeout: float = IDLE_TIMEOUT):
         self.output = output
         self.base_path = base_path
         self.events = events
+        self.idle_timeout = idle_timeout
+        """Each read and write on a connection gives up after this many seconds (see `PreviewHandler.setup`)."""
         super().__init__(address, PreviewHandler)
 
     def handle_error(self, request, client_address) -> None:
@@ -138,6 +144,18 @@ class PreviewServer(ThreadingHTTPServer):
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        """Bound every socket operation, so a client that connects and sends nothing (or
+        stops halfway through a request) is disconnected instead of holding a thread.
+
+        The live-reload stream is not idle reading: once its request is read it only
+        writes, and a write of a few bytes to a browser that reads its stream
+        completes at once, so the stream stays open for as long as the page does.
+        Only a client that stops reading for that long is dropped.
+        """
+        self.timeout = self.server.idle_timeout
+        super().setup()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep the terminal for build lines
         pass
@@ -156,15 +174,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._redirect(base)
         if not path.startswith(base):
             return self._not_found(head)
-        target = resolve_request(self.server.output, path[len(base):])
+        try:
+            target = resolve_request(self.server.output, path[len(base):])
+            if target is not None and target.is_dir():
+                if not path.endswith("/"):
+                    return self._redirect(path + "/")
+                target = target / "index.html"
+                if not target.is_file():
+                    target = None
+        except RequestPathTooLong:
+            return self.send_error(HTTPStatus.REQUEST_URI_TOO_LONG)
+        except OSError:  # whatever else the file system says of a path, it is not a page
+            target = None
         if target is None:
             return self._not_found(head)
-        if target.is_dir():
-            if not path.endswith("/"):
-                return self._redirect(path + "/")
-            target = target / "index.html"
-            if not target.is_file():
-                return self._not_found(head)
         self._send_file(target, HTTPStatus.OK, head)
 
     def _send_file(self, target: Path, status: HTTPStatus, head: bool) -> None:
@@ -172,6 +195,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
             data = target.read_bytes()
         except OSError:
             return self._not_found(head)
+        self._send_bytes(target, data, status, head)
+
+    def _send_bytes(self, target: Path, data: bytes, status: HTTPStatus, head: bool) -> None:
         content_type = CONTENT_TYPES.get(target.suffix.lower()) or mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix.lower() == ".html":
             data = inject_live_reload(data, self.server.events.build_id)
@@ -179,9 +205,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _not_found(self, head: bool) -> None:
         page = self.server.output / "404.html"
-        if page.is_file():
-            return self._send_file(page, HTTPStatus.NOT_FOUND, head)
-        # No good build yet: a page that shows the errors and reloads once a build succeeds.
+        try:
+            return self._send_bytes(page, page.read_bytes(), HTTPStatus.NOT_FOUND, head)
+        except OSError:  # no good build yet (or its 404 page cannot be read)
+            pass
+        # A page that shows the errors and reloads once a build succeeds.
         data = inject_live_reload(NO_SITE_YET, self.server.events.build_id)
         self._send(HTTPStatus.NOT_FOUND, data, CONTENT_TYPES[".html"], head)
 
@@ -231,11 +259,16 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
+class RequestPathTooLong(ValueError):
+    """A URL path longer than the file system allows for a name or a path: 414, not 404."""
+
+
 def resolve_request(root: Path, url_path: str) -> Path | None:
     """Map a URL path below the base path to a file inside ``root``, or None.
 
     Refuses anything that would leave the folder: ``..`` (also percent-encoded),
-    absolute paths, NUL bytes, and symlinks that point outside.
+    absolute paths, NUL bytes, and symlinks that point outside. Raises
+    `RequestPathTooLong` when the file system finds the name too long.
     """
     decoded = unquote(url_path)
     if "\x00" in decoded or "\\" in decoded:
@@ -252,7 +285,15 @@ def resolve_request(root: Path, url_path: str) -> Path | None:
         return None
     if real != real_root and not real.startswith(real_root + os.sep):
         return None
-    return candidate if candidate.exists() else None
+    try:
+        candidate.stat()
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise RequestPathTooLong(url_path) from exc
+        return None
+    except ValueError:
+        return None
+    return candidate
 
 
 def inject_live_reload(html: bytes, build_id: int) -> bytes:

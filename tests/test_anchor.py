@@ -151,3 +151,40 @@ def test_context_misses_are_empty_when_some_place_fits_or_the_words_are_absent()
     assert context_misses(CONTEXT, "said") == []
     nearest, other = context_misses(CONTEXT, "said", "Lavrv")
     assert (nearest.span.block, other.span.block) == (1, 0)
+
+
+# --- limits: work that grows with the input, bounded or linear ---------------------------------
+
+
+def test_a_quote_found_thousands_of_times_in_one_block_costs_linear_work():
+    """Each occurrence used to walk its block from the start: n occurrences, n² steps."""
+    from workcount import calls, growth
+
+    def work(n: int) -> int:
+        haystack = normalise_blocks((Block(" ".join(["he  said so"] * n), 1),))
+        found: list[Span] = []
+        count = calls(lambda: found.extend(find_all(haystack, "said")))
+        assert len(found) == n
+        return count
+
+    assert growth(work, 500) < 3
+
+
+def test_the_closest_passage_search_stops_at_its_budget(monkeypatch):
+    import difflib
+
+    from digest.anchor import CLOSEST_PASSAGE_BUDGET, closest_passage_work
+
+    searched = []
+    original = difflib.SequenceMatcher.find_longest_match
+    monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", lambda self, *args: searched.append(1) or original(self, *args))
+    article = tuple(Block("Sullivan said the talks were useful on Sunday in Kyiv. " * 20, line) for line in range(1, 51))
+
+    assert closest_passage_work(article, "the talks were helpful") < CLOSEST_PASSAGE_BUDGET
+    assert closest_passage(article, "the talks were helpful") is not None and len(searched) == 50
+
+    searched.clear()
+    huge = "the talks were helpful " * 45_000  # a megabyte
+    assert closest_passage_work(article, huge) > CLOSEST_PASSAGE_BUDGET
+    assert closest_passage(article, huge) is None
+    assert searched == [], "past its budget the search does not start"

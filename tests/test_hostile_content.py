@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -21,6 +22,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from conftest import SITES, TESTS, run_cli
+from digest.load import MAX_SEED_BYTES
+from workcount import calls, growth
 
 HOSTILE = TESTS / "hostile"
 PAYLOADS = [line for line in (HOSTILE / "xss.txt").read_text(encoding="utf-8").split("\n") if line]
@@ -647,32 +650,41 @@ def test_feeds_stay_well_formed_with_control_characters(tmp_path, where, charact
             raise AssertionError(f"{path.relative_to(output)} is not well-formed: {exc}") from exc
 
 
-# -- pathological markdown --------------------------------------------------------------------------
+# -- pathological markdown and huge seeds ---------------------------------------------------------
+
+PATHOLOGICAL_MARKDOWN = {
+    "nested-blockquotes": lambda n: ">" * n + " deep quote\n",
+    "unclosed-links": lambda n: "[" * n + "x" + "](" * n + "\n",
+    "unclosed-images": lambda n: "![" * n + "\n",
+    "emphasis-openers": lambda n: "*a " * n + "\n",
+    "nested-lists": lambda n: "".join("  " * i + "- item\n" for i in range(math.isqrt(10 * n))),  # n characters or so
+    "angle-brackets": lambda n: "<" * (2 * n) + "\n",
+    "backticks": lambda n: "`" * n + "\n" + "a`" * (n // 2) + "\n",
+    "reference-definitions": lambda n: "".join(f"[r{i}]: https://example.org/{i}\n" for i in range(n // 4)),
+    "used-references": lambda n: " ".join(f"[r{i}]" for i in range(n // 8)) + "\n\n" + "".join(f"[r{i}]: https://example.org/{i}\n" for i in range(n // 8)),
+    "one-long-paragraph": lambda n: "".join(f"Putin said {i} words to Zelensky\n" for i in range(n // 8)),
+    "many-paragraphs": lambda n: "".join(f"Putin said {i} words to Zelensky.\n\n" for i in range(n // 8)),
+}
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        pytest.param(">" * 20_000 + " deep quote\n", id="nested-blockquotes"),
-        pytest.param("[" * 20_000 + "x" + "](" * 20_000 + "\n", id="unclosed-links"),
-        pytest.param("![" * 20_000 + "\n", id="unclosed-images"),
-        pytest.param("*a " * 20_000 + "\n", id="emphasis-openers"),
-        pytest.param("".join("  " * i + "- item\n" for i in range(500)), id="nested-lists"),
-        pytest.param("<" * 50_000 + "\n", id="angle-brackets"),
-        pytest.param("`" * 20_000 + "\n" + "a`" * 10_000 + "\n", id="backticks"),
-    ],
-)
-def test_pathological_markdown_seeds_build_quickly(tmp_path, body):
-    import time
-
-    source = tmp_path / "src"
+def _build_with_seed(tmp_path: Path, name: str, text: str) -> int:
+    """Calls made by a build of the basic site with one more seed."""
+    source = tmp_path / f"src-{len(text)}"
+    if source.exists():
+        shutil.rmtree(source)
     shutil.copytree(SITES / "basic", source)
-    (source / "seeds/hostile.md").write_text("# Hostile structure\n\n" + body, encoding="utf-8")
-    started = time.monotonic()
-    result = run_cli("build", "--source", source, "--output", tmp_path / "out")
-    assert "Traceback" not in result.err
-    assert result.code == 0, result.err
-    assert time.monotonic() - started < 10
+    (source / "seeds" / name).write_text(text, encoding="utf-8")
+    results = []
+    work = calls(lambda: results.append(run_cli("build", "--source", source, "--output", tmp_path / "out")))
+    assert results[0].code == 0 and "Traceback" not in results[0].err, results[0].err
+    return work
+
+
+@pytest.mark.parametrize("shape", PATHOLOGICAL_MARKDOWN)
+def test_pathological_markdown_seeds_build_in_linear_work(tmp_path, shape):
+    body = PATHOLOGICAL_MARKDOWN[shape]
+    ratio = growth(lambda n: _build_with_seed(tmp_path, "hostile.md", "# Hostile structure\n\n" + body(n)), 2_000)
+    assert ratio < 3, f"{shape}: work from 2n to 4n is {ratio:.1f} times the work from n to 2n (2: linear, 4: quadratic)"
     soup = soup_of(tmp_path / "out/articles/hostile-structure/index.html")
     assert soup.find("script", src=False, type=lambda t: t != "application/ld+json") is None
 
@@ -722,3 +734,40 @@ def test_timeline_json_embedded_with_timelinejs_runs_no_script(hostile_build, tm
     for payload in PAYLOADS[:3]:
         assert payload in shown, f"{payload!r} shown as text"
     assert "<" not in json.dumps(hostile["text"]["headline"]), "exported escaped"
+
+
+def test_a_plain_text_seed_of_many_lines_builds_in_linear_work(tmp_path):
+    lines = lambda n: "A long seed\n\n" + "".join(f"Line {i}: Putin and Zelensky met again.\n" for i in range(n))  # noqa: E731
+    ratio = growth(lambda n: _build_with_seed(tmp_path, "long.txt", lines(n)), 500)
+    assert ratio < 3, ratio
+
+
+def test_seeds_over_the_size_limit_are_refused_before_parsing(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(SITES / "basic", source)
+    (source / "seeds/huge.txt").write_text("Huge\n\n" + "word " * (MAX_SEED_BYTES // 5 + 1), encoding="utf-8")
+    result = run_cli("build", "--source", source, "--output", tmp_path / "out")
+    assert result.code == 1
+    assert "seeds/huge.txt:1:1: error: seed is larger than 4 MB; no article is this long (split it into parts)" in result.err_lines
+    assert "Traceback" not in result.err
+
+
+def test_a_megabyte_quote_that_is_not_found_says_it_is_too_long_to_look_for(tmp_path, monkeypatch):
+    import difflib
+
+    import digest.reanchor
+
+    searches = []
+    monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", lambda *args: searches.append("difflib"))
+    monkeypatch.setattr(digest.reanchor, "_distances", lambda *args: searches.append("relocate"))
+    source = tmp_path / "src"
+    shutil.copytree(SITES / "basic", source)
+    sidecar = source / "content/articles/plain-one.yaml"
+    quote = "Sullivan met Zelensky in Kyiv " * 35_000
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('quote: "Vladimir Zelensky met Sullivan in Kyiv"', f'quote: "{quote}"'), encoding="utf-8")
+    for command in (["build", "--output", tmp_path / "out"], ["check"], ["check", "--fix"]):
+        result = run_cli(*command[:1], "--source", source, *command[1:])
+        assert result.code == 1 and "Traceback" not in result.err, result.err
+        lines = (result.out + result.err).splitlines()  # check lists its problems on stdout
+        assert "content/articles/plain-one.yaml:21:12: error: quote not found in seeds/plain-one.txt; too long to look for a closest passage" in lines
+    assert searches == []

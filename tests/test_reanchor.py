@@ -498,3 +498,20 @@ def test_propose_fix_has_nothing_for_a_quote_whose_context_alone_changed():
     haystack = _haystack("Putin's spokesman said the talks were useful.")
     assert propose_fix(haystack, "said the talks were useful", prefix="Putin's spokeswoman ") is None
     assert propose_fix(haystack, "Something else entirely, not in the text") is None
+
+
+def test_relocate_does_not_look_past_its_budget(monkeypatch):
+    import digest.reanchor as reanchor
+
+    scans = []
+    original = reanchor._distances
+    monkeypatch.setattr(reanchor, "_distances", lambda *args: scans.append(1) or original(*args))
+    blocks = (Block("Sullivan said the talks were useful on Sunday in Kyiv. " * 2000, 1),)
+    assert reanchor.relocate_work(blocks, "the talks were helpful") < reanchor.RELOCATE_BUDGET
+    assert relocate(blocks, "the talks were helpful") is not None and scans
+
+    scans.clear()
+    huge = "Sullivan said the talks were helpful on Sunday in Kyiv. " * 18_000  # a megabyte
+    assert reanchor.relocate_work(blocks, huge) > reanchor.RELOCATE_BUDGET
+    assert relocate(blocks, huge) is None
+    assert scans == [], "past its budget relocate does not start"

@@ -303,6 +303,104 @@ def test_symlinks_pointing_outside_the_output_are_refused(served, tmp_path):
     assert served.get("/basic/extra.txt").status == 200
 
 
+LONG_PATHS = {
+    "a name over 255 bytes": "/basic/" + "a" * 300,
+    "8 KB": "/basic/" + "a" * 8_000,
+    "65 KB, just under the request line limit": "/basic/" + "a" * 65_000,
+    "8 KB of short folders": "/basic/" + "a/" * 4_000,
+    "percent-encoded, 8 KB once decoded": "/basic/" + "%61" * 8_000,
+    "longer than a request line may be": "/basic/" + "a" * 70_000,
+}
+
+
+def test_paths_too_long_for_the_file_system_get_414_and_no_traceback(served, capsys, caplog):
+    statuses = {name: request(served.port, path, method).status for name, path in LONG_PATHS.items() for method in ("GET", "HEAD")}
+    assert statuses == {name: 414 for name in LONG_PATHS}
+    assert served.get("/basic/").status == 200, "the server keeps answering"
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Exception occurred" not in err, err
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+@pytest.mark.parametrize("error", [PermissionError(13, "Permission denied"), OSError(5, "Input/output error")])
+def test_a_path_the_file_system_refuses_otherwise_is_a_404(served, monkeypatch, capsys, error):
+    stat = Path.stat
+
+    def refuse_people(path, *args, **kwargs):
+        if "people" in path.parts:
+            raise error
+        return stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "stat", refuse_people)
+    response = served.get("/basic/people/")
+    assert response.status == 404 and b"Page not found" in response.body
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_unreadable_404_page_still_gives_a_404(served, monkeypatch, capsys):
+    read_bytes = Path.read_bytes
+
+    def refuse_404(path):
+        if path.name == "404.html":
+            raise PermissionError(13, "Permission denied")
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse_404)
+    response = served.get("/basic/no-such-page/")
+    assert response.status == 404 and b"No site yet" in response.body
+    assert "Traceback" not in capsys.readouterr().err
+
+
+# Idle connections
+
+
+def _idle_clients(port: int) -> list[socket.socket]:
+    """Clients that keep a connection open without finishing a request."""
+    silent = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) for _ in range(5)]
+    halfway = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) for _ in range(5)]
+    for client in halfway:
+        client.sendall(b"GET /basic/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # no blank line: the headers never end
+    answered = [socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT) for _ in range(5)]
+    for client in answered:  # a keep-alive connection left open after its response
+        client.sendall(b"GET /__digest__/livereload.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    return silent + halfway + answered
+
+
+def _closed_by_the_server(client: socket.socket) -> bool:
+    """Read until the server closes the connection; False if it is still open after TIMEOUT."""
+    try:
+        while client.recv(65536):
+            pass
+        return True
+    except TimeoutError:
+        return False
+    finally:
+        client.close()
+
+
+def test_idle_connections_are_closed_after_the_idle_timeout(served):
+    served.server.idle_timeout = 0.5
+    clients = _idle_clients(served.port)
+    closed = [_closed_by_the_server(client) for client in clients]
+    assert closed.count(True) == len(clients), closed
+    assert served.get("/basic/").status == 200, "the server keeps answering"
+
+
+def test_the_live_reload_stream_outlives_the_idle_timeout(served):
+    served.server.idle_timeout = 0.2
+    stream = EventStream(served.port)
+    try:
+        first = stream.next()
+        received = []
+        for _ in range(3):
+            time.sleep(0.5)  # longer than the idle timeout, with nothing sent either way
+            served.events.publish(Rebuild(True, written=["index.html"]))
+            received.append(stream.next())
+        assert [event["build"] if event else None for event in received] == [first["build"] + n for n in (1, 2, 3)]
+    finally:
+        stream.close()
+
+
 # Server-Sent Events
 
 

@@ -1,0 +1,58 @@
+"""Tie forked render workers to the life of the process that forked them.
+
+A worker of a `multiprocessing` pool is not told when its parent dies:
+killed with SIGKILL (a CI timeout, the OOM killer), the parent never runs
+`Pool.terminate`, and its workers go on rendering pages nobody will read, for
+minutes, holding the CPU and the stage folder. `bind_to_parent` is the pool's
+initializer: on Linux the kernel sends the worker SIGKILL when its parent
+dies (``PR_SET_PDEATHSIG``); elsewhere a daemon thread watches for the
+parent to change. Either way it first checks that the parent is still the one
+that forked it, since the parent may have died before the worker got this far.
+
+Workers also ignore SIGINT: Ctrl-C in a terminal signals the whole process
+group, and only the parent should act on it (by terminating the pool), not
+every worker printing its own KeyboardInterrupt traceback.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1
+"""From <linux/prctl.h>: the signal a process gets when its parent thread exits."""
+WATCH_SECONDS = 0.5
+"""How often the portable watchdog looks at the parent."""
+
+
+def bind_to_parent(parent_pid: int) -> None:
+    """Pool initializer: end this worker as soon as ``parent_pid`` is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # `Pool.terminate` ends workers with SIGTERM
+    if not parent_death_signal(signal.SIGKILL):
+        threading.Thread(target=_watch_parent, args=(parent_pid,), name="digest-parent-watch", daemon=True).start()
+    if os.getppid() != parent_pid:  # the parent died before the signal was armed
+        os._exit(1)
+
+
+def parent_death_signal(signum: int) -> bool:
+    """Ask Linux to send ``signum`` to this process when its parent dies; False where it cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Where there is no parent-death signal: poll, and exit once the parent has changed."""
+    while os.getppid() == parent_pid:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)

@@ -1,0 +1,129 @@
+"""Reads of the graph: who appears with whom, exactly and without the square of the people."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from digest.errors import Diagnostics
+from digest.link import link_site
+from digest.load import load_site
+from digest.model import PeopleGroup, SiteGraph
+from digest.reads import _related
+
+SITE_YAML = "title: Crowd\nbase_url: https://example.org/crowd\nlanguage: en\n"
+
+
+def _name(number: int) -> tuple[str, str]:
+    """A person id and a two-word name made of letters only (names match whole words)."""
+    letters = "".join("abcdefghij"[int(d)] for d in str(number))
+    return f"person-{letters}", f"Person {letters.title()}"
+
+
+def crowd_site(root: Path, people: int, articles: list[list[int]], events: list[list[int]], twins: int = 0) -> SiteGraph:
+    """A site whose articles name the given people and whose events list them.
+
+    ``twins`` people share their name with another person, so ties on name are ordered by id.
+    """
+    (root / "content/people").mkdir(parents=True)
+    (root / "content/articles").mkdir()
+    (root / "seeds").mkdir()
+    (root / "content/site.yaml").write_text(SITE_YAML)
+    names = [_name(number) for number in range(people)]
+    for number, (pid, name) in enumerate(names):
+        shown = names[number - 1][1] if 0 < number <= twins else name
+        (root / f"content/people/{pid}.yaml").write_text(f"name: {shown}\naliases: [{name}]\n")
+    for number, named in enumerate(articles):
+        text = "\n\n".join(f"{names[n][1]} spoke." for n in named) or "Nobody spoke."
+        (root / f"seeds/article-{number}.txt").write_text(f"Article {number}\n\n{text}\n")
+        (root / f"content/articles/article-{number}.yaml").write_text(f"outlet: Outlet\npublished: 2022-11-07\nurl: https://example.com/{number}\n")
+    lines = [f"- id: event-{number}\n  date: 2022-01-01\n  title: Event {number}\n  people: [{', '.join(names[n][0] for n in listed)}]\n" for number, listed in enumerate(events)]
+    (root / "content/timeline.yaml").write_text("".join(lines) or "[]\n")
+    diagnostics = Diagnostics()
+    graph = link_site(load_site(root, diagnostics), diagnostics)
+    assert graph is not None and not diagnostics.errors, [str(d) for d in diagnostics.items]
+    return graph
+
+
+def related_by_brute_force(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[str, int], ...]:
+    """Every group scanned whole, everyone counted and sorted: obviously right, and quadratic."""
+    together: Counter[str] = Counter()
+    for stem in graph.index.named_by.get(pid, ()):
+        together.update(graph.index.named_in[stem] - {pid})
+    for eid in graph.index.events_with.get(pid, ()):
+        together.update(set(graph.events[eid].people) - {pid})
+    ranked = sorted(together.items(), key=lambda item: (-item[1], graph.people[item[0]].name, item[0]))
+    return tuple(ranked[:limit])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_related_people_are_those_most_often_together_then_by_name(tmp_path, seed):
+    rng = random.Random(seed)
+    people = 40
+    articles = [rng.sample(range(people), rng.choice([1, 3, 8, 30])) for _ in range(6)]
+    events = [rng.sample(range(people), rng.choice([2, 5, 25])) for _ in range(4)]
+    graph = crowd_site(tmp_path, people, articles, events, twins=6)
+    for pid in sorted(graph.people):
+        got = tuple((summary.id, count) for summary, count in _related(graph, pid))
+        assert got == related_by_brute_force(graph, pid), pid
+
+
+class CountingTuple(tuple):
+    """A tuple that counts how many of its items are read by iteration."""
+
+    def __iter__(self):
+        for item in super().__iter__():
+            WORK["reads"] += 1
+            yield item
+
+
+class CountingSet(frozenset):
+    def __iter__(self):
+        for item in super().__iter__():
+            WORK["reads"] += 1
+            yield item
+
+
+class CountingPeople(dict):
+    """The graph's people, counting look-ups: ranking or filtering anyone costs one."""
+
+    def __contains__(self, key):
+        WORK["lookups"] += 1
+        return super().__contains__(key)
+
+    def __getitem__(self, key):
+        WORK["lookups"] += 1
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        WORK["lookups"] += 1
+        return super().get(key, default)
+
+
+WORK: Counter[str] = Counter()
+
+
+def _related_work(graph: SiteGraph) -> int:
+    """People looked up and group members read while listing who appears with each person."""
+    index = graph.index
+    for groups in (index.article_people, index.event_people):
+        for key, group in groups.items():
+            groups[key] = PeopleGroup(CountingSet(group.members), CountingTuple(group.by_name))
+    graph.people = CountingPeople(graph.people)
+    WORK.clear()
+    for pid in list(dict.keys(graph.people)):
+        _related(graph, pid)
+    return WORK.total()
+
+
+def test_one_article_naming_many_people_costs_linear_work(tmp_path):
+    """The article naming 10,000 people took 22 minutes: every person counted everyone else."""
+    work = {}
+    for people in (60, 240):
+        everyone = list(range(people))
+        graph = crowd_site(tmp_path / str(people), people, [everyone, everyone[:5]], [everyone[:3]])
+        work[people] = _related_work(graph)
+    assert work[240] <= 5 * work[60], work  # linear: about 4 times; counting everyone is 16

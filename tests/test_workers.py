@@ -1,0 +1,121 @@
+"""Forked render workers die with the `digest build` or `digest check` that forked them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, copy_site
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+WAIT = 60.0
+"""Generous deadline for workers to start, and for them to be gone."""
+
+# Runs the CLI with workers forked for any number of pages, each worker
+# recording its pid and then stalling on its first page, so the test can
+# signal the main process while every worker is busy.
+STALLING_CLI = """
+import os, sys, time
+from pathlib import Path
+import digest.build, digest.workers
+from digest.cli import main
+
+pid_folder, watchdog = Path(sys.argv[1]), sys.argv[2] == "watchdog"
+main_pid = os.getpid()
+digest.build.PARALLEL_MINIMUM = 1
+os.cpu_count = lambda: 2
+if watchdog:  # the portable fallback, as on macOS
+    digest.workers.parent_death_signal = lambda signum: False
+render_page = digest.build.render_page
+
+def stalling_render(*args, **kwargs):
+    if os.getpid() != main_pid:
+        (pid_folder / str(os.getpid())).touch()
+        time.sleep(600)
+    return render_page(*args, **kwargs)
+
+digest.build.render_page = stalling_render
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[1])
+
+
+def _wait_for(predicate, deadline: float) -> bool:
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return predicate()
+
+
+@pytest.mark.parametrize("command", ["build", "check"])
+@pytest.mark.parametrize(
+    "how, ending",
+    [
+        ("sigkill", "SIGKILL of the main process (a CI timeout)"),
+        ("sigterm", "SIGTERM of the main process (kill)"),
+        ("ctrl-c", "SIGINT to the whole process group (Ctrl-C in a terminal)"),
+        ("watchdog", "SIGKILL where there is no parent-death signal"),
+    ],
+)
+def test_no_worker_outlives_its_main_process(tmp_path, command, how, ending):
+    site = copy_site("basic", tmp_path)
+    pid_folder = tmp_path / "pids"
+    pid_folder.mkdir()
+    args = [command, "--source", str(site)] + (["--output", str(tmp_path / "out")] if command == "build" else [])
+    stderr = tmp_path / "stderr"  # a file, not a pipe that surviving workers would hold open
+    with stderr.open("wb") as err_file:
+        process = subprocess.Popen(
+            [sys.executable, "-c", STALLING_CLI, str(pid_folder), "watchdog" if how == "watchdog" else "linux", *args],
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            start_new_session=True,  # its own process group, as in a terminal
+        )
+    workers: list[int] = []
+    try:
+        started = _wait_for(lambda: len(list(pid_folder.iterdir())) >= 2 or process.poll() is not None, time.monotonic() + WAIT)
+        workers = sorted(int(p.name) for p in pid_folder.iterdir())
+        assert started and len(workers) == 2, f"two workers should be rendering: {workers}, {process.poll()}"
+        assert {_parent(pid) for pid in workers} == {process.pid}
+
+        if how == "ctrl-c":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        process.wait(timeout=WAIT)
+
+        _wait_for(lambda: not any(_alive(pid) for pid in workers), time.monotonic() + WAIT)
+        survivors = [pid for pid in workers if _alive(pid)]
+        assert survivors == [], f"after {ending}, these workers still run"
+        if how == "ctrl-c":
+            assert process.returncode == 130
+            err = stderr.read_text()
+            assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pid in workers:  # only those this test started, if they outlived it
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
