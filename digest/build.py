@@ -11,20 +11,20 @@ writes the changed files one by one (`write.write_changes`).
 from __future__ import annotations
 
 import multiprocessing
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Callable, Iterable
 
 from jinja2 import TemplateError
 
-from digest.caches import Caches
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
+from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
 from digest.link import link_site
 from digest.load import LoadedSite, load_site, unfit_path_segment

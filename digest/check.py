@@ -15,11 +15,11 @@ from urllib.parse import unquote, urlsplit
 
 from digest.anchor import find_all, normalise_blocks, visible_text
 from digest.build import render_graph
-from digest.reanchor import fix_quote_in_yaml, propose_fix
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
+from digest.reanchor import fix_quote_in_yaml, propose_fix
 from digest.write import replace_file
 
 

@@ -281,7 +281,6 @@ def _run_serve(args: argparse.Namespace) -> int:
 
     from digest.serve import BuildEvents, bind_server
     from digest.session import SiteBuilder
-
     from digest.write import output_faults
 
     root = _site_root(args.source)

@@ -8,7 +8,8 @@ within"). Years before 1 read as BC ("-1985" is "1986 BC": EDTF's year 0 is
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from digest.days import Day, year_text
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import errno
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 
 @dataclass(frozen=True, slots=True, order=True)

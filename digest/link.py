@@ -40,13 +40,13 @@ from digest.model import (
     Occurrence,
     Passage,
     Person,
-    StatusChange,
     SiteConfig,
     SiteGraph,
     Status,
+    StatusChange,
 )
-from digest.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
+from digest.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.schema import Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
 from digest.slugs import safe_slug, slugify

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 from digest.dates import MONTH_NAMES, EDTFDate
 from digest.model import SiteGraph

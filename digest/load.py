@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, machine_fault
@@ -87,36 +88,36 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     known = _KnownFiles(root, changed, caches)
     parsed = caches.parsed
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics, parsed)
-    for path, rel, stem, stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
+    for path, rel, stem, file_stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
         unfit = id_unfit_for_path(stem)
         if not ID_PATTERN.fullmatch(stem) or unfit is not None:
             site.failed.add("people")
             reason = f"cannot be used: {unfit}" if unfit is not None else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
             diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
             continue
-        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, PERSON_FIELDS, found, parsed, checked=True))
+        record = known.get(rel, file_stat, diagnostics, lambda found, rel=rel: _load_yaml_record(root, rel, PERSON_FIELDS, found, parsed, checked=True))
         if record is not None:
             site.people[stem] = record
         else:
             site.failed.add("people")
-    for path, rel, stem, stat in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
+    for _, rel, stem, file_stat in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
         site.sidecar_files.add(stem)
-        record = known.get(rel, stat, diagnostics, lambda found: _load_yaml_record(root, rel, ARTICLE_FIELDS, found, parsed, checked=True))
+        record = known.get(rel, file_stat, diagnostics, lambda found, rel=rel: _load_yaml_record(root, rel, ARTICLE_FIELDS, found, parsed, checked=True))
         if record is not None:
             site.sidecars[stem] = record
         else:
             site.failed.add("articles")
-    for path, rel, stem, stat in _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed):
+    for _, rel, stem, file_stat in _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed):
         if stem in site.seeds:
             other = site.seeds[stem].path
             diagnostics.error(Location(rel), f"two seeds share the stem '{stem}' ({other} and {rel}); keep one", "duplicate-seed")
             continue
         site.seed_files.add(stem)
-        if stat.st_size > MAX_SEED_BYTES:
+        if file_stat.st_size > MAX_SEED_BYTES:
             diagnostics.error(Location(rel), f"seed is larger than {MAX_SEED_BYTES // (1024 * 1024)} MB; no article is this long (split it into parts)", "too-large")
             site.failed.add("seeds")
             continue
-        text = known.get(rel, stat, diagnostics, lambda found: _read_text(root, rel, found))
+        text = known.get(rel, file_stat, diagnostics, lambda found, rel=rel: _read_text(root, rel, found))
         if text is not None:
             site.seeds[stem] = Seed(stem, rel, text, rel.endswith(".md"))
         else:

@@ -12,7 +12,8 @@ its entry exists, and a hit is checked with ``is``.
 from __future__ import annotations
 
 import operator
-from typing import Callable, Generic, Hashable, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 

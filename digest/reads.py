@@ -19,9 +19,10 @@ import hashlib
 import heapq
 import itertools
 from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from digest.dates import EDTFDate
 from digest.listing import (

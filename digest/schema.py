@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from digest.dates import EDTFError, parse_edtf
@@ -276,7 +277,7 @@ _NOT_IN_BASE_URLS = frozenset('"\'<>\\`')
 def is_web_url(value: str) -> bool:
     try:
         parts = urlsplit(value)
-        parts.port  # raises for a malformed port or host such as 'http://[abc'
+        _ = parts.port  # raises for a malformed port or host such as 'http://[abc'
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() or ord(c) < 32 for c in value)

@@ -15,13 +15,13 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
-from digest.caches import Caches
 from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
+from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
 from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
 from digest.write import Stage, output_faults, output_target, replace_file, write_changes

@@ -12,8 +12,8 @@ mark keeps its accessible name and tooltip in the template).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from digest.dates import MONTH_NAMES, EDTFDate, parse_edtf
 from digest.days import Day, year_text

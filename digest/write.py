@@ -28,9 +28,9 @@ import shutil
 import signal
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from digest.errors import MachineFault, OutputError, machine_fault
 

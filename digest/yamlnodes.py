@@ -245,7 +245,6 @@ def _previous_content_line(lines: list[str], number: int) -> int | None:
 
 def _quote_slip(text: str, exc: yaml.MarkedYAMLError) -> tuple[Place, str] | None:
     """A quoted value left open, or ended early by a quote mark inside it."""
-    problem = exc.problem or ""
     context_mark = exc.context_mark
     if "while scanning a quoted scalar" in (exc.context or "") and context_mark is not None:
         mark = context_mark

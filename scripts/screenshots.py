@@ -19,8 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from browsing import CHROMIUM, CHROMIUM_ARGS, serve_site  # noqa: E402
 from digest.build import build_site  # noqa: E402
+
+from browsing import CHROMIUM, CHROMIUM_ARGS, serve_site  # noqa: E402
 
 WIDTHS = (390, 1280)
 SCHEMES = ("light", "dark")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from test_serve import ServeProcess, free_port
 
 from browsing import chromium
 from conftest import copy_site
-from test_serve import ServeProcess, free_port
 
 SIDECAR = "content/articles/plain-one.yaml"
 ARTICLE = "articles/leaders-trade-words-over-ukraine/"

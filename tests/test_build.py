@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 import digest.build
-from digest.write import OWNER_MARK, OWNER_NOTE
-from conftest import REPO, copy_site, read_tree
 from digest.build import render_site
 from digest.session import SiteBuilder
+from digest.write import OWNER_MARK, OWNER_NOTE
+
+from conftest import REPO, copy_site, read_tree
 
 
 @pytest.mark.parametrize("site", ["demo", "basic"])

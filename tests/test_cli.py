@@ -6,8 +6,9 @@ import os
 import subprocess
 import sys
 
-from conftest import REPO, SITES, run_cli
 from digest import __version__
+
+from conftest import REPO, SITES, run_cli
 
 
 def test_version():

@@ -27,9 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SITES, copy_site, read_tree, run_cli
 from digest.session import Rebuild, SiteBuilder
 from digest.watch import safe_build, watch
+
+from conftest import REPO, SITES, copy_site, read_tree, run_cli
 
 KILL_STEPS = ("staging", "staged", "exchanged")
 

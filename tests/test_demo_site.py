@@ -9,8 +9,9 @@ import sys
 
 import yaml
 
-from conftest import REPO, read_tree
 from digest.dates import parse_edtf
+
+from conftest import REPO, read_tree
 from sitecheck import broken_links, page, parse
 
 BASE_PATH = "/digest/"

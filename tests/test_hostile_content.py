@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import SITES, TESTS, run_cli
 from digest.load import MAX_SEED_BYTES
+
+from conftest import SITES, TESTS, run_cli
 from workcount import calls, growth
 
 HOSTILE = TESTS / "hostile"

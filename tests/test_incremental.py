@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_site, read_tree, run_cli
 from digest.session import SiteBuilder
 from digest.write import OWNER_MARK
+
+from conftest import copy_site, read_tree, run_cli
 
 PLAIN = "articles/leaders-trade-words-over-ukraine/index.html"
 

@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+from test_invalid_sites import apply_overlay
 
-from conftest import INVALID_SITES, REPO, SITES
 from digest import jsonschemas
 from digest.errors import Diagnostics, UsageError
 from digest.jsonschemas import schema_command, schemas, write_schemas
 from digest.schema import _CHECKERS, ARTICLE_FIELDS, PERSON_FIELDS, SITE_FIELDS, TIMELINE_EVENT_FIELDS, Field, check_record
 from digest.yamlnodes import Mapping, Node, Scalar, Sequence, parse_yaml
-from test_invalid_sites import apply_overlay
+
+from conftest import INVALID_SITES, REPO, SITES
 
 BASIC = SITES / "basic"
 GENERIC = schemas()

@@ -6,8 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from digest.listing import (
+    ARTICLES_PER_PAGE,
+    CLAIMS_PER_PAGE,
+    COMPARE_ROWS_PER_PAGE,
+    LATEST_ARTICLES,
+    OUTLET_ROWS_PER_PAGE,
+    PEOPLE_PER_PAGE,
+    PERSON_ROWS_PER_PAGE,
+)
+
 from conftest import copy_site, run_cli
-from digest.listing import ARTICLES_PER_PAGE, CLAIMS_PER_PAGE, COMPARE_ROWS_PER_PAGE, LATEST_ARTICLES, OUTLET_ROWS_PER_PAGE, PEOPLE_PER_PAGE, PERSON_ROWS_PER_PAGE
 from sitecheck import broken_links, page
 
 BASE = "/basic/"

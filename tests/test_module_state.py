@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 import digest
-from conftest import copy_site
 from digest.build import render_site
 from digest.memo import ByIdentity
 from digest.session import SiteBuilder
+
+from conftest import copy_site
 
 PURE_MEMOS = {
     "digest.render.render_markdown": "a pure function of its text: the same answer in every session",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import yaml
 
-from conftest import REPO, copy_site, run_cli
 from digest.anchor import normalise
 from digest.slugs import slugify
+
+from conftest import REPO, copy_site, run_cli
 from sitecheck import page
 
 CLAIM_IN_BOTH = "sullivan-kremlin-contacts"

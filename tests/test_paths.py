@@ -495,7 +495,7 @@ def test_ids_over_the_length_limit_are_located_errors_in_check_and_build(site, t
     else:
         site_yaml = site / "content/site.yaml"
         site_yaml.write_text(site_yaml.read_text() + f"claim_statuses:\n  {LONG_ID}:\n    label: L\n    description: D\n", encoding="utf-8")
-        expected = f"content/site.yaml:8:3: error: status id"
+        expected = "content/site.yaml:8:3: error: status id"
     for result in (run_cli("check", "--source", site), build(site, tmp_path / "out")):
         lines = [line for line in (result.out + result.err).splitlines() if ": error: " in line]
         assert result.code == 1, result.out + result.err

@@ -7,9 +7,10 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import SITES, run_cli
 from digest.people_match import NameIndex, build_name_index, find_names, fold_name
 from digest.seedtext import parse_markdown
+
+from conftest import SITES, run_cli
 
 INDEX = build_name_index({
     "Vladimir Putin": "vladimir-putin",

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from conftest import SITES, read_tree, run_cli
 from digest.schema import ARTICLE_FIELDS, PERSON_FIELDS, TIMELINE_EVENT_FIELDS, Field
 from digest.session import SiteBuilder
+
+from conftest import SITES, read_tree, run_cli
 
 DIAGNOSTIC = re.compile(r"^[^\n]+:\d+:\d+: (error|warning): ")
 PEOPLE = ("jake-sullivan", "vladimir-putin", "volodymyr-zelensky", "sean-obrien")

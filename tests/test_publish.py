@@ -145,7 +145,7 @@ def test_person_feeds(demo_build):
     check_atom(demo_build / "people/jake-sullivan/feed.xml", 2)
     check_atom(demo_build / "people/sergey-lavrov/feed.xml", 1)
     person = page(demo_build, "people/jake-sullivan/")
-    assert {l["href"] for l in person.find_all("link", type="application/atom+xml")} == {"/digest/feed.xml", "/digest/people/jake-sullivan/feed.xml"}
+    assert {link["href"] for link in person.find_all("link", type="application/atom+xml")} == {"/digest/feed.xml", "/digest/people/jake-sullivan/feed.xml"}
 
 
 def test_sitemap_lists_every_page_with_content_dates(demo_build):

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_site, read_tree, run_cli
 from digest.savedstate import FORMAT, state_path
-from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build, edit
+
+from conftest import copy_site, read_tree, run_cli
+from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build
 
 pytestmark = pytest.mark.slow
 

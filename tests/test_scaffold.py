@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import REPO, copy_site, run_cli
 from digest.scaffold import looks_like_headline, unknown_names
+
+from conftest import REPO, copy_site, run_cli
 
 SEED = """Envoys meet in Geneva
 According to the Foreign Ministry, Maria Zakharova said on Monday that talks with Antony Blinken were useful.

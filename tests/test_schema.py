@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import SITES, run_cli
 from digest import link
 from digest.build import render_site
+
+from conftest import SITES, run_cli
 
 HOSTILE = [
     'https://example.org/"onmouseover="alert(1)',

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from browsing import chromium, serve_site
-from conftest import copy_site, read_tree, run_cli
 from digest import search
 from digest.search import build_index
+
+from browsing import chromium, serve_site
+from conftest import copy_site, read_tree, run_cli
 from sitecheck import page
 
 BASE_PATH = "/digest/"

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_site, read_tree, run_cli
 from digest import search
 from digest.session import SearchUpdate, SiteBuilder
+
+from conftest import copy_site, read_tree, run_cli
 
 SIDECAR = "content/articles/plain-one.yaml"
 CLAIM_TEXT = "The talks were not useful."

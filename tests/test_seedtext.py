@@ -27,11 +27,12 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from markdown_it import MarkdownIt
 
-from conftest import SITES, TESTS, run_cli
 from digest.anchor import Span
 from digest.model import Article, Claim, Passage
 from digest.render import article_body, render_markdown
 from digest.seedtext import parse_markdown, resolve_link
+
+from conftest import SITES, TESTS, run_cli
 
 SPEC = json.loads((TESTS / "commonmark" / "spec-0.31.2.json").read_text(encoding="utf-8"))
 BASE = "https://outlet.example/news/story.html"

@@ -19,10 +19,11 @@ from pathlib import Path
 import pytest
 
 import digest.session
-from conftest import REPO, copy_site
 from digest.errors import Diagnostic, Location, UsageError
 from digest.serve import BuildEvents, PreviewServer, bind_server, inject_live_reload
 from digest.session import Rebuild, SiteBuilder
+
+from conftest import REPO, copy_site
 
 SIDECAR = "content/articles/plain-one.yaml"
 ARTICLE = "articles/leaders-trade-words-over-ukraine/index.html"

@@ -9,10 +9,11 @@ from __future__ import annotations
 import errno
 import os
 
-from conftest import copy_site, read_tree
 from digest import write
 from digest.session import SiteBuilder
 from digest.watch import safe_build
+
+from conftest import copy_site, read_tree
 
 
 class FullDisk:

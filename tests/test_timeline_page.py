@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from browsing import chromium, serve_site
 from digest.dates import parse_edtf
+
+from browsing import chromium, serve_site
 from sitecheck import page
 
 BASE_PATH = "/digest/"

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import SITES, run_cli
 from digest.render import text_direction
+
+from conftest import SITES, run_cli
 
 ARABIC_TITLE = "محادثات سرية بين واشنطن وموسكو"
 ARABIC_SEED = (

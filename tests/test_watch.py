@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 import digest.watch
-from conftest import copy_site, read_tree, run_cli
 from digest.errors import OutputError
 from digest.session import Rebuild, SiteBuilder
 from digest.watch import ChangeCollector, watch
+
+from conftest import copy_site, read_tree, run_cli
 
 SIDECAR = "content/articles/plain-one.yaml"
 CLAIM_TEXT = "The talks were not useful."
@@ -46,7 +47,7 @@ class Watcher:
         self._condition = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="test-watch", daemon=True)
 
-    def start(self, monkeypatch: pytest.MonkeyPatch) -> "Watcher":
+    def start(self, monkeypatch: pytest.MonkeyPatch) -> Watcher:
         # Know when the observer is scheduled: events before that would be lost.
         original = digest.watch.SourceWatcher.start
 

@@ -89,7 +89,7 @@ def test_pages_environment(pages):
     environment = deploying[0]["environment"]
     assert environment["name"] == "github-pages"
     [deploy_step] = uses(pages, "actions/deploy-pages")
-    assert environment["url"] == "${{ steps.%s.outputs.page_url }}" % deploy_step["id"]
+    assert environment["url"] == "${{ steps." + deploy_step["id"] + ".outputs.page_url }}"
 
 
 def test_pages_steps(pages):
@@ -126,7 +126,7 @@ def test_pages_build_command(pages):
     for command in commands:
         assert "--base-url" in command, command
         # The URL comes from configure-pages, which gives it without a trailing slash.
-        assert "${{ steps.%s.outputs.base_url }}/" % configure["id"] in command, command
+        assert "${{ steps." + configure["id"] + ".outputs.base_url }}/" in command, command
         # The artifact is `site`, the default output folder: no other --output.
         argv = shlex.split(command)
         assert "--output" not in argv or argv[argv.index("--output") + 1] == "site", command

@@ -7,10 +7,11 @@ import os
 
 import pytest
 
-from conftest import read_tree
 from digest import write
 from digest.errors import MachineFault, OutputError
 from digest.write import OWNER_MARK, OWNER_NOTE, remove_stale_stages, write_site
+
+from conftest import read_tree
 
 MARK = {OWNER_MARK: OWNER_NOTE}
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SITES, read_tree, run_cli
 from digest import build, search, write
+
+from conftest import SITES, read_tree, run_cli
 
 
 @pytest.fixture

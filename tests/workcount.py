@@ -8,7 +8,7 @@ work from 2n to 4n: fixed costs cancel out, linear work gives 2, quadratic 4.
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 
 def calls(run: Callable[[], object]) -> int:
