@@ -18,6 +18,23 @@ SITES = TESTS / "sites"
 INVALID_SITES = TESTS / "sites_invalid"
 
 
+UNIT_MODULES = frozenset({
+    "test_anchor", "test_dates", "test_inline", "test_jsonschemas", "test_load", "test_meaning", "test_module_state",
+    "test_paging", "test_people_match", "test_reads", "test_reanchor", "test_schema", "test_seedtext",
+    "test_timeline_layout", "test_unicode", "test_wording", "test_workflows", "test_write", "test_yamlnodes",
+})
+"""The unit tier (``pytest -m "not slow"``, under a minute): modules that test stages directly and
+start no subprocess, server or browser. Every test elsewhere is marked slow; a slow test inside
+these modules says so itself (``@pytest.mark.slow``)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is None or module.__name__ not in UNIT_MODULES:
+            item.add_marker(pytest.mark.slow)
+
+
 @dataclass
 class Run:
     code: int
