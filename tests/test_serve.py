@@ -481,10 +481,9 @@ def test_requests_do_not_wait_for_a_build_in_progress(served, monkeypatch):
     build.start()
     try:
         assert entered.wait(TIMEOUT)
-        started = time.monotonic()
         for path in ("/basic/", "/basic/" + ARTICLE, "/basic/assets/style.css", "/basic/missing/"):
             assert served.get(path).status in (200, 404)
-        assert time.monotonic() - started < 5
+        assert build.is_alive() and not release.is_set(), "answered while the build was still held"
         assert b"The talks were not useful." in served.get("/basic/" + ARTICLE).body, "the old site is served meanwhile"
     finally:
         release.set()
@@ -531,9 +530,7 @@ def test_200_concurrent_requests_while_rebuilding_with_live_reload_clients(serve
     builder_thread.start()
     try:
         with ThreadPoolExecutor(max_workers=50) as pool:
-            started = time.monotonic()
             responses = list(pool.map(lambda i: request(served.port, pages[i % len(pages)], timeout=30), range(200)))
-            elapsed = time.monotonic() - started
     finally:
         stop.set()
         builder_thread.join(60)
@@ -544,7 +541,6 @@ def test_200_concurrent_requests_while_rebuilding_with_live_reload_clients(serve
             if path.endswith(("/", ".html")):
                 assert response.body.rstrip().endswith(b"</html>"), path  # never half a file
                 assert SCRIPT in response.body
-        assert elapsed < 30
         assert builds and all(b.ok for b in builds)
         assert len(builds) >= 1
         final = served.events.build_id
