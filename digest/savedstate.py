@@ -25,11 +25,16 @@ must only be writable by those who may change the site.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+import io
 import os
 import pickle
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from digest.buildcache import CACHE_FOLDER, record_key
 from digest.buildstate import BuildState, digest_bytes
@@ -63,7 +68,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     ``code``: the `buildcache.code_fingerprint` of the digest that built it."""
     path = state_path(root, output)
     stats = _output_stats(output, state.outputs)
-    payload = pickle.dumps(SavedState(state, dataclasses.replace(caches, environment=None), stats), protocol=pickle.HIGHEST_PROTOCOL)
+    payload = _dumps(SavedState(state, dataclasses.replace(caches, environment=None), stats))
     header = " ".join((FORMAT, code, hashlib.sha256(payload).hexdigest()))
     temporary = path.with_name(path.name + ".tmp")
     try:
@@ -110,6 +115,44 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
     if changed:
         return _unusable(path, f"out of date: the output folder changed since that build ({changed})")
     return Loaded(saved, None)
+
+
+def _dumps(saved: SavedState) -> bytes:
+    """Pickle the state, digest's dataclasses as plain tuples of their fields.
+
+    A slotted dataclass pickles through `dataclasses`' own ``__getstate__``,
+    which looks its fields up again for every object: most of the time of
+    saving a big site's state. A dispatch table of this pickler alone (not
+    the global `copyreg` one) reduces each to its class and field values.
+    """
+    stream = io.BytesIO()
+    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dataclass_reducers()
+    pickler.dump(saved)
+    return stream.getvalue()
+
+
+def _dataclass_reducers() -> dict[type, Callable[[Any], tuple]]:
+    reducers: dict[type, Callable[[Any], tuple]] = {}
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("digest."):
+            continue
+        for value in vars(module).values():
+            if isinstance(value, type) and dataclasses.is_dataclass(value) and "__slots__" in vars(value) and value not in reducers:
+                names = tuple(f.name for f in dataclasses.fields(value))
+                reducers[value] = functools.partial(_reduce_dataclass, names)
+    return reducers
+
+
+def _reduce_dataclass(names: tuple[str, ...], obj: Any) -> tuple:
+    return _rebuild_dataclass, (type(obj), names, tuple(getattr(obj, name) for name in names))
+
+
+def _rebuild_dataclass(cls: type, names: tuple[str, ...], values: tuple) -> Any:
+    obj = object.__new__(cls)
+    for name, value in zip(names, values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
 
 
 def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[int, int]]:
