@@ -133,6 +133,7 @@ class SiteBuilder:
                 stage.commit()
                 written = sorted(stage.paths)
             else:
+                assert previous is not None, "a stage is made exactly when there is no previous build"
                 # Pages first, so the edited page is on screen before the search index is redone.
                 rest = {path: data for path, data in result.outputs.items() if path not in delivered}
                 written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
