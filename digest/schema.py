@@ -352,7 +352,7 @@ def _check_list(node: Node, key: str, diagnostics: Diagnostics, item: Callable[[
     if items is None:
         diagnostics.error(node.loc, f"'{key}' must be a list, got {kind_name(node)}", "wrong-type")
         return _INVALID
-    values = []
+    values: list[Any] = []
     for index, child in enumerate(items):
         value = item(child, index)
         if value is not _INVALID:
@@ -435,10 +435,11 @@ def _check_quote(node: Node, spec: Field, record: Record, key: str, diagnostics:
 
 
 def _check_records(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
-    assert spec.fields is not None
+    fields = spec.fields
+    assert fields is not None, "every records field names the fields of its items"
 
     def item(child: Node, index: int) -> Any:
-        checked = check_record(child, spec.fields, diagnostics)
+        checked = check_record(child, fields, diagnostics)
         return _INVALID if checked is None else checked
 
     if not isinstance(node, Sequence):
