@@ -332,11 +332,13 @@ def _check_date(node: Node, spec: Field, record: Record, key: str, diagnostics: 
 
 
 def _check_edtf(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
-    if isinstance(node, Sequence) and all(isinstance(item, Scalar) for item in node.items):
-        # Unquoted, EDTF's "one of a set" [A, B..C] is a YAML list.
-        written = "[" + ", ".join(str(item.value) for item in node.items) + "]"  # type: ignore[union-attr]
-        diagnostics.error(node.loc, f"'{key}' is a YAML list here: quote a set of dates, {key}: \"{written}\"", "wrong-type")
-        return _INVALID
+    if isinstance(node, Sequence):
+        scalars = [item for item in node.items if isinstance(item, Scalar)]
+        if len(scalars) == len(node.items):
+            # Unquoted, EDTF's "one of a set" [A, B..C] is a YAML list.
+            written = "[" + ", ".join(str(item.value) for item in scalars) + "]"
+            diagnostics.error(node.loc, f"'{key}' is a YAML list here: quote a set of dates, {key}: \"{written}\"", "wrong-type")
+            return _INVALID
     value = _expect_string(node, key, diagnostics)
     if value is _INVALID:
         return value

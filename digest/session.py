@@ -243,7 +243,8 @@ class BackgroundIndexer:
                 self._condition.wait_for(lambda: self._job is not None or self._stopped)
                 if self._stopped:
                     return
-                state, records = self._job  # type: ignore[misc]
+                assert self._job is not None, "woken with a job to do, or to stop"
+                state, records = self._job
                 self._job = None
                 self._busy = True
                 self._cancel.clear()
