@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import cast
 
 from jinja2 import TemplateError
 
@@ -197,7 +198,8 @@ def _render_pages(
     for number, data, keys, key_digests in _render_all(env, pages, todo, reader, stage):
         page = pages[number]
         if isinstance(data, Placed):
-            stage.note(page.path, data.reused)  # type: ignore[union-attr]
+            assert stage is not None, "workers place pages only when given a stage"
+            stage.note(page.path, data.reused)
             state.outputs[page.path] = data.digest
         elif stage is not None:
             stage.put(page.path, data)
@@ -283,23 +285,24 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
             send.close()
             running[receive] = process
         while running:
-            for ready in wait(list(running)):
+            # wait() returns some of the objects it was given; typeshed widens them to any waitable.
+            for ready in cast("list[Connection]", wait(list(running))):
                 try:
-                    message = ready.recv()  # type: ignore[union-attr]
+                    message = ready.recv()
                 except EOFError:
-                    raise RuntimeError(f"a render worker stopped unexpectedly (exit status {running[ready].exitcode})") from None  # type: ignore[index]
+                    raise RuntimeError(f"a render worker stopped unexpectedly (exit status {running[ready].exitcode})") from None
                 if message is None:
-                    del running[ready]  # type: ignore[arg-type]
+                    del running[ready]
                 elif isinstance(message, BaseException):
                     raise message
                 else:
                     yield from message
     finally:
-        for receive, process in running.items():
-            process.terminate()
+        for receive, worker in running.items():
+            worker.terminate()
             receive.close()
-        for process in running.values():
-            process.join()
+        for worker in running.values():
+            worker.join()
 
 
 def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbers: list[int], send: Connection, parent: int) -> None:
@@ -319,9 +322,10 @@ def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbe
                 filename, line = _template_place(exc)
                 raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
             fingerprints = {key: reader.fingerprint(key) for key in keys}
+            sent: bytes | Placed = data
             if stage is not None:
-                data = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
-            results.append((number, data, keys, fingerprints))
+                sent = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
+            results.append((number, sent, keys, fingerprints))
             if len(results) >= RESULTS_PER_MESSAGE:
                 send.send(results)
                 results = []
@@ -387,10 +391,10 @@ def index_search(
     result.state.search_inputs = inputs
     bundle_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
     reusable = previous is not None and previous.search_inputs == inputs
-    if stage is not None and reusable and all((stage.output / path).is_file() for path in bundle_files):
+    if stage is not None and previous is not None and reusable and all((stage.output / path).is_file() for path in bundle_files):
         for path in bundle_files:  # nothing it indexes changed: the old site's index stays
             stage.carry(path)
-            result.state.outputs[path] = previous.outputs[path]  # type: ignore[union-attr]
+            result.state.outputs[path] = previous.outputs[path]
     elif stage is not None:
         try:
             with output_faults(stage.output, "cannot write the search index"):
@@ -407,12 +411,12 @@ def index_search(
     else:
         html = {}
         for path in sorted(pages):
-            data = result.outputs.get(path)
-            if data is None:
+            page = result.outputs.get(path)
+            if page is None:
                 if read_previous is None:
                     raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
-                data = read_previous(path)
-            html[path] = data
+                page = read_previous(path)
+            html[path] = page
         marked = {path: data for path, data in html.items() if searchable(path, data)}
         try:  # a site with nothing marked searchable yet (a new one) gets its pages indexed whole
             with output_faults(Path(tempfile.gettempdir()), "cannot make the search index"):

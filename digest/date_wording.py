@@ -42,10 +42,11 @@ def interval(start: EDTFDate | None, end: EDTFDate | None, start_text: str, end_
     if end is None:
         return f"since {start.display()}" if end_text == ".." else f"{start.display()} – unknown"
     plain = not any((start.approximate, start.uncertain, end.approximate, end.uncertain))
-    if end.earliest <= start.earliest and end.latest == start.latest and plain:
+    (start_first, start_last), (end_first, end_last) = start.closed_bounds(), end.closed_bounds()
+    if end_first <= start_first and end_last == start_last and plain:
         return start.display()
-    if end.earliest <= start.earliest and end.latest > start.latest:
-        limit = _qualify(_at_precision(end.latest, start.precision), end.approximate, end.uncertain)
+    if end_first <= start_first and end_last > start_last:
+        limit = _qualify(_at_precision(end_last, start.precision), end.approximate, end.uncertain)
         return f"{start.display()} – no later than {limit}"
     return (_compact_range(start, end) if plain else None) or f"{start.display()} – {end.display()}"
 
@@ -69,7 +70,7 @@ def _member(member: SetMember) -> str:
 
 def _between(first: EDTFDate, last: EDTFDate) -> str:
     """'between 31 October and 6 November 2022': the shared month or year said once."""
-    a, b = first.earliest, last.earliest
+    a, b = first.closed_bounds()[0], last.closed_bounds()[0]
     plain = not any((first.approximate, first.uncertain, last.approximate, last.uncertain))
     if plain and first.precision == last.precision and a.year == b.year:
         if first.precision == "day":
@@ -82,8 +83,7 @@ def _between(first: EDTFDate, last: EDTFDate) -> str:
 
 def _plain(date: EDTFDate) -> str:
     """Unqualified text for a single date at its precision."""
-    first, last = date.earliest, date.latest
-    assert first is not None and last is not None
+    first, last = date.closed_bounds()
     if date.precision == "day":
         text = _day(first)
         return f"{text}, {date.time.display()}" if date.time else text
@@ -127,7 +127,7 @@ def _qualify(text: str, approximate: bool, uncertain: bool) -> str:
 
 def _compact_range(start: EDTFDate, end: EDTFDate) -> str | None:
     """Shorter text for unqualified ranges within one month or one year."""
-    first, last = start.earliest, end.earliest
+    first, last = start.closed_bounds()[0], end.closed_bounds()[0]
     if first.year != last.year or start.precision != end.precision:
         return None
     if start.precision == "day" and first.month == last.month:

@@ -126,6 +126,15 @@ class EDTFDate:
         moment = (1, self.time.sort_seconds()) if self.time else (0,)
         return (self.earliest or FIRST_DAY, PRECISION_RANK[self.precision], moment)
 
+    def closed_bounds(self) -> tuple[Day, Day]:
+        """``earliest`` and ``latest`` of a date known to have both: a single date.
+
+        Single dates, the sides of an interval and the members of a set are
+        always bounded; only intervals and sets can have an open side.
+        """
+        assert self.earliest is not None and self.latest is not None, f"{self.text!r} has an open side"
+        return self.earliest, self.latest
+
     def display(self) -> str:
         """English text that claims no more precision or certainty than given."""
         if self.is_interval:
@@ -230,7 +239,7 @@ def _parse_interval(text: str) -> EDTFDate:
     start, end = parse_side(start_text, text), parse_side(end_text, text)
     if start is None and end is None:
         raise _error(text, "an interval needs at least one date")
-    if start is not None and end is not None and end.latest < start.earliest:
+    if start is not None and end is not None and end.closed_bounds()[1] < start.closed_bounds()[0]:
         raise _error(text, "the interval ends before it starts")
     sides = [side for side in (start, end) if side is not None]
     return EDTFDate(
@@ -256,11 +265,12 @@ def _parse_set(text: str) -> EDTFDate:
     members = set_members(text)
     starts = [m.first for m in members if m.first is not None]
     first = min(starts, key=lambda date: date.sort_key()) if members[0].first is not None else members[0].last
+    assert first is not None, "set_members refuses a member with neither a first nor a last date"
     parts = [date for m in members for date in (m.first, m.last) if date is not None]
     return EDTFDate(
         text=text,
-        earliest=None if members[0].first is None else min(d.earliest for d in starts),
-        latest=None if members[-1].last is None else max(m.last.latest for m in members if m.last is not None),
+        earliest=None if members[0].first is None else min(d.closed_bounds()[0] for d in starts),
+        latest=None if members[-1].last is None else max(m.last.closed_bounds()[1] for m in members if m.last is not None),
         precision=first.precision,
         approximate=any(date.approximate for date in parts),
         uncertain=any(date.uncertain for date in parts),
@@ -293,7 +303,7 @@ def set_members(text: str) -> tuple[SetMember, ...]:
             raise _error(text, f"'{item}' (this date or a later one) can only be the last member of a set")
         first = _parse_single(before, text, allow_time=False) if before else None
         last = _parse_single(after, text, allow_time=False) if after else None
-        if first is not None and last is not None and last.latest < first.earliest:
+        if first is not None and last is not None and last.closed_bounds()[1] < first.closed_bounds()[0]:
             raise _error(text, f"the range '{item}' ends before it starts")
         members.append(SetMember(first, last))
     return tuple(members)

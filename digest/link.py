@@ -98,7 +98,8 @@ def link_site(
         article.text_mode = article.text_mode or config.article_text
     ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
     position = {stem: index for index, stem in enumerate(ordered_articles)}
-    for entity in (*claims.values(), *events.values()):
+    entities: list[Claim | Event] = [*claims.values(), *events.values()]
+    for entity in entities:
         entity.occurrences.sort(key=lambda occurrence: position[occurrence.article])
     ordered_events = dict(sorted(((k, e) for k, e in events.items() if e.date), key=lambda item: item[1].sort_key()))
     graph = SiteGraph(config, people, ordered_articles, dict(sorted(claims.items())), ordered_events)
@@ -166,10 +167,10 @@ def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diag
 
 
 def _articles(loaded: LoadedSite, diagnostics: Diagnostics, drafts: bool, left_out: list[str], caches: Caches) -> dict[str, Article]:
-    for stem, record in loaded.sidecars.items():
+    for stem, sidecar in loaded.sidecars.items():
         if stem not in loaded.seeds and stem not in loaded.seed_files and "folder:seeds" not in loaded.failed:
             hint = did_you_mean(stem, loaded.seeds)
-            diagnostics.error(Location(record.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
+            diagnostics.error(Location(sidecar.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
     articles: dict[str, Article] = {}
     for stem, seed in loaded.seeds.items():
         record = loaded.sidecars.get(stem)
@@ -356,8 +357,11 @@ def _annotate(
                 continue
             seen.add(entity_id)
             entity = table.get(entity_id)
-            if entity is None:
-                entity = table[entity_id] = (Claim if kind == "claim" else Event)(entity_id, source=entry.where("id"))
+            if entity is None:  # the first article to give it
+                if kind == "claim":
+                    entity = claims[entity_id] = Claim(entity_id, source=entry.where("id"))
+                else:
+                    entity = events[entity_id] = Event(entity_id, source=entry.where("id"))
             merged.merge(entity, kind, entry, shared, lists)
             passages, occurrence = _anchored(article, haystack, kind, entity_id, entry, diagnostics, caches.anchored)
             article.passages.extend(passages)

@@ -13,8 +13,9 @@ import os
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, machine_fault
@@ -30,6 +31,8 @@ from digest.schema import (
 )
 from digest.slugs import MAX_SEGMENT_BYTES, is_windows_reserved
 from digest.yamlnodes import Sequence, decode_source, kind_name, parse_yaml
+
+T = TypeVar("T")
 
 SEED_SUFFIXES = (".txt", ".md")
 SITE_FILE = "content/site.yaml"
@@ -95,14 +98,14 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
             reason = f"cannot be used: {unfit}" if unfit is not None else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
             diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
             continue
-        record = known.get(rel, file_stat, diagnostics, lambda found, rel=rel: _load_yaml_record(root, rel, PERSON_FIELDS, found, parsed, checked=True))
+        record = known.get(rel, file_stat, diagnostics, partial(_load_yaml_record, root, rel, PERSON_FIELDS, parsed=parsed, checked=True))
         if record is not None:
             site.people[stem] = record
         else:
             site.failed.add("people")
     for _, rel, stem, file_stat in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
         site.sidecar_files.add(stem)
-        record = known.get(rel, file_stat, diagnostics, lambda found, rel=rel: _load_yaml_record(root, rel, ARTICLE_FIELDS, found, parsed, checked=True))
+        record = known.get(rel, file_stat, diagnostics, partial(_load_yaml_record, root, rel, ARTICLE_FIELDS, parsed=parsed, checked=True))
         if record is not None:
             site.sidecars[stem] = record
         else:
@@ -117,7 +120,7 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
             diagnostics.error(Location(rel), f"seed is larger than {MAX_SEED_BYTES // (1024 * 1024)} MB; no article is this long (split it into parts)", "too-large")
             site.failed.add("seeds")
             continue
-        text = known.get(rel, file_stat, diagnostics, lambda found, rel=rel: _read_text(root, rel, found))
+        text = known.get(rel, file_stat, diagnostics, partial(_read_text, root, rel))
         if text is not None:
             site.seeds[stem] = Seed(stem, rel, text, rel.endswith(".md"))
         else:
@@ -138,7 +141,8 @@ class _KnownFiles:
         self.changed = set(changed or ())
         self.files = caches.files
 
-    def get(self, rel: str, stat: os.stat_result, diagnostics: Diagnostics, make: Callable[[Diagnostics], Any]) -> Any:
+    def get(self, rel: str, stat: os.stat_result, diagnostics: Diagnostics, make: Callable[[Diagnostics], T]) -> T:
+        """What ``make`` makes of the file ``rel``, made again only when the file may have changed."""
         key = (self.root, rel)
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         known = self.files.get(key)

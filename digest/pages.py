@@ -233,4 +233,4 @@ def _compact(value: Any) -> Any:
 
 def _url(reader: Reader) -> Callable[[str], str]:
     base = reader.read("config").base_path
-    return lambda path="": base + path.lstrip("/")
+    return lambda path: base + path.lstrip("/")

@@ -464,7 +464,7 @@ def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
 _ARTICLE_SHARED = ("text", "names")
 """An article's largest parts, made once per version of its seed and names and then shared
 across rebuilds (see `link._article`, `link._find_people`) and never changed."""
-_ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)  # type: ignore[attr-defined]
+_ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)
 
 
 def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:

@@ -21,6 +21,7 @@ characters take about 0.1 s.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
@@ -510,6 +511,7 @@ def _find_quote(root: yaml.Node | None, line: int, column: int, key: str) -> tup
             if at:
                 return node, in_flow
             continue
+        assert isinstance(node, yaml.CollectionNode), "composed nodes are scalars, sequences and mappings"
         inner = in_flow or bool(node.flow_style)
         if isinstance(node, yaml.MappingNode):
             if at:
@@ -595,7 +597,7 @@ def _flow_scalar(text: str, start: int, raw: str, style: str | None, new: str, i
 def _plain_ok(value: str, in_flow: bool) -> bool:
     if not value or not _printable(value) or "\t" in value:
         return False
-    analysis = Emitter(None, allow_unicode=True).analyze_scalar(value)
+    analysis = Emitter(io.StringIO(), allow_unicode=True).analyze_scalar(value)  # analysing writes nothing
     if analysis.multiline or not (analysis.allow_flow_plain if in_flow else analysis.allow_block_plain):
         return False
     return Resolver().resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG

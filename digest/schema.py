@@ -332,11 +332,13 @@ def _check_date(node: Node, spec: Field, record: Record, key: str, diagnostics: 
 
 
 def _check_edtf(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
-    if isinstance(node, Sequence) and all(isinstance(item, Scalar) for item in node.items):
-        # Unquoted, EDTF's "one of a set" [A, B..C] is a YAML list.
-        written = "[" + ", ".join(str(item.value) for item in node.items) + "]"  # type: ignore[union-attr]
-        diagnostics.error(node.loc, f"'{key}' is a YAML list here: quote a set of dates, {key}: \"{written}\"", "wrong-type")
-        return _INVALID
+    if isinstance(node, Sequence):
+        scalars = [item for item in node.items if isinstance(item, Scalar)]
+        if len(scalars) == len(node.items):
+            # Unquoted, EDTF's "one of a set" [A, B..C] is a YAML list.
+            written = "[" + ", ".join(str(item.value) for item in scalars) + "]"
+            diagnostics.error(node.loc, f"'{key}' is a YAML list here: quote a set of dates, {key}: \"{written}\"", "wrong-type")
+            return _INVALID
     value = _expect_string(node, key, diagnostics)
     if value is _INVALID:
         return value
@@ -352,7 +354,7 @@ def _check_list(node: Node, key: str, diagnostics: Diagnostics, item: Callable[[
     if items is None:
         diagnostics.error(node.loc, f"'{key}' must be a list, got {kind_name(node)}", "wrong-type")
         return _INVALID
-    values = []
+    values: list[Any] = []
     for index, child in enumerate(items):
         value = item(child, index)
         if value is not _INVALID:
@@ -435,10 +437,11 @@ def _check_quote(node: Node, spec: Field, record: Record, key: str, diagnostics:
 
 
 def _check_records(node: Node, spec: Field, record: Record, key: str, diagnostics: Diagnostics) -> Any:
-    assert spec.fields is not None
+    fields = spec.fields
+    assert fields is not None, "every records field names the fields of its items"
 
     def item(child: Node, index: int) -> Any:
-        checked = check_record(child, spec.fields, diagnostics)
+        checked = check_record(child, fields, diagnostics)
         return _INVALID if checked is None else checked
 
     if not isinstance(node, Sequence):

@@ -14,6 +14,7 @@ from html import escape
 from urllib.parse import urljoin, urlsplit
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from pygments import highlight
@@ -112,6 +113,13 @@ def _is_web(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
+class _AnyLinkMarkdown(MarkdownIt):
+    """A parser that accepts every link destination (see `make_markdown`)."""
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
 def make_markdown() -> MarkdownIt:
     """CommonMark with tables and strikethrough, raw HTML off, links settled by `resolve_link`.
 
@@ -121,8 +129,8 @@ def make_markdown() -> MarkdownIt:
     A relative address is resolved against ``env["base_url"]`` when the caller
     passes one to ``parse``/``render``.
     """
-    md = MarkdownIt("commonmark", {"html": False, "highlight": _highlight_code}).enable(["table", "strikethrough"])
-    md.validateLink = lambda url: True
+    md = _AnyLinkMarkdown("commonmark", {"html": False, "highlight": _highlight_code})
+    md.enable(["table", "strikethrough"])
     md.core.ruler.push("settle_links", _settle_links)
     return md
 
@@ -193,6 +201,8 @@ def parse_markdown(text: str, omit: set[str], drop_first_h1: bool, base_url: str
     in the seed point there (see `resolve_link`).
     """
     md = make_markdown()
+    renderer = md.renderer
+    assert isinstance(renderer, RendererHTML), "make_markdown keeps markdown-it's HTML renderer"
     source = "\n".join("" if line.strip() in omit else line for line in text.split("\n"))
     tokens = md.parse(source, {"base_url": base_url})
     heading = None
@@ -213,8 +223,8 @@ def parse_markdown(text: str, omit: set[str], drop_first_h1: bool, base_url: str
             in_heading = True
         elif token.type == "heading_close":
             in_heading = False
-        rule = md.renderer.rules.get(token.type)
-        html = rule(tokens, index, md.options, {}) if rule else md.renderer.renderToken(tokens, index, md.options, {})
+        rule = renderer.rules.get(token.type)
+        html = rule(tokens, index, md.options, {}) if rule else renderer.renderToken(tokens, index, md.options, {})
         parts.append(html)
     return heading, SeedText(None, tuple(blocks), tuple(_merge_strings(parts)))
 

@@ -154,7 +154,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         completes at once, so the stream stays open for as long as the page does.
         Only a client that stops reading for that long is dropped.
         """
-        self.timeout = self.server.idle_timeout
+        self.request.settimeout(self.server.idle_timeout)  # what setup() does with a class-wide timeout
         super().setup()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - keep the terminal for build lines

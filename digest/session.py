@@ -133,6 +133,7 @@ class SiteBuilder:
                 stage.commit()
                 written = sorted(stage.paths)
             else:
+                assert previous is not None, "a stage is made exactly when there is no previous build"
                 # Pages first, so the edited page is on screen before the search index is redone.
                 rest = {path: data for path, data in result.outputs.items() if path not in delivered}
                 written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
@@ -242,7 +243,8 @@ class BackgroundIndexer:
                 self._condition.wait_for(lambda: self._job is not None or self._stopped)
                 if self._stopped:
                     return
-                state, records = self._job  # type: ignore[misc]
+                assert self._job is not None, "woken with a job to do, or to stop"
+                state, records = self._job
                 self._job = None
                 self._busy = True
                 self._cancel.clear()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from digest.session import Rebuild, SiteBuilder
@@ -61,8 +62,8 @@ class ChangeCollector(FileSystemEventHandler):
         if event.event_type in ("opened", "closed_no_write") or (event.is_directory and event.event_type == "modified"):
             return
         paths = [event.src_path, getattr(event, "dest_path", "")]
-        relevant = [self._relative(p) for p in paths if p and not is_editor_noise(Path(str(p)).name)]
-        relevant = [p for p in relevant if p is not None]
+        inside = [self._relative(p) for p in paths if p and not is_editor_noise(Path(str(p)).name)]
+        relevant = [p for p in inside if p is not None]
         if not relevant:
             return
         with self._condition:
@@ -108,7 +109,7 @@ class SourceWatcher:
         self.root = root
         self.collector = collector
         self.observer = PollingObserver(timeout=POLL_SECONDS) if poll else Observer()
-        self._watched: dict[str, tuple[object, int]] = {}
+        self._watched: dict[str, tuple[ObservedWatch, int]] = {}
         """Folder name -> (watchdog handle, inode of the folder watched)."""
 
     def start(self) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Protocol
 
 import yaml
 
@@ -31,6 +32,15 @@ MAX_DEPTH = 200
 """Nesting depth of collections; deeper documents would overflow the C composer's stack."""
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+
+
+class Position(Protocol):
+    """A place in the document: PyYAML's marks, whether made by its Python or its C parser."""
+
+    line: int
+    """From 0."""
+    column: int
+    """From 0."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +133,7 @@ def _report_tags(text: str, path: str, diagnostics: Diagnostics) -> bool:
         if tag is not None and isinstance(event, yaml.NodeEvent):
             found = True
             shown = tag.replace("tag:yaml.org,2002:", "!!")
+            assert event.start_mark is not None, "the parser marks every event"
             diagnostics.error(
                 _location(path, event.start_mark),
                 f"YAML tag '{shown}' is not supported (every value is read as text): remove it, or quote the value if it starts with '!'",
@@ -152,13 +163,14 @@ def _may_be_deep(text: str) -> bool:
     return any(len(line) - len(line.lstrip(" -?:[{")) > MAX_DEPTH for line in text.split("\n"))
 
 
-def _depth_exceeded(text: str) -> yaml.Mark | None:
+def _depth_exceeded(text: str) -> Position | None:
     """Where the document first nests deeper than MAX_DEPTH, from the parser's events (no recursion)."""
     depth = 0
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
+                assert event.start_mark is not None, "the parser marks every event"
                 return event.start_mark
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
@@ -294,7 +306,7 @@ def _indent_slip(lines: list[str], number: int) -> tuple[Place, str] | None:
         return None
     lower = max((level for level in levels if level < indent), default=None)
     higher = min((level for level in levels if level > indent), default=None)
-    options = []
+    options: list[str] = []
     for level in (lower, higher):
         if level is not None:
             row = levels[level]
@@ -362,7 +374,7 @@ def _check_run_on_item(node: yaml.ScalarNode, lines: list[str], path: str, diagn
         return
 
 
-def _location(path: str, mark: yaml.Mark) -> Location:
+def _location(path: str, mark: Position) -> Location:
     return Location(path, mark.line + 1, mark.column + 1)
 
 
