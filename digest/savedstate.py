@@ -149,7 +149,7 @@ def _reduce_dataclass(names: tuple[str, ...], obj: Any) -> tuple:
 
 
 def _rebuild_dataclass(cls: type, names: tuple[str, ...], values: tuple) -> Any:
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     for name, value in zip(names, values, strict=True):
         object.__setattr__(obj, name, value)
     return obj
