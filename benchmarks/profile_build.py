@@ -52,7 +52,7 @@ STAGES: list[tuple[str, str, str]] = [
     ("render (all pages)", "digest/build.py", "_render_pages"),
     ("  graph reads (Reader.read)", "digest/reads.py", "read"),
     ("  fingerprints (incremental checks)", "digest/reads.py", "fingerprint"),
-    ("  page contexts + templates (render_page)", "digest/pages.py", "render_page"),
+    ("  page contexts + templates (render_page)", "digest/page.py", "render_page"),
     ("    article_body (highlights, links)", "digest/render.py", "article_body"),
     ("    Jinja Template.render", "jinja2/environment.py", "render"),
     ("    markdown fields (render_markdown)", "digest/render.py", "render_markdown"),

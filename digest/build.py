@@ -30,12 +30,14 @@ from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, Machin
 from digest.link import link_site
 from digest.load import LoadedSite, load_site, unfit_path_segment
 from digest.model import SiteGraph
-from digest.pages import Page, render_page, site_pages
+from digest.page import Page, render_page
+from digest.pages import site_pages
 from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import environment_for, theme_folders
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import SearchIndexError, SearchIndexTruncated, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.site_reads import SITE_READS
 from digest.workers import bind_to_parent
 from digest.write import Stage, WriteReport, output_faults, place
 
@@ -161,7 +163,7 @@ def render_graph(
 def _render_pages(
     graph: SiteGraph, env, pages: list[Page], previous: BuildState, caches: Caches, first: FirstPages | None = None, stage: Stage | None = None
 ) -> BuildResult:
-    reader = Reader(graph, caches.value_digests)
+    reader = Reader(graph, SITE_READS, caches.value_digests)
     templates = TemplateIndex(env, caches.template_references)
     state = BuildState()
     todo: list[int] = []
@@ -312,7 +314,7 @@ def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbe
     only their digests, instead of pickling every page to the parent. The
     share ends with None, or with the exception that stopped it."""
     bind_to_parent(parent)
-    reader = Reader(graph)
+    reader = Reader(graph, SITE_READS)
     results: list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]] = []
     try:
         for number in numbers:

@@ -15,6 +15,9 @@ import json
 import os
 from pathlib import Path
 
+from digest import __version__
+from digest.render import builtin_theme
+
 CACHE_FOLDER = ".digest-cache"
 SOURCE_FOLDERS = ("content", "seeds", "themes")
 
@@ -63,9 +66,6 @@ def code_fingerprint() -> str:
 
     By content, not modification time: a CI job installs the same digest
     afresh on every run, and its saved state must still be usable."""
-    from digest import __version__
-    from digest.render import builtin_theme
-
     digest = hashlib.blake2b(__version__.encode(), digest_size=20)
     for folder in (Path(__file__).parent, builtin_theme()):
         for path in sorted(folder.rglob("*")):

@@ -41,6 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from digest.dates import SINGLE_DATE_RE
+from digest.errors import Diagnostics, UsageError
+from digest.link import site_config
+from digest.load import is_site_root, load_site
+from digest.model import DEFAULT_STATUSES
 from digest.schema import (
     ARTICLE_FIELDS,
     EVIDENCE_FIELDS,
@@ -222,11 +226,6 @@ def schema_command(root: Path | None, output: Path | None) -> list[Path]:
     Like the validator, it falls back to the default statuses when site.yaml
     cannot be read, and leaves person ids open when a person file could not be.
     """
-    from digest.errors import Diagnostics, UsageError
-    from digest.link import site_config
-    from digest.load import is_site_root, load_site
-    from digest.model import DEFAULT_STATUSES
-
     if root is None:
         if output is None:
             raise UsageError("digest schema needs --output when not run in a site root")

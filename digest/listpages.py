@@ -33,7 +33,7 @@ from digest.listing import (
 )
 from digest.model import SiteGraph
 from digest.outlets import outlet_page_count, outlet_slugs
-from digest.pages import Page, numbered_pages
+from digest.page import Page, numbered_pages
 from digest.paging import Pager, page_count
 from digest.reads import Reader
 from digest.timeline_layout import group_label, item_for, layout_timeline

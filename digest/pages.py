@@ -1,23 +1,21 @@
 """Which pages the site has, and what each page's template is given.
 
-A `Page` is an output path, a template and a function that builds the
-template's context through a `Reader`, so every value a page shows is a
-recorded read. Rendering is a pure function of those reads and the
-templates, which is what lets incremental builds skip pages whose reads and
-templates did not change.
+`site_pages` lists every page (the list pages come from `listpages.py`);
+the context functions here build what the home, article, person and claim
+templates show, each value through the `Reader`, so it is a recorded read
+(see `page.py` for what a page is and how it is rendered).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from jinja2 import Environment
-
 from digest.listing import PERSON_ROWS_PER_PAGE, person_page_count
+from digest.listpages import list_pages
 from digest.model import SiteGraph
+from digest.page import Page, numbered_pages
 from digest.paging import Pager, page_url
 from digest.reads import Reader
 from digest.render import article_body
@@ -28,29 +26,6 @@ HOME_CLAIMS = 6
 HOME_PEOPLE = 12
 HOME_OUTLETS = 10
 
-Context = Callable[[Reader], dict[str, Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    path: str
-    """Output file, relative to the site root: 'people/x/index.html'."""
-    template: str
-    """A Jinja template, or '' when ``serialize`` makes the bytes (feeds, JSON)."""
-    context: Context
-    serialize: Callable[[dict[str, Any]], bytes] | None = None
-
-    @property
-    def url_path(self) -> str:
-        """The page's URL relative to the base path: 'people/x/'."""
-        return self.path.removesuffix("index.html")
-
-
-def numbered_pages(base: str, count: int, template: str, context: Callable[..., dict[str, Any]], **args: Any) -> list[Page]:
-    """The ``count`` pages of a list at ``base``: page 1 there, page n at ``base``page/n/; each context gets its number."""
-    return [Page(f"{page_url(base, number)}index.html", template, partial(context, number=number, **args)) for number in range(1, count + 1)]
-
-
 def site_pages(graph: SiteGraph) -> list[Page]:
     pages = [
         Page("index.html", "home.html", home_context),
@@ -59,26 +34,12 @@ def site_pages(graph: SiteGraph) -> list[Page]:
     ]
     if graph.config.search:
         pages.append(Page("search/index.html", "search.html", lambda r: {}))
-    from digest.listpages import list_pages  # it builds on Page: imported here to avoid a cycle
-
     pages += list_pages(graph)
     pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
     for pid in graph.people:
         pages += numbered_pages(f"people/{pid}/", person_page_count(graph, pid), "person.html", person_context, pid=pid)
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
     return pages
-
-
-def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, set[str]]:
-    """The page's bytes, and the keys it read."""
-    with reader.recording() as keys:
-        config = reader.read("config")
-        assets = reader.read("assets")
-        context = page.context(reader)
-    if page.serialize is not None:
-        return page.serialize(context), keys
-    html = env.get_template(page.template).render(page=page, asset=lambda name: config.base_path + assets[name], **context)
-    return html.encode("utf-8"), keys
 
 
 def home_context(reader: Reader) -> dict[str, Any]:

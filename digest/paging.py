@@ -95,3 +95,16 @@ class Pager:
     def label(self) -> str:
         """'page 2 of 5' for titles; '' for a list that fits on one page."""
         return f"page {self.number} of {self.count}" if self.count > 1 else ""
+
+
+def split_page_arg(arg: str) -> tuple[str, int]:
+    """'<list>/<page number>' -> the list's key and the number; KeyError for anything else."""
+    key, _, number = arg.rpartition("/")
+    return key, page_number(number)
+
+
+def page_number(arg: str) -> int:
+    """A page number or a year (EDTF's may be 0 or negative) from a read's argument; KeyError (a read of something gone) for anything else."""
+    if not (arg.removeprefix("-").isascii() and arg.removeprefix("-").isdigit()):
+        raise KeyError(arg)
+    return int(arg)

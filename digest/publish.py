@@ -19,7 +19,7 @@ from markupsafe import escape
 from digest.dates import TimeOfDay
 from digest.days import Day
 from digest.model import SiteConfig
-from digest.pages import Page
+from digest.page import Page
 from digest.reads import ArticleSummary, Reader
 from digest.render import render_markdown
 

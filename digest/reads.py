@@ -19,7 +19,7 @@ import hashlib
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +42,7 @@ from digest.listing import (
 )
 from digest.memo import ByIdentity
 from digest.model import Article, Claim, Event, Mention, Person, SiteGraph, Status, person_order
-from digest.paging import page_slice
+from digest.paging import page_number, page_slice, split_page_arg
 from digest.timeline_layout import Activity, YearActivity, activity_by_month, activity_by_year
 
 
@@ -115,7 +115,7 @@ def _person_row(graph: SiteGraph, pid: str) -> tuple[PersonSummary, int, int]:
 def _people_page(graph: SiteGraph, number: str) -> tuple[tuple[tuple[PersonSummary, int, int], ...], int]:
     """One page of the people, A to Z, and how many there are in all."""
     ids = people_in_order(graph)
-    return tuple(_person_row(graph, pid) for pid in page_slice(ids, _number(number), PEOPLE_PER_PAGE)), len(ids)
+    return tuple(_person_row(graph, pid) for pid in page_slice(ids, page_number(number), PEOPLE_PER_PAGE)), len(ids)
 
 
 def _people_top(graph: SiteGraph, count: str) -> tuple[tuple[PersonSummary, ...], int]:
@@ -142,7 +142,7 @@ def _article_archive(graph: SiteGraph, _: str) -> tuple[tuple[str, str, int], ..
 
 def _month_articles(graph: SiteGraph, arg: str) -> tuple[tuple[ArticleSummary, ...], int]:
     """One page of a month's articles ('2022-11/1'), and how many it has in all."""
-    key, number = _paged(arg)
+    key, number = split_page_arg(arg)
     stems = articles_by_month(graph)[key]
     return tuple(summarise_article(graph.articles[stem]) for stem in page_slice(stems, number, ARTICLES_PER_PAGE)), len(stems)
 
@@ -155,7 +155,7 @@ def _claim_status_counts(graph: SiteGraph, _: str) -> tuple[tuple[Status, int], 
 
 def _status_claims(graph: SiteGraph, arg: str) -> tuple[tuple[ClaimSummary, ...], int]:
     """One page of a status's claims ('reported/2'), and how many it has in all."""
-    sid, number = _paged(arg)
+    sid, number = split_page_arg(arg)
     ids = claims_by_status(graph)[sid]
     return tuple(summarise_claim(graph, graph.claims[cid]) for cid in page_slice(ids, number, CLAIMS_PER_PAGE)), len(ids)
 
@@ -171,22 +171,9 @@ def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
     return tuple(summarise_claim(graph, graph.claims[cid]) for cid in list(found)[:wanted])
 
 
-def _paged(arg: str) -> tuple[str, int]:
-    """'<list>/<page number>' -> the list's key and the number; KeyError for anything else."""
-    key, _, number = arg.rpartition("/")
-    return key, _number(number)
-
-
-def _number(arg: str) -> int:
-    """A page number or a year (EDTF's may be 0 or negative) from a read's argument; KeyError (a read of something gone) for anything else."""
-    if not (arg.removeprefix("-").isascii() and arg.removeprefix("-").isdigit()):
-        raise KeyError(arg)
-    return int(arg)
-
-
 def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
     """The events listed under one year, in timeline order."""
-    return tuple(graph.events[eid] for eid in events_by_year(graph)[_number(year)])
+    return tuple(graph.events[eid] for eid in events_by_year(graph)[page_number(year)])
 
 
 def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
@@ -197,7 +184,7 @@ def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
 
 def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
     """Events listed under an earlier year that can end in this one."""
-    ids = events_ending_in(graph).get(_number(year), ())
+    ids = events_ending_in(graph).get(page_number(year), ())
     return tuple(EventLink(eid, graph.events[eid].title, date, timeline_year(date)) for eid, date in zip(ids, _dates(graph, ids)))
 
 
@@ -220,20 +207,20 @@ def _part(items: Any, number: int) -> tuple:
 
 def _mentions_page(graph: SiteGraph, arg: str) -> tuple[tuple[tuple[ArticleSummary, Mention], ...], int]:
     """One page of the articles that name a person ('<id>/<page>'), most mentions first, and how many there are."""
-    pid, number = _paged(arg)
+    pid, number = split_page_arg(arg)
     mentions = graph.mentions.get(pid, [])
     return tuple((summarise_article(graph.articles[m.article]), m) for m in _part(mentions, number)), len(mentions)
 
 
 def _events_with_page(graph: SiteGraph, arg: str) -> tuple[tuple[Event, ...], int]:
     """One page of a person's events, in timeline order, and how many there are."""
-    pid, number = _paged(arg)
+    pid, number = split_page_arg(arg)
     ids = graph.index.events_with.get(pid, [])
     return tuple(graph.events[eid] for eid in _part(ids, number)), len(ids)
 
 
 def _claims_by_page(graph: SiteGraph, arg: str, about: bool) -> tuple[tuple[ClaimSummary, ...], int]:
-    pid, number = _paged(arg)
+    pid, number = split_page_arg(arg)
     ids = (graph.index.claims_about if about else graph.index.claims_by).get(pid, [])
     return tuple(summarise_claim(graph, graph.claims[cid]) for cid in _part(ids, number)), len(ids)
 
@@ -246,7 +233,7 @@ def _person_activity(graph: SiteGraph, pid: str) -> tuple[Activity, tuple[tuple[
 
 def _person_latest(graph: SiteGraph, arg: str) -> tuple[ArticleSummary, ...]:
     """The newest dated articles that name a person ('<id>/<count>'), for their feed."""
-    pid, count = _paged(arg)
+    pid, count = split_page_arg(arg)
     articles = [graph.articles[m.article] for m in graph.mentions.get(pid, [])]
     dated = sorted((a for a in articles if a.published), key=lambda a: a.sort_key())
     return tuple(summarise_article(a) for a in dated[:count])
@@ -322,88 +309,10 @@ def _shorten(text: str, limit: int) -> str:
     return text[: cut if cut > 0 else limit].rstrip(",;:") + "…"
 
 
-def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None], ...]:
-    """Every HTML page with the date its content last changed (from the content, not the clock).
+Read = Callable[[SiteGraph, str], Any]
+"""A read: the graph and the read's argument -> a value whose repr covers everything a page can see of it."""
 
-    The pages are those `site_pages` makes, so a new kind of list page can
-    never be left out. A page about one thing, or a month's list, is dated
-    by the newest article it draws on (all its numbered pages alike); any
-    other list by the newest article of all.
-    """
-    from digest.outlets import outlet_slugs
-    from digest.pages import site_pages  # pages build on reads: imported here to avoid a cycle
-
-    dates = [a.published for a in graph.articles.values() if a.published]
-    newest = max(dates, default=None)
-    dated: dict[str, datetime.date | None] = {}
-    by_outlet: dict[str, list] = {}
-    for article in graph.articles.values():
-        by_outlet.setdefault(article.outlet, []).append(article)
-        dated[f"articles/{article.slug}/"] = article.published
-    for outlet, slug in outlet_slugs(graph).items():
-        published = [a.published for a in by_outlet.get(outlet, []) if a.published]
-        dated[f"outlets/{slug}/"] = max(published, default=None)
-    for pid in graph.people:
-        named = [graph.articles[m.article].published for m in graph.mentions.get(pid, [])]
-        dated[f"people/{pid}/"] = max((d for d in named if d), default=None)
-    for cid, claim in graph.claims.items():
-        carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
-        dated[f"claims/{cid}/"] = claim.reviewed or max((d for d in carried if d), default=None)
-    for key, stems in articles_by_month(graph).items():
-        dated[month_path(graph, key)] = graph.articles[stems[0]].published
-    pages = [page.url_path for page in site_pages(graph) if page.path.endswith("index.html")]
-    return tuple(sorted((path, dated.get(_first_page(path), newest)) for path in pages))
-
-
-def _first_page(url_path: str) -> str:
-    """'claims/status/reported/page/2/' -> 'claims/status/reported/'."""
-    head, found, number = url_path.rstrip("/").rpartition("/page/")
-    return head + "/" if found and number.isdigit() else url_path
-
-
-def _outlets(graph: SiteGraph, _: str) -> Any:
-    from digest.outlets import outlets
-
-    return outlets(graph)
-
-
-def _outlets_top(graph: SiteGraph, count: str) -> tuple[tuple[Any, ...], int]:
-    """The outlets with the most articles, and how many outlets there are in all."""
-    from digest.outlets import outlets
-
-    ranked = sorted(outlets(graph), key=lambda outlet: (-outlet.articles, outlet.name))
-    return tuple(ranked[: int(count)]), len(ranked)
-
-
-def _outlet_page(graph: SiteGraph, arg: str) -> Any:
-    """One page of an outlet's page ('rt/2'): see digest.outlets."""
-    from digest.outlets import outlet_page
-
-    slug, number = _paged(arg)
-    return outlet_page(graph, slug, number)
-
-
-def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
-    from digest.outlets import outlet_slugs
-
-    return tuple(outlet_slugs(graph).items())
-
-
-def _comparison_page(graph: SiteGraph, number: str) -> Any:
-    """One page of the comparison: its claims and events against every outlet (digest.outlets)."""
-    from digest.outlets import comparison_page
-
-    return comparison_page(graph, _number(number))
-
-
-def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
-    """The whole annotation graph as plain JSON data (documented in the README)."""
-    from digest.export import export_graph
-
-    return export_graph(graph)
-
-
-READS: dict[str, Callable[[SiteGraph, str], Any]] = {
+READS: dict[str, Read] = {
     "config": lambda graph, _: graph.config,
     "assets": lambda graph, _: graph.assets,
     "article": lambda graph, stem: graph.articles[stem],
@@ -442,13 +351,6 @@ READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "timeline-overview": _timeline_overview,
     "timeline-continuing": _timeline_continuing,
     "feed-entry": _feed_entry,
-    "sitemap": _sitemap,
-    "export": _export,
-    "outlets": _outlets,
-    "outlets-top": _outlets_top,
-    "outlet-page": _outlet_page,
-    "outlet-slugs": _outlet_slugs,
-    "comparison-page": _comparison_page,
     "comparison-page-of": lambda graph, cid: comparison_pages(graph)[("claim", cid)],
 }
 
@@ -479,8 +381,10 @@ def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
 class Reader:
     """Reads the graph for one build, remembering values and who read what."""
 
-    def __init__(self, graph: SiteGraph, shared_digests: ByIdentity[bytes] | None = None):
+    def __init__(self, graph: SiteGraph, reads: Mapping[str, Read], shared_digests: ByIdentity[bytes] | None = None):
         self.graph = graph
+        self._reads = reads
+        """Read kind -> the function that answers it (`site_reads.SITE_READS` for a whole site)."""
         self._shared_digests = shared_digests if shared_digests is not None else ByIdentity(100_000)
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
@@ -491,7 +395,7 @@ class Reader:
         if self._recording is not None:
             self._recording.add(key)
         if key not in self._values:
-            self._values[key] = READS[kind](self.graph, arg)
+            self._values[key] = self._reads[kind](self.graph, arg)
         return self._values[key]
 
     @contextmanager
@@ -509,7 +413,7 @@ class Reader:
         if key not in self._digests:
             kind, _, arg = key.partition(":")
             try:
-                value = self._values[key] if key in self._values else READS[kind](self.graph, arg)
+                value = self._values[key] if key in self._values else self._reads[kind](self.graph, arg)
             except KeyError:
                 self._digests[key] = None
             else:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from digest.dates import EDTFError, parse_edtf
 from digest.errors import Diagnostics, Location, closest, did_you_mean
-from digest.slugs import MAX_ID_LENGTH, is_windows_reserved
+from digest.slugs import MAX_ID_LENGTH, is_windows_reserved, slugify
 from digest.yamlnodes import Mapping, Node, Scalar, Sequence, kind_name
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -240,8 +240,6 @@ def _check_id(node: Node, spec: Field, record: Record, key: str, diagnostics: Di
         diagnostics.error(node.loc, f"'{key}' may not be '{shown}': {unfit}", "bad-id")
         return _INVALID
     if value is not _INVALID and not ID_PATTERN.fullmatch(value):
-        from digest.slugs import slugify
-
         suggestion = slugify(value)
         hint = f" (did you mean '{suggestion}'?)" if suggestion and suggestion != value else ""
         diagnostics.error(

@@ -25,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from digest.errors import UsageError
 from digest.session import Rebuild
 
 CONTROL_PREFIX = "/__digest__/"
@@ -307,8 +308,6 @@ def inject_live_reload(html: bytes, build_id: int) -> bytes:
 
 def bind_server(host: str, port: int, explicit_port: bool, output: Path, base_path: str, events: BuildEvents) -> PreviewServer:
     """Bind to the port asked for or, when none was given, the next free one."""
-    from digest.errors import UsageError
-
     attempts = 1 if explicit_port else 20
     for offset in range(attempts):
         try:

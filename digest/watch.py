@@ -20,6 +20,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
+from digest.errors import Diagnostic, Location, MachineFault
 from digest.session import Rebuild, SiteBuilder
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,6 @@ def _worth_naming(root: Path, paths: set[str]) -> set[str]:
 
 def safe_build(builder: SiteBuilder, changed: set[str] | None = None) -> Rebuild:
     """A build that reports even an unexpected crash as an error, so the watcher lives on."""
-    from digest.errors import Diagnostic, Location, MachineFault
-
     try:
         return builder.build(changed)
     except MachineFault as fault:  # the machine, not a bug: one line, no traceback

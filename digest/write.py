@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest.buildstate import digest_bytes
 from digest.errors import MachineFault, OutputError, machine_fault
 
 STAGE_MARKER = ".stage-"
@@ -301,8 +302,6 @@ def write_changes(output: Path, files: dict[str, bytes], previous: dict[str, byt
     a server reading the folder sees the old file or the new one. ``previous``
     maps paths to the digests of what is on disk. Returns the paths written.
     """
-    from digest.buildstate import digest_bytes
-
     written = []
     for rel, data in sorted(files.items()):
         target = output / rel
