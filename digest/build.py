@@ -19,25 +19,26 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import cast
 
 from jinja2 import TemplateError
 
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.caches import Caches
-from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault
 from digest.link import link_site
-from digest.load import LoadedSite, load_site, unfit_path_segment
+from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
 from digest.page import Page, render_page
 from digest.pages import site_pages
 from digest.publish import publishing_pages
 from digest.reads import Reader
-from digest.render import environment_for, theme_folders
+from digest.render import environment_for
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import SearchIndexError, SearchIndexTruncated, build_index, event_records, index_folder, inputs_digest, searchable
 from digest.site_reads import SITE_READS
+from digest.theme import Theme
 from digest.workers import bind_to_parent
 from digest.write import Stage, WriteReport, output_faults, place
 
@@ -118,18 +119,16 @@ def render_graph(
 ) -> BuildResult:
     """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
     caches = caches if caches is not None else Caches()
-    if graph.config.theme != "default" and not (root / "themes" / graph.config.theme).is_dir():
-        where = loaded.config.where("theme") if loaded.config else Location("content/site.yaml")
-        raise BuildFailed([Diagnostic(where, "error", f"theme '{graph.config.theme}' not found in themes/", "unknown-theme")])
-    folders = theme_folders(root, graph.config.theme)
-    copied = _theme_assets(root, folders, hash_assets)
+    if loaded.theme is None:  # the load stage said why
+        raise BuildFailed(diagnostics.sorted())
+    copied = _theme_assets(loaded.theme, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
-    env = environment_for(folders, graph.config, caches)
+    env = environment_for(loaded.theme, graph.config, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     files = dict(copied.values())
     generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
     collisions = []
-    for rel, path in loaded.static_files:
+    for rel, data in loaded.static_files:
         if rel.casefold() in generated:
             message = f"static file '{rel}' would replace the generated '{generated[rel.casefold()]}'" + (
                 "" if rel == generated[rel.casefold()] else " on case-insensitive disks (macOS, Windows)"
@@ -138,10 +137,7 @@ def render_graph(
         elif graph.config.search and rel.casefold().startswith(SEARCH_BUNDLE):
             message = f"static file '{rel}' is inside {SEARCH_BUNDLE}, where the search index goes; move it, or set 'search: false'"
             collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
-        try:
-            files[rel] = path.read_bytes()
-        except OSError as exc:
-            collisions.append(machine_fault(exc, f"content/static/{rel}", "cannot read this static file").diagnostic())
+        files[rel] = data
     if collisions:
         raise BuildFailed(collisions)
     try:
@@ -437,37 +433,19 @@ def index_search(
 HASHED_SUFFIXES = (".css", ".js")
 
 
-def _theme_assets(root: Path, folders: list[Path], hash_names: bool) -> dict[str, tuple[str, bytes]]:
-    """Theme static files: name -> (path under /assets/, bytes); a site theme's file wins.
+def _theme_assets(theme: Theme, hash_names: bool) -> dict[str, tuple[str, bytes]]:
+    """Theme static files: name -> (path under /assets/, bytes).
 
     Stylesheets and scripts get a content hash in their name, because GitHub
     Pages lets browsers cache them for ten minutes after every deploy.
-    Raises BuildFailed for files that cannot be read or published everywhere.
     """
     assets: dict[str, tuple[str, bytes]] = {}
-    problems = []
-    for folder in reversed(folders):
-        static = folder / "static"
-        if static.is_dir():
-            for path in sorted(static.rglob("*")):
-                if path.is_file():
-                    name = path.relative_to(static).as_posix()
-                    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-                    unfit = unfit_path_segment(name)
-                    if unfit is not None:
-                        problems.append(Diagnostic(Location(shown), "error", f"cannot publish theme file '{name}': {unfit}", "bad-file-name"))
-                        continue
-                    try:
-                        data = path.read_bytes()
-                    except OSError as exc:
-                        problems.append(machine_fault(exc, shown, "cannot read this theme file").diagnostic())
-                        continue
-                    published = name
-                    if hash_names and path.suffix in HASHED_SUFFIXES:
-                        published = f"{name[: -len(path.suffix)]}.{digest_bytes(data).hex()[:10]}{path.suffix}"
-                    assets[name] = ("assets/" + published, data)
-    if problems:
-        raise BuildFailed(problems)
+    for name, file in sorted(theme.static.items()):
+        published = name
+        suffix = PurePosixPath(name).suffix
+        if hash_names and suffix in HASHED_SUFFIXES:
+            published = f"{name[: -len(suffix)]}.{digest_bytes(file.data).hex()[:10]}{suffix}"
+        assets[name] = ("assets/" + published, file.data)
     return assets
 
 

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from digest import __version__
-from digest.render import builtin_theme
+from digest.theme import builtin_theme
 
 CACHE_FOLDER = ".digest-cache"
 SOURCE_FOLDERS = ("content", "seeds", "themes")

@@ -29,7 +29,8 @@ from digest.schema import (
     check_record,
     id_unfit_for_path,
 )
-from digest.slugs import MAX_SEGMENT_BYTES, is_windows_reserved
+from digest.slugs import unfit_path_segment
+from digest.theme import Theme, load_theme
 from digest.yamlnodes import Sequence, decode_source, kind_name, parse_yaml
 
 T = TypeVar("T")
@@ -57,8 +58,10 @@ class LoadedSite:
     """Seed stem -> record."""
     seeds: dict[str, Seed] = field(default_factory=dict)
     timeline: list[Record] = field(default_factory=list)
-    static_files: list[tuple[str, Path]] = field(default_factory=list)
-    """(path inside the site, file on disk), sorted."""
+    static_files: list[tuple[str, bytes]] = field(default_factory=list)
+    """(path inside the site, its bytes), sorted: content/static/, copied as it is."""
+    theme: Theme | None = None
+    """The theme named in site.yaml, read into memory (None when it is missing or unreadable)."""
     failed: set[str] = field(default_factory=set)
     """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline', 'seeds'
     (and 'folder:seeds' and the like for a folder that could not be listed at all).
@@ -129,6 +132,8 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     if timeline.exists():
         site.timeline = _load_timeline(root, site, known, diagnostics)
     site.static_files = _static_files(root, diagnostics)
+    theme = str(site.config.values.get("theme") or "default") if site.config else "default"
+    site.theme = load_theme(root, theme, site.config.where("theme") if site.config else Location(SITE_FILE), diagnostics)
     return site
 
 
@@ -170,7 +175,7 @@ def _inside_root(root: Path, path: Path) -> bool:
     return True
 
 
-def _static_files(root: Path, diagnostics: Diagnostics) -> list[tuple[str, Path]]:
+def _static_files(root: Path, diagnostics: Diagnostics) -> list[tuple[str, bytes]]:
     """Files to copy as they are, refusing ones that escape the root or collide on case-insensitive disks."""
     static = root / "content/static"
     if not static.is_dir():
@@ -193,7 +198,10 @@ def _static_files(root: Path, diagnostics: Diagnostics) -> list[tuple[str, Path]
             diagnostics.error(Location(_rel(root, path)), f"'{rel}' and '{seen[folded]}' differ only in case; they would collide on macOS and Windows", "case-collision")
             continue
         seen[folded] = rel
-        found.append((rel, path))
+        try:
+            found.append((rel, path.read_bytes()))
+        except OSError as exc:
+            diagnostics.items.append(machine_fault(exc, f"content/static/{rel}", "cannot read this static file").diagnostic())
     return found
 
 
@@ -207,16 +215,6 @@ def _walk_files(root: Path, folder: Path, diagnostics: Diagnostics) -> list[Path
     for directory, _, names in os.walk(folder, onerror=unreadable):
         found += [Path(directory) / name for name in names]
     return found
-
-
-def unfit_path_segment(rel: str) -> str | None:
-    """Why a published file's path (site-relative, '/'-separated) would not work everywhere, or None."""
-    for segment in rel.split("/"):
-        if is_windows_reserved(segment):
-            return f"'{segment}' is a name Windows reserves, so the site could not be checked out there; rename it"
-        if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
-            return f"a name is longer than {MAX_SEGMENT_BYTES} bytes; shorten it"
-    return None
 
 
 def _rel(root: Path, path: Path) -> str:

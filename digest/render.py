@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
@@ -26,48 +24,29 @@ from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
 from digest.reads import PersonSummary
 from digest.seedtext import make_markdown
+from digest.theme import Theme, ThemeLoader
 
 _markdown = make_markdown()
 
 
-def builtin_theme() -> Path:
-    """The default theme: packaged inside `digest/` in a wheel, beside it in a checkout."""
-    packaged = Path(__file__).parent / "themes" / "default"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "themes" / "default"
-
-
-def theme_folders(root: Path, theme: str) -> list[Path]:
-    """Theme folders to search, most specific first."""
-    folders = [root / "themes" / theme] if (root / "themes" / theme).is_dir() else []
-    builtin = builtin_theme()
-    if builtin.resolve() not in [f.resolve() for f in folders]:
-        folders.append(builtin)
-    return folders
-
-
-def environment_for(folders: list[Path], config: SiteConfig, caches: Caches | None = None) -> Environment:
+def environment_for(theme: Theme, config: SiteConfig, caches: Caches | None = None) -> Environment:
     """`make_environment`, reused while the templates' bytes and the site config are unchanged.
 
     The session's ``caches`` keep the last environment made, with what it
     was made from, so a rebuild reuses its compiled templates."""
-    digest = hashlib.blake2b(digest_size=16)
-    for folder in folders:
-        templates = folder / "templates"
-        for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
-            if path.is_file():
-                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    key = (tuple(str(folder) for folder in folders), repr(config), digest.digest())
+    key = (theme.templates_digest, repr(config))
     if caches is not None and caches.environment is not None and caches.environment[0] == key:
         return caches.environment[1]
-    env = make_environment(folders, config)
+    env = make_environment(theme, config)
     if caches is not None:
         caches.environment = (key, env)
     return env
 
 
-def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
+def make_environment(theme: Theme, config: SiteConfig) -> Environment:
+    """The Jinja environment of a theme in memory, with digest's filters: nothing here reads the disk."""
     env = Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder / "templates")) for folder in folders]),
+        loader=ThemeLoader(theme),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -79,3 +79,13 @@ def slugify(text: str, max_length: int = MAX_SLUG_LENGTH) -> str:
 def safe_slug(slug: str, suffix: str) -> str:
     """``slug``, with ``-suffix`` added when it is a name Windows reserves (a title such as "Con")."""
     return f"{slug}-{suffix}" if is_windows_reserved(slug) else slug
+
+
+def unfit_path_segment(rel: str) -> str | None:
+    """Why a published file's path (site-relative, '/'-separated) would not work everywhere, or None."""
+    for segment in rel.split("/"):
+        if is_windows_reserved(segment):
+            return f"'{segment}' is a name Windows reserves, so the site could not be checked out there; rename it"
+        if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
+            return f"a name is longer than {MAX_SEGMENT_BYTES} bytes; shorten it"
+    return None

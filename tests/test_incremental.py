@@ -51,7 +51,7 @@ EXPECTED_RENDERED = {
 
 
 def _override_template(site: Path) -> None:
-    from digest.render import builtin_theme
+    from digest.theme import builtin_theme
 
     folder = site / "themes/default/templates"
     folder.mkdir(parents=True)
@@ -60,7 +60,7 @@ def _override_template(site: Path) -> None:
 
 
 def _override_stylesheet(site: Path) -> None:
-    from digest.render import builtin_theme
+    from digest.theme import builtin_theme
 
     folder = site / "themes/default/static"
     folder.mkdir(parents=True)

@@ -422,7 +422,7 @@ class _FakeEvent:
 
 
 def test_a_theme_folder_created_while_watching_is_watched(site, tmp_path, start_watching):
-    from digest.render import builtin_theme
+    from digest.theme import builtin_theme
 
     watcher = start_watching(site)
     static = site / "themes/default/static"
