@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from digest import search
-from digest.search import build_index
+from digest.search import index_shard
 
 from browsing import chromium, serve_site
 from conftest import copy_site, read_tree, run_cli
@@ -19,7 +21,9 @@ WAIT_MS = 15_000
 
 def test_the_build_indexes_articles_people_claims_and_events(demo_build):
     bundle = demo_build / "pagefind"
-    assert (bundle / "pagefind-entry.json").is_file() and (bundle / "pagefind-ui.js").is_file()
+    assert (bundle / "pagefind-ui.js").is_file() and (bundle / "shards.json").is_file()
+    shards = json.loads((bundle / "shards.json").read_text())["shards"]
+    assert {"articles", "people", "claims", "events"} <= set(shards) and all((bundle / name / "pagefind-entry.json").is_file() for name in shards)
     soup = page(demo_build, "search/")
     assert soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"] == CSP
     scripts = soup.find_all("script")
@@ -69,9 +73,9 @@ def test_the_index_is_the_same_bytes_every_time():
                              f'<h1>Page {i}</h1><p>words {i}</p><span data-pagefind-filter="outlet">{outlet}</span></body></html>').encode()
         for i, (kind, outlet) in enumerate([("article", "A"), ("person", "B"), ("claim", "C"), ("event", "D"), ("claim", "E"), ("article", "F")])
     }
-    bundles = [build_index(pages, ()) for _ in range(4)]
+    bundles = [index_shard(list(pages.items()), (), "en") for _ in range(4)]
     assert all(bundle == bundles[0] for bundle in bundles[1:])
-    assert any(path.startswith("pagefind/filter/") for path in bundles[0])
+    assert any(path.startswith("filter/") for path in bundles[0])
 
 
 @pytest.fixture(scope="module")
