@@ -306,7 +306,7 @@ def test_an_edit_indexes_only_the_shard_of_the_edited_page(tmp_path, monkeypatch
     seed.write_text(seed.read_text() + "A new paragraph about zeppelins.\n")
     second = build_site(site, out, previous=first.state)
     assert runs == [["articles"]]
-    again = build_site(site, out, previous=second.state)
+    build_site(site, out, previous=second.state)
     assert runs == [["articles"]], "nothing changed: no Pagefind run"
     assert read_tree(out) == read_tree(_clean(site, tmp_path))
 
