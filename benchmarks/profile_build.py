@@ -125,7 +125,7 @@ def report(title: str, profile: cProfile.Profile, wall: float, top: int) -> str:
 
 TIMED = {
     # module -> names to wrap there (the modules import these names, so wrap them where they are called)
-    "digest.build": ("render_site", "load_site", "link_site", "_render_pages", "index_search", "write_site", "build_index"),
+    "digest.build": ("render_site", "load_site", "link_site", "_render_pages", "index_search", "write_site", "make_shards"),
     "digest.session": ("render_site", "index_search", "write_site", "write_changes"),
 }
 
@@ -163,7 +163,7 @@ def stage_timer() -> Iterator[dict[str, float]]:
 def timed_report(title: str, times: dict[str, float], wall: float) -> str:
     labels = {
         "render_site": "load + link + render (render_site)", "load_site": "  load", "link_site": "  link",
-        "_render_pages": "  render", "index_search": "search index", "build_index": "  pagefind run + temp tree",
+        "_render_pages": "  render", "index_search": "search index", "make_shards": "  pagefind runs (shards)",
         "write_site": "write (whole site)", "write_changes": "write (changed files)",
     }
     lines = [f"## {title}, not profiled: {wall:.2f} s wall", ""]

@@ -26,7 +26,7 @@ from jinja2 import TemplateError
 
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.caches import Caches
-from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph
@@ -36,7 +36,7 @@ from digest.publish import publishing_pages
 from digest.reads import Reader
 from digest.render import environment_for
 from digest.search import BUNDLE as SEARCH_BUNDLE
-from digest.search import SearchIndexError, SearchIndexTruncated, build_index, event_records, index_folder, inputs_digest, searchable
+from digest.search import MANIFEST, SearchIndexError, SearchIndexTruncated, event_records, make_shards, manifest, plan_search, shard_of
 from digest.site_reads import SITE_READS
 from digest.theme import Theme
 from digest.workers import bind_to_parent
@@ -376,58 +376,68 @@ def index_search(
     """The search stage, between render and write: add the search index to the outputs.
 
     ``previous`` and ``read_previous`` (a page's bytes as the previous build
-    wrote them) serve incremental builds: the index is made again only when
-    a page or an event changed, and then from every page, changed or not.
-    With a ``stage`` (a full build), the indexer reads the staged pages in
-    place and its bundle goes into the stage.
+    wrote them) serve incremental builds: only the shards whose pages'
+    searchable parts or events changed are indexed again (see `search.py`);
+    the others keep their files. With a ``stage`` (a full build), pages are
+    read from the stage and the bundle goes into it.
     """
     if not result.graph.config.search:
         return
     records = event_records(result.graph)
-    pages = {path: digest for path, digest in result.state.outputs.items() if path.endswith(".html")}
-    inputs = inputs_digest(pages, records)
-    result.state.search_inputs = inputs
-    bundle_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
-    reusable = previous is not None and previous.search_inputs == inputs
-    if stage is not None and previous is not None and reusable and all((stage.output / path).is_file() for path in bundle_files):
-        for path in bundle_files:  # nothing it indexes changed: the old site's index stays
-            stage.carry(path)
-            result.state.outputs[path] = previous.outputs[path]
-    elif stage is not None:
-        try:
-            with output_faults(stage.output, "cannot write the search index"):
-                bundle = index_folder(stage.folder, records)
-        except SearchIndexTruncated as exc:
-            raise MachineFault(str(stage.output), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
-        except SearchIndexError as exc:
-            raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
+    language = result.graph.config.language
+
+    def read(path: str) -> bytes:
+        if stage is not None:
+            return stage.read(path)
+        page = result.outputs.get(path)
+        if page is None:
+            if read_previous is None:
+                raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
+            page = read_previous(path)
+        return page
+
+    known = previous.search_pages if previous is not None else {}
+    plan = plan_search(result.state.outputs, records, known, read, language)
+    state = result.state
+    state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
+    old_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
+    old_shards = previous.search_shards if previous is not None else {}
+
+    def present(path: str) -> bool:
+        return stage is None or (stage.output / path).is_file()
+
+    kept = {
+        name for name, digest in plan.digests.items()
+        if old_shards.get(name) == digest and all(present(path) for path in old_files if shard_of(path) == name)
+    }
+    if not all(present(path) for path in old_files if shard_of(path) is None and path != MANIFEST):
+        kept = set()  # the shared files are gone from the site: make everything again
+    stale = [name for name in plan.digests if name not in kept]
+    where = stage.output if stage is not None else Path(tempfile.gettempdir())
+    try:
+        bundle = make_shards(plan, stale, read, records, language) if stale else {}
+    except SearchIndexTruncated as exc:
+        raise MachineFault(str(where), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
+    except SearchIndexError as exc:
+        raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
+    except OSError as exc:
+        raise machine_fault(exc, str(where), "cannot make the search index") from exc
+    carried = [path for path in old_files if path != MANIFEST and path not in bundle and (shard_of(path) in kept or (shard_of(path) is None and not stale))]
+    bundle[MANIFEST] = manifest(plan)
+    for path in carried:  # an unchanged shard (or, when nothing changed, the shared files) stays as it was
+        assert previous is not None, "only a previous build has files to carry"
+        if stage is not None and not stage.carry(path):
+            raise MachineFault(str(stage.output / path), "a search index file disappeared from the site during the build", "build again")
+        state.outputs[path] = previous.outputs[path]
+    with output_faults(where, "cannot write the search index"):
         for path, data in bundle.items():
-            stage.put(path, data)
-            result.state.outputs[path] = digest_bytes(data)
-    elif previous is not None and previous.search_inputs == inputs:
-        result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))
-    else:
-        html = {}
-        for path in sorted(pages):
-            page = result.outputs.get(path)
-            if page is None:
-                if read_previous is None:
-                    raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
-                page = read_previous(path)
-            html[path] = page
-        marked = {path: data for path, data in html.items() if searchable(path, data)}
-        try:  # a site with nothing marked searchable yet (a new one) gets its pages indexed whole
-            with output_faults(Path(tempfile.gettempdir()), "cannot make the search index"):
-                bundle = build_index(marked if marked or records else html, records)
-        except SearchIndexTruncated as exc:
-            raise MachineFault(tempfile.gettempdir(), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and save again") from exc
-        except SearchIndexError as exc:
-            raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
-        for path, data in bundle.items():
-            result.outputs[path] = data
-            result.state.outputs[path] = digest_bytes(data)
+            if stage is not None:
+                stage.put(path, data)
+            else:
+                result.outputs[path] = data
+            state.outputs[path] = digest_bytes(data)
     if previous is not None:
-        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
+        result.removed = sorted(set(previous.outputs) - set(state.outputs))
 
 
 HASHED_SUFFIXES = (".css", ".js")

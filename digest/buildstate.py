@@ -34,7 +34,11 @@ class BuildState:
     outputs: dict[str, bytes] = field(default_factory=dict)
     """Every output file -> digest of its bytes."""
     search_inputs: bytes | None = None
-    """Digest of what the search index was made from (see `search.inputs_digest`)."""
+    """Digest of what the whole search index was made from (see `search.SearchPlan.inputs`)."""
+    search_pages: dict[str, tuple[bytes, bytes | None]] = field(default_factory=dict)
+    """Page -> (digest of the page, digest of its searchable part or None) when last indexed."""
+    search_shards: dict[str, bytes] = field(default_factory=dict)
+    """Search shard -> digest of what its index was made from (see `search.plan_search`)."""
 
 
 def digest_bytes(data: bytes) -> bytes:

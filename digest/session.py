@@ -23,7 +23,7 @@ from digest.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
 from digest.buildstate import BuildState, digest_bytes
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
-from digest.search import IndexCancelled, SearchIndexError, event_records, index_live_pages, inputs_digest
+from digest.search import MANIFEST, IndexCancelled, SearchIndexError, event_records, make_shards, manifest, plan_search, shard_of
 from digest.write import Stage, output_faults, output_target, replace_file, write_changes
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,7 @@ class SiteBuilder:
                 if self._indexer is not None:  # keep the index on disk; the indexer brings it up to date
                     result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))
                     result.state.search_inputs = previous.search_inputs
+                    result.state.search_pages, result.state.search_shards = previous.search_pages, previous.search_shards
                     result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
                 elif self.search:
                     index_search(result, previous, lambda path: (self.output / path).read_bytes())
@@ -159,7 +160,7 @@ class SiteBuilder:
         self.state = result.state
         self.base_path = result.graph.config.base_path
         if self._indexer is not None and previous is not None and result.graph.config.search:
-            self._indexer.request(result.state, event_records(result.graph))
+            self._indexer.request(result.state, event_records(result.graph), result.graph.config.language)
         return Rebuild(
             True,
             result.warnings,
@@ -204,8 +205,9 @@ class SiteBuilder:
 class BackgroundIndexer:
     """Keeps a live site's search index up to date in a thread of its own (`digest watch`).
 
-    Pagefind re-indexes every page each time, which takes seconds for a
-    large site; in the background, the next save does not wait for it.
+    Only the shards whose pages changed are indexed again (see `search.py`),
+    which still takes a second or more; in the background, the next save
+    does not wait for it.
     Only the newest request matters: a request cancels an index being made
     for an older build, and an index finished after a newer build is dropped.
     """
@@ -213,16 +215,16 @@ class BackgroundIndexer:
     def __init__(self, builder: SiteBuilder):
         self.builder = builder
         self._condition = threading.Condition()
-        self._job: tuple[BuildState, tuple] | None = None
+        self._job: tuple[BuildState, tuple, str] | None = None
         self._busy = False
         self._stopped = False
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._run, name="digest-search-index", daemon=True)
         self._thread.start()
 
-    def request(self, state: BuildState, records: tuple) -> None:
+    def request(self, state: BuildState, records: tuple, language: str) -> None:
         with self._condition:
-            self._job = (state, records)
+            self._job = (state, records, language)
             self._cancel.set()  # whatever is being indexed is out of date now
             self._condition.notify_all()
 
@@ -244,12 +246,12 @@ class BackgroundIndexer:
                 if self._stopped:
                     return
                 assert self._job is not None, "woken with a job to do, or to stop"
-                state, records = self._job
+                state, records, language = self._job
                 self._job = None
                 self._busy = True
                 self._cancel.clear()
             try:
-                update = self._index(state, records)
+                update = self._index(state, records, language)
             except MachineFault as fault:  # a full disk, say: one line, keep the last index
                 update = SearchUpdate(False, error=str(fault))
             except Exception as exc:  # a bug or an I/O failure: report it, keep the last index
@@ -261,32 +263,44 @@ class BackgroundIndexer:
             if update is not None and self.builder.on_search_update is not None:
                 self.builder.on_search_update(update)
 
-    def _index(self, state: BuildState, records: tuple) -> SearchUpdate | None:
-        """Index the pages on disk as of ``state``; None when a newer build made it pointless."""
+    def _index(self, state: BuildState, records: tuple, language: str) -> SearchUpdate | None:
+        """Index again the shards whose pages on disk changed as of ``state``; None when a newer build made it pointless.
+
+        Pages are read from the live output: each is replaced atomically, so
+        a read sees a whole page, and a page a newer build replaced meanwhile
+        only means this index is dropped for the newer one.
+        """
         started = time.perf_counter()
         builder = self.builder
-        pages = {path: digest for path, digest in state.outputs.items() if path.endswith(".html")}
-        inputs = inputs_digest(pages, records)
-        if inputs == state.search_inputs:
-            return None
-        try:  # Pagefind indexes only the marked pages when some are, every page when none is
-            bundle = index_live_pages(builder.output, sorted(pages), records, self._cancel)
+
+        def read(path: str) -> bytes:
+            return (builder.output / path).read_bytes()
+
+        try:
+            plan = plan_search(state.outputs, records, state.search_pages, read, language)
+            if plan.inputs == state.search_inputs:
+                return None
+            old_files = [path for path in state.outputs if path.startswith(SEARCH_BUNDLE)]
+            stale = [name for name, digest in plan.digests.items() if state.search_shards.get(name) != digest]
+            bundle = make_shards(plan, stale, read, records, language, self._cancel) if stale else {}
         except IndexCancelled:
             return None
         except OSError as exc:
             return SearchUpdate(False, error=str(machine_fault(exc, builder.output.parent, "cannot make the search index")), seconds=time.perf_counter() - started)
         except SearchIndexError as exc:
             return SearchUpdate(False, error=str(exc), seconds=time.perf_counter() - started)
+        bundle[MANIFEST] = manifest(plan)
+        kept = {name for name in plan.digests if name not in stale}
+        keep = {path for path in old_files if path not in bundle and (shard_of(path) in kept or (shard_of(path) is None and path != MANIFEST and not stale))}
         with builder._lock:
             if builder.state is not state:  # a newer build is waiting to be indexed
                 return None
-            old = [path for path in state.outputs if path.startswith(SEARCH_BUNDLE)]
-            removed = sorted(set(old) - set(bundle))
+            removed = sorted(set(old_files) - set(bundle) - keep)
             written = write_changes(builder.output, bundle, state.outputs, removed)
             for path in removed:
                 del state.outputs[path]
             state.outputs.update((path, digest_bytes(data)) for path, data in bundle.items())
-            state.search_inputs = inputs
+            state.search_inputs, state.search_pages, state.search_shards = plan.inputs, plan.pages, plan.digests
         return SearchUpdate(True, written, removed, time.perf_counter() - started)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import pytest
 
 from digest import search
-from digest.search import build_index
+from digest.search import index_shard
 
 from browsing import chromium, serve_site
 from conftest import copy_site, read_tree, run_cli
@@ -19,7 +22,9 @@ WAIT_MS = 15_000
 
 def test_the_build_indexes_articles_people_claims_and_events(demo_build):
     bundle = demo_build / "pagefind"
-    assert (bundle / "pagefind-entry.json").is_file() and (bundle / "pagefind-ui.js").is_file()
+    assert (bundle / "pagefind-ui.js").is_file() and (bundle / "shards.json").is_file()
+    shards = json.loads((bundle / "shards.json").read_text())["shards"]
+    assert {"articles", "people", "claims", "events"} <= set(shards) and all((bundle / name / "pagefind-entry.json").is_file() for name in shards)
     soup = page(demo_build, "search/")
     assert soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"] == CSP
     scripts = soup.find_all("script")
@@ -69,9 +74,9 @@ def test_the_index_is_the_same_bytes_every_time():
                              f'<h1>Page {i}</h1><p>words {i}</p><span data-pagefind-filter="outlet">{outlet}</span></body></html>').encode()
         for i, (kind, outlet) in enumerate([("article", "A"), ("person", "B"), ("claim", "C"), ("event", "D"), ("claim", "E"), ("article", "F")])
     }
-    bundles = [build_index(pages, ()) for _ in range(4)]
+    bundles = [index_shard(list(pages.items()), (), "en") for _ in range(4)]
     assert all(bundle == bundles[0] for bundle in bundles[1:])
-    assert any(path.startswith("pagefind/filter/") for path in bundles[0])
+    assert any(path.startswith("filter/") for path in bundles[0])
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +184,154 @@ def test_a_bundle_file_cut_short_is_reported_as_truncated(cut):
     for data in (whole[:cut], gzip.compress(raw[:cut], mtime=0)):
         with pytest.raises(BundleTruncated):
             _decode_file(data, "pagefind/filter/en_abc.pf_filter")
+
+
+QUERIES = ["Sullivan", "Kremlin", "talks", "Russia", "catastrophic consequences", "Patrushev", "nuclear", "Ukraine", "White House", "Bali"]
+SEARCH_API = """async ([bundle, shards, queries]) => {
+    const pagefind = await import(bundle + "pagefind.js");
+    await pagefind.options({ basePath: bundle + shards[0] + "/" });
+    for (const name of shards.slice(1)) { await pagefind.mergeIndex(bundle + name + "/"); }
+    const found = {};
+    for (const q of queries) {
+        const search = await pagefind.search(q);
+        found[q] = await Promise.all(search.results.map(r => r.data().then(d => d.meta.url || d.url)));
+    }
+    return found;
+}"""
+
+
+def searched(browser, site, queries: list[str]) -> dict[str, list[str]]:
+    """Every result of each query, best first, through Pagefind's own JS API over the shards the site names."""
+    shards = json.loads((site / "pagefind/shards.json").read_text())["shards"]
+    with serve_site(site, BASE_PATH) as base_url:
+        context = browser.new_context()
+        try:
+            tab = context.new_page()
+            tab.goto(base_url + "search/", wait_until="load")
+            return tab.evaluate(SEARCH_API, [base_url + "pagefind/", shards, queries])
+        finally:
+            context.close()
+
+
+def test_the_shards_find_what_one_index_over_the_same_pages_finds(demo_build, tmp_path, search_page):
+    """Every query finds the same pages as one index over the same pages.
+
+    Not the same order: Pagefind ranks within each index (BM25 with that
+    index's page count, average length and term frequencies), and merging
+    sorts those scores, so a person page can rank differently among
+    articles than in one index (seen for "Sullivan")."""
+    import shutil
+
+    from digest.build import render_site
+    from digest.search import event_records
+    from digest.searchshards import searchable_part
+
+    from conftest import REPO
+
+    single = tmp_path / "single"
+    shutil.copytree(demo_build, single)
+    for folder in (single / "pagefind").iterdir():
+        if folder.is_dir():
+            shutil.rmtree(folder)
+    pages = [(path.relative_to(single).as_posix(), part) for path in sorted(single.rglob("*.html"))
+             if (part := searchable_part(path.read_bytes())) is not None]
+    graph = render_site(REPO).graph
+    for rel, data in index_shard(pages, event_records(graph), graph.config.language).items():
+        target = single / "pagefind/all" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    (single / "pagefind/shards.json").write_text('{"shards": ["all"]}\n')
+    browser = search_page[0].context.browser
+    sharded, whole = searched(browser, demo_build, QUERIES), searched(browser, single, QUERIES)
+    assert all(whole[q] for q in QUERIES)
+    for query in QUERIES:
+        assert sorted(sharded[query]) == sorted(whole[query]), query
+
+
+def test_only_what_a_reader_searches_for_is_indexed_and_it_indexes_the_same(demo_build):
+    """Pagefind is fed the marked element in a bare page: the same index as from the whole page."""
+    from digest.searchshards import searchable_part
+
+    full, slim = [], []
+    for path in sorted(demo_build.rglob("*.html")):
+        data = path.read_bytes()
+        part = searchable_part(data)
+        if part is not None:
+            rel = path.relative_to(demo_build).as_posix()
+            full.append((rel, data))
+            slim.append((rel, part))
+            assert b"site-header" not in part and b"<nav" not in part.split(b"data-pagefind-body", 1)[0]
+    assert len(slim) > 20 and sum(len(p) for _, p in slim) < sum(len(p) for _, p in full) * 0.75
+    assert index_shard(slim, (), "en") == index_shard(full, (), "en")
+
+
+def test_the_index_is_the_same_bytes_on_two_file_systems(tmp_path):
+    """Pagefind numbers pages in the order it meets them: digest feeds them in a fixed order,
+    so a tmpfs and a disk folder (different directory orders) give the same index."""
+    import tempfile
+    from pathlib import Path
+
+    shm = Path("/dev/shm")
+    other = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path / "second"
+    try:
+        site = copy_site("basic", tmp_path)
+        outputs = [tmp_path / "disk-out", other / "out"]
+        for output in outputs:
+            assert run_cli("build", "--source", site, "--output", output).code == 0
+        first, second = (read_tree(output) for output in outputs)
+        assert {p for p in first if p.startswith("pagefind/")} and first == second
+    finally:
+        if other.parent == shm:
+            import shutil
+
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def test_an_edit_indexes_only_the_shard_of_the_edited_page(tmp_path, monkeypatch):
+    from digest.build import build_site
+
+    site = copy_site("basic", tmp_path)
+    out = tmp_path / "out"
+    first = build_site(site, out)
+    assert set(first.state.search_shards) >= {"articles", "people", "claims", "events"}
+    runs: list[list[str]] = []
+    real = search.index_shard
+
+    def counted(pages, records, language, cancel=None):
+        runs.append(sorted({path.split("/")[0] for path, _ in pages} | ({"events"} if records else set())))
+        return real(pages, records, language, cancel)
+
+    monkeypatch.setattr(search, "index_shard", counted)
+    seed = site / "seeds/plain-one.txt"
+    seed.write_text(seed.read_text() + "A new paragraph about zeppelins.\n")
+    second = build_site(site, out, previous=first.state)
+    assert runs == [["articles"]]
+    build_site(site, out, previous=second.state)
+    assert runs == [["articles"]], "nothing changed: no Pagefind run"
+    assert read_tree(out) == read_tree(_clean(site, tmp_path))
+
+
+def _clean(site, tmp_path):
+    out = tmp_path / "clean"
+    assert run_cli("build", "--source", site, "--output", out).code == 0
+    return out
+
+
+ARABIC_SEED = "محادثات سرية بين واشنطن وموسكو\nقال جيك سوليفان إن المحادثات مع الكرملين كانت مفيدة.\nوأضاف سوليفان أن الاتصالات ستستمر «بهدوء».\n"
+
+
+def test_an_arabic_article_is_found_from_the_english_search_page(tmp_path, search_page):
+    site = copy_site("basic", tmp_path)
+    (site / "seeds/arabic.txt").write_text(ARABIC_SEED, encoding="utf-8")
+    (site / "content/articles/arabic.yaml").write_text("language: ar\noutlet: صحيفة المثال\npublished: 2022-11-09\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_cli("build", "--source", site, "--output", out).code == 0
+    assert page(out, "search/").html["lang"] == "en"
+    (arabic,) = [p for p in out.rglob("index.html") if 'lang="ar"' in p.read_text(encoding="utf-8")[:200]]
+    url = "/basic/" + arabic.parent.relative_to(out).as_posix() + "/"
+    with serve_site(out, "/basic/") as base_url:
+        tab = search_page[0].context.browser.new_page()
+        tab.set_default_timeout(WAIT_MS)
+        tab.goto(base_url + "search/", wait_until="load")
+        tab.wait_for_selector(".pagefind-ui__search-input")
+        assert url in results_for(tab, "بهدوء")

@@ -135,27 +135,28 @@ def test_a_full_disk_in_a_render_worker_is_one_line(built, monkeypatch, tmp_path
 
 def test_a_full_disk_while_writing_the_search_index_is_one_line(built, monkeypatch):
     source, output, before = built
+    real_put = write.Stage.put
 
-    def index_folder(site, records, cancel=None):
-        raise oserror(errno.ENOSPC, str(site / "pagefind/pagefind-entry.json"))
+    def put(stage, rel, data):
+        if rel.startswith(search.BUNDLE):
+            raise oserror(errno.ENOSPC, str(stage.folder / rel))
+        real_put(stage, rel, data)
 
-    monkeypatch.setattr(build, "index_folder", index_folder)
+    monkeypatch.setattr(write.Stage, "put", put)
     assert_clean_failure(rebuild(source, output), output, before, "out", "cannot write the search index: no space left")
 
 
 @pytest.mark.skipif(search.pagefind_binary() is None, reason="Pagefind is not installed")
-def test_a_search_index_cut_short_by_a_nearly_full_disk_is_one_line(built, monkeypatch):
-    """Pagefind on a nearly full disk exits 0 with truncated files; reading them must not crash."""
+def test_a_search_index_cut_short_is_one_line(built, monkeypatch):
+    """A bundle file that ends too soon (Pagefind short of memory or disk) must not crash the build."""
     source, output, before = built
-    real_run = search._run_indexer
+    real_canonical = search.canonical_bundle
 
-    def run_and_truncate(command, site, cancel):
-        returncode, printed = real_run(command, site, cancel)
-        entry = site / search.BUNDLE / "pagefind-entry.json"
-        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
-        return returncode, printed
+    def truncate_then_canonical(files):
+        entry = "pagefind-entry.json"
+        return real_canonical({**files, entry: files[entry][: len(files[entry]) // 2]})
 
-    monkeypatch.setattr(search, "_run_indexer", run_and_truncate)
+    monkeypatch.setattr(search, "canonical_bundle", truncate_then_canonical)
     assert_clean_failure(rebuild(source, output), output, before, "out", "the search index came out cut short")
 
 

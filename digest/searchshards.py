@@ -1,0 +1,119 @@
+"""Which pages the search index is made from, and how they are split into shards (pure).
+
+The index is made in shards, each by its own Pagefind run, so a changed
+page costs one shard's run instead of the whole site's, and a run's memory
+is bounded by its shard. A page's shard follows from its path alone: its
+first folder (``articles``, ``people``, ``claims``; anything else is
+``pages``; the timeline's event records are ``events``) and, for a folder of
+more than `SHARD_PAGES` searchable pages, a stable hash of the path into a
+power-of-two number of buckets. So a shard changes only when one of its own
+pages does (or when a folder doubles and is split again).
+
+Pagefind is fed only what a reader searches for: the element marked
+``data-pagefind-body`` (text, filters, weights) inside a bare page with the
+page's ``<html lang dir>`` and ``<title>``, never the navigation, header,
+footer or list blocks around it (`searchable_part`). A page whose searchable
+part is unchanged (a person page whose "see also" list moved, say) does not
+make its shard stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+SHARD_PAGES = 400
+"""Searchable pages in a shard before its folder is split in two (then four...)."""
+GROUPS = ("articles", "people", "claims")
+"""First folders with shards of their own; every other searchable page is in ``pages``."""
+EVENTS = "events"
+MARK = b"data-pagefind-body"
+_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_TITLE = re.compile(rb"<title>[^<]*</title>", re.IGNORECASE)
+_TAG_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*\sdata-pagefind-body(?=[\s=>/])")
+_CHARSET = b'<meta charset="utf-8">'
+
+
+def searchable_part(html: bytes) -> bytes | None:
+    """The page as Pagefind needs it (see the module docstring); None for a page with nothing marked.
+
+    The marked element ends at its matching end tag, found by counting that
+    tag's opening and closing forms: digest's pages are its own well-formed
+    output, and Markdown from sidecars has raw HTML turned off, so text
+    cannot open or close an element.
+    """
+    start = _TAG_START.search(html)
+    if start is None:
+        return None
+    name = start.group(1)
+    tags = re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s>/])", re.IGNORECASE)
+    depth = 0
+    end = len(html)
+    for tag in tags.finditer(html, start.start()):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            close = html.find(b">", tag.end())
+            end = len(html) if close < 0 else close + 1
+            break
+    opening = _HTML_TAG.search(html)
+    title = _TITLE.search(html)
+    return b"".join([
+        b"<!doctype html>", opening.group(0) if opening else b"<html>", b"<head>", _CHARSET,
+        title.group(0) if title else b"", b"</head><body>", html[start.start():end], b"</body></html>\n",
+    ])
+
+
+def whole_page(html: bytes) -> bytes:
+    """A page indexed whole: on a site that marks nothing searchable yet (a new theme)."""
+    return html
+
+
+def digest_part(part: bytes) -> bytes:
+    return hashlib.blake2b(part, digest_size=16).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class ShardPlan:
+    """Every shard's searchable pages and event record ids, by shard name."""
+
+    pages: dict[str, tuple[str, ...]]
+    records: dict[str, tuple[str, ...]]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.pages) | set(self.records)))
+
+
+def plan_shards(pages: Iterable[str], record_ids: Iterable[str]) -> ShardPlan:
+    """Split searchable page paths and event record ids into shards (see the module docstring)."""
+    by_group: dict[str, list[str]] = {}
+    for path in pages:
+        first = path.partition("/")[0]
+        by_group.setdefault(first if first in GROUPS else "pages", []).append(path)
+    records = list(record_ids)
+    return ShardPlan(
+        {name: members for group, paths in sorted(by_group.items()) for name, members in _split(group, paths).items()},
+        _split(EVENTS, records),
+    )
+
+
+def _split(group: str, keys: list[str]) -> dict[str, tuple[str, ...]]:
+    buckets = 1
+    while len(keys) > buckets * SHARD_PAGES:
+        buckets *= 2
+    shards: dict[str, list[str]] = {}
+    for key in sorted(keys):
+        bucket = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % buckets
+        shards.setdefault(f"{group}-{bucket}" if buckets > 1 else group, []).append(key)
+    return {name: tuple(members) for name, members in sorted(shards.items())}
+
+
+def shard_digest(name: str, parts: Mapping[str, bytes], records: str, indexer: str) -> bytes:
+    """What a shard is made from (its pages' searchable parts, its records, the indexer, the site's language)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(name.encode() + b"\0" + indexer.encode() + b"\0" + records.encode() + b"\0")
+    for path in sorted(parts):
+        digest.update(path.encode() + b"\0" + parts[path])
+    return digest.digest()
