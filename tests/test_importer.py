@@ -194,3 +194,94 @@ def test_stems_are_ascii_ids_made_from_outlet_date_and_title(outlet, published, 
 def test_a_taken_stem_gets_a_number():
     article = ExtractedArticle(body="", title="Envoys meet", outlet="Ledger", published=datetime.date(2024, 3, 14))
     assert article_stem(article, {"ledger-2024-03-14-envoys-meet", "ledger-2024-03-14-envoys-meet-2"}) == "ledger-2024-03-14-envoys-meet-3"
+
+
+CLAIMS = """\
+claims:
+  - id: talks-broke-down
+    quote: "for the first time since talks broke down in the autumn"
+    text: A claim.
+    status: reported
+  - id: constructive
+    quote: "the meeting had been constructive"
+    text: A claim.
+    status: reported
+  - id: no-agreement
+    quote: "no agreement had been reached on the wider ceasefire"
+    text: A claim.
+    status: reported
+  - id: proposals
+    quote: "exchange written proposals on prisoner releases"
+    text: A claim.
+    status: reported
+"""
+
+
+@pytest.fixture
+def changed_copy(site, tmp_path):
+    """The news page imported and annotated, then a copy the outlet changed imported over it: (run, sidecar path)."""
+    run_cli("import", saved(tmp_path, "news-page.html", datetime.date(2024, 3, 15)), "--source", site)
+    sidecar = site / f"content/articles/{STEM}.yaml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace("claims:\n", CLAIMS, 1), encoding="utf-8")
+    assert run_cli("check", "--source", site).code == 0
+    return run_cli("import", saved(tmp_path, "news-page-updated.html", datetime.date(2024, 3, 20)), "--source", site), sidecar
+
+
+def test_a_changed_copy_becomes_version_2_and_the_earlier_text_is_kept(site, changed_copy):
+    run, _ = changed_copy
+    assert f"version 2 of {STEM} (the earlier text is seeds/{STEM}.v1.md)" in run.out
+    assert run.out.splitlines()[-1] == "imported 0, 1 new version of existing articles, skipped 0 as duplicates, 0 failed"
+    assert (site / f"seeds/{STEM}.v1.md").read_text(encoding="utf-8") == ARTICLE_TEXT
+    assert "talks collapsed" in (site / f"seeds/{STEM}.md").read_text(encoding="utf-8")
+    loaded = load_site(site, Diagnostics())
+    assert list(loaded.seeds) == [STEM]  # the earlier text is no seed of its own
+    record = loaded.sidecars[STEM]
+    assert record.get("captured") == datetime.date(2024, 3, 20)
+    assert [dict(v.values) for v in record.get("versions")] == [{"file": f"seeds/{STEM}.v1.md", "captured": datetime.date(2024, 3, 15)}]
+
+
+def test_quotes_are_re_anchored_and_a_change_of_meaning_is_reported_not_fixed(site, changed_copy):
+    run, sidecar = changed_copy
+    text = sidecar.read_text(encoding="utf-8")
+    assert 'quote: "for the first time since talks collapsed in the autumn"' in text
+    assert 'quote: "the meeting had been very constructive"' in text
+    assert 'quote: "no agreement had been reached on the wider ceasefire"' in text  # left for a person
+    assert 'quote: "exchange written proposals on prisoner releases"' in text
+    fixed = [line for line in run.err_lines if ": fixed: quote" in line]
+    assert len(fixed) == 2
+    (warning,) = [line for line in run.err_lines if ": warning: quote" in line]
+    assert warning.startswith(f"content/articles/{STEM}.yaml:") or f"content/articles/{STEM}.yaml:" in warning
+    assert '"no agreement had been reached on the wider ceasefire" is not in the new text' in warning
+    assert 'a negation disappears ("no")' in warning
+
+
+def test_importing_either_copy_again_changes_nothing(site, tmp_path, changed_copy):
+    before = read_tree(site)
+    again = run_cli("import", saved(tmp_path, "news-page.html", datetime.date(2024, 3, 15)),
+                    saved(tmp_path, "news-page-updated.html", datetime.date(2024, 3, 20)), "--source", site)
+    assert read_tree(site) == before
+    assert again.out.splitlines()[-1] == "imported 0, skipped 2 as duplicates, 0 failed"
+
+
+def test_the_article_page_and_data_json_show_what_the_outlet_changed(site, tmp_path, changed_copy):
+    from bs4 import BeautifulSoup
+
+    _, sidecar = changed_copy
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace('"no agreement had been', '"an agreement had been'), encoding="utf-8")
+    built = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert built.code == 0, built.err
+    page = BeautifulSoup((tmp_path / "out/articles/envoys-meet-in-geneva-as-talks-resume/index.html").read_text(encoding="utf-8"), "html.parser")
+    versions = page.select_one("section.versions")
+    assert versions.h2.get_text() == "The Daily Ledger changed this article"
+    assert "version 2, as captured on 20 March 2024" in " ".join(versions.p.get_text().split())
+    assert [t["datetime"] for t in versions.summary.find_all("time")] == ["2024-03-15", "2024-03-20"]
+    assert [d.get_text() for d in versions.find_all("del")] == ["broke down", "no"]
+    assert [i.get_text() for i in versions.find_all("ins")] == ["collapsed", "very", "an"]
+    import json
+
+    data = json.loads((tmp_path / "out/data.json").read_text(encoding="utf-8"))
+    (article,) = data["articles"]
+    assert article["captured"] == "2024-03-20"
+    (version,) = article["versions"]
+    assert (version["number"], version["file"], version["captured"], version["replaced"]) == (1, f"seeds/{STEM}.v1.md", "2024-03-15", "2024-03-20")
+    assert [(c["removed"], c["added"]) for c in version["changes"]] == [(["broke down"], ["collapsed"]), ([], ["very"]), (["no"], ["an"])]
