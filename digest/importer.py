@@ -30,6 +30,7 @@ from digest.errors import Diagnostics, UsageError
 from digest.extract import ExtractedArticle, ExtractError, extract_file
 from digest.load import LoadedSite, load_site, version_of
 from digest.scaffold import ArticleFacts, imported_sidecar_text
+from digest.seedtext import parse_markdown, parse_plain
 from digest.slugs import safe_slug, slugify
 from digest.versions import add_version, version_path
 from digest.write import output_faults, replace_file
@@ -109,17 +110,25 @@ def _known(loaded: LoadedSite) -> _Known:
         if record.get("url"):
             known.by_url.setdefault(record.get("url"), stem)
     for stem, seed in loaded.seeds.items():
-        known.by_text.setdefault(folded_text(seed.text), stem)
+        known.by_text.setdefault(folded_text(seed.text, seed.is_markdown), stem)
     for rel, text in loaded.versions.items():
         found = version_of(Path(rel).name.rpartition(".")[0], set(loaded.seeds))
         if found is not None:
-            known.by_text.setdefault(folded_text(text), found[0])
+            known.by_text.setdefault(folded_text(text, rel.endswith(".md")), found[0])
     return known
 
 
-def folded_text(text: str) -> str:
-    """A text compared for sameness: whitespace runs folded, so re-wrapped copies are the same text."""
-    return " ".join(text.split())
+def folded_text(text: str, is_markdown: bool = True) -> str:
+    """A text as compared for sameness: the words readers see, without the title, whitespace folded.
+
+    So a copy pasted by hand as plain text and the same article imported as
+    Markdown are the same text, and so are two copies wrapped differently.
+    """
+    if is_markdown:
+        blocks = parse_markdown(text, set(), drop_first_h1=True)[1].blocks
+    else:
+        blocks = parse_plain(text, None, set()).blocks
+    return " ".join(" ".join(block.text for block in blocks).split())
 
 
 def article_stem(article: ExtractedArticle, taken: set[str]) -> str:
@@ -175,7 +184,7 @@ def _import_article(root: Path, loaded: LoadedSite, known: _Known, source: str, 
     if same_text is not None:
         return ImportResult(source, "duplicate", same_text, f"same text as seeds/{same_text}")
     if same_url is not None:
-        return _import_version(root, loaded, known, source, same_url, text, captured)
+        return _import_version(root, loaded, known, source, same_url, article, captured)
     stem = article_stem(article, known.stems)
     facts = ArticleFacts(article.outlet or _host(article.url), article.published, article.url, article.author, article.language, captured)
     seed, sidecar = f"seeds/{stem}.md", f"content/articles/{stem}.yaml"
@@ -187,9 +196,14 @@ def _import_article(root: Path, loaded: LoadedSite, known: _Known, source: str, 
     return ImportResult(source, "imported", stem, written=(seed, sidecar))
 
 
-def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, stem: str, text: str, captured: datetime.date) -> ImportResult:
-    """Keep the current text of ``stem`` as its next version, make ``text`` current and re-anchor its quotes."""
+def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, stem: str, article: ExtractedArticle, captured: datetime.date) -> ImportResult:
+    """Keep the current text of ``stem`` as its next version, make the article's text current and re-anchor its quotes."""
     from digest.check import apply_quote_fixes, quote_review
+
+    record = loaded.sidecars.get(stem)
+    text = article.body + "\n"
+    if (record is None or not record.get("title")) and article.title:  # the title was the seed's headline: keep one
+        text = f"# {article.title}\n\n{text}"
 
     current = _current_seed(root, stem)
     sidecar_rel = f"content/articles/{stem}.yaml"
@@ -200,7 +214,6 @@ def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, 
         sidecar = (root / sidecar_rel).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return ImportResult(source, "failed", stem, f"cannot read the current text or sidecar of {stem}: {exc}")
-    record = loaded.sidecars.get(stem)
     number = len(record.get("versions", [])) + 1 if record is not None else 1
     while (root / version_path(stem, number, current.suffix)).exists():
         number += 1

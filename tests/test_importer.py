@@ -285,3 +285,33 @@ def test_the_article_page_and_data_json_show_what_the_outlet_changed(site, tmp_p
     (version,) = article["versions"]
     assert (version["number"], version["file"], version["captured"], version["replaced"]) == (1, f"seeds/{STEM}.v1.md", "2024-03-15", "2024-03-20")
     assert [(c["removed"], c["added"]) for c in version["changes"]] == [(["broke down"], ["collapsed"]), ([], ["very"]), (["no"], ["an"])]
+
+
+def hand_made(site: Path, text: str) -> None:
+    """The article as an editor pasted it before digest import: a plain seed, headline first, and a sidecar without a title."""
+    (site / "seeds/ledger-envoys.txt").write_text(text, encoding="utf-8")
+    (site / "content/articles/ledger-envoys.yaml").write_text(
+        "outlet: The Daily Ledger\npublished: 2024-03-14\nurl: https://ledger.example.com/world/2024/03/envoys-meet-in-geneva\n", encoding="utf-8")
+
+
+PASTED = "Envoys meet in Geneva as talks resume\n" + "\n".join(
+    line.replace("*", "").replace("## ", "").replace("[statement](https://ministry.example.org/statement)", "statement")
+    for line in ARTICLE_TEXT.splitlines() if line
+) + "\n"
+
+
+def test_a_hand_pasted_copy_of_the_same_words_is_a_duplicate(site, tmp_path):
+    hand_made(site, PASTED)
+    run = run_cli("import", saved(tmp_path, "news-page.html"), "--source", site)
+    assert "skipped: same text as seeds/ledger-envoys" in run.out
+    assert sorted(p.name for p in (site / "seeds").iterdir() if not p.name.startswith(".")) == ["ledger-envoys.txt"]
+
+
+def test_a_changed_copy_of_a_hand_pasted_seed_keeps_it_as_version_1(site, tmp_path):
+    hand_made(site, PASTED)
+    run = run_cli("import", saved(tmp_path, "news-page-updated.html"), "--source", site)
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in (site / "seeds").iterdir() if not p.name.startswith(".")) == ["ledger-envoys.md", "ledger-envoys.v1.txt"]
+    assert (site / "seeds/ledger-envoys.v1.txt").read_text(encoding="utf-8") == PASTED
+    assert (site / "seeds/ledger-envoys.md").read_text(encoding="utf-8").startswith("# Envoys meet in Geneva as talks resume\n\nNegotiators")
+    assert run_cli("check", "--source", site).code == 0
