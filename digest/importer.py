@@ -205,6 +205,12 @@ def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, 
     if (record is None or not record.get("title")) and article.title:  # the title was the seed's headline: keep one
         text = f"# {article.title}\n\n{text}"
 
+    if record is not None and record.get("captured") and captured < record.get("captured"):
+        return ImportResult(
+            source, "failed", stem,
+            f"this copy of {stem} (captured {captured.isoformat()}) is older than its current text (captured {record.get('captured').isoformat()}); "
+            "an earlier text goes in versions: by hand",
+        )
     current = _current_seed(root, stem)
     sidecar_rel = f"content/articles/{stem}.yaml"
     if current is None:

@@ -315,3 +315,12 @@ def test_a_changed_copy_of_a_hand_pasted_seed_keeps_it_as_version_1(site, tmp_pa
     assert (site / "seeds/ledger-envoys.v1.txt").read_text(encoding="utf-8") == PASTED
     assert (site / "seeds/ledger-envoys.md").read_text(encoding="utf-8").startswith("# Envoys meet in Geneva as talks resume\n\nNegotiators")
     assert run_cli("check", "--source", site).code == 0
+
+
+def test_a_copy_older_than_the_current_text_is_not_made_current(site, tmp_path):
+    run_cli("import", saved(tmp_path, "news-page-updated.html", datetime.date(2024, 3, 20)), "--source", site)
+    before = read_tree(site)
+    run = run_cli("import", saved(tmp_path, "news-page.html", datetime.date(2024, 3, 15)), "--source", site)
+    assert run.code == 1
+    assert "(captured 2024-03-15) is older than its current text (captured 2024-03-20)" in run.err
+    assert read_tree(site) == before
