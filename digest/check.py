@@ -76,6 +76,16 @@ class QuoteFix:
     new: str
 
 
+@dataclass(frozen=True, slots=True)
+class QuoteLeft:
+    """A quote that no longer matches and that no tool may rewrite: a person must look."""
+
+    loc: Location
+    quote: str
+    reason: str
+    """What a person must decide ("a negation appears ...", or that no passage is near enough)."""
+
+
 def quote_fixes(root: Path) -> list[QuoteFix]:
     """Quotes that no longer match their article but can be found again, with their new text.
 
@@ -83,15 +93,20 @@ def quote_fixes(root: Path) -> list[QuoteFix]:
     appeared, disappeared or changed) is left out: the build's error names it
     for a person to decide (see `digest.reanchor.propose_fix`).
     """
+    return quote_review(root)[0]
+
+
+def quote_review(root: Path, stems: set[str] | None = None) -> tuple[list[QuoteFix], list[QuoteLeft]]:
+    """The quotes that no longer match (of the articles ``stems``, or all): those that may be fixed, and those left to a person."""
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
     graph = link_site(loaded, Diagnostics(), drafts=True)
     if graph is None:
-        return []
-    fixes = []
+        return [], []
+    fixes, left = [], []
     for stem, record in sorted(loaded.sidecars.items()):
         article = graph.articles.get(stem)
-        if article is None:
+        if article is None or (stems is not None and stem not in stems):
             continue
         haystack = normalise_blocks(article.text.blocks)
         for entry in [*record.get("claims", []), *record.get("events", [])]:
@@ -101,7 +116,11 @@ def quote_fixes(root: Path) -> list[QuoteFix]:
                 repair = propose_fix(haystack, selector.exact, selector.prefix, selector.suffix)
                 if repair is not None and not repair.concerns:
                     fixes.append(QuoteFix(selector.loc.path, selector.loc, selector.exact, repair.new))
-    return fixes
+                elif repair is not None:
+                    left.append(QuoteLeft(selector.loc, selector.exact, f'the text now reads "{repair.new}", but {"; ".join(repair.concerns)}'))
+                else:
+                    left.append(QuoteLeft(selector.loc, selector.exact, "no passage of the text is near enough to it"))
+    return fixes, left
 
 
 def apply_quote_fixes(root: Path, fixes: list[QuoteFix]) -> list[QuoteFix]:

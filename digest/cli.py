@@ -84,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     _source_option(person)
     person.set_defaults(run=_run_new_person)
 
+    importing = commands.add_parser(
+        "import", help="make seeds and sidecars from saved web pages and feeds",
+        description="Read saved web pages (.html, .htm, .mhtml) and RSS/Atom feeds with full text, and write seeds/<stem>.md and a "
+        "pre-filled content/articles/<stem>.yaml for each article. Duplicates are skipped; a changed copy of an article becomes its "
+        "next version. Nothing is fetched from the network.",
+    )
+    importing.add_argument("files", nargs="+", metavar="FILE", help="saved pages, feeds, folders of them, or glob patterns")
+    _source_option(importing)
+    importing.set_defaults(run=_run_import)
+
     schema = commands.add_parser("schema", help="write JSON Schemas for the content files", description="Write JSON Schemas of site.yaml, person files, sidecars and timeline.yaml. In a site root, they list its statuses and person ids and go to schemas/; editors using the YAML language server get completion and inline errors.")
     schema.add_argument("--source", type=Path, help="site root (default: . if it is one)")
     schema.add_argument("--output", type=Path, help="folder to write to (default: SOURCE/schemas)")
@@ -178,6 +188,36 @@ def _run_new_article(args: argparse.Namespace) -> int:
     _refresh_schemas(root)
     print(f"wrote {_shown(path)}: fill in outlet and published, then add claims and events")
     return 0
+
+
+def _run_import(args: argparse.Namespace) -> int:
+    from digest.importer import import_files, require_site_folders, summary_line
+
+    root = _site_root(args.source)
+    require_site_folders(root)
+    progress = _progress_bar if sys.stderr.isatty() else None
+    results = import_files(root, args.files, progress)
+    if progress is not None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+    for result in results:
+        if result.outcome == "failed":
+            print(f"{result.source}: error: {result.message}", file=sys.stderr)
+        elif result.outcome == "duplicate":
+            print(f"{result.source}: skipped: {result.message}")
+        else:
+            print(f"{result.source}: {result.outcome}: {result.message or ', '.join(result.written)}")
+        for note in result.notes:
+            print(note, file=sys.stderr)
+    if any(r.outcome in ("imported", "version") for r in results):
+        _refresh_schemas(root)
+    print(summary_line(results))
+    return 1 if any(r.outcome == "failed" for r in results) else 0
+
+
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    print(f"\rimporting [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="", file=sys.stderr, flush=True)
 
 
 def _run_new_person(args: argparse.Namespace) -> int:

@@ -29,6 +29,15 @@ def export_graph(graph: SiteGraph) -> dict[str, Any]:
                 "published": a.published.isoformat() if a.published else None,
                 "author": a.author,
                 "original_url": a.url,
+                "captured": a.captured.isoformat() if a.captured else None,
+                "versions": [
+                    {"number": v.number, "file": v.file, "captured": v.captured.isoformat(),
+                     "replaced": v.next_captured.isoformat() if v.next_captured else None,
+                     "changes": [{"before": _diff_text(c.before), "after": _diff_text(c.after),
+                                  "removed": [t for t, changed in c.before if changed], "added": [t for t, changed in c.after if changed]}
+                                 for c in v.changes]}
+                    for v in a.versions
+                ],
                 "claims": sorted(graph.index.claims_in.get(a.stem, [])),
                 "events": sorted(graph.index.events_in.get(a.stem, [])),
                 "people": [{"id": pid, "mentions": count} for pid, count in _mention_counts(graph, a.stem)],
@@ -93,6 +102,11 @@ def export_graph(graph: SiteGraph) -> dict[str, Any]:
             for e in graph.events.values()
         ],
     }
+
+
+def _diff_text(pieces: tuple[tuple[str, bool], ...]) -> str | None:
+    """A paragraph of a word diff as plain text; None for a side that is not there (added or removed)."""
+    return "".join(text for text, _ in pieces) if pieces else None
 
 
 def _mention_counts(graph: SiteGraph, stem: str) -> list[tuple[str, int]]:

@@ -29,7 +29,7 @@ from digest.anchor import (
 )
 from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, closest, did_you_mean
-from digest.load import LoadedSite, Seed
+from digest.load import LoadedSite, Seed, version_of
 from digest.memo import ByIdentity
 from digest.model import (
     DEFAULT_STATUSES,
@@ -50,6 +50,8 @@ from digest.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.schema import Record
 from digest.seedtext import SeedText, parse_markdown, parse_plain
 from digest.slugs import safe_slug, slugify
+from digest.versions import ArticleVersion, text_changes
+from digest.versions import paragraphs as version_paragraphs
 
 CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note", "reviewed")
 EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
@@ -181,6 +183,7 @@ def _articles(loaded: LoadedSite, diagnostics: Diagnostics, drafts: bool, left_o
             diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")
         article = _article(seed, record, diagnostics, caches.seeds)
         if article is not None:
+            article.versions = _article_versions(seed, record, loaded.versions, diagnostics) if record is not None else ()
             articles[stem] = article
     _check_slugs(articles, loaded, diagnostics)
     _check_outlets(articles, loaded, diagnostics)
@@ -217,6 +220,29 @@ def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed
         text_mode=values.get("article_text", ""),
         draft=bool(values.get("draft")),
         language=values.get("language", ""),
+        captured=values.get("captured"),
+    )
+
+
+def _article_versions(seed: Seed, record: Record, texts: dict[str, str], diagnostics: Diagnostics) -> tuple[ArticleVersion, ...]:
+    """The earlier texts a sidecar lists, each diffed against the text that replaced it."""
+    listed = []
+    for entry in record.get("versions", []):
+        file, captured = entry.get("file"), entry.get("captured")
+        if file is None or captured is None:
+            continue  # already an error: a required field is missing
+        found = version_of(file.removeprefix("seeds/").rpartition(".")[0], {seed.stem}) if file.startswith("seeds/") else None
+        if found is None or file not in texts:
+            diagnostics.error(
+                entry.where("file"), f"no earlier text '{file}': an earlier text of this article is a file seeds/{seed.stem}.v<N>.md (or .txt)", "missing-version"
+            )
+            continue
+        listed.append((file, captured, version_paragraphs(texts[file], file.endswith(".md"))))
+    later = [paragraphs for _, _, paragraphs in listed[1:]] + [version_paragraphs(seed.text, seed.is_markdown)]
+    later_dates = [captured for _, captured, _ in listed[1:]] + [record.get("captured")]
+    return tuple(
+        ArticleVersion(number, file, captured, next_captured, text_changes(paragraphs, next_paragraphs))
+        for number, ((file, captured, paragraphs), next_paragraphs, next_captured) in enumerate(zip(listed, later, later_dates), start=1)
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -73,6 +74,23 @@ class LoadedSite:
     """Stems of every sidecar file, loaded or not."""
     seed_files: set[str] = field(default_factory=set)
     """Stems of every seed file, readable or not."""
+    versions: dict[str, str] = field(default_factory=dict)
+    """Earlier texts of articles (``seeds/<stem>.v<N>.md``, see `version_of`): path -> text."""
+
+
+_VERSION_STEM = re.compile(r"(.+)\.v([1-9][0-9]*)")
+
+
+def version_of(stem: str, stems: set[str]) -> tuple[str, int] | None:
+    """(article stem, number) when a seed stem names an earlier text of another seed, else None.
+
+    ``x.v1`` is a version of ``x`` only while ``x`` is a seed too, so a
+    site that happens to name a seed ``report.v2`` keeps it as a seed.
+    """
+    match = _VERSION_STEM.fullmatch(stem)
+    if match is None or match.group(1) not in stems:
+        return None
+    return match.group(1), int(match.group(2))
 
 
 def is_site_root(folder: Path) -> bool:
@@ -113,7 +131,14 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
             site.sidecars[stem] = record
         else:
             site.failed.add("articles")
-    for _, rel, stem, file_stat in _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed):
+    seed_files = _files(root, "seeds", SEED_SUFFIXES, diagnostics, site.failed)
+    stems = {stem for _, _, stem, _ in seed_files}
+    for _, rel, stem, file_stat in seed_files:
+        if version_of(stem, stems) is not None:
+            text = known.get(rel, file_stat, diagnostics, partial(_read_text, root, rel))
+            if text is not None:
+                site.versions[rel] = text
+            continue
         if stem in site.seeds:
             other = site.seeds[stem].path
             diagnostics.error(Location(rel), f"two seeds share the stem '{stem}' ({other} and {rel}); keep one", "duplicate-seed")

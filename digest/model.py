@@ -16,6 +16,7 @@ from digest.dates import EDTFDate
 from digest.errors import Location
 from digest.people_match import NameMatch
 from digest.seedtext import SeedText
+from digest.versions import ArticleVersion
 
 DEFAULT_STATUSES: dict[str, tuple[str, str]] = {
     "confirmed": ("Confirmed", "Established by on-record statements, documents or independent verification."),
@@ -158,6 +159,10 @@ class Article:
     """BCP 47 tag of the text when it differs from the site's."""
     text_mode: str = "full"
     """'full' or 'excerpts' (only annotated passages, with a sentence of context)."""
+    captured: datetime.date | None = None
+    """When the current text was saved (the sidecar's ``captured``)."""
+    versions: tuple[ArticleVersion, ...] = ()
+    """Earlier texts the outlet replaced, oldest first, each with how the next one differs."""
     passages: list[Passage] = field(default_factory=list)
     names: list[list[NameMatch]] = field(default_factory=list)
     """Person links per block of ``text``."""

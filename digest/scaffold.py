@@ -7,6 +7,7 @@ validator will point at until it is filled.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import re
 from collections import Counter
@@ -45,6 +46,19 @@ class NameCandidate:
     """The first sentence it appears in."""
 
 
+@dataclass(frozen=True, slots=True)
+class ArticleFacts:
+    """What `digest import` read from a saved page, written into the sidecar instead of blanks."""
+
+    outlet: str = ""
+    published: datetime.date | None = None
+    url: str = ""
+    author: str = ""
+    language: str = ""
+    captured: datetime.date | None = None
+    """When the copy was saved: the date of the current text, for its versions."""
+
+
 def schema_line(kind: str, depth: int) -> str:
     """The modeline that gives YAML-language-server users completion and inline errors."""
     return f"# yaml-language-server: $schema={'../' * depth}schemas/{kind}.schema.json\n"
@@ -59,10 +73,17 @@ def new_article(root: Path, seed_name: str) -> Path:
     loaded = load_site(root, Diagnostics())
     text = seed.read_text(encoding="utf-8")
     title, paragraphs = _title_and_paragraphs(text, seed.suffix == ".md")
-    known, unknown = _names(loaded, paragraphs)
+    known, unknown = mention_candidates(loaded, paragraphs)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(_sidecar_text(seed, title, known, unknown), encoding="utf-8")
+    target.write_text(sidecar_text(seed.name, title, known, unknown), encoding="utf-8")
     return target
+
+
+def imported_sidecar_text(loaded: LoadedSite, seed_name: str, title: str, body: str, facts: ArticleFacts) -> str:
+    """The sidecar `digest import` writes for a Markdown seed whose title it knows."""
+    _, parsed = parse_markdown(body, set(), drop_first_h1=False)
+    known, unknown = mention_candidates(loaded, [b.text for b in parsed.blocks])
+    return sidecar_text(seed_name, title, known, unknown, facts)
 
 
 def _find_seed(root: Path, name: str) -> Path:
@@ -107,7 +128,7 @@ def _title_and_paragraphs(text: str, is_markdown: bool) -> tuple[str | None, lis
     return parsed.title_line or "", [b.text for b in parsed.blocks]
 
 
-def _names(loaded: LoadedSite, paragraphs: list[str]) -> tuple[list[tuple[str, str, int]], list[NameCandidate]]:
+def mention_candidates(loaded: LoadedSite, paragraphs: list[str]) -> tuple[list[tuple[str, str, int]], list[NameCandidate]]:
     """People the site knows that the text names (id, name, count), and unknown capitalised names."""
     spellings: dict[str, str] = {}
     for pid, record in loaded.people.items():
@@ -158,22 +179,31 @@ def _subruns(words: list[str]) -> list[str]:
     return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1) if (i, j) != (0, len(words))]
 
 
-def _sidecar_text(seed: Path, title: str | None, known: list[tuple[str, str, int]], unknown: list[NameCandidate]) -> str:
+def sidecar_text(
+    seed_name: str, title: str | None, known: list[tuple[str, str, int]], unknown: list[NameCandidate], facts: ArticleFacts | None = None
+) -> str:
+    """A sidecar's text: what is known filled in, the rest as marked blanks, and the names the text mentions."""
     lines = [
         schema_line("article", 2),
-        f"# Annotations for seeds/{seed.name}. See docs/annotating.md for every field.\n",
+        f"# Annotations for seeds/{seed_name}. See docs/annotating.md for every field.\n",
     ]
-    if title:
+    if facts is not None:
+        lines.append(f"title: {_quoted(title or '')}\n")
+        lines += _fact_lines(facts)
+    elif title:
         lines.append(f"title: {_quoted(title)}  # the seed's first line; if you change it, add that line to omit: so it is not shown twice\n")
     elif title is None:  # an empty string, not a null: the build says so until a title is written
         lines.append('title: ""  # REQUIRED: the seed\'s first line reads as a paragraph, not a headline; write one (that line stays part of the text)\n')
     else:
         lines.append("title:  # REQUIRED: the seed has no first line or '# heading' to use\n")
+    if facts is None:
+        lines += [
+            "outlet:  # REQUIRED: the outlet's name, exactly as on its other articles (e.g. RT)\n",
+            "published:  # REQUIRED: the date of publication, YYYY-MM-DD\n",
+            "# url: https://...  (the original)\n",
+            "# author: ...\n",
+        ]
     lines += [
-        "outlet:  # REQUIRED: the outlet's name, exactly as on its other articles (e.g. RT)\n",
-        "published:  # REQUIRED: the date of publication, YYYY-MM-DD\n",
-        "# url: https://...  (the original)\n",
-        "# author: ...\n",
         "# slug: ...  (default: made from the title)\n",
         "# omit:  (exact seed lines not to show, such as share buttons or captions)\n",
         "#   - \"...\"\n",
@@ -196,6 +226,21 @@ def _sidecar_text(seed: Path, title: str | None, known: list[tuple[str, str, int
     lines.append("\n# Capitalised names that match no person (add one with: digest new person \"Full Name\"):\n")
     lines += [f"#   {c.text} ({c.count}x): {_one_line(c.sentence)}\n" for c in unknown[:40]] or ["#   (none)\n"]
     return "".join(lines)
+
+
+def _fact_lines(facts: ArticleFacts) -> list[str]:
+    """The sidecar lines of what an import found; what the page did not say stays a marked blank."""
+    lines = [
+        f"outlet: {_quoted(facts.outlet)}\n" if facts.outlet else "outlet:  # REQUIRED: the page does not name its outlet\n",
+        f"published: {facts.published.isoformat()}\n" if facts.published else "published:  # REQUIRED: the page gives no date of publication, YYYY-MM-DD\n",
+        f"url: {_quoted(facts.url)}\n" if facts.url else "# url: https://...  (the original)\n",
+        f"author: {_quoted(facts.author)}\n" if facts.author else "# author: ...\n",
+    ]
+    if facts.language:
+        lines.append(f"language: {facts.language}\n")
+    if facts.captured:
+        lines.append(f"captured: {facts.captured.isoformat()}  # when this copy of the text was saved\n")
+    return lines
 
 
 def _one_line(text: str, limit: int = 140) -> str:

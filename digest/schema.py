@@ -151,6 +151,11 @@ TIMELINE_EVENT_FIELDS = {
     "source_url": Field("url"),
 }
 
+VERSION_FIELDS = {
+    "file": Field("string", required=True, help="the earlier text, kept in seeds/ as <stem>.v<N>.md (or .txt)"),
+    "captured": Field("date", required=True, help="when that copy of the text was saved"),
+}
+
 ARTICLE_FIELDS = {
     "title": Field("string"),
     "subtitle": Field("string"),
@@ -163,6 +168,8 @@ ARTICLE_FIELDS = {
     "article_text": Field("choice", choices=("full", "excerpts"), help="overrides the site's setting"),
     "draft": Field("bool", help="true: left out of digest build, shown by digest serve"),
     "language": Field("language", help="BCP 47 tag of the article's text, if not the site's (e.g. ar, pl)"),
+    "captured": Field("date", help="when the current text was saved (digest import fills it in)"),
+    "versions": Field("records", fields=VERSION_FIELDS, help="earlier texts the outlet replaced, oldest first: {file, captured}"),
     "claims": Field("records", fields=CLAIM_FIELDS),
     "events": Field("records", fields=EVENT_FIELDS),
 }
