@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.check import apply_quote_fixes, quote_review
 from digest.errors import Diagnostics, UsageError
 from digest.extract import ExtractedArticle, ExtractError, extract_file
 from digest.load import LoadedSite, load_site, version_of
@@ -198,8 +199,6 @@ def _import_article(root: Path, loaded: LoadedSite, known: _Known, source: str, 
 
 def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, stem: str, article: ExtractedArticle, captured: datetime.date) -> ImportResult:
     """Keep the current text of ``stem`` as its next version, make the article's text current and re-anchor its quotes."""
-    from digest.check import apply_quote_fixes, quote_review
-
     record = loaded.sidecars.get(stem)
     text = article.body + "\n"
     if (record is None or not record.get("title")) and article.title:  # the title was the seed's headline: keep one
