@@ -66,6 +66,8 @@ class _Known:
     by_text: dict[str, str] = field(default_factory=dict)
     """Text (whitespace folded) of every current and earlier text -> stem."""
     stems: set[str] = field(default_factory=set)
+    captured: dict[str, datetime.date] = field(default_factory=dict)
+    """Stem -> when its current text was captured (the sidecar's, or this run's import)."""
 
 
 def import_files(
@@ -73,6 +75,9 @@ def import_files(
 ) -> list[ImportResult]:
     """Import every page and feed that ``paths`` name (files, folders, globs); one result per article or failure."""
     files, results = expand_paths(paths)
+    # Oldest saved first, so that of two copies of one article the later one becomes current
+    # (the sort is stable: copies saved at the same time keep the order they were named in).
+    files.sort(key=_saved_at)
     loaded = load_site(root, Diagnostics())
     known = _known(loaded)
     for done, path in enumerate(files):
@@ -110,6 +115,8 @@ def _known(loaded: LoadedSite) -> _Known:
     for stem, record in loaded.sidecars.items():
         if record.get("url"):
             known.by_url.setdefault(record.get("url"), stem)
+        if record.get("captured"):
+            known.captured[stem] = record.get("captured")
     for stem, seed in loaded.seeds.items():
         known.by_text.setdefault(folded_text(seed.text, seed.is_markdown), stem)
     for rel, text in loaded.versions.items():
@@ -172,6 +179,14 @@ def _import_file(root: Path, loaded: LoadedSite, known: _Known, path: Path) -> l
     return results
 
 
+def _saved_at(path: Path) -> int:
+    """When a file was last written (ns): a browser writes a saved page when it is saved."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
 def _file_date(path: Path) -> datetime.date:
     """When a saved page was saved, as its file says (a browser writes the file when the page is saved)."""
     return datetime.datetime.fromtimestamp(path.stat().st_mtime, datetime.UTC).date()
@@ -194,6 +209,7 @@ def _import_article(root: Path, loaded: LoadedSite, known: _Known, source: str, 
     known.by_text[folded] = stem
     if article.url:
         known.by_url[article.url] = stem
+    known.captured[stem] = captured
     return ImportResult(source, "imported", stem, written=(seed, sidecar))
 
 
@@ -204,10 +220,11 @@ def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, 
     if (record is None or not record.get("title")) and article.title:  # the title was the seed's headline: keep one
         text = f"# {article.title}\n\n{text}"
 
-    if record is not None and record.get("captured") and captured < record.get("captured"):
+    current_captured = known.captured.get(stem)
+    if current_captured is not None and captured < current_captured:
         return ImportResult(
             source, "failed", stem,
-            f"this copy of {stem} (captured {captured.isoformat()}) is older than its current text (captured {record.get('captured').isoformat()}); "
+            f"this copy of {stem} (captured {captured.isoformat()}) is older than its current text (captured {current_captured.isoformat()}); "
             "an earlier text goes in versions: by hand",
         )
     current = _current_seed(root, stem)
@@ -223,7 +240,7 @@ def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, 
     while (root / version_path(stem, number, current.suffix)).exists():
         number += 1
     kept = version_path(stem, number, current.suffix)
-    old_captured = (record.get("captured") if record is not None else None) or _file_date(current)
+    old_captured = current_captured or _file_date(current)
     try:
         new_sidecar = add_version(sidecar, kept, old_captured, captured)
     except ValueError as error:
@@ -234,10 +251,16 @@ def _import_version(root: Path, loaded: LoadedSite, known: _Known, source: str, 
         with output_faults(current, "cannot remove the replaced seed"):
             current.unlink()
     known.by_text[folded_text(text)] = stem
+    known.captured[stem] = captured
     fixes, left = quote_review(root, {stem})
     applied = apply_quote_fixes(root, fixes)
     notes = tuple(f'{fix.loc}: fixed: quote "{_line(fix.old)}" -> "{_line(fix.new)}"' for fix in applied)
     notes += tuple(f'{quote.loc}: warning: quote "{_line(quote.quote)}" is not in the new text: {quote.reason}; fix it by hand' for quote in left)
+    if old_captured == captured:
+        notes += (
+            f"{sidecar_rel}: warning: this copy and the earlier text were both captured on {captured.isoformat()}, so the one imported "
+            f"later ({source}) was taken as the newer; if it is not, swap seeds/{stem}.md and {kept} by hand",
+        )
     return ImportResult(source, "version", stem, f"version {number + 1} of {stem} (the earlier text is {kept})", (kept, new_seed, sidecar_rel), notes)
 
 

@@ -324,3 +324,23 @@ def test_a_copy_older_than_the_current_text_is_not_made_current(site, tmp_path):
     assert run.code == 1
     assert "(captured 2024-03-15) is older than its current text (captured 2024-03-20)" in run.err
     assert read_tree(site) == before
+
+
+def test_copies_named_in_one_run_are_taken_in_the_order_they_were_saved(site, tmp_path):
+    """A glob sorts "news-page-updated.html" before "news-page.html": the earlier save must still become the earlier version."""
+    saved(tmp_path, "news-page.html", datetime.date(2024, 3, 15))
+    saved(tmp_path, "news-page-updated.html", datetime.date(2024, 3, 20))
+    run = run_cli("import", str(tmp_path / "saved" / "*.html"), "--source", site)
+    assert run.code == 0, run.err
+    assert "talks collapsed" in (site / f"seeds/{STEM}.md").read_text(encoding="utf-8"), "the later save is current"
+    assert (site / f"seeds/{STEM}.v1.md").read_text(encoding="utf-8") == ARTICLE_TEXT
+    assert "warning" not in run.out + run.err
+
+
+def test_two_copies_captured_the_same_day_say_which_was_taken_as_newer(site, tmp_path):
+    saved(tmp_path, "news-page.html", datetime.date(2024, 3, 15))
+    saved(tmp_path, "news-page-updated.html", datetime.date(2024, 3, 15))
+    run = run_cli("import", tmp_path / "saved" / "news-page.html", tmp_path / "saved" / "news-page-updated.html", "--source", site)
+    assert run.code == 0, run.err
+    [warning] = [line for line in (run.out + run.err).splitlines() if "warning: this copy and the earlier text were both captured on 2024-03-15" in line]
+    assert "news-page-updated.html" in warning and f"swap seeds/{STEM}.md and seeds/{STEM}.v1.md" in warning
