@@ -32,12 +32,12 @@ from digest.listing import (
     year_path,
 )
 from digest.model import SiteGraph
-from digest.outlets import outlet_page_count, outlet_slugs
+from digest.outlets import Cell, outlet_page_count, outlet_slugs
 from digest.pages import Page, numbered_pages
 from digest.paging import Pager, page_count
 from digest.reads import Reader
 from digest.timeline_layout import group_label, item_for, layout_timeline
-from digest.wording import word_diff
+from digest.wording import same_language, word_diff
 
 TIMELINE_LATEST = 8
 """The most recent events, listed on the timeline's index under the years."""
@@ -147,6 +147,7 @@ def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
         others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
         diffs = [
             (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
+            if _one_language(own, cell) else (outlet, cell, None, None)
             for outlet, cell in others
             if own.quotes and cell.quotes
         ]
@@ -164,6 +165,13 @@ def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
             for name, shown, total in (("articles", view.articles, outlet.articles), ("claims", view.claims, outlet.claims), ("events", view.events, outlet.events))
         },
     }
+
+
+def _one_language(own: Cell, other: Cell) -> bool:
+    """Whether two outlets' wordings are in one language: only then does a word diff mean anything."""
+    languages = {*own.languages, *other.languages}
+    first = next(iter(languages), "")
+    return all(same_language(first, language) for language in languages)
 
 
 # --- the timeline ------------------------------------------------------------

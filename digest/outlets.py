@@ -53,6 +53,8 @@ class Cell:
     quotes: tuple[Quote, ...]
     sourcing: tuple[str, ...] = ()
     date_texts: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    """The languages its quotes are in (the site's where an article declares none), first seen first."""
 
     @property
     def wording(self) -> str:
@@ -233,5 +235,6 @@ def _cells(graph: SiteGraph, occurrences: list[Occurrence], column: dict[str, in
             outlet, articles, quotes,
             tuple(dict.fromkeys(o.sourcing for o in carried_by if o.sourcing)),
             tuple(dict.fromkeys(o.date_text for o in carried_by if o.date_text)),
+            tuple(dict.fromkeys(graph.articles[o.article].language or graph.config.language for o in carried_by if o.quotes)),
         )
     return tuple(cells)
