@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from digest.days import Day
+from digest.language import same_language
 from digest.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
@@ -37,7 +38,7 @@ from digest.pages import Page, numbered_pages
 from digest.paging import Pager, page_count
 from digest.reads import Reader
 from digest.timeline_layout import group_label, item_for, layout_timeline
-from digest.wording import same_language, word_diff
+from digest.wording import word_diff
 
 TIMELINE_LATEST = 8
 """The most recent events, listed on the timeline's index under the years."""

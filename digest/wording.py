@@ -54,20 +54,6 @@ def word_diff(mine: str, theirs: str) -> WordDiff:
     return WordDiff(tuple(pieces), shared)
 
 
-def same_language(first: str, second: str) -> bool:
-    """Whether two BCP 47 tags name one language in one script, so that their words can be compared.
-
-    Regions do not matter ("en-GB" and "en" compare); scripts do ("sr-Latn"
-    and "sr-Cyrl" share no words)."""
-    return _language_and_script(first) == _language_and_script(second)
-
-
-def _language_and_script(tag: str) -> tuple[str, str]:
-    parts = tag.lower().split("-")
-    script = next((part for part in parts[1:] if len(part) == 4 and part.isalpha()), "")
-    return parts[0], script
-
-
 def _comparable(token: str) -> str:
     text = token.strip().lower().replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return _EDGE_PUNCTUATION.sub("", text)

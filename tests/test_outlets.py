@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from digest.anchor import normalise
+from digest.language import same_language
 from digest.slugs import slugify
-from digest.wording import same_language
 
 from conftest import REPO, copy_site, run_cli
 from sitecheck import page
