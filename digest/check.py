@@ -16,10 +16,12 @@ from urllib.parse import unquote, urlsplit
 from digest.anchor import find_all, normalise_blocks, visible_text
 from digest.build import render_graph
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
+from digest.language import mismatch
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
-from digest.model import SiteGraph
+from digest.model import Article, SiteGraph
 from digest.reanchor import fix_quote_in_yaml, propose_fix
+from digest.schema import Record
 from digest.write import replace_file
 
 
@@ -56,7 +58,8 @@ def editorial_warnings(graph: SiteGraph, loaded: LoadedSite, diagnostics: Diagno
     for event in graph.events.values():
         if not event.people and event.id not in people_given:
             diagnostics.warning(event.source, f"event '{event.id}' names no people", "event-without-people")
-    for article in graph.articles.values():
+    for stem, article in graph.articles.items():
+        language_warning(article, loaded.sidecars.get(stem), graph.config.language, diagnostics)
         for passage in article.passages:
             if not passage.verbatim:
                 block = article.text.blocks[passage.span.block]
@@ -66,6 +69,23 @@ def editorial_warnings(graph: SiteGraph, loaded: LoadedSite, diagnostics: Diagno
                     f'quote matches only after normalising whitespace or quote marks; the text reads "{found}"',
                     "quote-normalised",
                 )
+
+
+def language_warning(article: Article, sidecar: Record | None, site_language: str, diagnostics: Diagnostics) -> None:
+    """Warn where an article's text is mostly in another script or language than the one declared for it.
+
+    Located at the sidecar's `language:` where it gives one; otherwise at the
+    sidecar (or the seed, without one), where a `language:` line would go."""
+    declared = article.language or site_language
+    text = "\n".join([article.title, *(block.text for block in article.text.blocks)])
+    reason = mismatch(text, declared)
+    if not reason:
+        return
+    if article.language and sidecar is not None:
+        diagnostics.warning(sidecar.where("language"), f"{reason}", "language-mismatch")
+        return
+    where = sidecar.loc if sidecar is not None else Location(article.seed_path, 1, 1)
+    diagnostics.warning(where, f"no 'language' is given, so the site's '{site_language}' is assumed, but {reason}", "language-mismatch")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any
 
 from digest.days import Day
+from digest.language import same_language
 from digest.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
@@ -32,7 +33,7 @@ from digest.listing import (
     year_path,
 )
 from digest.model import SiteGraph
-from digest.outlets import outlet_page_count, outlet_slugs
+from digest.outlets import Cell, outlet_page_count, outlet_slugs
 from digest.page import Page, numbered_pages
 from digest.paging import Pager, page_count
 from digest.reads import Reader
@@ -147,6 +148,7 @@ def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
         others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
         diffs = [
             (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
+            if _one_language(own, cell) else (outlet, cell, None, None)
             for outlet, cell in others
             if own.quotes and cell.quotes
         ]
@@ -164,6 +166,13 @@ def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
             for name, shown, total in (("articles", view.articles, outlet.articles), ("claims", view.claims, outlet.claims), ("events", view.events, outlet.events))
         },
     }
+
+
+def _one_language(own: Cell, other: Cell) -> bool:
+    """Whether two outlets' wordings are in one language: only then does a word diff mean anything."""
+    languages = {*own.languages, *other.languages}
+    first = next(iter(languages), "")
+    return all(same_language(first, language) for language in languages)
 
 
 # --- the timeline ------------------------------------------------------------

@@ -52,7 +52,10 @@ class Cell:
     articles: tuple[ArticleSummary, ...]
     quotes: tuple[Quote, ...]
     sourcing: tuple[str, ...] = ()
-    date_texts: tuple[str, ...] = ()
+    date_texts: tuple[tuple[str, str], ...] = ()
+    """The articles' own words for the date, each with its article's language ('' for the site's)."""
+    languages: tuple[str, ...] = ()
+    """The languages its quotes are in (the site's where an article declares none), first seen first."""
 
     @property
     def wording(self) -> str:
@@ -232,6 +235,7 @@ def _cells(graph: SiteGraph, occurrences: list[Occurrence], column: dict[str, in
         cells[column[outlet]] = Cell(
             outlet, articles, quotes,
             tuple(dict.fromkeys(o.sourcing for o in carried_by if o.sourcing)),
-            tuple(dict.fromkeys(o.date_text for o in carried_by if o.date_text)),
+            tuple(dict.fromkeys((o.date_text, graph.articles[o.article].language) for o in carried_by if o.date_text)),
+            tuple(dict.fromkeys(graph.articles[o.article].language or graph.config.language for o in carried_by if o.quotes)),
         )
     return tuple(cells)

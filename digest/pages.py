@@ -78,12 +78,12 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
         "author": {"@type": "Person", "name": article.author} if article.author else None,
         "isBasedOn": article.url or None,
         "sameAs": article.url or None,
-        "inLanguage": config.language,
+        "inLanguage": article.language or config.language,
     }
     return {
         "jsonld": _compact(jsonld),
         "article": article,
-        "body": article_body(article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader)),
+        "body": article_body(article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), config.language),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
         "events": sorted(((e, _occurrence_in(e, stem)) for e in events), key=lambda item: item[0].sort_key()),
         "people": people,

@@ -20,6 +20,15 @@ original text and cover it exactly, including any folded characters.
 An alias may begin or end with punctuation ("'t Hooft", "Jr."): it is indexed
 by its first word and must still stand on its own, with no letter or digit
 just before or after it.
+
+Arabic writes some words as prefixes of the next one: the conjunctions و
+and ف, the prepositions ب, ل and ك, and the article ال, alone or combined
+("ونيكولاي" is "and Nikolai", "فبالكرملين", "للسيسي" is ل + السيسي, whose
+alif the preposition drops). A word that starts an alias only after such a
+prefix (`_arabic_prefixes`) links the name and leaves the prefix outside.
+Each word tries a fixed, small number of prefix lengths, so matching stays
+linear. Other inflections (Polish "Patruszewem", Russian "Лаврова") are
+not guessed: editors add them as aliases.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _SPACES = "".join(char for char in map(chr, range(0x3001)) if char.isspace())
 """Every character Python counts as whitespace (none lies beyond U+3000)."""
@@ -42,6 +51,9 @@ _FOLD = str.maketrans({
 _SQUEEZE = re.compile(f"[ {_INVISIBLE}]{{2,}}|[{_INVISIBLE}]")
 """After `_FOLD`: a run of spaces and invisible characters, or one invisible character."""
 _WORD = re.compile(r"\w+")
+_CONJUNCTIONS = ("و", "ف")
+_PREPOSITIONS = ("ب", "ل", "ك")
+_ARTICLE = "ال"
 
 
 def fold_name(text: str) -> str:
@@ -97,6 +109,9 @@ class NameIndex:
     punctuation come before the first word ("'t Hooft" has 1); earliest start, then longest, first."""
     key: str = ""
     """A digest of the aliases: equal keys find the same names in the same text."""
+    elided: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
+    """Like ``by_first_word``, for aliases starting with the Arabic article ال, written
+    without its alif ("السيسي" as "لسيسي"): how they follow the preposition ل ("للسيسي")."""
 
 
 def build_name_index(names: dict[str, str]) -> NameIndex:
@@ -115,8 +130,13 @@ def build_name_index(names: dict[str, str]) -> NameIndex:
     by_first_word = {
         word: tuple(sorted(group, key=lambda item: (-item[2], -len(item[0]), item[0]))) for word, group in grouped.items()
     }
+    elided = {
+        word[1:]: tuple((alias[1:], person, 0) for alias, person, lead in group if not lead)
+        for word, group in by_first_word.items()
+        if word.startswith(_ARTICLE) and len(word) > 3
+    }
     key = hashlib.blake2b(repr(sorted(by_first_word.items())).encode(), digest_size=16).hexdigest()
-    return NameIndex(by_first_word, key)
+    return NameIndex(by_first_word, key, {word: group for word, group in elided.items() if group})
 
 
 def find_names_cached(text: str, index: NameIndex, found_before: dict[tuple[str, str], list[NameMatch]]) -> list[NameMatch]:
@@ -140,24 +160,80 @@ def find_names(text: str, index: NameIndex) -> list[NameMatch]:
     for word in _WORD.finditer(folded):
         if word.start() < taken_until:
             continue
-        candidates = lookup.get(word.group())
-        if not candidates:
+        found = _match_at(folded, word.start(), word.group(), lookup, taken_until)
+        if found is None and word.group()[0] in _ARABIC_PREFIX_LETTERS:
+            found = _attached_match(folded, word.start(), word.group(), index, taken_until)
+        if found is None:
             continue
-        for alias, person, lead in candidates:
-            start = word.start() - lead
-            end = start + len(alias)
-            if (
-                start >= taken_until
-                and folded.startswith(alias, start)
-                and (start == 0 or not _is_word_char(folded[start - 1]))
-                and (end == len(folded) or not _is_word_char(folded[end]))
-            ):
-                original_start = _original_offset(start, shifts) if shifts else start
-                original_end = _original_offset(end - 1, shifts) + 1 if shifts else end
-                matches.append(NameMatch(original_start, original_end, person))
-                taken_until = end
-                break
+        start, end, person = found
+        original_start = _original_offset(start, shifts) if shifts else start
+        original_end = _original_offset(end - 1, shifts) + 1 if shifts else end
+        matches.append(NameMatch(original_start, original_end, person))
+        taken_until = end
     return matches
+
+
+def _match_at(
+    folded: str, at: int, word: str, lookup: dict[str, tuple[tuple[str, str, int], ...]], taken_until: int, attached: bool = False,
+) -> tuple[int, int, str] | None:
+    """The longest alias whose first word is ``word`` at ``at``, as (start, end, person).
+
+    ``attached``: the word follows a prefix written onto it, so the alias has
+    a letter just before it and may not begin with punctuation."""
+    candidates = lookup.get(word)
+    if not candidates:
+        return None
+    for alias, person, lead in candidates:
+        if attached and lead:
+            continue
+        start = at - lead
+        end = start + len(alias)
+        if (
+            start >= taken_until
+            and folded.startswith(alias, start)
+            and (attached or start == 0 or not _is_word_char(folded[start - 1]))
+            and (end == len(folded) or not _is_word_char(folded[end]))
+        ):
+            return start, end, person
+    return None
+
+
+def _attached_match(folded: str, at: int, word: str, index: NameIndex, taken_until: int) -> tuple[int, int, str] | None:
+    """An alias that ``word`` holds after Arabic prefixes written onto it (the shortest prefix that leaves one)."""
+    for length in _arabic_prefixes(word):
+        found = _match_at(folded, at + length, word[length:], index.by_first_word, taken_until, attached=True)
+        if found is not None:
+            return found
+    if index.elided:
+        for conjunction in ("", *_CONJUNCTIONS):
+            if word.startswith(conjunction + "لل"):
+                length = len(conjunction) + 1
+                return _match_at(folded, at + length, word[length:], index.elided, taken_until, attached=True)
+    return None
+
+
+_ARABIC_PREFIX_LETTERS = frozenset(_CONJUNCTIONS + _PREPOSITIONS + (_ARTICLE[0],))
+
+
+def _arabic_prefixes(word: str) -> tuple[int, ...]:
+    """Lengths of the attached prefixes ``word`` may start with, shortest first, leaving a word of two letters or more.
+
+    At most a conjunction, then a preposition, then the article: و ف, ب ل ك,
+    ال, and their combinations (وب, ول, فال, وبال...). The article written
+    after ل without its alif (للرئيس) is `_elided_article`'s case.
+    """
+    lengths: list[int] = []
+    for conjunction in ("", *_CONJUNCTIONS):
+        if not word.startswith(conjunction):
+            continue
+        for preposition in ("", *_PREPOSITIONS):
+            if not word.startswith(preposition, len(conjunction)):
+                continue
+            for article in ("", _ARTICLE):
+                length = len(conjunction) + len(preposition) + len(article)
+                if length and word.startswith(article, len(conjunction) + len(preposition)) and len(word) - length >= 2:
+                    lengths.append(length)
+    return tuple(sorted(set(lengths)))
 
 
 def _is_word_char(char: str) -> bool:

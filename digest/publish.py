@@ -21,7 +21,7 @@ from digest.days import Day
 from digest.model import SiteConfig
 from digest.page import Page
 from digest.reads import ArticleSummary, Reader
-from digest.render import render_markdown
+from digest.render import lang_attrs, render_markdown
 
 FEED_ENTRIES = 50
 """Entries per feed: a feed carries recent news, not the archive."""
@@ -114,14 +114,14 @@ def _atom(context: dict[str, Any]) -> bytes:
         url = f"{base}articles/{article.slug}/"
         out += [
             "  <entry>",
-            f"    <title>{xml_text(article.title)}</title>",
+            f"    <title{_lang(article.language)}>{xml_text(article.title)}</title>",
             f"    <id>{xml_text(url)}</id>",
             f'    <link rel="alternate" type="text/html" href={_attr(url)}/>',
             f"    <published>{_timestamp(article.published)}</published>",
             f"    <updated>{_timestamp(article.published)}</updated>",
             f"    <author><name>{xml_text(article.outlet or config.title)}</name></author>",
             f"    <category term={_attr(article.outlet)} label={_attr('Outlet: ' + article.outlet)}/>" if article.outlet else "",
-            f"    <summary>{xml_text(entry['summary'])}</summary>" if entry["summary"] else "",
+            f"    <summary{_lang(article.language)}>{xml_text(entry['summary'])}</summary>" if entry["summary"] else "",
             f'    <content type="html">{xml_text(_entry_html(article, entry, base))}</content>',
             "  </entry>",
         ]
@@ -129,14 +129,19 @@ def _atom(context: dict[str, Any]) -> bytes:
     return ("\n".join(line for line in out if line) + "\n").encode()
 
 
+def _lang(language: str) -> str:
+    """` xml:lang="ar"` for text in an article's own language, where it is not the feed's."""
+    return f" xml:lang={_attr(language)}" if language else ""
+
+
 def _entry_html(article: ArticleSummary, entry: dict[str, Any], base: str) -> str:
     parts = [f"<p>{escape(article.outlet)}, {escape(article.published.isoformat() if article.published else '')}</p>"]
     if entry["summary"]:
-        parts.append(f"<p>{escape(entry['summary'])}</p>")
+        parts.append(f"<p{lang_attrs(article.language) if article.language else ''}>{escape(entry['summary'])}</p>")
     if entry["claims"]:
         parts.append("<p>Annotated claims:</p><ul>")
         for claim, label in entry["claims"]:
-            parts.append(f'<li><a href="{escape(base)}claims/{escape(claim.id)}/">{escape(claim.text)}</a> ({escape(label)})</li>')
+            parts.append(f'<li><a href="{escape(base)}claims/{escape(claim.id)}/"{lang_attrs()}>{escape(claim.text)}</a> ({escape(label)})</li>')
         parts.append("</ul>")
     return "".join(parts)
 

@@ -54,6 +54,8 @@ class ArticleSummary:
     subtitle: str
     outlet: str
     published: datetime.date | None
+    language: str = ""
+    """BCP 47 tag of its text; empty for the site's language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +96,7 @@ class EventLink:
 
 
 def summarise_article(article: Article) -> ArticleSummary:
-    return ArticleSummary(article.stem, article.slug, article.title, article.subtitle, article.outlet, article.published)
+    return ArticleSummary(article.stem, article.slug, article.title, article.subtitle, article.outlet, article.published, article.language)
 
 
 def summarise_person(person: Person) -> PersonSummary:

@@ -59,6 +59,8 @@ def make_environment(theme: Theme, config: SiteConfig) -> Environment:
     env.filters["markdown"] = render_markdown
     env.filters["long_date"] = long_date
     env.filters["text_direction"] = text_direction
+    env.filters["isolated"] = isolated
+    env.globals["lang_attrs"] = lang_attrs
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
     env.filters["year_text"] = year_text
@@ -89,6 +91,28 @@ def text_direction(language: str) -> str:
     return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
 
 
+def lang_attrs(language: str = "", direction: str = "") -> Markup:
+    """` lang="ar" dir="rtl"`: the attributes that give an element holding a fragment its language and isolate it.
+
+    Text shown away from its own article (a title, a quote, a `date_text`)
+    must carry its language and direction, or the browser's bidi algorithm
+    runs it together with its neighbours: an Arabic headline followed by
+    "7 November 2022" pulls the 7 inside it. An element with `dir` is
+    isolated from its surroundings (HTML's rendering rules give it
+    `unicode-bidi: isolate`). Without a ``language`` (text written by the
+    editors, taken to be in the site's language but possibly a name in
+    another script) the direction is the text's own, `dir="auto"`.
+    """
+    if not language:
+        return Markup(' dir="{}"').format(direction or "auto")
+    return Markup(' lang="{}" dir="{}"').format(language, direction or text_direction(language))
+
+
+def isolated(text: str, language: str = "", direction: str = "") -> Markup:
+    """``text`` escaped inside a `<bdi>` with its language: a fragment that cannot reorder its neighbours."""
+    return Markup("<bdi{}>{}</bdi>").format(lang_attrs(language, direction), text)
+
+
 def long_date(value: datetime.date | None) -> str:
     """'7 November 2022' (English month names, independent of the locale)."""
     if value is None:
@@ -104,18 +128,22 @@ def article_body(
     events: dict[str, Event],
     people: dict[str, PersonSummary],
     url: Callable[[str], str],
+    site_language: str = "en",
 ) -> Markup:
     """The article's text with claim/event marks and person links, as HTML.
 
     Takes exactly the entities the text refers to, so the page that calls it
-    depends on those and nothing else.
+    depends on those and nothing else. The status labels and dates placed
+    after marks are in the site's language (``site_language``), isolated from
+    the article's text around them.
     """
     by_block: dict[int, list[Range]] = {}
+    chrome = lang_attrs(site_language)
     for rank, passage in enumerate(article.passages):
         if passage.kind == "claim":
-            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank)
+            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank, chrome)
         else:
-            mark = _event_mark(passage, events.get(passage.target), url, rank)
+            mark = _event_mark(passage, events.get(passage.target), url, rank, chrome)
         by_block.setdefault(passage.span.block, []).append(mark)
     def block_ranges(index: int) -> list[Range]:
         block = article.text.blocks[index]
@@ -179,22 +207,22 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int) -> Range:
+def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int, chrome: str) -> Range:
     status = escape(claim.status)
     label = statuses[claim.status].label if claim.status in statuses else claim.status
     attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
     ref = (
-        f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}" '
+        f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}"{chrome} '
         f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
     )
     return _mark(passage, attrs, ref, rank)
 
 
-def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int) -> Range:
+def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, chrome: str) -> Range:
     when = event.date.display() if event and event.date else ""
     attrs = f'class="event" data-event="{escape(passage.target)}"'
     ref = (
-        f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}" '
+        f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}"{chrome} '
         f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
     )
     return _mark(passage, attrs, ref, rank + 1000)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digest.errors import Diagnostics, UsageError, closest
+from digest.language import SCRIPT_NAMES, Detection, detect, same_language
 from digest.load import LoadedSite, load_site
 from digest.people_match import build_name_index, find_names, fold_name
 from digest.seedtext import parse_markdown, parse_plain
@@ -74,8 +75,10 @@ def new_article(root: Path, seed_name: str) -> Path:
     text = seed.read_text(encoding="utf-8")
     title, paragraphs = _title_and_paragraphs(text, seed.suffix == ".md")
     known, unknown = mention_candidates(loaded, paragraphs)
+    site_language = loaded.config.values.get("language", "en") if loaded.config is not None else "en"
+    language = _language_line(detect("\n".join([title or "", *paragraphs])), site_language)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(sidecar_text(seed.name, title, known, unknown), encoding="utf-8")
+    target.write_text(sidecar_text(seed.name, title, known, unknown, language_line=language), encoding="utf-8")
     return target
 
 
@@ -179,10 +182,26 @@ def _subruns(words: list[str]) -> list[str]:
     return [" ".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, len(words) + 1) if (i, j) != (0, len(words))]
 
 
+def _language_line(found: Detection, site_language: str) -> str:
+    """The sidecar's `language:` line: the detected language where it is not the site's, else a comment saying why none."""
+    if found.language and not same_language(found.language, site_language):
+        return f"language: {found.language}  # detected from the text ({SCRIPT_NAMES[found.script]} script); correct it if it is wrong\n"
+    if found.language:
+        return f"# language: {found.language}  (detected from the text: the site's language, so nothing to set)\n"
+    return f"# language: ...  (could not tell from the text; without it, the site's language '{site_language}' is assumed)\n"
+
+
 def sidecar_text(
-    seed_name: str, title: str | None, known: list[tuple[str, str, int]], unknown: list[NameCandidate], facts: ArticleFacts | None = None
+    seed_name: str,
+    title: str | None,
+    known: list[tuple[str, str, int]],
+    unknown: list[NameCandidate],
+    facts: ArticleFacts | None = None,
+    language_line: str = "",
 ) -> str:
-    """A sidecar's text: what is known filled in, the rest as marked blanks, and the names the text mentions."""
+    """A sidecar's text: what is known filled in, the rest as marked blanks, and the names the text mentions.
+
+    ``language_line``: the `language:` line (or comment) `digest new article` writes from what it detected."""
     lines = [
         schema_line("article", 2),
         f"# Annotations for seeds/{seed_name}. See docs/annotating.md for every field.\n",
@@ -200,6 +219,7 @@ def sidecar_text(
         lines += [
             "outlet:  # REQUIRED: the outlet's name, exactly as on its other articles (e.g. RT)\n",
             "published:  # REQUIRED: the date of publication, YYYY-MM-DD\n",
+            language_line,
             "# url: https://...  (the original)\n",
             "# author: ...\n",
         ]

@@ -174,3 +174,33 @@ def test_a_quote_whose_context_alone_differs_is_told_so_and_not_fixed(tmp_path):
         'the text has nothing before it, not the prefix "Yesterday"; '
         'the text after it reads "in Kyiv,", not the suffix "in Lviv"; correct the prefix and suffix or remove them'
     )
+
+
+ARABIC_TEXT = "محادثات سرية بين واشنطن وموسكو\nقال جيك سوليفان إن المحادثات مع الكرملين كانت مفيدة. وأضاف سوليفان أن الاتصالات ستستمر بهدوء.\n"
+POLISH_TEXT = (
+    "Rozmowy w Moskwie\nSullivan rozmawiał z Patruszewem w zeszłym tygodniu. Według źródeł Patruszew nie potwierdził spotkania. "
+    "Doradca Patruszewa odmówił komentarza, a o Patruszewie nie mówiono. Rozmowy trwały kilka godzin.\n"
+)
+
+
+def test_check_warns_where_an_articles_text_is_not_in_its_declared_language(tmp_path):
+    """Located at the sidecar's `language:`, or at the sidecar (the seed, without one) where the site's language is assumed."""
+    site = copy_site("basic", tmp_path)
+    (site / "seeds/arabic-undeclared.txt").write_text(ARABIC_TEXT, encoding="utf-8")
+    (site / "content/articles/arabic-undeclared.yaml").write_text("outlet: Al Jazeera Arabic\npublished: 2022-11-09\n", encoding="utf-8")
+    (site / "seeds/polish-as-german.txt").write_text(POLISH_TEXT, encoding="utf-8")
+    (site / "content/articles/polish-as-german.yaml").write_text("outlet: Gazeta\npublished: 2022-11-09\nlanguage: de\n", encoding="utf-8")
+    (site / "seeds/arabic-declared.txt").write_text(ARABIC_TEXT.replace("سرية", "علنية"), encoding="utf-8")
+    (site / "content/articles/arabic-declared.yaml").write_text("language: ar\noutlet: Al Jazeera Arabic\npublished: 2022-11-09\n", encoding="utf-8")
+    (site / "seeds/no-sidecar.txt").write_text(ARABIC_TEXT.replace("سرية", "جديدة"), encoding="utf-8")
+    result = run_cli("check", "--source", site)
+    warnings = [line for line in result.out.splitlines() if "language" in line]
+    assert warnings == [
+        "content/articles/arabic-undeclared.yaml:1:1: warning: no 'language' is given, so the site's 'en' is assumed, but the text is mostly"
+        " in Arabic script (100% of its letters), not in Latin as language 'en' is written; set 'language: ar'",
+        "content/articles/polish-as-german.yaml:3:11: warning: the text reads as language 'pl', not 'de'; set 'language: pl' if it is",
+        "seeds/no-sidecar.txt:1:1: warning: no 'language' is given, so the site's 'en' is assumed, but the text is mostly"
+        " in Arabic script (100% of its letters), not in Latin as language 'en' is written; set 'language: ar'",
+    ]
+    as_json = json.loads(run_cli("check", "--source", site, "--format", "json").out)
+    assert sum(1 for item in as_json if item.get("code") == "language-mismatch") == 3

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from digest.anchor import normalise
+from digest.language import same_language
 from digest.slugs import slugify
 
 from conftest import REPO, copy_site, run_cli
@@ -102,3 +104,50 @@ def test_outlet_slugs_are_unique(tmp_path):
     assert result.code == 0, result.err
     slugs = sorted(p.parent.name for p in (tmp_path / "out/outlets").glob("*/index.html"))
     assert slugs == [slugify(name), f"{slugify(name)}-2"]
+
+
+def test_wordings_in_other_languages_are_linked_not_diffed(tmp_path):
+    """An Arabic wording beside English ones: no "shares 0% of its words", a note and links instead."""
+    site = copy_site("basic", tmp_path)
+    (site / "seeds/arabic.txt").write_text("محادثات في كييف\nقال المتحدث إن المحادثات لم تكن مفيدة.\n", encoding="utf-8")
+    (site / "content/articles/arabic.yaml").write_text(
+        "language: ar\noutlet: Al Jazeera Arabic\npublished: 2022-11-09\n"
+        "claims:\n  - id: talks-not-useful\n    quote: المحادثات لم تكن مفيدة\n",
+        encoding="utf-8",
+    )
+    (site / "seeds/british.txt").write_text("Talks in London\nThe spokesman said the talks were not useful at all.\n", encoding="utf-8")
+    (site / "content/articles/british.yaml").write_text(
+        "language: en-GB\noutlet: Outlet Three\npublished: 2022-11-09\n"
+        "claims:\n  - id: talks-not-useful\n    quote: the talks were not useful at all\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out"
+    result = run_cli("build", "--source", site, "--output", output)
+    assert result.code == 0, result.err
+
+    one = page(output, "outlets/outlet-one/").select_one(".diff-claim[data-claim='talks-not-useful']")
+    compared = {figure["data-outlet"] for pair in one.select(".diff-pair") for figure in pair.select("figure.wording")}
+    assert compared == {"Outlet One", "Outlet Two", "Outlet Three"}  # en and en-GB are one language
+    (arabic,) = one.select("figure.other-language")
+    assert arabic["data-outlet"] == "Al Jazeera Arabic"
+    assert "another language (ar)" in arabic.figcaption.get_text()
+    assert arabic.select_one("a.outlet")["href"].endswith("/outlets/al-jazeera-arabic/")
+    assert (arabic.blockquote["lang"], arabic.blockquote["dir"]) == ("ar", "rtl")
+    assert arabic.blockquote.get_text(strip=True) == "المحادثات لم تكن مفيدة"
+    assert arabic.select_one("a.jump")["href"].endswith("#claim-talks-not-useful")
+    assert not arabic.select("mark.diff") and "shares" not in arabic.get_text()
+
+    ajazeera = page(output, "outlets/al-jazeera-arabic/").select_one(".diff-claim[data-claim='talks-not-useful']")
+    assert not ajazeera.select(".diff-pair") and "shares" not in ajazeera.get_text()
+    assert {f["data-outlet"] for f in ajazeera.select("figure.other-language")} == {"Outlet One", "Outlet Two", "Outlet Three"}
+    english = ajazeera.select_one("figure.other-language[data-outlet='Outlet One'] blockquote")
+    assert (english["lang"], english["dir"]) == ("en", "ltr")
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [("en", "en", True), ("en", "en-GB", True), ("EN-gb", "en-US", True), ("ar", "en", False),
+     ("sr-Latn", "sr-Cyrl", False), ("sr-Latn-RS", "sr-latn", True), ("pt-BR", "pt", True), ("zh-Hant", "zh-Hans", False)],
+)
+def test_same_language_compares_language_and_script(first, second, same):
+    assert same_language(first, second) is same

@@ -232,3 +232,79 @@ def test_built_article_links_names_in_any_spacing(tmp_path):
         ("jean-luc-melenchon", "’t Mélenchon"),
         ("pedro-cruz", "Cruz"),
     ]
+
+
+# -- Arabic words written onto the name -----------------------------------------------------------
+
+ARABIC = build_name_index({
+    "نيكولاي باتروشيف": "nikolai-patrushev",
+    "باتروشيف": "nikolai-patrushev",
+    "لافروف": "sergei-lavrov",
+    "بوتين": "vladimir-putin",
+    "السيسي": "abdel-fattah-el-sisi",
+})
+
+
+def arabic(text: str) -> list[tuple[str, str, str]]:
+    """(what comes before the link in its word, the linked text, person)."""
+    found = []
+    for match in find_names(text, ARABIC):
+        word_start = match.start
+        while word_start > 0 and text[word_start - 1].isalnum():
+            word_start -= 1
+        found.append((text[word_start : match.start], text[match.start : match.end], match.person))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ونيكولاي باتروشيف", [("و", "نيكولاي باتروشيف", "nikolai-patrushev")]),  # and
+        ("فباتروشيف", [("ف", "باتروشيف", "nikolai-patrushev")]),  # so
+        ("بباتروشيف", [("ب", "باتروشيف", "nikolai-patrushev")]),  # with
+        ("لباتروشيف", [("ل", "باتروشيف", "nikolai-patrushev")]),  # to
+        ("كباتروشيف", [("ك", "باتروشيف", "nikolai-patrushev")]),  # like
+        ("وبباتروشيف", [("وب", "باتروشيف", "nikolai-patrushev")]),
+        ("ولباتروشيف", [("ول", "باتروشيف", "nikolai-patrushev")]),
+        ("الباتروشيف", [("ال", "باتروشيف", "nikolai-patrushev")]),
+        ("فالباتروشيف", [("فال", "باتروشيف", "nikolai-patrushev")]),
+        ("وبالباتروشيف", [("وبال", "باتروشيف", "nikolai-patrushev")]),
+        ("ولافروف", [("و", "لافروف", "sergei-lavrov")]),  # a name that starts with a prefix letter
+        ("لافروف", [("", "لافروف", "sergei-lavrov")]),
+        ("بوتين ولبوتين", [("", "بوتين", "vladimir-putin"), ("ول", "بوتين", "vladimir-putin")]),
+        ("والسيسي", [("و", "السيسي", "abdel-fattah-el-sisi")]),  # a name with its own article
+        ("فبالسيسي", [("فب", "السيسي", "abdel-fattah-el-sisi")]),
+        ("للسيسي", [("ل", "لسيسي", "abdel-fattah-el-sisi")]),  # ل + السيسي drops the alif
+        ("وللسيسي", [("ول", "لسيسي", "abdel-fattah-el-sisi")]),
+    ],
+)
+def test_arabic_prefixes_stay_outside_the_link(text, expected):
+    assert arabic(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وبوتينية",  # the name inside a longer word
+        "سباتروشيف",  # not a prefix
+        "ووباتروشيف",  # two conjunctions
+        "بلباتروشيف",  # two prepositions
+        "السيسيون",
+    ],
+)
+def test_arabic_words_that_only_contain_a_name_are_not_linked(text):
+    assert arabic(text) == []
+
+
+def test_attached_prefixes_keep_matching_linear():
+    """Every word may try each of its prefixes: a bounded number of lookups per word, whatever the text's length."""
+    unit = "ولبالكرملين وفلاتروشيف للسيسيات والباتروشيفي "
+
+    def lookups(text: str) -> int:
+        _CountingLookup.lookups = 0
+        find_names(text, NameIndex(_CountingLookup(ARABIC.by_first_word), ARABIC.key, ARABIC.elided))
+        return _CountingLookup.lookups
+
+    small, large = lookups(unit * 200), lookups(unit * 2000)
+    assert 0 < large <= 10 * small + 10
+    assert large <= 8 * len(unit.split()) * 2000

@@ -131,3 +131,36 @@ def test_starter_workflow_builds_like_the_repository_workflow():
 @pytest.mark.parametrize("spelling", ["Jean\u2011Luc Mélenchon", "Jean\u2010Luc\u00a0Mélenchon", "Jean-Luc\n Mélenchon"])
 def test_unknown_names_compare_names_as_they_are_matched(spelling):
     assert [c.text for c in unknown_names([f"Yesterday {spelling} spoke."], {"Jean-Luc Mélenchon"})] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "محادثات سرية بين واشنطن وموسكو\nقال جيك سوليفان إن المحادثات مع الكرملين كانت مفيدة.\n",
+            "language: ar  # detected from the text (Arabic script); correct it if it is wrong\n",
+        ),
+        (
+            "Rozmowy w Moskwie\nSullivan rozmawiał z Patruszewem w zeszłym tygodniu. Według źródeł Patruszew nie potwierdził spotkania. "
+            "Doradca Patruszewa odmówił komentarza, a o Patruszewie nie mówiono. Rozmowy trwały kilka godzin.\n",
+            "language: pl  # detected from the text (Latin script); correct it if it is wrong\n",
+        ),
+        (
+            "Talks in Moscow\nThe White House has reportedly been holding talks with Kremlin officials, the Wall Street Journal reported "
+            "on Sunday, citing unnamed officials. Jake Sullivan has been in contact with Yuri Ushakov, an aide to the president.\n",
+            "# language: en  (detected from the text: the site's language, so nothing to set)\n",
+        ),
+        ("Talks\nShort.\n", "# language: ...  (could not tell from the text; without it, the site's language 'en' is assumed)\n"),
+    ],
+)
+def test_new_article_writes_the_detected_language(tmp_path, text, line):
+    site = copy_site("basic", tmp_path)
+    (site / "seeds/new-one.txt").write_text(text, encoding="utf-8")
+    assert run_cli("new", "article", "new-one", "--source", site).code == 0
+    sidecar = (site / "content/articles/new-one.yaml").read_text(encoding="utf-8")
+    assert line in sidecar.splitlines(keepends=True)
+    if line.startswith("language:"):
+        written = sidecar.replace("outlet:  #", "outlet: Agency  #").replace("published:  #", "published: 2022-11-08  #")
+        (site / "content/articles/new-one.yaml").write_text(written, encoding="utf-8")
+        check = run_cli("check", "--source", site)
+        assert check.code == 0 and "language" not in check.out, check.out
