@@ -8,6 +8,7 @@ are skipped with the reason.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -169,7 +170,11 @@ def test_a_page_the_build_did_not_rewrite_is_not_reloaded(tmp_path, browser, ser
         reload_marker_set(article)
         reload_marker_set(person)
         sidecar = site / SIDECAR
-        sidecar.write_text(sidecar.read_text().replace(CLAIM_TEXT, "The talks were pointless."))
+        # Saved atomically, as editors do: a truncate-then-write save can be seen half-written under
+        # load, and a build of the article without its sidecar would rightly rewrite the person page.
+        saving = sidecar.with_name(sidecar.name + ".tmp")
+        saving.write_text(sidecar.read_text().replace(CLAIM_TEXT, "The talks were pointless."))
+        os.replace(saving, sidecar)
         expect(article.locator("aside.annotations")).to_contain_text("The talks were pointless.", timeout=WAIT_MS)
         assert reloaded(article)
         server.wait_for_output("plain-one.yaml changed")
