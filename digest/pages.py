@@ -74,6 +74,7 @@ def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, se
     with reader.recording() as keys:
         config = reader.read("config")
         assets = reader.read("assets")
+        reader.read("locale")  # every page's words and dates are in the site's language
         context = page.context(reader)
     if page.serialize is not None:
         return page.serialize(context), keys
@@ -122,7 +123,9 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
     return {
         "jsonld": _compact(jsonld),
         "article": article,
-        "body": article_body(article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader)),
+        "body": article_body(
+            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale")
+        ),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
         "events": sorted(((e, _occurrence_in(e, stem)) for e in events), key=lambda item: item[0].sort_key()),
         "people": people,

@@ -406,6 +406,7 @@ def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
 READS: dict[str, Callable[[SiteGraph, str], Any]] = {
     "config": lambda graph, _: graph.config,
     "assets": lambda graph, _: graph.assets,
+    "locale": lambda graph, _: graph.locale,
     "article": lambda graph, stem: graph.articles[stem],
     "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
     "article-people": _article_people,

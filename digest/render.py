@@ -8,7 +8,6 @@ links. Nothing here touches the output folder.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import hashlib
 import re
@@ -20,7 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
-from digest.days import year_text
+from digest.i18n import ENGLISH, SiteLocale
 from digest.inline import Range, render_ranges
 from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
@@ -45,7 +44,7 @@ def theme_folders(root: Path, theme: str) -> list[Path]:
     return folders
 
 
-def environment_for(folders: list[Path], config: SiteConfig, caches: Caches | None = None) -> Environment:
+def environment_for(folders: list[Path], config: SiteConfig, locale: SiteLocale = ENGLISH, caches: Caches | None = None) -> Environment:
     """`make_environment`, reused while the templates' bytes and the site config are unchanged.
 
     The session's ``caches`` keep the last environment made, with what it
@@ -56,16 +55,19 @@ def environment_for(folders: list[Path], config: SiteConfig, caches: Caches | No
         for path in sorted(templates.rglob("*")) if templates.is_dir() else []:
             if path.is_file():
                 digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    key = (tuple(str(folder) for folder in folders), repr(config), digest.digest())
+    key = (tuple(str(folder) for folder in folders), repr(config), repr(locale), digest.digest())
     if caches is not None and caches.environment is not None and caches.environment[0] == key:
         return caches.environment[1]
-    env = make_environment(folders, config)
+    env = make_environment(folders, config, locale)
     if caches is not None:
         caches.environment = (key, env)
     return env
 
 
-def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
+def make_environment(folders: list[Path], config: SiteConfig, locale: SiteLocale = ENGLISH) -> Environment:
+    """Templates speak the site's language: ``_``/``gettext``/``ngettext`` and ``{% trans %}`` from its catalogues
+    (``%(num)s`` in a plural message is the count in the locale's digits), and filters format dates and
+    numbers by CLDR."""
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(folder / "templates")) for folder in folders]),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -73,17 +75,24 @@ def make_environment(folders: list[Path], config: SiteConfig) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        locale.gettext, locale.ngettext, newstyle=True, pgettext=locale.pgettext, npgettext=locale.npgettext
     )
     base_path = config.base_path
     env.globals["url"] = lambda path="": base_path + path.lstrip("/")
     env.globals["site"] = config
+    env.globals["locale"] = locale
     env.filters["markdown"] = render_markdown
-    env.filters["long_date"] = long_date
+    env.filters["long_date"] = locale.date
+    env.filters["date_text"] = lambda date: date.display(locale)
+    env.filters["number"] = locale.number
     env.filters["text_direction"] = text_direction
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
-    env.filters["year_text"] = year_text
-    env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
+    env.filters["year_text"] = locale.year
+    env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"  # English only: kept for older themes
     return env
 
 
@@ -110,14 +119,6 @@ def text_direction(language: str) -> str:
     return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
 
 
-def long_date(value: datetime.date | None) -> str:
-    """'7 November 2022' (English month names, independent of the locale)."""
-    if value is None:
-        return "undated"
-    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-    return f"{value.day} {months[value.month - 1]} {value.year}"
-
-
 def article_body(
     article: Article,
     statuses: dict[str, Status],
@@ -125,6 +126,7 @@ def article_body(
     events: dict[str, Event],
     people: dict[str, PersonSummary],
     url: Callable[[str], str],
+    locale: SiteLocale = ENGLISH,
 ) -> Markup:
     """The article's text with claim/event marks and person links, as HTML.
 
@@ -134,9 +136,9 @@ def article_body(
     by_block: dict[int, list[Range]] = {}
     for rank, passage in enumerate(article.passages):
         if passage.kind == "claim":
-            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank)
+            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank, locale)
         else:
-            mark = _event_mark(passage, events.get(passage.target), url, rank)
+            mark = _event_mark(passage, events.get(passage.target), url, rank, locale)
         by_block.setdefault(passage.span.block, []).append(mark)
     def block_ranges(index: int) -> list[Range]:
         block = article.text.blocks[index]
@@ -200,23 +202,23 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int) -> Range:
+def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int, locale: SiteLocale) -> Range:
     status = escape(claim.status)
     label = statuses[claim.status].label if claim.status in statuses else claim.status
     attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
     ref = (
         f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}" '
-        f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
+        f'title="{escape(claim.text)}"><span class="visually-hidden">{escape(locale.gettext("claim, "))}</span>{escape(label)}</a>'
     )
     return _mark(passage, attrs, ref, rank)
 
 
-def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int) -> Range:
-    when = event.date.display() if event and event.date else ""
+def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, locale: SiteLocale) -> Range:
+    when = event.date.display(locale) if event and event.date else ""
     attrs = f'class="event" data-event="{escape(passage.target)}"'
     ref = (
         f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}" '
-        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
+        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">{escape(locale.gettext("event, "))}</span>{escape(when)}</a>'
     )
     return _mark(passage, attrs, ref, rank + 1000)
 
