@@ -27,9 +27,9 @@ from jinja2 import TemplateError
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
+from digest.i18n import load_locale
 from digest.link import link_site
 from digest.load import LoadedSite, load_site, unfit_path_segment
-from digest.i18n import load_locale
 from digest.model import SiteGraph, translated_statuses
 from digest.pages import Page, render_page, site_pages
 from digest.publish import publishing_pages
