@@ -33,7 +33,7 @@ from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 from digest.days import Day
 
@@ -95,6 +95,10 @@ class SiteLocale:
     def number(self, value: int | float) -> str:
         """A count as the locale writes it: grouping, separators and digits."""
         return self.digits(format_decimal(value, locale=self.locale, numbering_system="default"))
+
+    def percent(self, fraction: float) -> str:
+        """'95%', '95 %', '٩٥٪' for 0.95: rounded to a whole percent as the locale writes it."""
+        return self.digits(format_percent(fraction, locale=self.locale, numbering_system="default"))
 
     def year(self, year: int) -> str:
         """'2022', '44', '1986 BC' for the astronomical -1985: no grouping, the locale's digits."""

@@ -19,7 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
-from digest.i18n import ENGLISH, SiteLocale
+from digest.i18n import ENGLISH, N_, SiteLocale
 from digest.inline import Range, render_ranges
 from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
@@ -88,6 +88,8 @@ def make_environment(folders: list[Path], config: SiteConfig, locale: SiteLocale
     env.filters["long_date"] = locale.date
     env.filters["date_text"] = lambda date: date.display(locale)
     env.filters["number"] = locale.number
+    env.filters["percent"] = locale.percent
+    env.filters["sourcing"] = lambda kinds: sourcing_text(kinds, locale)
     env.filters["text_direction"] = text_direction
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
@@ -117,6 +119,17 @@ def text_direction(language: str) -> str:
     if any(len(part) == 4 and part.isalpha() for part in parts[1:]):
         return "ltr"  # an explicit script that is not right to left, e.g. az-Latn
     return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
+
+
+SOURCING_WORDS = {"on-record": N_("on record"), "anonymous": N_("anonymous"), "document": N_("document"), "unattributed": N_("unattributed")}
+"""How an outlet sourced a claim (the sidecar's ``sourcing`` values), as readers read it."""
+
+
+def sourcing_text(kinds: str | list[str] | tuple[str, ...], locale: SiteLocale = ENGLISH) -> str:
+    """'anonymous, on record sourcing': one or more sourcing values in the site's language."""
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    words = ", ".join(locale.gettext(SOURCING_WORDS[kind]) if kind in SOURCING_WORDS else kind.replace("-", " ") for kind in kinds)
+    return locale.gettext("%(kinds)s sourcing") % {"kinds": words}
 
 
 def article_body(
