@@ -123,8 +123,12 @@ class SiteLocale:
         return self.locale.months["stand-alone"]["wide"][month]
 
     def month_abbreviation(self, month: int) -> str:
-        """'Nov', 'lis': a month on a chart's axis."""
-        return self.locale.months["stand-alone"]["abbreviated"][month]
+        """'Nov', 'lis': a month on a chart's axis.
+
+        Bare English takes US English's three letters ('Sep'), as digest's charts always have:
+        international English (its dates' source) writes 'Sept'."""
+        source = Locale.parse("en") if str(self.locale) == "en_001" else self.locale
+        return source.months["stand-alone"]["abbreviated"][month]
 
     def date(self, value: datetime.date | None) -> str:
         """A calendar date ('published', 'reviewed'), or 'undated'."""
