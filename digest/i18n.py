@@ -219,10 +219,13 @@ def load_locale(folders: list[Path], language: str, root: Path | None = None) ->
         try:
             catalogue = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
         except PoFileError as exc:
-            problems.append(LocaleProblem(_shown(path, root), getattr(exc, "lineno", 0), f"cannot read this catalogue: {exc}"))
+            line = getattr(exc, "lineno", -1) + 1  # Babel counts lines from 0
+            reason = str(exc).rsplit(" on ", 1)[0]
+            problems.append(LocaleProblem(_shown(path, root), line, f"cannot read this catalogue: {reason}"))
             continue
         for message in catalogue:
             if message.id and message.string and (not isinstance(message.string, tuple) or all(message.string)):
+                merged.delete(message.id, context=message.context)  # setting an existing id would keep its old string
                 merged[message.id] = message
     if not paths and locale.language != "en":
         problems.append(LocaleProblem("content/site.yaml", 0, f"no translations for language '{language}': labels stay English; "

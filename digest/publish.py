@@ -117,6 +117,7 @@ def _atom(context: dict[str, Any]) -> bytes:
     ]
     for article, entry in entries:
         url = f"{base}articles/{article.slug}/"
+        category = locale.gettext("Outlet: %(outlet)s") % {"outlet": article.outlet}
         out += [
             "  <entry>",
             f"    <title>{xml_text(article.title)}</title>",
@@ -125,7 +126,7 @@ def _atom(context: dict[str, Any]) -> bytes:
             f"    <published>{_timestamp(article.published)}</published>",
             f"    <updated>{_timestamp(article.published)}</updated>",
             f"    <author><name>{xml_text(article.outlet or config.title)}</name></author>",
-            f"    <category term={_attr(article.outlet)} label={_attr(locale.gettext('Outlet: %(outlet)s') % {'outlet': article.outlet})}/>" if article.outlet else "",
+            f"    <category term={_attr(article.outlet)} label={_attr(category)}/>" if article.outlet else "",
             f"    <summary>{xml_text(entry['summary'])}</summary>" if entry["summary"] else "",
             f'    <content type="html">{xml_text(_entry_html(article, entry, base, locale))}</content>',
             "  </entry>",
@@ -140,7 +141,8 @@ def _entry_html(article: ArticleSummary, entry: dict[str, Any], base: str, local
     if entry["summary"]:
         parts.append(f"<p>{escape(entry['summary'])}</p>")
     if entry["claims"]:
-        parts.append(f"<p>{escape(locale.gettext('Annotated claims:'))}</p><ul>")
+        heading = locale.gettext("Annotated claims:")
+        parts.append(f"<p>{escape(heading)}</p><ul>")
         for claim, label in entry["claims"]:
             parts.append(f'<li><a href="{escape(base)}claims/{escape(claim.id)}/">{escape(claim.text)}</a> ({escape(label)})</li>')
         parts.append("</ul>")

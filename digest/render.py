@@ -218,20 +218,22 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int, locale: SiteLocale) -> Range:
     status = escape(claim.status)
     label = statuses[claim.status].label if claim.status in statuses else claim.status
+    kind = locale.gettext("claim, ")
     attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
     ref = (
         f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}" '
-        f'title="{escape(claim.text)}"><span class="visually-hidden">{escape(locale.gettext("claim, "))}</span>{escape(label)}</a>'
+        f'title="{escape(claim.text)}"><span class="visually-hidden">{escape(kind)}</span>{escape(label)}</a>'
     )
     return _mark(passage, attrs, ref, rank)
 
 
 def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, locale: SiteLocale) -> Range:
     when = event.date.display(locale) if event and event.date else ""
+    kind = locale.gettext("event, ")
     attrs = f'class="event" data-event="{escape(passage.target)}"'
     ref = (
         f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}" '
-        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">{escape(locale.gettext("event, "))}</span>{escape(when)}</a>'
+        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">{escape(kind)}</span>{escape(when)}</a>'
     )
     return _mark(passage, attrs, ref, rank + 1000)
 
