@@ -16,11 +16,12 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
-from conftest import REPO, copy_site, run_cli
 
 from digest.dates import parse_edtf
 from digest.days import Day
 from digest.i18n import ENGLISH, builtin_locales, load_locale
+
+from conftest import REPO, copy_site, run_cli
 
 SHIPPED = sorted(path.parent.parent.name for path in builtin_locales().glob("*/LC_MESSAGES/digest.po"))
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
