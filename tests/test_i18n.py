@@ -263,3 +263,19 @@ def test_a_language_without_catalogue_warns(tmp_path: Path) -> None:
     assert result.code == 0
     assert re.search(r"content/site\.yaml:\d+:\d+: warning: no translations for language 'de'", result.err), result.err
     assert "7. November 2022" in _text(site / "site/index.html")
+
+
+def test_editing_a_catalogue_rebuilds_the_pages(tmp_path: Path) -> None:
+    """Pages depend on the catalogue's text: an unchanged one renders nothing again, an edited one re-renders."""
+    site = _site(tmp_path, "pl")
+    override = site / "themes/default/locales/pl/LC_MESSAGES/digest.po"
+    override.parent.mkdir(parents=True)
+    override.write_text('msgid "Articles"\nmsgstr "Teksty"\n', encoding="utf-8")
+    _build(site)
+    again = run_cli("build", "--source", site, "--output", site / "site")
+    assert again.code == 0 and ("up to date" in again.out or "(0 rendered" in again.out), again.out
+    override.write_text('msgid "Articles"\nmsgstr "Materiały"\n', encoding="utf-8")
+    edited = run_cli("build", "--source", site, "--output", site / "site")
+    assert edited.code == 0 and "(0 rendered" not in edited.out, edited.out
+    assert ">Materiały</a>" in (site / "site/index.html").read_text(encoding="utf-8")
+    assert ">Materiały</a>" in (site / "site/claims/index.html").read_text(encoding="utf-8")
