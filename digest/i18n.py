@@ -33,7 +33,7 @@ from babel.lists import format_list
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import PoFileError, read_po
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 
 from digest.days import Day
 
@@ -52,6 +52,7 @@ ZERO_DIGITS = {
 }
 _YEAR_MARK = "\ue000"
 """Stands for the year inside a CLDR pattern: `format_date` cannot format years before 1."""
+_YEAR_FIELD = re.compile(r"[yYuU]+")
 
 
 def N_(message: str) -> str:
@@ -93,12 +94,25 @@ class SiteLocale:
         return text if zero == "0" else text.translate({48 + n: chr(ord(zero) + n) for n in range(10)})
 
     def number(self, value: int | float) -> str:
-        """A count as the locale writes it: grouping, separators and digits."""
+        """A count as the locale writes it: grouping, separators and digits.
+
+        Whole numbers below a thousand need no grouping: they skip Babel, which
+        most counts on a page are."""
+        if isinstance(value, int) and 0 <= value < 1000:
+            return self.digits(str(value))
         return self.digits(format_decimal(value, locale=self.locale, numbering_system="default"))
 
     def percent(self, fraction: float) -> str:
-        """'95%', '95 %', '٩٥٪' for 0.95: rounded to a whole percent as the locale writes it."""
-        return self.digits(format_percent(fraction, locale=self.locale, numbering_system="default"))
+        """'95%', '%95', '٩٥٪' for 0.95: a whole percent placed and signed by the locale's CLDR pattern.
+
+        Read from the pattern rather than through Babel's `format_percent`, whose
+        regular expressions would make a build's work depend on what else filled
+        Python's pattern cache."""
+        pattern = self.locale.percent_formats[None].pattern.split(";")[0]
+        number_chars = [index for index, char in enumerate(pattern) if char in "#0,."]
+        sign = self.locale.number_symbols[self.locale.default_numbering_system]["percentSign"]
+        prefix, suffix = pattern[: number_chars[0]], pattern[number_chars[-1] + 1 :]
+        return (prefix + self.number(round(fraction * 100)) + suffix).replace("%", sign) if "%" in prefix + suffix else self.number(round(fraction * 100)) + sign
 
     def year(self, year: int) -> str:
         """'2022', '44', '1986 BC' for the astronomical -1985: no grouping, the locale's digits."""
@@ -160,7 +174,7 @@ def _year_as_mark(pattern: str) -> str:
     """The CLDR pattern with its year field replaced by a quoted mark (text between quotes left alone)."""
     parts = pattern.split("'")
     for index in range(0, len(parts), 2):
-        parts[index] = re.sub(r"[yYuU]+", f"'{_YEAR_MARK}'", parts[index])
+        parts[index] = _YEAR_FIELD.sub(f"'{_YEAR_MARK}'", parts[index])
     return "'".join(parts)
 
 
@@ -188,9 +202,11 @@ class LocaleProblem:
 
 
 def catalogue_paths(folders: list[Path], locale: Locale) -> list[Path]:
-    """The .po files for ``locale``, weakest first: built-in, then each theme folder (the site's last)."""
+    """The .po files for ``locale``, weakest first: built-in, then each theme folder (the site's last).
+
+    The built-in English catalogue is left out: its messages are their own ids."""
     names = [str(locale)] if str(locale) == locale.language else [locale.language, str(locale)]
-    places = [builtin_locales(), *[folder / "locales" for folder in reversed(folders)]]
+    places = [*([builtin_locales()] if locale.language != "en" else []), *[folder / "locales" for folder in reversed(folders)]]
     paths = [place / name / "LC_MESSAGES" / f"{DOMAIN}.po" for place in places for name in names]
     return [path for path in dict.fromkeys(paths) if path.is_file()]
 
@@ -209,10 +225,13 @@ def load_locale(folders: list[Path], language: str, root: Path | None = None) ->
         locale = locale_id(language)
     except (UnknownLocaleError, ValueError):
         return ENGLISH, [LocaleProblem("content/site.yaml", 0, f"language '{language}' is not known to CLDR; dates and labels stay English")]
+    paths = catalogue_paths(folders, locale)
+    if not paths:  # the message ids as written: nothing to compile
+        missing = f"no translations for language '{language}': labels stay English; add themes/<theme>/locales/{locale.language}/LC_MESSAGES/{DOMAIN}.po"
+        return SiteLocale(language, "", locale), [] if locale.language == "en" else [LocaleProblem("content/site.yaml", 0, missing)]
     problems: list[LocaleProblem] = []
     merged = Catalog(locale=locale, domain=DOMAIN)
     digest = hashlib.blake2b(digest_size=16)
-    paths = catalogue_paths(folders, locale)
     for path in paths:
         data = path.read_bytes()
         digest.update(str(path).encode() + b"\0" + data + b"\0")
@@ -227,9 +246,6 @@ def load_locale(folders: list[Path], language: str, root: Path | None = None) ->
             if message.id and message.string and (not isinstance(message.string, tuple) or all(message.string)):
                 merged.delete(message.id, context=message.context)  # setting an existing id would keep its old string
                 merged[message.id] = message
-    if not paths and locale.language != "en":
-        problems.append(LocaleProblem("content/site.yaml", 0, f"no translations for language '{language}': labels stay English; "
-                                      f"add themes/<theme>/locales/{locale.language}/LC_MESSAGES/{DOMAIN}.po"))
     compiled = io.BytesIO()
     write_mo(compiled, merged)
     compiled.seek(0)
