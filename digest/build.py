@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path, PurePosixPath
@@ -27,9 +27,10 @@ from jinja2 import TemplateError
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
+from digest.i18n import load_locale
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
-from digest.model import SiteGraph
+from digest.model import SiteGraph, translated_statuses
 from digest.page import Page, render_page
 from digest.pages import site_pages
 from digest.publish import publishing_pages
@@ -38,7 +39,7 @@ from digest.render import environment_for
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import MANIFEST, SearchIndexError, SearchIndexTruncated, event_records, make_shards, manifest, plan_search, shard_of
 from digest.site_reads import SITE_READS
-from digest.theme import Theme
+from digest.theme import Theme, theme_folders
 from digest.workers import bind_to_parent
 from digest.write import Stage, WriteReport, output_faults, place
 
@@ -123,7 +124,8 @@ def render_graph(
         raise BuildFailed(diagnostics.sorted())
     copied = _theme_assets(loaded.theme, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
-    env = environment_for(loaded.theme, graph.config, caches)
+    _set_locale(root, loaded, graph, theme_folders(root, graph.config.theme), diagnostics)
+    env = environment_for(loaded.theme, graph.config, graph.locale, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     files = dict(copied.values())
     generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
@@ -154,6 +156,19 @@ def render_graph(
     if previous is not None:
         result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
     return result
+
+
+def _set_locale(root: Path, loaded: LoadedSite, graph: SiteGraph, folders: list[Path], diagnostics: Diagnostics) -> None:
+    """Load the site's language (the render stage's edge) and put the built-in statuses in it."""
+    locale, problems = load_locale(folders, graph.config.language, root)
+    for problem in problems:
+        if problem.path == "content/site.yaml" and loaded.config is not None:
+            diagnostics.warning(loaded.config.where("language"), problem.message, "language")
+        else:
+            raise BuildFailed([Diagnostic(Location(problem.path, problem.line), "error", problem.message, "catalogue")])
+    graph.locale = locale
+    if not graph.config.own_statuses:
+        graph.config = replace(graph.config, statuses=translated_statuses(locale))
 
 
 def _render_pages(

@@ -8,7 +8,7 @@ honestly instead of inventing a day.  Bounds are ``Day`` values, not
 ``datetime.date``, because EDTF has year 0 and negative years.  Features of
 the Library of Congress specification (2019) that are not supported (years
 beyond four digits, level 2 except sets) are refused with a message saying
-so.  Stdlib only; the wording of dates is in ``date_wording``.
+so.  The wording of dates, in the site's language, is in ``date_wording``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from digest import date_wording
 from digest.date_wording import MONTH_NAMES, SEASON_NAMES
 from digest.days import FIRST_DAY, Day, days_in_month
+from digest.i18n import ENGLISH, SiteLocale
 
 __all__ = ["MONTH_NAMES", "SEASON_NAMES", "EDTFDate", "EDTFError", "TimeOfDay", "parse_edtf"]
 
@@ -74,11 +75,11 @@ class TimeOfDay:
     def clock(self) -> str:
         return f"{self.hour:02d}:{self.minute:02d}:{self.second:02d}"
 
-    def display(self) -> str:
-        """'23:20:30', '23:20:30 UTC' or '23:20:30 UTC+04:30'."""
+    def display(self, loc: SiteLocale = ENGLISH) -> str:
+        """'23:20:30', '23:20:30 UTC' or '23:20:30 UTC+04:30', in the locale's digits."""
         if not self.zone:
-            return self.clock()
-        return f"{self.clock()} UTC{'' if self.zone == 'Z' else self.zone}"
+            return loc.digits(self.clock())
+        return loc.digits(f"{self.clock()} UTC{'' if self.zone == 'Z' else self.zone}")
 
     def sort_seconds(self) -> int:
         """Seconds into the day, in UTC when an offset is given (a local time counts as written)."""
@@ -135,14 +136,14 @@ class EDTFDate:
         assert self.earliest is not None and self.latest is not None, f"{self.text!r} has an open side"
         return self.earliest, self.latest
 
-    def display(self) -> str:
-        """English text that claims no more precision or certainty than given."""
+    def display(self, loc: SiteLocale = ENGLISH) -> str:
+        """Text in the site's language (English by default) that claims no more precision or certainty than given."""
         if self.is_interval:
             start_text, end_text = self.text.split("/")
-            return date_wording.interval(parse_side(start_text, self.text), parse_side(end_text, self.text), start_text, end_text)
+            return date_wording.interval(parse_side(start_text, self.text), parse_side(end_text, self.text), start_text, end_text, loc)
         if self.one_of:
-            return date_wording.one_of(set_members(self.text))
-        return date_wording.single(self)
+            return date_wording.one_of(set_members(self.text), loc)
+        return date_wording.single(self, loc)
 
     def iso_start(self) -> str | None:
         """The start in ISO form at its own precision, for HTML's ``datetime`` attribute.

@@ -124,6 +124,7 @@ def site_config(record: Record, base_url: str | None = None) -> SiteConfig:
         language=record.get("language", "en"),
         theme=record.get("theme", "default"),
         statuses={sid: Status(sid, label, text) for sid, (label, text) in statuses.items()},
+        own_statuses=bool(record.get("claim_statuses")),
         cname=record.get("cname", ""),
         article_text=record.get("article_text", "full"),
         search=record.get("search", True),

@@ -24,7 +24,8 @@ import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from digest.dates import MONTH_NAMES, EDTFDate
+from digest.dates import EDTFDate
+from digest.i18n import ENGLISH, SiteLocale
 from digest.model import SiteGraph
 from digest.paging import page_count
 from digest.slugs import transliterate
@@ -151,12 +152,12 @@ def month_key(published: datetime.date | None) -> str:
     return f"{published.year:04d}-{published.month:02d}" if published else UNDATED
 
 
-def month_label(key: str) -> str:
-    """'November 2022', or 'Undated'."""
+def month_label(key: str, locale: SiteLocale = ENGLISH) -> str:
+    """'November 2022', or 'Undated', in the site's language."""
     if key == UNDATED:
-        return "Undated"
+        return locale.gettext("Undated")
     year, month = key.split("-")
-    return f"{MONTH_NAMES[int(month)]} {int(year)}"
+    return locale.month(int(year), int(month))
 
 
 @per_graph

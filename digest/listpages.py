@@ -88,11 +88,12 @@ def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
 def articles_index_context(reader: Reader) -> dict[str, Any]:
     """The newest articles, then every month with its number of articles, by year."""
     years: list[dict[str, Any]] = []
+    locale = reader.read("locale")
     for key, path, count in reader.read("article-archive"):
         if key == UNDATED:
-            year, month = "Undated", "Articles without a publication date"
+            year, month = locale.gettext("Undated"), locale.gettext("Articles without a publication date")
         else:
-            year, month = key.split("-")[0], month_label(key).split()[0]
+            year, month = locale.year(int(key.split("-")[0])), locale.month_name(int(key.split("-")[1]))
         if not years or years[-1]["label"] != year:
             years.append({"label": year, "months": []})
         years[-1]["months"].append({"label": month, "path": path, "count": count})
@@ -104,12 +105,13 @@ def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
     articles, total = reader.read("month-articles", f"{key}/{number}")
     months = reader.read("article-months")
     position = next(index for index, (other, _) in enumerate(months) if other == key)
+    locale = reader.read("locale")
     return {
-        "month": month_label(key),
+        "month": month_label(key, locale),
         "articles": articles,
         "pager": Pager(months[position][1], number, total, ARTICLES_PER_PAGE),
-        "newer": (month_label(months[position - 1][0]), months[position - 1][1]) if position > 0 else None,
-        "older": (month_label(months[position + 1][0]), months[position + 1][1]) if position + 1 < len(months) else None,
+        "newer": (month_label(months[position - 1][0], locale), months[position - 1][1]) if position > 0 else None,
+        "older": (month_label(months[position + 1][0], locale), months[position + 1][1]) if position + 1 < len(months) else None,
     }
 
 
@@ -190,9 +192,10 @@ def timeline_index_context(reader: Reader) -> dict[str, Any]:
 def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
     """One year: its chart, its events grouped by month, the people to filter by, and the other years."""
     entries = []
+    locale = reader.read("locale")
     for event in reader.read("timeline-year", str(year)):
         people = [reader.read("person-summary", pid) for pid in event.people]
-        entries.append({"event": event, "people": people, "sources": reader.read("event-sources", event.id), "group": group_label(event.date)})
+        entries.append({"event": event, "people": people, "sources": reader.read("event-sources", event.id), "group": group_label(event.date, locale)})
     groups: list[dict[str, Any]] = []
     for entry in entries:
         if not groups or groups[-1]["label"] != entry["group"]:
@@ -200,7 +203,7 @@ def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
         groups[-1]["entries"].append(entry)
         groups[-1]["people"].update(person.id for person in entry["people"])
     window = (Day(year, 1, 1), Day(year, 12, 31))
-    layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries], window=window)
+    layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries], window=window, loc=locale)
     by_id = {e["event"].id: e for e in entries}
     years = reader.read("timeline-years")
     position = years.index(year)

@@ -14,18 +14,20 @@ from typing import Any
 from digest.anchor import Span
 from digest.dates import EDTFDate
 from digest.errors import Location
+from digest.i18n import ENGLISH, N_, SiteLocale
 from digest.people_match import NameMatch
 from digest.seedtext import SeedText
 from digest.versions import ArticleVersion
 
 DEFAULT_STATUSES: dict[str, tuple[str, str]] = {
-    "confirmed": ("Confirmed", "Established by on-record statements, documents or independent verification."),
-    "reported": ("Reported", "Reported citing sources, not independently confirmed."),
-    "unverified": ("Unverified", "Asserted, but not yet checked or impossible to check so far."),
-    "disputed": ("Disputed", "Contradicted by other credible sources or evidence."),
-    "denied": ("Denied", "Denied on the record by the people or institutions concerned."),
-    "false": ("False", "Shown to be untrue by the available evidence."),
+    "confirmed": (N_("Confirmed"), N_("Established by on-record statements, documents or independent verification.")),
+    "reported": (N_("Reported"), N_("Reported citing sources, not independently confirmed.")),
+    "unverified": (N_("Unverified"), N_("Asserted, but not yet checked or impossible to check so far.")),
+    "disputed": (N_("Disputed"), N_("Contradicted by other credible sources or evidence.")),
+    "denied": (N_("Denied"), N_("Denied on the record by the people or institutions concerned.")),
+    "false": (N_("False"), N_("Shown to be untrue by the available evidence.")),
 }
+"""English labels and descriptions; a site without its own ``claim_statuses`` shows them in its language."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,11 @@ class Status:
     id: str
     label: str
     description: str
+
+
+def translated_statuses(locale: SiteLocale) -> dict[str, Status]:
+    """The built-in statuses in the site's language."""
+    return {sid: Status(sid, locale.gettext(label), locale.gettext(text)) for sid, (label, text) in DEFAULT_STATUSES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,8 @@ class SiteConfig:
     language: str = "en"
     theme: str = "default"
     statuses: dict[str, Status] = field(default_factory=dict)
+    own_statuses: bool = False
+    """The site's own ``claim_statuses``: shown as written, not translated."""
     cname: str = ""
     article_text: str = "full"
     """'full' or 'excerpts': how much of each article the site republishes."""
@@ -269,6 +278,8 @@ class SiteGraph:
     """Seeds of draft articles this build leaves out."""
     assets: dict[str, str] = field(default_factory=dict)
     """Theme file name -> its path in the site ('style.css' -> 'assets/style.1a2b3c4d.css')."""
+    locale: SiteLocale = ENGLISH
+    """The site's language with its catalogues, loaded by the render stage."""
     _index: GraphIndex | None = field(default=None, repr=False, compare=False)
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Groupings of this graph that many pages read, made once on first use (see `listing.per_graph`)."""

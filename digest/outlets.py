@@ -213,7 +213,7 @@ def claim_row(graph: SiteGraph, cid: str, column: dict[str, int]) -> Row:
 def event_row(graph: SiteGraph, eid: str, column: dict[str, int]) -> Row:
     event = graph.events[eid]
     return Row(
-        "event", event.id, event.title, date=event.date.display() if event.date else "",
+        "event", event.id, event.title, date=event.date.display(graph.locale) if event.date else "",
         cells=_cells(graph, event.occurrences, column), link=event_path(event.id, event.date),
     )
 

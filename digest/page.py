@@ -46,6 +46,7 @@ def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, se
     with reader.recording() as keys:
         config = reader.read("config")
         assets = reader.read("assets")
+        reader.read("locale")  # every page's words and dates are in the site's language
         context = page.context(reader)
     if page.serialize is not None:
         return page.serialize(context), keys

@@ -83,7 +83,9 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
     return {
         "jsonld": _compact(jsonld),
         "article": article,
-        "body": article_body(article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), config.language),
+        "body": article_body(
+            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale")
+        ),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
         "events": sorted(((e, _occurrence_in(e, stem)) for e in events), key=lambda item: item[0].sort_key()),
         "people": people,

@@ -18,6 +18,7 @@ from markupsafe import escape
 
 from digest.dates import TimeOfDay
 from digest.days import Day
+from digest.i18n import ENGLISH, SiteLocale
 from digest.model import SiteConfig
 from digest.page import Page
 from digest.reads import ArticleSummary, Reader
@@ -65,6 +66,7 @@ def _site_feed_context(reader: Reader) -> dict[str, Any]:
     articles = [a for a in reader.read("latest-articles", str(FEED_ENTRIES)) if a.published]
     return {
         "config": config,
+        "locale": reader.read("locale"),
         "path": "feed.xml",
         "title": config.title,
         "subtitle": config.description,
@@ -78,11 +80,13 @@ def _person_feed_context(pid: str):
         config = reader.read("config")
         person = reader.read("person-summary", pid)
         articles = reader.read("person-latest", f"{pid}/{FEED_ENTRIES}")
+        locale = reader.read("locale")
         return {
             "config": config,
+            "locale": locale,
             "path": f"people/{pid}/feed.xml",
             "title": f"{person.name} — {config.title}",
-            "subtitle": f"Articles that name {person.name}",
+            "subtitle": locale.gettext("Articles that name %(name)s") % {"name": person.name},
             "alternate": f"people/{pid}/",
             "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles],
         }
@@ -93,6 +97,7 @@ def _person_feed_context(pid: str):
 def _atom(context: dict[str, Any]) -> bytes:
     """An Atom feed (RFC 4287): one entry per article, newest first."""
     config = context["config"]
+    locale = context["locale"]
     base = config.base_url
     entries = context["entries"]
     updated = _timestamp(max((a.published for a, _ in entries), default=datetime.date(1970, 1, 1)))
@@ -112,6 +117,7 @@ def _atom(context: dict[str, Any]) -> bytes:
     ]
     for article, entry in entries:
         url = f"{base}articles/{article.slug}/"
+        category = locale.gettext("Outlet: %(outlet)s") % {"outlet": article.outlet}
         out += [
             "  <entry>",
             f"    <title{_lang(article.language)}>{xml_text(article.title)}</title>",
@@ -120,9 +126,9 @@ def _atom(context: dict[str, Any]) -> bytes:
             f"    <published>{_timestamp(article.published)}</published>",
             f"    <updated>{_timestamp(article.published)}</updated>",
             f"    <author><name>{xml_text(article.outlet or config.title)}</name></author>",
-            f"    <category term={_attr(article.outlet)} label={_attr('Outlet: ' + article.outlet)}/>" if article.outlet else "",
+            f"    <category term={_attr(article.outlet)} label={_attr(category)}/>" if article.outlet else "",
             f"    <summary{_lang(article.language)}>{xml_text(entry['summary'])}</summary>" if entry["summary"] else "",
-            f'    <content type="html">{xml_text(_entry_html(article, entry, base))}</content>',
+            f'    <content type="html">{xml_text(_entry_html(article, entry, base, locale))}</content>',
             "  </entry>",
         ]
     out.append("</feed>")
@@ -134,12 +140,14 @@ def _lang(language: str) -> str:
     return f" xml:lang={_attr(language)}" if language else ""
 
 
-def _entry_html(article: ArticleSummary, entry: dict[str, Any], base: str) -> str:
+def _entry_html(article: ArticleSummary, entry: dict[str, Any], base: str, locale: SiteLocale = ENGLISH) -> str:
+    """The entry's text; its date stays ISO (a feed reader shows its own date, in its reader's language)."""
     parts = [f"<p>{escape(article.outlet)}, {escape(article.published.isoformat() if article.published else '')}</p>"]
     if entry["summary"]:
         parts.append(f"<p{lang_attrs(article.language) if article.language else ''}>{escape(entry['summary'])}</p>")
     if entry["claims"]:
-        parts.append("<p>Annotated claims:</p><ul>")
+        heading = locale.gettext("Annotated claims:")
+        parts.append(f"<p>{escape(heading)}</p><ul>")
         for claim, label in entry["claims"]:
             parts.append(f'<li><a href="{escape(base)}claims/{escape(claim.id)}/"{lang_attrs()}>{escape(claim.text)}</a> ({escape(label)})</li>')
         parts.append("</ul>")
@@ -176,6 +184,7 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
     them by parsing them as HTML and taking the text, which decodes one
     level of escaping, and then writes the result into the page as HTML."""
     config = reader.read("config")
+    locale = reader.read("locale")
     events = []
     for event in reader.read("events"):
         date = event.date
@@ -185,7 +194,7 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
         item: dict[str, Any] = {
             "unique_id": f"event-{event.id}",
             "start_date": _timelinejs_date(start, date.precision if date.earliest else "day"),
-            "display_date": _html(_html(date.display())),
+            "display_date": _html(_html(date.display(locale))),
             "text": {"headline": _html(event.title), "text": str(render_markdown(event.description)) if event.description else ""},
         }
         if date.time is not None:

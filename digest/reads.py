@@ -317,6 +317,7 @@ Read = Callable[[SiteGraph, str], Any]
 READS: dict[str, Read] = {
     "config": lambda graph, _: graph.config,
     "assets": lambda graph, _: graph.assets,
+    "locale": lambda graph, _: graph.locale,
     "article": lambda graph, stem: graph.articles[stem],
     "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
     "article-people": _article_people,

@@ -8,7 +8,6 @@ links. Nothing here touches the output folder.
 
 from __future__ import annotations
 
-import datetime
 import functools
 import re
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
-from digest.days import year_text
+from digest.i18n import ENGLISH, N_, SiteLocale
 from digest.inline import Range, render_ranges
 from digest.listing import event_path, year_path
 from digest.model import Article, Claim, Event, Passage, SiteConfig, Status
@@ -29,22 +28,24 @@ from digest.theme import Theme, ThemeLoader
 _markdown = make_markdown()
 
 
-def environment_for(theme: Theme, config: SiteConfig, caches: Caches | None = None) -> Environment:
+def environment_for(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLISH, caches: Caches | None = None) -> Environment:
     """`make_environment`, reused while the templates' bytes and the site config are unchanged.
 
     The session's ``caches`` keep the last environment made, with what it
     was made from, so a rebuild reuses its compiled templates."""
-    key = (theme.templates_digest, repr(config))
+    key = (theme.templates_digest, repr(config), repr(locale))
     if caches is not None and caches.environment is not None and caches.environment[0] == key:
         return caches.environment[1]
-    env = make_environment(theme, config)
+    env = make_environment(theme, config, locale)
     if caches is not None:
         caches.environment = (key, env)
     return env
 
 
-def make_environment(theme: Theme, config: SiteConfig) -> Environment:
-    """The Jinja environment of a theme in memory, with digest's filters: nothing here reads the disk."""
+def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLISH) -> Environment:
+    """Templates speak the site's language: ``_``/``gettext``/``ngettext`` and ``{% trans %}`` from its catalogues
+    (``%(num)s`` in a plural message is the count in the locale's digits), and filters format dates and
+    numbers by CLDR. The theme is in memory: nothing here reads the disk."""
     env = Environment(
         loader=ThemeLoader(theme),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -52,19 +53,28 @@ def make_environment(theme: Theme, config: SiteConfig) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        locale.gettext, locale.ngettext, newstyle=True, pgettext=locale.pgettext, npgettext=locale.npgettext
     )
     base_path = config.base_path
     env.globals["url"] = lambda path="": base_path + path.lstrip("/")
     env.globals["site"] = config
+    env.globals["locale"] = locale
     env.filters["markdown"] = render_markdown
-    env.filters["long_date"] = long_date
+    env.filters["long_date"] = locale.date
+    env.filters["date_text"] = lambda date: date.display(locale)
+    env.filters["number"] = locale.number
+    env.filters["percent"] = locale.percent
+    env.filters["sourcing"] = lambda kinds: sourcing_text(kinds, locale)
     env.filters["text_direction"] = text_direction
     env.filters["isolated"] = isolated
     env.globals["lang_attrs"] = lang_attrs
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
-    env.filters["year_text"] = year_text
-    env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"
+    env.filters["year_text"] = locale.year
+    env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"  # English only: kept for older themes
     return env
 
 
@@ -113,12 +123,15 @@ def isolated(text: str, language: str = "", direction: str = "") -> Markup:
     return Markup("<bdi{}>{}</bdi>").format(lang_attrs(language, direction), text)
 
 
-def long_date(value: datetime.date | None) -> str:
-    """'7 November 2022' (English month names, independent of the locale)."""
-    if value is None:
-        return "undated"
-    months = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-    return f"{value.day} {months[value.month - 1]} {value.year}"
+SOURCING_WORDS = {"on-record": N_("on record"), "anonymous": N_("anonymous"), "document": N_("document"), "unattributed": N_("unattributed")}
+"""How an outlet sourced a claim (the sidecar's ``sourcing`` values), as readers read it."""
+
+
+def sourcing_text(kinds: str | list[str] | tuple[str, ...], locale: SiteLocale = ENGLISH) -> str:
+    """'anonymous, on record sourcing': one or more sourcing values in the site's language."""
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    words = ", ".join(locale.gettext(SOURCING_WORDS[kind]) if kind in SOURCING_WORDS else kind.replace("-", " ") for kind in kinds)
+    return locale.gettext("%(kinds)s sourcing") % {"kinds": words}
 
 
 def article_body(
@@ -128,22 +141,22 @@ def article_body(
     events: dict[str, Event],
     people: dict[str, PersonSummary],
     url: Callable[[str], str],
-    site_language: str = "en",
+    locale: SiteLocale = ENGLISH,
 ) -> Markup:
     """The article's text with claim/event marks and person links, as HTML.
 
     Takes exactly the entities the text refers to, so the page that calls it
     depends on those and nothing else. The status labels and dates placed
-    after marks are in the site's language (``site_language``), isolated from
-    the article's text around them.
+    after marks are in the site's language (``locale``), isolated from the
+    article's text around them.
     """
     by_block: dict[int, list[Range]] = {}
-    chrome = lang_attrs(site_language)
+    chrome = lang_attrs(locale.language)
     for rank, passage in enumerate(article.passages):
         if passage.kind == "claim":
-            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank, chrome)
+            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank, locale, chrome)
         else:
-            mark = _event_mark(passage, events.get(passage.target), url, rank, chrome)
+            mark = _event_mark(passage, events.get(passage.target), url, rank, locale, chrome)
         by_block.setdefault(passage.span.block, []).append(mark)
     def block_ranges(index: int) -> list[Range]:
         block = article.text.blocks[index]
@@ -207,23 +220,25 @@ def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int, chrome: str) -> Range:
+def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int, locale: SiteLocale, chrome: str) -> Range:
     status = escape(claim.status)
     label = statuses[claim.status].label if claim.status in statuses else claim.status
+    kind = locale.gettext("claim, ")
     attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
     ref = (
         f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}"{chrome} '
-        f'title="{escape(claim.text)}"><span class="visually-hidden">claim, </span>{escape(label)}</a>'
+        f'title="{escape(claim.text)}"><span class="visually-hidden">{escape(kind)}</span>{escape(label)}</a>'
     )
     return _mark(passage, attrs, ref, rank)
 
 
-def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, chrome: str) -> Range:
-    when = event.date.display() if event and event.date else ""
+def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, locale: SiteLocale, chrome: str) -> Range:
+    when = event.date.display(locale) if event and event.date else ""
+    kind = locale.gettext("event, ")
     attrs = f'class="event" data-event="{escape(passage.target)}"'
     ref = (
         f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}"{chrome} '
-        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">event, </span>{escape(when)}</a>'
+        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">{escape(kind)}</span>{escape(when)}</a>'
     )
     return _mark(passage, attrs, ref, rank + 1000)
 

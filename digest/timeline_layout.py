@@ -15,8 +15,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digest.dates import MONTH_NAMES, EDTFDate, parse_edtf
-from digest.days import Day, year_text
+from digest.dates import EDTFDate, parse_edtf
+from digest.days import Day
+from digest.i18n import ENGLISH, SiteLocale
 
 POINT = "point"
 """One known day."""
@@ -25,7 +26,6 @@ RANGE = "range"
 SPAN = "span"
 """Throughout the span: an interval."""
 
-MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TICK_STEPS = (1, 3, 6, 12, 24, 60, 120, 240, 600)
 """Months between ticks, finest first."""
 
@@ -142,23 +142,23 @@ def item_for(event_id: str, date: EDTFDate, label: str = "") -> Item:
     return Item(event_id, first, last, RANGE, fuzzy, label)
 
 
-def group_label(date: EDTFDate) -> str:
+def group_label(date: EDTFDate, loc: SiteLocale = ENGLISH) -> str:
     """The month an event is listed under (an interval or a set: its start); coarser dates keep their own wording."""
     if date.one_of:
         if date.earliest is not None and date.precision in ("day", "month"):
-            return f"{MONTH_NAMES[date.earliest.month]} {year_text(date.earliest.year)}"
-        return date.display()
+            return loc.month(date.earliest.year, date.earliest.month)
+        return date.display(loc)
     if date.is_interval:
         start = date.text.split("/")[0]
         if start in ("", ".."):
-            return date.display()
+            return date.display(loc)
         date = parse_edtf(start)
     if date.precision in ("day", "month") and date.earliest is not None:
-        return f"{MONTH_NAMES[date.earliest.month]} {year_text(date.earliest.year)}"
-    return date.display()
+        return loc.month(date.earliest.year, date.earliest.month)
+    return date.display(loc)
 
 
-def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), window: tuple[Day, Day] | None = None) -> Layout:
+def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), window: tuple[Day, Day] | None = None, loc: SiteLocale = ENGLISH) -> Layout:
     """Place items on a proportional axis, packed into non-overlapping lanes.
 
     The axis is widened (the chart scrolls) until the lanes needed are few
@@ -199,7 +199,7 @@ def layout_timeline(items: Sequence[Item], settings: Settings = Settings(), wind
     width = max([days * day_width + (settings.label_width if labelled else 0.0)] + [mark.box_end for mark in marks])
     return Layout(
         start, end, day_width, round(width, 2), height, lanes, tuple(marks),
-        _ticks(start, end, day_width, settings), labelled, settings.axis_height, lane_height,
+        _ticks(start, end, day_width, settings, loc), labelled, settings.axis_height, lane_height,
     )
 
 
@@ -253,15 +253,16 @@ def _fit(label: str, settings: Settings) -> str:
     return label[: cut if cut > room // 2 else room - 1].rstrip(" ,;:") + "…"
 
 
-def _ticks(start: Day, end: Day, day_width: float, settings: Settings) -> tuple[Tick, ...]:
-    """Month, quarter, half-year or year ticks: the finest whose labels don't collide."""
+def _ticks(start: Day, end: Day, day_width: float, settings: Settings, loc: SiteLocale = ENGLISH) -> tuple[Tick, ...]:
+    """Month, quarter, half-year or year ticks: the finest whose labels don't collide (month names in the site's language)."""
     step = next((s for s in TICK_STEPS if s * 30.44 * day_width >= settings.tick_spacing), TICK_STEPS[-1])
-    ticks = [Tick(0.0, year_text(start.year) if step >= 12 or start.month == 1 else f"{MONTH_ABBREVIATIONS[start.month - 1]} {year_text(start.year)}", True)]
+    first_label = loc.year(start.year) if step >= 12 or start.month == 1 else f"{loc.month_abbreviation(start.month)} {loc.year(start.year)}"
+    ticks = [Tick(0.0, first_label, True)]
     month = start.next_month()
     while month < end:
         if (month.year * 12 + month.month - 1) % step == 0:
             x = round(_days(start, month) * day_width, 2)
-            label = year_text(month.year) if step >= 12 or month.month == 1 else MONTH_ABBREVIATIONS[month.month - 1]
+            label = loc.year(month.year) if step >= 12 or month.month == 1 else loc.month_abbreviation(month.month)
             tick = Tick(x, label, month.month == 1)
             if x - ticks[-1].x >= settings.tick_spacing:
                 ticks.append(tick)
@@ -286,11 +287,12 @@ class MonthCount:
 
     @property
     def label(self) -> str:
-        return f"{MONTH_NAMES[self.month]} {year_text(self.year)}"
+        """'November 2022' (English; templates take `SiteLocale.month` for the site's language)."""
+        return ENGLISH.month(self.year, self.month)
 
     @property
     def short(self) -> str:
-        return MONTH_ABBREVIATIONS[self.month - 1]
+        return ENGLISH.month_abbreviation(self.month)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,18 @@ work from 2n to 4n: fixed costs cancel out, linear work gives 2, quadratic 4.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Callable
 
 
 def calls(run: Callable[[], object]) -> int:
-    """Function calls made (in this thread) while ``run`` runs."""
+    """Function calls made (in this thread) while ``run`` runs.
+
+    Garbage left by earlier work (a browser test's finalizers, say) is collected
+    first: its finalizers would otherwise run, and count, whenever a collection
+    happens to fall inside ``run``."""
+    gc.collect()
     count = 0
 
     def profile(frame, event, arg) -> None:
