@@ -49,14 +49,22 @@ class Finished:
 def build_in_subprocess(
     source: Path, output: Path, timeout: float = SECONDS, env: dict | None = None, address_space: int = ADDRESS_SPACE
 ) -> Finished:
-    """`python -m digest build` in a child with limits; its own peak RSS comes from wait4()."""
+    """`python -m digest build` in a child with limits, and its own peak RSS.
+
+    The peak is the child's VmHWM, which it writes as it exits: wait4()'s
+    ru_maxrss would count the pytest process itself, whose pages a forked
+    child holds until it execs (Linux keeps that high-water mark across exec),
+    so it grows with the suite instead of measuring the build.
+    """
 
     def limits() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
+    peak_file = output.parent / f".{output.name}.peak-rss"
+    peak_file.unlink(missing_ok=True)
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "digest", "build", "--source", str(source), "--output", str(output)],
+        [sys.executable, "-c", _REPORT_PEAK_AND_RUN_DIGEST, str(peak_file), "build", "--source", str(source), "--output", str(output)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
@@ -84,14 +92,32 @@ def build_in_subprocess(
     process.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join(5)
+    try:
+        peak_mb = int(peak_file.read_text()) / 1024
+    except (OSError, ValueError):  # killed before it could say: wait4's figure, an upper bound
+        peak_mb = usage.ru_maxrss / 1024
     return Finished(
         process.returncode,
         streams.get("out", b"").decode("utf-8", "replace"),
         streams.get("err", b"").decode("utf-8", "replace"),
         time.monotonic() - started,
-        usage.ru_maxrss / 1024,
+        peak_mb,
         timed_out.is_set(),
     )
+
+
+_REPORT_PEAK_AND_RUN_DIGEST = """
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def report():
+    with open("/proc/self/status") as status:
+        kib = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+    with open(peak_file, "w") as out:
+        out.write(kib)
+atexit.register(report)
+sys.argv[0] = "digest"
+runpy.run_module("digest", run_name="__main__")
+"""
 
 
 def site_with(tmp_path: Path, files: dict[str, bytes | str]) -> Path:
