@@ -27,7 +27,7 @@ from jinja2 import TemplateError
 from digest.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
-from digest.i18n import load_locale
+from digest.i18n import locale_from_catalogues
 from digest.link import link_site
 from digest.load import LoadedSite, load_site
 from digest.model import SiteGraph, translated_statuses
@@ -39,7 +39,7 @@ from digest.render import environment_for
 from digest.search import BUNDLE as SEARCH_BUNDLE
 from digest.search import MANIFEST, SearchIndexError, SearchIndexTruncated, event_records, make_shards, manifest, plan_search, shard_of
 from digest.site_reads import SITE_READS
-from digest.theme import Theme, theme_folders
+from digest.theme import Theme
 from digest.workers import bind_to_parent
 from digest.write import Stage, WriteReport, output_faults, place
 
@@ -124,7 +124,7 @@ def render_graph(
         raise BuildFailed(diagnostics.sorted())
     copied = _theme_assets(loaded.theme, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
-    _set_locale(root, loaded, graph, theme_folders(root, graph.config.theme), diagnostics)
+    _set_locale(loaded, graph, diagnostics)
     env = environment_for(loaded.theme, graph.config, graph.locale, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     files = dict(copied.values())
@@ -158,9 +158,9 @@ def render_graph(
     return result
 
 
-def _set_locale(root: Path, loaded: LoadedSite, graph: SiteGraph, folders: list[Path], diagnostics: Diagnostics) -> None:
-    """Load the site's language (the render stage's edge) and put the built-in statuses in it."""
-    locale, problems = load_locale(folders, graph.config.language, root)
+def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics) -> None:
+    """The site's language from the catalogues the load stage read, with the built-in statuses in it."""
+    locale, problems = locale_from_catalogues(graph.config.language, loaded.catalogues)
     for problem in problems:
         if problem.path == "content/site.yaml" and loaded.config is not None:
             diagnostics.warning(loaded.config.where("language"), problem.message, "language")

@@ -12,7 +12,7 @@ Catalogues are compiled from their ``.po`` source when a build loads them:
 nothing compiled is committed, so a ``.mo`` can never be older than the text
 it came from, and a newsroom's override is one text file.
 
-`load_locale` is the edge that reads the files; `SiteLocale` is the plain
+`read_catalogues` is the edge that reads the files (the load stage calls it); `SiteLocale` is the plain
 value every page and date wording takes. `ENGLISH` needs no file at all: the
 message ids are the English text.
 """
@@ -215,32 +215,46 @@ def builtin_locales() -> Path:
     return Path(__file__).parent / "locales"
 
 
+def read_catalogues(folders: list[Path], language: str, root: Path | None = None) -> list[tuple[str, bytes]]:
+    """The catalogue files for ``language`` (shown path, bytes), weakest first: what the load stage reads.
+
+    Empty for a language CLDR does not know (`locale_from_catalogues` says so)."""
+    try:
+        locale = locale_id(language)
+    except (UnknownLocaleError, ValueError):
+        return []
+    return [(_shown(path, root), path.read_bytes()) for path in catalogue_paths(folders, locale)]
+
+
 def load_locale(folders: list[Path], language: str, root: Path | None = None) -> tuple[SiteLocale, list[LocaleProblem]]:
-    """The site's language with its catalogues merged (stronger files win message by message).
+    """`locale_from_catalogues` of the catalogue files found in ``folders`` (read here)."""
+    return locale_from_catalogues(language, read_catalogues(folders, language, root))
+
+
+def locale_from_catalogues(language: str, files: list[tuple[str, bytes]]) -> tuple[SiteLocale, list[LocaleProblem]]:
+    """The site's language with its catalogues (already read) merged: stronger files win message by message.
 
     English needs no catalogue; another language with none is still built
     (CLDR's dates and numbers, English words) and reported, so the newsroom
-    knows to add one."""
+    knows to add one. Reads no file."""
     try:
         locale = locale_id(language)
     except (UnknownLocaleError, ValueError):
         return ENGLISH, [LocaleProblem("content/site.yaml", 0, f"language '{language}' is not known to CLDR; dates and labels stay English")]
-    paths = catalogue_paths(folders, locale)
-    if not paths:  # the message ids as written: nothing to compile
+    if not files:  # the message ids as written: nothing to compile
         missing = f"no translations for language '{language}': labels stay English; add themes/<theme>/locales/{locale.language}/LC_MESSAGES/{DOMAIN}.po"
         return SiteLocale(language, "", locale), [] if locale.language == "en" else [LocaleProblem("content/site.yaml", 0, missing)]
     problems: list[LocaleProblem] = []
     merged = Catalog(locale=locale, domain=DOMAIN)
     digest = hashlib.blake2b(digest_size=16)
-    for path in paths:
-        data = path.read_bytes()
-        digest.update(str(path).encode() + b"\0" + data + b"\0")
+    for shown, data in files:
+        digest.update(shown.encode() + b"\0" + data + b"\0")
         try:
             catalogue = read_po(io.BytesIO(data), locale=locale, domain=DOMAIN, abort_invalid=True)
         except PoFileError as exc:
             line = getattr(exc, "lineno", -1) + 1  # Babel counts lines from 0
             reason = str(exc).rsplit(" on ", 1)[0]
-            problems.append(LocaleProblem(_shown(path, root), line, f"cannot read this catalogue: {reason}"))
+            problems.append(LocaleProblem(shown, line, f"cannot read this catalogue: {reason}"))
             continue
         for message in catalogue:
             if message.id and message.string and (not isinstance(message.string, tuple) or all(message.string)):

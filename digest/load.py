@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from digest.caches import Caches, remember
 from digest.errors import Diagnostics, Location, machine_fault
+from digest.i18n import read_catalogues
 from digest.schema import (
     ARTICLE_FIELDS,
     ID_PATTERN,
@@ -31,7 +32,7 @@ from digest.schema import (
     id_unfit_for_path,
 )
 from digest.slugs import unfit_path_segment
-from digest.theme import Theme, load_theme
+from digest.theme import Theme, load_theme, theme_folders
 from digest.yamlnodes import Sequence, decode_source, kind_name, parse_yaml
 
 T = TypeVar("T")
@@ -63,6 +64,8 @@ class LoadedSite:
     """(path inside the site, its bytes), sorted: content/static/, copied as it is."""
     theme: Theme | None = None
     """The theme named in site.yaml, read into memory (None when it is missing or unreadable)."""
+    catalogues: list[tuple[str, bytes]] = field(default_factory=list)
+    """The gettext catalogues of the site's language (shown path, bytes), weakest first: built-in, then the theme's."""
     failed: set[str] = field(default_factory=set)
     """Kinds of content with a file that could not be read: 'people', 'articles', 'timeline', 'seeds'
     (and 'folder:seeds' and the like for a folder that could not be listed at all).
@@ -159,6 +162,11 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     site.static_files = _static_files(root, diagnostics)
     theme = str(site.config.values.get("theme") or "default") if site.config else "default"
     site.theme = load_theme(root, theme, site.config.where("theme") if site.config else Location(SITE_FILE), diagnostics)
+    language = str(site.config.values.get("language") or "en") if site.config else "en"
+    try:
+        site.catalogues = read_catalogues(theme_folders(root, theme), language, root)
+    except OSError as exc:
+        diagnostics.items.append(machine_fault(exc, None, "cannot read the site's translations").diagnostic())
     return site
 
 
