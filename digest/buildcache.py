@@ -104,7 +104,7 @@ def up_to_date(root: Path, output: Path, inputs: str) -> dict | None:
 def remember(root: Path, output: Path, inputs: str, pages: int, messages: list[str]) -> None:
     """Record a successful build; a failure to record only costs the next build its shortcut."""
     path = _record_path(root, output)
-    record = {"inputs": inputs, "outputs": output_fingerprint(output), "pages": pages, "messages": messages}
+    record = {"inputs": inputs, "outputs": output_fingerprint(output), "pages": pages, "messages": messages, "output": str(output.absolute())}
     try:
         path.parent.mkdir(exist_ok=True)
         ignore = path.parent / ".gitignore"
@@ -115,3 +115,28 @@ def remember(root: Path, output: Path, inputs: str, pages: int, messages: list[s
         os.replace(temporary, path)
     except OSError:
         pass
+
+
+def forget_gone_outputs(root: Path) -> list[str]:
+    """Remove the records (and saved states) of outputs that no longer exist; the keys removed.
+
+    Each output folder a site was ever built into has its records here, named
+    by a digest of its path; builds into passing folders (a CI job's, a test's)
+    would otherwise pile them up. A record from before records named their
+    output is left alone."""
+    removed = []
+    for record_path in sorted((root / CACHE_FOLDER).glob("build-*.json")):
+        try:
+            output = json.loads(record_path.read_text(encoding="utf-8")).get("output")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(output, str) or Path(output).exists():
+            continue
+        key = record_path.stem.removeprefix("build-")
+        for stale in (record_path, root / CACHE_FOLDER / f"state-{key}.bin"):
+            try:
+                stale.unlink(missing_ok=True)
+            except OSError:
+                continue
+        removed.append(key)
+    return removed

@@ -177,6 +177,7 @@ def _run_build(args: argparse.Namespace) -> int:
     )
     buildcache.remember(root, output, inputs, result.page_count, [str(w) for w in result.warnings])
     save_state(root, output, result.state, caches, code)
+    buildcache.forget_gone_outputs(root)
     return 0
 
 

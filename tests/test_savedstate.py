@@ -156,3 +156,20 @@ def test_no_note_for_a_first_build_or_a_new_output(tmp_path):
     shutil.rmtree(tmp_path / "two")
     CHANGES["sidecar"](site)
     assert build(site, tmp_path / "two")[1] == ""
+
+
+def test_records_of_outputs_that_are_gone_are_removed(tmp_path):
+    """Builds into passing folders (a CI job's, a test's) must not pile up saved states."""
+    import shutil
+
+    from digest.buildcache import CACHE_FOLDER, record_key
+
+    site = copy_site("basic", tmp_path)
+    build(site, tmp_path / "passing")
+    assert state_path(site, tmp_path / "passing").is_file()
+    shutil.rmtree(tmp_path / "passing")
+    build(site, tmp_path / "site")
+    cache = site / CACHE_FOLDER
+    assert not (cache / f"build-{record_key(tmp_path / 'passing')}.json").exists()
+    assert not state_path(site, tmp_path / "passing").exists()
+    assert state_path(site, tmp_path / "site").is_file(), "the output that exists keeps its state"
