@@ -1,4 +1,4 @@
-"""Every page of the demo and basic sites, and of a site with numbered pages, and the theme's stylesheet pass the Nu Html Checker (vnu).
+"""Every page of the demo and basic sites, and of a site with numbered pages, and the theme's stylesheet and icon pass the Nu Html Checker (vnu).
 
 vnu runs on the machine's Java; its jar is the current checker from npm's
 `vnu-jar` package, pinned in tests/js/package-lock.json (scripts/test runs
@@ -84,10 +84,10 @@ def test_pages_are_valid_html(demo_build: Path, basic_build: Path, paged_build: 
         assert pages, f"no .html files in the {name} site"
         for page in pages:
             labels[page.resolve()] = f"{name}/{page.relative_to(root).as_posix()}"
-    stylesheets = sorted(THEME_STATIC.rglob("*.css"))
-    assert stylesheets, f"no .css files in {THEME_STATIC}"
-    for stylesheet in stylesheets:
-        labels[stylesheet.resolve()] = f"theme/{stylesheet.relative_to(THEME_STATIC).as_posix()}"
+    theme_files = sorted([*THEME_STATIC.rglob("*.css"), *THEME_STATIC.rglob("*.svg")])
+    assert {p.suffix for p in theme_files} == {".css", ".svg"}, f"no stylesheet or icon in {THEME_STATIC}"
+    for file in theme_files:
+        labels[file.resolve()] = f"theme/{file.relative_to(THEME_STATIC).as_posix()}"
     canaries = set()
     for name, text in CANARIES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
