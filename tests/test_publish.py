@@ -154,6 +154,9 @@ def test_sitemap_lists_every_page_with_content_dates(demo_build):
     pages = {BASE + p.relative_to(demo_build).as_posix().removesuffix("index.html") for p in demo_build.rglob("index.html")}
     assert set(urls) == pages
     assert set(urls.values()) == {"2022-11-07"}
+    for path in demo_build.rglob("*.html"):  # robots.txt is not read under a sub-path: each page names the sitemap
+        links = BeautifulSoup(path.read_text(), "html.parser").select("head link[rel=sitemap]")
+        assert [(link["href"], link["type"]) for link in links] == [("/digest/sitemap.xml", "application/xml")], path
 
 
 def jsonld(soup) -> dict:
