@@ -169,16 +169,60 @@ def test_structured_data(demo_build):
     person = jsonld(page(demo_build, "people/nikolai-patrushev/"))
     assert person["@type"] == "Person" and "Nikolay Patrushev" in person["alternateName"]
     assert all(url.startswith("https://") for url in person["sameAs"])
+    assert article["author"] == {"@type": "Organization", "name": "RT"}  # no byline: the outlet
     review = jsonld(page(demo_build, "claims/sullivan-kremlin-contacts/"))
     assert review["@type"] == "ClaimReview" and review["reviewRating"]["alternateName"] == "Reported"
+    assert {k: review["reviewRating"][k] for k in ("ratingValue", "bestRating", "worstRating")} == {"ratingValue": 5, "bestRating": 6, "worstRating": 1}
     assert review["author"]["url"] == BASE
-    assert len(review["itemReviewed"]["appearance"]) == 2
+    claim = review["itemReviewed"]
+    assert len(claim["appearance"]) == 2
+    earliest = min(claim["appearance"], key=lambda a: a["datePublished"])
+    assert claim["firstAppearance"] == earliest and claim["datePublished"] == earliest["datePublished"] == "2022-11-07"
     for path in demo_build.rglob("*.html"):
         soup = BeautifulSoup(path.read_text(), "html.parser")
         for prop in ("og:title", "og:url", "og:type", "og:site_name"):
             assert soup.find("meta", property=prop), (path, prop)
         assert soup.find("meta", attrs={"name": "twitter:card"})
         assert soup.find("link", rel="canonical")["href"].startswith(BASE)
+
+
+def test_news_article_names_its_author_and_original(tmp_path):
+    """A byline is the author (a Person); without one the outlet is (an Organization). isBasedOn is the original's URL."""
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/plain-one.yaml"
+    path.write_text(path.read_text().replace("outlet: Outlet One\n", "outlet: Outlet One\nauthor: Jane Reporter\n"))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    bylined = jsonld(page(tmp_path / "out", "articles/leaders-trade-words-over-ukraine/"))
+    assert bylined["author"] == {"@type": "Person", "name": "Jane Reporter"}
+    assert bylined["isBasedOn"] == "https://example.com/one"
+    other = next(p for p in (tmp_path / "out/articles").glob("*/index.html") if "leaders-trade-words" not in str(p))
+    unsigned = json.loads(BeautifulSoup(other.read_text(), "html.parser").find("script", type="application/ld+json").string)
+    assert unsigned["author"]["@type"] == "Organization" and unsigned["author"]["name"] == unsigned["publisher"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "status", "rating"),
+    [
+        (None, "confirmed", (6, 6)),
+        (None, "reported", (5, 6)),
+        (None, "unverified", (4, 6)),
+        (None, "disputed", (3, 6)),
+        (None, "denied", (2, 6)),
+        (None, "false", (1, 6)),
+        ("claim_statuses:\n  true: {label: True, description: Yes.}\n  mixed: {label: Mixed, description: Partly.}\n  untrue: {label: Untrue, description: No.}\n", "mixed", (2, 3)),
+    ],
+)
+def test_claim_review_rates_on_the_status_scale(statuses, status, rating, tmp_path):
+    """Statuses in their listed order, best supported first, rate from bestRating (how many there are) down to 1."""
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/plain-one.yaml"
+    path.write_text(path.read_text().replace("    status: reported\n", f"    status: {status}\n").replace("    status: unverified\n", f"    status: {status}\n"))
+    if statuses:
+        (site / "content/site.yaml").write_text((site / "content/site.yaml").read_text() + statuses)
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    got = jsonld(page(tmp_path / "out", "claims/talks-not-useful/"))["reviewRating"]
+    assert (got["ratingValue"], got["bestRating"], got["worstRating"]) == (*rating, 1)
 
 
 def test_json_ld_cannot_be_closed_by_content(tmp_path):
