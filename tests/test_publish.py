@@ -111,13 +111,13 @@ def test_no_symlinks_and_readable_permissions(demo_build):
         assert path.stat().st_mode & 0o444 == 0o444, path
 
 
-def check_atom(path: Path, expected_entries: int) -> ET.Element:
+def check_atom(path: Path, expected_entries: int, base: str = BASE) -> ET.Element:
     feed = ET.parse(path).getroot()
     assert feed.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated"):
         assert feed.find(f"{ATOM}{required}") is not None, required
     assert feed.find(f"{ATOM}author/{ATOM}name") is not None
-    assert feed.find(f"{ATOM}link[@rel='self']").get("href").startswith(BASE)
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href").startswith(base)
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == expected_entries
     ids = [e.findtext(f"{ATOM}id") for e in entries]
@@ -125,10 +125,61 @@ def check_atom(path: Path, expected_entries: int) -> ET.Element:
     for entry in entries:
         for required in ("id", "title", "updated", "published", "summary", "content"):
             assert entry.find(f"{ATOM}{required}") is not None, required
-        assert entry.findtext(f"{ATOM}id").startswith(BASE)
-        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(BASE)
-        assert entry.findtext(f"{ATOM}updated").endswith("T00:00:00Z")
+        assert entry.findtext(f"{ATOM}id").startswith(base)
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(base)
+        assert entry.findtext(f"{ATOM}published").endswith("T00:00:00Z")
+        assert entry.findtext(f"{ATOM}updated") >= entry.findtext(f"{ATOM}published")
+    updated = [e.findtext(f"{ATOM}updated") for e in entries]
+    assert len(set(updated)) == len(updated), f"entries tie on updated: {updated}"
+    assert feed.findtext(f"{ATOM}updated") == max(updated)
     return feed
+
+
+def feed_entries(path: Path) -> dict[str, str]:
+    """Entry id -> its updated value."""
+    return {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}updated") for e in ET.parse(path).getroot().findall(f"{ATOM}entry")}
+
+
+def test_feed_entries_are_updated_by_later_annotations(tmp_path):
+    """A claim's later review or status change moves its articles' `updated`, never their `published`."""
+    site = copy_site("basic", tmp_path)
+    assert run_cli("build", "--source", site, "--output", tmp_path / "before").code == 0
+    path = site / "content/articles/plain-one.yaml"
+    text = path.read_text()
+    path.write_text(text.replace(  # no-winter-advance is annotated in plain-one only
+        "    claimant_text: a spokesperson\n",
+        "    claimant_text: a spokesperson\n    reviewed: 2022-11-20\n    history:\n      - {date: 2022-12-01, status: reported}\n", 1))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "after").code == 0
+    one = "https://example.org/basic/articles/leaders-trade-words-over-ukraine/"
+    before, after = feed_entries(tmp_path / "before/feed.xml"), feed_entries(tmp_path / "after/feed.xml")
+    assert before[one].startswith("2022-11-07T") and after[one] == "2022-12-01T00:00:00Z"
+    assert {k: v for k, v in after.items() if k != one} == {k: v for k, v in before.items() if k != one}
+    assert ET.parse(tmp_path / "after/feed.xml").getroot().findtext(f"{ATOM}updated") == "2022-12-01T00:00:00Z"
+    check_atom(tmp_path / "after/feed.xml", len(after), "https://example.org/basic/")
+    path.write_text(text.replace("    sourcing: on-record\n", "    sourcing: on-record\n    reviewed: 2022-11-20\n", 1))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "shared").code == 0
+    shared = feed_entries(tmp_path / "shared/feed.xml")  # talks-not-useful is in both articles: both move, still distinct
+    assert sorted(shared.values()) == ["2022-11-20T00:00:00Z", "2022-11-20T00:00:01Z"]
+    check_atom(tmp_path / "shared/feed.xml", 2, "https://example.org/basic/")
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ([], []),
+        (["2022-11-07"], ["2022-11-07T00:00:00Z"]),
+        (["2022-11-07", "2022-11-07", "2022-11-06"], ["2022-11-07T00:00:01Z", "2022-11-07T00:00:00Z", "2022-11-06T00:00:00Z"]),
+        (["2022-11-07", "2022-11-06", "2022-11-07"], ["2022-11-07T00:00:01Z", "2022-11-06T00:00:00Z", "2022-11-07T00:00:00Z"]),
+        (["2022-11-07"] * 61, [f"2022-11-07T00:{(60 - i) // 60:02d}:{(60 - i) % 60:02d}Z" for i in range(61)]),
+    ],
+)
+def test_distinct_timestamps(days, expected):
+    """Same-day entries count up from the bottom of the feed: distinct, in feed order, and stable when newer ones are added."""
+    import datetime
+
+    from digest.publish import distinct_timestamps
+
+    assert distinct_timestamps([datetime.date.fromisoformat(d) for d in days]) == expected
 
 
 def test_site_feed_is_valid_atom_with_outlets_and_claims(demo_build):
