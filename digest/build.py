@@ -124,6 +124,7 @@ def render_graph(
         raise BuildFailed(diagnostics.sorted())
     copied = _theme_assets(loaded.theme, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
+    graph.assets[FAVICON] = site_favicon(loaded.static_files) or graph.assets[THEME_FAVICON]  # the built-in theme has one
     _set_locale(loaded, graph, diagnostics)
     env = environment_for(loaded.theme, graph.config, graph.locale, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
@@ -456,6 +457,18 @@ def index_search(
 
 
 HASHED_SUFFIXES = (".css", ".js")
+
+FAVICON = "favicon"
+"""The key in `SiteGraph.assets` of the icon every page links to (the site's, else the theme's)."""
+THEME_FAVICON = "favicon.svg"
+SITE_FAVICONS = ("favicon.svg", "favicon.png", "favicon.ico")
+"""content/static/ files that replace the theme's icon, the first found winning."""
+
+
+def site_favicon(static_files: list[tuple[str, bytes]]) -> str | None:
+    """The site's own icon among its static files (published at the site's root), if it has one."""
+    names = {rel for rel, _ in static_files}
+    return next((name for name in SITE_FAVICONS if name in names), None)
 
 
 def _theme_assets(theme: Theme, hash_names: bool) -> dict[str, tuple[str, bytes]]:

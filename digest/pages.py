@@ -75,7 +75,9 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
         "mainEntityOfPage": url,
         "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
         "datePublished": article.published.isoformat() if article.published else None,
-        "author": {"@type": "Person", "name": article.author} if article.author else None,
+        # Without a byline the outlet is the author, as schema.org's NewsArticle expects one.
+        "author": {"@type": "Person", "name": article.author} if article.author
+        else {"@type": "Organization", "name": article.outlet} if article.outlet else None,
         "isBasedOn": article.url or None,
         "sameAs": article.url or None,
         "inLanguage": article.language or config.language,
@@ -169,9 +171,12 @@ def claim_review(config, claim, status, claimant, carriers) -> dict[str, Any]:
         author = None
     appearances = [
         {"@type": "NewsArticle", "url": f"{config.base_url}articles/{article.slug}/", "headline": article.title,
+         "datePublished": article.published.isoformat() if article.published else None,
          "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None}
         for article, _ in carriers
     ]
+    dated = sorted((article.published, index) for index, (article, _) in enumerate(carriers) if article.published)
+    first = appearances[dated[0][1]] if dated else None
     return _compact({
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -180,9 +185,19 @@ def claim_review(config, claim, status, claimant, carriers) -> dict[str, Any]:
         "datePublished": reviewed.isoformat() if reviewed else None,
         "author": {"@type": "Organization", "name": config.title, "url": config.base_url},
         "reviewRating": {"@type": "Rating", "alternateName": status.label if status else claim.status,
-                         "ratingExplanation": status.description if status else None},
-        "itemReviewed": {"@type": "Claim", "author": author, "appearance": appearances or None},
+                         "ratingExplanation": status.description if status else None, **status_rating(config, claim.status)},
+        "itemReviewed": {"@type": "Claim", "author": author, "appearance": appearances or None,
+                         "datePublished": first["datePublished"] if first else None, "firstAppearance": first},
     })
+
+
+def status_rating(config, status: str) -> dict[str, int]:
+    """A status as schema.org rating numbers: the site's statuses in the order listed, best supported first,
+    count down from ``bestRating`` (how many there are) to ``worstRating`` 1; an unknown status has none."""
+    order = list(config.statuses)
+    if status not in order:
+        return {}
+    return {"ratingValue": len(order) - order.index(status), "bestRating": len(order), "worstRating": 1}
 
 
 def _compact(value: Any) -> Any:

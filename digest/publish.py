@@ -100,7 +100,8 @@ def _atom(context: dict[str, Any]) -> bytes:
     locale = context["locale"]
     base = config.base_url
     entries = context["entries"]
-    updated = _timestamp(max((a.published for a, _ in entries), default=datetime.date(1970, 1, 1)))
+    entry_times = distinct_timestamps([entry["updated"] or article.published for article, entry in entries])
+    updated = max(entry_times, default=_timestamp(datetime.date(1970, 1, 1)))
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_attr(config.language)}>',
@@ -115,7 +116,7 @@ def _atom(context: dict[str, Any]) -> bytes:
         f"  <updated>{updated}</updated>",
         f"  <author><name>{xml_text(config.title)}</name></author>",
     ]
-    for article, entry in entries:
+    for (article, entry), entry_updated in zip(entries, entry_times, strict=True):
         url = f"{base}articles/{article.slug}/"
         category = locale.gettext("Outlet: %(outlet)s") % {"outlet": article.outlet}
         out += [
@@ -124,7 +125,7 @@ def _atom(context: dict[str, Any]) -> bytes:
             f"    <id>{xml_text(url)}</id>",
             f'    <link rel="alternate" type="text/html" href={_attr(url)}/>',
             f"    <published>{_timestamp(article.published)}</published>",
-            f"    <updated>{_timestamp(article.published)}</updated>",
+            f"    <updated>{entry_updated}</updated>",
             f"    <author><name>{xml_text(article.outlet or config.title)}</name></author>",
             f"    <category term={_attr(article.outlet)} label={_attr(category)}/>" if article.outlet else "",
             f"    <summary{_lang(article.language)}>{xml_text(entry['summary'])}</summary>" if entry["summary"] else "",
@@ -166,8 +167,23 @@ def xml_text(text: str) -> str:
     return xml_escape(_NOT_XML.sub("", text))
 
 
-def _timestamp(day: datetime.date) -> str:
-    return f"{day.isoformat()}T00:00:00Z"
+def _timestamp(day: datetime.date, seconds: int = 0) -> str:
+    moment = datetime.datetime.combine(day, datetime.time()) + datetime.timedelta(seconds=seconds)
+    return f"{moment.isoformat()}Z"
+
+
+def distinct_timestamps(days: list[datetime.date]) -> list[str]:
+    """Atom `updated` values for entries listed newest first: the day at midnight, plus one second per
+    entry below it on the same day, so no two entries tie (readers and validators take a tie as one
+    entry changed twice) and the order stays the feed's. Counting from the bottom keeps an entry's
+    value when newer ones are added above it."""
+    below: dict[datetime.date, int] = {}
+    times = [""] * len(days)
+    for index in reversed(range(len(days))):
+        day = days[index]
+        times[index] = _timestamp(day, below.get(day, 0))
+        below[day] = below.get(day, 0) + 1
+    return times
 
 
 def _json(context: dict[str, Any]) -> bytes:

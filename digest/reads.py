@@ -291,17 +291,21 @@ def _article_people(graph: SiteGraph, stem: str) -> tuple[tuple[PersonSummary, i
 
 
 def _feed_entry(graph: SiteGraph, stem: str) -> dict[str, Any]:
-    """What a feed says about an article: a summary and the claims annotated in it."""
+    """What a feed says about an article: a summary, the claims annotated in it, and when it last changed
+    (the latest of its publication and its claims' review and status-change dates, so a new status shows)."""
     article = graph.articles[stem]
     summary = article.subtitle
     if not summary and article.text_mode == "full" and article.text.blocks:
         summary = _shorten(article.text.blocks[0].text, 280)
     claims = []
+    dates = [article.published] if article.published else []
     for cid in graph.index.claims_in.get(stem, ()):
         claim = graph.claims[cid]
         status = graph.config.statuses.get(claim.status)
         claims.append((summarise_claim(graph, claim), status.label if status else claim.status))
-    return {"summary": summary, "claims": tuple(claims)}
+        dates += [claim.reviewed] if claim.reviewed else []
+        dates += [change.date for change in claim.history]
+    return {"summary": summary, "claims": tuple(claims), "updated": max(dates, default=None)}
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -125,3 +125,25 @@ def test_every_highlight_says_what_it_is(demo_build):
     for path in sorted((demo_build / "outlets").glob("*/index.html")):
         for mark in parse(path).select("mark.diff:not(.legend-sample)"):  # the legend explains itself
             assert mark.select_one(".visually-hidden").get_text() == "differs: "
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_compare_tables_stay_tables_at_every_width(demo_build, width):
+    """The comparison is a plain <table> (ARIA roles on its rows would be invalid HTML); on phones the
+    stylesheet lays each row out as a card, and the browser must still expose rows, row headers and cells."""
+    with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
+        tab = browser.new_page(viewport={"width": width, "height": 900})
+        tab.goto(base_url + "compare/", wait_until="load")
+        tables = tab.locator("table.compare")
+        assert tables.count() >= 1
+        cards = tab.evaluate("getComputedStyle(document.querySelector('table.compare tbody tr')).display")
+        assert (cards == "block") == (width < 640), cards  # the phone layout really is in force
+        for index in range(tables.count()):
+            table = tables.nth(index)
+            rows = table.locator("tr").count()
+            cells = table.locator("td").count()
+            assert rows > 1 and cells > 0
+            assert table.get_by_role("row").count() == rows
+            assert table.get_by_role("rowheader").count() == rows - 1
+            assert table.get_by_role("cell").count() == cells
+            assert table.get_by_role("columnheader").count() == table.locator("thead th").count()

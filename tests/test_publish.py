@@ -111,13 +111,13 @@ def test_no_symlinks_and_readable_permissions(demo_build):
         assert path.stat().st_mode & 0o444 == 0o444, path
 
 
-def check_atom(path: Path, expected_entries: int) -> ET.Element:
+def check_atom(path: Path, expected_entries: int, base: str = BASE) -> ET.Element:
     feed = ET.parse(path).getroot()
     assert feed.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated"):
         assert feed.find(f"{ATOM}{required}") is not None, required
     assert feed.find(f"{ATOM}author/{ATOM}name") is not None
-    assert feed.find(f"{ATOM}link[@rel='self']").get("href").startswith(BASE)
+    assert feed.find(f"{ATOM}link[@rel='self']").get("href").startswith(base)
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == expected_entries
     ids = [e.findtext(f"{ATOM}id") for e in entries]
@@ -125,10 +125,61 @@ def check_atom(path: Path, expected_entries: int) -> ET.Element:
     for entry in entries:
         for required in ("id", "title", "updated", "published", "summary", "content"):
             assert entry.find(f"{ATOM}{required}") is not None, required
-        assert entry.findtext(f"{ATOM}id").startswith(BASE)
-        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(BASE)
-        assert entry.findtext(f"{ATOM}updated").endswith("T00:00:00Z")
+        assert entry.findtext(f"{ATOM}id").startswith(base)
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith(base)
+        assert entry.findtext(f"{ATOM}published").endswith("T00:00:00Z")
+        assert entry.findtext(f"{ATOM}updated") >= entry.findtext(f"{ATOM}published")
+    updated = [e.findtext(f"{ATOM}updated") for e in entries]
+    assert len(set(updated)) == len(updated), f"entries tie on updated: {updated}"
+    assert feed.findtext(f"{ATOM}updated") == max(updated)
     return feed
+
+
+def feed_entries(path: Path) -> dict[str, str]:
+    """Entry id -> its updated value."""
+    return {e.findtext(f"{ATOM}id"): e.findtext(f"{ATOM}updated") for e in ET.parse(path).getroot().findall(f"{ATOM}entry")}
+
+
+def test_feed_entries_are_updated_by_later_annotations(tmp_path):
+    """A claim's later review or status change moves its articles' `updated`, never their `published`."""
+    site = copy_site("basic", tmp_path)
+    assert run_cli("build", "--source", site, "--output", tmp_path / "before").code == 0
+    path = site / "content/articles/plain-one.yaml"
+    text = path.read_text()
+    path.write_text(text.replace(  # no-winter-advance is annotated in plain-one only
+        "    claimant_text: a spokesperson\n",
+        "    claimant_text: a spokesperson\n    reviewed: 2022-11-20\n    history:\n      - {date: 2022-12-01, status: reported}\n", 1))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "after").code == 0
+    one = "https://example.org/basic/articles/leaders-trade-words-over-ukraine/"
+    before, after = feed_entries(tmp_path / "before/feed.xml"), feed_entries(tmp_path / "after/feed.xml")
+    assert before[one].startswith("2022-11-07T") and after[one] == "2022-12-01T00:00:00Z"
+    assert {k: v for k, v in after.items() if k != one} == {k: v for k, v in before.items() if k != one}
+    assert ET.parse(tmp_path / "after/feed.xml").getroot().findtext(f"{ATOM}updated") == "2022-12-01T00:00:00Z"
+    check_atom(tmp_path / "after/feed.xml", len(after), "https://example.org/basic/")
+    path.write_text(text.replace("    sourcing: on-record\n", "    sourcing: on-record\n    reviewed: 2022-11-20\n", 1))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "shared").code == 0
+    shared = feed_entries(tmp_path / "shared/feed.xml")  # talks-not-useful is in both articles: both move, still distinct
+    assert sorted(shared.values()) == ["2022-11-20T00:00:00Z", "2022-11-20T00:00:01Z"]
+    check_atom(tmp_path / "shared/feed.xml", 2, "https://example.org/basic/")
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ([], []),
+        (["2022-11-07"], ["2022-11-07T00:00:00Z"]),
+        (["2022-11-07", "2022-11-07", "2022-11-06"], ["2022-11-07T00:00:01Z", "2022-11-07T00:00:00Z", "2022-11-06T00:00:00Z"]),
+        (["2022-11-07", "2022-11-06", "2022-11-07"], ["2022-11-07T00:00:01Z", "2022-11-06T00:00:00Z", "2022-11-07T00:00:00Z"]),
+        (["2022-11-07"] * 61, [f"2022-11-07T00:{(60 - i) // 60:02d}:{(60 - i) % 60:02d}Z" for i in range(61)]),
+    ],
+)
+def test_distinct_timestamps(days, expected):
+    """Same-day entries count up from the bottom of the feed: distinct, in feed order, and stable when newer ones are added."""
+    import datetime
+
+    from digest.publish import distinct_timestamps
+
+    assert distinct_timestamps([datetime.date.fromisoformat(d) for d in days]) == expected
 
 
 def test_site_feed_is_valid_atom_with_outlets_and_claims(demo_build):
@@ -154,6 +205,9 @@ def test_sitemap_lists_every_page_with_content_dates(demo_build):
     pages = {BASE + p.relative_to(demo_build).as_posix().removesuffix("index.html") for p in demo_build.rglob("index.html")}
     assert set(urls) == pages
     assert set(urls.values()) == {"2022-11-07"}
+    for path in demo_build.rglob("*.html"):  # robots.txt is not read under a sub-path: each page names the sitemap
+        links = BeautifulSoup(path.read_text(), "html.parser").select("head link[rel=sitemap]")
+        assert [(link["href"], link["type"]) for link in links] == [("/digest/sitemap.xml", "application/xml")], path
 
 
 def jsonld(soup) -> dict:
@@ -166,16 +220,60 @@ def test_structured_data(demo_build):
     person = jsonld(page(demo_build, "people/nikolai-patrushev/"))
     assert person["@type"] == "Person" and "Nikolay Patrushev" in person["alternateName"]
     assert all(url.startswith("https://") for url in person["sameAs"])
+    assert article["author"] == {"@type": "Organization", "name": "RT"}  # no byline: the outlet
     review = jsonld(page(demo_build, "claims/sullivan-kremlin-contacts/"))
     assert review["@type"] == "ClaimReview" and review["reviewRating"]["alternateName"] == "Reported"
+    assert {k: review["reviewRating"][k] for k in ("ratingValue", "bestRating", "worstRating")} == {"ratingValue": 5, "bestRating": 6, "worstRating": 1}
     assert review["author"]["url"] == BASE
-    assert len(review["itemReviewed"]["appearance"]) == 2
+    claim = review["itemReviewed"]
+    assert len(claim["appearance"]) == 2
+    earliest = min(claim["appearance"], key=lambda a: a["datePublished"])
+    assert claim["firstAppearance"] == earliest and claim["datePublished"] == earliest["datePublished"] == "2022-11-07"
     for path in demo_build.rglob("*.html"):
         soup = BeautifulSoup(path.read_text(), "html.parser")
         for prop in ("og:title", "og:url", "og:type", "og:site_name"):
             assert soup.find("meta", property=prop), (path, prop)
         assert soup.find("meta", attrs={"name": "twitter:card"})
         assert soup.find("link", rel="canonical")["href"].startswith(BASE)
+
+
+def test_news_article_names_its_author_and_original(tmp_path):
+    """A byline is the author (a Person); without one the outlet is (an Organization). isBasedOn is the original's URL."""
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/plain-one.yaml"
+    path.write_text(path.read_text().replace("outlet: Outlet One\n", "outlet: Outlet One\nauthor: Jane Reporter\n"))
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    bylined = jsonld(page(tmp_path / "out", "articles/leaders-trade-words-over-ukraine/"))
+    assert bylined["author"] == {"@type": "Person", "name": "Jane Reporter"}
+    assert bylined["isBasedOn"] == "https://example.com/one"
+    other = next(p for p in (tmp_path / "out/articles").glob("*/index.html") if "leaders-trade-words" not in str(p))
+    unsigned = json.loads(BeautifulSoup(other.read_text(), "html.parser").find("script", type="application/ld+json").string)
+    assert unsigned["author"]["@type"] == "Organization" and unsigned["author"]["name"] == unsigned["publisher"]["name"]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "status", "rating"),
+    [
+        (None, "confirmed", (6, 6)),
+        (None, "reported", (5, 6)),
+        (None, "unverified", (4, 6)),
+        (None, "disputed", (3, 6)),
+        (None, "denied", (2, 6)),
+        (None, "false", (1, 6)),
+        ("claim_statuses:\n  true: {label: True, description: Yes.}\n  mixed: {label: Mixed, description: Partly.}\n  untrue: {label: Untrue, description: No.}\n", "mixed", (2, 3)),
+    ],
+)
+def test_claim_review_rates_on_the_status_scale(statuses, status, rating, tmp_path):
+    """Statuses in their listed order, best supported first, rate from bestRating (how many there are) down to 1."""
+    site = copy_site("basic", tmp_path)
+    path = site / "content/articles/plain-one.yaml"
+    path.write_text(path.read_text().replace("    status: reported\n", f"    status: {status}\n").replace("    status: unverified\n", f"    status: {status}\n"))
+    if statuses:
+        (site / "content/site.yaml").write_text((site / "content/site.yaml").read_text() + statuses)
+    result = run_cli("build", "--source", site, "--output", tmp_path / "out")
+    assert result.code == 0, result.err
+    got = jsonld(page(tmp_path / "out", "claims/talks-not-useful/"))["reviewRating"]
+    assert (got["ratingValue"], got["bestRating"], got["worstRating"]) == (*rating, 1)
 
 
 def test_json_ld_cannot_be_closed_by_content(tmp_path):
