@@ -179,8 +179,23 @@ def test_every_link_to_an_event_goes_to_its_years_page(spread_build):
     assert article.select_one("a.ref-event")["href"].startswith("/basic/timeline/2022/#event-")
 
 
-def test_the_index_gives_each_year_with_its_count(spread_build):
+def test_a_timeline_that_fits_is_whole_on_its_index_with_links_to_each_year(spread_build):
     soup = page(spread_build, "timeline/")
+    assert sorted(li["data-event"] for li in soup.select("li.timeline-entry")) == sorted(
+        li["data-event"] for year in (2020, 2021, 2022, 2023) for li in page(spread_build, f"timeline/{year}/").select("li.timeline-entry"))
+    assert [a["href"] for a in soup.select('nav[aria-label="Years"] a')] == [f"/basic/timeline/{year}/" for year in (2020, 2021, 2022, 2023)] + ["/basic/timeline/"]
+
+
+def test_past_the_limit_the_index_gives_each_year_with_its_count(tmp_path, monkeypatch):
+    import digest.listing
+    from conftest import copy_site, run_cli
+
+    monkeypatch.setattr(digest.listing, "WHOLE_TIMELINE_MAX", 5)
+    site = copy_site("basic", tmp_path)
+    with open(site / "content/timeline.yaml", "a") as timeline:
+        timeline.write(SPREAD)
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    soup = page(tmp_path / "out", "timeline/")
     years = [(h.a.get_text(), h.a["href"], h.select_one(".muted").get_text()) for h in soup.select(".year-title")]
     assert years == [("2020", "/basic/timeline/2020/", "1 event"), ("2021", "/basic/timeline/2021/", "3 events"),
                      ("2022", "/basic/timeline/2022/", "5 events"), ("2023", "/basic/timeline/2023/", "1 event")]
