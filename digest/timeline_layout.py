@@ -66,6 +66,8 @@ class Mark:
     """Left edge of the mark with its label; the label starts here."""
     box_end: float
     """The mark with its label spans [box_start, box_end]: no other box in the lane overlaps it."""
+    cut: bool = False
+    """The label is shortened: the template draws the whole title too, shown on hover and focus."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,9 @@ class Settings:
     max_lanes: int = 10
     """More lanes than this: widen the track first."""
     label_width: float = 180.0
+    """Room left after the axis for the labels of its last marks."""
+    max_label_width: float = 400.0
+    """A label takes the room its text needs, up to this much: most titles (up to about 60 characters) are not cut."""
     char_width: float = 6.2
     """Average width of a label character, for cutting labels to fit."""
     point_radius: float = 6.0
@@ -226,7 +231,7 @@ def _pack(
             x = _days(start, first) * day_width
             width = max((_days(start, last) + 1) * day_width - x, settings.min_mark_width)
             left, right = x, x + width
-        box_end = max(right, left + settings.label_width) if labelled else right
+        box_end = max(right, left + _label_room(item.label, settings)) if labelled else right
         placed.append((left, order, item, x, width, box_end, open_start, open_end))
     placed.sort(key=lambda entry: (entry[0], entry[1]))
     lane_ends: list[float] = []
@@ -241,12 +246,18 @@ def _pack(
             item.id, round(x, 2), round(width, 2), settings.axis_height + lane * lane_height, lane,
             item.shape, item.fuzzy, open_start, open_end,
             _fit(item.label, settings) if labelled else "", round(box_start, 2), round(box_end, 2),
+            labelled and _fit(item.label, settings) != item.label,
         ))
     return marks, len(lane_ends)
 
 
+def _label_room(label: str, settings: Settings) -> float:
+    """The width a mark's label takes in its lane: as long as its text, within ``max_label_width``."""
+    return min(len(label) * settings.char_width + settings.gap, settings.max_label_width)
+
+
 def _fit(label: str, settings: Settings) -> str:
-    room = int((settings.label_width - settings.gap) / settings.char_width)
+    room = int((settings.max_label_width - settings.gap) / settings.char_width)
     if len(label) <= room:
         return label
     cut = label.rfind(" ", 0, room - 1)

@@ -196,3 +196,26 @@ def test_events_in_a_set_are_grouped_by_the_month_they_can_start_in():
     assert group_label(parse_edtf("[2022, 2023]")) == "2022 or 2023"
     assert group_label(parse_edtf("[..2022-11-06]")) == "6 November 2022 or earlier"
     assert group_label(parse_edtf("-0043-03-15")) == "March 44 BC"
+
+
+def test_a_label_takes_the_room_its_text_needs_and_only_long_titles_are_cut():
+    settings = Settings()
+    titles = {
+        "short": "Talks",
+        "common": "Sullivan's undisclosed contacts with senior Russian officials",  # 61 characters, as headlines go
+        "long": "A title far longer than a chart label can hold, as some editors write them, with every detail in it",
+    }
+    day = parse_edtf("2022-03-01")
+    marks = marks_by_id(layout_timeline([item_for(eid, day, title) for eid, title in titles.items()], settings))
+    assert marks["short"].box_end - marks["short"].box_start == pytest.approx(len("Talks") * settings.char_width + settings.gap, abs=0.02)
+    assert (marks["short"].label, marks["short"].cut) == ("Talks", False)
+    assert (marks["common"].label, marks["common"].cut) == (titles["common"], False)
+    assert marks["long"].cut and marks["long"].label.endswith("…") and titles["long"].startswith(marks["long"].label[:-1])
+    assert len(marks["long"].label) * settings.char_width <= settings.max_label_width
+    assert marks["long"].box_end - marks["long"].box_start == pytest.approx(settings.max_label_width, abs=0.02)
+
+
+def test_without_labels_nothing_is_cut():
+    items = [item_for(f"e{i}", parse_edtf(f"2022-{1 + i % 12:02d}-{1 + i % 28:02d}"), "A title long enough to be cut on any chart, were labels drawn at all") for i in range(2000)]
+    layout = layout_timeline(items)
+    assert not layout.labelled and not any(mark.cut or mark.label for mark in layout.marks)

@@ -222,3 +222,22 @@ def test_a_year_before_1000_keeps_four_digits_in_its_address(tmp_path):
     assert [li["data-event"] for li in page(tmp_path / "out", "timeline/0800/").select("li.timeline-entry")] == ["coronation"]
     assert (tmp_path / "out/timeline/0800/filter.css").is_file()
     assert broken_links(tmp_path / "out", "/basic/") == []
+
+
+def test_a_cut_chart_label_shows_the_whole_title_on_keyboard_focus_and_on_hover(no_script_tab):
+    tab = no_script_tab
+    tab.goto(tab.url.split("#")[0], wait_until="load")
+    marks = tab.query_selector_all("svg.chart a.mark")
+    index = next(i for i, mark in enumerate(marks) if mark.query_selector(".mark-full"))
+    cut, short, full = marks[index], marks[index].query_selector(".mark-label"), marks[index].query_selector(".mark-full")
+    assert short.text_content().endswith("…") and cut.query_selector("title").text_content().endswith(": " + full.text_content())
+    assert short.is_visible() and not full.is_visible()
+    (marks[index - 1] if index else tab.query_selector(".chart-scroll")).focus()
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.dataset.event") == cut.get_attribute("data-event"), "each mark is a link, in the tab order"
+    assert full.is_visible() and not short.is_visible()
+    tab.keyboard.press("Tab")
+    assert short.is_visible() and not full.is_visible()
+    tab.mouse.move(0, 0)
+    cut.query_selector(".shape").hover()
+    assert full.is_visible() and not short.is_visible()
