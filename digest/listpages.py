@@ -38,7 +38,7 @@ from digest.outlets import Cell, outlet_page_count, outlet_slugs
 from digest.page import Page, numbered_pages
 from digest.paging import Pager, page_count
 from digest.reads import Reader
-from digest.timeline_layout import group_label, item_for, layout_timeline
+from digest.timeline_layout import group_label, item_for, layout_timeline, layout_vertical
 from digest.wording import word_diff
 
 TIMELINE_LATEST = 8
@@ -250,7 +250,9 @@ def _timeline_context(reader: Reader, events: tuple[Event, ...], window: tuple[D
             groups.append({"label": entry["group"], "entries": [], "people": set()})
         groups[-1]["entries"].append(entry)
         groups[-1]["people"].update(person.id for person in entry["people"])
-    layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries], window=window, loc=locale)
+    items = [item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries]
+    layout = layout_timeline(items, window=window, loc=locale)
+    vertical = layout_vertical(items, window=window, loc=locale)
     by_id = {e["event"].id: e for e in entries}
     return {
         "years": reader.read("timeline-years"),
@@ -258,6 +260,8 @@ def _timeline_context(reader: Reader, events: tuple[Event, ...], window: tuple[D
         "groups": groups,
         "chart": layout,
         "marks": [(mark, by_id[mark.id]) for mark in layout.marks],
+        "vertical": vertical,
+        "vertical_marks": [(mark, by_id[mark.id]) for mark in vertical.marks],
         "filter": _people_by_event_count(entries),
     }
 

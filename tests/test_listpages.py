@@ -255,7 +255,7 @@ def test_a_small_timeline_is_whole_on_its_index_with_the_chart_and_the_filter(ba
     entries = [li["id"] for li in index.select(".timeline-entry")]
     assert entries and entries == [li["id"] for li in year.select(".timeline-entry")], "one year: the index shows all of it"
     assert index.title.get_text() == "Timeline — Basic test digest" and index.h1.get_text() == "Timeline (4 events)"
-    assert len(index.select("svg.chart a.mark")) == len(entries)
+    assert len(index.select(".chart-scroll a.mark")) == len(index.select(".chart-vertical a.mark")) == len(entries)
     assert [a["href"] for a in index.select(".timeline-filter a")] == [a["href"] for a in year.select(".timeline-filter a")]
     assert "#with-vladimir-putin" in [a["href"] for a in index.select(".timeline-filter a")]
     css = (basic_build / "timeline/filter.css").read_text()
