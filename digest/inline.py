@@ -29,6 +29,9 @@ class Range:
     after_html: str = ""
     """Emitted once after the range is finally closed, outside any link."""
     is_link: bool = False
+    holds_after: bool = False
+    """While open, keeps the ``after_html`` of ranges closing inside it until it closes: a claim's
+    highlighted sentence reads whole, and the date chips of events quoted within it follow it."""
     rank: int = 0
     """Among ranges with the same extent, lower ranks nest outside."""
     tokens: tuple[int, int] | None = None
@@ -70,7 +73,7 @@ def render_ranges(text: str, ranges: list[Range]) -> str:
             if closing.tokens is not None:
                 _write_pieces_before(closing.tokens[1], ordered, out)
             _close(closing, stack, out, pending_after)
-        if pending_after and not any(r.is_link for r in stack):
+        if pending_after and not _holds(stack):
             out.extend(pending_after)
             pending_after.clear()
         out.extend(p.open_html + p.close_html for p in points.get(position, []) if p.tokens is None)
@@ -108,6 +111,11 @@ def _depth(stack: list[Range], item: Range) -> int:
     return -1
 
 
+def _holds(stack: list[Range]) -> bool:
+    """Whether chips must wait: inside a link (no link may hold another) or a range that holds them."""
+    return any(item.is_link or item.holds_after for item in stack)
+
+
 def _close(closing: Range, stack: list[Range], out: list[str], pending_after: list[str]) -> None:
     """Close one range, closing and reopening any ranges still open inside it."""
     if _depth(stack, closing) < 0:
@@ -120,10 +128,13 @@ def _close(closing: Range, stack: list[Range], out: list[str], pending_after: li
     stack.pop()
     out.append(closing.close_html)
     if closing.after_html:
-        if any(item.is_link for item in stack):
+        if _holds(stack):
             pending_after.append(closing.after_html)
         else:
             out.append(closing.after_html)
+    if pending_after and not _holds(stack):  # before reopening what was inside: the chips follow the text they belong to
+        out.extend(pending_after)
+        pending_after.clear()
     for item in reversed(inner):
         stack.append(item)
         out.append(item.reopen_html if item.reopen_html is not None else item.open_html)

@@ -12,6 +12,13 @@ as the archive grows:
 - the claims by status (`claims/status/<status>/`), in pages;
 - the people, the comparison and each outlet's page, in numbered pages.
 
+A small digest needs none of this: while a list fits on one page (up to
+`WHOLE_TIMELINE_MAX` events, `WHOLE_CLAIMS_MAX` claims, `WHOLE_ARTICLES_MAX`
+articles), its index page shows the whole of it, and an edit renders that
+page as well. The split pages are made all the same, at the same addresses,
+so that links to them (from articles, feeds, the search index and other
+sites) keep working when the archive grows past the limit.
+
 This module groups the graph's ids along those lines (once per graph: every
 page of a build asks for the same grouping) and says where each list
 lives; `reads.py` turns the groups into the values pages read.
@@ -40,6 +47,18 @@ ARTICLES_PER_PAGE = 100
 """Articles on one page of a month (a month rarely needs a second page)."""
 LATEST_ARTICLES = 20
 """The newest articles, shown on /articles/ above the archive by month."""
+
+WHOLE_TIMELINE_MAX = 300
+"""Up to this many events, /timeline/ shows them all, with the chart and the filter by person.
+
+Past it, it shows the years (each on its own page) and the latest events.
+A few hundred events still make a page of a few hundred kilobytes, and an
+edit to one event then renders two pages instead of one.
+"""
+WHOLE_CLAIMS_MAX = 300
+"""Up to this many claims, /claims/ lists them all by status; past it, the counts and the latest."""
+WHOLE_ARTICLES_MAX = 300
+"""Up to this many articles, /articles/ lists them all; past it, the newest and the months."""
 
 PEOPLE_PER_PAGE = 100
 """People on one page of the people index."""
@@ -72,6 +91,24 @@ def per_graph(function: Callable[[SiteGraph], T]) -> Callable[[SiteGraph], T]:
             return value
 
     return cached
+
+
+# --- whole lists ---------------------------------------------------------------
+
+
+def timeline_fits(graph: SiteGraph) -> bool:
+    """Whether /timeline/ shows every event (read at call time, so that tests can lower the limit)."""
+    return len(graph.events) <= WHOLE_TIMELINE_MAX
+
+
+def claims_fit(graph: SiteGraph) -> bool:
+    """Whether /claims/ lists every claim."""
+    return len(graph.claims) <= WHOLE_CLAIMS_MAX
+
+
+def articles_fit(graph: SiteGraph) -> bool:
+    """Whether /articles/ lists every article."""
+    return len(graph.articles) <= WHOLE_ARTICLES_MAX
 
 
 # --- the timeline, by year ---------------------------------------------------

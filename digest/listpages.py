@@ -30,14 +30,15 @@ from digest.listing import (
     month_label,
     month_path,
     status_path,
+    timeline_fits,
     year_path,
 )
-from digest.model import SiteGraph
+from digest.model import Event, SiteGraph
 from digest.outlets import Cell, outlet_page_count, outlet_slugs
 from digest.page import Page, numbered_pages
 from digest.paging import Pager, page_count
 from digest.reads import Reader
-from digest.timeline_layout import group_label, item_for, layout_timeline
+from digest.timeline_layout import group_label, item_for, layout_timeline, layout_vertical
 from digest.wording import word_diff
 
 TIMELINE_LATEST = 8
@@ -52,7 +53,11 @@ def list_pages(graph: SiteGraph) -> list[Page]:
     pages += numbered_pages("compare/", page_count(len(comparison_order(graph)), COMPARE_ROWS_PER_PAGE), "compare.html", compare_context)
     for slug in outlet_slugs(graph).values():
         pages += numbered_pages(f"outlets/{slug}/", outlet_page_count(graph, slug), "outlet.html", outlet_context, slug=slug)
-    pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
+    if timeline_fits(graph):
+        pages.append(Page("timeline/index.html", "timeline.html", timeline_whole_context))
+        pages.append(Page("timeline/filter.css", "", timeline_whole_filter_context, timeline_filter_css))
+    else:
+        pages.append(Page("timeline/index.html", "timeline-years.html", timeline_index_context))
     for year in events_by_year(graph):
         pages.append(Page(f"{year_path(year)}index.html", "timeline.html", partial(timeline_year_context, year=year)))
         pages.append(Page(f"{year_path(year)}filter.css", "", partial(timeline_filter_context, year=year), timeline_filter_css))
@@ -67,8 +72,12 @@ def list_pages(graph: SiteGraph) -> list[Page]:
 
 
 def claims_index_context(reader: Reader) -> dict[str, Any]:
-    """Each status with its number of claims, and the claims of the newest articles."""
-    return {"counts": reader.read("claim-status-counts"), "latest": reader.read("latest-claims", str(LATEST_CLAIMS))}
+    """Each status with its number of claims, then all the claims by status while they fit, else those of the newest articles."""
+    whole = reader.read("claims-whole")
+    if whole is not None:
+        statuses = reader.read("config").statuses
+        return {"counts": reader.read("claim-status-counts"), "whole": [(statuses[sid], claims) for sid, claims in whole], "latest": ()}
+    return {"counts": reader.read("claim-status-counts"), "whole": None, "latest": reader.read("latest-claims", str(LATEST_CLAIMS))}
 
 
 def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
@@ -97,7 +106,13 @@ def articles_index_context(reader: Reader) -> dict[str, Any]:
         if not years or years[-1]["label"] != year:
             years.append({"label": year, "months": []})
         years[-1]["months"].append({"label": month, "path": path, "count": count})
-    return {"latest": reader.read("latest-articles", str(LATEST_ARTICLES)), "article_count": reader.read("article-count"), "years": years}
+    whole = reader.read("articles-whole")
+    return {
+        "whole": whole is not None,
+        "latest": whole if whole is not None else reader.read("latest-articles", str(LATEST_ARTICLES)),
+        "article_count": reader.read("article-count"),
+        "years": years,
+    }
 
 
 def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
@@ -189,11 +204,45 @@ def timeline_index_context(reader: Reader) -> dict[str, Any]:
     }
 
 
+def timeline_whole_context(reader: Reader) -> dict[str, Any]:
+    """The whole timeline, while it fits: the chart, every event by month, the people to filter by, and the years' pages."""
+    events = reader.read("timeline-whole")
+    context = _timeline_context(reader, events, window=None)
+    return context | {
+        "year": None,
+        "previous_year": None,
+        "next_year": None,
+        "continuing": (),
+        "filter_path": "timeline/filter.css",
+        "filter_version": filter_css_version(_filter_people(events)),
+    }
+
+
+def timeline_whole_filter_context(reader: Reader) -> dict[str, Any]:
+    return {"people": _filter_people(reader.read("timeline-whole"))}
+
+
 def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
     """One year: its chart, its events grouped by month, the people to filter by, and the other years."""
+    context = _timeline_context(reader, reader.read("timeline-year", str(year)), window=(Day(year, 1, 1), Day(year, 12, 31)))
+    years = context["years"]
+    position = years.index(year)
+    return context | {
+        "year": year,
+        "previous_year": years[position - 1] if position > 0 else None,
+        "next_year": years[position + 1] if position + 1 < len(years) else None,
+        "continuing": reader.read("timeline-continuing", str(year)),
+        "filter_path": f"{year_path(year)}filter.css",
+        "filter_version": filter_css_version(timeline_filter_context(reader, year)["people"]),
+    }
+
+
+def _timeline_context(reader: Reader, events: tuple[Event, ...], window: tuple[Day, Day] | None) -> dict[str, Any]:
+    """What a page of the timeline shows of its events: the chart, the events by month, the filter by person."""
     entries = []
     locale = reader.read("locale")
-    for event in reader.read("timeline-year", str(year)):
+    for event in events:
+        assert event.date is not None, "the graph keeps only dated events (link.link_site)"
         people = [reader.read("person-summary", pid) for pid in event.people]
         entries.append({"event": event, "people": people, "sources": reader.read("event-sources", event.id), "group": group_label(event.date, locale)})
     groups: list[dict[str, Any]] = []
@@ -202,23 +251,19 @@ def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
             groups.append({"label": entry["group"], "entries": [], "people": set()})
         groups[-1]["entries"].append(entry)
         groups[-1]["people"].update(person.id for person in entry["people"])
-    window = (Day(year, 1, 1), Day(year, 12, 31))
-    layout = layout_timeline([item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries], window=window, loc=locale)
+    items = [item_for(e["event"].id, e["event"].date, e["event"].title) for e in entries]
+    layout = layout_timeline(items, window=window, loc=locale)
+    vertical = layout_vertical(items, window=window, loc=locale)
     by_id = {e["event"].id: e for e in entries}
-    years = reader.read("timeline-years")
-    position = years.index(year)
     return {
-        "year": year,
-        "years": years,
-        "previous_year": years[position - 1] if position > 0 else None,
-        "next_year": years[position + 1] if position + 1 < len(years) else None,
+        "years": reader.read("timeline-years"),
         "entries": entries,
         "groups": groups,
         "chart": layout,
         "marks": [(mark, by_id[mark.id]) for mark in layout.marks],
-        "continuing": reader.read("timeline-continuing", str(year)),
+        "vertical": vertical,
+        "vertical_marks": [(mark, by_id[mark.id]) for mark in vertical.marks],
         "filter": _people_by_event_count(entries),
-        "filter_version": filter_css_version(timeline_filter_context(reader, year)["people"]),
     }
 
 
@@ -229,13 +274,17 @@ def _people_by_event_count(entries: list[dict[str, Any]]) -> list[tuple[Any, int
 
 
 def timeline_filter_context(reader: Reader, year: int) -> dict[str, Any]:
-    return {"people": sorted({pid for event in reader.read("timeline-year", str(year)) for pid in event.people})}
+    return {"people": _filter_people(reader.read("timeline-year", str(year)))}
+
+
+def _filter_people(events: tuple[Event, ...]) -> list[str]:
+    return sorted({pid for event in events for pid in event.people})
 
 
 def timeline_filter_css(context: dict[str, Any]) -> bytes:
     """A year's filter by person, without JavaScript: ``#with-<id>`` as the target hides everyone else's events.
 
-    One stylesheet per year, naming only that year's people, so that a new
+    One stylesheet per year (and one for the whole timeline while it fits), naming only that year's people, so that a new
     person on the timeline changes the stylesheet (and the pages linking it)
     of their own year alone.
     """

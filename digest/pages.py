@@ -89,6 +89,7 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
             article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale")
         ),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
+        "key_statuses": [statuses[sid] for sid in dict.fromkeys(c.status for c in claims) if sid in statuses],
         "events": sorted(((e, _occurrence_in(e, stem)) for e in events), key=lambda item: item[0].sort_key()),
         "people": people,
     }

@@ -31,13 +31,16 @@ from digest.listing import (
     PEOPLE_PER_PAGE,
     PERSON_ROWS_PER_PAGE,
     articles_by_month,
+    articles_fit,
     claims_by_status,
+    claims_fit,
     comparison_pages,
     events_by_year,
     events_ending_in,
     month_path,
     people_in_order,
     person_lists,
+    timeline_fits,
     timeline_year,
 )
 from digest.memo import ByIdentity
@@ -176,6 +179,23 @@ def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
 def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
     """The events listed under one year, in timeline order."""
     return tuple(graph.events[eid] for eid in events_by_year(graph)[page_number(year)])
+
+
+def _timeline_whole(graph: SiteGraph, _: str) -> tuple[Event, ...] | None:
+    """Every event, in timeline order, while the whole timeline fits on its index; None past that."""
+    return tuple(graph.events.values()) if timeline_fits(graph) else None
+
+
+def _claims_whole(graph: SiteGraph, _: str) -> tuple[tuple[str, tuple[ClaimSummary, ...]], ...] | None:
+    """Every status that has claims, with all of them, while they fit on the claims index; None past that."""
+    if not claims_fit(graph):
+        return None
+    return tuple((sid, tuple(summarise_claim(graph, graph.claims[cid]) for cid in ids)) for sid, ids in claims_by_status(graph).items() if ids)
+
+
+def _articles_whole(graph: SiteGraph, _: str) -> tuple[ArticleSummary, ...] | None:
+    """Every article, newest first, while they fit on the articles index; None past that."""
+    return tuple(summarise_article(article) for article in graph.articles.values()) if articles_fit(graph) else None
 
 
 def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
@@ -327,6 +347,7 @@ READS: dict[str, Read] = {
     "article-people": _article_people,
     "article-count": lambda graph, _: len(graph.articles),
     "latest-articles": _latest_articles,
+    "articles-whole": _articles_whole,
     "article-archive": _article_archive,
     "article-months": lambda graph, _: tuple((key, month_path(graph, key)) for key in articles_by_month(graph)),
     "month-articles": _month_articles,
@@ -348,6 +369,7 @@ READS: dict[str, Read] = {
     "claim-statuses-used": lambda graph, _: tuple(sid for sid, ids in claims_by_status(graph).items() if ids),
     "status-claims": _status_claims,
     "latest-claims": _latest_claims,
+    "claims-whole": _claims_whole,
     "event": lambda graph, eid: graph.events[eid],
     "event-sources": _event_sources,
     "events": lambda graph, _: tuple(graph.events.values()),
@@ -356,6 +378,7 @@ READS: dict[str, Read] = {
     "timeline-years": lambda graph, _: tuple(events_by_year(graph)),
     "timeline-year": _timeline_year,
     "timeline-overview": _timeline_overview,
+    "timeline-whole": _timeline_whole,
     "timeline-continuing": _timeline_continuing,
     "feed-entry": _feed_entry,
     "comparison-page-of": lambda graph, cid: comparison_pages(graph)[("claim", cid)],

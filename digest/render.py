@@ -229,7 +229,7 @@ def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url
         f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}"{chrome} '
         f'title="{escape(claim.text)}"><span class="visually-hidden">{escape(kind)}</span>{escape(label)}</a>'
     )
-    return _mark(passage, attrs, ref, rank)
+    return _mark(passage, attrs, ref, rank, holds_after=True)
 
 
 def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, locale: SiteLocale, chrome: str) -> Range:
@@ -243,8 +243,11 @@ def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str]
     return _mark(passage, attrs, ref, rank + 1000)
 
 
-def _mark(passage: Passage, attrs: str, ref: str, rank: int) -> Range:
-    """A highlight: the first piece carries the anchor id, continuation pieces don't."""
+def _mark(passage: Passage, attrs: str, ref: str, rank: int, holds_after: bool = False) -> Range:
+    """A highlight: the first piece carries the anchor id, continuation pieces don't.
+
+    A claim's highlight (``holds_after``) keeps the chips of events quoted inside it until it ends.
+    """
     return Range(
         passage.span.start,
         passage.span.end,
@@ -252,6 +255,7 @@ def _mark(passage: Passage, attrs: str, ref: str, rank: int) -> Range:
         "</mark>",
         reopen_html=f"<mark {attrs}>",
         after_html=ref,
+        holds_after=holds_after,
         rank=rank,
     )
 

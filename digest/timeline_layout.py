@@ -66,6 +66,8 @@ class Mark:
     """Left edge of the mark with its label; the label starts here."""
     box_end: float
     """The mark with its label spans [box_start, box_end]: no other box in the lane overlaps it."""
+    cut: bool = False
+    """The label is shortened: the template draws the whole title too, shown on hover and focus."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,9 @@ class Settings:
     max_lanes: int = 10
     """More lanes than this: widen the track first."""
     label_width: float = 180.0
+    """Room left after the axis for the labels of its last marks."""
+    max_label_width: float = 400.0
+    """A label takes the room its text needs, up to this much: most titles (up to about 60 characters) are not cut."""
     char_width: float = 6.2
     """Average width of a label character, for cutting labels to fit."""
     point_radius: float = 6.0
@@ -226,7 +231,7 @@ def _pack(
             x = _days(start, first) * day_width
             width = max((_days(start, last) + 1) * day_width - x, settings.min_mark_width)
             left, right = x, x + width
-        box_end = max(right, left + settings.label_width) if labelled else right
+        box_end = max(right, left + _label_room(item.label, settings)) if labelled else right
         placed.append((left, order, item, x, width, box_end, open_start, open_end))
     placed.sort(key=lambda entry: (entry[0], entry[1]))
     lane_ends: list[float] = []
@@ -241,12 +246,143 @@ def _pack(
             item.id, round(x, 2), round(width, 2), settings.axis_height + lane * lane_height, lane,
             item.shape, item.fuzzy, open_start, open_end,
             _fit(item.label, settings) if labelled else "", round(box_start, 2), round(box_end, 2),
+            labelled and _fit(item.label, settings) != item.label,
         ))
     return marks, len(lane_ends)
 
 
+def _label_room(label: str, settings: Settings) -> float:
+    """The width a mark's label takes in its lane: as long as its text, within ``max_label_width``."""
+    return min(len(label) * settings.char_width + settings.gap, settings.max_label_width)
+
+
 def _fit(label: str, settings: Settings) -> str:
-    room = int((settings.label_width - settings.gap) / settings.char_width)
+    return _cut(label, int((settings.max_label_width - settings.gap) / settings.char_width))
+
+
+# --- the vertical chart, for phones --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VerticalSettings:
+    """A phone's chart: time runs down, marks in narrow columns on the left, one column of labels on the right."""
+
+    width: float = 340.0
+    """The drawing's width; the page scales it to the screen's."""
+    axis_length: float = 560.0
+    """The time axis's length, however long the period (labels may push the drawing longer)."""
+    tick_column: float = 54.0
+    """Room on the left for the month and year labels."""
+    column_width: float = 12.0
+    """Width of a column of marks."""
+    max_columns: int = 6
+    """Marks overlapping in time beyond this many share the last column."""
+    min_mark_height: float = 4.0
+    point_radius: float = 5.0
+    label_gap: float = 10.0
+    """From the last column of marks to the labels."""
+    line_height: float = 17.0
+    """Labels are at least this far apart, pushed down from their mark's day when the period is crowded."""
+    char_width: float = 6.0
+    top: float = 12.0
+    tick_spacing: float = 26.0
+
+
+@dataclass(frozen=True, slots=True)
+class VerticalMark:
+    id: str
+    y: float
+    """Top in px (a point's centre)."""
+    height: float
+    """0 for a point."""
+    x: float
+    """Centre of its column."""
+    column: int
+    shape: str
+    fuzzy: bool
+    open_start: bool
+    open_end: bool
+    label: str
+    """The title as drawn (cut to the width)."""
+    label_y: float
+    """The label's baseline: its mark's day, or lower when earlier labels took the room."""
+    label_x: float
+    cut: bool
+
+
+@dataclass(frozen=True, slots=True)
+class VerticalLayout:
+    width: float
+    height: float
+    axis_end: float
+    """Where the time axis ends (y)."""
+    marks: tuple[VerticalMark, ...]
+    ticks: tuple[Tick, ...]
+    """Ticks with ``x`` meaning y: how far down the axis."""
+
+
+def layout_vertical(items: Sequence[Item], settings: VerticalSettings = VerticalSettings(), window: tuple[Day, Day] | None = None,
+                    loc: SiteLocale = ENGLISH) -> VerticalLayout:
+    """Lay a timeline out top to bottom, to fit a phone's width: every mark, and every label on a line of its own.
+
+    The time axis keeps its proportions; a label sits level with its mark's
+    start unless the label above needs the room, and then it is pushed down
+    (the template draws a leader line from the mark). So the drawing grows
+    with the number of events, never wider than the screen.
+    """
+    known = [day for item in items for day in (item.first, item.last) if day is not None]
+    if window is not None:
+        known = [day for day in known if window[0] <= day <= window[1]] or [window[0], window[1]]
+    if not known:
+        return VerticalLayout(settings.width, 0.0, 0.0, (), ())
+    start, end = min(known).first_of_month(), max(known).next_month()
+    day_height = settings.axis_length / _days(start, end)
+    final = end.plus_days(-1)
+    placed = []
+    for order, item in enumerate(items):
+        open_start = item.first is None or item.first < start
+        open_end = item.last is None or item.last > final
+        first = start if item.first is None or open_start else item.first
+        last = final if item.last is None or open_end else item.last
+        if item.shape == POINT:
+            y, height = settings.top + (_days(start, first) + 0.5) * day_height, 0.0
+            top, bottom = y - settings.point_radius, y + settings.point_radius
+        else:
+            y = settings.top + _days(start, first) * day_height
+            height = max((_days(start, last) + 1) * day_height - (y - settings.top), settings.min_mark_height)
+            top, bottom = y, y + height
+        placed.append((top, order, item, y, height, bottom, open_start, open_end))
+    placed.sort(key=lambda entry: (entry[0], entry[1]))
+    column_ends: list[float] = []
+    columns = []
+    for top, _, item, y, height, bottom, open_start, open_end in placed:
+        column = next((i for i, column_end in enumerate(column_ends) if column_end + 2 <= top), len(column_ends))
+        column = min(column, settings.max_columns - 1)
+        if column == len(column_ends):
+            column_ends.append(bottom)
+        else:
+            column_ends[column] = max(column_ends[column], bottom)
+        columns.append((item, y, height, column, open_start, open_end, top))
+    label_x = settings.tick_column + len(column_ends) * settings.column_width + settings.label_gap
+    room = int((settings.width - label_x) / settings.char_width)
+    marks = []
+    next_free = 0.0
+    for item, y, height, column, open_start, open_end, top in columns:
+        label_y = max(top + 12.0, next_free)
+        next_free = label_y + settings.line_height
+        label = _cut(item.label, room)
+        marks.append(VerticalMark(
+            item.id, round(y, 2), round(height, 2), round(settings.tick_column + (column + 0.5) * settings.column_width, 2), column,
+            item.shape, item.fuzzy, open_start, open_end, label, round(label_y, 2), round(label_x, 2), label != item.label,
+        ))
+    axis_end = settings.top + settings.axis_length
+    ticks = tuple(Tick(round(tick.x + settings.top, 2), tick.label, tick.major)
+                  for tick in _ticks(start, end, day_height, Settings(tick_spacing=settings.tick_spacing), loc))
+    return VerticalLayout(settings.width, round(max(axis_end, next_free) + 8.0, 2), round(axis_end, 2), tuple(marks), ticks)
+
+
+def _cut(label: str, room: int) -> str:
+    """``label`` within ``room`` characters, cut at a word where one is near."""
     if len(label) <= room:
         return label
     cut = label.rfind(" ", 0, room - 1)

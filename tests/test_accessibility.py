@@ -147,3 +147,53 @@ def test_compare_tables_stay_tables_at_every_width(demo_build, width):
             assert table.get_by_role("rowheader").count() == rows - 1
             assert table.get_by_role("cell").count() == cells
             assert table.get_by_role("columnheader").count() == table.locator("thead th").count()
+
+
+# --- the highlights' colours, from the theme's custom properties --------------
+
+STATUSES = ("confirmed", "reported", "unverified", "disputed", "denied", "false")
+
+
+def _scheme_colours() -> dict[str, dict[str, str]]:
+    """The theme's colour custom properties in each scheme: the dark block overrides the light one."""
+    import re
+
+    from digest.theme import builtin_theme
+
+    css = (builtin_theme() / "static/style.css").read_text()
+    light_start = css.index(":root {")
+    dark_start = css.index("@media (prefers-color-scheme: dark)")
+
+    def block(start: int) -> dict[str, str]:
+        return dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})\b", css[start:css.index("}", start)]))
+
+    light = block(light_start)
+    return {"light": light, "dark": light | block(dark_start)}
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("colours, expected", [(("#777777", "#ffffff"), 4.48), (("#000000", "#ffffff"), 21.0), (("#1d1d1f", "#fdfcf9"), 16.4)])
+def test_the_contrast_ratio_is_wcags(colours, expected):
+    assert _contrast(*colours) == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_highlighted_text_and_chips_meet_wcag_aa_in_both_schemes(scheme):
+    """Text in a highlight is the page's colour or a status's (light mode colours a claim's text by
+    its status; dark mode keeps the page's), and a chip inside a nested highlight is a status's or
+    muted: each of them must reach 4.5:1 on either highlight, as on the page and the key's card."""
+    colours = _scheme_colours()[scheme]
+    foregrounds = ("fg", "muted", "accent", *STATUSES)
+    low = {(fg, bg): round(_contrast(colours[fg], colours[bg]), 2)
+           for fg in foregrounds for bg in ("bg", "card", "mark-claim", "mark-event") if _contrast(colours[fg], colours[bg]) < 4.5}
+    assert low == {}
+

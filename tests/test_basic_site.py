@@ -147,3 +147,22 @@ def test_drafts_are_left_out_of_build_and_shown_in_preview(tmp_path):
     banner = page(tmp_path / "preview", "articles/talks-in-kyiv/").select_one(".draft-banner")
     assert banner is not None and "Draft" in banner.get_text()
     assert page(tmp_path / "preview", "articles/leaders-trade-words-over-ukraine/").select_one(".draft-banner") is None
+
+
+def test_an_article_page_has_a_key_to_its_highlights_and_chips(basic_build):
+    soup = page(basic_build, PLAIN)
+    key = soup.select_one(".text-key")
+    assert key is not None and key.find_next_sibling(class_="article-text") is not None, "the key sits just above the text"
+    assert [li["data-key"] for li in key.select("[data-key]")] == ["claim", "event"]
+    statuses = {li["data-status"]: li.select_one(".ref").get_text() for li in key.select(".text-key-statuses li")}
+    in_text = {a["class"][-1].removeprefix("status-"): a.get_text() for a in soup.select(".article-text a.ref-claim")}
+    assert statuses == {"reported": "Reported", "unverified": "Unverified"} == {sid: label.removeprefix("claim, ") for sid, label in in_text.items()}
+    assert key.select_one(".key-claim") and key.select_one(".key-event") and not key.select("a"), "samples of the highlights, not links"
+
+
+def test_an_article_without_annotations_has_no_key(tmp_path):
+    site = copy_site("basic", tmp_path)
+    (site / "seeds/bare.txt").write_text("A bare story\nNothing is annotated here.\n")
+    (site / "content/articles/bare.yaml").write_text("outlet: Outlet One\npublished: 2022-11-20\n")
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    assert page(tmp_path / "out", "articles/a-bare-story/").select_one(".text-key") is None

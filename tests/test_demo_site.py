@@ -154,3 +154,12 @@ def test_pages_have_the_stable_markup_theme_authors_rely_on(demo_build):
     home = page(demo_build, "")
     assert home.select("[data-claim][data-status]")
     assert str(datetime.date(2022, 11, 7).year) in home.get_text()
+
+
+def test_no_event_chip_interrupts_a_highlighted_claim(demo_build):
+    """An event quoted inside a claim's sentence gives its date chip after the claim, so the claim reads whole."""
+    from sitecheck import page as parsed
+
+    for path in sorted(demo_build.glob("articles/*/index.html")):
+        soup = parsed(demo_build, str(path.parent.relative_to(demo_build)) + "/")
+        assert not soup.select(".article-text mark.claim a.ref"), path

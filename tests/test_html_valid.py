@@ -61,6 +61,13 @@ def find_java() -> str | None:
     return java
 
 
+CHECKER_GAPS = {
+    "Property “paint-order” doesn't exist": "CSS Fill and Stroke 3 / SVG 2 (the timeline chart's label halo); every current browser "
+    "supports it, but the checker's CSS profile (26.9) does not list it",
+}
+"""Messages of the checker about valid code it does not know yet, each with the reason; everything else fails."""
+
+
 def describe(message: dict, where: str) -> str:
     line = message.get("firstLine", message.get("lastLine", 0))
     column = message.get("firstColumn", message.get("lastColumn", 0))
@@ -108,7 +115,7 @@ def test_pages_are_valid_html(demo_build: Path, basic_build: Path, paged_build: 
         if path in canaries:
             canaries_seen.add(path)
             continue
-        if message.get("type") in ("error", "non-document-error"):
+        if message.get("type") in ("error", "non-document-error") and not any(gap in message.get("message", "") for gap in CHECKER_GAPS):
             errors.append((labels.get(path, url or "?"), message))
     missed = sorted(p.name for p in canaries - canaries_seen)
     assert not missed, f"vnu reported nothing for {missed}, which have known errors; its report:\n{report[-4000:]}"

@@ -273,6 +273,14 @@ def archive_site(tmp_path: Path) -> Path:
     return site
 
 
+@pytest.fixture
+def split_lists(monkeypatch):
+    """Lower the whole-list limits below the archive's size, so that its lists are split as a large digest's are."""
+    import digest.listing
+    for name in ("WHOLE_TIMELINE_MAX", "WHOLE_CLAIMS_MAX", "WHOLE_ARTICLES_MAX"):
+        monkeypatch.setattr(digest.listing, name, 10)
+
+
 def list_pages_rendered_by(change, tmp_path: Path) -> set[str]:
     """The list pages an incremental build renders after ``change``; its output must equal a clean build's."""
     site = archive_site(tmp_path)
@@ -288,6 +296,7 @@ def list_pages_rendered_by(change, tmp_path: Path) -> set[str]:
 LIST_PAGES = re.compile(r"index\.html|feed\.xml|(articles|claims|people)/index\.html|articles/\d{4}/\d\d/.*|claims/status/.*|people/page/.*|(timeline|compare|outlets)/.*")
 
 
+@pytest.mark.usefixtures("split_lists")
 def test_editing_an_old_article_renders_its_month_and_no_other_list_of_articles(tmp_path):
     rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-03.yaml", "published: 2020-04-15", "published: 2020-04-15\ntitle: Renamed story"), tmp_path)
     assert rendered == {
@@ -299,12 +308,14 @@ def test_editing_an_old_article_renders_its_month_and_no_other_list_of_articles(
     }
 
 
+@pytest.mark.usefixtures("split_lists")
 def test_editing_an_event_renders_its_own_year_and_no_other(tmp_path):
     rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-03.yaml", "title: Archive event 3", "title: Archive event three"), tmp_path)
     assert {path for path in rendered if path.startswith("timeline/")} == {"timeline/2020/index.html", "timeline/2020/filter.css"}
     assert rendered - {"timeline/2020/index.html", "timeline/2020/filter.css"} == {"compare/index.html", "outlets/outlet-one/index.html"}
 
 
+@pytest.mark.usefixtures("split_lists")
 def test_changing_a_status_renders_the_two_statuses_and_the_counts_only(tmp_path):
     rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-04.yaml", "status: confirmed", "status: disputed"), tmp_path)
     assert rendered == {
@@ -315,12 +326,14 @@ def test_changing_a_status_renders_the_two_statuses_and_the_counts_only(tmp_path
     }
 
 
+@pytest.mark.usefixtures("split_lists")
 def test_editing_a_persons_role_renders_their_page_of_the_people_and_not_the_article_lists(tmp_path):
     rendered = list_pages_rendered_by(lambda s: edit(s / "content/people/sean-obrien.yaml", "role: Spokesperson", "role: Press secretary"), tmp_path)
     assert "people/index.html" in rendered
     assert not {path for path in rendered if path.startswith(("articles/", "claims/", "timeline/", "compare/", "outlets/"))}
 
 
+@pytest.mark.usefixtures("split_lists")
 def test_adding_an_article_renders_its_month_and_the_counts_not_the_other_months(tmp_path):
     def add(site: Path) -> None:
         (site / "seeds/added.txt").write_text("An added story\nIts text.\n")
@@ -331,3 +344,43 @@ def test_adding_an_article_renders_its_month_and_the_counts_not_the_other_months
         "articles/index.html", "index.html", "outlets/index.html",  # the counts of articles
         "outlets/outlet-one/index.html", "feed.xml",  # its outlet's articles; the feed's 50 newest
     }
+
+
+def test_while_the_timeline_fits_an_event_edit_renders_its_year_and_the_whole_timeline(tmp_path):
+    rendered = list_pages_rendered_by(lambda s: edit(s / "content/articles/archive-03.yaml", "title: Archive event 3", "title: Archive event three"), tmp_path)
+    assert {path for path in rendered if path.startswith("timeline/")} == {
+        "timeline/index.html", "timeline/2020/index.html", "timeline/2020/filter.css", "timeline/filter.css"}
+
+
+@pytest.mark.parametrize("limit", ["WHOLE_TIMELINE_MAX", "WHOLE_CLAIMS_MAX", "WHOLE_ARTICLES_MAX"])
+def test_growing_past_a_limit_splits_the_list_and_shrinking_joins_it_as_a_clean_build_would(limit, tmp_path, monkeypatch):
+    import digest.listing
+    size = {"WHOLE_TIMELINE_MAX": 28, "WHOLE_CLAIMS_MAX": 26, "WHOLE_ARTICLES_MAX": 26}[limit]  # the archive's events, claims, articles
+    monkeypatch.setattr(digest.listing, limit, size)  # all of it fits, and one more does not
+    site = archive_site(tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    assert builder.build().ok
+    index = {"WHOLE_TIMELINE_MAX": "timeline/index.html", "WHOLE_CLAIMS_MAX": "claims/index.html", "WHOLE_ARTICLES_MAX": "articles/index.html"}[limit]
+    whole = (tmp_path / "live" / index).read_bytes()
+    added = site / "content/articles/added.yaml"
+    (site / "seeds/added.txt").write_text("Added story\nIts text.\n")
+    for number in range(3):
+        added.write_text("outlet: Outlet One\npublished: 2021-06-20\n" + (
+            "claims:\n  - id: added-claim\n    text: Added claim.\n    status: confirmed\n"
+            "events:\n  - id: added-event\n    date: 2021-06-01\n    title: Added event\n" if number else ""))
+        if number == 2:
+            (site / "seeds/added-two.txt").write_text("Another story\nIts text.\n")
+            (site / "content/articles/added-two.yaml").write_text(
+                "outlet: Outlet Two\npublished: 2021-07-20\nclaims:\n  - id: added-claim-two\n    text: Another claim.\n    status: disputed\n"
+                "events:\n  - id: added-event-two\n    date: 2021-07-01\n    title: Another event\n")
+        rebuild = builder.build()
+        assert rebuild.ok, [str(d) for d in rebuild.diagnostics]
+        assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / f"clean-{number}")
+    assert index in rebuild.rendered and (tmp_path / "live" / index).read_bytes() != whole
+    split = (tmp_path / "live" / index).read_bytes()
+    for path in (site / "content/articles/added-two.yaml", site / "seeds/added-two.txt", added, site / "seeds/added.txt"):
+        path.unlink()
+    rebuild = builder.build()
+    assert rebuild.ok and index in rebuild.rendered
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean-back")
+    assert (tmp_path / "live" / index).read_bytes() == whole != split

@@ -169,3 +169,11 @@ def test_random_markdown_trees_with_empty_pieces_and_highlights_nest_validly():
         html = render_ranges(text, ranges)
         check(html)
         assert html.count("<img") == expected.count("<img")
+
+
+def test_a_claim_keeps_the_chips_of_events_quoted_inside_it_until_it_ends():
+    claim = Range(0, 18, '<mark id="c">', "</mark>", reopen_html="<mark>", after_html='<a href="#c">*</a>', holds_after=True)
+    html = render_ranges("one two three four five", [claim, mark(4, 7, "e"), mark(14, 23, "late")])
+    assert html == ('<mark id="c">one <mark id="e">two</mark> three <mark id="late">four</mark></mark>'
+                    '<a href="#c">*</a><a href="#e">*</a><mark> five</mark><a href="#late">*</a>')
+    check(html)

@@ -11,9 +11,13 @@ from digest.listing import (
     CLAIMS_PER_PAGE,
     COMPARE_ROWS_PER_PAGE,
     LATEST_ARTICLES,
+    LATEST_CLAIMS,
     OUTLET_ROWS_PER_PAGE,
     PEOPLE_PER_PAGE,
     PERSON_ROWS_PER_PAGE,
+    WHOLE_ARTICLES_MAX,
+    WHOLE_CLAIMS_MAX,
+    WHOLE_TIMELINE_MAX,
 )
 
 from conftest import copy_site, run_cli
@@ -107,7 +111,7 @@ def test_a_month_fills_pages_of_articles_to_the_boundary(count, tmp_path):
     assert len(second.select(".article-list li")) == 1
     assert nav(second)["prev"] == ["/basic/articles/2022/11/"] and nav(second)["current"] == ["Page 2"]
     index = page(out, "articles/")
-    assert len(index.select(".article-list li")) == LATEST_ARTICLES, "the index shows the newest, not the archive"
+    assert len(index.select(".article-list li")) == count, f"{count} articles fit on the index: it lists them all"
 
 
 def test_articles_are_filed_by_month_newest_first_with_the_undated_last(tmp_path):
@@ -240,3 +244,60 @@ def test_every_numbered_page_is_reached_from_the_one_before_and_is_in_the_sitema
     loc = "{http://www.sitemaps.org/schemas/sitemap/0.9}loc"
     listed = {u.text for u in ET.parse(paged_build / "sitemap.xml").getroot().iter(loc)}
     assert listed == {"https://example.org" + BASE + p.relative_to(paged_build).as_posix().removesuffix("index.html") for p in paged_build.rglob("index.html")}
+
+
+# --- lists that fit are not split ------------------------------------------------
+
+
+def test_a_small_timeline_is_whole_on_its_index_with_the_chart_and_the_filter(basic_build):
+    index = page(basic_build, "timeline/")
+    year = page(basic_build, "timeline/2022/")
+    entries = [li["id"] for li in index.select(".timeline-entry")]
+    assert entries and entries == [li["id"] for li in year.select(".timeline-entry")], "one year: the index shows all of it"
+    assert index.title.get_text() == "Timeline — Basic test digest" and index.h1.get_text() == "Timeline (4 events)"
+    assert len(index.select(".chart-scroll a.mark")) == len(index.select(".chart-vertical a.mark")) == len(entries)
+    assert [a["href"] for a in index.select(".timeline-filter a")] == [a["href"] for a in year.select(".timeline-filter a")]
+    assert "#with-vladimir-putin" in [a["href"] for a in index.select(".timeline-filter a")]
+    css = (basic_build / "timeline/filter.css").read_text()
+    assert "#with-vladimir-putin:target" in css
+    assert index.select_one('link[rel="stylesheet"][href^="/basic/timeline/filter.css?v="]') is not None
+    assert not index.select(".year-list"), "no year overview while the whole timeline fits"
+
+
+def test_small_claim_and_article_lists_are_whole_on_their_indexes(basic_build):
+    claims = page(basic_build, "claims/")
+    assert {section["data-status"]: [li["data-claim"] for li in section.select("[data-claim]")] for section in claims.select("section[data-status]")} == {
+        "reported": ["talks-not-useful"], "unverified": ["no-winter-advance"]}
+    articles = page(basic_build, "articles/")
+    assert articles.select_one("#latest-heading").get_text() == "All articles"
+    assert len(articles.select(".article-list li")) == 2
+
+
+def test_the_limits_are_a_few_hundred():
+    assert 200 <= WHOLE_TIMELINE_MAX <= 500 and 100 <= WHOLE_CLAIMS_MAX <= 500 and 100 <= WHOLE_ARTICLES_MAX <= 500
+
+
+@pytest.mark.parametrize("past", [False, True])
+def test_each_list_is_split_only_past_its_limit(past, tmp_path, monkeypatch):
+    import digest.listing
+    site = copy_site("basic", tmp_path)
+    for number in range(30):
+        add_article(site, f"extra-{number:02d}", f"2021-{1 + number % 12:02d}-10", ["disputed"])
+    (site / "content/timeline.yaml").write_text((site / "content/timeline.yaml").read_text() + "".join(
+        f"- id: extra-event-{number:02d}\n  date: 2021-{1 + number % 12:02d}-0{1 + number % 9}\n  title: Extra event {number}\n" for number in range(20)))
+    events, claims, articles = 24, 32, 32  # the basic site's 4 events, 2 claims, 2 articles, and those added
+    monkeypatch.setattr(digest.listing, "WHOLE_TIMELINE_MAX", events - past)
+    monkeypatch.setattr(digest.listing, "WHOLE_CLAIMS_MAX", claims - past)
+    monkeypatch.setattr(digest.listing, "WHOLE_ARTICLES_MAX", articles - past)
+    out = build(site, tmp_path / "out")
+    timeline, claim_index, article_index = page(out, "timeline/"), page(out, "claims/"), page(out, "articles/")
+    if not past:
+        assert len(timeline.select(".timeline-entry")) == events and timeline.select("svg.chart") and (out / "timeline/filter.css").exists()
+        assert len(claim_index.select(".claim-list [data-claim]")) == claims
+        assert len(article_index.select(".article-list li")) == articles
+    else:
+        assert not timeline.select(".timeline-entry") and [h.a.get_text() for h in timeline.select(".year-title")] == ["2021", "2022"]
+        assert not (out / "timeline/filter.css").exists()
+        assert len(claim_index.select(".claim-list [data-claim]")) == LATEST_CLAIMS
+        assert len(article_index.select(".article-list li")) == LATEST_ARTICLES
+    assert len(page(out, "timeline/2021/").select(".timeline-entry")) == 20, "the year pages are there either way"

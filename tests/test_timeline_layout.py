@@ -9,7 +9,19 @@ import pytest
 
 from digest.dates import parse_edtf
 from digest.days import Day
-from digest.timeline_layout import POINT, RANGE, SPAN, Item, Settings, activity_by_month, group_label, item_for, layout_timeline
+from digest.timeline_layout import (
+    POINT,
+    RANGE,
+    SPAN,
+    Item,
+    Settings,
+    VerticalSettings,
+    activity_by_month,
+    group_label,
+    item_for,
+    layout_timeline,
+    layout_vertical,
+)
 
 D = Day
 
@@ -196,3 +208,59 @@ def test_events_in_a_set_are_grouped_by_the_month_they_can_start_in():
     assert group_label(parse_edtf("[2022, 2023]")) == "2022 or 2023"
     assert group_label(parse_edtf("[..2022-11-06]")) == "6 November 2022 or earlier"
     assert group_label(parse_edtf("-0043-03-15")) == "March 44 BC"
+
+
+def test_a_label_takes_the_room_its_text_needs_and_only_long_titles_are_cut():
+    settings = Settings()
+    titles = {
+        "short": "Talks",
+        "common": "Sullivan's undisclosed contacts with senior Russian officials",  # 61 characters, as headlines go
+        "long": "A title far longer than a chart label can hold, as some editors write them, with every detail in it",
+    }
+    day = parse_edtf("2022-03-01")
+    marks = marks_by_id(layout_timeline([item_for(eid, day, title) for eid, title in titles.items()], settings))
+    assert marks["short"].box_end - marks["short"].box_start == pytest.approx(len("Talks") * settings.char_width + settings.gap, abs=0.02)
+    assert (marks["short"].label, marks["short"].cut) == ("Talks", False)
+    assert (marks["common"].label, marks["common"].cut) == (titles["common"], False)
+    assert marks["long"].cut and marks["long"].label.endswith("…") and titles["long"].startswith(marks["long"].label[:-1])
+    assert len(marks["long"].label) * settings.char_width <= settings.max_label_width
+    assert marks["long"].box_end - marks["long"].box_start == pytest.approx(settings.max_label_width, abs=0.02)
+
+
+def test_without_labels_nothing_is_cut():
+    items = [item_for(f"e{i}", parse_edtf(f"2022-{1 + i % 12:02d}-{1 + i % 28:02d}"), "A title long enough to be cut on any chart, were labels drawn at all") for i in range(2000)]
+    layout = layout_timeline(items)
+    assert not layout.labelled and not any(mark.cut or mark.label for mark in layout.marks)
+
+
+@pytest.mark.parametrize("count", [1, 12, 300])
+def test_the_vertical_chart_fits_a_phone_with_every_label_on_a_line_of_its_own(count):
+    rng = random.Random(count)
+    items = []
+    for i in range(count):
+        day = datetime.date(2022, 1, 1) + datetime.timedelta(days=rng.randrange(0, 365))
+        text = rng.choice([day.isoformat(), f"{day.year}-{day.month:02d}", f"{day.isoformat()}/{(day + datetime.timedelta(days=rng.randrange(1, 60))).isoformat()}"])
+        items.append(item_for(f"e{i}", parse_edtf(text), f"Event {i} " + "with a long title " * rng.randrange(0, 4)))
+    settings = VerticalSettings()
+    layout = layout_vertical(items, settings, window=(Day(2022, 1, 1), Day(2022, 12, 31)))
+    assert sorted(m.id for m in layout.marks) == sorted(item.id for item in items)
+    assert layout.width == settings.width
+    previous = None
+    for mark in layout.marks:
+        top = mark.y - settings.point_radius if mark.shape == POINT else mark.y
+        assert mark.label_y >= top, "a label is never above its mark"
+        assert mark.label_x + len(mark.label) * settings.char_width <= settings.width + 0.01, "no label runs off a phone's screen"
+        assert 0 < mark.x < mark.label_x and mark.column < settings.max_columns
+        assert mark.cut == (mark.label != next(i.label for i in items if i.id == mark.id))
+        if previous is not None:
+            assert mark.label_y - previous.label_y >= settings.line_height - 0.01, "labels never overlap"
+        previous = mark
+    assert layout.height >= max(m.label_y for m in layout.marks) and layout.height >= layout.axis_end
+    assert [t.x for t in layout.ticks] == sorted(t.x for t in layout.ticks) and layout.ticks[0].x == settings.top
+
+
+def test_the_vertical_chart_keeps_time_proportional():
+    layout = layout_vertical([item_for("march", parse_edtf("2022-03-01")), item_for("may", parse_edtf("2022-05-01")), item_for("july", parse_edtf("2022-07-01"))])
+    marks = marks_by_id(layout)
+    first, second = marks["may"].y - marks["march"].y, marks["july"].y - marks["may"].y
+    assert first == pytest.approx(second, rel=0.02) and first > 0  # 61 days each

@@ -12,10 +12,11 @@ from sitecheck import page
 BASE_PATH = "/digest/"
 
 
-def test_every_event_has_one_mark_linking_to_its_entry_in_date_order(demo_build):
+@pytest.mark.parametrize("chart", [".chart-scroll", ".chart-vertical"])
+def test_every_event_has_one_mark_linking_to_its_entry_in_date_order(demo_build, chart):
     soup = page(demo_build, "timeline/2022/")
     entries = soup.select("li.timeline-entry")
-    marks = soup.select("svg.chart a.mark")
+    marks = soup.select(f"{chart} svg.chart a.mark")
     assert sorted(a["href"] for a in marks) == sorted(f"#event-{li['data-event']}" for li in entries)
     for mark in marks:
         entry = soup.find(id=mark["href"][1:])
@@ -137,8 +138,9 @@ def test_each_event_is_listed_once_under_the_year_it_can_start_in(spread_build):
         soup = page(spread_build, f"timeline/{year}/")
         assert soup.title.get_text().startswith(f"Timeline: {year} — ")
         entries = [li["data-event"] for li in soup.select("li.timeline-entry")]
-        marks = sorted(a["data-event"] for a in soup.select("svg.chart a.mark"))
-        assert marks == sorted(entries), "the year's chart has a mark for each of its events"
+        for chart in (".chart-scroll", ".chart-vertical"):
+            marks = sorted(a["data-event"] for a in soup.select(f"{chart} svg.chart a.mark"))
+            assert marks == sorted(entries), "the year's charts (wide and phone) have a mark for each of its events"
         for eid in entries:
             assert eid not in listed, f"{eid} is listed under {listed[eid]} and {year}"
             listed[eid] = year
@@ -179,8 +181,24 @@ def test_every_link_to_an_event_goes_to_its_years_page(spread_build):
     assert article.select_one("a.ref-event")["href"].startswith("/basic/timeline/2022/#event-")
 
 
-def test_the_index_gives_each_year_with_its_count(spread_build):
+def test_a_timeline_that_fits_is_whole_on_its_index_with_links_to_each_year(spread_build):
     soup = page(spread_build, "timeline/")
+    assert sorted(li["data-event"] for li in soup.select("li.timeline-entry")) == sorted(
+        li["data-event"] for year in (2020, 2021, 2022, 2023) for li in page(spread_build, f"timeline/{year}/").select("li.timeline-entry"))
+    assert [a["href"] for a in soup.select('nav[aria-label="Years"] a')] == [f"/basic/timeline/{year}/" for year in (2020, 2021, 2022, 2023)] + ["/basic/timeline/"]
+
+
+def test_past_the_limit_the_index_gives_each_year_with_its_count(tmp_path, monkeypatch):
+    import digest.listing
+
+    from conftest import copy_site, run_cli
+
+    monkeypatch.setattr(digest.listing, "WHOLE_TIMELINE_MAX", 5)
+    site = copy_site("basic", tmp_path)
+    with open(site / "content/timeline.yaml", "a") as timeline:
+        timeline.write(SPREAD)
+    assert run_cli("build", "--source", site, "--output", tmp_path / "out").code == 0
+    soup = page(tmp_path / "out", "timeline/")
     years = [(h.a.get_text(), h.a["href"], h.select_one(".muted").get_text()) for h in soup.select(".year-title")]
     assert years == [("2020", "/basic/timeline/2020/", "1 event"), ("2021", "/basic/timeline/2021/", "3 events"),
                      ("2022", "/basic/timeline/2022/", "5 events"), ("2023", "/basic/timeline/2023/", "1 event")]
@@ -207,3 +225,41 @@ def test_a_year_before_1000_keeps_four_digits_in_its_address(tmp_path):
     assert [li["data-event"] for li in page(tmp_path / "out", "timeline/0800/").select("li.timeline-entry")] == ["coronation"]
     assert (tmp_path / "out/timeline/0800/filter.css").is_file()
     assert broken_links(tmp_path / "out", "/basic/") == []
+
+
+def test_a_cut_chart_label_shows_the_whole_title_on_keyboard_focus_and_on_hover(no_script_tab):
+    tab = no_script_tab
+    tab.goto(tab.url.split("#")[0], wait_until="load")
+    marks = tab.query_selector_all(".chart-scroll a.mark")
+    index = next(i for i, mark in enumerate(marks) if mark.query_selector(".mark-full"))
+    cut, short, full = marks[index], marks[index].query_selector(".mark-label"), marks[index].query_selector(".mark-full")
+    assert short.text_content().endswith("…") and cut.query_selector("title").text_content().endswith(": " + full.text_content())
+    assert short.is_visible() and not full.is_visible()
+    (marks[index - 1] if index else tab.query_selector(".chart-scroll")).focus()
+    tab.keyboard.press("Tab")
+    assert tab.evaluate("document.activeElement.dataset.event") == cut.get_attribute("data-event"), "each mark is a link, in the tab order"
+    assert full.is_visible() and not short.is_visible()
+    tab.keyboard.press("Tab")
+    assert short.is_visible() and not full.is_visible()
+    tab.mouse.move(0, 0)
+    cut.query_selector(".shape").hover()
+    assert full.is_visible() and not short.is_visible()
+
+
+@pytest.mark.parametrize("width, shown, hidden", [(390, ".chart-vertical", ".chart-scroll"), (1280, ".chart-scroll", ".chart-vertical")])
+def test_a_phone_gets_a_chart_top_to_bottom_that_fits_its_width(demo_build, no_script_tab, width, shown, hidden):
+    tab = no_script_tab
+    tab.set_viewport_size({"width": width, "height": 800})
+    try:
+        tab.goto(tab.url.split("#")[0], wait_until="load")
+        assert tab.is_visible(shown) and not tab.is_visible(hidden)
+        marks = visible_events(tab, f"{shown} a.mark")
+        assert marks == [li["data-event"] for li in page(demo_build, "timeline/2022/").select("li.timeline-entry")]
+        assert tab.evaluate("document.documentElement.scrollWidth") <= width, "nothing wider than the screen"
+        if width == 390:
+            box = tab.query_selector(f"{shown} svg").bounding_box()
+            assert box["width"] <= width and box["height"] > 300
+            tab.click(".timeline-filter a[href='#with-sergey-lavrov']")
+            assert visible_events(tab, f"{shown} a.mark") == ["blinken-lavrov-call", "g20-bali-summit"]
+    finally:
+        tab.set_viewport_size({"width": 1280, "height": 900})
