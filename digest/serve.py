@@ -13,6 +13,7 @@ and the saved article's page, written ahead of the rest of the build (see
 
 from __future__ import annotations
 
+import collections
 import errno
 import json
 import logging
@@ -69,6 +70,9 @@ class BuildEvents:
         """Pages of the running build already announced by `announce_page`."""
         self._condition = threading.Condition()
         self.closed = False
+        self._history: collections.deque[dict] = collections.deque(maxlen=HISTORY)
+        """The latest events, oldest first: a stream sends each event after its last, so a tab
+        that missed none can tell "the build after mine did not rewrite me" from "several did"."""
 
     def announce_page(self, path: str) -> None:
         """A page written ahead of the rest of its build: its open copies reload now."""
@@ -78,6 +82,7 @@ class BuildEvents:
             self.css_only = False
             self.pages = [path]
             self._announced.add(path)
+            self._history.append(self.snapshot())
             self._condition.notify_all()
 
     def publish(self, rebuild: Rebuild) -> None:
@@ -87,15 +92,34 @@ class BuildEvents:
             self.css_only = rebuild.ok and bool(rebuild.written) and all(p.endswith(".css") for p in rebuild.written)
             self.pages = _pages_written(rebuild, self._announced)
             self._announced = set()
+            self._history.append(self.snapshot())
             self._condition.notify_all()
 
     def snapshot(self) -> dict:
         return {"build": self.build_id, "errors": self.errors, "css_only": self.css_only, "pages": self.pages}
 
     def wait_after(self, build_id: int, timeout: float) -> dict | None:
+        """The latest state once a build after ``build_id`` happened (None on timeout or close)."""
+        events = self.events_after(build_id, timeout)
+        return events[-1] if events else None
+
+    def events_after(self, build_id: int, timeout: float) -> list[dict]:
+        """Every event after ``build_id``, in order, once there is one (empty on timeout or close).
+
+        A reader slower than the builds (a loaded machine) still gets each
+        event, not only the latest: a tab skips a reload only for the very
+        next build, so a missed event would reload a page nothing rewrote.
+        When the history no longer reaches back that far, the latest state
+        comes alone, with no page list: every tab reloads, to be safe.
+        """
         with self._condition:
             self._condition.wait_for(lambda: self.build_id != build_id or self.closed, timeout)
-            return None if self.closed or self.build_id == build_id else self.snapshot()
+            if self.closed or self.build_id == build_id:
+                return []
+            missed = [event for event in self._history if event["build"] > build_id]
+            if missed and missed[0]["build"] == build_id + 1:
+                return missed
+            return [{**self.snapshot(), "pages": None}]
 
     def close(self) -> None:
         with self._condition:
@@ -118,6 +142,10 @@ def _pages_written(rebuild: Rebuild, announced: set[str]) -> list[str] | None:
 
 _NOT_SHOWN = (".html", ".xml", ".json", ".txt")
 """Pages, and files no page displays (feeds, sitemap, exports)."""
+
+
+HISTORY = 64
+"""Build events kept for streams that fall behind (a save gives two: its page first, then the rest)."""
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -242,13 +270,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
         try:
             self._write_event(state)
             while not events.closed:
-                update = events.wait_after(state["build"], timeout=15)
-                if update is None:
+                updates = events.events_after(state["build"], timeout=15)
+                if not updates:
                     self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
                     continue
-                state = update
-                self._write_event(state)
+                for state in updates:
+                    self._write_event(state)
         except (BrokenPipeError, ConnectionResetError, OSError):
             return
 

@@ -741,3 +741,23 @@ def test_digest_serve_on_a_busy_port_says_so(tmp_path):
     assert f"digest: error: port {port} on 127.0.0.1 is already in use; choose another with --port" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert not list(tmpdir.iterdir()), "no preview folder left behind"
+
+
+def test_a_stream_slower_than_the_builds_still_gets_every_event():
+    """A save gives two events (its page first, then the rest); a tab that only saw the second
+    would reload although the rest did not rewrite it. A reader behind gets both, in order."""
+    from digest.serve import HISTORY, BuildEvents
+
+    events = BuildEvents()
+    start = events.snapshot()["build"]
+    events.announce_page("articles/a/index.html")
+    events.publish(Rebuild(True, [], written=["people/b/index.html"], removed=[], rendered=["people/b/index.html"]))
+    updates = events.events_after(start, timeout=0)
+    assert [u["build"] for u in updates] == [start + 1, start + 2]
+    assert updates[0]["pages"] == ["articles/a/index.html"] and updates[1]["pages"] == ["people/b/index.html"]
+    assert events.wait_after(start, timeout=0) == updates[-1]
+
+    for _ in range(HISTORY + 1):  # a reader so far behind that the history no longer reaches it
+        events.announce_page("articles/a/index.html")
+    [latest] = events.events_after(start, timeout=0)
+    assert latest["build"] == events.snapshot()["build"] and latest["pages"] is None, "every tab reloads, to be safe"
