@@ -83,6 +83,16 @@ def _record_path(root: Path, output: Path) -> Path:
     return root / CACHE_FOLDER / f"build-{record_key(output)}.json"
 
 
+def make_cache_folder(root: Path) -> Path:
+    """``.digest-cache/`` in the site root, with a .gitignore so nothing in it is committed."""
+    folder = root / CACHE_FOLDER
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return folder
+
+
 def output_fingerprint(output: Path) -> str:
     return _tree_digest(output) if output.is_dir() else ""
 
@@ -106,10 +116,7 @@ def remember(root: Path, output: Path, inputs: str, pages: int, messages: list[s
     path = _record_path(root, output)
     record = {"inputs": inputs, "outputs": output_fingerprint(output), "pages": pages, "messages": messages, "output": str(output.absolute())}
     try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
+        make_cache_folder(root)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(record), encoding="utf-8")
         os.replace(temporary, path)

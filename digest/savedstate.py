@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from digest.buildcache import CACHE_FOLDER, record_key
+from digest.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.buildstate import BuildState, digest_bytes
 from digest.caches import Caches
 
@@ -72,10 +72,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     header = " ".join((FORMAT, code, hashlib.sha256(payload).hexdigest()))
     temporary = path.with_name(path.name + ".tmp")
     try:
-        path.parent.mkdir(exist_ok=True)
-        ignore = path.parent / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("*\n", encoding="utf-8")
+        make_cache_folder(root)
         with open(temporary, "wb") as stream:
             stream.write(header.encode("ascii") + b"\n")
             stream.write(payload)
