@@ -125,7 +125,7 @@ def render_graph(
     copied = _theme_assets(loaded.theme, hash_assets)
     graph.assets = {name: path for name, (path, _) in copied.items()}
     graph.assets[FAVICON] = site_favicon(loaded.static_files) or graph.assets[THEME_FAVICON]  # the built-in theme has one
-    _set_locale(loaded, graph, diagnostics)
+    _set_locale(loaded, graph, diagnostics, caches)
     env = environment_for(loaded.theme, graph.config, graph.locale, caches)
     pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
     files = dict(copied.values())
@@ -159,9 +159,14 @@ def render_graph(
     return result
 
 
-def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics) -> None:
-    """The site's language from the catalogues the load stage read, with the built-in statuses in it."""
-    locale, problems = locale_from_catalogues(graph.config.language, loaded.catalogues)
+def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, caches: Caches) -> None:
+    """The site's language from the catalogues the load stage read, with the built-in statuses in it.
+
+    Merging and compiling the catalogues is done once per version of them in a session."""
+    key = (graph.config.language, tuple(loaded.catalogues))
+    if caches.locale is None or caches.locale[0] != key:
+        caches.locale = (key, locale_from_catalogues(graph.config.language, loaded.catalogues))
+    locale, problems = caches.locale[1]
     for problem in problems:
         if problem.path == "content/site.yaml" and loaded.config is not None:
             diagnostics.warning(loaded.config.where("language"), problem.message, "language")

@@ -45,6 +45,8 @@ class Caches:
     """(template name, digest of its source) -> the templates it names."""
     value_digests: ByIdentity[bytes] = field(default_factory=lambda: ByIdentity(100_000))
     """Large immutable values read by pages (an article's text and names) -> their digest."""
+    locale: tuple[tuple, Any] | None = None
+    """The site's language compiled from its catalogues, with what it was compiled from."""
     environment: tuple[tuple, Environment] | None = None
     """The last Jinja environment, with what it was made from (its templates' bytes, the config)."""
 

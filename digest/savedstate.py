@@ -68,7 +68,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     ``code``: the `buildcache.code_fingerprint` of the digest that built it."""
     path = state_path(root, output)
     stats = _output_stats(output, state.outputs)
-    payload = _dumps(SavedState(state, dataclasses.replace(caches, environment=None), stats))
+    payload = _dumps(SavedState(state, dataclasses.replace(caches, environment=None, locale=None), stats))
     header = " ".join((FORMAT, code, hashlib.sha256(payload).hexdigest()))
     temporary = path.with_name(path.name + ".tmp")
     try:
