@@ -3,9 +3,9 @@
     python benchmarks/profile_build.py [--articles 1000] [--seed 1] [--top 25] [--prof-dir /tmp]
 
 Both run in this process under cProfile, on the cached corpus of `run.py`
-(generated if missing): the full build is `digest.build.build_site` into an
+(generated if missing): the full build is `digest.pipeline.build.build_site` into an
 empty folder (what `python -m cProfile -m digest build` measures, minus
-interpreter start); the edit is a `digest.session.SiteBuilder` that builds
+interpreter start); the edit is a `digest.pipeline.session.SiteBuilder` that builds
 once, then has one claim's text revised in a sidecar and builds again (the
 second build is profiled, exactly what `digest watch` runs after a save,
 without the debounce). The raw profiles are saved as
@@ -40,26 +40,26 @@ import run  # noqa: E402  (the corpus cache, the code snapshot and the edit make
 
 STAGES: list[tuple[str, str, str]] = [
     # (label, file suffix, function): nested labels are indented under their stage
-    ("load (read + YAML + validate)", "digest/load.py", "load_site"),
-    ("  YAML parse", "digest/yamlnodes.py", "parse_yaml"),
-    ("  schema validation", "digest/schema.py", "check_record"),
-    ("link", "digest/link.py", "link_site"),
-    ("  seeds -> blocks (markdown, plain)", "digest/link.py", "_articles"),
-    ("    markdown-it parse", "digest/seedtext.py", "parse_markdown"),
-    ("  quote anchoring", "digest/link.py", "_annotate"),
-    ("  name matching", "digest/link.py", "_find_people"),
-    ("  mentions", "digest/link.py", "_mentions"),
-    ("render (all pages)", "digest/build.py", "_render_pages"),
-    ("  graph reads (Reader.read)", "digest/reads.py", "read"),
-    ("  fingerprints (incremental checks)", "digest/reads.py", "fingerprint"),
-    ("  page contexts + templates (render_page)", "digest/page.py", "render_page"),
-    ("    article_body (highlights, links)", "digest/render.py", "article_body"),
+    ("load (read + YAML + validate)", "digest/source/load.py", "load_site"),
+    ("  YAML parse", "digest/source/yamlnodes.py", "parse_yaml"),
+    ("  schema validation", "digest/source/schema.py", "check_record"),
+    ("link", "digest/graph/link.py", "link_site"),
+    ("  seeds -> blocks (markdown, plain)", "digest/graph/link.py", "_articles"),
+    ("    markdown-it parse", "digest/text/seedtext.py", "parse_markdown"),
+    ("  quote anchoring", "digest/graph/link.py", "_annotate"),
+    ("  name matching", "digest/graph/link.py", "_find_people"),
+    ("  mentions", "digest/graph/link.py", "_mentions"),
+    ("render (all pages)", "digest/pipeline/build.py", "_render_pages"),
+    ("  graph reads (Reader.read)", "digest/views/reads.py", "read"),
+    ("  fingerprints (incremental checks)", "digest/views/reads.py", "fingerprint"),
+    ("  page contexts + templates (render_page)", "digest/render/page.py", "render_page"),
+    ("    article_body (highlights, links)", "digest/render/templates.py", "article_body"),
     ("    Jinja Template.render", "jinja2/environment.py", "render"),
-    ("    markdown fields (render_markdown)", "digest/render.py", "render_markdown"),
-    ("  template closures", "digest/buildstate.py", "closure"),
-    ("search index (pagefind)", "digest/build.py", "index_search"),
-    ("write (atomic, whole site)", "digest/write.py", "write_site"),
-    ("write (changed files, watch)", "digest/write.py", "write_changes"),
+    ("    markdown fields (render_markdown)", "digest/render/templates.py", "render_markdown"),
+    ("  template closures", "digest/pipeline/buildstate.py", "closure"),
+    ("search index (pagefind)", "digest/pipeline/build.py", "index_search"),
+    ("write (atomic, whole site)", "digest/pipeline/write.py", "write_site"),
+    ("write (changed files, watch)", "digest/pipeline/write.py", "write_changes"),
 ]
 
 
@@ -80,7 +80,7 @@ def stage_rows(stats: pstats.Stats) -> list[tuple[str, float, int]]:
 
 
 def module_of(filename: str) -> str:
-    """'digest/link.py', 'jinja2', 'yaml', 'stdlib:re'... for grouping own time."""
+    """'digest/graph/link.py', 'jinja2', 'yaml', 'stdlib:re'... for grouping own time."""
     path = filename.replace("\\", "/")
     if path.endswith(".html"):
         return "template:" + path.rsplit("/", 1)[-1]
@@ -125,8 +125,8 @@ def report(title: str, profile: cProfile.Profile, wall: float, top: int) -> str:
 
 TIMED = {
     # module -> names to wrap there (the modules import these names, so wrap them where they are called)
-    "digest.build": ("render_site", "load_site", "link_site", "_render_pages", "index_search", "write_site", "make_shards"),
-    "digest.session": ("render_site", "index_search", "write_site", "write_changes"),
+    "digest.pipeline.build": ("render_site", "load_site", "link_site", "_render_pages", "index_search", "write_site", "make_shards"),
+    "digest.pipeline.session": ("render_site", "index_search", "write_site", "write_changes"),
 }
 
 
@@ -177,8 +177,8 @@ def timed_runs(source: Path, work: Path) -> str:
     """A full build and a sidecar edit with only stage timers: the real split of wall time."""
     import json
 
-    from digest.build import build_site
-    from digest.session import SiteBuilder
+    from digest.pipeline.build import build_site
+    from digest.pipeline.session import SiteBuilder
 
     with stage_timer() as times:
         started = time.perf_counter()
@@ -198,7 +198,7 @@ def timed_runs(source: Path, work: Path) -> str:
 
 
 def profile_build(source: Path, work: Path, prof_dir: Path, top: int) -> str:
-    from digest.build import build_site
+    from digest.pipeline.build import build_site
 
     profile = cProfile.Profile()
     started = time.perf_counter()
@@ -214,7 +214,7 @@ def profile_edit(source: Path, work: Path, prof_dir: Path, top: int) -> str:
     """Build once with a watch-mode builder, revise one claim, profile the rebuild."""
     import json
 
-    from digest.session import SiteBuilder
+    from digest.pipeline.session import SiteBuilder
 
     copy = work / "source"
     shutil.copytree(source, copy)

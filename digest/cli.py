@@ -121,7 +121,7 @@ def _source_option(parser: argparse.ArgumentParser) -> None:
 
 def _site_root(source: Path) -> Path:
     from digest.errors import UsageError
-    from digest.load import SITE_FILE, is_site_root
+    from digest.source.load import SITE_FILE, is_site_root
 
     root = source.absolute()
     if not root.is_dir():
@@ -140,8 +140,8 @@ def _site_root(source: Path) -> Path:
 def _run_build(args: argparse.Namespace) -> int:
     import time
 
-    from digest import buildcache
-    from digest.build import build_site
+    from digest.pipeline import buildcache
+    from digest.pipeline.build import build_site
 
     started = time.perf_counter()
     root = _site_root(args.source)
@@ -157,7 +157,7 @@ def _run_build(args: argparse.Namespace) -> int:
               f"({_count(unchanged['pages'], 'page')}, 0 written) in {time.perf_counter() - started:.2f} s")
         return 0
     from digest.caches import Caches
-    from digest.savedstate import load_state, save_state
+    from digest.pipeline.savedstate import load_state, save_state
 
     saved = load_state(root, output, code)
     if saved.note:
@@ -182,7 +182,7 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_new_article(args: argparse.Namespace) -> int:
-    from digest.scaffold import new_article
+    from digest.authoring.scaffold import new_article
 
     root = _site_root(args.source)
     path = new_article(root, args.seed)
@@ -192,7 +192,7 @@ def _run_new_article(args: argparse.Namespace) -> int:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    from digest.importer import import_files, require_site_folders, summary_line
+    from digest.authoring.importer import import_files, require_site_folders, summary_line
 
     root = _site_root(args.source)
     require_site_folders(root)
@@ -222,7 +222,7 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 def _run_new_person(args: argparse.Namespace) -> int:
-    from digest.scaffold import new_person
+    from digest.authoring.scaffold import new_person
 
     root = _site_root(args.source)
     path = new_person(root, args.name)
@@ -232,8 +232,8 @@ def _run_new_person(args: argparse.Namespace) -> int:
 
 
 def _run_schema(args: argparse.Namespace) -> int:
-    from digest.jsonschemas import schema_command
-    from digest.load import is_site_root
+    from digest.authoring.jsonschemas import schema_command
+    from digest.source.load import is_site_root
 
     source = args.source if args.source is not None else (Path(".") if is_site_root(Path(".").absolute()) else None)
     root = _site_root(source) if source is not None else None
@@ -243,7 +243,7 @@ def _run_schema(args: argparse.Namespace) -> int:
 
 
 def _run_init(args: argparse.Namespace) -> int:
-    from digest.scaffold import init_site
+    from digest.authoring.scaffold import init_site
 
     _base_url(args.base_url)
     init_site(args.folder, args.title, args.base_url)
@@ -256,7 +256,7 @@ def _run_init(args: argparse.Namespace) -> int:
 
 def _refresh_schemas(root: Path) -> None:
     """Keep schemas/ (named by the files' $schema lines) in step with the site's people and statuses."""
-    from digest.jsonschemas import schema_command
+    from digest.authoring.jsonschemas import schema_command
 
     schema_command(root, None)
 
@@ -264,11 +264,11 @@ def _refresh_schemas(root: Path) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     import json
 
-    from digest.check import check_site
+    from digest.pipeline.check import check_site
 
     root = _site_root(args.source)
     if args.fix:
-        from digest.check import apply_quote_fixes, quote_fixes
+        from digest.pipeline.check import apply_quote_fixes, quote_fixes
 
         for fix in apply_quote_fixes(root, quote_fixes(root)):
             old, new = (" ".join(text.split()) for text in (fix.old, fix.new))  # one line per fix, whatever the YAML style
@@ -291,7 +291,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_watch(args: argparse.Namespace) -> int:
-    from digest.session import SiteBuilder
+    from digest.pipeline.session import SiteBuilder
 
     root = _site_root(args.source)
     output = _output_folder(root, args.output)
@@ -320,9 +320,9 @@ def _run_serve(args: argparse.Namespace) -> int:
     import tempfile
     import threading
 
-    from digest.serve import BuildEvents, bind_server
-    from digest.session import SiteBuilder
-    from digest.write import output_faults
+    from digest.live.serve import BuildEvents, bind_server
+    from digest.pipeline.session import SiteBuilder
+    from digest.pipeline.write import output_faults
 
     root = _site_root(args.source)
     with output_faults(Path(tempfile.gettempdir()), "cannot make the preview folder"):
@@ -362,7 +362,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool = False, on_good_build=None) -> int:
     import threading
 
-    from digest.watch import watch
+    from digest.live.watch import watch
 
     if not first_done:
         first = _report_rebuild(builder.build(), None, builder)
@@ -427,10 +427,10 @@ def _describe_changes(changed) -> str:
 def _configured_base_path(root: Path) -> str:
     """The base path from site.yaml even when the first build failed, so the server can start."""
     from digest.errors import Diagnostics
-    from digest.link import site_config
-    from digest.load import SITE_FILE
-    from digest.schema import SITE_FIELDS, check_record
-    from digest.yamlnodes import parse_yaml
+    from digest.graph.link import site_config
+    from digest.source.load import SITE_FILE
+    from digest.source.schema import SITE_FIELDS, check_record
+    from digest.source.yamlnodes import parse_yaml
 
     node = parse_yaml((root / SITE_FILE).read_text(encoding="utf-8", errors="replace"), SITE_FILE, Diagnostics())
     record = check_record(node, SITE_FIELDS, Diagnostics()) if node is not None else None
@@ -458,7 +458,7 @@ def _output_folder(root: Path, output: Path | None) -> Path:
 
 def _base_url(value: str | None) -> str | None:
     from digest.errors import UsageError
-    from digest.schema import is_base_url
+    from digest.source.schema import is_base_url
 
     if value is not None and not is_base_url(value):
         raise UsageError(f"--base-url must be an absolute http(s) URL without quotes, spaces, angle brackets or backslashes, got '{value}'")

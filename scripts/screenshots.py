@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-from digest.build import build_site  # noqa: E402
+from digest.pipeline.build import build_site  # noqa: E402
 
 from browsing import CHROMIUM, CHROMIUM_ARGS, serve_site  # noqa: E402
 

@@ -158,7 +158,7 @@ def _scheme_colours() -> dict[str, dict[str, str]]:
     """The theme's colour custom properties in each scheme: the dark block overrides the light one."""
     import re
 
-    from digest.theme import builtin_theme
+    from digest.source.theme import builtin_theme
 
     css = (builtin_theme() / "static/style.css").read_text()
     light_start = css.index(":root {")

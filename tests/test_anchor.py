@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.anchor import Span, closest_passage, context_misses, find_all, matches_verbatim, normalise, normalise_blocks, offset_map, visible_text
-from digest.seedtext import Block
+from digest.text.anchor import Span, closest_passage, context_misses, find_all, matches_verbatim, normalise, normalise_blocks, offset_map, visible_text
+from digest.text.seedtext import Block
 
 BLOCKS = (
     Block("Sullivan said “the talks were useful” on Sunday.", 1),
@@ -173,7 +173,7 @@ def test_a_quote_found_thousands_of_times_in_one_block_costs_linear_work():
 def test_the_closest_passage_search_stops_at_its_budget(monkeypatch):
     import difflib
 
-    from digest.anchor import CLOSEST_PASSAGE_BUDGET, closest_passage_work
+    from digest.text.anchor import CLOSEST_PASSAGE_BUDGET, closest_passage_work
 
     searched = []
     original = difflib.SequenceMatcher.find_longest_match

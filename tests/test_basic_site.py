@@ -132,7 +132,7 @@ def test_seed_without_sidecar_is_built_with_a_warning(tmp_path):
 
 
 def test_drafts_are_left_out_of_build_and_shown_in_preview(tmp_path):
-    from digest.session import SiteBuilder
+    from digest.pipeline.session import SiteBuilder
 
     site = copy_site("basic", tmp_path)
     path = site / "content/articles/markdown-two.yaml"

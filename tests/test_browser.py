@@ -135,7 +135,7 @@ def test_edits_reload_the_page_and_errors_show_an_overlay_until_fixed(tmp_path, 
 
 
 def test_a_stylesheet_change_swaps_the_stylesheet_without_a_reload(tmp_path, page, serve):
-    from digest.theme import builtin_theme
+    from digest.source.theme import builtin_theme
 
     site = copy_site("basic", tmp_path)
     static = site / "themes/default/static"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-import digest.build
-from digest.build import render_site
-from digest.session import SiteBuilder
-from digest.write import OWNER_MARK, OWNER_NOTE
+import digest.pipeline.build
+from digest.pipeline.build import render_site
+from digest.pipeline.session import SiteBuilder
+from digest.pipeline.write import OWNER_MARK, OWNER_NOTE
 
 from conftest import REPO, copy_site, read_tree
 
@@ -16,7 +16,7 @@ from conftest import REPO, copy_site, read_tree
 def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path, monkeypatch):
     root = copy_site(site, tmp_path) if site == "basic" else REPO
     serial = render_site(root)
-    monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
     parallel = render_site(root)
     assert parallel.outputs == serial.outputs
     assert parallel.state.pages == serial.state.pages
@@ -27,10 +27,10 @@ def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path, mon
 def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path, monkeypatch):
     """`build_site` streams pages into the stage (workers write there themselves): the site on disk,
     its digests and records equal an in-memory render of the same sources, search index included."""
-    from digest.build import build_site, index_search
+    from digest.pipeline.build import build_site, index_search
 
     if parallel:
-        monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
+        monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
     site = copy_site("basic", tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "stale.html").write_text("from an older build")
@@ -47,7 +47,7 @@ def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path, m
 
 
 def test_a_session_after_a_parallel_first_build_rebuilds_incrementally(tmp_path, monkeypatch):
-    monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
+    monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
     site = copy_site("basic", tmp_path)
     builder = SiteBuilder(site, tmp_path / "live", search=False)
     assert builder.build().ok
@@ -93,14 +93,14 @@ def test_template_errors_name_the_template_and_line(parallel, tmp_path, monkeypa
     from conftest import run_cli
 
     if parallel:
-        monkeypatch.setattr(digest.build, "PARALLEL_MINIMUM", 1)
+        monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
     site = copy_site("basic", tmp_path)
     templates = site / "themes/default/templates"
     templates.mkdir(parents=True)
     (templates / "claim.html").write_text('{% extends "base.html" %}\n{% block content %}\n<p>{{ claim.nonexistent.text }}</p>\n{% endblock %}\n')
     result = run_cli("build", "--source", site, "--output", tmp_path / "out")
     assert result.code == 1
-    assert result.err_lines[0] == "themes/default/templates/claim.html:3:1: error: template error: 'digest.model.Claim object' has no attribute 'nonexistent'"
+    assert result.err_lines[0] == "themes/default/templates/claim.html:3:1: error: template error: 'digest.graph.model.Claim object' has no attribute 'nonexistent'"
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,12 @@
 `python -m digest build` runs as a subprocess over an output folder that holds
 a good build of different content (the basic site); the new build is the
 demo. It is killed with SIGKILL at each step of the write stage
-(DIGEST_TEST_KILL_AT, see digest/write.py) and at random moments. The output
+(DIGEST_TEST_KILL_AT, see digest/pipeline/write.py) and at random moments. The output
 must then be byte-identical to the old site or to the complete new one,
 never a mix; a stage folder may be left beside it, and the next normal build
 must succeed and remove it.
 
-The dev server's builder (digest.session.SiteBuilder, digest.watch) must
+The dev server's builder (digest.pipeline.session.SiteBuilder, digest.live.watch) must
 survive the content folder being deleted and recreated and a seed being
 replaced by a folder: errors reported, nothing raised, recovery once fixed.
 """
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.session import Rebuild, SiteBuilder
-from digest.watch import safe_build, watch
+from digest.live.watch import safe_build, watch
+from digest.pipeline.session import Rebuild, SiteBuilder
 
 from conftest import REPO, SITES, copy_site, read_tree, run_cli
 

@@ -1,4 +1,4 @@
-"""Tests for digest.dates: EDTF level 0/1 and level 2 sets, parsing, display and ordering."""
+"""Tests for digest.text.dates: EDTF level 0/1 and level 2 sets, parsing, display and ordering."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.dates import EDTFDate, EDTFError, parse_edtf
-from digest.days import Day
+from digest.text.dates import EDTFDate, EDTFError, parse_edtf
+from digest.text.days import Day
 
 D = Day
 

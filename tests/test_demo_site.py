@@ -9,7 +9,7 @@ import sys
 
 import yaml
 
-from digest.dates import parse_edtf
+from digest.text.dates import parse_edtf
 
 from conftest import REPO, read_tree
 from sitecheck import broken_links, page, parse
@@ -69,7 +69,7 @@ def test_claim_pages_show_each_outlets_wording(demo_build):
 
 def test_marks_contain_exactly_their_quotes(demo_build):
     """Each highlighted passage's text is the quote the sidecar gives (modulo whitespace/quotes)."""
-    from digest.anchor import normalise
+    from digest.text.anchor import normalise
 
     for sidecar in sorted((REPO / "content/articles").glob("*.yaml")):
         data = yaml.safe_load(sidecar.read_text())
@@ -98,7 +98,7 @@ def _is_article_of(path, stem, data) -> bool:
 
 def _mark_text(pieces, exact) -> str:
     """Text of a mark and its continuation pieces, without the status/date links."""
-    from digest.anchor import normalise
+    from digest.text.anchor import normalise
 
     text = ""
     for piece in pieces:

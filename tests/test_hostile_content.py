@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from digest.load import MAX_SEED_BYTES
+from digest.source.load import MAX_SEED_BYTES
 
 from conftest import SITES, TESTS, run_cli
 from workcount import calls, growth
@@ -759,11 +759,11 @@ def test_seeds_over_the_size_limit_are_refused_before_parsing(tmp_path):
 def test_a_megabyte_quote_that_is_not_found_says_it_is_too_long_to_look_for(tmp_path, monkeypatch):
     import difflib
 
-    import digest.reanchor
+    import digest.text.reanchor
 
     searches = []
     monkeypatch.setattr(difflib.SequenceMatcher, "find_longest_match", lambda *args: searches.append("difflib"))
-    monkeypatch.setattr(digest.reanchor, "_distances", lambda *args: searches.append("relocate"))
+    monkeypatch.setattr(digest.text.reanchor, "_distances", lambda *args: searches.append("relocate"))
     source = tmp_path / "src"
     shutil.copytree(SITES / "basic", source)
     sidecar = source / "content/articles/plain-one.yaml"

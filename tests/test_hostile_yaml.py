@@ -191,7 +191,7 @@ def test_aliases_of_one_long_string_are_bounded_too(tmp_path):
     [PERSON, SIDECAR, "seeds/plain-one.txt"],
 )
 def test_files_over_the_size_limit_are_refused(tmp_path, rel):
-    from digest.load import MAX_FILE_BYTES
+    from digest.source.load import MAX_FILE_BYTES
 
     source = site_with(tmp_path, {})
     path = source / rel
@@ -207,7 +207,7 @@ def test_files_over_the_size_limit_are_refused(tmp_path, rel):
 
 @pytest.mark.parametrize("rel", ["content/site.yaml", TIMELINE])
 def test_site_and_timeline_files_over_the_size_limit_are_refused(tmp_path, rel):
-    from digest.load import MAX_FILE_BYTES
+    from digest.source.load import MAX_FILE_BYTES
 
     source = site_with(tmp_path, {})
     with open(source / rel, "ab") as stream:
@@ -472,7 +472,7 @@ def test_bare_and_quoted_dates_build_the_same_site(tmp_path, field, bare, quoted
 
 def test_wrong_types_in_every_field_never_crash(tmp_path):
     """Every field of every file given a list, a mapping and a null at once: located errors only."""
-    from digest.schema import ARTICLE_FIELDS, CLAIM_FIELDS, EVENT_FIELDS, PERSON_FIELDS, SITE_FIELDS
+    from digest.source.schema import ARTICLE_FIELDS, CLAIM_FIELDS, EVENT_FIELDS, PERSON_FIELDS, SITE_FIELDS
 
     def wrong(fields, value):
         return "".join(f"{name}: {value}\n" for name in fields if name not in ("claims", "events"))

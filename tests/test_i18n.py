@@ -17,9 +17,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 from bs4 import BeautifulSoup
 
-from digest.dates import parse_edtf
-from digest.days import Day
-from digest.i18n import ENGLISH, builtin_locales, load_locale
+from digest.text.dates import parse_edtf
+from digest.text.days import Day
+from digest.text.i18n import ENGLISH, builtin_locales, load_locale
 
 from conftest import REPO, copy_site, run_cli
 

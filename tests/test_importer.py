@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from digest.authoring.extract import ExtractedArticle
+from digest.authoring.importer import article_stem, expand_paths
+from digest.authoring.scaffold import init_site
 from digest.errors import Diagnostics
-from digest.extract import ExtractedArticle
-from digest.importer import article_stem, expand_paths
-from digest.load import load_site
-from digest.scaffold import init_site
+from digest.source.load import load_site
 
 from conftest import read_tree, run_cli
 

@@ -15,19 +15,27 @@ from pathlib import Path
 import digest
 
 PACKAGE = Path(digest.__file__).parent
+STAGES = ("text", "source", "graph", "views", "render", "search", "pipeline", "live", "authoring")
+"""The folders in pipeline order: a module imports only from its own folder, earlier ones and the shared top level."""
+SHARED = {"digest", "digest.errors", "digest.caches", "digest.memo"}
+"""Top-level modules every stage may use: errors and the session's caches (they import no stage)."""
 LAZY_IMPORTS_ALLOWED = {"digest.cli": "keeps `digest --help` fast: each command loads only what it runs"}
 
 
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
 def modules() -> dict[str, ast.Module]:
-    return {f"digest.{path.stem}": ast.parse(path.read_text(encoding="utf-8")) for path in sorted(PACKAGE.glob("*.py")) if path.stem != "__main__"}
+    return {module_name(path): ast.parse(path.read_text(encoding="utf-8")) for path in sorted(PACKAGE.rglob("*.py")) if path.stem != "__main__"}
 
 
 def _digest_imports(node: ast.AST) -> list[str]:
     if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-        if node.module == "digest":
-            return [f"digest.{alias.name}" for alias in node.names if (PACKAGE / f"{alias.name}.py").exists()]
-        if node.module.startswith("digest."):
-            return [node.module]
+        if node.module.startswith("digest.") or node.module == "digest":
+            submodules = [f"{node.module}.{alias.name}" for alias in node.names if (PACKAGE.parent / node.module.replace(".", "/") / f"{alias.name}.py").exists()]
+            return submodules or [node.module]
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names if alias.name.startswith("digest.")]
     return []
@@ -84,3 +92,26 @@ def test_the_import_graph_has_no_cycle():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def _stage(name: str) -> int | None:
+    parts = name.split(".")
+    return STAGES.index(parts[1]) if len(parts) >= 2 and parts[1] in STAGES else None
+
+
+def test_stages_import_only_earlier_stages():
+    """The folder layout is the pipeline: text -> source -> graph -> views -> render -> search -> pipeline -> live/authoring."""
+    offenders = []
+    for name, tree in modules().items():
+        for target in load_time_imports(tree):
+            own, theirs = _stage(name), _stage(target)
+            if target in SHARED or own is None:
+                continue
+            if theirs is None or theirs > own:
+                offenders.append(f"{name} imports {target}")
+    assert offenders == []
+
+
+def test_every_module_sits_in_a_stage_folder_or_is_shared():
+    loose = sorted(name for name in modules() if _stage(name) is None and name not in SHARED and name != "digest.cli")
+    assert loose == []

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.session import SiteBuilder
-from digest.write import OWNER_MARK
+from digest.pipeline.session import SiteBuilder
+from digest.pipeline.write import OWNER_MARK
 
 from conftest import copy_site, read_tree, run_cli
 
@@ -51,7 +51,7 @@ EXPECTED_RENDERED = {
 
 
 def _override_template(site: Path) -> None:
-    from digest.theme import builtin_theme
+    from digest.source.theme import builtin_theme
 
     folder = site / "themes/default/templates"
     folder.mkdir(parents=True)
@@ -60,7 +60,7 @@ def _override_template(site: Path) -> None:
 
 
 def _override_stylesheet(site: Path) -> None:
-    from digest.theme import builtin_theme
+    from digest.source.theme import builtin_theme
 
     folder = site / "themes/default/static"
     folder.mkdir(parents=True)
@@ -149,21 +149,21 @@ def test_output_deleted_under_a_session_is_rebuilt_in_full(tmp_path):
 
 
 def test_the_saved_articles_page_is_written_before_any_other_file(tmp_path, monkeypatch):
-    import digest.session
-    import digest.write
+    import digest.pipeline.session
+    import digest.pipeline.write
 
     site = copy_site("basic", tmp_path)
     builder = SiteBuilder(site, tmp_path / "live")
     builder.build()
     order: list[str] = []
-    original = digest.write.replace_file
+    original = digest.pipeline.write.replace_file
 
     def spy(target: Path, data: bytes) -> None:
         order.append(target.relative_to(tmp_path / "live").as_posix())
         original(target, data)
 
-    monkeypatch.setattr(digest.session, "replace_file", spy)
-    monkeypatch.setattr(digest.write, "replace_file", spy)
+    monkeypatch.setattr(digest.pipeline.session, "replace_file", spy)
+    monkeypatch.setattr(digest.pipeline.write, "replace_file", spy)
     CHANGES["sidecar"](site)
     rebuild = builder.build({"content/articles/plain-one.yaml"})
     assert rebuild.ok
@@ -174,7 +174,7 @@ def test_the_saved_articles_page_is_written_before_any_other_file(tmp_path, monk
 
 
 def test_a_person_files_page_comes_first_for_a_person_edit(tmp_path, monkeypatch):
-    import digest.session
+    import digest.pipeline.session
 
     site = copy_site("basic", tmp_path)
     builder = SiteBuilder(site, tmp_path / "live")
@@ -186,7 +186,7 @@ def test_a_person_files_page_comes_first_for_a_person_edit(tmp_path, monkeypatch
         early.append(path)
         original(self, path, data, previous, delivered)
 
-    monkeypatch.setattr(digest.session.SiteBuilder, "_deliver", spy)
+    monkeypatch.setattr(digest.pipeline.session.SiteBuilder, "_deliver", spy)
     CHANGES["person"](site)
     assert builder.build({"content/people/sean-obrien.yaml"}).ok
     assert early[0] == "people/sean-obrien/index.html", early
@@ -213,7 +213,7 @@ def test_a_page_written_early_is_put_back_when_the_build_then_fails(tmp_path):
 
 
 def test_source_keys_name_the_entities_whose_own_files_changed():
-    from digest.session import source_keys
+    from digest.pipeline.session import source_keys
 
     assert source_keys([
         "seeds/a.txt", "seeds/b.md", "content/articles/c.yaml", "content/people/d.yaml",
@@ -240,14 +240,14 @@ def test_a_watch_build_rereads_a_file_whose_stat_changed_even_if_the_watcher_mis
 
 
 def test_a_watch_build_reuses_files_the_watcher_did_not_name(tmp_path, monkeypatch):
-    import digest.load
+    import digest.source.load
 
     site = copy_site("basic", tmp_path)
     builder = SiteBuilder(site, tmp_path / "live")
     builder.build()
     read: list[str] = []
-    original = digest.load._read_text
-    monkeypatch.setattr(digest.load, "_read_text", lambda root, rel, diagnostics: read.append(rel) or original(root, rel, diagnostics))
+    original = digest.source.load._read_text
+    monkeypatch.setattr(digest.source.load, "_read_text", lambda root, rel, diagnostics: read.append(rel) or original(root, rel, diagnostics))
     CHANGES["seed"](site)
     assert builder.build({"seeds/plain-one.txt"}).ok
     assert read == ["seeds/plain-one.txt"], "only the named seed is read again"
@@ -276,9 +276,9 @@ def archive_site(tmp_path: Path) -> Path:
 @pytest.fixture
 def split_lists(monkeypatch):
     """Lower the whole-list limits below the archive's size, so that its lists are split as a large digest's are."""
-    import digest.listing
+    import digest.views.listing
     for name in ("WHOLE_TIMELINE_MAX", "WHOLE_CLAIMS_MAX", "WHOLE_ARTICLES_MAX"):
-        monkeypatch.setattr(digest.listing, name, 10)
+        monkeypatch.setattr(digest.views.listing, name, 10)
 
 
 def list_pages_rendered_by(change, tmp_path: Path) -> set[str]:
@@ -354,9 +354,9 @@ def test_while_the_timeline_fits_an_event_edit_renders_its_year_and_the_whole_ti
 
 @pytest.mark.parametrize("limit", ["WHOLE_TIMELINE_MAX", "WHOLE_CLAIMS_MAX", "WHOLE_ARTICLES_MAX"])
 def test_growing_past_a_limit_splits_the_list_and_shrinking_joins_it_as_a_clean_build_would(limit, tmp_path, monkeypatch):
-    import digest.listing
+    import digest.views.listing
     size = {"WHOLE_TIMELINE_MAX": 28, "WHOLE_CLAIMS_MAX": 26, "WHOLE_ARTICLES_MAX": 26}[limit]  # the archive's events, claims, articles
-    monkeypatch.setattr(digest.listing, limit, size)  # all of it fits, and one more does not
+    monkeypatch.setattr(digest.views.listing, limit, size)  # all of it fits, and one more does not
     site = archive_site(tmp_path)
     builder = SiteBuilder(site, tmp_path / "live")
     assert builder.build().ok

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from digest.inline import Range, render_ranges
+from digest.render.inline import Range, render_ranges
 
 
 class NestingChecker(HTMLParser):

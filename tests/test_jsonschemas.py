@@ -17,11 +17,11 @@ import yaml
 from jsonschema import Draft202012Validator
 from test_invalid_sites import apply_overlay
 
-from digest import jsonschemas
+from digest.authoring import jsonschemas
+from digest.authoring.jsonschemas import schema_command, schemas, write_schemas
 from digest.errors import Diagnostics, UsageError
-from digest.jsonschemas import schema_command, schemas, write_schemas
-from digest.schema import _CHECKERS, ARTICLE_FIELDS, PERSON_FIELDS, SITE_FIELDS, TIMELINE_EVENT_FIELDS, Field, check_record
-from digest.yamlnodes import Mapping, Node, Scalar, Sequence, parse_yaml
+from digest.source.schema import _CHECKERS, ARTICLE_FIELDS, PERSON_FIELDS, SITE_FIELDS, TIMELINE_EVENT_FIELDS, Field, check_record
+from digest.source.yamlnodes import Mapping, Node, Scalar, Sequence, parse_yaml
 
 from conftest import INVALID_SITES, REPO, SITES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.language import detect, mismatch, script_shares, scripts_of
+from digest.text.language import detect, mismatch, script_shares, scripts_of
 
 ENGLISH = (
     "The White House has reportedly been holding talks with Kremlin officials, the Wall Street Journal reported on Sunday, "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.listing import (
+from digest.views.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
     COMPARE_ROWS_PER_PAGE,
@@ -279,16 +279,16 @@ def test_the_limits_are_a_few_hundred():
 
 @pytest.mark.parametrize("past", [False, True])
 def test_each_list_is_split_only_past_its_limit(past, tmp_path, monkeypatch):
-    import digest.listing
+    import digest.views.listing
     site = copy_site("basic", tmp_path)
     for number in range(30):
         add_article(site, f"extra-{number:02d}", f"2021-{1 + number % 12:02d}-10", ["disputed"])
     (site / "content/timeline.yaml").write_text((site / "content/timeline.yaml").read_text() + "".join(
         f"- id: extra-event-{number:02d}\n  date: 2021-{1 + number % 12:02d}-0{1 + number % 9}\n  title: Extra event {number}\n" for number in range(20)))
     events, claims, articles = 24, 32, 32  # the basic site's 4 events, 2 claims, 2 articles, and those added
-    monkeypatch.setattr(digest.listing, "WHOLE_TIMELINE_MAX", events - past)
-    monkeypatch.setattr(digest.listing, "WHOLE_CLAIMS_MAX", claims - past)
-    monkeypatch.setattr(digest.listing, "WHOLE_ARTICLES_MAX", articles - past)
+    monkeypatch.setattr(digest.views.listing, "WHOLE_TIMELINE_MAX", events - past)
+    monkeypatch.setattr(digest.views.listing, "WHOLE_CLAIMS_MAX", claims - past)
+    monkeypatch.setattr(digest.views.listing, "WHOLE_ARTICLES_MAX", articles - past)
     out = build(site, tmp_path / "out")
     timeline, claim_index, article_index = page(out, "timeline/"), page(out, "claims/"), page(out, "articles/")
     if not past:

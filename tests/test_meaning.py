@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.meaning import meaning_changes
+from digest.text.meaning import meaning_changes
 
 
 @pytest.mark.parametrize(

@@ -21,21 +21,21 @@ from pathlib import Path
 import pytest
 
 import digest
-from digest.build import render_site
 from digest.memo import ByIdentity
-from digest.session import SiteBuilder
+from digest.pipeline.build import render_site
+from digest.pipeline.session import SiteBuilder
 
 from conftest import copy_site
 
 PURE_MEMOS = {
-    "digest.render.render_markdown": "a pure function of its text: the same answer in every session",
-    "digest.slugs.slugify": "a pure function of its text: the same answer in every session",
+    "digest.render.templates.render_markdown": "a pure function of its text: the same answer in every session",
+    "digest.text.slugs.slugify": "a pure function of its text: the same answer in every session",
 }
 """Memoised pure functions allowed at module level, each with the reason."""
 
 
 def modules() -> list[types.ModuleType]:
-    names = [f"digest.{info.name}" for info in pkgutil.iter_modules(digest.__path__)]
+    names = [info.name for info in pkgutil.walk_packages(digest.__path__, prefix="digest.")]
     return [importlib.import_module(name) for name in sorted(names) if name != "digest.__main__"]
 
 

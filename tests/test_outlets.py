@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from digest.anchor import normalise
-from digest.language import same_language
-from digest.slugs import slugify
+from digest.text.anchor import normalise
+from digest.text.language import same_language
+from digest.text.slugs import slugify
 
 from conftest import REPO, copy_site, run_cli
 from sitecheck import page

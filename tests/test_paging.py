@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.paging import Pager, page_count, page_slice, page_url, page_urls
+from digest.views.paging import Pager, page_count, page_slice, page_url, page_urls
 
 
 @pytest.mark.parametrize("total, pages", [(0, 1), (1, 1), (99, 1), (100, 1), (101, 2), (200, 2), (201, 3)])

@@ -375,7 +375,7 @@ def test_output_inside_the_sources_is_refused_and_deletes_nothing(site, tmp_path
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from digest.serve import resolve_request  # noqa: E402
+from digest.live.serve import resolve_request  # noqa: E402
 
 URL_PIECES = [
     "..", ".", "", "%2e%2e", "%2E%2e", ".%2e", "..%2f", "%2f", "%00", "\\", "..\\", "%5c", "%252e%252e", "a",
@@ -423,7 +423,7 @@ def test_resolve_request_follows_inside_links_and_refuses_outside_ones(served_ro
      ("com0", False), ("console", False), ("icon", False), (".con", False), ("con-outlet", False)],
 )
 def test_is_windows_reserved(name, reserved):
-    from digest.slugs import is_windows_reserved
+    from digest.text.slugs import is_windows_reserved
 
     assert is_windows_reserved(name) is reserved
 
@@ -435,7 +435,7 @@ def test_an_outlet_named_like_a_device_gets_a_folder_windows_can_hold(site, tmp_
     result = build(site, tmp_path / "out")
     assert result.code == 0, result.err
     folders = {rel.split("/")[1] for rel in read_tree(tmp_path / "out") if rel.startswith("outlets/") and rel.count("/") >= 2}
-    from digest.slugs import is_windows_reserved
+    from digest.text.slugs import is_windows_reserved
 
     assert folders and not any(is_windows_reserved(folder) for folder in folders), folders
     assert_confined(tmp_path / "out")

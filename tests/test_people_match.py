@@ -7,8 +7,8 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from digest.people_match import NameIndex, build_name_index, find_names, fold_name
-from digest.seedtext import parse_markdown
+from digest.text.people_match import NameIndex, build_name_index, find_names, fold_name
+from digest.text.seedtext import parse_markdown
 
 from conftest import SITES, run_cli
 

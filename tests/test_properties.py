@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from digest.schema import ARTICLE_FIELDS, PERSON_FIELDS, TIMELINE_EVENT_FIELDS, Field
-from digest.session import SiteBuilder
+from digest.pipeline.session import SiteBuilder
+from digest.source.schema import ARTICLE_FIELDS, PERSON_FIELDS, TIMELINE_EVENT_FIELDS, Field
 
 from conftest import SITES, read_tree, run_cli
 

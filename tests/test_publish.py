@@ -177,7 +177,7 @@ def test_distinct_timestamps(days, expected):
     """Same-day entries count up from the bottom of the feed: distinct, in feed order, and stable when newer ones are added."""
     import datetime
 
-    from digest.publish import distinct_timestamps
+    from digest.render.publish import distinct_timestamps
 
     assert distinct_timestamps([datetime.date.fromisoformat(d) for d in days]) == expected
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from digest.errors import Diagnostics
-from digest.link import link_site
-from digest.load import load_site
-from digest.model import PeopleGroup, SiteGraph
-from digest.reads import _related
+from digest.graph.link import link_site
+from digest.graph.model import PeopleGroup, SiteGraph
+from digest.source.load import load_site
+from digest.views.reads import _related
 
 SITE_YAML = "title: Crowd\nbase_url: https://example.org/crowd\nlanguage: en\n"
 

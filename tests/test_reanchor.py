@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from digest.anchor import find_all, normalise, normalise_blocks
 from digest.errors import Diagnostics
-from digest.reanchor import SIMILARITY_THRESHOLD, Relocation, fix_quote_in_yaml, propose_fix, relocate
-from digest.seedtext import Block, parse_plain
-from digest.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
+from digest.source.yamlnodes import Mapping, Scalar, Sequence, parse_yaml
+from digest.text.anchor import find_all, normalise, normalise_blocks
+from digest.text.reanchor import SIMILARITY_THRESHOLD, Relocation, fix_quote_in_yaml, propose_fix, relocate
+from digest.text.seedtext import Block, parse_plain
 
 from workcount import calls, growth
 
@@ -504,7 +504,7 @@ def test_propose_fix_has_nothing_for_a_quote_whose_context_alone_changed():
 
 
 def test_relocate_does_not_look_past_its_budget(monkeypatch):
-    import digest.reanchor as reanchor
+    import digest.text.reanchor as reanchor
 
     scans = []
     original = reanchor._distances

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from digest.render import isolated, lang_attrs
+from digest.render.templates import isolated, lang_attrs
 
 from browsing import chromium, serve_site
 from conftest import SITES, run_cli

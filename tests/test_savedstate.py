@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.savedstate import FORMAT, state_path
+from digest.pipeline.savedstate import FORMAT, state_path
 
 from conftest import copy_site, read_tree, run_cli
 from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build
@@ -162,7 +162,7 @@ def test_records_of_outputs_that_are_gone_are_removed(tmp_path):
     """Builds into passing folders (a CI job's, a test's) must not pile up saved states."""
     import shutil
 
-    from digest.buildcache import CACHE_FOLDER, record_key
+    from digest.pipeline.buildcache import CACHE_FOLDER, record_key
 
     site = copy_site("basic", tmp_path)
     build(site, tmp_path / "passing")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from digest.scaffold import looks_like_headline, unknown_names
+from digest.authoring.scaffold import looks_like_headline, unknown_names
 
 from conftest import REPO, copy_site, run_cli
 
@@ -118,7 +118,7 @@ def test_a_seed_without_a_headline_gets_a_blank_title(tmp_path):
 
 
 def test_starter_workflow_builds_like_the_repository_workflow():
-    from digest.scaffold import STARTER
+    from digest.authoring.scaffold import STARTER
 
     def build_lines(text: str) -> list[str]:
         return [line.strip() for line in text.splitlines() if line.strip().startswith("digest build")]

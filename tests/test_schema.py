@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from digest import link
-from digest.build import render_site
+from digest.graph import link
+from digest.pipeline.build import render_site
 
 from conftest import SITES, run_cli
 

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from digest import search
-from digest.search import index_shard
+from digest.search import index as search
+from digest.search.index import index_shard
 
 from browsing import chromium, serve_site
 from conftest import copy_site, read_tree, run_cli
@@ -177,7 +177,7 @@ def test_a_bundle_file_cut_short_is_reported_as_truncated(cut):
     """Pagefind writing on a nearly full disk leaves files that end too soon: a clear error, not a crash."""
     import gzip
 
-    from digest.searchbundle import SIGNATURE, BundleTruncated, _decode_file, _encode
+    from digest.search.bundle import SIGNATURE, BundleTruncated, _decode_file, _encode
 
     raw = SIGNATURE + _encode(["outlet", [["Outlet One", [1, 2, 3]], ["Outlet Two", [4]]]])
     whole = gzip.compress(raw, mtime=0)
@@ -222,9 +222,9 @@ def test_the_shards_find_what_one_index_over_the_same_pages_finds(demo_build, tm
     articles than in one index (seen for "Sullivan")."""
     import shutil
 
-    from digest.build import render_site
-    from digest.search import event_records
-    from digest.searchshards import searchable_part
+    from digest.pipeline.build import render_site
+    from digest.search.index import event_records
+    from digest.search.shards import searchable_part
 
     from conftest import REPO
 
@@ -250,7 +250,7 @@ def test_the_shards_find_what_one_index_over_the_same_pages_finds(demo_build, tm
 
 def test_only_what_a_reader_searches_for_is_indexed_and_it_indexes_the_same(demo_build):
     """Pagefind is fed the marked element in a bare page: the same index as from the whole page."""
-    from digest.searchshards import searchable_part
+    from digest.search.shards import searchable_part
 
     full, slim = [], []
     for path in sorted(demo_build.rglob("*.html")):
@@ -288,7 +288,7 @@ def test_the_index_is_the_same_bytes_on_two_file_systems(tmp_path):
 
 
 def test_an_edit_indexes_only_the_shard_of_the_edited_page(tmp_path, monkeypatch):
-    from digest.build import build_site
+    from digest.pipeline.build import build_site
 
     site = copy_site("basic", tmp_path)
     out = tmp_path / "out"

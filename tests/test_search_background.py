@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from digest import search
-from digest.session import SearchUpdate, SiteBuilder
+from digest.pipeline.session import SearchUpdate, SiteBuilder
+from digest.search import index as search
 
 from conftest import copy_site, read_tree, run_cli
 

@@ -27,10 +27,10 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from markdown_it import MarkdownIt
 
-from digest.anchor import Span
-from digest.model import Article, Claim, Passage
-from digest.render import article_body, render_markdown
-from digest.seedtext import parse_markdown, resolve_link
+from digest.graph.model import Article, Claim, Passage
+from digest.render.templates import article_body, render_markdown
+from digest.text.anchor import Span
+from digest.text.seedtext import parse_markdown, resolve_link
 
 from conftest import SITES, TESTS, run_cli
 

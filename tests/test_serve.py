@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-import digest.session
+import digest.pipeline.session
 from digest.errors import Diagnostic, Location, UsageError
-from digest.serve import BuildEvents, PreviewServer, bind_server, inject_live_reload
-from digest.session import Rebuild, SiteBuilder
+from digest.live.serve import BuildEvents, PreviewServer, bind_server, inject_live_reload
+from digest.pipeline.session import Rebuild, SiteBuilder
 
 from conftest import REPO, copy_site
 
@@ -467,14 +467,14 @@ def test_event_streams_end_when_the_events_close(served):
 
 def test_requests_do_not_wait_for_a_build_in_progress(served, monkeypatch):
     entered, release = threading.Event(), threading.Event()
-    original = digest.session.render_site
+    original = digest.pipeline.session.render_site
 
     def slow_render(*args, **kwargs):
         entered.set()
         release.wait(TIMEOUT)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(digest.session, "render_site", slow_render)
+    monkeypatch.setattr(digest.pipeline.session, "render_site", slow_render)
     (served.site / SIDECAR).write_text((served.site / SIDECAR).read_text().replace(CLAIM_TEXT, "The talks were pointless."))
     results: list[Rebuild] = []
     build = threading.Thread(target=lambda: results.append(served.builder.build()), daemon=True)
@@ -746,7 +746,7 @@ def test_digest_serve_on_a_busy_port_says_so(tmp_path):
 def test_a_stream_slower_than_the_builds_still_gets_every_event():
     """A save gives two events (its page first, then the rest); a tab that only saw the second
     would reload although the rest did not rewrite it. A reader behind gets both, in order."""
-    from digest.serve import HISTORY, BuildEvents
+    from digest.live.serve import HISTORY, BuildEvents
 
     events = BuildEvents()
     start = events.snapshot()["build"]

@@ -9,9 +9,9 @@ from __future__ import annotations
 import errno
 import os
 
-from digest import write
-from digest.session import SiteBuilder
-from digest.watch import safe_build
+from digest.live.watch import safe_build
+from digest.pipeline import write
+from digest.pipeline.session import SiteBuilder
 
 from conftest import copy_site, read_tree
 

@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from digest.dates import parse_edtf
-from digest.days import Day
-from digest.timeline_layout import (
+from digest.text.dates import parse_edtf
+from digest.text.days import Day
+from digest.views.timeline_layout import (
     POINT,
     RANGE,
     SPAN,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.dates import parse_edtf
+from digest.text.dates import parse_edtf
 
 from browsing import chromium, serve_site
 from sitecheck import page
@@ -189,11 +189,11 @@ def test_a_timeline_that_fits_is_whole_on_its_index_with_links_to_each_year(spre
 
 
 def test_past_the_limit_the_index_gives_each_year_with_its_count(tmp_path, monkeypatch):
-    import digest.listing
+    import digest.views.listing
 
     from conftest import copy_site, run_cli
 
-    monkeypatch.setattr(digest.listing, "WHOLE_TIMELINE_MAX", 5)
+    monkeypatch.setattr(digest.views.listing, "WHOLE_TIMELINE_MAX", 5)
     site = copy_site("basic", tmp_path)
     with open(site / "content/timeline.yaml", "a") as timeline:
         timeline.write(SPREAD)

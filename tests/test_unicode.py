@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from digest.render import text_direction
+from digest.render.templates import text_direction
 
 from conftest import SITES, run_cli
 

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from digest.authoring.scaffold import init_site
 from digest.errors import Diagnostics
-from digest.link import link_site
-from digest.load import load_site, version_of
-from digest.scaffold import init_site
-from digest.schema import ARTICLE_FIELDS, check_record
-from digest.versions import add_version, text_changes
-from digest.yamlnodes import parse_yaml
+from digest.graph.link import link_site
+from digest.graph.versions import add_version, text_changes
+from digest.source.load import load_site, version_of
+from digest.source.schema import ARTICLE_FIELDS, check_record
+from digest.source.yamlnodes import parse_yaml
 
 ITEM = "  - file: seeds/x.v{n}.md\n    captured: 2024-03-0{n}\n"
 

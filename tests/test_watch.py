@@ -1,4 +1,4 @@
-"""Watch mode: `digest.watch.watch` rebuilds once per burst of real changes.
+"""Watch mode: `digest.live.watch.watch` rebuilds once per burst of real changes.
 
 Each test runs `watch()` in a background thread on a copy of the basic site,
 records every (rebuild, changed paths) it reports, and compares the output
@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import digest.watch
+import digest.live.watch
 from digest.errors import OutputError
-from digest.session import Rebuild, SiteBuilder
-from digest.watch import ChangeCollector, watch
+from digest.live.watch import ChangeCollector, watch
+from digest.pipeline.session import Rebuild, SiteBuilder
 
 from conftest import copy_site, read_tree, run_cli
 
@@ -49,13 +49,13 @@ class Watcher:
 
     def start(self, monkeypatch: pytest.MonkeyPatch) -> Watcher:
         # Know when the observer is scheduled: events before that would be lost.
-        original = digest.watch.SourceWatcher.start
+        original = digest.live.watch.SourceWatcher.start
 
-        def start(watcher: digest.watch.SourceWatcher) -> None:
+        def start(watcher: digest.live.watch.SourceWatcher) -> None:
             original(watcher)
             self.ready.set()
 
-        monkeypatch.setattr(digest.watch.SourceWatcher, "start", start)
+        monkeypatch.setattr(digest.live.watch.SourceWatcher, "start", start)
         self._thread.start()
         assert self.ready.wait(WAIT), "the watcher did not start its observer"
         return self
@@ -112,7 +112,7 @@ a loaded CI machine the gaps between clumps of one burst reached 0.3 s; 0.6 s ke
 
 
 def set_quiet_period(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
-    monkeypatch.setattr(digest.watch, "QUIET_SECONDS", seconds)
+    monkeypatch.setattr(digest.live.watch, "QUIET_SECONDS", seconds)
     # Bug: wait_for_batch binds quiet=QUIET_SECONDS when it is defined, so the line above alone has
     # no effect (see test_the_quiet_period_follows_the_module_constant); set the bound default too.
     defaults = ChangeCollector.wait_for_batch.__defaults__
@@ -404,7 +404,7 @@ def test_a_failed_build_of_a_half_saved_burst_is_not_reported(site, start_watchi
 
 
 def test_the_quiet_period_follows_the_module_constant(tmp_path, monkeypatch):
-    monkeypatch.setattr(digest.watch, "QUIET_SECONDS", 0.5)
+    monkeypatch.setattr(digest.live.watch, "QUIET_SECONDS", 0.5)
     collector = ChangeCollector(tmp_path)
     collector.on_any_event(_FakeEvent(str(tmp_path / "content/people/x.yaml")))
     started = time.monotonic()
@@ -422,7 +422,7 @@ class _FakeEvent:
 
 
 def test_a_theme_folder_created_while_watching_is_watched(site, tmp_path, start_watching):
-    from digest.theme import builtin_theme
+    from digest.source.theme import builtin_theme
 
     watcher = start_watching(site)
     static = site / "themes/default/static"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.wording import word_diff
+from digest.text.wording import word_diff
 
 
 def marked(mine: str, theirs: str) -> list[str]:

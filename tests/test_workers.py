@@ -24,16 +24,16 @@ WAIT = 60.0
 STALLING_CLI = """
 import os, sys, time
 from pathlib import Path
-import digest.build, digest.workers
+import digest.pipeline.build, digest.pipeline.workers
 from digest.cli import main
 
 pid_folder, watchdog = Path(sys.argv[1]), sys.argv[2] == "watchdog"
 main_pid = os.getpid()
-digest.build.PARALLEL_MINIMUM = 1
+digest.pipeline.build.PARALLEL_MINIMUM = 1
 os.cpu_count = lambda: 2
 if watchdog:  # the portable fallback, as on macOS
-    digest.workers.parent_death_signal = lambda signum: False
-render_page = digest.build.render_page
+    digest.pipeline.workers.parent_death_signal = lambda signum: False
+render_page = digest.pipeline.build.render_page
 
 def stalling_render(*args, **kwargs):
     if os.getpid() != main_pid:
@@ -41,7 +41,7 @@ def stalling_render(*args, **kwargs):
         time.sleep(600)
     return render_page(*args, **kwargs)
 
-digest.build.render_page = stalling_render
+digest.pipeline.build.render_page = stalling_render
 sys.exit(main(sys.argv[3:]))
 """
 

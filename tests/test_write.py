@@ -7,9 +7,9 @@ import os
 
 import pytest
 
-from digest import write
 from digest.errors import MachineFault, OutputError
-from digest.write import OWNER_MARK, OWNER_NOTE, remove_stale_stages, write_site
+from digest.pipeline import write
+from digest.pipeline.write import OWNER_MARK, OWNER_NOTE, remove_stale_stages, write_site
 
 from conftest import read_tree
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from digest import build, search, write
+from digest.pipeline import build, write
+from digest.search import index as search
 
 from conftest import SITES, read_tree, run_cli
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from digest.errors import Diagnostics
-from digest.yamlnodes import Mapping, Scalar, Sequence, decode_source, parse_yaml
+from digest.source.yamlnodes import Mapping, Scalar, Sequence, decode_source, parse_yaml
 
 
 def parse(text: str):

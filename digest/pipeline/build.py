@@ -1,0 +1,530 @@
+"""Run the pipeline: load -> validate -> link -> render -> write.
+
+`render_site` runs everything but the write and, given the `BuildState` of
+the previous build, renders only the pages whose recorded reads or templates
+changed. `index_search` adds the search index to what was rendered.
+`build_site` is `digest build`: a full render, the index and an atomic swap
+of the whole output folder. Watch mode calls `render_site` with its state and
+writes the changed files one by one (`write.write_changes`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path, PurePosixPath
+from typing import cast
+
+from jinja2 import TemplateError
+
+from digest.caches import Caches
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
+from digest.graph.link import link_site
+from digest.graph.model import SiteGraph, translated_statuses
+from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
+from digest.pipeline.workers import bind_to_parent
+from digest.pipeline.write import Stage, WriteReport, output_faults, place
+from digest.render.page import Page, render_page
+from digest.render.pages import site_pages
+from digest.render.publish import publishing_pages
+from digest.render.site_reads import SITE_READS
+from digest.render.templates import environment_for
+from digest.search.index import BUNDLE as SEARCH_BUNDLE
+from digest.search.index import MANIFEST, SearchIndexError, SearchIndexTruncated, event_records, make_shards, manifest, plan_search, shard_of
+from digest.source.load import LoadedSite, load_site
+from digest.source.theme import Theme
+from digest.text.i18n import locale_from_catalogues
+from digest.views.reads import Reader
+
+
+@dataclass(slots=True)
+class BuildResult:
+    graph: SiteGraph
+    outputs: dict[str, bytes]
+    """Files produced by this build: every file of a full build; of an
+    incremental one, the pages it rendered again plus all copied files."""
+    state: BuildState
+    warnings: list[Diagnostic]
+    rendered: list[str] = field(default_factory=list)
+    """Pages rendered by this build."""
+    removed: list[str] = field(default_factory=list)
+    """Files of the previous build that no longer exist."""
+    report: WriteReport | None = None
+    seconds: float = 0.0
+
+    @property
+    def page_count(self) -> int:
+        return sum(1 for path in self.state.outputs if path.endswith(".html"))
+
+
+@dataclass(frozen=True, slots=True)
+class FirstPages:
+    """Pages an incremental build renders before all others, and where they go at once.
+
+    Watch mode names the keys of the entities whose files were saved (the
+    article of a saved sidecar or seed, the person of a saved person file),
+    so the page the editor is looking at is written before the build works
+    out what else the change affects. Which pages those are still comes
+    from the previous build's records; this only changes the order.
+    """
+
+    keys: frozenset[str]
+    deliver: Callable[[str, bytes], None]
+
+
+def render_site(
+    root: Path,
+    base_url: str | None = None,
+    strict: bool = False,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+    drafts: bool = False,
+    first: FirstPages | None = None,
+    stage: Stage | None = None,
+    changed: Iterable[str] | None = None,
+    caches: Caches | None = None,
+) -> BuildResult:
+    """Everything but writing; raises BuildFailed with every problem found.
+
+    ``changed``: what a watcher saw change since the last build (see `load_site`).
+    With a ``stage``, files go there as they are made instead of into
+    ``outputs`` (a full build then holds no page in memory). ``caches``: the
+    session's (see `caches.py`); without one, nothing is reused."""
+    caches = caches if caches is not None else Caches()
+    diagnostics = Diagnostics()
+    loaded = load_site(root, diagnostics, changed, caches)
+    graph = link_site(loaded, diagnostics, base_url, drafts, caches)
+    failing = diagnostics.errors + (diagnostics.warnings if strict else [])
+    if failing or graph is None:
+        raise BuildFailed(diagnostics.sorted())
+    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, stage, caches)
+
+
+def render_graph(
+    root: Path,
+    loaded: LoadedSite,
+    graph: SiteGraph,
+    diagnostics: Diagnostics,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+    first: FirstPages | None = None,
+    stage: Stage | None = None,
+    caches: Caches | None = None,
+) -> BuildResult:
+    """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
+    caches = caches if caches is not None else Caches()
+    if loaded.theme is None:  # the load stage said why
+        raise BuildFailed(diagnostics.sorted())
+    copied = _theme_assets(loaded.theme, hash_assets)
+    graph.assets = {name: path for name, (path, _) in copied.items()}
+    graph.assets[FAVICON] = site_favicon(loaded.static_files) or graph.assets[THEME_FAVICON]  # the built-in theme has one
+    _set_locale(loaded, graph, diagnostics, caches)
+    env = environment_for(loaded.theme, graph.config, graph.locale, caches)
+    pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
+    files = dict(copied.values())
+    generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
+    collisions = []
+    for rel, data in loaded.static_files:
+        if rel.casefold() in generated:
+            message = f"static file '{rel}' would replace the generated '{generated[rel.casefold()]}'" + (
+                "" if rel == generated[rel.casefold()] else " on case-insensitive disks (macOS, Windows)"
+            )
+            collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
+        elif graph.config.search and rel.casefold().startswith(SEARCH_BUNDLE):
+            message = f"static file '{rel}' is inside {SEARCH_BUNDLE}, where the search index goes; move it, or set 'search: false'"
+            collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
+        files[rel] = data
+    if collisions:
+        raise BuildFailed(collisions)
+    try:
+        result = _render_pages(graph, env, pages, previous or BuildState(), caches, first, stage)
+    except TemplateError as exc:
+        raise BuildFailed([_template_diagnostic(exc, root)]) from exc
+    result.warnings = diagnostics.sorted()
+    for rel, data in files.items():
+        if stage is None:
+            result.outputs[rel] = data
+        else:
+            stage.put(rel, data)
+        result.state.outputs[rel] = digest_bytes(data)
+    if previous is not None:
+        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
+    return result
+
+
+def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, caches: Caches) -> None:
+    """The site's language from the catalogues the load stage read, with the built-in statuses in it.
+
+    Merging and compiling the catalogues is done once per version of them in a session."""
+    key = (graph.config.language, tuple(loaded.catalogues))
+    if caches.locale is None or caches.locale[0] != key:
+        caches.locale = (key, locale_from_catalogues(graph.config.language, loaded.catalogues))
+    locale, problems = caches.locale[1]
+    for problem in problems:
+        if problem.path == "content/site.yaml" and loaded.config is not None:
+            diagnostics.warning(loaded.config.where("language"), problem.message, "language")
+        else:
+            raise BuildFailed([Diagnostic(Location(problem.path, problem.line), "error", problem.message, "catalogue")])
+    graph.locale = locale
+    if not graph.config.own_statuses:
+        graph.config = replace(graph.config, statuses=translated_statuses(locale))
+
+
+def _render_pages(
+    graph: SiteGraph, env, pages: list[Page], previous: BuildState, caches: Caches, first: FirstPages | None = None, stage: Stage | None = None
+) -> BuildResult:
+    reader = Reader(graph, SITE_READS, caches.value_digests)
+    templates = TemplateIndex(env, caches.template_references)
+    state = BuildState()
+    todo: list[int] = []
+    closures: dict[str, frozenset[str]] = {}
+    outputs: dict[str, bytes] = {}
+    digests: dict[str, bytes | None] = {}
+    done: list[int] = []
+    if first is not None:
+        for number, page in _first_pages(graph, pages, previous, first.keys):
+            data, keys = render_page(env, page, reader)
+            closures[page.path] = templates.closure(page.template) if page.template else frozenset()
+            outputs[page.path] = data
+            state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
+            state.outputs[page.path] = digest_bytes(data)
+            first.deliver(page.path, data)
+            done.append(number)
+    for number, page in enumerate(pages):
+        if page.path in outputs:
+            continue
+        closure = templates.closure(page.template) if page.template else frozenset()
+        closures[page.path] = closure
+        old = previous.pages.get(page.path)
+        if (
+            old is not None
+            and old.templates == closure
+            and templates.unchanged(closure, previous.templates)
+            and all(reader.fingerprint(key) == previous.fingerprints.get(key) for key in old.keys)
+            and (stage is None or stage.carry(page.path))  # a full build takes the unchanged page from the old site
+        ):
+            state.pages[page.path] = old
+            state.outputs[page.path] = previous.outputs[page.path]
+        else:
+            todo.append(number)
+    for number, data, keys, key_digests in _render_all(env, pages, todo, reader, stage):
+        page = pages[number]
+        if isinstance(data, Placed):
+            assert stage is not None, "workers place pages only when given a stage"
+            stage.note(page.path, data.reused)
+            state.outputs[page.path] = data.digest
+        elif stage is not None:
+            stage.put(page.path, data)
+            state.outputs[page.path] = digest_bytes(data)
+        else:
+            outputs[page.path] = data
+            state.outputs[page.path] = digest_bytes(data)
+        state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
+        digests.update(key_digests)
+    state.fingerprints = {
+        key: digests[key] if key in digests else reader.fingerprint(key)
+        for record in state.pages.values()
+        for key in record.keys
+    }
+    state.templates = dict(templates.digests)
+    rendered = [pages[number].path for number in sorted(done + todo)]
+    return BuildResult(graph, outputs, state, [], rendered)
+
+
+PARALLEL_MINIMUM = 300
+"""Pages to render before it pays to fork workers."""
+RESULTS_PER_MESSAGE = 64
+"""Pages a worker reports in one message: few enough to keep messages small, enough to keep them few."""
+
+
+def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str]) -> list[tuple[int, Page]]:
+    """The pages that read one of ``keys`` when last built, those entities' own pages first.
+
+    A saved person file also brings forward the pages that show the person
+    without reading their record whole: the articles that name them, and
+    pages that list them (their summary).
+    """
+    shown = set(keys)
+    for key in keys:
+        kind, _, pid = key.partition(":")
+        if kind == "person":
+            shown.add(f"person-summary:{pid}")
+            shown.update(f"article-people:{stem}" for stem in graph.index.named_by.get(pid, ()))
+    found = []
+    for number, page in enumerate(pages):
+        old = previous.pages.get(page.path)
+        if old is not None and not shown.isdisjoint(old.keys):
+            found.append((keys.isdisjoint(old.keys), number, page))
+    found.sort(key=lambda item: item[:2])
+    return [(number, page) for _, number, page in found]
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A page a worker process wrote into the stage itself: what the parent needs of it."""
+
+    digest: bytes
+    reused: bool
+
+
+def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage | None = None):
+    """Render pages, in forked worker processes when there are many and it is safe to fork.
+
+    Forking is safe only with no other threads (watch mode has observer and
+    server threads), so incremental rebuilds in a session render in-process;
+    they render few pages anyway. Results are the same bytes either way.
+    Each worker is handed its share through the fork itself (the arguments
+    of a forked process are inherited, never pickled) and reports back
+    through its own pipe, whichever is ready first.
+    Workers die with this process, however it ends (see `digest.pipeline.workers`);
+    an exception here, Ctrl-C included, terminates them.
+    """
+    workers = min(os.cpu_count() or 1, 4)
+    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    if len(todo) < PARALLEL_MINIMUM or workers < 2 or not can_fork:
+        for number in todo:
+            data, keys = render_page(env, pages[number], reader)
+            yield number, data, keys, {}
+        return
+    context = multiprocessing.get_context("fork")
+    running: dict[Connection, BaseProcess] = {}
+    try:
+        for start in range(workers):
+            receive, send = context.Pipe(duplex=False)
+            share = (env, pages, reader.graph, stage, todo[start::workers], send, os.getpid())
+            process = context.Process(target=_render_share, args=share, daemon=True)
+            process.start()
+            send.close()
+            running[receive] = process
+        while running:
+            # wait() returns some of the objects it was given; typeshed widens them to any waitable.
+            for ready in cast("list[Connection]", wait(list(running))):
+                try:
+                    message = ready.recv()
+                except EOFError:
+                    raise RuntimeError(f"a render worker stopped unexpectedly (exit status {running[ready].exitcode})") from None
+                if message is None:
+                    del running[ready]
+                elif isinstance(message, BaseException):
+                    raise message
+                else:
+                    yield from message
+    finally:
+        for receive, worker in running.items():
+            worker.terminate()
+            receive.close()
+        for worker in running.values():
+            worker.join()
+
+
+def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbers: list[int], send: Connection, parent: int) -> None:
+    """In a worker: render some pages, with the fingerprints of what they read, and report them.
+
+    With a stage, the worker writes the pages there itself and sends back
+    only their digests, instead of pickling every page to the parent. The
+    share ends with None, or with the exception that stopped it."""
+    bind_to_parent(parent)
+    reader = Reader(graph, SITE_READS)
+    results: list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]] = []
+    try:
+        for number in numbers:
+            try:
+                data, keys = render_page(env, pages[number], reader)
+            except TemplateError as exc:  # re-raised in the parent with its message and place
+                filename, line = _template_place(exc)
+                raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
+            fingerprints = {key: reader.fingerprint(key) for key in keys}
+            sent: bytes | Placed = data
+            if stage is not None:
+                sent = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
+            results.append((number, sent, keys, fingerprints))
+            if len(results) >= RESULTS_PER_MESSAGE:
+                send.send(results)
+                results = []
+        send.send(results)
+        send.send(None)
+    except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent, which re-raises it
+        try:
+            send.send(exc)
+        except Exception:  # an exception that cannot be pickled: its text
+            send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
+def build_site(
+    root: Path,
+    output: Path,
+    base_url: str | None = None,
+    strict: bool = False,
+    clean: bool = False,
+    previous: BuildState | None = None,
+    caches: Caches | None = None,
+) -> BuildResult:
+    """A whole new site, streamed into a stage beside ``output`` and swapped in atomically.
+
+    ``clean``: replace ``output`` even if it holds files digest did not write.
+    ``previous`` and ``caches``: the state of the build that made ``output``
+    (see `savedstate.py`); pages it shows unchanged are hard-linked from
+    ``output`` instead of rendered again."""
+    started = time.perf_counter()
+    with output_faults(output.parent, "cannot make the new site beside the output"):
+        stage = Stage(output, clean)
+    try:
+        result = render_site(root, base_url, strict, previous=previous, stage=stage, caches=caches)
+        index_search(result, previous, stage=stage)
+        result.report = stage.commit()
+    except BaseException:
+        stage.discard()
+        raise
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def index_search(
+    result: BuildResult,
+    previous: BuildState | None = None,
+    read_previous: Callable[[str], bytes] | None = None,
+    stage: Stage | None = None,
+) -> None:
+    """The search stage, between render and write: add the search index to the outputs.
+
+    ``previous`` and ``read_previous`` (a page's bytes as the previous build
+    wrote them) serve incremental builds: only the shards whose pages'
+    searchable parts or events changed are indexed again (see `search.py`);
+    the others keep their files. With a ``stage`` (a full build), pages are
+    read from the stage and the bundle goes into it.
+    """
+    if not result.graph.config.search:
+        return
+    records = event_records(result.graph)
+    language = result.graph.config.language
+
+    def read(path: str) -> bytes:
+        if stage is not None:
+            return stage.read(path)
+        page = result.outputs.get(path)
+        if page is None:
+            if read_previous is None:
+                raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
+            page = read_previous(path)
+        return page
+
+    known = previous.search_pages if previous is not None else {}
+    plan = plan_search(result.state.outputs, records, known, read, language)
+    state = result.state
+    state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
+    old_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
+    old_shards = previous.search_shards if previous is not None else {}
+
+    def present(path: str) -> bool:
+        return stage is None or (stage.output / path).is_file()
+
+    kept = {
+        name for name, digest in plan.digests.items()
+        if old_shards.get(name) == digest and all(present(path) for path in old_files if shard_of(path) == name)
+    }
+    if not all(present(path) for path in old_files if shard_of(path) is None and path != MANIFEST):
+        kept = set()  # the shared files are gone from the site: make everything again
+    stale = [name for name in plan.digests if name not in kept]
+    where = stage.output if stage is not None else Path(tempfile.gettempdir())
+    try:
+        bundle = make_shards(plan, stale, read, records, language) if stale else {}
+    except SearchIndexTruncated as exc:
+        raise MachineFault(str(where), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
+    except SearchIndexError as exc:
+        raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
+    except OSError as exc:
+        raise machine_fault(exc, str(where), "cannot make the search index") from exc
+    carried = [path for path in old_files if path != MANIFEST and path not in bundle and (shard_of(path) in kept or (shard_of(path) is None and not stale))]
+    bundle[MANIFEST] = manifest(plan)
+    for path in carried:  # an unchanged shard (or, when nothing changed, the shared files) stays as it was
+        assert previous is not None, "only a previous build has files to carry"
+        if stage is not None and not stage.carry(path):
+            raise MachineFault(str(stage.output / path), "a search index file disappeared from the site during the build", "build again")
+        state.outputs[path] = previous.outputs[path]
+    with output_faults(where, "cannot write the search index"):
+        for path, data in bundle.items():
+            if stage is not None:
+                stage.put(path, data)
+            else:
+                result.outputs[path] = data
+            state.outputs[path] = digest_bytes(data)
+    if previous is not None:
+        result.removed = sorted(set(previous.outputs) - set(state.outputs))
+
+
+HASHED_SUFFIXES = (".css", ".js")
+
+FAVICON = "favicon"
+"""The key in `SiteGraph.assets` of the icon every page links to (the site's, else the theme's)."""
+THEME_FAVICON = "favicon.svg"
+SITE_FAVICONS = ("favicon.svg", "favicon.png", "favicon.ico")
+"""content/static/ files that replace the theme's icon, the first found winning."""
+
+
+def site_favicon(static_files: list[tuple[str, bytes]]) -> str | None:
+    """The site's own icon among its static files (published at the site's root), if it has one."""
+    names = {rel for rel, _ in static_files}
+    return next((name for name in SITE_FAVICONS if name in names), None)
+
+
+def _theme_assets(theme: Theme, hash_names: bool) -> dict[str, tuple[str, bytes]]:
+    """Theme static files: name -> (path under /assets/, bytes).
+
+    Stylesheets and scripts get a content hash in their name, because GitHub
+    Pages lets browsers cache them for ten minutes after every deploy.
+    """
+    assets: dict[str, tuple[str, bytes]] = {}
+    for name, file in sorted(theme.static.items()):
+        published = name
+        suffix = PurePosixPath(name).suffix
+        if hash_names and suffix in HASHED_SUFFIXES:
+            published = f"{name[: -len(suffix)]}.{digest_bytes(file.data).hex()[:10]}{suffix}"
+        assets[name] = ("assets/" + published, file.data)
+    return assets
+
+
+class TemplateFailure(TemplateError):
+    """A template error with the place it happened, made picklable for worker processes."""
+
+    def __init__(self, message: str, filename: str, lineno: int):
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+    def __reduce__(self):
+        return (TemplateFailure, (self.message, self.filename, self.lineno))
+
+
+def _template_place(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line of an error: syntax errors carry them, runtime errors
+    only in their traceback (Jinja maps template frames back to template lines)."""
+    filename, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    if filename and line:
+        return filename, line
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith((".html", ".xml", ".txt", ".j2")):
+            filename, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    return filename, line
+
+
+def _template_diagnostic(exc: TemplateError, root: Path) -> Diagnostic:
+    place, place_line = _template_place(exc)
+    filename = place or getattr(exc, "name", None) or "templates"
+    line = place_line or 1
+    try:
+        shown = Path(filename).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        shown = str(filename)
+    return Diagnostic(Location(shown, line, 1), "error", f"template error: {exc.message or exc}", "template")

@@ -1,0 +1,335 @@
+"""Keep a site's output up to date across many builds (watch mode, the dev server).
+
+`SiteBuilder` holds the state of the last good build in memory. The first
+build swaps in a whole new output folder; later ones render only what the
+recorded dependencies say changed and rewrite only files whose bytes
+changed, the page of the saved file first. A failed build changes nothing
+and keeps the last good state, so the next good save is compared with what
+is actually on disk. `BackgroundIndexer` keeps the search index up to date
+after the pages, in a thread of its own (`digest watch`).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from digest.caches import Caches
+from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
+from digest.pipeline.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
+from digest.pipeline.buildstate import BuildState, digest_bytes
+from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
+from digest.search.index import MANIFEST, IndexCancelled, SearchIndexError, event_records, make_shards, manifest, plan_search, shard_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Rebuild:
+    """What one build in a session did."""
+
+    ok: bool
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Errors (when not ok) and warnings."""
+    rendered: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    pages: int = 0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+@dataclass(slots=True)
+class SearchUpdate:
+    """What one background run of the search indexer did."""
+
+    ok: bool
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    error: str = ""
+
+
+class SiteBuilder:
+    def __init__(
+        self,
+        root: Path,
+        output: Path,
+        base_url: str | None = None,
+        hash_assets: bool = True,
+        drafts: bool = False,
+        search: bool = True,
+        search_in_background: bool = False,
+        clean: bool = False,
+    ):
+        self.root = root
+        self.clean = clean
+        """The first build may replace an output folder holding files digest did not write."""
+        self.drafts = drafts
+        self.hash_assets = hash_assets
+        self.search = search
+        """Make the search index (unless the site turns search off). The dev server's
+        preview skips it, so an edit is on screen without waiting for the indexer."""
+        self.output = output_target(output)
+        self.base_url = base_url
+        self.state: BuildState | None = None
+        self.caches = Caches()
+        """What earlier builds of this session made and a rebuild may reuse (see `caches.py`)."""
+        self.base_path: str | None = None
+        """The base path of the last good build (the dev server serves under it)."""
+        self.on_page_written: Callable[[str], None] | None = None
+        """Told of each page written ahead of the rest of a build (the dev server reloads it)."""
+        self.on_search_update: Callable[[SearchUpdate], None] | None = None
+        """Told when the background indexer has updated (or failed to update) the search index."""
+        self._lock = threading.RLock()
+        """Held while a build or the indexer changes the output and ``state``."""
+        self._indexer = BackgroundIndexer(self) if search and search_in_background else None
+
+    def close(self) -> None:
+        """Stop the background indexer, if any (an index being made is abandoned)."""
+        if self._indexer is not None:
+            self._indexer.stop()
+
+    def wait_for_search(self, timeout: float | None = None) -> bool:
+        """Block until the background indexer has nothing left to do; False on timeout."""
+        return self._indexer.wait_idle(timeout) if self._indexer is not None else True
+
+    def build(self, changed: Iterable[str] | None = None) -> Rebuild:
+        """Build again. ``changed``: the paths (relative to the root) a watcher saw change since
+        the last build. With it, the saved article's or person's own page is written first,
+        and files not among them whose stat is unchanged are not read again."""
+        with self._lock:
+            return self._build(changed)
+
+    def _build(self, changed: Iterable[str] | None) -> Rebuild:
+        started = time.perf_counter()
+        previous = self.state if self.output.is_dir() else None
+        first = None
+        delivered: dict[str, bytes | None] = {}
+        if previous is not None and changed is not None:
+            changed = set(changed)
+            keys = source_keys(changed)
+            if keys:
+                first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
+        try:
+            with output_faults(self.output.parent, "cannot make the new site beside the output"):
+                stage = Stage(self.output, self.clean) if previous is None else None
+        except MachineFault as fault:
+            return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
+        try:
+            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage, caches=self.caches,
+                                 changed=changed if previous is not None else None)
+            if stage is not None:  # the first build: a whole new site, swapped in at once
+                if self.search:
+                    index_search(result, stage=stage)
+                stage.commit()
+                written = sorted(stage.paths)
+            else:
+                assert previous is not None, "a stage is made exactly when there is no previous build"
+                # Pages first, so the edited page is on screen before the search index is redone.
+                rest = {path: data for path, data in result.outputs.items() if path not in delivered}
+                written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
+                if self._indexer is not None:  # keep the index on disk; the indexer brings it up to date
+                    result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))
+                    result.state.search_inputs = previous.search_inputs
+                    result.state.search_pages, result.state.search_shards = previous.search_pages, previous.search_shards
+                    result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
+                elif self.search:
+                    index_search(result, previous, lambda path: (self.output / path).read_bytes())
+                index = {path: data for path, data in result.outputs.items() if path.startswith(SEARCH_BUNDLE)}
+                written += write_changes(self.output, index, previous.outputs, result.removed)
+        except BuildFailed as failure:
+            self._undo(delivered, stage)
+            return Rebuild(False, failure.diagnostics, seconds=time.perf_counter() - started)
+        except MachineFault as fault:  # a full disk, say: report it like content errors, keep the last good site
+            self._undo(delivered, stage)
+            return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
+        except BaseException:
+            self._undo(delivered, stage)
+            raise
+        if previous is None:
+            _settle_memory()
+        self.state = result.state
+        self.base_path = result.graph.config.base_path
+        if self._indexer is not None and previous is not None and result.graph.config.search:
+            self._indexer.request(result.state, event_records(result.graph), result.graph.config.language)
+        return Rebuild(
+            True,
+            result.warnings,
+            rendered=result.rendered,
+            written=written,
+            removed=result.removed,
+            seconds=time.perf_counter() - started,
+            pages=result.page_count,
+        )
+
+    def _deliver(self, path: str, data: bytes, previous: BuildState, delivered: dict[str, bytes | None]) -> None:
+        """Write one page ahead of the rest of the build, keeping its old bytes in case the build fails."""
+        if previous.outputs.get(path) == digest_bytes(data):
+            return
+        try:
+            old = (self.output / path).read_bytes()
+        except OSError:
+            old = None
+        replace_file(self.output / path, data)
+        delivered[path] = old
+        if self.on_page_written is not None:
+            self.on_page_written(path)
+
+    def _undo(self, delivered: dict[str, bytes | None], stage: Stage | None) -> None:
+        """Put back pages written ahead of a build that then failed: the last good site stays whole.
+
+        On a full disk putting a page back may fail too; the build's own
+        fault is what gets reported, and the next good build rewrites the page.
+        """
+        if stage is not None:
+            stage.discard()
+        for path, old in delivered.items():
+            try:
+                if old is None:
+                    write_changes(self.output, {}, {}, [path])
+                else:
+                    replace_file(self.output / path, old)
+            except MachineFault:
+                log.warning("could not put back %s after a failed build", path)
+
+
+class BackgroundIndexer:
+    """Keeps a live site's search index up to date in a thread of its own (`digest watch`).
+
+    Only the shards whose pages changed are indexed again (see `search.py`),
+    which still takes a second or more; in the background, the next save
+    does not wait for it.
+    Only the newest request matters: a request cancels an index being made
+    for an older build, and an index finished after a newer build is dropped.
+    """
+
+    def __init__(self, builder: SiteBuilder):
+        self.builder = builder
+        self._condition = threading.Condition()
+        self._job: tuple[BuildState, tuple, str] | None = None
+        self._busy = False
+        self._stopped = False
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="digest-search-index", daemon=True)
+        self._thread.start()
+
+    def request(self, state: BuildState, records: tuple, language: str) -> None:
+        with self._condition:
+            self._job = (state, records, language)
+            self._cancel.set()  # whatever is being indexed is out of date now
+            self._condition.notify_all()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._cancel.set()
+            self._condition.notify_all()
+        self._thread.join(timeout=10)
+
+    def wait_idle(self, timeout: float | None) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: (self._job is None and not self._busy) or self._stopped, timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                self._condition.wait_for(lambda: self._job is not None or self._stopped)
+                if self._stopped:
+                    return
+                assert self._job is not None, "woken with a job to do, or to stop"
+                state, records, language = self._job
+                self._job = None
+                self._busy = True
+                self._cancel.clear()
+            try:
+                update = self._index(state, records, language)
+            except MachineFault as fault:  # a full disk, say: one line, keep the last index
+                update = SearchUpdate(False, error=str(fault))
+            except Exception as exc:  # a bug or an I/O failure: report it, keep the last index
+                log.exception("search index crashed")
+                update = SearchUpdate(False, error=f"{type(exc).__name__}: {exc}")
+            with self._condition:
+                self._busy = False
+                self._condition.notify_all()
+            if update is not None and self.builder.on_search_update is not None:
+                self.builder.on_search_update(update)
+
+    def _index(self, state: BuildState, records: tuple, language: str) -> SearchUpdate | None:
+        """Index again the shards whose pages on disk changed as of ``state``; None when a newer build made it pointless.
+
+        Pages are read from the live output: each is replaced atomically, so
+        a read sees a whole page, and a page a newer build replaced meanwhile
+        only means this index is dropped for the newer one.
+        """
+        started = time.perf_counter()
+        builder = self.builder
+
+        def read(path: str) -> bytes:
+            return (builder.output / path).read_bytes()
+
+        try:
+            plan = plan_search(state.outputs, records, state.search_pages, read, language)
+            if plan.inputs == state.search_inputs:
+                return None
+            old_files = [path for path in state.outputs if path.startswith(SEARCH_BUNDLE)]
+            stale = [name for name, digest in plan.digests.items() if state.search_shards.get(name) != digest]
+            bundle = make_shards(plan, stale, read, records, language, self._cancel) if stale else {}
+        except IndexCancelled:
+            return None
+        except OSError as exc:
+            return SearchUpdate(False, error=str(machine_fault(exc, builder.output.parent, "cannot make the search index")), seconds=time.perf_counter() - started)
+        except SearchIndexError as exc:
+            return SearchUpdate(False, error=str(exc), seconds=time.perf_counter() - started)
+        bundle[MANIFEST] = manifest(plan)
+        kept = {name for name in plan.digests if name not in stale}
+        keep = {path for path in old_files if path not in bundle and (shard_of(path) in kept or (shard_of(path) is None and path != MANIFEST and not stale))}
+        with builder._lock:
+            if builder.state is not state:  # a newer build is waiting to be indexed
+                return None
+            removed = sorted(set(old_files) - set(bundle) - keep)
+            written = write_changes(builder.output, bundle, state.outputs, removed)
+            for path in removed:
+                del state.outputs[path]
+            state.outputs.update((path, digest_bytes(data)) for path, data in bundle.items())
+            state.search_inputs, state.search_pages, state.search_shards = plan.inputs, plan.pages, plan.digests
+        return SearchUpdate(True, written, removed, time.perf_counter() - started)
+
+
+def _settle_memory() -> None:
+    """After a session's first build, keep what it made out of the garbage collector's way.
+
+    That build leaves the caches that later builds reuse: millions of objects
+    for a large site, which every full collection would walk again (about a
+    second per collection at 10,000 articles, at unpredictable moments
+    during later builds). Freezing them, after collecting the build's own
+    garbage, makes collections look only at what later builds make.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def source_keys(changed: Iterable[str]) -> frozenset[str]:
+    """Graph keys (see `reads.py`) of the entities whose own files are among ``changed``.
+
+    A seed or a sidecar is one article (its stem); a person file is one person.
+    """
+    keys = set()
+    for path in changed:
+        folder, _, name = path.rpartition("/")
+        stem, dot, suffix = name.rpartition(".")
+        if not dot:
+            continue
+        if (folder == "seeds" and suffix in ("txt", "md")) or (folder == "content/articles" and suffix == "yaml"):
+            keys.add(f"article:{stem}")
+        elif folder == "content/people" and suffix == "yaml":
+            keys.add(f"person:{stem}")
+    return frozenset(keys)

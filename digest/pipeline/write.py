@@ -1,0 +1,347 @@
+"""Write a whole site atomically (the write stage: the only one that touches the output).
+
+The new site is staged in a hidden folder beside the output, reusing (hard
+linking) every file whose bytes did not change, and then swapped with the
+old one in a single ``renameat2(RENAME_EXCHANGE)`` call: a reader, or a
+crash, sees the old site or the new one, never a mix. A stage left behind by
+a killed build is removed by the next one.
+
+The swap replaces the whole output folder, so it must never take over a
+folder of someone else's: the first build into a folder that is not empty
+and carries no `OWNER_MARK` (the file digest leaves in every site it
+writes) is refused if it would remove a file digest did not write, unless
+the caller says ``clean``. An output that is a symbolic link is followed,
+and the swap happens at its target; anything there but a folder is refused.
+
+Under faults of the machine (disk full, read-only file system, permission
+denied, name too long) every write step raises a `MachineFault` naming the
+file or folder, the stage is removed (even where the old site's folders
+were made read-only), and the output is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import shutil
+import signal
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import MachineFault, OutputError, machine_fault
+from digest.pipeline.buildstate import digest_bytes
+
+STAGE_MARKER = ".stage-"
+OWNER_MARK = ".digest-site"
+"""A file in every site digest writes: the folder is digest's to replace."""
+OWNER_NOTE = b"This folder is written by digest (a static-site generator): each build replaces it whole.\n"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: int
+    """Files whose bytes are new or changed."""
+    unchanged: int
+    removed: int
+
+
+def stage_prefix(output: Path) -> str:
+    return f".{output.name}{STAGE_MARKER}"
+
+
+def remove_stale_stages(output: Path) -> None:
+    """Delete stages a killed build left beside the output.
+
+    A symbolic link among them is what older versions left of a symlinked
+    output: removing the link leaves its target alone."""
+    parent = output.parent
+    if not parent.is_dir():
+        return
+    for leftover in parent.glob(stage_prefix(output) + "*"):
+        if leftover.is_symlink():
+            leftover.unlink()
+        elif leftover.is_dir():
+            remove_tree(leftover)
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a folder digest made, even one holding read-only folders; never raises.
+
+    After a swap the stage holds the old site, whose folders the user may
+    have made read-only: plain ``rmtree`` then leaves them behind. Their
+    owner may always make them writable again, so retry after doing that.
+    """
+    failed: list[str] = []
+    shutil.rmtree(folder, onerror=lambda function, path, info: failed.append(path))
+    if failed and os.path.lexists(folder):
+        _make_writable(str(folder))
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _make_writable(folder: str) -> None:
+    """Give the owner full access to ``folder`` and every folder under it (not following links)."""
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        with contextlib.suppress(OSError):
+            os.chmod(current, stat.S_IRWXU)
+        try:
+            with os.scandir(current) as entries:
+                pending.extend(entry.path for entry in entries if entry.is_dir(follow_symlinks=False))
+        except OSError:
+            continue
+
+
+@contextlib.contextmanager
+def output_faults(path: Path, doing: str) -> Iterator[None]:
+    """Turn an OS error in the block into a `MachineFault` about ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        raise machine_fault(exc, path, doing) from exc
+
+
+def output_target(output: Path) -> Path:
+    """Where a site for ``output`` really goes: through symbolic links, and only ever a folder.
+
+    Raises `OutputError` for anything that exists there and is not a folder
+    (a regular file, a socket...): replacing it would hide or destroy it."""
+    target = Path(os.path.realpath(output.absolute()))
+    if target.exists() and not target.is_dir():
+        what = "is not a folder" if target == output.absolute() else f"is a link to {target}, which is not a folder"
+        raise OutputError(output, f"the output {what}; choose a folder for the site, or move the file away (nothing was written)")
+    return target
+
+
+def foreign_files(output: Path, keeping: set[str]) -> list[str]:
+    """Files in ``output`` that a swap would remove although digest may not have written them.
+
+    A folder with digest's `OWNER_MARK` is digest's own. Without it (a new
+    folder, someone's folder, or a site of a digest before the mark) only
+    files the new site replaces are known to be safe to remove."""
+    if not output.is_dir() or (output / OWNER_MARK).is_file():
+        return []
+    return sorted(_list_files(output) - keeping)
+
+
+def write_site(output: Path, files: dict[str, bytes], clean: bool = False) -> WriteReport:
+    """Replace ``output`` with exactly ``files`` (site-relative path -> bytes)."""
+    with output_faults(output.parent, "cannot make the new site beside the output"):
+        stage = Stage(output, clean)
+    try:
+        for rel, data in sorted(files.items()):
+            stage.put(rel, data)
+        return stage.commit()
+    except BaseException:
+        stage.discard()
+        raise
+
+
+class Stage:
+    """A new site put together file by file beside the output, then swapped in whole.
+
+    A full build streams its pages here as they are rendered, so it never
+    holds the whole site in memory; forked render workers write into the
+    same folder (`place`) and the parent `note`s what they wrote.
+    """
+
+    def __init__(self, output: Path, clean: bool = False):
+        self.requested = output
+        self.output = output_target(output)
+        self.clean = clean
+        """Replace the output even if it holds files digest did not write."""
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_stages(self.output)
+        self.folder = Path(tempfile.mkdtemp(prefix=stage_prefix(self.output), dir=self.output.parent))
+        os.chmod(self.folder, 0o755)
+        self.paths: set[str] = set()
+        self.written = self.unchanged = 0
+
+    def put(self, rel: str, data: bytes) -> None:
+        if rel in self.paths:  # never write through a hard link into the live site
+            (self.folder / rel).unlink(missing_ok=True)
+        self.note(rel, place(self.folder, self.output, rel, data))
+
+    def note(self, rel: str, reused: bool) -> None:
+        """Count a file placed in the stage (by `put`, or by `place` in another process)."""
+        self.paths.add(rel)
+        if reused:
+            self.unchanged += 1
+        else:
+            self.written += 1
+        _crash_point("staging")
+
+    def carry(self, rel: str) -> bool:
+        """Hard-link the live site's copy of a file the build did not make again; False if it is gone."""
+        target = self.folder / rel
+        try:
+            with output_faults(self.output / rel, "cannot write the site"):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(self.output / rel, target)
+        except MachineFault as fault:
+            if isinstance(fault.__cause__, FileNotFoundError):
+                return False
+            raise
+        self.note(rel, True)
+        return True
+
+    def read(self, rel: str) -> bytes:
+        return (self.folder / rel).read_bytes()
+
+    def commit(self) -> WriteReport:
+        """Swap the stage in as the output; the old site is removed.
+
+        Refuses (`OutputError`) to remove files of a folder that is not
+        digest's own, unless the stage was made with ``clean``."""
+        foreign = [] if self.clean else foreign_files(self.output, self.paths)
+        if foreign:
+            listed = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            files = "1 file" if len(foreign) == 1 else f"{len(foreign)} files"
+            raise OutputError(
+                self.requested,
+                f"the output folder holds {files} digest did not write ({listed}), and a build replaces the whole "
+                "folder; choose an empty or new folder, or pass --clean to replace it (nothing was written)",
+            )
+        with output_faults(self.output / OWNER_MARK, "cannot write the site"):
+            (self.folder / OWNER_MARK).write_bytes(OWNER_NOTE)
+        self.paths.add(OWNER_MARK)
+        removed = len(_list_files(self.output) - self.paths)
+        _crash_point("staged")
+        with output_faults(self.output, "cannot swap in the new site"):
+            _exchange(self.folder, self.output)
+        _crash_point("exchanged")
+        self.discard()
+        return WriteReport(self.written, self.unchanged, removed)
+
+    def discard(self) -> None:
+        remove_tree(self.folder)
+
+
+def place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
+    """Put one file in the stage folder; return True if the old site's copy was reused.
+
+    Raises `MachineFault` (which crosses from a render worker to the parent) for an OS error.
+    """
+    with output_faults(output / rel, "cannot write the site"):
+        (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+        return _place(stage, output, rel, data)
+
+
+def _crash_point(step: str) -> None:
+    """Let tests kill the build at a chosen step of the write (DIGEST_TEST_KILL_AT=<step>)."""
+    if os.environ.get("DIGEST_TEST_KILL_AT") == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
+    """Put one file in the stage; return True if the old site's copy was reused."""
+    target = stage / rel
+    old = output / rel
+    try:
+        if old.is_file() and not old.is_symlink() and old.stat().st_size == len(data) and old.read_bytes() == data:
+            os.link(old, target)
+            return True
+    except OSError:
+        pass
+    with open(target, "wb") as handle:
+        handle.write(data)
+    return False
+
+
+def _list_files(folder: Path) -> set[str]:
+    if not folder.is_dir():
+        return set()
+    return {
+        (Path(directory) / name).relative_to(folder).as_posix()
+        for directory, _, names in os.walk(folder)
+        for name in names
+    }
+
+
+def _exchange(stage: Path, output: Path) -> None:
+    """Swap the stage into place; afterwards ``stage`` holds the old site (if any)."""
+    if not output.exists():
+        os.rename(stage, output)
+        stage.mkdir()
+        return
+    if _renameat2_exchange(stage, output):
+        return
+    # Without RENAME_EXCHANGE (not Linux): two renames, a brief moment without a site.
+    backup = stage.with_name(stage.name + "-old")
+    os.rename(output, backup)
+    os.rename(stage, output)
+    os.rename(backup, stage)
+
+
+def _renameat2_exchange(first: Path, second: Path) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return False
+    function = getattr(libc, "renameat2", None)
+    if function is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = function(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    if result != 0:
+        errno = ctypes.get_errno()
+        if errno in (22, 38, 95):  # EINVAL, ENOSYS, EOPNOTSUPP: file system can't exchange
+            return False
+        raise OSError(errno, os.strerror(errno), str(second))
+    return True
+
+
+def write_changes(output: Path, files: dict[str, bytes], previous: dict[str, bytes], removed: list[str]) -> list[str]:
+    """Update a live output in place: write files whose bytes changed, delete removed ones.
+
+    Each file is replaced atomically (temporary file, then ``os.replace``), so
+    a server reading the folder sees the old file or the new one. ``previous``
+    maps paths to the digests of what is on disk. Returns the paths written.
+    """
+    written = []
+    for rel, data in sorted(files.items()):
+        target = output / rel
+        if previous.get(rel) == digest_bytes(data) and target.is_file():
+            continue
+        replace_file(target, data)
+        written.append(rel)
+    for rel in removed:
+        target = output / rel
+        if target.is_file() or target.is_symlink():
+            with output_faults(target, "cannot remove a page of the old site"):
+                target.unlink()
+        _prune_empty_parents(target.parent, output)
+    return written
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Replace one file atomically; `MachineFault` when the machine refuses."""
+    with output_faults(target, "cannot write the site"):
+        _replace_file(target, data)
+
+
+def _replace_file(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _prune_empty_parents(folder: Path, root: Path) -> None:
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

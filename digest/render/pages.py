@@ -1,0 +1,215 @@
+"""Which pages the site has, and what each page's template is given.
+
+`site_pages` lists every page (the list pages come from `listpages.py`);
+the context functions here build what the home, article, person and claim
+templates show, each value through the `Reader`, so it is a recorded read
+(see `page.py` for what a page is and how it is rendered).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from digest.graph.model import SiteGraph
+from digest.render.listpages import list_pages
+from digest.render.page import Page, numbered_pages
+from digest.render.templates import article_body
+from digest.views.listing import PERSON_ROWS_PER_PAGE, person_page_count
+from digest.views.paging import Pager, page_url
+from digest.views.reads import Reader
+
+HOME_ARTICLES = 10
+HOME_EVENTS = 6
+HOME_CLAIMS = 6
+HOME_PEOPLE = 12
+HOME_OUTLETS = 10
+
+def site_pages(graph: SiteGraph) -> list[Page]:
+    pages = [
+        Page("index.html", "home.html", home_context),
+        Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
+        Page("404.html", "404.html", lambda r: {}),
+    ]
+    if graph.config.search:
+        pages.append(Page("search/index.html", "search.html", lambda r: {}))
+    pages += list_pages(graph)
+    pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
+    for pid in graph.people:
+        pages += numbered_pages(f"people/{pid}/", person_page_count(graph, pid), "person.html", person_context, pid=pid)
+    pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
+    return pages
+
+
+def home_context(reader: Reader) -> dict[str, Any]:
+    return {
+        "articles": reader.read("latest-articles", str(HOME_ARTICLES)),
+        "article_count": reader.read("article-count"),
+        "people": reader.read("people-top", str(HOME_PEOPLE)),
+        "events": reader.read("latest-events", str(HOME_EVENTS)),
+        "event_count": reader.read("event-count"),
+        "status_counts": reader.read("claim-status-counts"),
+        "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
+        "outlets": reader.read("outlets-top", str(HOME_OUTLETS)),
+    }
+
+
+def article_context(reader: Reader, stem: str) -> dict[str, Any]:
+    article = reader.read("article", stem)
+    claim_ids: list[str] = []
+    event_ids: list[str] = []
+    for kind, target in dict.fromkeys((p.kind, p.target) for p in article.passages):
+        (claim_ids if kind == "claim" else event_ids).append(target)
+    claims = [reader.read("claim", cid) for cid in claim_ids]
+    events = [reader.read("event", eid) for eid in event_ids]
+    people = reader.read("article-people", stem)
+    statuses = reader.read("config").statuses
+    config = reader.read("config")
+    url = f"{config.base_url}articles/{article.slug}/"
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "url": url,
+        "mainEntityOfPage": url,
+        "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None,
+        "datePublished": article.published.isoformat() if article.published else None,
+        # Without a byline the outlet is the author, as schema.org's NewsArticle expects one.
+        "author": {"@type": "Person", "name": article.author} if article.author
+        else {"@type": "Organization", "name": article.outlet} if article.outlet else None,
+        "isBasedOn": article.url or None,
+        "sameAs": article.url or None,
+        "inLanguage": article.language or config.language,
+    }
+    return {
+        "jsonld": _compact(jsonld),
+        "article": article,
+        "body": article_body(
+            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale")
+        ),
+        "claims": [(c, _occurrence_in(c, stem)) for c in claims],
+        "key_statuses": [statuses[sid] for sid in dict.fromkeys(c.status for c in claims) if sid in statuses],
+        "events": sorted(((e, _occurrence_in(e, stem)) for e in events), key=lambda item: item[0].sort_key()),
+        "people": people,
+    }
+
+
+def _occurrence_in(entity, stem: str):
+    return next((o for o in entity.occurrences if o.article == stem), None)
+
+
+def person_context(reader: Reader, pid: str, number: int = 1) -> dict[str, Any]:
+    """A person's page, or page ``number`` of it: the next slice of each of their lists.
+
+    The description, activity strip and network are on the first page only.
+    """
+    lists = {name: reader.read(f"{name}-page", f"{pid}/{number}") for name in ("mentions", "events-with", "claims-made", "claims-about")}
+    pager = Pager(f"people/{pid}/", number, max(total for _, total in lists.values()), PERSON_ROWS_PER_PAGE)
+    context = {
+        "pager": pager,
+        "mentions": lists["mentions"][0],
+        "events": lists["events-with"][0],
+        "claims_made": lists["claims-made"][0],
+        "claims_about": lists["claims-about"][0],
+        "ranges": {name: (pager.first_item, pager.first_item + len(shown) - 1, total) for name, (shown, total) in lists.items()},
+    }
+    if number > 1:
+        return {"person": reader.read("person-summary", pid), **context}
+    person = reader.read("person", pid)
+    config = reader.read("config")
+    jsonld = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": person.name,
+        "url": f"{config.base_url}people/{pid}/",
+        "alternateName": list(person.aliases) or None,
+        "jobTitle": person.role or None,
+        "affiliation": {"@type": "Organization", "name": person.organization} if person.organization else None,
+        "nationality": {"@type": "Country", "name": person.country} if person.country else None,
+        "sameAs": [url for _, url in person.links] or None,
+    }
+    activity, years = reader.read("person-activity", pid)
+    return {
+        "jsonld": _compact(jsonld),
+        "person": person,
+        "related": reader.read("related", pid),
+        "activity": activity,
+        "timeline_years": years,
+        **context,
+    }
+
+
+def claim_context(reader: Reader, cid: str) -> dict[str, Any]:
+    claim = reader.read("claim", cid)
+    carriers = [(reader.read("article-summary", o.article), o) for o in claim.occurrences]
+    carriers.sort(key=lambda item: item[0].outlet)
+    config = reader.read("config")
+    status = config.statuses.get(claim.status)
+    claimant = reader.read("person-summary", claim.claimant) if claim.claimant else None
+    return {
+        "jsonld": claim_review(config, claim, status, claimant, carriers),
+        "outlet_slugs": dict(reader.read("outlet-slugs")),
+        "compare_path": page_url("compare/", reader.read("comparison-page-of", cid)),
+        "claim": claim,
+        "status": status,
+        "carriers": carriers,
+        "claimant": claimant,
+        "about": [reader.read("person-summary", pid) for pid in claim.about],
+        "history": sorted(claim.history, key=lambda change: change.date),
+    }
+
+
+def claim_review(config, claim, status, claimant, carriers) -> dict[str, Any]:
+    """schema.org ClaimReview: what fact-checking search features read."""
+    dates = [article.published for article, _ in carriers if article.published]
+    reviewed = claim.reviewed or max(dates, default=None)
+    if claimant is not None:
+        author = {"@type": "Person", "name": claimant.name}
+    elif claim.claimant_text:
+        author = {"@type": "Organization", "name": claim.claimant_text}
+    else:
+        author = None
+    appearances = [
+        {"@type": "NewsArticle", "url": f"{config.base_url}articles/{article.slug}/", "headline": article.title,
+         "datePublished": article.published.isoformat() if article.published else None,
+         "publisher": {"@type": "Organization", "name": article.outlet} if article.outlet else None}
+        for article, _ in carriers
+    ]
+    dated = sorted((article.published, index) for index, (article, _) in enumerate(carriers) if article.published)
+    first = appearances[dated[0][1]] if dated else None
+    return _compact({
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": f"{config.base_url}claims/{claim.id}/",
+        "claimReviewed": claim.text,
+        "datePublished": reviewed.isoformat() if reviewed else None,
+        "author": {"@type": "Organization", "name": config.title, "url": config.base_url},
+        "reviewRating": {"@type": "Rating", "alternateName": status.label if status else claim.status,
+                         "ratingExplanation": status.description if status else None, **status_rating(config, claim.status)},
+        "itemReviewed": {"@type": "Claim", "author": author, "appearance": appearances or None,
+                         "datePublished": first["datePublished"] if first else None, "firstAppearance": first},
+    })
+
+
+def status_rating(config, status: str) -> dict[str, int]:
+    """A status as schema.org rating numbers: the site's statuses in the order listed, best supported first,
+    count down from ``bestRating`` (how many there are) to ``worstRating`` 1; an unknown status has none."""
+    order = list(config.statuses)
+    if status not in order:
+        return {}
+    return {"ratingValue": len(order) - order.index(status), "bestRating": len(order), "worstRating": 1}
+
+
+def _compact(value: Any) -> Any:
+    """Drop empty fields from JSON-LD, recursively."""
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v not in (None, "", [], {})}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def _url(reader: Reader) -> Callable[[str], str]:
+    base = reader.read("config").base_path
+    return lambda path: base + path.lstrip("/")

@@ -1,0 +1,100 @@
+"""The reads of a whole site: the graph reads of `reads.py` and those that need the site's other parts.
+
+A few reads are about the site as a whole rather than the graph: the
+sitemap lists every page `pages.site_pages` makes; the outlet and
+comparison reads come from `outlets.py`, the export from `export.py`. They
+sit here, above all of those, so that the modules they draw on never import
+one another in a circle; a `Reader` is given `SITE_READS`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from types import MappingProxyType
+from typing import Any
+
+from digest.graph.model import SiteGraph
+from digest.render.export import export_graph
+from digest.render.pages import site_pages
+from digest.views.listing import articles_by_month, month_path
+from digest.views.outlets import comparison_page, outlet_page, outlet_slugs, outlets
+from digest.views.paging import page_number, split_page_arg
+from digest.views.reads import READS, Read
+
+
+def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None], ...]:
+    """Every HTML page with the date its content last changed (from the content, not the clock).
+
+    The pages are those `site_pages` makes, so a new kind of list page can
+    never be left out. A page about one thing, or a month's list, is dated
+    by the newest article it draws on (all its numbered pages alike); any
+    other list by the newest article of all.
+    """
+    dates = [a.published for a in graph.articles.values() if a.published]
+    newest = max(dates, default=None)
+    dated: dict[str, datetime.date | None] = {}
+    by_outlet: dict[str, list] = {}
+    for article in graph.articles.values():
+        by_outlet.setdefault(article.outlet, []).append(article)
+        dated[f"articles/{article.slug}/"] = article.published
+    for outlet, slug in outlet_slugs(graph).items():
+        published = [a.published for a in by_outlet.get(outlet, []) if a.published]
+        dated[f"outlets/{slug}/"] = max(published, default=None)
+    for pid in graph.people:
+        named = [graph.articles[m.article].published for m in graph.mentions.get(pid, [])]
+        dated[f"people/{pid}/"] = max((d for d in named if d), default=None)
+    for cid, claim in graph.claims.items():
+        carried = [graph.articles[o.article].published for o in claim.occurrences if o.article in graph.articles]
+        dated[f"claims/{cid}/"] = claim.reviewed or max((d for d in carried if d), default=None)
+    for key, stems in articles_by_month(graph).items():
+        dated[month_path(graph, key)] = graph.articles[stems[0]].published
+    pages = [page.url_path for page in site_pages(graph) if page.path.endswith("index.html")]
+    return tuple(sorted((path, dated.get(_first_page(path), newest)) for path in pages))
+
+
+def _first_page(url_path: str) -> str:
+    """'claims/status/reported/page/2/' -> 'claims/status/reported/'."""
+    head, found, number = url_path.rstrip("/").rpartition("/page/")
+    return head + "/" if found and number.isdigit() else url_path
+
+
+def _outlets(graph: SiteGraph, _: str) -> Any:
+    return outlets(graph)
+
+
+def _outlets_top(graph: SiteGraph, count: str) -> tuple[tuple[Any, ...], int]:
+    """The outlets with the most articles, and how many outlets there are in all."""
+    ranked = sorted(outlets(graph), key=lambda outlet: (-outlet.articles, outlet.name))
+    return tuple(ranked[: int(count)]), len(ranked)
+
+
+def _outlet_page(graph: SiteGraph, arg: str) -> Any:
+    """One page of an outlet's page ('rt/2'): see digest.views.outlets."""
+    slug, number = split_page_arg(arg)
+    return outlet_page(graph, slug, number)
+
+
+def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
+    return tuple(outlet_slugs(graph).items())
+
+
+def _comparison_page(graph: SiteGraph, number: str) -> Any:
+    """One page of the comparison: its claims and events against every outlet (digest.views.outlets)."""
+    return comparison_page(graph, page_number(number))
+
+
+def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
+    """The whole annotation graph as plain JSON data (documented in the README)."""
+    return export_graph(graph)
+
+
+SITE_READS: MappingProxyType[str, Read] = MappingProxyType({
+    **READS,
+    "sitemap": _sitemap,
+    "export": _export,
+    "outlets": _outlets,
+    "outlets-top": _outlets_top,
+    "outlet-page": _outlet_page,
+    "outlet-slugs": _outlet_slugs,
+    "comparison-page": _comparison_page,
+})

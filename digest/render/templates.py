@@ -1,0 +1,271 @@
+"""Templates and HTML fragments: the pure part of rendering.
+
+`make_environment` builds the Jinja environment for a theme (the site's
+``themes/<name>/templates`` over the built-in default, by file name);
+`article_body` renders an article's text with its highlights and person
+links. Nothing here touches the output folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from dataclasses import replace
+
+from jinja2 import Environment, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+from digest.caches import Caches
+from digest.graph.model import Article, Claim, Event, Passage, SiteConfig, Status
+from digest.render.inline import Range, render_ranges
+from digest.source.theme import Theme, ThemeLoader
+from digest.text.i18n import ENGLISH, N_, SiteLocale
+from digest.text.seedtext import make_markdown
+from digest.views.listing import event_path, year_path
+from digest.views.reads import PersonSummary
+
+_markdown = make_markdown()
+
+
+def environment_for(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLISH, caches: Caches | None = None) -> Environment:
+    """`make_environment`, reused while the templates' bytes and the site config are unchanged.
+
+    The session's ``caches`` keep the last environment made, with what it
+    was made from, so a rebuild reuses its compiled templates."""
+    key = (theme.templates_digest, repr(config), repr(locale))
+    if caches is not None and caches.environment is not None and caches.environment[0] == key:
+        return caches.environment[1]
+    env = make_environment(theme, config, locale)
+    if caches is not None:
+        caches.environment = (key, env)
+    return env
+
+
+def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLISH) -> Environment:
+    """Templates speak the site's language: ``_``/``gettext``/``ngettext`` and ``{% trans %}`` from its catalogues
+    (``%(num)s`` in a plural message is the count in the locale's digits), and filters format dates and
+    numbers by CLDR. The theme is in memory: nothing here reads the disk."""
+    env = Environment(
+        loader=ThemeLoader(theme),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        locale.gettext, locale.ngettext, newstyle=True, pgettext=locale.pgettext, npgettext=locale.npgettext
+    )
+    base_path = config.base_path
+    env.globals["url"] = lambda path="": base_path + path.lstrip("/")
+    env.globals["site"] = config
+    env.globals["locale"] = locale
+    env.filters["markdown"] = render_markdown
+    env.filters["long_date"] = locale.date
+    env.filters["date_text"] = lambda date: date.display(locale)
+    env.filters["number"] = locale.number
+    env.filters["percent"] = locale.percent
+    env.filters["sourcing"] = lambda kinds: sourcing_text(kinds, locale)
+    env.filters["text_direction"] = text_direction
+    env.filters["isolated"] = isolated
+    env.globals["lang_attrs"] = lang_attrs
+    env.filters["event_path"] = lambda event: event_path(event.id, event.date)
+    env.filters["year_path"] = year_path
+    env.filters["year_text"] = locale.year
+    env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"  # English only: kept for older themes
+    return env
+
+
+@functools.lru_cache(maxsize=4096)
+def render_markdown(text: str) -> Markup:
+    """Markdown from YAML fields: raw HTML off, links as in seeds (`seedtext.resolve_link`, no base address).
+
+    Cached: the same description or note is shown on many pages.
+    """
+    return Markup(_markdown.render(text or ""))
+
+
+RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur", "yi"}
+RTL_SCRIPTS = {"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"}
+
+
+def text_direction(language: str) -> str:
+    """'rtl' for languages and scripts written right to left (Arabic, Hebrew, Persian, Urdu...)."""
+    parts = language.lower().split("-")
+    if any(part in RTL_SCRIPTS for part in parts[1:]):
+        return "rtl"
+    if any(len(part) == 4 and part.isalpha() for part in parts[1:]):
+        return "ltr"  # an explicit script that is not right to left, e.g. az-Latn
+    return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
+
+
+def lang_attrs(language: str = "", direction: str = "") -> Markup:
+    """` lang="ar" dir="rtl"`: the attributes that give an element holding a fragment its language and isolate it.
+
+    Text shown away from its own article (a title, a quote, a `date_text`)
+    must carry its language and direction, or the browser's bidi algorithm
+    runs it together with its neighbours: an Arabic headline followed by
+    "7 November 2022" pulls the 7 inside it. An element with `dir` is
+    isolated from its surroundings (HTML's rendering rules give it
+    `unicode-bidi: isolate`). Without a ``language`` (text written by the
+    editors, taken to be in the site's language but possibly a name in
+    another script) the direction is the text's own, `dir="auto"`.
+    """
+    if not language:
+        return Markup(' dir="{}"').format(direction or "auto")
+    return Markup(' lang="{}" dir="{}"').format(language, direction or text_direction(language))
+
+
+def isolated(text: str, language: str = "", direction: str = "") -> Markup:
+    """``text`` escaped inside a `<bdi>` with its language: a fragment that cannot reorder its neighbours."""
+    return Markup("<bdi{}>{}</bdi>").format(lang_attrs(language, direction), text)
+
+
+SOURCING_WORDS = {"on-record": N_("on record"), "anonymous": N_("anonymous"), "document": N_("document"), "unattributed": N_("unattributed")}
+"""How an outlet sourced a claim (the sidecar's ``sourcing`` values), as readers read it."""
+
+
+def sourcing_text(kinds: str | list[str] | tuple[str, ...], locale: SiteLocale = ENGLISH) -> str:
+    """'anonymous, on record sourcing': one or more sourcing values in the site's language."""
+    kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+    words = ", ".join(locale.gettext(SOURCING_WORDS[kind]) if kind in SOURCING_WORDS else kind.replace("-", " ") for kind in kinds)
+    return locale.gettext("%(kinds)s sourcing") % {"kinds": words}
+
+
+def article_body(
+    article: Article,
+    statuses: dict[str, Status],
+    claims: dict[str, Claim],
+    events: dict[str, Event],
+    people: dict[str, PersonSummary],
+    url: Callable[[str], str],
+    locale: SiteLocale = ENGLISH,
+) -> Markup:
+    """The article's text with claim/event marks and person links, as HTML.
+
+    Takes exactly the entities the text refers to, so the page that calls it
+    depends on those and nothing else. The status labels and dates placed
+    after marks are in the site's language (``locale``), isolated from the
+    article's text around them.
+    """
+    by_block: dict[int, list[Range]] = {}
+    chrome = lang_attrs(locale.language)
+    for rank, passage in enumerate(article.passages):
+        if passage.kind == "claim":
+            mark = _claim_mark(passage, claims[passage.target], statuses, url, rank, locale, chrome)
+        else:
+            mark = _event_mark(passage, events.get(passage.target), url, rank, locale, chrome)
+        by_block.setdefault(passage.span.block, []).append(mark)
+    def block_ranges(index: int) -> list[Range]:
+        block = article.text.blocks[index]
+        ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1, tokens=s.tokens) for s in block.spans]
+        ranges += by_block.get(index, [])
+        ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[index]]
+        return ranges
+
+    if article.text_mode == "excerpts":
+        return _excerpts(article, block_ranges)
+    html = []
+    for part in article.text.parts:
+        if isinstance(part, str):
+            html.append(part)
+        else:
+            html.append(render_ranges(article.text.blocks[part].text, block_ranges(part)))
+    return Markup("".join(html))
+
+
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*(?:\s|$)")
+
+
+def _excerpts(article: Article, block_ranges: Callable[[int], list[Range]]) -> Markup:
+    """Only the sentences that hold an annotated passage, each as its own paragraph."""
+    windows: dict[int, list[tuple[int, int]]] = {}
+    for passage in article.passages:
+        text = article.text.blocks[passage.span.block].text
+        windows.setdefault(passage.span.block, []).append(sentence_window(text, passage.span.start, passage.span.end))
+    html = []
+    for index in sorted(windows):
+        text = article.text.blocks[index].text
+        for start, end in _merge(windows[index]):
+            clipped = [
+                replace(r, start=max(r.start, start) - start, end=min(r.end, end) - start)
+                for r in block_ranges(index)
+                if (r.start < end and r.end > start) or (r.start == r.end and start <= r.start <= end)
+            ]
+            before = "… " if start > 0 else ""
+            after = " …" if end < len(text) else ""
+            html.append(f'<p class="excerpt">{before}{render_ranges(text[start:end], clipped)}{after}</p>\n')
+    return Markup("".join(html))
+
+
+def sentence_window(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen [start, end) to whole sentences."""
+    window_start = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        window_start = match.end()
+    found = _SENTENCE_END.search(text, max(end - 1, 0))
+    window_end = found.end() if found else len(text)
+    return window_start, len(text[:window_end].rstrip()) if window_end > end else end
+
+
+def _merge(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _claim_mark(passage: Passage, claim: Claim, statuses: dict[str, Status], url: Callable[[str], str], rank: int, locale: SiteLocale, chrome: str) -> Range:
+    status = escape(claim.status)
+    label = statuses[claim.status].label if claim.status in statuses else claim.status
+    kind = locale.gettext("claim, ")
+    attrs = f'class="claim status-{status}" data-claim="{escape(claim.id)}" data-status="{status}"'
+    ref = (
+        f'<a class="ref ref-claim status-{status}" href="{escape(url("claims/" + claim.id + "/"))}"{chrome} '
+        f'title="{escape(claim.text)}"><span class="visually-hidden">{escape(kind)}</span>{escape(label)}</a>'
+    )
+    return _mark(passage, attrs, ref, rank, holds_after=True)
+
+
+def _event_mark(passage: Passage, event: Event | None, url: Callable[[str], str], rank: int, locale: SiteLocale, chrome: str) -> Range:
+    when = event.date.display(locale) if event and event.date else ""
+    kind = locale.gettext("event, ")
+    attrs = f'class="event" data-event="{escape(passage.target)}"'
+    ref = (
+        f'<a class="ref ref-event" href="{escape(url(event_path(passage.target, event.date if event else None)))}"{chrome} '
+        f'title="{escape(event.title if event else "")}"><span class="visually-hidden">{escape(kind)}</span>{escape(when)}</a>'
+    )
+    return _mark(passage, attrs, ref, rank + 1000)
+
+
+def _mark(passage: Passage, attrs: str, ref: str, rank: int, holds_after: bool = False) -> Range:
+    """A highlight: the first piece carries the anchor id, continuation pieces don't.
+
+    A claim's highlight (``holds_after``) keeps the chips of events quoted inside it until it ends.
+    """
+    return Range(
+        passage.span.start,
+        passage.span.end,
+        f'<mark id="{escape(passage.anchor)}" {attrs}>',
+        "</mark>",
+        reopen_html=f"<mark {attrs}>",
+        after_html=ref,
+        holds_after=holds_after,
+        rank=rank,
+    )
+
+
+def _person_link(start: int, end: int, person: PersonSummary, url: Callable[[str], str]) -> Range:
+    return Range(
+        start,
+        end,
+        f'<a class="person" href="{escape(url("people/" + person.id + "/"))}" data-person="{escape(person.id)}" title="{escape(person.name)}">',
+        "</a>",
+        is_link=True,
+        rank=10_000,
+    )

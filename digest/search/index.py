@@ -1,0 +1,386 @@
+"""Full-text search: a sharded Pagefind index of the rendered pages (the search stage).
+
+It runs after rendering and before the new site is swapped in. Each page's
+searchable part (see `searchshards`) goes into one of a few stable shards;
+a shard whose pages and event records are unchanged keeps its index, the
+others are made again, each by its own Pagefind run, two at a time, fed
+through Pagefind's service in a fixed order. Each shard's index goes to
+``pagefind/<shard>/``, the shared UI files to ``pagefind/``, and
+``pagefind/shards.json`` names the shards for the search page, which
+searches them together (Pagefind's ``mergeIndex``). One small record per
+timeline event is added (events live on the timeline page, not on pages of
+their own). The live output folder is never touched, so a failed index
+leaves the last site as it was. Same pages in, same bytes out: the order
+pages are fed in is fixed, and Pagefind's filter indexes are put in a
+stable order by `searchbundle`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from markupsafe import escape
+
+from digest.graph.model import SiteGraph
+from digest.render.templates import render_markdown
+from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
+from digest.search.shards import ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
+from digest.views.listing import event_path
+
+BUNDLE = "pagefind/"
+"""Where the index and Pagefind's UI go in the site."""
+RECORDS = "_digest_records"
+"""Where the event records are said to be (their own URLs are given inside them)."""
+TIMEOUT = 600
+
+
+class SearchIndexError(Exception):
+    """The indexer is missing or failed: the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A timeline event as a search result of its own, linking to its entry."""
+
+    id: str
+    url: str
+    """Site-absolute: base path + 'timeline/<year>/#event-<id>'."""
+    title: str
+    date: str
+    text: str
+    """Description (HTML), people and the outlets' quotes."""
+    outlets: tuple[str, ...]
+    language: str
+
+
+def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
+    base = graph.config.base_path
+    records = []
+    for event in graph.events.values():
+        people = [graph.people[pid] for pid in event.people if pid in graph.people]
+        names = [person.name for person in people]  # aliases find the person's own page
+        quotes, outlets = [], []
+        for occurrence in event.occurrences:
+            article = graph.articles.get(occurrence.article)
+            if article is None:
+                continue
+            outlets.append(article.outlet)
+            quotes += [f"{article.outlet}: “{quote}”" for quote in occurrence.quotes]
+        text = "".join([
+            str(render_markdown(event.description)),
+            f"<p>{escape(', '.join(names))}</p>" if names else "",
+            "".join(f"<p>{escape(quote)}</p>" for quote in quotes),
+        ])
+        records.append(EventRecord(
+            event.id, base + event_path(event.id, event.date), event.title,
+            event.date.display() if event.date else "", text,
+            tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language,
+        ))
+    return tuple(records)
+
+
+def _record_html(record: EventRecord) -> str:
+    outlets = "".join(f'<span data-pagefind-filter="outlet">{escape(outlet)}</span>' for outlet in record.outlets)
+    return (
+        f'<!doctype html><html lang="{escape(record.language)}"><head><meta charset="utf-8"><title>{escape(record.title)}</title></head>'
+        f'<body data-pagefind-body data-pagefind-filter="kind:event">'
+        f'<h1>{escape(record.title)}</h1>'
+        f'<span data-pagefind-meta="url:{escape(record.url)}"></span>'
+        f"<p>{escape(record.date)}</p>{record.text}"
+        f'<div data-pagefind-ignore>{outlets}</div></body></html>\n'
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPlan:
+    """What the search index is made from this time, and which shards must be made again."""
+
+    pages: dict[str, tuple[bytes, bytes | None]]
+    """Page path -> (digest of the page, digest of its searchable part or None): kept in
+    `BuildState.search_pages`, so an unchanged page is not read again next time."""
+    shards: ShardPlan
+    digests: dict[str, bytes]
+    """Shard name -> digest of its inputs (`BuildState.search_shards`)."""
+    whole: bool
+    """Nothing is marked searchable and there are no events: pages are indexed whole."""
+
+    @property
+    def inputs(self) -> bytes:
+        """One digest of the whole index's inputs."""
+        digest = hashlib.blake2b(digest_size=16)
+        for name in sorted(self.digests):
+            digest.update(name.encode() + b"\0" + self.digests[name])
+        return digest.digest()
+
+
+def plan_search(
+    outputs: Mapping[str, bytes],
+    records: tuple[EventRecord, ...],
+    known: Mapping[str, tuple[bytes, bytes | None]],
+    read: Callable[[str], bytes],
+    language: str,
+) -> SearchPlan:
+    """Find each page's searchable part (reading only pages that changed since ``known``) and split them into shards."""
+    pages: dict[str, tuple[bytes, bytes | None]] = {}
+    for path in sorted(outputs):
+        if not path.endswith(".html") or path.startswith(BUNDLE):
+            continue
+        digest = outputs[path]
+        old = known.get(path)
+        if old is not None and old[0] == digest:
+            pages[path] = old
+        else:
+            part = searchable_part(read(path))
+            pages[path] = (digest, None if part is None else digest_part(part))
+    whole = not records and all(part is None for _, part in pages.values())
+    parts = {path: digest if whole else part for path, (digest, part) in pages.items()}
+    searched = {path: part for path, part in parts.items() if part is not None}
+    shards = plan_shards(searched, (record.id for record in records))
+    by_id = {record.id: record for record in records}
+    indexer = f"{pagefind_version()} {language} {SHARD_FORMAT}"
+    digests = {
+        name: shard_digest(
+            name,
+            {path: searched[path] for path in shards.pages.get(name, ())},
+            repr([by_id[rid] for rid in shards.records.get(name, ())]),
+            indexer,
+        )
+        for name in shards.names
+    }
+    return SearchPlan(pages, shards, digests, whole)
+
+
+SHARD_FORMAT = "shards-1"
+"""Changes when the way shards are made changes, so every shard is made again."""
+MANIFEST = BUNDLE + "shards.json"
+"""The names of the shards, read by the search page (search.js) to merge them."""
+_SHARD_FILE = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|(fragment|index|filter)/.+)$")
+
+
+def shard_of(path: str) -> str | None:
+    """The shard a file of the bundle belongs to; None for the shared files (the UI, pagefind.js)."""
+    if not path.startswith(BUNDLE):
+        return None
+    shard, slash, rest = path[len(BUNDLE):].partition("/")
+    return shard if slash and _SHARD_FILE.match(rest) else None
+
+
+def make_shards(
+    plan: SearchPlan,
+    names: Iterable[str],
+    read: Callable[[str], bytes],
+    records: tuple[EventRecord, ...],
+    language: str,
+    cancel: threading.Event | None = None,
+) -> dict[str, bytes]:
+    """Index the shards ``names`` of ``plan``, two at a time; their files (under pagefind/<shard>/)
+    and the shared files of the bundle (the UI, pagefind.js), by site path."""
+    by_id = {record.id: record for record in records}
+    wanted = sorted(names)
+
+    def run(name: str) -> dict[str, bytes]:
+        if cancel is not None and cancel.is_set():
+            raise IndexCancelled("cancelled")
+        pages = []
+        for path in plan.shards.pages.get(name, ()):
+            html = read(path)
+            part = html if plan.whole else searchable_part(html)
+            if part is not None:
+                pages.append((path, part))
+        shard_records = tuple(by_id[rid] for rid in plan.shards.records.get(name, ()))
+        return index_shard(pages, shard_records, language, cancel)
+
+    files: dict[str, bytes] = {}
+    with ThreadPoolExecutor(max_workers=INDEXERS) as pool:
+        for name, bundle in zip(wanted, pool.map(run, wanted)):
+            for rel, data in bundle.items():
+                if _SHARD_FILE.match(rel):
+                    files[f"{BUNDLE}{name}/{rel}"] = data
+                else:
+                    files[BUNDLE + rel] = data
+    return files
+
+
+def manifest(plan: SearchPlan) -> bytes:
+    """``pagefind/shards.json``: the shards the search page merges, the first one its primary index."""
+    return (json.dumps({"shards": list(plan.shards.names)}) + "\n").encode()
+
+
+INDEXERS = 2
+"""Pagefind runs at a time: the two cores digest is built for."""
+
+
+def index_shard(
+    pages: list[tuple[str, bytes]], records: tuple[EventRecord, ...], language: str, cancel: threading.Event | None = None
+) -> dict[str, bytes]:
+    """One Pagefind run over ``pages`` (site path, HTML) and ``records``, fed in that order.
+
+    The pages go to Pagefind's service through its pipe, one by one, so the
+    index numbers them in a fixed order whatever file system the site is on
+    (`--site` walks a folder in directory order); every page is indexed in
+    the site's ``language`` (one index the search page can merge with the
+    others, an Arabic article among English ones included). The bundle comes
+    back in memory, canonical (`searchbundle`), by name inside the bundle.
+    """
+    binary = pagefind_binary()
+    if binary is None:
+        raise SearchIndexError("the Pagefind indexer is not installed: pip install 'pagefind[bin]', or set 'search: false' in content/site.yaml")
+    with _Service(binary, cancel) as service:
+        index = service.request({"type": "NewIndex", "config": {"force_language": language or "en"}})["index_id"]
+        for path, html in pages:
+            service.request({"type": "AddFile", "index_id": index, "file_path": path, "url": None, "file_contents": html.decode("utf-8", "replace")})
+        for record in records:
+            service.request({"type": "AddFile", "index_id": index, "file_path": f"{RECORDS}/{record.id}.html", "url": None,
+                             "file_contents": _record_html(record)})
+        answer = service.request({"type": "GetFiles", "index_id": index})
+    try:
+        files = {item["path"]: base64.b64decode(item["content"], validate=True) for item in answer["files"]}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SearchIndexError(f"unexpected answer from the Pagefind indexer ({exc})") from exc
+    try:
+        return canonical_bundle(files)
+    except BundleTruncated as exc:
+        raise SearchIndexTruncated(str(exc)) from exc
+    except BundleFormatError as exc:
+        raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+
+
+class SearchIndexTruncated(SearchIndexError):
+    """Pagefind's output ends too soon."""
+
+
+class IndexCancelled(SearchIndexError):
+    """The indexer was stopped because its result was no longer wanted."""
+
+
+class _Service:
+    """Pagefind's indexing service (``pagefind --service``): base64 JSON messages, each ending in a comma.
+
+    It answers one message at a time, in order. A watcher thread kills the
+    process when ``cancel`` is set or `TIMEOUT` passes, which ends any read.
+    """
+
+    def __init__(self, binary: Path, cancel: threading.Event | None):
+        self.cancel = cancel
+        self.timed_out = False
+        self.number = 0
+        try:
+            self.process = subprocess.Popen([str(binary), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            raise SearchIndexError(f"the Pagefind indexer could not run: {exc}") from exc
+        self.done = threading.Event()
+        self.watcher = threading.Thread(target=self._watch, name="digest-pagefind-watch", daemon=True)
+        self.watcher.start()
+
+    def _watch(self) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while not self.done.wait(0.05):
+            if (self.cancel is not None and self.cancel.is_set()) or time.monotonic() > deadline:
+                self.timed_out = not (self.cancel is not None and self.cancel.is_set())
+                self.process.kill()
+                return
+
+    def __enter__(self) -> _Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.watcher.join()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
+
+    def request(self, payload: dict) -> dict:
+        assert self.process.stdin is not None and self.process.stdout is not None, "both pipes were asked for"
+        self.number += 1
+        message = base64.b64encode(json.dumps({"message_id": self.number, "payload": payload}).encode()) + b","
+        try:
+            self.process.stdin.write(message)
+            self.process.stdin.flush()
+            answer = _read_until_comma(self.process.stdout)
+        except (OSError, ValueError):
+            answer = None
+        if answer is None:
+            raise self._stopped()
+        try:
+            reply = json.loads(base64.b64decode(answer))
+        except ValueError as exc:
+            raise SearchIndexError(f"unexpected answer from the Pagefind indexer ({exc})") from exc
+        body = reply.get("payload", {}) if isinstance(reply, dict) else {}
+        if body.get("type") == "Error":
+            raise SearchIndexError(f"the Pagefind indexer failed: {body.get('message', 'no message')}")
+        return body
+
+    def _stopped(self) -> SearchIndexError:
+        """The indexer stopped answering: why."""
+        if self.cancel is not None and self.cancel.is_set():
+            return IndexCancelled("cancelled")
+        if self.timed_out:
+            return SearchIndexError(f"the Pagefind indexer took longer than {TIMEOUT} s")
+        self.process.wait()
+        printed = self.process.stderr.read().decode("utf-8", "replace") if self.process.stderr is not None else ""
+        detail = printed.strip().splitlines()
+        return SearchIndexError(f"the Pagefind indexer failed (exit {self.process.returncode}): {detail[-1] if detail else 'no message'}")
+
+
+def _read_until_comma(stream: IO[bytes]) -> bytes | None:
+    """One message: base64 never holds a comma. None at the end of the stream."""
+    chunks = []
+    while True:
+        chunk = stream.peek(1 << 16)[: 1 << 16] if hasattr(stream, "peek") else b""
+        if not chunk:
+            return None
+        comma = chunk.find(b",")
+        if comma >= 0:
+            chunks.append(stream.read(comma + 1)[:-1])
+            return b"".join(chunks)
+        chunks.append(stream.read(len(chunk)))
+
+
+def pagefind_binary() -> Path | None:
+    """The indexer: from the `pagefind[bin]` package, else on PATH."""
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        found = shutil.which("pagefind")
+        return Path(found) if found else None
+    try:
+        return Path(get_executable())
+    except FileNotFoundError:
+        return None
+
+
+_VERSION: list[str] = []
+
+
+def pagefind_version() -> str:
+    if not _VERSION:
+        binary = pagefind_binary()
+        version = ""
+        if binary is not None:
+            try:
+                version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, timeout=60).stdout.strip()
+            except (OSError, subprocess.TimeoutExpired):
+                version = ""
+        _VERSION.append(version)
+    return _VERSION[0]

@@ -1,0 +1,451 @@
+"""Everything a page may read from the graph, each read a named, recorded key.
+
+Pages never touch the `SiteGraph` directly: they call `Reader.read(kind, arg)`.
+The reader records which keys each page read, and can fingerprint any key
+(a digest of the value's repr). A later build recomputes the fingerprints of
+recorded keys and re-renders only pages whose keys, or templates, changed:
+this is how incremental builds know what a change affects, from the build
+itself rather than from guesses about file paths.
+
+Read functions return plain, immutable-looking values (dataclasses, tuples)
+whose repr covers everything a template can see; "summary" reads exist so a
+page that lists articles does not depend on their full text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import heapq
+import itertools
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from digest.graph.model import Article, Claim, Event, Mention, Person, SiteGraph, Status, person_order
+from digest.memo import ByIdentity
+from digest.text.dates import EDTFDate
+from digest.views.listing import (
+    ARTICLES_PER_PAGE,
+    CLAIMS_PER_PAGE,
+    PEOPLE_PER_PAGE,
+    PERSON_ROWS_PER_PAGE,
+    articles_by_month,
+    articles_fit,
+    claims_by_status,
+    claims_fit,
+    comparison_pages,
+    events_by_year,
+    events_ending_in,
+    month_path,
+    people_in_order,
+    person_lists,
+    timeline_fits,
+    timeline_year,
+)
+from digest.views.paging import page_number, page_slice, split_page_arg
+from digest.views.timeline_layout import Activity, YearActivity, activity_by_month, activity_by_year
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleSummary:
+    stem: str
+    slug: str
+    title: str
+    subtitle: str
+    outlet: str
+    published: datetime.date | None
+    language: str = ""
+    """BCP 47 tag of its text; empty for the site's language."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    id: str
+    name: str
+    role: str
+    organization: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSummary:
+    id: str
+    text: str
+    status: str
+    outlets: int
+    """How many outlets carry it."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventSource:
+    """An article passage (or, without anchors, an article) an event comes from."""
+
+    article: ArticleSummary
+    date_text: str
+    anchors: tuple[str, ...]
+    quotes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventLink:
+    """An event as other pages name and link it: its title, date and the year page it is listed on."""
+
+    id: str
+    title: str
+    date: EDTFDate
+    year: int
+
+
+def summarise_article(article: Article) -> ArticleSummary:
+    return ArticleSummary(article.stem, article.slug, article.title, article.subtitle, article.outlet, article.published, article.language)
+
+
+def summarise_person(person: Person) -> PersonSummary:
+    return PersonSummary(person.id, person.name, person.role, person.organization)
+
+
+def summarise_claim(graph: SiteGraph, claim: Claim) -> ClaimSummary:
+    outlets = {graph.articles[o.article].outlet for o in claim.occurrences if o.article in graph.articles}
+    return ClaimSummary(claim.id, claim.text, claim.status, len(outlets))
+
+
+def _person_row(graph: SiteGraph, pid: str) -> tuple[PersonSummary, int, int]:
+    """(person, articles naming them, mentions in all)."""
+    mentions = graph.mentions.get(pid, [])
+    return summarise_person(graph.people[pid]), len(mentions), sum(m.count for m in mentions)
+
+
+def _people_page(graph: SiteGraph, number: str) -> tuple[tuple[tuple[PersonSummary, int, int], ...], int]:
+    """One page of the people, A to Z, and how many there are in all."""
+    ids = people_in_order(graph)
+    return tuple(_person_row(graph, pid) for pid in page_slice(ids, page_number(number), PEOPLE_PER_PAGE)), len(ids)
+
+
+def _people_top(graph: SiteGraph, count: str) -> tuple[tuple[PersonSummary, ...], int]:
+    """The people named most often, and how many people there are in all."""
+    rows = sorted((_person_row(graph, pid) for pid in graph.people), key=lambda row: (-row[2], row[0].name, row[0].id))
+    return tuple(row[0] for row in rows[: int(count)]), len(rows)
+
+
+def _latest_articles(graph: SiteGraph, count: str) -> tuple[ArticleSummary, ...]:
+    """The newest articles (undated ones last)."""
+    wanted = int(count)
+    summaries: list[ArticleSummary] = []
+    for article in graph.articles.values():
+        if len(summaries) == wanted:
+            break
+        summaries.append(summarise_article(article))
+    return tuple(summaries)
+
+
+def _article_archive(graph: SiteGraph, _: str) -> tuple[tuple[str, str, int], ...]:
+    """(month key, its page, its number of articles) for every month, newest first."""
+    return tuple((key, month_path(graph, key), len(stems)) for key, stems in articles_by_month(graph).items())
+
+
+def _month_articles(graph: SiteGraph, arg: str) -> tuple[tuple[ArticleSummary, ...], int]:
+    """One page of a month's articles ('2022-11/1'), and how many it has in all."""
+    key, number = split_page_arg(arg)
+    stems = articles_by_month(graph)[key]
+    return tuple(summarise_article(graph.articles[stem]) for stem in page_slice(stems, number, ARTICLES_PER_PAGE)), len(stems)
+
+
+def _claim_status_counts(graph: SiteGraph, _: str) -> tuple[tuple[Status, int], ...]:
+    """Every status of the vocabulary with its number of claims (the lists themselves are per status)."""
+    groups = claims_by_status(graph)
+    return tuple((status, len(groups.get(sid, ()))) for sid, status in graph.config.statuses.items())
+
+
+def _status_claims(graph: SiteGraph, arg: str) -> tuple[tuple[ClaimSummary, ...], int]:
+    """One page of a status's claims ('reported/2'), and how many it has in all."""
+    sid, number = split_page_arg(arg)
+    ids = claims_by_status(graph)[sid]
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in page_slice(ids, number, CLAIMS_PER_PAGE)), len(ids)
+
+
+def _latest_claims(graph: SiteGraph, count: str) -> tuple[ClaimSummary, ...]:
+    """Claims carried by the newest articles, newest first: what the story is saying now."""
+    wanted, found = int(count), dict[str, None]()
+    for stem in graph.articles:
+        for cid in graph.index.claims_in.get(stem, ()):
+            found.setdefault(cid, None)
+        if len(found) >= wanted:
+            break
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in list(found)[:wanted])
+
+
+def _timeline_year(graph: SiteGraph, year: str) -> tuple[Event, ...]:
+    """The events listed under one year, in timeline order."""
+    return tuple(graph.events[eid] for eid in events_by_year(graph)[page_number(year)])
+
+
+def _timeline_whole(graph: SiteGraph, _: str) -> tuple[Event, ...] | None:
+    """Every event, in timeline order, while the whole timeline fits on its index; None past that."""
+    return tuple(graph.events.values()) if timeline_fits(graph) else None
+
+
+def _claims_whole(graph: SiteGraph, _: str) -> tuple[tuple[str, tuple[ClaimSummary, ...]], ...] | None:
+    """Every status that has claims, with all of them, while they fit on the claims index; None past that."""
+    if not claims_fit(graph):
+        return None
+    return tuple((sid, tuple(summarise_claim(graph, graph.claims[cid]) for cid in ids)) for sid, ids in claims_by_status(graph).items() if ids)
+
+
+def _articles_whole(graph: SiteGraph, _: str) -> tuple[ArticleSummary, ...] | None:
+    """Every article, newest first, while they fit on the articles index; None past that."""
+    return tuple(summarise_article(article) for article in graph.articles.values()) if articles_fit(graph) else None
+
+
+def _timeline_overview(graph: SiteGraph, _: str) -> tuple[YearActivity, ...]:
+    """Each year's events by month, for the timeline's index."""
+    years = events_by_year(graph)
+    return activity_by_year({year: _dates(graph, ids) for year, ids in years.items()})
+
+
+def _timeline_continuing(graph: SiteGraph, year: str) -> tuple[EventLink, ...]:
+    """Events listed under an earlier year that can end in this one."""
+    ids = events_ending_in(graph).get(page_number(year), ())
+    return tuple(EventLink(eid, graph.events[eid].title, date, timeline_year(date)) for eid, date in zip(ids, _dates(graph, ids)))
+
+
+def _dates(graph: SiteGraph, ids: Sequence[str]) -> list[EDTFDate]:
+    """The dates of events of the timeline (linking leaves out events without one)."""
+    dates = [graph.events[eid].date for eid in ids]
+    return [date for date in dates if date is not None]
+
+
+def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
+    """The last events of the timeline (the latest to start)."""
+    ids = list(graph.events)
+    return tuple(graph.events[eid] for eid in ids[max(0, len(ids) - int(count)):])
+
+
+def _part(items: Any, number: int) -> tuple:
+    """Page ``number`` of one of a person's lists: empty once that list has run out."""
+    return tuple(items[(number - 1) * PERSON_ROWS_PER_PAGE : number * PERSON_ROWS_PER_PAGE])
+
+
+def _mentions_page(graph: SiteGraph, arg: str) -> tuple[tuple[tuple[ArticleSummary, Mention], ...], int]:
+    """One page of the articles that name a person ('<id>/<page>'), most mentions first, and how many there are."""
+    pid, number = split_page_arg(arg)
+    mentions = graph.mentions.get(pid, [])
+    return tuple((summarise_article(graph.articles[m.article]), m) for m in _part(mentions, number)), len(mentions)
+
+
+def _events_with_page(graph: SiteGraph, arg: str) -> tuple[tuple[Event, ...], int]:
+    """One page of a person's events, in timeline order, and how many there are."""
+    pid, number = split_page_arg(arg)
+    ids = graph.index.events_with.get(pid, [])
+    return tuple(graph.events[eid] for eid in _part(ids, number)), len(ids)
+
+
+def _claims_by_page(graph: SiteGraph, arg: str, about: bool) -> tuple[tuple[ClaimSummary, ...], int]:
+    pid, number = split_page_arg(arg)
+    ids = (graph.index.claims_about if about else graph.index.claims_by).get(pid, [])
+    return tuple(summarise_claim(graph, graph.claims[cid]) for cid in _part(ids, number)), len(ids)
+
+
+def _person_activity(graph: SiteGraph, pid: str) -> tuple[Activity, tuple[tuple[int, int], ...]]:
+    """A person's events by month, and by the timeline year they are listed under."""
+    dates = _dates(graph, graph.index.events_with.get(pid, []))
+    return activity_by_month(dates), tuple(sorted(Counter(timeline_year(date) for date in dates).items()))
+
+
+def _person_latest(graph: SiteGraph, arg: str) -> tuple[ArticleSummary, ...]:
+    """The newest dated articles that name a person ('<id>/<count>'), for their feed."""
+    pid, count = split_page_arg(arg)
+    articles = [graph.articles[m.article] for m in graph.mentions.get(pid, [])]
+    dated = sorted((a for a in articles if a.published), key=lambda a: a.sort_key())
+    return tuple(summarise_article(a) for a in dated[:count])
+
+
+def _related(graph: SiteGraph, pid: str, limit: int = 8) -> tuple[tuple[PersonSummary, int], ...]:
+    """People who appear with this one: named in the same article, or in the same event.
+
+    Most often together first, then by name. One article may name thousands
+    of people, and each of them has this list: the largest group is never
+    scanned whole, or the site would cost the square of its people. Counts
+    come from the other groups (plus one for those also in the largest);
+    whoever is only in the largest group appears once, and the first few of
+    them by name are read off the index's name order.
+    """
+    index = graph.index
+    groups = [index.article_people[stem] for stem in index.named_by.get(pid, ())]
+    groups += [index.event_people[eid] for eid in index.events_with.get(pid, ())]
+    if not groups:
+        return ()
+    largest = max(range(len(groups)), key=lambda i: len(groups[i].members))
+    together: Counter[str] = Counter()
+    for number, group in enumerate(groups):
+        if number != largest:
+            together.update(group.members)
+    biggest = groups[largest]
+    for other in together:
+        together[other] += other in biggest.members
+    together.pop(pid, None)
+    wanted = [(other, count) for other, count in together.items() if other in graph.people]
+    ranked = sorted(wanted, key=lambda item: (-item[1], person_order(graph, item[0])))
+    many = [item for item in ranked if item[1] > 1][:limit]
+    once = (item for item in ranked if item[1] == 1)
+    only_in_largest = ((other, 1) for other in biggest.by_name if other != pid and other not in together and other in graph.people)
+    merged = heapq.merge(once, only_in_largest, key=lambda item: person_order(graph, item[0]))
+    chosen = many + list(itertools.islice(merged, limit - len(many)))
+    return tuple((summarise_person(graph.people[other]), count) for other, count in chosen)
+
+
+def _event_sources(graph: SiteGraph, eid: str) -> tuple[EventSource, ...]:
+    event = graph.events[eid]
+    return tuple(
+        EventSource(summarise_article(graph.articles[o.article]), o.date_text, o.anchors, o.quotes)
+        for o in event.occurrences
+        if o.article in graph.articles
+    )
+
+
+def _article_people(graph: SiteGraph, stem: str) -> tuple[tuple[PersonSummary, int], ...]:
+    counts = Counter(match.person for block in graph.articles[stem].names for match in block)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return tuple((summarise_person(graph.people[pid]), count) for pid, count in ranked)
+
+
+def _feed_entry(graph: SiteGraph, stem: str) -> dict[str, Any]:
+    """What a feed says about an article: a summary, the claims annotated in it, and when it last changed
+    (the latest of its publication and its claims' review and status-change dates, so a new status shows)."""
+    article = graph.articles[stem]
+    summary = article.subtitle
+    if not summary and article.text_mode == "full" and article.text.blocks:
+        summary = _shorten(article.text.blocks[0].text, 280)
+    claims = []
+    dates = [article.published] if article.published else []
+    for cid in graph.index.claims_in.get(stem, ()):
+        claim = graph.claims[cid]
+        status = graph.config.statuses.get(claim.status)
+        claims.append((summarise_claim(graph, claim), status.label if status else claim.status))
+        dates += [claim.reviewed] if claim.reviewed else []
+        dates += [change.date for change in claim.history]
+    return {"summary": summary, "claims": tuple(claims), "updated": max(dates, default=None)}
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > 0 else limit].rstrip(",;:") + "…"
+
+
+Read = Callable[[SiteGraph, str], Any]
+"""A read: the graph and the read's argument -> a value whose repr covers everything a page can see of it."""
+
+READS: dict[str, Read] = {
+    "config": lambda graph, _: graph.config,
+    "assets": lambda graph, _: graph.assets,
+    "locale": lambda graph, _: graph.locale,
+    "article": lambda graph, stem: graph.articles[stem],
+    "article-summary": lambda graph, stem: summarise_article(graph.articles[stem]),
+    "article-people": _article_people,
+    "article-count": lambda graph, _: len(graph.articles),
+    "latest-articles": _latest_articles,
+    "articles-whole": _articles_whole,
+    "article-archive": _article_archive,
+    "article-months": lambda graph, _: tuple((key, month_path(graph, key)) for key in articles_by_month(graph)),
+    "month-articles": _month_articles,
+    "person": lambda graph, pid: graph.people[pid],
+    "person-summary": lambda graph, pid: summarise_person(graph.people[pid]),
+    "people-page": _people_page,
+    "people-top": _people_top,
+    "person-lists": lambda graph, pid: person_lists(graph, pid),
+    "mentions-page": _mentions_page,
+    "events-with-page": _events_with_page,
+    "claims-made-page": lambda graph, arg: _claims_by_page(graph, arg, about=False),
+    "claims-about-page": lambda graph, arg: _claims_by_page(graph, arg, about=True),
+    "person-activity": _person_activity,
+    "person-latest": _person_latest,
+    "related": _related,
+    "claim": lambda graph, cid: graph.claims[cid],
+    "claim-summary": lambda graph, cid: summarise_claim(graph, graph.claims[cid]),
+    "claim-status-counts": _claim_status_counts,
+    "claim-statuses-used": lambda graph, _: tuple(sid for sid, ids in claims_by_status(graph).items() if ids),
+    "status-claims": _status_claims,
+    "latest-claims": _latest_claims,
+    "claims-whole": _claims_whole,
+    "event": lambda graph, eid: graph.events[eid],
+    "event-sources": _event_sources,
+    "events": lambda graph, _: tuple(graph.events.values()),
+    "event-count": lambda graph, _: len(graph.events),
+    "latest-events": _latest_events,
+    "timeline-years": lambda graph, _: tuple(events_by_year(graph)),
+    "timeline-year": _timeline_year,
+    "timeline-overview": _timeline_overview,
+    "timeline-whole": _timeline_whole,
+    "timeline-continuing": _timeline_continuing,
+    "feed-entry": _feed_entry,
+    "comparison-page-of": lambda graph, cid: comparison_pages(graph)[("claim", cid)],
+}
+
+
+def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
+    """A digest of what a read returned; ``shared`` remembers the digests of articles'
+    large shared parts (a session's), so an unchanged article is not digested again."""
+    if type(value) is Article:
+        return _article_digest(value, shared if shared is not None else ByIdentity(100))
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+_ARTICLE_SHARED = ("text", "names")
+"""An article's largest parts, made once per version of its seed and names and then shared
+across rebuilds (see `link._article`, `link._find_people`) and never changed."""
+_ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)
+
+
+def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
+    """An article's digest, its shared parts digested once per object rather than on every build."""
+    digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
+    for name in _ARTICLE_SHARED:
+        value = getattr(article, name)
+        digest.update(shared.get((value,), (), lambda: hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()))  # noqa: B023
+    return digest.digest()
+
+
+class Reader:
+    """Reads the graph for one build, remembering values and who read what."""
+
+    def __init__(self, graph: SiteGraph, reads: Mapping[str, Read], shared_digests: ByIdentity[bytes] | None = None):
+        self.graph = graph
+        self._reads = reads
+        """Read kind -> the function that answers it (`site_reads.SITE_READS` for a whole site)."""
+        self._shared_digests = shared_digests if shared_digests is not None else ByIdentity(100_000)
+        self._values: dict[str, Any] = {}
+        self._digests: dict[str, bytes | None] = {}
+        self._recording: set[str] | None = None
+
+    def read(self, kind: str, arg: str = "") -> Any:
+        key = f"{kind}:{arg}"
+        if self._recording is not None:
+            self._recording.add(key)
+        if key not in self._values:
+            self._values[key] = self._reads[kind](self.graph, arg)
+        return self._values[key]
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """Collect the keys read inside the block."""
+        keys: set[str] = set()
+        outer, self._recording = self._recording, keys
+        try:
+            yield keys
+        finally:
+            self._recording = outer
+
+    def fingerprint(self, key: str) -> bytes | None:
+        """Digest of a key's current value; None if it no longer exists."""
+        if key not in self._digests:
+            kind, _, arg = key.partition(":")
+            try:
+                value = self._values[key] if key in self._values else self._reads[kind](self.graph, arg)
+            except KeyError:
+                self._digests[key] = None
+            else:
+                self._digests[key] = digest_value(value, self._shared_digests)
+        return self._digests[key]
