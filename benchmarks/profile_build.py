@@ -57,8 +57,8 @@ STAGES: list[tuple[str, str, str]] = [
     ("    Jinja Template.render", "jinja2/environment.py", "render"),
     ("    markdown fields (render_markdown)", "digest/render/templates.py", "render_markdown"),
     ("  template closures", "digest/pipeline/buildstate.py", "closure"),
-    ("search index (pagefind)", "digest/pipeline/build.py", "index_search"),
-    ("write (atomic, whole site)", "digest/pipeline/write.py", "write_site"),
+    ("search index (pagefind)", "digest/pipeline/build.py", "search_files"),
+    ("write (into the stage, whole site)", "digest/pipeline/write.py", "put"),
     ("write (changed files, watch)", "digest/pipeline/write.py", "write_changes"),
 ]
 
@@ -125,8 +125,8 @@ def report(title: str, profile: cProfile.Profile, wall: float, top: int) -> str:
 
 TIMED = {
     # module -> names to wrap there (the modules import these names, so wrap them where they are called)
-    "digest.pipeline.build": ("render_site", "load_site", "link_site", "_render_pages", "index_search", "write_site", "make_shards"),
-    "digest.pipeline.session": ("render_site", "index_search", "write_site", "write_changes"),
+    "digest.pipeline.build": ("render_source", "load_site", "link_site", "search_files", "write_stage", "make_shards"),
+    "digest.pipeline.session": ("render_source", "index_search", "write_stage", "write_changes"),
 }
 
 
@@ -162,9 +162,9 @@ def stage_timer() -> Iterator[dict[str, float]]:
 
 def timed_report(title: str, times: dict[str, float], wall: float) -> str:
     labels = {
-        "render_site": "load + link + render (render_site)", "load_site": "  load", "link_site": "  link",
-        "_render_pages": "  render", "index_search": "search index", "make_shards": "  pagefind runs (shards)",
-        "write_site": "write (whole site)", "write_changes": "write (changed files)",
+        "render_source": "load + link (render_source)", "load_site": "  load", "link_site": "  link",
+        "write_stage": "render + search + write (write_stage: renders as it writes)", "search_files": "  search index",
+        "index_search": "search index", "make_shards": "  pagefind runs (shards)", "write_changes": "write (changed files)",
     }
     lines = [f"## {title}, not profiled: {wall:.2f} s wall", ""]
     for name, label in labels.items():

@@ -173,3 +173,36 @@ def test_records_of_outputs_that_are_gone_are_removed(tmp_path):
     assert not (cache / f"build-{record_key(tmp_path / 'passing')}.json").exists()
     assert not state_path(site, tmp_path / "passing").exists()
     assert state_path(site, tmp_path / "site").is_file(), "the output that exists keeps its state"
+
+
+def _a_page(output: Path) -> Path:
+    return output / PLAIN
+
+
+def _a_shard_file(output: Path) -> Path:
+    from digest.search.index import BUNDLE, shard_of
+
+    return next(path for path in sorted((output / BUNDLE).rglob("*")) if path.is_file() and shard_of(path.relative_to(output).as_posix()))
+
+
+def _a_shared_index_file(output: Path) -> Path:
+    from digest.search.index import BUNDLE, MANIFEST, shard_of
+
+    return next(
+        path for path in sorted((output / BUNDLE).rglob("*"))
+        if path.is_file() and shard_of(rel := path.relative_to(output).as_posix()) is None and rel != MANIFEST
+    )
+
+
+@pytest.mark.parametrize("gone", [_a_page, _a_shard_file, _a_shared_index_file], ids=["page", "shard-file", "shared-index-file"])
+def test_a_file_deleted_from_the_output_is_made_again(gone, tmp_path):
+    """The saved state forgets what is no longer on disk, so the build never has to look at the old site to decide."""
+    site = copy_site("basic", tmp_path)
+    build(site, tmp_path / "site")
+    victim = gone(tmp_path / "site")
+    victim.unlink()
+    rendered, notes = build(site, tmp_path / "site")
+    assert notes == ""
+    assert victim.is_file()
+    assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
+    assert rendered == (1 if gone is _a_page else 0)

@@ -467,14 +467,14 @@ def test_event_streams_end_when_the_events_close(served):
 
 def test_requests_do_not_wait_for_a_build_in_progress(served, monkeypatch):
     entered, release = threading.Event(), threading.Event()
-    original = digest.pipeline.session.render_site
+    original = digest.pipeline.session.render_source
 
     def slow_render(*args, **kwargs):
         entered.set()
         release.wait(TIMEOUT)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(digest.pipeline.session, "render_site", slow_render)
+    monkeypatch.setattr(digest.pipeline.session, "render_source", slow_render)
     (served.site / SIDECAR).write_text((served.site / SIDECAR).read_text().replace(CLAIM_TEXT, "The talks were pointless."))
     results: list[Rebuild] = []
     build = threading.Thread(target=lambda: results.append(served.builder.build()), daemon=True)

@@ -114,8 +114,8 @@ def test_a_fault_at_each_write_step_is_one_line_and_changes_nothing(built, monke
     assert_clean_failure(result, output, before, shown, FAULTS[code])
 
 
-def test_a_full_disk_in_a_render_worker_is_one_line(built, monkeypatch, tmp_path):
-    """Big builds render and write pages in forked workers: their fault reaches the parent intact."""
+def test_a_full_disk_in_a_big_build_is_one_line_and_only_the_build_process_writes(built, monkeypatch, tmp_path):
+    """Big builds render in forked workers, which send pages back as bytes: the write stage alone writes."""
     source, output, before = built
     monkeypatch.setattr(build, "PARALLEL_MINIMUM", 1)
     monkeypatch.setattr(build.os, "cpu_count", lambda: 2)
@@ -131,7 +131,7 @@ def test_a_full_disk_in_a_render_worker_is_one_line(built, monkeypatch, tmp_path
     line = result.err_lines[0] if result.err_lines else ""
     assert line.startswith("out/") and ": error: cannot write the site: no space left on the device" in line, result.err
     assert_clean_failure(result, output, before, line.partition(": error: ")[0], "no space left")
-    assert str(os.getpid()) not in writers.read_text().split(), "the pages were written by worker processes"
+    assert set(writers.read_text().split()) == {str(os.getpid())}, "only the build's own process writes the site"
 
 
 def test_a_full_disk_while_writing_the_search_index_is_one_line(built, monkeypatch):

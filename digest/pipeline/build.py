@@ -1,11 +1,13 @@
 """Run the pipeline: load -> validate -> link -> render -> write.
 
-`render_site` runs everything but the write and, given the `BuildState` of
-the previous build, renders only the pages whose recorded reads or templates
-changed. `index_search` adds the search index to what was rendered.
-`build_site` is `digest build`: a full render, the index and an atomic swap
-of the whole output folder. Watch mode calls `render_site` with its state and
-writes the changed files one by one (`write.write_changes`).
+`render_source` runs load, validate and link and hands back a `Rendering`:
+iterating over its files renders them, in memory, and, given the
+`BuildState` of the previous build, renders only the pages whose recorded
+reads or templates changed (the others are listed as `kept`). Nothing before
+the write touches the output: `build_site` (`digest build`) streams the
+files into a stage and swaps it in whole; watch mode (`session.py`) writes
+them one by one; `render_site` and `digest check` keep them in memory.
+`index_search` works out the search index from the rendered pages.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path, PurePosixPath
-from typing import cast
+from typing import Any, cast
 
 from jinja2 import TemplateError
 
@@ -30,7 +32,7 @@ from digest.graph.link import link_site
 from digest.graph.model import SiteGraph, translated_statuses
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.pipeline.workers import bind_to_parent
-from digest.pipeline.write import Stage, WriteReport, output_faults, place
+from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
 from digest.render.pages import site_pages
 from digest.render.publish import publishing_pages
@@ -64,21 +66,6 @@ class BuildResult:
         return sum(1 for path in self.state.outputs if path.endswith(".html"))
 
 
-@dataclass(frozen=True, slots=True)
-class FirstPages:
-    """Pages an incremental build renders before all others, and where they go at once.
-
-    Watch mode names the keys of the entities whose files were saved (the
-    article of a saved sidecar or seed, the person of a saved person file),
-    so the page the editor is looking at is written before the build works
-    out what else the change affects. Which pages those are still comes
-    from the previous build's records; this only changes the order.
-    """
-
-    keys: frozenset[str]
-    deliver: Callable[[str, bytes], None]
-
-
 def render_site(
     root: Path,
     base_url: str | None = None,
@@ -86,17 +73,29 @@ def render_site(
     previous: BuildState | None = None,
     hash_assets: bool = True,
     drafts: bool = False,
-    first: FirstPages | None = None,
-    stage: Stage | None = None,
-    changed: Iterable[str] | None = None,
     caches: Caches | None = None,
 ) -> BuildResult:
-    """Everything but writing; raises BuildFailed with every problem found.
+    """Everything but writing, every file kept in memory; raises BuildFailed with every problem found."""
+    return render_source(root, base_url, strict, previous, hash_assets, drafts, caches=caches).collect()
 
-    ``changed``: what a watcher saw change since the last build (see `load_site`).
-    With a ``stage``, files go there as they are made instead of into
-    ``outputs`` (a full build then holds no page in memory). ``caches``: the
-    session's (see `caches.py`); without one, nothing is reused."""
+
+def render_source(
+    root: Path,
+    base_url: str | None = None,
+    strict: bool = False,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+    drafts: bool = False,
+    first: frozenset[str] = frozenset(),
+    changed: Iterable[str] | None = None,
+    caches: Caches | None = None,
+) -> Rendering:
+    """Load, validate and link a site root, and get ready to render it; raises BuildFailed with every problem found.
+
+    ``first``: graph keys whose pages render before all others (see
+    `Rendering`). ``changed``: what a watcher saw change since the last
+    build (see `load_site`). ``caches``: the session's (see `caches.py`);
+    without one, nothing is reused."""
     caches = caches if caches is not None else Caches()
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics, changed, caches)
@@ -104,7 +103,7 @@ def render_site(
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, stage, caches)
+    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, caches)
 
 
 def render_graph(
@@ -114,11 +113,10 @@ def render_graph(
     diagnostics: Diagnostics,
     previous: BuildState | None = None,
     hash_assets: bool = True,
-    first: FirstPages | None = None,
-    stage: Stage | None = None,
+    first: frozenset[str] = frozenset(),
     caches: Caches | None = None,
-) -> BuildResult:
-    """Render a linked graph (the render stage); raises BuildFailed for theme problems."""
+) -> Rendering:
+    """Get a linked graph ready to render (the render stage); raises BuildFailed for theme problems."""
     caches = caches if caches is not None else Caches()
     if loaded.theme is None:  # the load stage said why
         raise BuildFailed(diagnostics.sorted())
@@ -143,20 +141,61 @@ def render_graph(
         files[rel] = data
     if collisions:
         raise BuildFailed(collisions)
-    try:
-        result = _render_pages(graph, env, pages, previous or BuildState(), caches, first, stage)
-    except TemplateError as exc:
-        raise BuildFailed([_template_diagnostic(exc, root)]) from exc
-    result.warnings = diagnostics.sorted()
-    for rel, data in files.items():
-        if stage is None:
-            result.outputs[rel] = data
-        else:
-            stage.put(rel, data)
-        result.state.outputs[rel] = digest_bytes(data)
-    if previous is not None:
-        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
-    return result
+    return Rendering(root, graph, env, pages, files, previous or BuildState(), previous is not None, first, caches, diagnostics.sorted())
+
+
+@dataclass(slots=True)
+class Rendering:
+    """The render stage's work: the site's files, made while `files()` is iterated, in memory.
+
+    Pages come first, in this order: those that last read one of the
+    ``first`` keys (watch mode names the entities whose files were saved, so
+    the page the editor is looking at comes before the build works out what
+    else changed), then every other page whose recorded reads or templates
+    changed, then the static files. A page the previous build made from the
+    same inputs is not made again: it is listed in ``kept``, for the writer
+    to take from the last site. ``state`` (what each page read) and
+    ``rendered`` are complete once `files()` is exhausted. Nothing here
+    reads or writes the output; worker processes send pages back as bytes.
+    """
+
+    root: Path
+    graph: SiteGraph
+    env: Any
+    pages: list[Page]
+    static: dict[str, bytes]
+    previous: BuildState
+    incremental: bool
+    first: frozenset[str]
+    caches: Caches
+    warnings: list[Diagnostic]
+    state: BuildState = field(default_factory=BuildState)
+    kept: list[str] = field(default_factory=list)
+    early: set[str] = field(default_factory=set)
+    """Pages made ahead of the others for the ``first`` keys."""
+    rendered: list[str] = field(default_factory=list)
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """Render, yielding each new file (path, bytes) as it is made."""
+        try:
+            yield from _render_pages(self)
+        except TemplateError as exc:
+            raise BuildFailed([_template_diagnostic(exc, self.root)]) from exc
+        for rel, data in self.static.items():
+            self.state.outputs[rel] = digest_bytes(data)
+            yield rel, data
+
+    def removed(self) -> list[str]:
+        """Files of the previous build that this one does not have."""
+        return sorted(set(self.previous.outputs) - set(self.state.outputs)) if self.incremental else []
+
+    def result(self, outputs: dict[str, bytes]) -> BuildResult:
+        """The build's result, once `files()` has been consumed; ``outputs``: the files the caller kept in memory."""
+        return BuildResult(self.graph, outputs, self.state, self.warnings, self.rendered, self.removed())
+
+    def collect(self) -> BuildResult:
+        """Render everything into memory."""
+        return self.result(dict(self.files()))
 
 
 def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, caches: Caches) -> None:
@@ -177,65 +216,54 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
         graph.config = replace(graph.config, statuses=translated_statuses(locale))
 
 
-def _render_pages(
-    graph: SiteGraph, env, pages: list[Page], previous: BuildState, caches: Caches, first: FirstPages | None = None, stage: Stage | None = None
-) -> BuildResult:
-    reader = Reader(graph, SITE_READS, caches.value_digests)
-    templates = TemplateIndex(env, caches.template_references)
-    state = BuildState()
+def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
+    graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
+    reader = Reader(graph, SITE_READS, rendering.caches.value_digests)
+    templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
-    outputs: dict[str, bytes] = {}
     digests: dict[str, bytes | None] = {}
     done: list[int] = []
-    if first is not None:
-        for number, page in _first_pages(graph, pages, previous, first.keys):
+    if rendering.first:
+        for number, page in _first_pages(graph, pages, previous, rendering.first):
             data, keys = render_page(env, page, reader)
             closures[page.path] = templates.closure(page.template) if page.template else frozenset()
-            outputs[page.path] = data
             state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
             state.outputs[page.path] = digest_bytes(data)
-            first.deliver(page.path, data)
+            rendering.early.add(page.path)
             done.append(number)
+            yield page.path, data
     for number, page in enumerate(pages):
-        if page.path in outputs:
+        if page.path in rendering.early:
             continue
         closure = templates.closure(page.template) if page.template else frozenset()
         closures[page.path] = closure
         old = previous.pages.get(page.path)
         if (
             old is not None
+            and page.path in previous.outputs
             and old.templates == closure
             and templates.unchanged(closure, previous.templates)
             and all(reader.fingerprint(key) == previous.fingerprints.get(key) for key in old.keys)
-            and (stage is None or stage.carry(page.path))  # a full build takes the unchanged page from the old site
         ):
             state.pages[page.path] = old
             state.outputs[page.path] = previous.outputs[page.path]
+            rendering.kept.append(page.path)
         else:
             todo.append(number)
-    for number, data, keys, key_digests in _render_all(env, pages, todo, reader, stage):
+    for number, data, keys, key_digests in _render_all(env, pages, todo, reader):
         page = pages[number]
-        if isinstance(data, Placed):
-            assert stage is not None, "workers place pages only when given a stage"
-            stage.note(page.path, data.reused)
-            state.outputs[page.path] = data.digest
-        elif stage is not None:
-            stage.put(page.path, data)
-            state.outputs[page.path] = digest_bytes(data)
-        else:
-            outputs[page.path] = data
-            state.outputs[page.path] = digest_bytes(data)
+        state.outputs[page.path] = digest_bytes(data)
         state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
         digests.update(key_digests)
+        yield page.path, data
     state.fingerprints = {
         key: digests[key] if key in digests else reader.fingerprint(key)
         for record in state.pages.values()
         for key in record.keys
     }
     state.templates = dict(templates.digests)
-    rendered = [pages[number].path for number in sorted(done + todo)]
-    return BuildResult(graph, outputs, state, [], rendered)
+    rendering.rendered = [pages[number].path for number in sorted(done + todo)]
 
 
 PARALLEL_MINIMUM = 300
@@ -266,15 +294,7 @@ def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys
     return [(number, page) for _, number, page in found]
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
-    """A page a worker process wrote into the stage itself: what the parent needs of it."""
-
-    digest: bytes
-    reused: bool
-
-
-def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage | None = None):
+def _render_all(env, pages: list, todo: list[int], reader: Reader):
     """Render pages, in forked worker processes when there are many and it is safe to fork.
 
     Forking is safe only with no other threads (watch mode has observer and
@@ -298,7 +318,7 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
     try:
         for start in range(workers):
             receive, send = context.Pipe(duplex=False)
-            share = (env, pages, reader.graph, stage, todo[start::workers], send, os.getpid())
+            share = (env, pages, reader.graph, todo[start::workers], send, os.getpid())
             process = context.Process(target=_render_share, args=share, daemon=True)
             process.start()
             send.close()
@@ -324,15 +344,13 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, stage: Stage 
             worker.join()
 
 
-def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbers: list[int], send: Connection, parent: int) -> None:
-    """In a worker: render some pages, with the fingerprints of what they read, and report them.
+def _render_share(env, pages: list, graph: SiteGraph, numbers: list[int], send: Connection, parent: int) -> None:
+    """In a worker: render some pages, with the fingerprints of what they read, and send them back.
 
-    With a stage, the worker writes the pages there itself and sends back
-    only their digests, instead of pickling every page to the parent. The
-    share ends with None, or with the exception that stopped it."""
+    The share ends with None, or with the exception that stopped it."""
     bind_to_parent(parent)
     reader = Reader(graph, SITE_READS)
-    results: list[tuple[int, bytes | Placed, set[str], dict[str, bytes | None]]] = []
+    results: list[tuple[int, bytes, set[str], dict[str, bytes | None]]] = []
     try:
         for number in numbers:
             try:
@@ -341,10 +359,7 @@ def _render_share(env, pages: list, graph: SiteGraph, stage: Stage | None, numbe
                 filename, line = _template_place(exc)
                 raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
             fingerprints = {key: reader.fingerprint(key) for key in keys}
-            sent: bytes | Placed = data
-            if stage is not None:
-                sent = Placed(digest_bytes(data), place(stage.folder, stage.output, pages[number].path, data))
-            results.append((number, sent, keys, fingerprints))
+            results.append((number, data, keys, fingerprints))
             if len(results) >= RESULTS_PER_MESSAGE:
                 send.send(results)
                 results = []
@@ -378,9 +393,8 @@ def build_site(
     with output_faults(output.parent, "cannot make the new site beside the output"):
         stage = Stage(output, clean)
     try:
-        result = render_site(root, base_url, strict, previous=previous, stage=stage, caches=caches)
-        index_search(result, previous, stage=stage)
-        result.report = stage.commit()
+        rendering = render_source(root, base_url, strict, previous=previous, caches=caches)
+        result = write_stage(stage, rendering, previous)
     except BaseException:
         stage.discard()
         raise
@@ -388,53 +402,59 @@ def build_site(
     return result
 
 
-def index_search(
-    result: BuildResult,
-    previous: BuildState | None = None,
-    read_previous: Callable[[str], bytes] | None = None,
-    stage: Stage | None = None,
-) -> None:
-    """The search stage, between render and write: add the search index to the outputs.
+def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None = None, search: bool = True) -> BuildResult:
+    """The write of a full build: every file into ``stage`` as it is made, the search index, then the swap.
 
-    ``previous`` and ``read_previous`` (a page's bytes as the previous build
-    wrote them) serve incremental builds: only the shards whose pages'
-    searchable parts or events changed are indexed again (see `search.py`);
-    the others keep their files. With a ``stage`` (a full build), pages are
-    read from the stage and the bundle goes into it.
+    Pages the rendering kept are hard-linked from the live site; the
+    caller discards the stage if anything fails. ``search``: False leaves
+    the index out (watch mode without one)."""
+    for path, data in rendering.files():
+        stage.put(path, data)
+    for path in rendering.kept:
+        _carry(stage, path)
+    result = rendering.result({})
+    if search and result.graph.config.search:
+        found = search_files(result.graph, result.state, previous, stage.read, stage.output)
+        for path in found.kept:
+            _carry(stage, path)
+        with output_faults(stage.output, "cannot write the search index"):
+            for path, data in found.new.items():
+                stage.put(path, data)
+    result.removed = sorted(set(previous.outputs) - set(result.state.outputs)) if previous is not None else []
+    result.report = stage.commit()
+    return result
+
+
+def _carry(stage: Stage, path: str) -> None:
+    if not stage.carry(path):
+        raise MachineFault(str(stage.output / path), "a file of the last site disappeared during the build", "build again")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFiles:
+    """The search stage's answer: the index files to write, and those the previous build's index keeps as they are."""
+
+    new: dict[str, bytes]
+    kept: list[str]
+
+
+def search_files(graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path) -> SearchFiles:
+    """The search stage, after render: the search index of the rendered pages.
+
+    ``read`` gives a page's bytes. With ``previous``, only the shards whose
+    pages' searchable parts or events changed are indexed again (see
+    `search/index.py`); the others keep their files. Records the index in
+    ``state``. ``where``: the folder named in a machine fault's message.
     """
-    if not result.graph.config.search:
-        return
-    records = event_records(result.graph)
-    language = result.graph.config.language
-
-    def read(path: str) -> bytes:
-        if stage is not None:
-            return stage.read(path)
-        page = result.outputs.get(path)
-        if page is None:
-            if read_previous is None:
-                raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
-            page = read_previous(path)
-        return page
-
+    records = event_records(graph)
+    language = graph.config.language
     known = previous.search_pages if previous is not None else {}
-    plan = plan_search(result.state.outputs, records, known, read, language)
-    state = result.state
+    plan = plan_search(state.outputs, records, known, read, language)
     state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
     old_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
     old_shards = previous.search_shards if previous is not None else {}
-
-    def present(path: str) -> bool:
-        return stage is None or (stage.output / path).is_file()
-
-    kept = {
-        name for name, digest in plan.digests.items()
-        if old_shards.get(name) == digest and all(present(path) for path in old_files if shard_of(path) == name)
-    }
-    if not all(present(path) for path in old_files if shard_of(path) is None and path != MANIFEST):
-        kept = set()  # the shared files are gone from the site: make everything again
-    stale = [name for name in plan.digests if name not in kept]
-    where = stage.output if stage is not None else Path(tempfile.gettempdir())
+    kept_shards = {name for name, digest in plan.digests.items() if old_shards.get(name) == digest}
+    stale = [name for name in plan.digests if name not in kept_shards]
     try:
         bundle = make_shards(plan, stale, read, records, language) if stale else {}
     except SearchIndexTruncated as exc:
@@ -443,22 +463,37 @@ def index_search(
         raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
     except OSError as exc:
         raise machine_fault(exc, str(where), "cannot make the search index") from exc
-    carried = [path for path in old_files if path != MANIFEST and path not in bundle and (shard_of(path) in kept or (shard_of(path) is None and not stale))]
     bundle[MANIFEST] = manifest(plan)
-    for path in carried:  # an unchanged shard (or, when nothing changed, the shared files) stays as it was
-        assert previous is not None, "only a previous build has files to carry"
-        if stage is not None and not stage.carry(path):
-            raise MachineFault(str(stage.output / path), "a search index file disappeared from the site during the build", "build again")
+    # An unchanged shard (or, when nothing changed, the shared files) stays as it was.
+    kept = [path for path in old_files if path not in bundle and (shard_of(path) in kept_shards or (shard_of(path) is None and not stale))]
+    for path in kept:
+        assert previous is not None, "only a previous build has files to keep"
         state.outputs[path] = previous.outputs[path]
-    with output_faults(where, "cannot write the search index"):
-        for path, data in bundle.items():
-            if stage is not None:
-                stage.put(path, data)
-            else:
-                result.outputs[path] = data
-            state.outputs[path] = digest_bytes(data)
+    for path, data in bundle.items():
+        state.outputs[path] = digest_bytes(data)
+    return SearchFiles(bundle, kept)
+
+
+def index_search(result: BuildResult, previous: BuildState | None = None, read_previous: Callable[[str], bytes] | None = None) -> None:
+    """`search_files` for a build held in memory: the new index files go into ``result.outputs``.
+
+    ``read_previous``: a page's bytes as the previous build wrote them, for
+    the pages this build did not render again."""
+    if not result.graph.config.search:
+        return
+
+    def read(path: str) -> bytes:
+        page = result.outputs.get(path)
+        if page is None:
+            if read_previous is None:
+                raise ValueError(f"index_search: {path} was not rendered and there is no previous build to read it from")
+            page = read_previous(path)
+        return page
+
+    found = search_files(result.graph, result.state, previous, read, Path(tempfile.gettempdir()))
+    result.outputs.update(found.new)
     if previous is not None:
-        result.removed = sorted(set(previous.outputs) - set(state.outputs))
+        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
 
 
 HASHED_SUFFIXES = (".css", ".js")

@@ -34,7 +34,7 @@ def check_site(root: Path) -> list[Diagnostic]:
         editorial_warnings(graph, loaded, diagnostics)
     if graph is not None and not diagnostics.errors:
         try:
-            result = render_graph(root, loaded, graph, Diagnostics())
+            result = render_graph(root, loaded, graph, Diagnostics()).collect()
         except BuildFailed as failure:
             diagnostics.items.extend(failure.diagnostics)
         else:

@@ -39,6 +39,8 @@ from typing import Any
 from digest.caches import Caches
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
+from digest.search.index import BUNDLE as SEARCH_BUNDLE
+from digest.search.index import shard_of
 
 FORMAT = "digest-state/1"
 
@@ -108,9 +110,10 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
         return _unusable(path, f"unreadable ({type(exc).__name__})")
     if not isinstance(saved, SavedState):
         return _unusable(path, "not a saved build state")
-    changed = _changed_output(output, saved)
+    changed, missing = _changed_output(output, saved)
     if changed:
         return _unusable(path, f"out of date: the output folder changed since that build ({changed})")
+    _forget_missing(saved.state, missing)
     return Loaded(saved, None)
 
 
@@ -163,29 +166,47 @@ def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[in
     return stats
 
 
-def _changed_output(output: Path, saved: SavedState) -> str | None:
-    """The first file the build wrote that no longer holds what it wrote, if any.
+def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[str]]:
+    """The first file the build wrote that no longer holds what it wrote, if any, and the files that are gone.
 
     A file whose size and modification time are as recorded is taken as
     is; any other is read and compared with its recorded digest, so a copy
     restored with coarser times (a CI cache) is still trusted. A missing
-    file is no harm: the next build renders it again."""
+    file is no harm: the next build makes it again (`_forget_missing`)."""
+    missing = []
     for rel, digest in saved.state.outputs.items():
         try:
             stat = os.stat(output / rel)
         except FileNotFoundError:
+            missing.append(rel)
             continue
         except OSError:
-            return rel
+            return rel, missing
         if saved.stats.get(rel) == (stat.st_size, stat.st_mtime_ns):
             continue
         try:
             data = (output / rel).read_bytes()
         except OSError:
-            return rel
+            return rel, missing
         if digest_bytes(data) != digest:
-            return rel
-    return None
+            return rel, missing
+    return None, missing
+
+
+def _forget_missing(state: BuildState, missing: list[str]) -> None:
+    """Make the state say what the output holds now: a page that is gone is rendered again, a search shard remade.
+
+    The build then never needs to look at the old site to decide what to
+    keep from it (the write stage hard-links what it keeps)."""
+    for rel in missing:
+        del state.outputs[rel]
+        state.pages.pop(rel, None)
+        if rel.startswith(SEARCH_BUNDLE):
+            shard = shard_of(rel)
+            if shard is None:  # a file all shards share: index everything again
+                state.search_shards.clear()
+            else:
+                state.search_shards.pop(shard, None)
 
 
 def _unusable(path: Path, why: str) -> Loaded:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
-from digest.pipeline.build import SEARCH_BUNDLE, FirstPages, index_search, render_site
+from digest.pipeline.build import SEARCH_BUNDLE, index_search, render_source, write_stage
 from digest.pipeline.buildstate import BuildState, digest_bytes
 from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
 from digest.search.index import MANIFEST, IndexCancelled, SearchIndexError, event_records, make_shards, manifest, plan_search, shard_of
@@ -112,30 +112,33 @@ class SiteBuilder:
     def _build(self, changed: Iterable[str] | None) -> Rebuild:
         started = time.perf_counter()
         previous = self.state if self.output.is_dir() else None
-        first = None
+        first: frozenset[str] = frozenset()
         delivered: dict[str, bytes | None] = {}
         if previous is not None and changed is not None:
             changed = set(changed)
-            keys = source_keys(changed)
-            if keys:
-                first = FirstPages(keys, lambda path, data: self._deliver(path, data, previous, delivered))
+            first = source_keys(changed)
         try:
             with output_faults(self.output.parent, "cannot make the new site beside the output"):
                 stage = Stage(self.output, self.clean) if previous is None else None
         except MachineFault as fault:
             return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
         try:
-            result = render_site(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first, stage=stage, caches=self.caches,
-                                 changed=changed if previous is not None else None)
+            rendering = render_source(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first,
+                                      changed=changed if previous is not None else None, caches=self.caches)
             if stage is not None:  # the first build: a whole new site, swapped in at once
-                if self.search:
-                    index_search(result, stage=stage)
-                stage.commit()
+                result = write_stage(stage, rendering, search=self.search)
                 written = sorted(stage.paths)
             else:
                 assert previous is not None, "a stage is made exactly when there is no previous build"
-                # Pages first, so the edited page is on screen before the search index is redone.
-                rest = {path: data for path, data in result.outputs.items() if path not in delivered}
+                # The saved page first, as soon as it is made, then the others: the edited page is on
+                # screen before the build works out what else changed, or the search index is redone.
+                rest: dict[str, bytes] = {}
+                for path, data in rendering.files():
+                    if path in rendering.early:
+                        self._deliver(path, data, previous, delivered)
+                    else:
+                        rest[path] = data
+                result = rendering.result(rest)
                 written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
                 if self._indexer is not None:  # keep the index on disk; the indexer brings it up to date
                     result.state.outputs.update((path, digest) for path, digest in previous.outputs.items() if path.startswith(SEARCH_BUNDLE))

@@ -145,8 +145,8 @@ class Stage:
     """A new site put together file by file beside the output, then swapped in whole.
 
     A full build streams its pages here as they are rendered, so it never
-    holds the whole site in memory; forked render workers write into the
-    same folder (`place`) and the parent `note`s what they wrote.
+    holds the whole site in memory. Only the build's own process writes
+    here: render workers send their pages back as bytes.
     """
 
     def __init__(self, output: Path, clean: bool = False):
@@ -162,12 +162,16 @@ class Stage:
         self.written = self.unchanged = 0
 
     def put(self, rel: str, data: bytes) -> None:
+        """Put one file in the stage, hard-linking the live site's copy when it holds the same bytes.
+
+        Raises `MachineFault` for an OS error."""
         if rel in self.paths:  # never write through a hard link into the live site
             (self.folder / rel).unlink(missing_ok=True)
-        self.note(rel, place(self.folder, self.output, rel, data))
+        with output_faults(self.output / rel, "cannot write the site"):
+            (self.folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            self._count(rel, _place(self.folder, self.output, rel, data))
 
-    def note(self, rel: str, reused: bool) -> None:
-        """Count a file placed in the stage (by `put`, or by `place` in another process)."""
+    def _count(self, rel: str, reused: bool) -> None:
         self.paths.add(rel)
         if reused:
             self.unchanged += 1
@@ -186,7 +190,7 @@ class Stage:
             if isinstance(fault.__cause__, FileNotFoundError):
                 return False
             raise
-        self.note(rel, True)
+        self._count(rel, True)
         return True
 
     def read(self, rel: str) -> bytes:
@@ -219,16 +223,6 @@ class Stage:
 
     def discard(self) -> None:
         remove_tree(self.folder)
-
-
-def place(stage: Path, output: Path, rel: str, data: bytes) -> bool:
-    """Put one file in the stage folder; return True if the old site's copy was reused.
-
-    Raises `MachineFault` (which crosses from a render worker to the parent) for an OS error.
-    """
-    with output_faults(output / rel, "cannot write the site"):
-        (stage / rel).parent.mkdir(parents=True, exist_ok=True)
-        return _place(stage, output, rel, data)
 
 
 def _crash_point(step: str) -> None:
