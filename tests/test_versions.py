@@ -82,3 +82,33 @@ def test_a_listed_version_that_is_missing_is_an_error(tmp_path: Path):
     assert [str(d) for d in diagnostics.items if d.severity == "error"] == [
         "content/articles/x.yaml:4:11: error: no earlier text 'seeds/x.v1.md': an earlier text of this article is a file seeds/x.v<N>.md (or .txt)"
     ]
+
+
+def test_linking_parses_each_markdown_seed_once_when_it_lists_no_earlier_text(tmp_path: Path, monkeypatch):
+    """The current text is parsed again only to diff it against an earlier one (it was parsed twice for every article)."""
+    import digest.graph.link
+    import digest.graph.versions
+    import digest.text.seedtext
+
+    root = tmp_path / "site"
+    init_site(root, "T", "https://example.org/")
+    for number in range(5):
+        (root / f"seeds/a{number}.md").write_text(f"# Title {number}\n\nBody {number}.\n", encoding="utf-8")
+        (root / f"content/articles/a{number}.yaml").write_text("outlet: O\npublished: 2024-03-01\n", encoding="utf-8")
+    (root / "seeds/a0.v1.md").write_text("# Title 0\n\nEarlier body.\n", encoding="utf-8")
+    (root / "content/articles/a0.yaml").write_text(
+        "outlet: O\npublished: 2024-03-01\ncaptured: 2024-03-02\nversions:\n  - file: seeds/a0.v1.md\n    captured: 2024-03-01\n", encoding="utf-8")
+    parsed: list[str] = []
+    real = digest.text.seedtext.parse_markdown
+
+    def counting(text, *args, **kwargs):
+        parsed.append(text.partition("\n")[0])
+        return real(text, *args, **kwargs)
+
+    for module in (digest.graph.link, digest.graph.versions, digest.text.seedtext):
+        monkeypatch.setattr(module, "parse_markdown", counting, raising=False)
+    diagnostics = Diagnostics()
+    graph = link_site(load_site(root, diagnostics), diagnostics)
+    assert not diagnostics.errors, diagnostics.items
+    assert len(graph.articles["a0"].versions) == 1
+    assert sorted(parsed) == sorted(["# Title 0"] * 3 + [f"# Title {n}" for n in range(1, 5)]), "a0: its seed, its earlier text and the seed again for the diff"
