@@ -231,3 +231,21 @@ def test_fragments_carry_their_language_in_the_markup(sites):
     assert f'<title xml:lang="ar">{ARABIC_TITLE}</title>' in feed
     jsonld = article.select_one("script[type='application/ld+json']").get_text()
     assert '"inLanguage": "ar"' in jsonld
+
+
+_CHIPS = """selector => [...document.querySelectorAll(selector)].map(chip => {
+    const box = chip.getBoundingClientRect();
+    return [box.height, parseFloat(getComputedStyle(chip).borderTopLeftRadius)];
+})"""
+
+
+@pytest.mark.parametrize("path, selector", [("", ".people-chips li"), ("timeline/", ".filter-list a")])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_chip_that_wraps_keeps_the_corners_of_a_one_line_chip(open_page, path, selector, width):
+    """A chip is a pill on one line; on two (a long role on a phone) its round ends (a 999px radius) made it an
+    oval whose text touched the border. Its corner radius is at most half a one-line chip's height."""
+    chips = open_page("en", path, width).evaluate(_CHIPS, selector)
+    assert chips, selector
+    one_line = min(height for height, _ in chips)
+    assert [radius for _, radius in chips if radius > one_line / 2 + 0.5] == []
+    assert all(radius >= one_line / 2 - 2 for _, radius in chips), "one-line chips stay pills"

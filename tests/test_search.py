@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 
@@ -77,6 +78,34 @@ def test_the_index_is_the_same_bytes_every_time():
     bundles = [index_shard(list(pages.items()), (), "en") for _ in range(4)]
     assert all(bundle == bundles[0] for bundle in bundles[1:])
     assert any(path.startswith("filter/") for path in bundles[0])
+
+
+def fragment_texts(files: dict[str, bytes]) -> dict[str, str]:
+    """What Pagefind keeps of each page for its results (url -> content), from a bundle's fragments."""
+    found = {}
+    for path, data in files.items():
+        if path.endswith(".pf_fragment"):
+            fragment = json.loads(gzip.decompress(data).removeprefix(b"pagefind_dcd"))
+            found[fragment["url"]] = fragment["content"]
+    return found
+
+
+def test_highlight_chips_are_not_indexed_with_the_words_they_follow():
+    """A status or date chip is the site's label, not the article's text: indexed, it ran into the word before it."""
+    html = ('<html lang="en"><body data-pagefind-body><p>heads the <mark class="claim">Security Council</mark>'
+            '<a class="ref ref-claim" href="/c/"><span class="visually-hidden">claim, </span>Reported</a>. The aim '
+            '<mark class="event">last week</mark><a class="ref ref-event" href="/t/"><span class="visually-hidden">event, </span>'
+            '4 November 2022</a> was peace.</p></body></html>')
+    (content,) = fragment_texts(index_shard([("a/index.html", html.encode())], (), "en")).values()
+    assert content == "heads the Security Council. The aim last week was peace."
+
+
+def test_the_demo_articles_are_indexed_without_their_chips(demo_build):
+    bundle = demo_build / "pagefind" / "articles"
+    texts = fragment_texts({path.name: path.read_bytes() for path in bundle.glob("fragment/*.pf_fragment")})
+    article = texts["/articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/"]
+    assert "who heads Russia’s Security Council. The aim of the talks" in article
+    assert not [url for url, text in texts.items() if "claim, " in text or "event, " in text]
 
 
 @pytest.fixture(scope="module")

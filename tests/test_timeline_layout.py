@@ -264,3 +264,23 @@ def test_the_vertical_chart_keeps_time_proportional():
     marks = marks_by_id(layout)
     first, second = marks["may"].y - marks["march"].y, marks["july"].y - marks["may"].y
     assert first == pytest.approx(second, rel=0.02) and first > 0  # 61 days each
+
+
+@pytest.mark.parametrize("count", [3, 12, 60])
+def test_labels_of_the_last_marks_are_cut_where_the_drawing_ends(count):
+    """The drawing leaves ``label_width`` after the axis for labels; a label running further is cut there, so a
+    short timeline is no wider than ``min_width`` (the demo's once ran 61 px past a 1,280 px screen's chart)."""
+    settings = Settings()
+    long_title = "Washington Post reports US privately urging Ukraine to show openness to talks"
+    items = [item_for(f"e{i}", parse_edtf(f"2022-{3 + i * 8 // count:02d}-{1 + i % 28:02d}"), long_title) for i in range(count)]
+    items.append(item_for("last", parse_edtf("2022-11-30"), long_title))
+    layout = layout_timeline(items, settings)
+    assert layout.labelled
+    assert layout.width == pytest.approx(layout.axis_width + settings.label_width, abs=0.02)
+    if count < 12:
+        assert layout.width == pytest.approx(settings.min_width, abs=0.02)
+    last = marks_by_id(layout)["last"]
+    assert last.cut and len(last.label) * settings.char_width <= layout.width - last.box_start
+    for mark in layout.marks:
+        assert mark.box_end <= layout.width + 0.01
+        assert mark.cut == (len(long_title) * settings.char_width + settings.gap > mark.box_end - mark.box_start + 0.01), mark

@@ -256,6 +256,9 @@ def test_a_phone_gets_a_chart_top_to_bottom_that_fits_its_width(demo_build, no_s
         marks = visible_events(tab, f"{shown} a.mark")
         assert marks == [li["data-event"] for li in page(demo_build, "timeline/2022/").select("li.timeline-entry")]
         assert tab.evaluate("document.documentElement.scrollWidth") <= width, "nothing wider than the screen"
+        if width == 1280:
+            scroll, client = tab.evaluate("(e => [e.scrollWidth, e.clientWidth])(document.querySelector('.chart-scroll'))")
+            assert scroll <= client, "a short timeline's chart fits a desktop screen: its last labels are cut, not scrolled to"
         if width == 390:
             box = tab.query_selector(f"{shown} svg").bounding_box()
             assert box["width"] <= width and box["height"] > 300

@@ -44,6 +44,9 @@ BUNDLE = "pagefind/"
 RECORDS = "_digest_records"
 """Where the event records are said to be (their own URLs are given inside them)."""
 TIMEOUT = 600
+NOT_INDEXED = (".ref",)
+"""Left out of the index: the status and date chips after an article's highlights are the site's labels, not
+the article's words; indexed, they ran into the text around them in results ("Security Councilclaim, Reported")."""
 
 
 class SearchIndexError(Exception):
@@ -162,7 +165,7 @@ def plan_search(
     return SearchPlan(pages, shards, digests, whole)
 
 
-SHARD_FORMAT = "shards-1"
+SHARD_FORMAT = "shards-2"
 """Changes when the way shards are made changes, so every shard is made again."""
 MANIFEST = BUNDLE + "shards.json"
 """The names of the shards, read by the search page (search.js) to merge them."""
@@ -238,7 +241,7 @@ def index_shard(
     if binary is None:
         raise SearchIndexError("the Pagefind indexer is not installed: pip install 'pagefind[bin]', or set 'search: false' in content/site.yaml")
     with _Service(binary, cancel) as service:
-        index = service.request({"type": "NewIndex", "config": {"force_language": language or "en"}})["index_id"]
+        index = service.request({"type": "NewIndex", "config": {"force_language": language or "en", "exclude_selectors": list(NOT_INDEXED)}})["index_id"]
         for path, html in pages:
             service.request({"type": "AddFile", "index_id": index, "file_path": path, "url": None, "file_contents": html.decode("utf-8", "replace")})
         for record in records:

@@ -213,11 +213,14 @@ def _pack(
 ) -> tuple[list[Mark], int]:
     """Greedy lane assignment in order of position: each box (mark and label) takes the first lane free at its left edge.
 
-    A label runs right from its mark's left edge (the drawing leaves room for
-    it after the end of the axis).
+    A label runs right from its mark's left edge; the drawing leaves
+    ``label_width`` for it after the end of the axis, and a label that would
+    run further is cut there (its whole title shows on hover and focus), so
+    the last marks' labels never make the drawing wider than that.
     """
     placed = []
     final = end.plus_days(-1)
+    right_edge = _days(start, end) * day_width + settings.label_width
     for order, item in enumerate(items):
         open_start = item.first is None or item.first < start
         open_end = item.last is None or item.last > final
@@ -231,12 +234,13 @@ def _pack(
             x = _days(start, first) * day_width
             width = max((_days(start, last) + 1) * day_width - x, settings.min_mark_width)
             left, right = x, x + width
-        box_end = max(right, left + _label_room(item.label, settings)) if labelled else right
-        placed.append((left, order, item, x, width, box_end, open_start, open_end))
+        room = min(_label_room(item.label, settings), right_edge - left)
+        box_end = max(right, left + room) if labelled else right
+        placed.append((left, order, item, x, width, box_end, open_start, open_end, room))
     placed.sort(key=lambda entry: (entry[0], entry[1]))
     lane_ends: list[float] = []
     marks = []
-    for box_start, _, item, x, width, box_end, open_start, open_end in placed:
+    for box_start, _, item, x, width, box_end, open_start, open_end, room in placed:
         lane = next((i for i, lane_end in enumerate(lane_ends) if lane_end + settings.gap <= box_start), len(lane_ends))
         if lane == len(lane_ends):
             lane_ends.append(box_end)
@@ -245,8 +249,8 @@ def _pack(
         marks.append(Mark(
             item.id, round(x, 2), round(width, 2), settings.axis_height + lane * lane_height, lane,
             item.shape, item.fuzzy, open_start, open_end,
-            _fit(item.label, settings) if labelled else "", round(box_start, 2), round(box_end, 2),
-            labelled and _fit(item.label, settings) != item.label,
+            _fit(item.label, room, settings) if labelled else "", round(box_start, 2), round(box_end, 2),
+            labelled and _fit(item.label, room, settings) != item.label,
         ))
     return marks, len(lane_ends)
 
@@ -256,8 +260,9 @@ def _label_room(label: str, settings: Settings) -> float:
     return min(len(label) * settings.char_width + settings.gap, settings.max_label_width)
 
 
-def _fit(label: str, settings: Settings) -> str:
-    return _cut(label, int((settings.max_label_width - settings.gap) / settings.char_width))
+def _fit(label: str, room: float, settings: Settings) -> str:
+    """``label`` cut to the characters that fit ``room`` px (its lane's room, less the gap after it)."""
+    return _cut(label, math.floor((room - settings.gap) / settings.char_width + 1e-6))  # 378.2 / 6.2 is 60.99999...
 
 
 # --- the vertical chart, for phones --------------------------------------------
