@@ -39,7 +39,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
-from digest.build import build_site  # noqa: E402
+from digest.pipeline.build import build_site  # noqa: E402
 
 LIGHTHOUSE = "lighthouse@12.8.2"
 CATEGORIES = ("accessibility", "best-practices", "seo")
