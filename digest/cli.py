@@ -8,7 +8,11 @@ inside the commands so ``digest --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from digest import __version__
@@ -164,7 +168,8 @@ def _run_build(args: argparse.Namespace) -> int:
         print(saved.note, file=sys.stderr)
     caches = saved.saved.caches if saved.saved else Caches()
     previous = saved.saved.state if saved.saved else None
-    result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches)
+    with _sigterm_as_interrupt():
+        result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches)
     _print_diagnostics(result.warnings)
     if result.graph.drafts_left_out:
         drafts = result.graph.drafts_left_out
@@ -273,7 +278,8 @@ def _run_check(args: argparse.Namespace) -> int:
         for fix in apply_quote_fixes(root, quote_fixes(root)):
             old, new = (" ".join(text.split()) for text in (fix.old, fix.new))  # one line per fix, whatever the YAML style
             print(f'{fix.loc}: fixed: quote "{old}" -> "{new}"', file=sys.stderr)
-    diagnostics = check_site(root)
+    with _sigterm_as_interrupt():
+        diagnostics = check_site(root)
     errors = sum(1 for d in diagnostics if d.severity == "error")
     warnings = len(diagnostics) - errors
     if args.format == "json":
@@ -389,12 +395,28 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
 
 def _stop_on_sigterm() -> None:
     """Let `kill` stop watch mode as cleanly as Ctrl-C (temporary folders removed)."""
-    import signal
+    signal.signal(signal.SIGTERM, _interrupt)
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, interrupt)
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, `kill` stops the command as Ctrl-C does: the build's stage is removed and its workers end.
+
+    Without it SIGTERM ends the process at once and a half-made stage stays
+    beside the output until the next build. The previous handler comes back
+    after the block (the CLI also runs inside other programs, tests among them)."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _report_rebuild(rebuild, changed, builder):

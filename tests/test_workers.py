@@ -108,10 +108,11 @@ def test_no_worker_outlives_its_main_process(tmp_path, command, how, ending):
         _wait_for(lambda: not any(_alive(pid) for pid in workers), time.monotonic() + WAIT)
         survivors = [pid for pid in workers if _alive(pid)]
         assert survivors == [], f"after {ending}, these workers still run"
-        if how == "ctrl-c":
+        if how in ("ctrl-c", "sigterm"):  # both stop the command as Ctrl-C does
             assert process.returncode == 130
             err = stderr.read_text()
             assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+            assert list(tmp_path.glob(".out.stage-*")) == [], "the half-made stage is removed"
     finally:
         if process.poll() is None:
             process.kill()
