@@ -365,5 +365,5 @@ def bind_server(host: str, port: int, explicit_port: bool, output: Path, base_pa
             if exc.errno not in (98, 48, 10048):  # address in use (Linux, macOS, Windows)
                 raise UsageError(f"cannot listen on {host}:{port + offset}: {exc.strerror}") from exc
     if explicit_port:
-        raise UsageError(f"port {port} on {host} is already in use; choose another with --port")
-    raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; choose one with --port")
+        raise UsageError(f"port {port} on {host} is already in use; pass --port N to use another")
+    raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; pass --port N to use another")
