@@ -324,45 +324,66 @@ def _report_search_update(update) -> None:
 def _run_serve(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
-    import threading
 
     from digest.live.serve import BuildEvents, bind_server
     from digest.pipeline.session import SiteBuilder
     from digest.pipeline.write import output_faults
 
     root = _site_root(args.source)
-    with output_faults(Path(tempfile.gettempdir()), "cannot make the preview folder"):
-        preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
+    events = BuildEvents()
+    # The port first: a busy one is reported at once, before a build the server could not show.
+    # Requests wait in the listen queue until the first build is done and the server answers.
+    server = bind_server(args.host, args.port or 8000, args.port is not None, Path(tempfile.gettempdir()), _configured_base_path(root), events)
     try:
-        output = preview / "site"
-        # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.
-        # Drafts are shown (with a banner): the preview is private, site/ is not.
-        # The search index is skipped: it would slow every rebuild, and /search/ shows how to build it.
-        builder = SiteBuilder(root, output, hash_assets=False, drafts=True, search=False)
-        events = BuildEvents()
-        builder.on_page_written = events.announce_page
-        first = _report_rebuild(builder.build(), None, builder)
-        events.publish(first)
-        base_path = builder.base_path or _configured_base_path(root)
-        server = bind_server(args.host, args.port or 8000, args.port is not None, builder.output, base_path, events)
-        host, port = server.server_address[:2]
-        url = f"http://{_url_host(str(host))}:{port}{base_path}"
-        threading.Thread(target=server.serve_forever, name="digest-server", daemon=True).start()
-        if args.open:
-            import webbrowser
-
-            webbrowser.open(url)
+        with output_faults(Path(tempfile.gettempdir()), "cannot make the preview folder"):
+            preview = Path(tempfile.mkdtemp(prefix="digest-preview-"))
         try:
-            def follow_base_path(builder):
-                server.base_path = builder.base_path
+            output = preview / "site"
+            # Unhashed stylesheet names let a CSS-only change swap the stylesheet without a reload.
+            # Drafts are shown (with a banner): the preview is private, site/ is not.
+            # The search index is made in the background, the first one too: pages are on screen
+            # at once, and /search/ works (and reloads, if open) when its index is written.
+            builder = SiteBuilder(root, output, hash_assets=False, drafts=True, search_in_background=True, first_index_in_background=True)
+            server.output = builder.output
+            builder.on_page_written = events.announce_page
 
-            return _watch_loop(builder, args.poll, f"serving {url} ; press Ctrl-C to stop", events, first_done=True, on_good_build=follow_base_path)
+            def on_search_update(update) -> None:
+                _report_search_update(update)
+                events.publish_search(update)
+
+            builder.on_search_update = on_search_update
+            try:
+                return _serve(server, builder, events, args)
+            finally:
+                builder.close()
         finally:
-            events.close()
-            server.shutdown()
-            server.server_close()
+            shutil.rmtree(preview, ignore_errors=True)
     finally:
-        shutil.rmtree(preview, ignore_errors=True)
+        server.server_close()
+
+
+def _serve(server, builder, events, args: argparse.Namespace) -> int:
+    import threading
+
+    first = _report_rebuild(builder.build(), None, builder)
+    events.publish(first)
+    if builder.base_path is not None:
+        server.base_path = builder.base_path
+    host, port = server.server_address[:2]
+    url = f"http://{_url_host(str(host))}:{port}{server.base_path}"
+    threading.Thread(target=server.serve_forever, name="digest-server", daemon=True).start()
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(url)
+    try:
+        def follow_base_path(builder):
+            server.base_path = builder.base_path
+
+        return _watch_loop(builder, args.poll, f"serving {url} ; press Ctrl-C to stop", events, first_done=True, on_good_build=follow_base_path)
+    finally:
+        events.close()
+        server.shutdown()
 
 
 def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool = False, on_good_build=None) -> int:
@@ -447,14 +468,19 @@ def _describe_changes(changed) -> str:
 
 
 def _configured_base_path(root: Path) -> str:
-    """The base path from site.yaml even when the first build failed, so the server can start."""
+    """The base path from site.yaml before (or without) a good build, so the server can start;
+    "/" when it cannot be read (the build then says why)."""
     from digest.errors import Diagnostics
     from digest.graph.link import site_config
     from digest.source.load import SITE_FILE
     from digest.source.schema import SITE_FIELDS, check_record
     from digest.source.yamlnodes import parse_yaml
 
-    node = parse_yaml((root / SITE_FILE).read_text(encoding="utf-8", errors="replace"), SITE_FILE, Diagnostics())
+    try:
+        text = (root / SITE_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "/"
+    node = parse_yaml(text, SITE_FILE, Diagnostics())
     record = check_record(node, SITE_FIELDS, Diagnostics()) if node is not None else None
     return site_config(record).base_path if record is not None else "/"
 

@@ -182,3 +182,41 @@ def test_a_page_the_build_did_not_rewrite_is_not_reloaded(tmp_path, browser, ser
         assert not reloaded(person), "the person page was not rewritten, so it is not reloaded"
     finally:
         context.close()
+
+
+def test_a_first_build_that_fails_says_there_is_no_site_yet_and_the_preview_can_search(tmp_path, page):
+    """No "last good site" when there is none; once fixed, the site shows, and /search/ finds
+    pages as soon as the background index is written (the open search page reloads for it)."""
+    from playwright.sync_api import expect
+
+    site = copy_site("basic", tmp_path)
+    sidecar = site / SIDECAR
+    original = sidecar.read_text()
+    sidecar.write_text(original.replace("status: reported", "status: reportd"))
+    tmpdir = tmp_path / "tmpdir"
+    tmpdir.mkdir()
+    server = ServeProcess(site, free_port(), tmpdir)
+    try:
+        server.wait_for_output("no site yet")
+        overlay = page.locator("#digest-error-overlay")
+        for _ in range(100):  # the server answers once the first build is reported
+            try:
+                page.goto(f"http://127.0.0.1:{server.port}/basic/", wait_until="load")
+                break
+            except Exception:  # noqa: BLE001 - connection refused until then
+                time.sleep(0.1)
+        expect(overlay).to_contain_text("no site yet: the first build failed", timeout=WAIT_MS)
+        expect(overlay).to_contain_text(BAD_STATUS_LINE)
+        expect(overlay).not_to_contain_text("last good site")
+
+        page.goto(f"http://127.0.0.1:{server.port}/basic/search/", wait_until="load")
+        sidecar.write_text(original)
+        expect(overlay).to_have_count(0, timeout=WAIT_MS)
+        page.locator(".pagefind-ui__search-input").fill("useful", timeout=30_000)
+        expect(page.locator(".pagefind-ui__result-link").first).to_have_attribute("href", "/basic/claims/talks-not-useful/", timeout=WAIT_MS)
+        server.wait_for_output("search index updated")
+        # Only what is not there yet: the site (the 404 page says why), then the index, until it is written.
+        assert all("status of 404" in error for error in page.script_errors), page.script_errors
+        assert server.interrupt() == 0 and "Traceback" not in server.output, server.output
+    finally:
+        server.kill()

@@ -412,7 +412,7 @@ def test_bad_yaml_is_a_located_error(tmp_path, case, monkeypatch):
 
 CASES_ACCEPTED = {
     # name: (files, check on the output)
-    "quoted-null-is-a-name": ({PERSON: "name: 'null'\n"}, ("people/jake-sullivan/index.html", "<h1><bdi dir=\"auto\">null</bdi></h1>")),
+    "quoted-null-is-a-name": ({PERSON: "name: 'null'\n"}, ("people/jake-sullivan/index.html", "<bdi dir=\"auto\">null</bdi></h1>")),
     "number-is-text": ({PERSON: "name: Jake Sullivan\nrole: 1984\n"}, ("people/jake-sullivan/index.html", "Jake Sullivan, 1984")),
     "yes-is-a-name-and-no-is-norway": ({PERSON: "name: yes\ncountry: NO\n"}, ("people/jake-sullivan/index.html", "NO")),
     "octal-looking-stays-text": ({PERSON: "name: Jake Sullivan\nrole: 0755\norganization: 1_000\n"}, ("people/jake-sullivan/index.html", "Jake Sullivan, 0755")),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
+import re
 
 import pytest
 
@@ -128,8 +130,9 @@ PAGE_SIZE = 5
 """Results Pagefind's UI shows before "Load more results"."""
 COUNTED = """q => {
     const message = document.querySelector('.pagefind-ui__message');
-    return message && message.textContent.includes(q) && /^(\\d+ results?|No results) for/.test(message.textContent.trim());
+    return message && message.textContent.includes(q) && document.querySelector('.pagefind-ui__results') !== null;
 }"""
+"""The results of ``q`` are in: their count is in the message, in the page's language ("12 results for q", "12 wyników dla q")."""
 SHOWN = """n => document.querySelectorAll('.pagefind-ui__result').length === n
     && document.querySelectorAll('.pagefind-ui__result-link').length === n"""
 
@@ -142,8 +145,9 @@ def results_for(tab, query: str) -> list[str]:
 
 def shown_results(tab, query: str) -> list[str]:
     tab.wait_for_function(COUNTED, arg=query)
-    message = tab.text_content(".pagefind-ui__message").strip()
-    total = 0 if message.startswith("No results") else int(message.split()[0])
+    message = tab.text_content(".pagefind-ui__message").strip().replace(query, "")
+    count = re.search(r"\d+", message)
+    total = int(count.group(0)) if count else 0
     expected = min(total, PAGE_SIZE)
     tab.wait_for_function(SHOWN, arg=expected)
     while expected < total:
@@ -364,3 +368,125 @@ def test_an_arabic_article_is_found_from_the_english_search_page(tmp_path, searc
         tab.goto(base_url + "search/", wait_until="load")
         tab.wait_for_selector(".pagefind-ui__search-input")
         assert url in results_for(tab, "بهدوء")
+
+
+# Result labels and a person's own page first, over the shards
+
+RESULT = """q => Array.from(document.querySelectorAll('.pagefind-ui__result')).map(r => ({
+    href: r.querySelector('.pagefind-ui__result-link').getAttribute('href'),
+    excerpt: r.querySelector('.pagefind-ui__result-excerpt').textContent,
+    tags: Array.from(r.querySelectorAll('.pagefind-ui__result-tag')).map(t => t.textContent.trim()),
+}))"""
+
+
+def shown_with_labels(tab, query: str) -> list[dict]:
+    """Every result of ``query`` (all pages of them): its link, excerpt and tags."""
+    results_for(tab, query)
+    return tab.evaluate(RESULT, query)
+
+
+@pytest.fixture(scope="module")
+def split_polish_build(tmp_path_factory):
+    """The demo as a Polish site, its people, articles, claims and events each split into several shards."""
+    from digest.search import shards as searchshards
+
+    site = copy_site("demo", tmp_path_factory.mktemp("split"))
+    config = site / "content/site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("language: en\n", "language: pl\n"), encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(searchshards, "SHARD_PAGES", 2)
+        result = run_cli("build", "--source", site, "--output", site / "site")
+    assert result.code == 0, result.err
+    return site / "site"
+
+
+LABELS = {
+    "en": {"person": "Kind: Person", "claim": "Kind: Claim", "event": "Kind: Event", "article": "Kind: Article", "reported": "Status: Reported"},
+    "pl": {"person": "Rodzaj: Osoba", "claim": "Rodzaj: Twierdzenie", "event": "Rodzaj: Wydarzenie", "article": "Rodzaj: Artykuł",
+           "reported": "Status: Doniesienie"},
+}
+
+
+@pytest.mark.parametrize("which", ["demo", "split-pl"])
+def test_a_persons_name_finds_their_own_page_first_and_every_result_is_labelled(which, demo_build, split_polish_build, search_page):
+    site, language = (demo_build, "en") if which == "demo" else (split_polish_build, "pl")
+    shards = json.loads((site / "pagefind/shards.json").read_text())["shards"]
+    if which == "split-pl":
+        assert len([name for name in shards if name.startswith("people-")]) > 1 and len(shards) > 8, shards
+    labels = LABELS[language]
+    with serve_site(site, BASE_PATH) as base_url:
+        tab = search_page[0].context.browser.new_page()
+        tab.set_default_timeout(WAIT_MS)
+        tab.goto(base_url + "search/", wait_until="load")
+        tab.wait_for_selector(".pagefind-ui__search-input")
+        for query in ("Ushakov", "Yuri Ushakov"):
+            results = shown_with_labels(tab, query)
+            assert results[0]["href"] == "/digest/people/yuri-ushakov/" and results[0]["tags"] == [labels["person"]], (query, results)
+            hrefs = [r["href"] for r in results]
+            assert "/digest/people/vladimir-putin/" not in hrefs and "/digest/people/nikolai-patrushev/" not in hrefs, \
+                "a person's page is not found for the names in its network and lists"
+            assert "/digest/claims/sullivan-kremlin-contacts/" in hrefs and any("#event-" in href for href in hrefs)
+        found = {query: shown_with_labels(tab, query) for query in ("Zelenskyy", "Patrushev", "Sullivan")}
+        assert [found[query][0]["href"] for query in found] == [
+            "/digest/people/volodymyr-zelensky/", "/digest/people/nikolai-patrushev/", "/digest/people/jake-sullivan/"]
+        results = found["Sullivan"]
+        kinds = {r["href"].split("/")[2]: r["tags"] for r in results}
+        assert kinds["people"] == [labels["person"]] and kinds["articles"] == [labels["article"]] and kinds["timeline"] == [labels["event"]]
+        claim = next(r for r in results if r["href"] == "/digest/claims/sullivan-kremlin-contacts/")
+        assert claim["tags"] == [labels["claim"], labels["reported"]]
+        tab.close()
+
+
+STATUS_WORDS = ["Reported", "Confirmed", "Disputed", "Denied", "Unverified", "False"]
+
+
+def test_a_claims_snippet_shows_its_text_not_its_status_twice(search_page):
+    """The status line (badge, then a description starting with the same word) is not indexed:
+    the status is the result's tag and a filter, and the excerpt is the claim's own words."""
+    tab, problems, _ = search_page
+    seen = 0
+    for query in ("Sullivan", "nuclear", "Patrushev", "Putin", "reported"):
+        for result in shown_with_labels(tab, query):
+            if "/claims/" not in result["href"]:
+                continue
+            seen += 1
+            excerpt = " ".join(result["excerpt"].split())
+            assert not any(f"{word} {word}" in excerpt for word in STATUS_WORDS), excerpt
+            assert "citing sources, not independently confirmed" not in excerpt and "Established from" not in excerpt, excerpt
+            assert not excerpt.startswith("Claim ")
+    assert seen >= 4 and problems == []
+
+
+def test_an_articles_snippet_has_no_chip_words(search_page):
+    """The chips after highlights ("claim, Reported", "event, 6 November 2022") are the site's words, not the article's."""
+    tab, _, _ = search_page
+    articles = [r for r in shown_with_labels(tab, "Patrushev") if "/articles/" in r["href"]]
+    assert articles
+    for result in articles:
+        assert "claim," not in result["excerpt"] and "event," not in result["excerpt"], result["excerpt"]
+
+
+@pytest.mark.parametrize(("sizes", "expected"), [
+    ({"articles": 400, "people": 400}, {"people": 100.0}),
+    ({"articles": 400, "people": 9}, {"people": round(100 * math.log(399.5 / 1.5 + 1) / math.log(8.5 / 1.5 + 1), 3)}),
+    ({"people": 1}, {"people": 100.0}),
+    ({"articles": 3, "people": 50}, {"people": 100.0}),
+    ({"articles": 800, "people-0": 300, "people-1": 2}, {"people-0": round(100 * math.log(799.5 / 1.5 + 1) / math.log(299.5 / 1.5 + 1), 3),
+                                                         "people-1": round(100 * math.log(799.5 / 1.5 + 1) / math.log(1.5 / 1.5 + 1), 3)}),
+])
+def test_a_people_shards_names_weigh_as_much_as_a_rare_word_in_the_largest_shard(sizes, expected):
+    from digest.search.shards import ShardPlan
+
+    shards = ShardPlan({name: tuple(f"{name}/{i}/index.html" for i in range(size)) for name, size in sizes.items()}, {})
+    assert search.names_weights(shards) == expected
+    events = ShardPlan({"people": ("people/a/index.html",)}, {"events": tuple(f"e{i}" for i in range(100))})
+    assert search.names_weights(events)["people"] > 100, "event records count as pages of their shard"
+
+
+def test_the_manifest_gives_the_people_shards_their_ranking(demo_build):
+    manifest = json.loads((demo_build / "pagefind/shards.json").read_text())
+    assert set(manifest["ranking"]) == {"people"} and manifest["ranking"]["people"]["metaWeights"]["names"] >= search.NAMES_WEIGHT
+    names = page(demo_build, "people/yuri-ushakov/").select_one("[data-pagefind-body]")["data-pagefind-meta"]
+    assert names == "names:Yuri Ushakov, Ushakov"
+    labels = json.loads(page(demo_build, "search/").select_one("#search")["data-labels"])
+    assert labels == {"kind": "Kind", "status": "Status", "article": "Article", "person": "Person", "claim": "Claim", "event": "Event"}

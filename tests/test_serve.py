@@ -409,14 +409,14 @@ def test_events_stream_the_current_state_then_each_build(served):
     stream = EventStream(served.port)
     try:
         first = stream.next()
-        assert first == {"build": served.events.build_id, "errors": [], "css_only": False, "pages": None}
+        assert first == {"build": served.events.build_id, "errors": [], "css_only": False, "pages": None, "site": True}
 
         served.events.publish(Rebuild(True, written=[ARTICLE, "index.html", "feed.xml"]))
         update = stream.next()
-        assert update == {"build": first["build"] + 1, "errors": [], "css_only": False, "pages": [f"/basic/{ARTICLE.removesuffix('index.html')}", "/basic/"]}
+        assert update == {"build": first["build"] + 1, "errors": [], "css_only": False, "pages": [f"/basic/{ARTICLE.removesuffix('index.html')}", "/basic/"], "site": True}
 
         served.events.publish(Rebuild(True, written=["assets/style.css"]))
-        assert stream.next() == {"build": first["build"] + 2, "errors": [], "css_only": True, "pages": None}
+        assert stream.next() == {"build": first["build"] + 2, "errors": [], "css_only": True, "pages": None, "site": True}
 
         error = Diagnostic(Location(SIDECAR, 10, 13), "error", "unknown status 'reportd'", "status")
         warning = Diagnostic(Location("seeds/x.txt"), "warning", "no sidecar")
@@ -424,14 +424,14 @@ def test_events_stream_the_current_state_then_each_build(served):
         failed = stream.next()
         assert failed["build"] == first["build"] + 3
         assert failed["errors"] == ["content/articles/plain-one.yaml:10:13: error: unknown status 'reportd'"]
-        assert failed["css_only"] is False and failed["pages"] is None
+        assert failed["css_only"] is False and failed["pages"] is None and failed["site"] is True, "the last good site is still there"
 
         served.events.publish(Rebuild(True))
-        assert stream.next() == {"build": first["build"] + 4, "errors": [], "css_only": False, "pages": []}
+        assert stream.next() == {"build": first["build"] + 4, "errors": [], "css_only": False, "pages": [], "site": True}
 
         # A page written ahead of its build is announced at once, and not again at the build's end.
         served.events.announce_page(ARTICLE)
-        assert stream.next() == {"build": first["build"] + 5, "errors": [], "css_only": False, "pages": [f"/basic/{ARTICLE.removesuffix('index.html')}"]}
+        assert stream.next() == {"build": first["build"] + 5, "errors": [], "css_only": False, "pages": [f"/basic/{ARTICLE.removesuffix('index.html')}"], "site": True}
         served.events.publish(Rebuild(True, written=[ARTICLE, "index.html"]))
         assert stream.next()["pages"] == ["/basic/"]
 
@@ -576,7 +576,7 @@ def test_a_busy_explicit_port_is_a_usage_error(tmp_path):
     try:
         with pytest.raises(UsageError) as raised:
             bind_server("127.0.0.1", port, True, tmp_path, "/", BuildEvents())
-        assert str(raised.value) == f"port {port} on 127.0.0.1 is already in use; choose another with --port"
+        assert str(raised.value) == f"port {port} on 127.0.0.1 is already in use; pass --port N to use another"
         assert raised.value.exit_code == 2
     finally:
         blocker.close()
@@ -738,7 +738,8 @@ def test_digest_serve_on_a_busy_port_says_so(tmp_path):
     finally:
         blocker.close()
     assert result.returncode == 2, result
-    assert f"digest: error: port {port} on 127.0.0.1 is already in use; choose another with --port" in result.stderr
+    assert result.stderr.splitlines() == [f"digest: error: port {port} on 127.0.0.1 is already in use; pass --port N to use another"]
+    assert result.stdout == "", "nothing was built"
     assert "Traceback" not in result.stderr + result.stdout
     assert not list(tmpdir.iterdir()), "no preview folder left behind"
 
@@ -761,3 +762,80 @@ def test_a_stream_slower_than_the_builds_still_gets_every_event():
         events.announce_page("articles/a/index.html")
     [latest] = events.events_after(start, timeout=0)
     assert latest["build"] == events.snapshot()["build"] and latest["pages"] is None, "every tab reloads, to be safe"
+
+
+# The first build, the port and the preview's search index
+
+
+def test_a_failed_first_build_says_there_is_no_site_yet_until_one_succeeds():
+    """The overlay says "showing the last good site" only when there is one (livereload.js reads ``site``)."""
+    events = BuildEvents()
+    failed = Rebuild(False, [Diagnostic(Location(SIDECAR, 10, 13), "error", "unknown status 'reportd'")])
+    events.publish(failed)
+    assert events.snapshot()["site"] is False and events.snapshot()["errors"]
+    events.publish(Rebuild(True))
+    assert events.snapshot()["site"] is True
+    events.publish(failed)
+    assert events.snapshot()["site"] is True and events.snapshot()["errors"], "a later failure keeps the last good site"
+
+
+@pytest.mark.parametrize(("update", "announced"), [
+    (digest.pipeline.session.SearchUpdate(True, ["pagefind/people/pagefind-entry.json"], []), True),
+    (digest.pipeline.session.SearchUpdate(True, [], ["pagefind/old/pagefind-entry.json"]), True),
+    (digest.pipeline.session.SearchUpdate(True, [], []), False),
+    (digest.pipeline.session.SearchUpdate(False, error="the Pagefind indexer failed (exit 1): boom"), False),
+])
+def test_a_new_search_index_reloads_the_search_page_only(update, announced):
+    events = BuildEvents()
+    failed = Rebuild(False, [Diagnostic(Location(SIDECAR, 10, 13), "error", "unknown status 'reportd'")])
+    events.publish(Rebuild(True))
+    events.publish(failed)
+    before = events.snapshot()
+    events.publish_search(update)
+    if not announced:
+        assert events.snapshot() == before
+        return
+    [event] = events.events_after(before["build"], timeout=0)
+    assert event["pages"] == ["search/index.html"] and event["css_only"] is False
+    assert event["errors"] == before["errors"] and event["site"] is True, "the last build's errors still show"
+
+
+def test_a_busy_port_is_reported_before_anything_is_built(tmp_path, monkeypatch):
+    from conftest import run_cli
+
+    def never(self, changed=None):
+        raise AssertionError("built although the port is busy")
+
+    monkeypatch.setattr(SiteBuilder, "build", never)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    site = copy_site("basic", tmp_path)
+    blocker = _listening_socket()
+    port = blocker.getsockname()[1]
+    try:
+        result = run_cli("serve", "--source", site, "--port", str(port))
+    finally:
+        blocker.close()
+    assert result.code == 2 and result.err_lines == [f"digest: error: port {port} on 127.0.0.1 is already in use; pass --port N to use another"]
+    assert result.out == "" and not list((tmp_path / "tmp").iterdir()), "no preview folder made"
+
+
+def test_the_preview_indexes_its_first_build_in_the_background_and_equals_a_full_build(tmp_path):
+    """`digest serve`'s builder: the first build's pages come at once, its search index a moment later."""
+    site = copy_site("basic", tmp_path)
+    live = SiteBuilder(site, tmp_path / "live", hash_assets=False, drafts=True, search_in_background=True, first_index_in_background=True)
+    updates: list = []
+    live.on_search_update = updates.append
+    try:
+        first = live.build()
+        assert first.ok and not [path for path in first.written if path.startswith("pagefind/")], "the pages do not wait for the index"
+        assert live.wait_for_search(60)
+        assert [u.ok for u in updates] == [True] and "pagefind/shards.json" in updates[0].written
+        whole = SiteBuilder(site, tmp_path / "whole", hash_assets=False, drafts=True)
+        assert whole.build().ok
+        from conftest import read_tree
+
+        assert read_tree(tmp_path / "live") == read_tree(tmp_path / "whole")
+        assert live.build({SIDECAR}).written == [] and live.wait_for_search(60) and len(updates) == 1, "nothing changed: no index run"
+    finally:
+        live.close()

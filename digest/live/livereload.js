@@ -6,7 +6,7 @@
   var loadedBuild = script ? Number(script.getAttribute("data-build")) : -1;
   var overlayId = "digest-error-overlay";
 
-  function showErrors(errors) {
+  function showErrors(errors, site) {
     var box = document.getElementById(overlayId);
     if (!box) {
       box = document.createElement("div");
@@ -17,7 +17,9 @@
         "padding:16px 20px;border-top:4px solid #ff5449;white-space:pre-wrap;box-shadow:0 -4px 24px rgba(0,0,0,.4)";
       document.body.appendChild(box);
     }
-    box.textContent = "digest: the last build failed; showing the last good site.\n\n" + errors.join("\n");
+    var what = site ? "digest: the last build failed; showing the last good site."
+      : "digest: no site yet: the first build failed. Fix the errors below and save; this page reloads when a build succeeds.";
+    box.textContent = what + "\n\n" + errors.join("\n");
   }
 
   function clearErrors() {
@@ -38,7 +40,7 @@
   source.addEventListener("build", function (message) {
     var state = JSON.parse(message.data);
     if (state.errors.length) {
-      showErrors(state.errors);
+      showErrors(state.errors, state.site);
       return;
     }
     if (state.build === loadedBuild) {

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from digest.errors import UsageError
-from digest.pipeline.session import Rebuild
+from digest.pipeline.session import Rebuild, SearchUpdate
 
 CONTROL_PREFIX = "/__digest__/"
 CONTENT_TYPES = {
@@ -49,6 +49,9 @@ NO_SITE_YET = (
     b"(and below); this page reloads by itself when a build succeeds.</p></body></html>"
 )
 
+
+SEARCH_PAGE = "search/index.html"
+"""The page that uses the search index (the default theme's /search/)."""
 
 IDLE_TIMEOUT = 15.0
 """Seconds a connection may keep the server waiting on a read before it is closed."""
@@ -73,6 +76,9 @@ class BuildEvents:
         self._history: collections.deque[dict] = collections.deque(maxlen=HISTORY)
         """The latest events, oldest first: a stream sends each event after its last, so a tab
         that missed none can tell "the build after mine did not rewrite me" from "several did"."""
+        self.site = False
+        """A build has succeeded: there is a site to show. Until then a failed build's overlay
+        cannot say "showing the last good site" (there is none)."""
 
     def announce_page(self, path: str) -> None:
         """A page written ahead of the rest of its build: its open copies reload now."""
@@ -88,6 +94,7 @@ class BuildEvents:
     def publish(self, rebuild: Rebuild) -> None:
         with self._condition:
             self.build_id += 1
+            self.site = self.site or rebuild.ok
             self.errors = [str(d) for d in rebuild.errors] if not rebuild.ok else []
             self.css_only = rebuild.ok and bool(rebuild.written) and all(p.endswith(".css") for p in rebuild.written)
             self.pages = _pages_written(rebuild, self._announced)
@@ -95,8 +102,22 @@ class BuildEvents:
             self._history.append(self.snapshot())
             self._condition.notify_all()
 
+    def publish_search(self, update: SearchUpdate) -> None:
+        """The background indexer wrote a new search index: an open search page reloads to use it.
+
+        The errors of the last build stay as they were (the index is of the last good site).
+        """
+        if not update.ok or not (update.written or update.removed):
+            return
+        with self._condition:
+            self.build_id += 1
+            self.css_only = False
+            self.pages = [SEARCH_PAGE]
+            self._history.append(self.snapshot())
+            self._condition.notify_all()
+
     def snapshot(self) -> dict:
-        return {"build": self.build_id, "errors": self.errors, "css_only": self.css_only, "pages": self.pages}
+        return {"build": self.build_id, "errors": self.errors, "css_only": self.css_only, "pages": self.pages, "site": self.site}
 
     def wait_after(self, build_id: int, timeout: float) -> dict | None:
         """The latest state once a build after ``build_id`` happened (None on timeout or close)."""
@@ -344,5 +365,5 @@ def bind_server(host: str, port: int, explicit_port: bool, output: Path, base_pa
             if exc.errno not in (98, 48, 10048):  # address in use (Linux, macOS, Windows)
                 raise UsageError(f"cannot listen on {host}:{port + offset}: {exc.strerror}") from exc
     if explicit_port:
-        raise UsageError(f"port {port} on {host} is already in use; choose another with --port")
-    raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; choose one with --port")
+        raise UsageError(f"port {port} on {host} is already in use; pass --port N to use another")
+    raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; pass --port N to use another")

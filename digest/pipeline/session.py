@@ -6,7 +6,7 @@ recorded dependencies say changed and rewrite only files whose bytes
 changed, the page of the saved file first. A failed build changes nothing
 and keeps the last good state, so the next good save is compared with what
 is actually on disk. `BackgroundIndexer` keeps the search index up to date
-after the pages, in a thread of its own (`digest watch`).
+after the pages, in a thread of its own (`digest watch`, `digest serve`).
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ class SiteBuilder:
         search: bool = True,
         search_in_background: bool = False,
         clean: bool = False,
+        first_index_in_background: bool = False,
     ):
         self.root = root
         self.clean = clean
@@ -92,6 +93,10 @@ class SiteBuilder:
         self._lock = threading.RLock()
         """Held while a build or the indexer changes the output and ``state``."""
         self._indexer = BackgroundIndexer(self) if search and search_in_background else None
+        self._first_index_later = self._indexer is not None and first_index_in_background
+        """The first build's index is made in the background too (`digest serve`: the preview is
+        on screen at once, its search works a few seconds later); `digest watch` makes it in the
+        build, so its first site is whole."""
 
     def close(self) -> None:
         """Stop the background indexer, if any (an index being made is abandoned)."""
@@ -126,7 +131,7 @@ class SiteBuilder:
             rendering = render_source(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first,
                                       changed=changed if previous is not None else None, caches=self.caches)
             if stage is not None:  # the first build: a whole new site, swapped in at once
-                result = write_stage(stage, rendering, search=self.search)
+                result = write_stage(stage, rendering, search=self.search and not self._first_index_later)
                 written = sorted(stage.paths)
             else:
                 assert previous is not None, "a stage is made exactly when there is no previous build"
@@ -162,7 +167,7 @@ class SiteBuilder:
             _settle_memory()
         self.state = result.state
         self.base_path = result.graph.config.base_path
-        if self._indexer is not None and previous is not None and result.graph.config.search:
+        if self._indexer is not None and (previous is not None or self._first_index_later) and result.graph.config.search:
             self._indexer.request(result.state, event_records(result.graph), result.graph.config.language)
         return Rebuild(
             True,
@@ -206,7 +211,7 @@ class SiteBuilder:
 
 
 class BackgroundIndexer:
-    """Keeps a live site's search index up to date in a thread of its own (`digest watch`).
+    """Keeps a live site's search index up to date in a thread of its own (`digest watch`, `digest serve`).
 
     Only the shards whose pages changed are indexed again (see `search.py`),
     which still takes a second or more; in the background, the next save

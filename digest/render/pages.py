@@ -86,7 +86,8 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
         "jsonld": _compact(jsonld),
         "article": article,
         "body": article_body(
-            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale")
+            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale"),
+            searchable=config.search,
         ),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
         "key_statuses": [statuses[sid] for sid in dict.fromkeys(c.status for c in claims) if sid in statuses],

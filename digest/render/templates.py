@@ -142,16 +142,19 @@ def article_body(
     people: dict[str, PersonSummary],
     url: Callable[[str], str],
     locale: SiteLocale = ENGLISH,
+    searchable: bool = False,
 ) -> Markup:
     """The article's text with claim/event marks and person links, as HTML.
 
     Takes exactly the entities the text refers to, so the page that calls it
     depends on those and nothing else. The status labels and dates placed
     after marks are in the site's language (``locale``), isolated from the
-    article's text around them.
+    article's text around them. On a ``searchable`` site those chips are kept
+    out of the search index: they are the site's words, not the article's, and
+    would break its sentences in every result's excerpt ("…Patrushev claim, Reported.").
     """
     by_block: dict[int, list[Range]] = {}
-    chrome = lang_attrs(locale.language)
+    chrome = lang_attrs(locale.language) + (" data-pagefind-ignore" if searchable else "")
     for rank, passage in enumerate(article.passages):
         if passage.kind == "claim":
             mark = _claim_mark(passage, claims[passage.target], statuses, url, rank, locale, chrome)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -36,7 +37,7 @@ from markupsafe import escape
 from digest.graph.model import SiteGraph
 from digest.render.templates import render_markdown
 from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
-from digest.search.shards import ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
+from digest.search.shards import PEOPLE, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
 from digest.views.listing import event_path
 
 BUNDLE = "pagefind/"
@@ -217,8 +218,42 @@ def make_shards(
 
 
 def manifest(plan: SearchPlan) -> bytes:
-    """``pagefind/shards.json``: the shards the search page merges, the first one its primary index."""
-    return (json.dumps({"shards": list(plan.shards.names)}) + "\n").encode()
+    """``pagefind/shards.json``: the shards the search page merges, the first one its primary index,
+    and the ranking options of the people's shards (`names_weights`)."""
+    ranking = {name: {"metaWeights": {"names": weight}} for name, weight in names_weights(plan.shards).items()}
+    return (json.dumps({"shards": list(plan.shards.names), "ranking": ranking}, sort_keys=True) + "\n").encode()
+
+
+NAMES_WEIGHT = 100.0
+"""How much a match in a person's names (``names`` metadata: name and aliases) adds, in units
+of the rarest word's weight in the largest shard: far more than another page scores for the
+same word. That is at most 2.4 for its text and 5 for its title (Pagefind's BM25 saturation and
+title weight), but each word the query extends to counts again ("Sullivan" finds "Sullivan" and
+"Sullivan's"), and a title's weight grows with the square of them: 2 such words give 50."""
+
+
+def names_weights(shards: ShardPlan) -> dict[str, float]:
+    """The ``names`` metadata weight of each people shard, so a person's page comes first for their names.
+
+    Pagefind scores a page within its own index: a word's weight (its IDF)
+    grows with the number of pages in the index, and the merged results
+    are sorted by those scores. A people shard is small (a few people
+    beside hundreds of articles), so a name found on one person's page
+    weighs less there than any rare word in a big shard. Scaling the names
+    boost by the ratio of the two puts it above whatever another shard
+    scores for that word, whatever the sizes.
+    """
+    sizes = {name: len(shards.pages.get(name, ())) + len(shards.records.get(name, ())) for name in shards.names}
+    largest = _rarest_idf(max(sizes.values(), default=1))
+    return {
+        name: round(NAMES_WEIGHT * max(1.0, largest / _rarest_idf(size)), 3)
+        for name, size in sizes.items() if name.partition("-")[0] == PEOPLE
+    }
+
+
+def _rarest_idf(pages: int) -> float:
+    """Pagefind's IDF of a word found on one page of an index of ``pages`` pages (its `calculate_idf`)."""
+    return math.log((pages - 1 + 0.5) / (1 + 0.5) + 1)
 
 
 INDEXERS = 2

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 SHARD_PAGES = 400
 """Searchable pages in a shard before its folder is split in two (then four...)."""
-GROUPS = ("articles", "people", "claims")
+PEOPLE = "people"
+GROUPS = ("articles", PEOPLE, "claims")
 """First folders with shards of their own; every other searchable page is in ``pages``."""
 EVENTS = "events"
 MARK = b"data-pagefind-body"

@@ -3,7 +3,11 @@
    The index is in shards, one folder each under <base path>pagefind/, named by
    pagefind/shards.json: the first is the UI's own index, the others are merged into it
    (Pagefind's mergeIndex), so one search covers them all. Everything is found from
-   pagefind-ui.js's own URL, so the site works under a sub-path. ?q=words starts a search. */
+   pagefind-ui.js's own URL, so the site works under a sub-path. ?q=words starts a search.
+   shards.json also gives each shard's ranking options: the people's shards weigh a match in a
+   person's names so that their own page comes first (digest/search.py, names_weights).
+   Each result is labelled with its kind (and a claim with its status), in the site's language:
+   the words come from the #search element's data-labels, the kind from the result's filters. */
 (function () {
   "use strict";
   function notice(element, text) {
@@ -16,15 +20,51 @@
     var script = document.querySelector("script[src*='pagefind-ui.js']");
     return script ? new URL(".", script.src).href : null;
   }
-  function open(element, bundle, shards) {
+  function readLabels(element) {
+    try {
+      return JSON.parse(element.getAttribute("data-labels") || "{}") || {};
+    } catch (error) {
+      return {};
+    }
+  }
+  /* Pagefind's UI lists a result's metadata as "Key: value" tags: keep only the kind (and a
+     claim's status), with the site's words for both; the names are for ranking only. */
+  function labelled(labels) {
+    return function (result) {
+      var filters = result.filters || {};
+      var meta = {};
+      Object.keys(result.meta || {}).forEach(function (key) {
+        if (key === "title" || key === "url" || key === "image" || key === "image_alt") {
+          meta[key] = result.meta[key];
+        }
+      });
+      var kind = (filters.kind || [])[0];
+      if (kind) {
+        meta[labels.kind || "Kind"] = labels[kind] || kind;
+      }
+      var status = (filters.status || [])[0];
+      if (kind === "claim" && status) {
+        meta[labels.status || "Status"] = status;
+      }
+      result.meta = meta;
+      return result;
+    };
+  }
+  function open(element, bundle, manifest) {
+    var shards = manifest.shards;
+    var ranking = manifest.ranking || {};
     var ui = new window.PagefindUI({
       element: "#search",
       bundlePath: bundle,
       basePath: bundle + shards[0] + "/",
-      mergeIndex: shards.slice(1).map(function (name) { return { bundlePath: bundle + name + "/" }; }),
+      ranking: ranking[shards[0]],
+      mergeIndex: shards.slice(1).map(function (name) {
+        return ranking[name] ? { bundlePath: bundle + name + "/", ranking: ranking[name] } : { bundlePath: bundle + name + "/" };
+      }),
       showSubResults: false,
       showImages: false,
       autofocus: true,
+      processResult: labelled(readLabels(element)),
       translations: { placeholder: element.getAttribute("data-placeholder") || "Search" }
     });
     var query = new URLSearchParams(window.location.search).get("q");
@@ -55,7 +95,7 @@
         if (!shards.length) {
           throw new Error("no shards");
         }
-        open(element, bundle, shards);
+        open(element, bundle, { shards: shards, ranking: manifest.ranking });
       })
       .catch(function () { notice(element, missing); });
   }
