@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.text.language import detect, mismatch, script_shares, scripts_of
+from digest.text.language import detect, mismatch, script_shares, scripts_of, unstated_script
 
 ENGLISH = (
     "The White House has reportedly been holding talks with Kremlin officials, the Wall Street Journal reported on Sunday, "
@@ -91,3 +91,20 @@ def test_no_mismatch_where_the_text_is_what_is_declared_or_cannot_be_told(text, 
 
 def test_an_english_article_quoting_arabic_is_still_english():
     assert mismatch(ENGLISH + " " + ENGLISH + " He wrote: " + ARABIC[:40], "en") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "site_language", "script"),
+    [
+        ("تصريحات جديدة من الكرملين حول المحادثات مع واشنطن", "en", "Arab"),
+        ("תקשורת בין וושינגטון למוסקבה נמשכת בשקט", "pl", "Hebr"),
+        ("Переговоры с Кремлём продолжатся в Вашингтоне", "en", "Cyrl"),
+        ("تصريحات جديدة من الكرملين حول المحادثات مع واشنطن", "ar", ""),
+        ("تصريحات جديدة من الكرملين حول المحادثات مع واشنطن", "fa", ""),
+        ("Talks between Washington and Moscow will go on quietly", "en", ""),
+        ("Rozmowy Waszyngtonu z Moskwą będą trwały po cichu", "en", ""),
+        ("OK", "en", ""),
+    ],
+)
+def test_unstated_script_is_a_script_the_sites_language_is_not_written_in(text, site_language, script):
+    assert unstated_script(text, site_language) == script

@@ -40,6 +40,9 @@ events:
     quote: "{ARABIC_EVENT_QUOTE}"
     date_text: "{ARABIC_DATE_TEXT}"
 """
+UNDECLARED_TITLE = "تصريحات جديدة من الكرملين"
+UNDECLARED_SEED = f"{UNDECLARED_TITLE}\nقال المتحدث إن الاتصالات ستستمر، وإن الوفد سيعود إلى موسكو يوم الثلاثاء.\n"
+"""An Arabic article whose sidecar declares no language: its script alone says which way it reads."""
 SULLIVAN = "name: Jake Sullivan\naliases: [Sullivan, جيك سوليفان, سوليفان]\n"
 
 
@@ -63,6 +66,8 @@ def _site(base: Path, language: str) -> Path:
     (source / "content/people/jake-sullivan.yaml").write_text(SULLIVAN, encoding="utf-8")
     (source / "seeds/arabic.txt").write_text(ARABIC_SEED, encoding="utf-8")
     (source / "content/articles/arabic.yaml").write_text(ARABIC_SIDECAR, encoding="utf-8")
+    (source / "seeds/undeclared.txt").write_text(UNDECLARED_SEED, encoding="utf-8")
+    (source / "content/articles/undeclared.yaml").write_text("outlet: Al Jazeera Arabic\npublished: 2022-11-08\n", encoding="utf-8")
     site_yaml = source / "content/site.yaml"
     site_yaml.write_text(site_yaml.read_text(encoding="utf-8").replace("language: en", f"language: {language}"), encoding="utf-8")
     if language != "en":  # the English articles say so
@@ -249,3 +254,27 @@ def test_a_chip_that_wraps_keeps_the_corners_of_a_one_line_chip(open_page, path,
     one_line = min(height for height, _ in chips)
     assert [radius for _, radius in chips if radius > one_line / 2 + 0.5] == []
     assert all(radius >= one_line / 2 - 2 for _, radius in chips), "one-line chips stay pills"
+
+
+def test_an_undeclared_arabic_article_reads_right_to_left_on_an_english_site(open_page, sites):
+    """No `language:` in the sidecar: the page stays English, the article's own words are marked as of unknown language, right to left."""
+    page = open_page("en", f"articles/{_slug(sites['en'], UNDECLARED_TITLE)}/")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    for selector in ("h1", ".article-text"):
+        assert page.locator(selector).first.get_attribute("lang") == "" and page.locator(selector).first.get_attribute("dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('.article-text p')).direction") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('.article-header .kicker')).direction") == "ltr"
+
+
+def test_an_undeclared_arabic_article_on_an_arabic_site_is_in_the_sites_language(sites):
+    html = (sites["ar"] / "articles" / _slug(sites["ar"], UNDECLARED_TITLE) / "index.html").read_text(encoding="utf-8")
+    h1 = BeautifulSoup(html, "html.parser").select_one("h1")
+    assert h1.get("lang") is None and h1.get("dir") is None, "the page's own language and direction hold"
+
+
+def _slug(site: Path, title: str) -> str:
+    """The slug the build gave the article with ``title`` (read from data.json, as a reader's tool would)."""
+    import json
+
+    data = json.loads((site / "data.json").read_text(encoding="utf-8"))
+    return next(article["url"].rstrip("/").rpartition("/")[2] for article in data["articles"] if article["title"] == title)

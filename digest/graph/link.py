@@ -48,6 +48,7 @@ from digest.text.anchor import (
     normalise_blocks,
     visible_text,
 )
+from digest.text.language import unstated_script
 from digest.text.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
 from digest.text.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.text.seedtext import SeedText, parse_markdown, parse_plain
@@ -98,6 +99,8 @@ def link_site(
         return None
     for article in articles.values():
         article.text_mode = article.text_mode or config.article_text
+        if not article.language:
+            article.script = unstated_script(_opening(article), config.language)
     ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
     position = {stem: index for index, stem in enumerate(ordered_articles)}
     entities: list[Claim | Event] = [*claims.values(), *events.values()]
@@ -625,3 +628,14 @@ def _snippet(text: str, start: int, end: int) -> str:
     prefix = "…" if left > 0 else ""
     suffix = "…" if right < len(text) else ""
     return f"{prefix}{text[left:right].strip()}{suffix}"
+
+
+def _opening(article: Article, enough: int = 2_000) -> str:
+    """The title and the first blocks of an article's text: enough letters to tell the script."""
+    parts, length = [article.title], len(article.title)
+    for block in article.text.blocks:
+        if length >= enough:
+            break
+        parts.append(block.text)
+        length += len(block.text)
+    return "\n".join(parts)

@@ -166,6 +166,10 @@ class Article:
     draft: bool = False
     language: str = ""
     """BCP 47 tag of the text when it differs from the site's."""
+    script: str = ""
+    """ISO 15924 code of the text's letters when its language is not declared and the site's
+    language is not written in them (`language.unstated_script`): the page marks the text as of
+    unknown language, in that script's direction."""
     text_mode: str = "full"
     """'full' or 'excerpts' (only annotated passages, with a sentence of context)."""
     captured: datetime.date | None = None

@@ -21,6 +21,7 @@ from digest.graph.model import Article, Claim, Event, Passage, SiteConfig, Statu
 from digest.render.inline import Range, render_ranges
 from digest.source.theme import Theme, ThemeLoader
 from digest.text.i18n import ENGLISH, N_, SiteLocale
+from digest.text.language import RTL_SCRIPTS as RTL_SCRIPT_CODES
 from digest.text.seedtext import make_markdown
 from digest.views.listing import event_path, year_path
 from digest.views.reads import PersonSummary
@@ -71,6 +72,7 @@ def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGL
     env.filters["text_direction"] = text_direction
     env.filters["isolated"] = isolated
     env.globals["lang_attrs"] = lang_attrs
+    env.globals["text_attrs"] = text_attrs
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
     env.filters["year_text"] = locale.year
@@ -116,6 +118,18 @@ def lang_attrs(language: str = "", direction: str = "") -> Markup:
     if not language:
         return Markup(' dir="{}"').format(direction or "auto")
     return Markup(' lang="{}" dir="{}"').format(language, direction or text_direction(language))
+
+
+def text_attrs(article: Article) -> Markup:
+    """The attributes of the elements that hold an article's own words (title, lede, text).
+
+    A declared language is the page's own (``<html lang>``), so they need
+    none; an undeclared text in a script the site's language is not written
+    in (`Article.script`) is marked as of unknown language (``lang=""``, as
+    HTML says for it) in that script's direction."""
+    if not article.script:
+        return Markup("")
+    return Markup(' lang="" dir="rtl"') if article.script in RTL_SCRIPT_CODES else Markup(' lang="" dir="ltr"')
 
 
 def isolated(text: str, language: str = "", direction: str = "") -> Markup:
