@@ -185,6 +185,19 @@ def test_polish_site(polish: Path) -> None:
     assert "listopad" not in sitemap
 
 
+def test_event_dates_outside_the_pages_are_in_the_sites_language(polish: Path) -> None:
+    """data.json's display_date and the search index's event records word dates as the pages do."""
+    import json
+
+    from digest.pipeline.build import render_site
+    from digest.search.index import event_records
+
+    events = json.loads((polish / "data.json").read_text(encoding="utf-8"))["events"]
+    assert {event["date"]: event["display_date"] for event in events}["2022-11-06"] == "6 listopada 2022"
+    records = event_records(render_site(polish.parent).graph)
+    assert "6 listopada 2022" in {record.date for record in records}, [record.date for record in records]
+
+
 def test_arabic_site(arabic: Path) -> None:
     home = (arabic / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ar" dir="rtl">' in home

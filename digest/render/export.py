@@ -85,7 +85,7 @@ def export_graph(graph: SiteGraph) -> dict[str, Any]:
                 "id": e.id,
                 "url": base + event_path(e.id, e.date),
                 "date": e.date.text if e.date else None,
-                "display_date": e.date.display() if e.date else None,
+                "display_date": e.date.display(graph.locale) if e.date else None,
                 "earliest": e.date.earliest.isoformat() if e.date and e.date.earliest else None,
                 "latest": e.date.latest.isoformat() if e.date and e.date.latest else None,
                 "throughout": e.date.is_interval if e.date else None,

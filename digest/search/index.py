@@ -89,7 +89,7 @@ def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
         ])
         records.append(EventRecord(
             event.id, base + event_path(event.id, event.date), event.title,
-            event.date.display() if event.date else "", text,
+            event.date.display(graph.locale) if event.date else "", text,
             tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language,
         ))
     return tuple(records)
