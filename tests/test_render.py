@@ -278,3 +278,14 @@ def _slug(site: Path, title: str) -> str:
 
     data = json.loads((site / "data.json").read_text(encoding="utf-8"))
     return next(article["url"].rstrip("/").rpartition("/")[2] for article in data["articles"] if article["title"] == title)
+
+
+def test_the_title_of_an_article_in_another_language_is_isolated_in_the_documents_title(sites):
+    """<title> takes no markup: the Arabic title goes between U+2068 and U+2069, so the site's name after it stays on its side."""
+    def title(path: str) -> str:
+        return BeautifulSoup((sites["en"] / path / "index.html").read_text(encoding="utf-8"), "html.parser").title.get_text()
+
+    assert title("articles/arabic").startswith(f"\u2068{ARABIC_TITLE}\u2069 — ")
+    assert title(f"articles/{_slug(sites['en'], UNDECLARED_TITLE)}").startswith(f"\u2068{UNDECLARED_TITLE}\u2069 — ")
+    english = next(path for path in (sites["en"] / "articles").iterdir() if path.is_dir() and path.name.startswith("leaders"))
+    assert "\u2068" not in title(f"articles/{english.name}")

@@ -73,6 +73,7 @@ def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGL
     env.filters["isolated"] = isolated
     env.globals["lang_attrs"] = lang_attrs
     env.globals["text_attrs"] = text_attrs
+    env.filters["plain_isolated"] = plain_isolated
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
     env.filters["year_text"] = locale.year
@@ -130,6 +131,16 @@ def text_attrs(article: Article) -> Markup:
     if not article.script:
         return Markup("")
     return Markup(' lang="" dir="rtl"') if article.script in RTL_SCRIPT_CODES else Markup(' lang="" dir="ltr"')
+
+
+def plain_isolated(text: str, foreign: object = True) -> str:
+    """``text`` between Unicode's first-strong isolate and its pop (U+2068, U+2069) when ``foreign``.
+
+    For places that take no markup, such as the document's ``<title>``: an
+    Arabic article's title followed by " — " and the site's English name would
+    otherwise give the whole line a right-to-left direction and move the
+    site's name to its left in the tab and in bookmarks."""
+    return f"\u2068{text}\u2069" if foreign else text
 
 
 def isolated(text: str, language: str = "", direction: str = "") -> Markup:
