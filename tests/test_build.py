@@ -134,3 +134,32 @@ def test_every_page_links_an_icon_that_the_build_publishes(site_icon, theme_icon
     for path in pages:
         links = BeautifulSoup(outputs[path], "html.parser").select("head link[rel=icon]")
         assert [link["href"] for link in links] == ["/basic/" + linked], path  # under the site's sub-path
+
+
+def test_a_build_collects_young_garbage_only_and_gives_the_collector_back_as_it_was(tmp_path):
+    import gc
+
+    from digest.pipeline.build import BUILD_GC_THRESHOLD, build_site, fewer_collections
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    with fewer_collections():
+        seen.append(gc.get_threshold())
+    assert seen[0][0] == BUILD_GC_THRESHOLD and gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("a failed build")
+    assert gc.get_threshold() == before
+    full: list[int] = []
+
+    def count(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc.callbacks.append(count)
+    try:
+        gc.collect()
+        full.clear()
+        build_site(copy_site("basic", tmp_path), tmp_path / "out")
+    finally:
+        gc.callbacks.remove(count)
+    assert full == [] and gc.get_threshold() == before, "no full collection walks the build's objects"

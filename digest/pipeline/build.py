@@ -12,6 +12,8 @@ them one by one; `render_site` and `digest check` keep them in memory.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import tempfile
@@ -393,13 +395,39 @@ def build_site(
     with output_faults(output.parent, "cannot make the new site beside the output"):
         stage = Stage(output, clean)
     try:
-        rendering = render_source(root, base_url, strict, previous=previous, caches=caches)
-        result = write_stage(stage, rendering, previous)
+        with fewer_collections():
+            rendering = render_source(root, base_url, strict, previous=previous, caches=caches)
+            result = write_stage(stage, rendering, previous)
     except BaseException:
         stage.discard()
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+BUILD_GC_THRESHOLD = 100_000
+"""Allocations between two collections of the youngest generation while a build runs (Python's default: 700)."""
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run a build with the cyclic garbage collector looking at young objects only, now and then.
+
+    A build makes a few million objects that live as long as it does (the
+    graph, parsed texts, records); with Python's default thresholds every
+    full collection walks all of them again, more often the bigger the site.
+    Measured at 1,000 articles (benchmarks/RESULTS.md): 13% of the CPU of a
+    build, with the same peak memory. Young cycles are still collected, every
+    `BUILD_GC_THRESHOLD` allocations; the thresholds in force before come
+    back when the block ends, whatever happens in it. Forked render workers
+    inherit the setting.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(BUILD_GC_THRESHOLD, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
 
 
 def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None = None, search: bool = True) -> BuildResult:

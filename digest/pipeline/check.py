@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlsplit
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location
 from digest.graph.link import link_site
 from digest.graph.model import Article, SiteGraph
-from digest.pipeline.build import render_graph
+from digest.pipeline.build import fewer_collections, render_graph
 from digest.pipeline.write import replace_file
 from digest.source.load import LoadedSite, load_site
 from digest.source.schema import Record
@@ -27,6 +27,11 @@ from digest.text.reanchor import fix_quote_in_yaml, propose_fix
 
 def check_site(root: Path) -> list[Diagnostic]:
     """All problems of a site root, errors and warnings, sorted."""
+    with fewer_collections():
+        return _check_site(root)
+
+
+def _check_site(root: Path) -> list[Diagnostic]:
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics)
     graph = link_site(loaded, diagnostics, drafts=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
-from digest.pipeline.build import SEARCH_BUNDLE, index_search, render_source, write_stage
+from digest.pipeline.build import SEARCH_BUNDLE, fewer_collections, index_search, render_source, write_stage
 from digest.pipeline.buildstate import BuildState, digest_bytes
 from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
 from digest.search.index import MANIFEST, IndexCancelled, SearchIndexError, event_records, make_shards, manifest, plan_search, shard_of
@@ -111,7 +111,7 @@ class SiteBuilder:
         """Build again. ``changed``: the paths (relative to the root) a watcher saw change since
         the last build. With it, the saved article's or person's own page is written first,
         and files not among them whose stat is unchanged are not read again."""
-        with self._lock:
+        with self._lock, fewer_collections():
             return self._build(changed)
 
     def _build(self, changed: Iterable[str] | None) -> Rebuild:
