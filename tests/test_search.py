@@ -220,65 +220,136 @@ def test_a_bundle_file_cut_short_is_reported_as_truncated(cut):
 
 
 QUERIES = ["Sullivan", "Kremlin", "talks", "Russia", "catastrophic consequences", "Patrushev", "nuclear", "Ukraine", "White House", "Bali"]
-SEARCH_API = """async ([bundle, shards, queries]) => {
+SEARCH_API = """async ([bundle, shards, ranking, queries]) => {
     const pagefind = await import(bundle + "pagefind.js");
-    await pagefind.options({ basePath: bundle + shards[0] + "/" });
-    for (const name of shards.slice(1)) { await pagefind.mergeIndex(bundle + name + "/"); }
+    await pagefind.options({ basePath: bundle + shards[0] + "/", ranking: ranking[shards[0]] || {} });
+    for (const name of shards.slice(1)) { await pagefind.mergeIndex(bundle + name + "/", { ranking: ranking[name] || {} }); }
     const found = {};
     for (const q of queries) {
         const search = await pagefind.search(q);
-        found[q] = await Promise.all(search.results.map(r => r.data().then(d => d.meta.url || d.url)));
+        found[q] = await Promise.all(search.results.map(r => r.data().then(d => [d.meta.url || d.url, r.score])));
     }
     return found;
 }"""
 
 
-def searched(browser, site, queries: list[str]) -> dict[str, list[str]]:
-    """Every result of each query, best first, through Pagefind's own JS API over the shards the site names."""
-    shards = json.loads((site / "pagefind/shards.json").read_text())["shards"]
+def searched(browser, site, queries: list[str]) -> dict[str, list[tuple[str, float]]]:
+    """Every result of each query with its score, best first, through Pagefind's own JS API over the
+    shards the site names, with the ranking options shards.json gives them (as search.js does)."""
+    manifest = json.loads((site / "pagefind/shards.json").read_text())
     with serve_site(site, BASE_PATH) as base_url:
         context = browser.new_context()
         try:
             tab = context.new_page()
             tab.goto(base_url + "search/", wait_until="load")
-            return tab.evaluate(SEARCH_API, [base_url + "pagefind/", shards, queries])
+            found = tab.evaluate(SEARCH_API, [base_url + "pagefind/", manifest["shards"], manifest.get("ranking", {}), queries])
+            return {query: [(url, score) for url, score in results] for query, results in found.items()}
         finally:
             context.close()
 
 
-def test_the_shards_find_what_one_index_over_the_same_pages_finds(demo_build, tmp_path, search_page):
-    """Every query finds the same pages as one index over the same pages.
-
-    Not the same order: Pagefind ranks within each index (BM25 with that
-    index's page count, average length and term frequencies), and merging
-    sorts those scores, so a person page can rank differently among
-    articles than in one index (seen for "Sullivan")."""
+def one_index(site, source, target):
+    """``site`` with its shards replaced by one index over the same pages and event records (Pagefind's
+    ranking as one index gives it: a people shard alone has `NAMES_WEIGHT` for its names)."""
     import shutil
 
     from digest.pipeline.build import render_site
     from digest.search.index import event_records
     from digest.search.shards import searchable_part
 
-    from conftest import REPO
-
-    single = tmp_path / "single"
-    shutil.copytree(demo_build, single)
-    for folder in (single / "pagefind").iterdir():
+    shutil.copytree(site, target)
+    for folder in (target / "pagefind").iterdir():
         if folder.is_dir():
             shutil.rmtree(folder)
-    pages = [(path.relative_to(single).as_posix(), part) for path in sorted(single.rglob("*.html"))
+    pages = [(path.relative_to(target).as_posix(), part) for path in sorted(target.rglob("*.html"))
              if (part := searchable_part(path.read_bytes())) is not None]
-    graph = render_site(REPO).graph
+    graph = render_site(source).graph
     for rel, data in index_shard(pages, event_records(graph), graph.config.language).items():
-        target = single / "pagefind/all" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    (single / "pagefind/shards.json").write_text('{"shards": ["all"]}\n')
+        if search.shard_of(f"{search.BUNDLE}all/{rel}"):
+            path = target / "pagefind/all" / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+    (target / "pagefind/shards.json").write_text(json.dumps({"shards": ["all"], "ranking": {"all": {"metaWeights": {"names": search.NAMES_WEIGHT}}}}))
+    return target
+
+
+def test_the_shards_find_what_one_index_over_the_same_pages_finds(demo_build, tmp_path, search_page):
+    """Every query finds the same pages as one index over the same pages (their order: see below)."""
+    from conftest import REPO
+
+    single = one_index(demo_build, REPO, tmp_path / "single")
     browser = search_page[0].context.browser
     sharded, whole = searched(browser, demo_build, QUERIES), searched(browser, single, QUERIES)
     assert all(whole[q] for q in QUERIES)
     for query in QUERIES:
-        assert sorted(sharded[query]) == sorted(whole[query]), query
+        assert sorted(url for url, _ in sharded[query]) == sorted(url for url, _ in whole[query]), query
+
+
+RANKED = ["Sullivan", "Patrushev", "Yuri Ushakov", "Zelenskyy", "Kremlin", "talks", "nuclear", "catastrophic consequences",
+          "Ukraine", "Bali", "ZeroHedge", "Wall Street Journal", "White House", '"White House official"']
+"""Names, an alias, words from claims, outlets, and a phrase: what readers type."""
+
+
+@pytest.fixture(scope="module")
+def split_and_whole(tmp_path_factory):
+    """The demo built with every folder split into shards of two pages, and the same pages in one index."""
+    from digest.search import shards as searchshards
+
+    from conftest import REPO
+
+    base = tmp_path_factory.mktemp("ranked")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(searchshards, "SHARD_PAGES", 2)
+        result = run_cli("build", "--source", REPO, "--output", base / "split")
+    assert result.code == 0, result.err
+    return base / "split", one_index(base / "split", REPO, base / "whole")
+
+
+def agreement(sharded: dict[str, list[tuple[str, float]]], whole: dict[str, list[tuple[str, float]]]) -> tuple[float, float]:
+    """The fraction of queries whose top ten (URLs, in order) are those of one index, and the mean distance
+    a page of one index's top ten moves in the shards' results (a page missing counts as the list's length)."""
+    same, moves = 0, []
+    for query, expected in whole.items():
+        top = [url for url, _ in expected[:10]]
+        got = [url for url, _ in sharded[query]]
+        same += got[:10] == top
+        where = {url: rank for rank, url in enumerate(got)}
+        moves += [abs(rank - where.get(url, len(got))) for rank, url in enumerate(top)]
+    return same / len(whole), sum(moves) / max(1, len(moves))
+
+
+def test_the_shards_rank_a_persons_page_first_and_keep_one_indexs_phrases_in_order(split_and_whole, search_page):
+    """What the shards do promise about order, measured against one index over the same pages.
+
+    Every page one index finds, the shards find; a name (or alias) brings the person's page first in
+    both; a phrase in quotes is scored by the words' places, which no index statistic enters, so its
+    order is one index's. The remaining order is not (see the test after this one); the agreement
+    measured here must not fall below what benchmarks/RESULTS.md reports for this corpus."""
+    split, whole_site = split_and_whole
+    browser = search_page[0].context.browser
+    sharded, whole = searched(browser, split, RANKED), searched(browser, whole_site, RANKED)
+    for query in RANKED:
+        assert whole[query], query
+        assert {url for url, _ in whole[query]} <= {url for url, _ in sharded[query]}, query
+    for query, person in [("Sullivan", "jake-sullivan"), ("Patrushev", "nikolai-patrushev"), ("Yuri Ushakov", "yuri-ushakov"),
+                          ("Zelenskyy", "volodymyr-zelensky")]:
+        assert whole[query][0][0] == sharded[query][0][0] == f"/digest/people/{person}/", query
+    phrase = '"White House official"'
+    assert [score for _, score in sharded[phrase]] == [score for _, score in whole[phrase]]
+    assert sorted(sharded[phrase]) == sorted(whole[phrase])
+    same, moved = agreement(sharded, whole)
+    assert same >= 3 / len(RANKED) and moved <= 2.0, (same, moved)
+
+
+@pytest.mark.xfail(strict=True, reason="Pagefind 1.5 scores each index with its own page count, term counts and average page "
+                   "length, and mergeIndex sorts those scores as they are (benchmarks/RESULTS.md, 'Ranking across shards')")
+def test_the_shards_give_one_indexs_top_ten_in_its_order(split_and_whole, search_page):
+    """Issue 13's check, not met: strict, so it fails the day it holds and the note above is removed."""
+    split, whole_site = split_and_whole
+    browser = search_page[0].context.browser
+    sharded, whole = searched(browser, split, RANKED), searched(browser, whole_site, RANKED)
+    for query in RANKED:
+        assert [url for url, _ in sharded[query][:10]] == [url for url, _ in whole[query][:10]], query
 
 
 def test_only_what_a_reader_searches_for_is_indexed_and_it_indexes_the_same(demo_build):
