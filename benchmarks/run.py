@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--sizes 1000,10000] [--repeat 5] [--edits 5] [--hugo]
                              [--watch-sizes 1000] [--no-watch] [--no-snapshot] [--no-write]
-    python benchmarks/run.py --peer [--sizes 1000,10000] [--repeat 2]          # issue 13's side by side
+    python benchmarks/run.py --peer [--sizes 1000,10000,50000:1] [--repeat 2]  # issue 13's side by side
     python benchmarks/run.py --report benchmarks/.cache/results-STAMP.json   # rewrite RESULTS.md only
 
 For each size N it generates (or reuses, from ``benchmarks/.cache/``) the
@@ -979,7 +979,8 @@ def log(message: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts (default: 1000,10000)")
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated article counts (default: 1000,10000); with --peer, N:R gives size N its own number of pairs")
     parser.add_argument("--repeat", type=int, default=5, help="runs per build measurement (default: 5)")
     parser.add_argument("--edits", type=int, default=5, help="edits per kind in watch mode (default: 5)")
     parser.add_argument("--seed", type=int, default=1)
@@ -1004,7 +1005,17 @@ def _stop_on_sigterm() -> None:
 
 
 def parse_sizes(text: str) -> list[int]:
-    return [int(s.strip().replace("_", "")) for s in text.split(",") if s.strip()]
+    return [n for n, _ in parse_plan(text, 0)]
+
+
+def parse_plan(text: str, repeat: int) -> list[tuple[int, int]]:
+    """``1000,10000,50000:1`` -> [(1000, repeat), (10000, repeat), (50000, 1)]: a size may name its own count of runs."""
+    plan = []
+    for item in (s.strip().replace("_", "") for s in text.split(",")):
+        if item:
+            size, _, runs = item.partition(":")
+            plan.append((int(size), int(runs) if runs else repeat))
+    return plan
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1029,9 +1040,9 @@ def main(argv: list[str] | None = None) -> int:
     log(f"machine: {results['machine']}")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     if args.peer:
-        for n in sizes:
-            log(f"N={n}: digest build vs hugo + pagefind, {args.repeat} pair(s)")
-            results["sizes"][n] = {"peer": measure_peer(n, args.seed, args.repeat, pagefind)}
+        for n, pairs in parse_plan(args.sizes, args.repeat):
+            log(f"N={n}: digest build vs hugo + pagefind, {pairs} pair(s)")
+            results["sizes"][n] = {"peer": measure_peer(n, args.seed, pairs, pagefind)}
             save(results, stamp, args.no_write)
         print(peer_report(results))
         return 0
