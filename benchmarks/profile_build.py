@@ -1,6 +1,6 @@
 """Profile one full build and one watch-mode sidecar edit, grouped by pipeline stage.
 
-    python benchmarks/profile_build.py [--articles 1000] [--seed 1] [--top 25] [--prof-dir /tmp]
+    python benchmarks/profile_build.py [--articles 1000] [--seed 1] [--top 25] [--prof-dir /tmp] [--one-process]
 
 Both run in this process under cProfile, on the cached corpus of `run.py`
 (generated if missing): the full build is `digest.build.build_site` into an
@@ -197,17 +197,26 @@ def timed_runs(source: Path, work: Path) -> str:
     return full + "\n\n" + incremental
 
 
-def profile_build(source: Path, work: Path, prof_dir: Path, top: int) -> str:
+def profile_build(source: Path, work: Path, prof_dir: Path, top: int, one_process: bool = False) -> str:
+    """cProfile a full build. Its render workers are forked and their profiles lost with them, so the
+    render rows show the parent waiting; ``one_process`` renders every page here instead (slower, but seen)."""
+    import digest.build
     from digest.build import build_site
 
+    minimum = digest.build.PARALLEL_MINIMUM
+    if one_process:
+        digest.build.PARALLEL_MINIMUM = sys.maxsize
     profile = cProfile.Profile()
     started = time.perf_counter()
-    profile.enable()
-    build_site(source, work / "site")
-    profile.disable()
+    try:
+        profile.enable()
+        build_site(source, work / "site")
+        profile.disable()
+    finally:
+        digest.build.PARALLEL_MINIMUM = minimum
     wall = time.perf_counter() - started
     profile.dump_stats(prof_dir / "build.prof")
-    return report("Full clean build", profile, wall, top)
+    return report("Full clean build" + (", rendered in one process" if one_process else ""), profile, wall, top)
 
 
 def profile_edit(source: Path, work: Path, prof_dir: Path, top: int) -> str:
@@ -245,6 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25, help="rows in each top list")
     parser.add_argument("--prof-dir", type=Path, default=Path(tempfile.gettempdir()), help="where to save build.prof and edit.prof")
     parser.add_argument("--only", choices=("build", "edit", "timed"), help="only the profiled build, the profiled edit, or the un-profiled stage timings")
+    parser.add_argument("--one-process", action="store_true",
+                        help="render the profiled build in this process: a full build renders in forked workers, whose time cProfile never sees")
     args = parser.parse_args(argv)
     code = run.snapshot_code(run.CACHE / "code-profile")  # templates edited mid-run must not leak in
     sys.path.insert(0, str(run.CODE["path"]))
@@ -257,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             print(timed_runs(source, work), flush=True)
             print()
         if args.only in (None, "build"):
-            print(profile_build(source, work, args.prof_dir, args.top), flush=True)
+            print(profile_build(source, work, args.prof_dir, args.top, args.one_process), flush=True)
             print()
         if args.only in (None, "edit"):
             print(profile_edit(source, work, args.prof_dir, args.top))

@@ -97,6 +97,8 @@ class Run:
     """Peak of the summed RSS of the whole process tree, sampled."""
     cpu_seconds: float
     """User + system time of the process and its waited-for descendants."""
+    tree_pss_mib: float = 0.0
+    """Peak of the summed PSS of the whole process tree, sampled (shared pages counted once)."""
     root_rss_mib: float = 0.0
     """Peak RSS of the started process alone, sampled (0 when not sampled)."""
     by_name_mib: dict[str, float] = field(default_factory=dict)
@@ -145,10 +147,13 @@ def digest_cmd(*args: str) -> list[str]:
 class TreeRss(threading.Thread):
     """Samples the summed RSS of a process and all its descendants.
 
-    Also kept, from the same samples: the root process's own peak (digest
-    itself, without its workers and indexers) and, per command name (from
-    /proc/PID/comm, e.g. ``pagefind``), the peak of any one such process,
-    which is what one Pagefind run over one shard uses.
+    Also kept, from the same samples: the peak of the tree's summed PSS
+    (proportional set size: a page shared by a process and its forked render
+    workers counts once, not once per process as in the RSS sum), the root
+    process's own peak (digest itself, without its workers and indexers)
+    and, per command name (from /proc/PID/comm, e.g. ``pagefind``), the peak
+    of any one such process, which is what one Pagefind run over one shard
+    uses.
     """
 
     def __init__(self, pid: int, interval: float = 0.1):
@@ -156,6 +161,7 @@ class TreeRss(threading.Thread):
         self.pid = pid
         self.interval = interval
         self.peak_kib = 0
+        self.pss_peak_kib = 0
         self.root_peak_kib = 0
         self.by_name_kib: dict[str, int] = {}
         """Command name -> the largest RSS one process of that name reached."""
@@ -163,16 +169,18 @@ class TreeRss(threading.Thread):
 
     def run(self) -> None:
         while not self.done.is_set():
-            total = 0
+            total = proportional = 0
             for pid in descendants(self.pid):
                 rss = rss_kib(pid)
                 total += rss
+                proportional += pss_kib(pid)
                 if pid == self.pid:
                     self.root_peak_kib = max(self.root_peak_kib, rss)
                 name = command_name(pid)
                 if name:
                     self.by_name_kib[name] = max(self.by_name_kib.get(name, 0), rss)
             self.peak_kib = max(self.peak_kib, total)
+            self.pss_peak_kib = max(self.pss_peak_kib, proportional)
             self.done.wait(self.interval)
 
 
@@ -202,6 +210,18 @@ def rss_kib(pid: int) -> int:
         return 0
 
 
+def pss_kib(pid: int) -> int:
+    """The process's proportional set size (each shared page divided among the processes sharing it)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def command_name(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -228,7 +248,7 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, sample: bool
         return Run(
             seconds, proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
             usage.ru_maxrss / 1024, sampler.peak_kib / 1024, usage.ru_utime + usage.ru_stime,
-            sampler.root_peak_kib / 1024, {name: kib / 1024 for name, kib in sampler.by_name_kib.items()},
+            sampler.pss_peak_kib / 1024, sampler.root_peak_kib / 1024, {name: kib / 1024 for name, kib in sampler.by_name_kib.items()},
         )
 
 
@@ -656,12 +676,12 @@ def digest_cold(source: Path, work: Path) -> dict:
     found = BUILT.search(run.stdout)
     shards = json.loads((output / "pagefind" / "shards.json").read_text())["shards"] if (output / "pagefind" / "shards.json").exists() else []
     entry = {
-        "seconds": run.seconds, "cpu": run.cpu_seconds, "tree_mib": run.tree_rss_mib, "largest_mib": run.max_rss_mib,
+        "seconds": run.seconds, "cpu": run.cpu_seconds, "tree_mib": run.tree_rss_mib, "tree_pss_mib": run.tree_pss_mib, "largest_mib": run.max_rss_mib,
         "own_mib": run.root_rss_mib, "pagefind_mib": run.by_name_mib.get("pagefind", 0.0),
         "pages": int(found.group(1).replace(",", "")) if found else 0, "files": sum(1 for p in output.rglob("*") if p.is_file()),
         "shards": len(shards), "load_before": before, "load_after": loads(),
     }
-    log(f"  digest build: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), tree {run.tree_rss_mib:.0f} MiB, "
+    log(f"  digest build: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), tree {run.tree_rss_mib:.0f} MiB (PSS {run.tree_pss_mib:.0f}), "
         f"own {run.root_rss_mib:.0f} MiB, largest Pagefind run {entry['pagefind_mib']:.0f} MiB ({len(shards)} shards), load {before:.1f}")
     return entry
 
@@ -677,14 +697,14 @@ def peer_cold(hugo_source: Path, work: Path, pagefind: str) -> dict:
     found = INDEXED.search(index.stdout)
     entry = {
         "seconds": hugo.seconds + index.seconds, "cpu": hugo.cpu_seconds + index.cpu_seconds,
-        "tree_mib": max(hugo.tree_rss_mib, index.tree_rss_mib),
+        "tree_mib": max(hugo.tree_rss_mib, index.tree_rss_mib), "tree_pss_mib": max(hugo.tree_pss_mib, index.tree_pss_mib),
         "hugo": {"seconds": hugo.seconds, "cpu": hugo.cpu_seconds, "tree_mib": hugo.tree_rss_mib},
         "pagefind": {"seconds": index.seconds, "cpu": index.cpu_seconds, "tree_mib": index.tree_rss_mib},
         "pages": sum(1 for p in output.rglob("*.html") if not p.is_relative_to(output / "pagefind")),
         "indexed": int(found.group(1)) if found else 0, "load_before": before, "load_after": loads(),
     }
     log(f"  hugo + pagefind: {entry['seconds']:.2f} s (hugo {hugo.seconds:.2f} s, pagefind {index.seconds:.2f} s; "
-        f"{entry['cpu']:.2f} s CPU), peak {entry['tree_mib']:.0f} MiB (hugo {hugo.tree_rss_mib:.0f}, pagefind {index.tree_rss_mib:.0f}), load {before:.1f}")
+        f"{entry['cpu']:.2f} s CPU), peak {entry['tree_mib']:.0f} MiB (PSS {entry['tree_pss_mib']:.0f}; hugo {hugo.tree_rss_mib:.0f}, pagefind {index.tree_rss_mib:.0f}), load {before:.1f}")
     return entry
 
 
@@ -730,12 +750,13 @@ def peer_report(results: dict) -> str:
         f"Machine: {m['nproc']} cores (`nproc`), {m['cpu']}, {m['os']}; Python {m['python']}; "
         f"{m['digest']} (checkout {m['commit']}, code snapshot {m.get('code', '?')}); {m['hugo']}; {m.get('pagefind', '?')}.",
         "",
-        "Medians over the pairs (min–max in brackets). CPU is user + system of the whole process tree; peak memory "
-        "is the summed RSS of the whole tree, sampled every 100 ms (Hugo and Pagefind run one after the other, so "
-        "their peak is the larger of the two). Load is the 1-minute load average before each run and the highest "
-        "seen just after one.",
+        "Medians over the pairs (min–max in brackets). CPU is user + system of the whole process tree. Peak memory "
+        "is the whole tree's, sampled every 100 ms: its summed PSS (a page that digest shares with its forked render "
+        "workers counted once), then its summed RSS (counted in every process that maps it); Hugo and Pagefind run "
+        "one after the other, so theirs is the larger of the two. Load is the 1-minute load average before each run "
+        "and the highest seen just after one.",
         "",
-        "| N | pairs | cold `digest build` | Hugo + Pagefind | digest / peer (wall) | CPU digest / peer | peak memory digest / peer | load |",
+        "| N | pairs | cold `digest build` | Hugo + Pagefind | digest / peer (wall) | CPU digest / peer | peak memory digest / peer: PSS (RSS sum) | load |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for n, side in sorted(sizes.items()):
@@ -744,7 +765,7 @@ def peer_report(results: dict) -> str:
         lines.append(
             f"| {n:,} | {len(d)} | {spread(d)} | {spread(p)} | **{med(d, 'seconds') / med(p, 'seconds'):.2f}×** | "
             f"{med(d, 'cpu'):.1f} s / {med(p, 'cpu'):.1f} s ({med(d, 'cpu') / med(p, 'cpu'):.2f}×) | "
-            f"{max(r['tree_mib'] for r in d):,.0f} / {max(r['tree_mib'] for r in p):,.0f} MiB | "
+            f"{peak_pss(d):,.0f} / {peak_pss(p):,.0f} MiB ({max(r['tree_mib'] for r in d):,.0f} / {max(r['tree_mib'] for r in p):,.0f}) | "
             f"{median([r['load_before'] for r in every]):.1f} (max {max(r['load_after'] for r in every):.1f}) |"
         )
     lines += [
@@ -769,6 +790,11 @@ def peer_report(results: dict) -> str:
     return "\n".join(lines)
 
 
+def peak_pss(runs: list[dict]) -> float:
+    """The largest summed PSS of the runs' trees (the RSS sum for results measured before PSS was sampled)."""
+    return max(r.get("tree_pss_mib") or r["tree_mib"] for r in runs)
+
+
 def peer_targets(sizes: dict[int, dict]) -> list[str]:
     """Issue 13's "Done means", as far as this run measured them."""
     def wall(side: list[dict]) -> float:
@@ -783,22 +809,22 @@ def peer_targets(sizes: dict[int, dict]) -> list[str]:
                          + (" (half met)" if ratio <= PEER_TARGETS["aim"] else ""), ratio <= PEER_TARGETS["ratio"]))
     n = 10_000 if 10_000 in sizes else max(sizes)
     at = "" if n == 10_000 else f" (N = {n:,})"
-    d_peak = max(r["tree_mib"] for r in sizes[n]["digest"])
-    p_peak = max(r["tree_mib"] for r in sizes[n]["peer"])
+    d_peak = peak_pss(sizes[n]["digest"])
+    p_peak = peak_pss(sizes[n]["peer"])
     own = max(r["own_mib"] for r in sizes[n]["digest"])
-    rows.append(("peak memory of digest's tree ≤ Hugo + Pagefind's at 10,000", f"{d_peak:,.0f} vs {p_peak:,.0f} MiB{at}", d_peak <= p_peak))
+    rows.append(("peak memory of digest's tree ≤ Hugo + Pagefind's at 10,000 (PSS)", f"{d_peak:,.0f} vs {p_peak:,.0f} MiB{at}", d_peak <= p_peak))
     rows.append(("digest's own process under 1 GiB", f"{own:,.0f} MiB{at}", own < PEER_TARGETS["own_mib"]))
     measured = sorted(sizes)
     if len(measured) >= 2:
         n1, n2 = measured[-2], measured[-1]
         growth_of = lambda key: math.log(median([r[key] for r in sizes[n2]["digest"]]) / median([r[key] for r in sizes[n1]["digest"]])) / math.log(n2 / n1)
-        memory = math.log(max(r["tree_mib"] for r in sizes[n2]["digest"]) / max(r["tree_mib"] for r in sizes[n1]["digest"])) / math.log(n2 / n1)
+        memory = math.log(peak_pss(sizes[n2]["digest"]) / peak_pss(sizes[n1]["digest"])) / math.log(n2 / n1)
         rows.append((f"time and memory linear in N (between {n1:,} and {n2:,})",
                      f"wall ∝ N^{growth_of('seconds'):.2f}, CPU ∝ N^{growth_of('cpu'):.2f}, peak memory ∝ N^{memory:.2f}",
                      growth_of("cpu") < TARGETS["linear_exponent"] and memory < TARGETS["linear_exponent"]))
     if 50_000 in sizes:
         rows.append(("a 50,000-article cold build completes on 2 cores", f"{wall(sizes[50_000]['digest']):.0f} s, "
-                     f"{max(r['tree_mib'] for r in sizes[50_000]['digest']):,.0f} MiB", True))
+                     f"{peak_pss(sizes[50_000]['digest']):,.0f} MiB (PSS)", True))
     lines = ["### Done means (issue 13)", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {yes(ok)} |" for name, value, ok in rows]
     return lines + [""]
