@@ -239,6 +239,8 @@ def _article_versions(seed: Seed, record: Record, texts: dict[str, str], diagnos
             )
             continue
         listed.append((file, captured, version_paragraphs(texts[file], file.endswith(".md"))))
+    if not listed:  # nothing to compare the text with: do not parse it a second time (half of link's time)
+        return ()
     later = [paragraphs for _, _, paragraphs in listed[1:]] + [version_paragraphs(seed.text, seed.is_markdown)]
     later_dates = [captured for _, captured, _ in listed[1:]] + [record.get("captured")]
     return tuple(

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+import digest.link
+
 from digest.errors import Diagnostics
 from digest.link import link_site
 from digest.load import load_site, version_of
@@ -82,3 +84,23 @@ def test_a_listed_version_that_is_missing_is_an_error(tmp_path: Path):
     assert [str(d) for d in diagnostics.items if d.severity == "error"] == [
         "content/articles/x.yaml:4:11: error: no earlier text 'seeds/x.v1.md': an earlier text of this article is a file seeds/x.v<N>.md (or .txt)"
     ]
+
+
+@pytest.mark.parametrize(("listed", "parsed"), [(0, 0), (1, 2), (2, 3)])
+def test_a_text_is_cut_into_paragraphs_only_to_compare_it_with_an_earlier_one(tmp_path: Path, monkeypatch, listed: int, parsed: int):
+    """Each article's text was once parsed a second time, for a comparison that without versions never came."""
+    root = tmp_path / "site"
+    init_site(root, "T", "https://example.org/")
+    for name, text in (("x.md", "# T\n\nNow.\n"), ("x.v1.md", "# T\n\nFirst.\n"), ("x.v2.md", "# T\n\nThen.\n")):
+        (root / "seeds" / name).write_text(text, encoding="utf-8")
+    items = "".join(ITEM.format(n=n) for n in range(1, listed + 1))
+    (root / "content/articles/x.yaml").write_text(BASE + ("versions:\n" + items if items else ""), encoding="utf-8")
+    cut = []
+    original = digest.link.version_paragraphs
+    monkeypatch.setattr(digest.link, "version_paragraphs", lambda text, is_markdown: cut.append(text) or original(text, is_markdown))
+    diagnostics = Diagnostics()
+    graph = link_site(load_site(root, diagnostics), diagnostics)
+    assert graph is not None and not diagnostics.errors, diagnostics.items
+    assert len(cut) == parsed
+    assert [v.file for v in graph.articles["x"].versions] == [f"seeds/x.v{n}.md" for n in range(1, listed + 1)]
+    assert [len(v.changes) for v in graph.articles["x"].versions] == [1] * listed
