@@ -173,6 +173,16 @@ def timed_report(title: str, times: dict[str, float], wall: float) -> str:
     return "\n".join(lines)
 
 
+def timed_build(source: Path, work: Path) -> str:
+    """A full build with only stage timers (render in forked workers, as `digest build` does)."""
+    from digest.build import build_site
+
+    with stage_timer() as times:
+        started = time.perf_counter()
+        build_site(source, work / "timed-site")
+        return timed_report("Full clean build", dict(times), time.perf_counter() - started)
+
+
 def timed_runs(source: Path, work: Path) -> str:
     """A full build and a sidecar edit with only stage timers: the real split of wall time."""
     import json
@@ -253,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top", type=int, default=25, help="rows in each top list")
     parser.add_argument("--prof-dir", type=Path, default=Path(tempfile.gettempdir()), help="where to save build.prof and edit.prof")
-    parser.add_argument("--only", choices=("build", "edit", "timed"), help="only the profiled build, the profiled edit, or the un-profiled stage timings")
+    parser.add_argument("--only", choices=("build", "edit", "timed", "timed-build"),
+                        help="only the profiled build, the profiled edit, the un-profiled stage timings, or those of the full build alone")
     parser.add_argument("--one-process", action="store_true",
                         help="render the profiled build in this process: a full build renders in forked workers, whose time cProfile never sees")
     args = parser.parse_args(argv)
@@ -266,6 +277,9 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(temporary)
         if args.only in (None, "timed"):
             print(timed_runs(source, work), flush=True)
+            print()
+        if args.only == "timed-build":
+            print(timed_build(source, work), flush=True)
             print()
         if args.only in (None, "build"):
             print(profile_build(source, work, args.prof_dir, args.top, args.one_process), flush=True)
