@@ -150,6 +150,7 @@ def stage_timer() -> Iterator[dict[str, float]]:
                     return __original(*args, **kwargs)
                 finally:
                     times[__name] = times.get(__name, 0.0) + time.perf_counter() - started
+                    times["memory:" + __name] = memory_mib()
 
             setattr(module, name, timed)
             patched.append((module, name, original))
@@ -158,6 +159,23 @@ def stage_timer() -> Iterator[dict[str, float]]:
     finally:
         for module, name, original in patched:
             setattr(module, name, original)
+
+
+def memory_mib() -> tuple[float, float]:
+    """(resident now, peak so far) of this process, in MiB: /proc/self/status's VmRSS and VmHWM."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            found[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def memory_rows(times: dict) -> list[str]:
+    """This process's memory as each stage ended (in pipeline order): which stage raised the peak."""
+    rows = []
+    for name, (rss, peak) in sorted(((k.removeprefix("memory:"), v) for k, v in times.items() if k.startswith("memory:")), key=lambda item: item[1][1]):
+        rows.append(f"  after {name:<28} resident {rss:7.0f} MiB, peak so far {peak:7.0f} MiB")
+    return rows
 
 
 def timed_report(title: str, times: dict[str, float], wall: float) -> str:
@@ -170,7 +188,7 @@ def timed_report(title: str, times: dict[str, float], wall: float) -> str:
     for name, label in labels.items():
         if name in times:
             lines.append(f"  {label:<40} {times[name]:7.2f} s")
-    return "\n".join(lines)
+    return "\n".join(lines + ["", "Memory of this process (render workers and Pagefind not included):", *memory_rows(times)])
 
 
 def timed_build(source: Path, work: Path) -> str:
@@ -219,14 +237,16 @@ def profile_build(source: Path, work: Path, prof_dir: Path, top: int, one_proces
     profile = cProfile.Profile()
     started = time.perf_counter()
     try:
-        profile.enable()
-        build_site(source, work / "site")
-        profile.disable()
+        with stage_timer() as times:
+            profile.enable()
+            build_site(source, work / "site")
+            profile.disable()
     finally:
         digest.build.PARALLEL_MINIMUM = minimum
     wall = time.perf_counter() - started
     profile.dump_stats(prof_dir / "build.prof")
-    return report("Full clean build" + (", rendered in one process" if one_process else ""), profile, wall, top)
+    memory = ["", "Memory of this process as each stage ended:", *memory_rows(times)]
+    return report("Full clean build" + (", rendered in one process" if one_process else ""), profile, wall, top) + "\n".join(["", *memory])
 
 
 def profile_edit(source: Path, work: Path, prof_dir: Path, top: int) -> str:
