@@ -1,6 +1,6 @@
 """Profile one full build and one watch-mode sidecar edit, grouped by pipeline stage.
 
-    python benchmarks/profile_build.py [--articles 1000] [--seed 1] [--top 25] [--prof-dir /tmp]
+    python benchmarks/profile_build.py [--articles 1000] [--seed 1] [--top 25] [--prof-dir /tmp] [--one-process]
 
 Both run in this process under cProfile, on the cached corpus of `run.py`
 (generated if missing): the full build is `digest.pipeline.build.build_site` into an
@@ -150,6 +150,7 @@ def stage_timer() -> Iterator[dict[str, float]]:
                     return __original(*args, **kwargs)
                 finally:
                     times[__name] = times.get(__name, 0.0) + time.perf_counter() - started
+                    times["memory:" + __name] = memory_mib()
 
             setattr(module, name, timed)
             patched.append((module, name, original))
@@ -158,6 +159,23 @@ def stage_timer() -> Iterator[dict[str, float]]:
     finally:
         for module, name, original in patched:
             setattr(module, name, original)
+
+
+def memory_mib() -> tuple[float, float]:
+    """(resident now, peak so far) of this process, in MiB: /proc/self/status's VmRSS and VmHWM."""
+    found = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            found[line.split(":")[0]] = int(line.split()[1]) / 1024
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
+
+
+def memory_rows(times: dict) -> list[str]:
+    """This process's memory as each stage ended (in pipeline order): which stage raised the peak."""
+    rows = []
+    for name, (rss, peak) in sorted(((k.removeprefix("memory:"), v) for k, v in times.items() if k.startswith("memory:")), key=lambda item: item[1][1]):
+        rows.append(f"  after {name:<28} resident {rss:7.0f} MiB, peak so far {peak:7.0f} MiB")
+    return rows
 
 
 def timed_report(title: str, times: dict[str, float], wall: float) -> str:
@@ -170,7 +188,17 @@ def timed_report(title: str, times: dict[str, float], wall: float) -> str:
     for name, label in labels.items():
         if name in times:
             lines.append(f"  {label:<40} {times[name]:7.2f} s")
-    return "\n".join(lines)
+    return "\n".join(lines + ["", "Memory of this process (render workers and Pagefind not included):", *memory_rows(times)])
+
+
+def timed_build(source: Path, work: Path) -> str:
+    """A full build with only stage timers (render in forked workers, as `digest build` does)."""
+    from digest.pipeline.build import build_site
+
+    with stage_timer() as times:
+        started = time.perf_counter()
+        build_site(source, work / "timed-site")
+        return timed_report("Full clean build", dict(times), time.perf_counter() - started)
 
 
 def timed_runs(source: Path, work: Path) -> str:
@@ -197,17 +225,28 @@ def timed_runs(source: Path, work: Path) -> str:
     return full + "\n\n" + incremental
 
 
-def profile_build(source: Path, work: Path, prof_dir: Path, top: int) -> str:
+def profile_build(source: Path, work: Path, prof_dir: Path, top: int, one_process: bool = False) -> str:
+    """cProfile a full build. Its render workers are forked and their profiles lost with them, so the
+    render rows show the parent waiting; ``one_process`` renders every page here instead (slower, but seen)."""
+    import digest.pipeline.build
     from digest.pipeline.build import build_site
 
+    minimum = digest.pipeline.build.PARALLEL_MINIMUM
+    if one_process:
+        digest.pipeline.build.PARALLEL_MINIMUM = sys.maxsize
     profile = cProfile.Profile()
     started = time.perf_counter()
-    profile.enable()
-    build_site(source, work / "site")
-    profile.disable()
+    try:
+        with stage_timer() as times:
+            profile.enable()
+            build_site(source, work / "site")
+            profile.disable()
+    finally:
+        digest.pipeline.build.PARALLEL_MINIMUM = minimum
     wall = time.perf_counter() - started
     profile.dump_stats(prof_dir / "build.prof")
-    return report("Full clean build", profile, wall, top)
+    memory = ["", "Memory of this process as each stage ended:", *memory_rows(times)]
+    return report("Full clean build" + (", rendered in one process" if one_process else ""), profile, wall, top) + "\n".join(["", *memory])
 
 
 def profile_edit(source: Path, work: Path, prof_dir: Path, top: int) -> str:
@@ -244,7 +283,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--top", type=int, default=25, help="rows in each top list")
     parser.add_argument("--prof-dir", type=Path, default=Path(tempfile.gettempdir()), help="where to save build.prof and edit.prof")
-    parser.add_argument("--only", choices=("build", "edit", "timed"), help="only the profiled build, the profiled edit, or the un-profiled stage timings")
+    parser.add_argument("--only", choices=("build", "edit", "timed", "timed-build"),
+                        help="only the profiled build, the profiled edit, the un-profiled stage timings, or those of the full build alone")
+    parser.add_argument("--one-process", action="store_true",
+                        help="render the profiled build in this process: a full build renders in forked workers, whose time cProfile never sees")
     args = parser.parse_args(argv)
     code = run.snapshot_code(run.CACHE / "code-profile")  # templates edited mid-run must not leak in
     sys.path.insert(0, str(run.CODE["path"]))
@@ -256,8 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in (None, "timed"):
             print(timed_runs(source, work), flush=True)
             print()
+        if args.only == "timed-build":
+            print(timed_build(source, work), flush=True)
+            print()
         if args.only in (None, "build"):
-            print(profile_build(source, work, args.prof_dir, args.top), flush=True)
+            print(profile_build(source, work, args.prof_dir, args.top, args.one_process), flush=True)
             print()
         if args.only in (None, "edit"):
             print(profile_edit(source, work, args.prof_dir, args.top))

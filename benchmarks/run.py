@@ -2,6 +2,7 @@
 
     python benchmarks/run.py [--sizes 1000,10000] [--repeat 5] [--edits 5] [--hugo]
                              [--watch-sizes 1000] [--no-watch] [--no-snapshot] [--no-write]
+    python benchmarks/run.py --peer [--sizes 1000,10000,50000:1] [--repeat 2]  # issue 13's side by side
     python benchmarks/run.py --report benchmarks/.cache/results-STAMP.json   # rewrite RESULTS.md only
 
 For each size N it generates (or reuses, from ``benchmarks/.cache/``) the
@@ -20,6 +21,14 @@ digest` run as a subprocess from a copy of the checkout's ``digest/`` and
   page changing on disk (polled every 2 ms) and to the watcher's rebuild
   line (the last affected page written); the watcher's own "in N ms" too;
 - with ``--hugo``, Hugo's build of a plain-Markdown corpus of the same N.
+
+With ``--peer`` it measures only the side by side of issue 13: ``--repeat``
+pairs of a cold `digest build` and of Hugo's build of the same articles
+followed by the Pagefind binary digest ships (`pagefind --site` over Hugo's
+output), the order swapped in every other pair; wall time, CPU time and peak
+memory of each whole process tree, and from the same samples digest's own
+process and its largest single Pagefind run (one shard's indexer). That
+fills its own section of RESULTS.md (between the ``peer`` markers).
 
 It prints a table and writes the measured section of `benchmarks/RESULTS.md`
 (between the ``results`` markers; the rest of that file, the profile notes,
@@ -88,6 +97,12 @@ class Run:
     """Peak of the summed RSS of the whole process tree, sampled."""
     cpu_seconds: float
     """User + system time of the process and its waited-for descendants."""
+    tree_pss_mib: float = 0.0
+    """Peak of the summed PSS of the whole process tree, sampled (shared pages counted once)."""
+    root_rss_mib: float = 0.0
+    """Peak RSS of the started process alone, sampled (0 when not sampled)."""
+    by_name_mib: dict[str, float] = field(default_factory=dict)
+    """Command name -> peak RSS of the largest single process of that name, sampled."""
 
 
 CODE = {"path": REPO}
@@ -130,18 +145,42 @@ def digest_cmd(*args: str) -> list[str]:
 
 
 class TreeRss(threading.Thread):
-    """Samples the summed RSS of a process and all its descendants."""
+    """Samples the summed RSS of a process and all its descendants.
+
+    Also kept, from the same samples: the peak of the tree's summed PSS
+    (proportional set size: a page shared by a process and its forked render
+    workers counts once, not once per process as in the RSS sum), the root
+    process's own peak (digest itself, without its workers and indexers)
+    and, per command name (from /proc/PID/comm, e.g. ``pagefind``), the peak
+    of any one such process, which is what one Pagefind run over one shard
+    uses.
+    """
 
     def __init__(self, pid: int, interval: float = 0.1):
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
         self.peak_kib = 0
+        self.pss_peak_kib = 0
+        self.root_peak_kib = 0
+        self.by_name_kib: dict[str, int] = {}
+        """Command name -> the largest RSS one process of that name reached."""
         self.done = threading.Event()
 
     def run(self) -> None:
         while not self.done.is_set():
-            self.peak_kib = max(self.peak_kib, sum(rss_kib(p) for p in descendants(self.pid)))
+            total = proportional = 0
+            for pid in descendants(self.pid):
+                rss = rss_kib(pid)
+                total += rss
+                proportional += pss_kib(pid)
+                if pid == self.pid:
+                    self.root_peak_kib = max(self.root_peak_kib, rss)
+                name = command_name(pid)
+                if name:
+                    self.by_name_kib[name] = max(self.by_name_kib.get(name, 0), rss)
+            self.peak_kib = max(self.peak_kib, total)
+            self.pss_peak_kib = max(self.pss_peak_kib, proportional)
             self.done.wait(self.interval)
 
 
@@ -171,6 +210,25 @@ def rss_kib(pid: int) -> int:
         return 0
 
 
+def pss_kib(pid: int) -> int:
+    """The process's proportional set size (each shared page divided among the processes sharing it)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def run_measured(cmd: list[str], env: dict[str, str] | None = None, sample: bool = True) -> Run:
     """Run a command to completion: wall time, exit status, output, peak memory."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -182,12 +240,15 @@ def run_measured(cmd: list[str], env: dict[str, str] | None = None, sample: bool
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
         sampler.done.set()
+        if sample:
+            sampler.join()
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         return Run(
             seconds, proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace"),
             usage.ru_maxrss / 1024, sampler.peak_kib / 1024, usage.ru_utime + usage.ru_stime,
+            sampler.pss_peak_kib / 1024, sampler.root_peak_kib / 1024, {name: kib / 1024 for name, kib in sampler.by_name_kib.items()},
         )
 
 
@@ -241,7 +302,8 @@ def fresh_folder(folder: Path) -> Path:
 
 # --- digest build -----------------------------------------------------------
 
-BUILT = re.compile(r"built (\d+) pages? \((\d+) written")
+BUILT = re.compile(r"built ([\d,]+) pages? \(")
+"""The page count of `digest build`'s summary line."""
 
 
 @dataclass(slots=True)
@@ -283,7 +345,7 @@ def measure_builds(source: Path, work: Path, repeat: int) -> BuildStats:
         stats.warnings = max(stats.warnings, len([line for line in run.stderr.splitlines() if ": warning: " in line]))
         found = BUILT.search(run.stdout)
         if found:
-            stats.pages = int(found.group(1))
+            stats.pages = int(found.group(1).replace(",", ""))
         log(f"  clean build {index + 1}/{repeat}: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), {run.max_rss_mib:.0f} MiB, load {load:.1f}")
     stats.files = sum(1 for p in output.rglob("*") if p.is_file())
     for index in range(repeat):
@@ -579,6 +641,196 @@ def measure_hugo(articles: int, seed: int, work: Path, repeat: int) -> dict:
     }
 
 
+# --- side by side: Hugo + Pagefind (--peer) -------------------------------
+
+PEER_START, PEER_END = "<!-- peer:start -->", "<!-- peer:end -->"
+"""RESULTS.md's side-by-side section has markers of its own: a --peer run leaves the issue-6 tables alone."""
+INDEXED = re.compile(r"Indexed (\d+) pages")
+PEER_TARGETS = {"ratio": 1.0, "aim": 0.5, "own_mib": 1024.0}
+
+
+def pagefind_executable() -> str:
+    """The Pagefind binary digest itself runs (the `pagefind[bin]` package), else one on PATH."""
+    try:
+        from pagefind_bin import get_executable
+
+        return str(get_executable())
+    except (ImportError, FileNotFoundError):
+        found = shutil.which("pagefind")
+        if found:
+            return found
+    raise SystemExit("--peer: no Pagefind indexer (pip install 'pagefind[bin]')")
+
+
+def loads() -> float:
+    return os.getloadavg()[0]
+
+
+def digest_cold(source: Path, work: Path) -> dict:
+    """One cold `digest build`: an empty output folder, no saved state in the source."""
+    scrub_source(source)
+    output = fresh_folder(work) / "site"
+    before = loads()
+    run = run_measured(digest_cmd("build", "--source", str(source), "--output", str(output)), digest_env())
+    check_build(run, "digest build")
+    found = BUILT.search(run.stdout)
+    shards = json.loads((output / "pagefind" / "shards.json").read_text())["shards"] if (output / "pagefind" / "shards.json").exists() else []
+    entry = {
+        "seconds": run.seconds, "cpu": run.cpu_seconds, "tree_mib": run.tree_rss_mib, "tree_pss_mib": run.tree_pss_mib, "largest_mib": run.max_rss_mib,
+        "own_mib": run.root_rss_mib, "pagefind_mib": run.by_name_mib.get("pagefind", 0.0),
+        "pages": int(found.group(1).replace(",", "")) if found else 0, "files": sum(1 for p in output.rglob("*") if p.is_file()),
+        "shards": len(shards), "load_before": before, "load_after": loads(),
+    }
+    log(f"  digest build: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), tree {run.tree_rss_mib:.0f} MiB (PSS {run.tree_pss_mib:.0f}), "
+        f"own {run.root_rss_mib:.0f} MiB, largest Pagefind run {entry['pagefind_mib']:.0f} MiB ({len(shards)} shards), load {before:.1f}")
+    return entry
+
+
+def peer_cold(hugo_source: Path, work: Path, pagefind: str) -> dict:
+    """Hugo into an empty folder, then Pagefind over what Hugo wrote (as a Hugo site adds search)."""
+    output = fresh_folder(work) / "hugo-site"
+    before = loads()
+    hugo = run_measured(["hugo", "--quiet", "-s", str(hugo_source), "-d", str(output)])
+    check_build(hugo, "hugo")
+    index = run_measured([pagefind, "--site", str(output)])
+    check_build(index, "pagefind")
+    found = INDEXED.search(index.stdout)
+    entry = {
+        "seconds": hugo.seconds + index.seconds, "cpu": hugo.cpu_seconds + index.cpu_seconds,
+        "tree_mib": max(hugo.tree_rss_mib, index.tree_rss_mib), "tree_pss_mib": max(hugo.tree_pss_mib, index.tree_pss_mib),
+        "hugo": {"seconds": hugo.seconds, "cpu": hugo.cpu_seconds, "tree_mib": hugo.tree_rss_mib},
+        "pagefind": {"seconds": index.seconds, "cpu": index.cpu_seconds, "tree_mib": index.tree_rss_mib},
+        "pages": sum(1 for p in output.rglob("*.html") if not p.is_relative_to(output / "pagefind")),
+        "indexed": int(found.group(1)) if found else 0, "load_before": before, "load_after": loads(),
+    }
+    log(f"  hugo + pagefind: {entry['seconds']:.2f} s (hugo {hugo.seconds:.2f} s, pagefind {index.seconds:.2f} s; "
+        f"{entry['cpu']:.2f} s CPU), peak {entry['tree_mib']:.0f} MiB (PSS {entry['tree_pss_mib']:.0f}; hugo {hugo.tree_rss_mib:.0f}, pagefind {index.tree_rss_mib:.0f}), load {before:.1f}")
+    return entry
+
+
+def measure_peer(articles: int, seed: int, repeat: int, pagefind: str) -> dict:
+    """``repeat`` pairs of cold builds, digest's and Hugo + Pagefind's, the order swapped in every other pair
+    (so a machine getting busier or quieter during the run favours neither)."""
+    source, hugo_source = corpus("digest", articles, seed), corpus("hugo", articles, seed)
+    work = CACHE / f"peer-{articles}"
+    runs: dict[str, list[dict]] = {"digest": [], "peer": []}
+    try:
+        for pair in range(repeat):
+            log(f"  pair {pair + 1}/{repeat}")
+            sides = [("digest", lambda: digest_cold(source, work / "digest")), ("peer", lambda: peer_cold(hugo_source, work / "peer", pagefind))]
+            for name, measure in sides if pair % 2 == 0 else reversed(sides):
+                runs[name].append(measure())
+                shutil.rmtree(work / name, ignore_errors=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return runs
+
+
+def peer_report(results: dict) -> str:
+    """RESULTS.md's side-by-side section (between the peer markers)."""
+    m = results["machine"]
+    sizes = {int(n): v["peer"] for n, v in results["sizes"].items() if v.get("peer")}
+
+    def med(side: list[dict], *keys: str) -> float:
+        values = []
+        for run in side:
+            for key in keys:
+                run = run[key]
+            values.append(run)
+        return median(values)
+
+    def spread(side: list[dict]) -> str:
+        return f"{median([r['seconds'] for r in side]):.1f} s" + (
+            f" ({min(r['seconds'] for r in side):.1f}–{max(r['seconds'] for r in side):.1f})" if len(side) > 1 else "")
+
+    lines = [
+        PEER_START,
+        f"Measured {m['date']} with `python benchmarks/run.py {results['args']}`.",
+        "",
+        f"Machine: {m['nproc']} cores (`nproc`), {m['cpu']}, {m['os']}; Python {m['python']}; "
+        f"{m['digest']} (checkout {m['commit']}, code snapshot {m.get('code', '?')}); {m['hugo']}; {m.get('pagefind', '?')}.",
+        "",
+        "Medians over the pairs (min–max in brackets). CPU is user + system of the whole process tree. Peak memory "
+        "is the whole tree's, sampled every 100 ms: its summed PSS (a page that digest shares with its forked render "
+        "workers counted once), then its summed RSS (counted in every process that maps it); Hugo and Pagefind run "
+        "one after the other, so theirs is the larger of the two. Load is the 1-minute load average before each run "
+        "and the highest seen just after one.",
+        "",
+        "| N | pairs | cold `digest build` | Hugo + Pagefind | digest / peer (wall) | CPU digest / peer | peak memory digest / peer: PSS (RSS sum) | load |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n, side in sorted(sizes.items()):
+        d, p = side["digest"], side["peer"]
+        every = d + p
+        lines.append(
+            f"| {n:,} | {len(d)} | {spread(d)} | {spread(p)} | **{med(d, 'seconds') / med(p, 'seconds'):.2f}×** | "
+            f"{med(d, 'cpu'):.1f} s / {med(p, 'cpu'):.1f} s ({med(d, 'cpu') / med(p, 'cpu'):.2f}×) | "
+            f"{peak_pss(d):,.0f} / {peak_pss(p):,.0f} MiB ({max(r['tree_mib'] for r in d):,.0f} / {max(r['tree_mib'] for r in p):,.0f}) | "
+            f"{median([r['load_before'] for r in every]):.1f} (max {max(r['load_after'] for r in every):.1f}) |"
+        )
+    lines += [
+        "",
+        "Where it goes. digest: its own process (the `python -m digest` that loads, links and renders, without its "
+        "two forked render workers) and the largest single Pagefind run, that is one shard's indexer. Peer: Hugo "
+        "and Pagefind (`pagefind --site`, defaults: every HTML page Hugo wrote) separately.",
+        "",
+        "| N | digest pages (files) | search shards | digest's own process | largest Pagefind run (one shard) | Hugo: wall, CPU, peak | Pagefind: wall, CPU, peak | Hugo pages (indexed by Pagefind) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for n, side in sorted(sizes.items()):
+        d, p = side["digest"], side["peer"]
+        lines.append(
+            f"| {n:,} | {d[-1]['pages']:,} ({d[-1]['files']:,}) | {d[-1]['shards']} | {max(r['own_mib'] for r in d):,.0f} MiB | "
+            f"{max(r['pagefind_mib'] for r in d):,.0f} MiB | "
+            f"{med(p, 'hugo', 'seconds'):.1f} s, {med(p, 'hugo', 'cpu'):.1f} s, {max(r['hugo']['tree_mib'] for r in p):,.0f} MiB | "
+            f"{med(p, 'pagefind', 'seconds'):.1f} s, {med(p, 'pagefind', 'cpu'):.1f} s, {max(r['pagefind']['tree_mib'] for r in p):,.0f} MiB | "
+            f"{p[-1]['pages']:,} ({p[-1]['indexed']:,}) |"
+        )
+    lines += [""] + peer_targets(sizes) + [PEER_END]
+    return "\n".join(lines)
+
+
+def peak_pss(runs: list[dict]) -> float:
+    """The largest summed PSS of the runs' trees (the RSS sum for results measured before PSS was sampled)."""
+    return max(r.get("tree_pss_mib") or r["tree_mib"] for r in runs)
+
+
+def peer_targets(sizes: dict[int, dict]) -> list[str]:
+    """Issue 13's "Done means", as far as this run measured them."""
+    def wall(side: list[dict]) -> float:
+        return median([r["seconds"] for r in side])
+
+    rows = []
+    for n in (1_000, 10_000):
+        if n in sizes:
+            ratio = wall(sizes[n]["digest"]) / wall(sizes[n]["peer"])
+            rows.append((f"cold build no slower than Hugo + Pagefind at {n:,} (aim: half)",
+                         f"{wall(sizes[n]['digest']):.1f} s vs {wall(sizes[n]['peer']):.1f} s: {ratio:.2f}×"
+                         + (" (half met)" if ratio <= PEER_TARGETS["aim"] else ""), ratio <= PEER_TARGETS["ratio"]))
+    n = 10_000 if 10_000 in sizes else max(sizes)
+    at = "" if n == 10_000 else f" (N = {n:,})"
+    d_peak = peak_pss(sizes[n]["digest"])
+    p_peak = peak_pss(sizes[n]["peer"])
+    own = max(r["own_mib"] for r in sizes[n]["digest"])
+    rows.append(("peak memory of digest's tree ≤ Hugo + Pagefind's at 10,000 (PSS)", f"{d_peak:,.0f} vs {p_peak:,.0f} MiB{at}", d_peak <= p_peak))
+    rows.append(("digest's own process under 1 GiB", f"{own:,.0f} MiB{at}", own < PEER_TARGETS["own_mib"]))
+    measured = sorted(sizes)
+    if len(measured) >= 2:
+        n1, n2 = measured[-2], measured[-1]
+        def growth_of(key):
+            return math.log(median([r[key] for r in sizes[n2]["digest"]]) / median([r[key] for r in sizes[n1]["digest"]])) / math.log(n2 / n1)
+        memory = math.log(peak_pss(sizes[n2]["digest"]) / peak_pss(sizes[n1]["digest"])) / math.log(n2 / n1)
+        rows.append((f"time and memory linear in N (between {n1:,} and {n2:,})",
+                     f"wall ∝ N^{growth_of('seconds'):.2f}, CPU ∝ N^{growth_of('cpu'):.2f}, peak memory ∝ N^{memory:.2f}",
+                     growth_of("cpu") < TARGETS["linear_exponent"] and memory < TARGETS["linear_exponent"]))
+    if 50_000 in sizes:
+        rows.append(("a 50,000-article cold build completes on 2 cores", f"{wall(sizes[50_000]['digest']):.0f} s, "
+                     f"{peak_pss(sizes[50_000]['digest']):,.0f} MiB (PSS)", True))
+    lines = ["### Done means (issue 13)", "", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {name} | {value} | {yes(ok)} |" for name, value, ok in rows]
+    return lines + [""]
+
+
 # --- reporting --------------------------------------------------------------
 
 
@@ -733,12 +985,12 @@ def targets_table(results: dict, sizes: dict[int, dict]) -> list[str]:
     return lines + [""]
 
 
-def write_results(section: str) -> None:
-    """Replace the measured section of RESULTS.md, keeping everything else."""
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n" + MARK_START + "\n" + MARK_END + "\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1]
+def write_results(section: str, start: str = MARK_START, end: str = MARK_END) -> None:
+    """Replace one measured section of RESULTS.md (between ``start`` and ``end``), keeping everything else."""
+    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
@@ -754,11 +1006,14 @@ def log(message: str) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts (default: 1000,10000)")
+    parser.add_argument("--sizes", default="1000,10000",
+                        help="comma-separated article counts (default: 1000,10000); with --peer, N:R gives size N its own number of pairs")
     parser.add_argument("--repeat", type=int, default=5, help="runs per build measurement (default: 5)")
     parser.add_argument("--edits", type=int, default=5, help="edits per kind in watch mode (default: 5)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--hugo", action="store_true", help="also build the Hugo corpus of each size")
+    parser.add_argument("--peer", action="store_true",
+                        help="only the side by side of issue 13: cold `digest build` against Hugo + Pagefind, in alternating pairs")
     parser.add_argument("--no-watch", action="store_true", help="skip the watch-mode measurements")
     parser.add_argument("--watch-sizes", help="measure watch mode only at these sizes (default: all of --sizes)")
     parser.add_argument("--no-snapshot", action="store_true", help="run the checkout's code as it is, not a copy taken at the start")
@@ -777,26 +1032,47 @@ def _stop_on_sigterm() -> None:
 
 
 def parse_sizes(text: str) -> list[int]:
-    return [int(s.strip().replace("_", "")) for s in text.split(",") if s.strip()]
+    return [n for n, _ in parse_plan(text, 0)]
+
+
+def parse_plan(text: str, repeat: int) -> list[tuple[int, int]]:
+    """``1000,10000,50000:1`` -> [(1000, repeat), (10000, repeat), (50000, 1)]: a size may name its own count of runs."""
+    plan = []
+    for item in (s.strip().replace("_", "") for s in text.split(",")):
+        if item:
+            size, _, runs = item.partition(":")
+            plan.append((int(size), int(runs) if runs else repeat))
+    return plan
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.report:
         results = json.loads(args.report.read_text())
-        write_results(report(results))
-        print(report(results))
+        for section, start, end in sections(results):
+            write_results(section, start, end)
+            print(section)
         return 0
     sizes = parse_sizes(args.sizes)
     watch_sizes = parse_sizes(args.watch_sizes) if args.watch_sizes else None
-    if args.hugo and not shutil.which("hugo"):
-        raise SystemExit("--hugo: no hugo on PATH (Debian: apt-get install hugo)")
+    if (args.hugo or args.peer) and not shutil.which("hugo"):
+        raise SystemExit("--hugo, --peer: no hugo on PATH (Debian: apt-get install hugo)")
+    pagefind = pagefind_executable() if args.peer else ""
     shown = " ".join(a for a in (argv if argv is not None else sys.argv[1:]))
     _stop_on_sigterm()
     code = "checkout" if args.no_snapshot else snapshot_code(CACHE / "code")
     results: dict = {"args": shown, "machine": {**machine(), "code": code}, "sizes": {}}
+    if args.peer:
+        results["machine"]["pagefind"] = subprocess.run([pagefind, "--version"], capture_output=True, text=True).stdout.strip()
     log(f"machine: {results['machine']}")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    if args.peer:
+        for n, pairs in parse_plan(args.sizes, args.repeat):
+            log(f"N={n}: digest build vs hugo + pagefind, {pairs} pair(s)")
+            results["sizes"][n] = {"peer": measure_peer(n, args.seed, pairs, pagefind)}
+            save(results, stamp, args.no_write)
+        print(peer_report(results))
+        return 0
     results["help"] = measure_help(max(args.repeat, 10))
     log(f"digest --help: {results['help']['help_ms']:.0f} ms")
     for n in sizes:
@@ -820,8 +1096,19 @@ def save(results: dict, stamp: str, no_write: bool) -> None:
     """Raw numbers to .cache/results-STAMP.json and, unless told not to, the section of RESULTS.md."""
     (CACHE / f"results-{stamp}.json").write_text(json.dumps(results, indent=1, default=str))
     if not no_write:
-        write_results(report(results))
+        for section, start, end in sections(results):
+            write_results(section, start, end)
         log(f"wrote {RESULTS.relative_to(REPO)}")
+
+
+def sections(results: dict) -> list[tuple[str, str, str]]:
+    """The sections of RESULTS.md these results fill: the issue-6 tables, the side by side, or both."""
+    found = []
+    if any("build" in entry for entry in results["sizes"].values()):
+        found.append((report(results), MARK_START, MARK_END))
+    if any("peer" in entry for entry in results["sizes"].values()):
+        found.append((peer_report(results), PEER_START, PEER_END))
+    return found
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from markupsafe import Markup
 
-from digest.render.templates import isolated, lang_attrs
+from digest.render.templates import isolated, lang_attrs, text_direction
 
 from browsing import chromium, serve_site
 from conftest import SITES, run_cli
@@ -53,6 +54,29 @@ SULLIVAN = "name: Jake Sullivan\naliases: [Sullivan, جيك سوليفان, سو
 )
 def test_lang_attrs(language, direction, attrs):
     assert lang_attrs(language, direction) == attrs
+
+
+class _Html:
+    """An object that renders itself as HTML (as a Jinja macro's result or a Markup does)."""
+
+    def __html__(self) -> str:
+        return "<i>x</i>"
+
+
+FRAGMENTS = ["", "RT", "<b>يوم</b>", 'a "quoted" & \'apostrophe\'', Markup("<em>safe</em>"), "{}", "%s", 2022, _Html()]
+
+
+@pytest.mark.parametrize("text", FRAGMENTS)
+@pytest.mark.parametrize(("language", "direction"), [("", ""), ("ar", ""), ("en", "ltr"), ("", "rtl"), ('x"><script>', ""), (Markup("fa"), "")])
+def test_fragments_are_what_markup_format_made(text, language: str, direction: str):
+    """`lang_attrs` and `isolated` build their strings directly now, byte for byte as `Markup.format` did."""
+    if language:
+        attrs = Markup(' lang="{}" dir="{}"').format(language, direction or text_direction(language))
+    else:
+        attrs = Markup(' dir="{}"').format(direction or "auto")
+    assert lang_attrs(language, direction) == attrs
+    assert isolated(text, language, direction) == Markup("<bdi{}>{}</bdi>").format(attrs, text)
+    assert type(isolated(text, language, direction)) is Markup
 
 
 def test_isolated_escapes_and_wraps_in_bdi():

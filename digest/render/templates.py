@@ -117,8 +117,8 @@ def lang_attrs(language: str = "", direction: str = "") -> Markup:
     another script) the direction is the text's own, `dir="auto"`.
     """
     if not language:
-        return Markup(' dir="{}"').format(direction or "auto")
-    return Markup(' lang="{}" dir="{}"').format(language, direction or text_direction(language))
+        return Markup(f' dir="{_field(direction or "auto")}"')
+    return Markup(f' lang="{_field(language)}" dir="{_field(direction or text_direction(language))}"')
 
 
 def text_attrs(article: Article) -> Markup:
@@ -145,7 +145,23 @@ def plain_isolated(text: str, foreign: object = True) -> str:
 
 def isolated(text: str, language: str = "", direction: str = "") -> Markup:
     """``text`` escaped inside a `<bdi>` with its language: a fragment that cannot reorder its neighbours."""
-    return Markup("<bdi{}>{}</bdi>").format(lang_attrs(language, direction), text)
+    return Markup(f"<bdi{lang_attrs(language, direction)}>{_field(text)}</bdi>")
+
+
+def _field(value: object) -> str:
+    """``value`` as `Markup.format` puts it in a ``{}``, without its Python-level `string.Formatter`.
+
+    These two helpers run a few times on every line of every list (about
+    200,000 calls at 1,000 articles), where `Markup.format` was a sixth of
+    the render stage's time.
+    """
+    if hasattr(value, "__html_format__"):
+        value = value.__html_format__("")
+    elif hasattr(value, "__html__"):
+        value = value.__html__()
+    else:
+        value = format(value, "")
+    return str(escape(value))
 
 
 SOURCING_WORDS = {"on-record": N_("on record"), "anonymous": N_("anonymous"), "document": N_("document"), "unattributed": N_("unattributed")}
