@@ -181,7 +181,9 @@ def _run_build(args: argparse.Namespace) -> int:
         f"{report.unchanged} unchanged, {report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
     buildcache.remember(root, output, inputs, result.page_count, [str(w) for w in result.warnings])
-    save_state(root, output, result.state, caches, code)
+    state = result.state
+    del result  # the graph goes before the state is saved: a big site's peak memory is either, not both
+    save_state(root, output, state, caches, code)
     buildcache.forget_gone_outputs(root)
     return 0
 

@@ -206,3 +206,26 @@ def test_a_file_deleted_from_the_output_is_made_again(gone, tmp_path):
     assert victim.is_file()
     assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
     assert rendered == (1 if gone is _a_page else 0)
+
+
+def test_the_state_is_written_as_it_is_pickled_not_held_whole_in_memory(tmp_path):
+    """A big site's state is hundreds of megabytes: saving it must not hold a second copy as bytes."""
+    import tracemalloc
+
+    from digest.caches import Caches
+    from digest.pipeline.buildstate import BuildState
+    from digest.pipeline.savedstate import load_state, save_state
+
+    output = tmp_path / "out"
+    output.mkdir()
+    state = BuildState(search_inputs=os.urandom(10_000_000))  # stands in for a big site's records
+    tracemalloc.start()
+    try:
+        save_state(tmp_path, output, state, Caches(), "code")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert state_path(tmp_path, output).stat().st_size > 10_000_000
+    assert peak < 3_000_000, f"saving held {peak:,} bytes at once"
+    loaded = load_state(tmp_path, output, "code")
+    assert loaded.note is None and loaded.saved is not None and loaded.saved.state.search_inputs == state.search_inputs

@@ -27,14 +27,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import io
 import os
 import pickle
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from digest.caches import Caches
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
@@ -70,17 +69,38 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     ``code``: the `buildcache.code_fingerprint` of the digest that built it."""
     path = state_path(root, output)
     stats = _output_stats(output, state.outputs)
-    payload = _dumps(SavedState(state, dataclasses.replace(caches, environment=None, locale=None), stats))
-    header = " ".join((FORMAT, code, hashlib.sha256(payload).hexdigest()))
+    saved = SavedState(state, dataclasses.replace(caches, environment=None, locale=None), stats)
     temporary = path.with_name(path.name + ".tmp")
     try:
         make_cache_folder(root)
         with open(temporary, "wb") as stream:
-            stream.write(header.encode("ascii") + b"\n")
-            stream.write(payload)
+            # The pickle goes straight into the file (a big site's state is hundreds of megabytes,
+            # which a bytes object would hold again); the checksum, known only at the end, then
+            # replaces a placeholder of the same length in the header.
+            stream.write(_header(code, "0" * 64))
+            hashing = _HashingWriter(stream)
+            _dump(saved, hashing)
+            stream.seek(0)
+            stream.write(_header(code, hashing.digest.hexdigest()))
         os.replace(temporary, path)
     except OSError:
         temporary.unlink(missing_ok=True)
+
+
+def _header(code: str, checksum: str) -> bytes:
+    return (" ".join((FORMAT, code, checksum)) + "\n").encode("ascii")
+
+
+class _HashingWriter:
+    """A file that also hashes what is written to it: the pickler's output, checksummed on its way to disk."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return self.stream.write(data)
 
 
 def load_state(root: Path, output: Path, code: str) -> Loaded:
@@ -117,19 +137,17 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
     return Loaded(saved, None)
 
 
-def _dumps(saved: SavedState) -> bytes:
-    """Pickle the state, digest's dataclasses as plain tuples of their fields.
+def _dump(saved: SavedState, stream: Any) -> None:
+    """Pickle the state into ``stream``, digest's dataclasses as plain tuples of their fields.
 
     A slotted dataclass pickles through `dataclasses`' own ``__getstate__``,
     which looks its fields up again for every object: most of the time of
     saving a big site's state. A dispatch table of this pickler alone (not
     the global `copyreg` one) reduces each to its class and field values.
     """
-    stream = io.BytesIO()
     pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _dataclass_reducers()
     pickler.dump(saved)
-    return stream.getvalue()
 
 
 def _dataclass_reducers() -> dict[type, Callable[[Any], tuple]]:
