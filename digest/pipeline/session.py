@@ -213,7 +213,7 @@ class SiteBuilder:
 class BackgroundIndexer:
     """Keeps a live site's search index up to date in a thread of its own (`digest watch`, `digest serve`).
 
-    Only the shards whose pages changed are indexed again (see `search.py`),
+    Only the shards whose pages changed are indexed again (see `search/index.py`),
     which still takes a second or more; in the background, the next save
     does not wait for it.
     Only the newest request matters: a request cancels an index being made

@@ -5,7 +5,7 @@
    (Pagefind's mergeIndex), so one search covers them all. Everything is found from
    pagefind-ui.js's own URL, so the site works under a sub-path. ?q=words starts a search.
    shards.json also gives each shard's ranking options: the people's shards weigh a match in a
-   person's names so that their own page comes first (digest/search.py, names_weights).
+   person's names so that their own page comes first (digest/search/index.py, names_weights).
    Each result is labelled with its kind (and a claim with its status), in the site's language:
    the words come from the #search element's data-labels, the kind from the result's filters. */
 (function () {
