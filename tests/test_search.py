@@ -34,11 +34,11 @@ def test_the_build_indexes_articles_people_claims_and_events(demo_build):
     assert [s["src"] for s in scripts] == ["/digest/pagefind/pagefind-ui.js", next(s["src"] for s in scripts if "/assets/search." in s["src"])]
     assert all(not s.string for s in scripts), "no inline script"
     assert soup.select_one("nav a[href='/digest/search/']")
-    kinds = {"articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/": "kind:article",
-             "people/jake-sullivan/": "kind:person", "claims/sullivan-kremlin-contacts/": "kind:claim"}
+    kinds = {"articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/": "Article",
+             "people/jake-sullivan/": "Person", "claims/sullivan-kremlin-contacts/": "Claim"}
     for path, kind in kinds.items():
         body = page(demo_build, path).select("[data-pagefind-body]")
-        assert len(body) == 1 and kind in body[0]["data-pagefind-filter"], path
+        assert len(body) == 1 and body[0]["data-kind"] == kind and "Kind[data-kind]" in body[0]["data-pagefind-filter"], path
     for path in ("", "timeline/", "timeline/2022/", "compare/", "outlets/rt/", "claims/"):
         assert not page(demo_build, path).select("[data-pagefind-body]"), f"{path} is a list, not a result"
 
@@ -195,11 +195,11 @@ def test_results_filter_by_kind_status_and_outlet(search_page):
         changed_by(checkbox.uncheck)
         return found
 
-    claims = only("kind", "claim")
+    claims = only("Kind", "Claim")
     assert claims and all(href.startswith("/digest/claims/") for href in claims)
-    confirmed = only("status", "Confirmed")
+    confirmed = only("Status", "Confirmed")
     assert confirmed == ["/digest/claims/catastrophic-consequences-warning/"]
-    zerohedge = only("outlet", "ZeroHedge")
+    zerohedge = only("Outlet", "ZeroHedge")
     assert zerohedge and "/digest/articles/top-white-house-official-held-undisclosed-talks-with-russia-wsj/" not in zerohedge
     assert "/digest/timeline/2022/#event-watson-statement" in zerohedge and "/digest/claims/sullivan-kremlin-contacts/" in zerohedge
     assert problems == []
@@ -505,6 +505,11 @@ def test_a_persons_name_finds_their_own_page_first_and_every_result_is_labelled(
         assert kinds["people"] == [labels["person"]] and kinds["articles"] == [labels["article"]] and kinds["timeline"] == [labels["event"]]
         claim = next(r for r in results if r["href"] == "/digest/claims/sullivan-kremlin-contacts/")
         assert claim["tags"] == [labels["claim"], labels["reported"]]
+        # The filter panel shows the index's names for its filters and kinds: the site's words.
+        groups = tab.eval_on_selector_all(".pagefind-ui__filter-name", "names => names.map(n => n.textContent.trim())")
+        values = tab.eval_on_selector_all(".pagefind-ui__filter-checkbox", "boxes => boxes.map(b => b.value)")
+        kind, article, person = labels["person"].split(": ")[0], labels["article"].split(": ")[1], labels["person"].split(": ")[1]
+        assert kind in groups and {article, person} <= set(values), (groups, values)
         tab.close()
 
 
@@ -560,4 +565,4 @@ def test_the_manifest_gives_the_people_shards_their_ranking(demo_build):
     names = page(demo_build, "people/yuri-ushakov/").select_one("[data-pagefind-body]")["data-pagefind-meta"]
     assert names == "names:Yuri Ushakov, Ushakov"
     labels = json.loads(page(demo_build, "search/").select_one("#search")["data-labels"])
-    assert labels == {"kind": "Kind", "status": "Status", "article": "Article", "person": "Person", "claim": "Claim", "event": "Event"}
+    assert labels == {"kind": "Kind", "outlet": "Outlet", "status": "Status", "article": "Article", "person": "Person", "claim": "Claim", "event": "Event"}

@@ -63,6 +63,7 @@ def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGL
     env.globals["url"] = lambda path="": base_path + path.lstrip("/")
     env.globals["site"] = config
     env.globals["locale"] = locale
+    env.globals["search_words"] = search_words(locale)
     env.filters["markdown"] = render_markdown
     env.filters["long_date"] = locale.date
     env.filters["date_text"] = lambda date: date.display(locale)
@@ -162,6 +163,19 @@ def _field(value: object) -> str:
     else:
         value = format(value, "")
     return str(escape(value))
+
+
+SEARCH_WORDS = {
+    "kind": N_("Kind"), "outlet": N_("Outlet"), "status": N_("Status"),
+    "article": N_("Article"), "person": N_("Person"), "claim": N_("Claim"), "event": N_("Event"),
+}
+"""The search index's filters (kind, outlet, status) and kinds of result. Pagefind's filter panel
+and the result labels show them exactly as they are indexed, so they are indexed in the site's language."""
+
+
+def search_words(locale: SiteLocale) -> dict[str, str]:
+    """`SEARCH_WORDS` in the site's language, without the characters Pagefind's filter syntax reserves (``:,[]``)."""
+    return {key: re.sub(r"[:,\[\]]", "", locale.gettext(word)).strip() or key for key, word in SEARCH_WORDS.items()}
 
 
 SOURCING_WORDS = {"on-record": N_("on record"), "anonymous": N_("anonymous"), "document": N_("document"), "unattributed": N_("unattributed")}

@@ -35,9 +35,10 @@ from typing import IO
 from markupsafe import escape
 
 from digest.graph.model import SiteGraph
-from digest.render.templates import render_markdown
+from digest.render.templates import render_markdown, search_words
 from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
 from digest.search.shards import PEOPLE, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
+from digest.text.i18n import ENGLISH
 from digest.views.listing import event_path
 
 BUNDLE = "pagefind/"
@@ -67,10 +68,13 @@ class EventRecord:
     """Description (HTML), people and the outlets' quotes."""
     outlets: tuple[str, ...]
     language: str
+    words: tuple[tuple[str, str], ...] = ()
+    """The search filters' names and kinds in the site's language (`templates.search_words`)."""
 
 
 def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
     base = graph.config.base_path
+    words = tuple(search_words(graph.locale).items())
     records = []
     for event in graph.events.values():
         people = [graph.people[pid] for pid in event.people if pid in graph.people]
@@ -90,16 +94,17 @@ def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
         records.append(EventRecord(
             event.id, base + event_path(event.id, event.date), event.title,
             event.date.display(graph.locale) if event.date else "", text,
-            tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language,
+            tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language, words,
         ))
     return tuple(records)
 
 
 def _record_html(record: EventRecord) -> str:
-    outlets = "".join(f'<span data-pagefind-filter="outlet">{escape(outlet)}</span>' for outlet in record.outlets)
+    words = dict(record.words) or search_words(ENGLISH)
+    outlets = "".join(f'<span data-pagefind-filter="{escape(words["outlet"])}">{escape(outlet)}</span>' for outlet in record.outlets)
     return (
         f'<!doctype html><html lang="{escape(record.language)}"><head><meta charset="utf-8"><title>{escape(record.title)}</title></head>'
-        f'<body data-pagefind-body data-pagefind-filter="kind:event">'
+        f'<body data-pagefind-body data-kind="{escape(words["event"])}" data-pagefind-filter="{escape(words["kind"])}[data-kind]">'
         f'<h1>{escape(record.title)}</h1>'
         f'<span data-pagefind-meta="url:{escape(record.url)}"></span>'
         f"<p>{escape(record.date)}</p>{record.text}"

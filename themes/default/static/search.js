@@ -7,7 +7,8 @@
    shards.json also gives each shard's ranking options: the people's shards weigh a match in a
    person's names so that their own page comes first (digest/search/index.py, names_weights).
    Each result is labelled with its kind (and a claim with its status), in the site's language:
-   the words come from the #search element's data-labels, the kind from the result's filters. */
+   the index's filters are named in it (digest/render/templates.py, search_words), and the
+   #search element's data-labels gives the same words, so this script can find them. */
 (function () {
   "use strict";
   function notice(element, text) {
@@ -38,13 +39,16 @@
           meta[key] = result.meta[key];
         }
       });
-      var kind = (filters.kind || [])[0];
+      /* The index names its filters and kinds in the site's language (the same words as data-labels). */
+      var kindName = labels.kind || "Kind";
+      var statusName = labels.status || "Status";
+      var kind = (filters[kindName] || [])[0];
       if (kind) {
-        meta[labels.kind || "Kind"] = labels[kind] || kind;
+        meta[kindName] = kind;
       }
-      var status = (filters.status || [])[0];
-      if (kind === "claim" && status) {
-        meta[labels.status || "Status"] = status;
+      var status = (filters[statusName] || [])[0];
+      if (kind === (labels.claim || "Claim") && status) {
+        meta[statusName] = status;
       }
       result.meta = meta;
       return result;
