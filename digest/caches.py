@@ -39,6 +39,8 @@ class Caches:
     """A seed's blocks (with the name index) -> the names found in each block."""
     mentions: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(50_000))
     """The names found in an article -> its mentions of each person."""
+    scripts: ByIdentity[str] = field(default_factory=lambda: ByIdentity(50_000))
+    """A seed's blocks (with the article's title) -> the script most of its letters are in."""
     names_in_block: dict[tuple[str, str], Any] = field(default_factory=dict)
     """(name index key, a block's text) -> the names in it: only changed text is scanned again."""
     template_references: dict[tuple[str, bytes], tuple[str | None, ...]] = field(default_factory=dict)

@@ -399,7 +399,6 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
             events.publish(first)
     print(banner, flush=True)
     stop = threading.Event()
-    _stop_on_sigterm()
 
     def on_rebuild(rebuild, changed):
         _report_rebuild(rebuild, changed, builder)
@@ -409,16 +408,12 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
             events.publish(rebuild)
 
     try:
-        watch(builder, on_rebuild, stop, poll=poll)
+        with _sigterm_as_interrupt():  # `kill` stops watch mode as cleanly as Ctrl-C (temporary folders removed)
+            watch(builder, on_rebuild, stop, poll=poll)
     except KeyboardInterrupt:
         stop.set()
         print("stopped", flush=True)
     return 0
-
-
-def _stop_on_sigterm() -> None:
-    """Let `kill` stop watch mode as cleanly as Ctrl-C (temporary folders removed)."""
-    signal.signal(signal.SIGTERM, _interrupt)
 
 
 def _interrupt(signum, frame):
@@ -427,7 +422,7 @@ def _interrupt(signum, frame):
 
 @contextlib.contextmanager
 def _sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, `kill` stops the command as Ctrl-C does: the build's stage is removed and its workers end.
+    """Within the block, `kill` stops the command as Ctrl-C does: a build's stage is removed and its workers end.
 
     Without it SIGTERM ends the process at once and a half-made stage stays
     beside the output until the next build. The previous handler comes back

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from digest.text.language import detect, mismatch, script_shares, scripts_of, unstated_script
+from digest.text.language import detect, main_script, mismatch, script_shares, scripts_of, unstated_script
 
 ENGLISH = (
     "The White House has reportedly been holding talks with Kremlin officials, the Wall Street Journal reported on Sunday, "
@@ -107,4 +107,4 @@ def test_an_english_article_quoting_arabic_is_still_english():
     ],
 )
 def test_unstated_script_is_a_script_the_sites_language_is_not_written_in(text, site_language, script):
-    assert unstated_script(text, site_language) == script
+    assert unstated_script(main_script(text)[0], site_language) == script

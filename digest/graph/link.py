@@ -48,7 +48,7 @@ from digest.text.anchor import (
     normalise_blocks,
     visible_text,
 )
-from digest.text.language import unstated_script
+from digest.text.language import main_script, unstated_script
 from digest.text.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
 from digest.text.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.text.seedtext import SeedText, parse_markdown, parse_plain
@@ -99,8 +99,9 @@ def link_site(
         return None
     for article in articles.values():
         article.text_mode = article.text_mode or config.article_text
-        if not article.language:
-            article.script = unstated_script(_opening(article), config.language)
+        if not article.language:  # the letters' script is worked out once per version of a seed
+            script = caches.scripts.get((article.text,), (article.title,), lambda: main_script(_opening(article))[0])  # noqa: B023
+            article.script = unstated_script(script, config.language)
     ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
     position = {stem: index for index, stem in enumerate(ordered_articles)}
     entities: list[Claim | Event] = [*claims.values(), *events.values()]

@@ -153,15 +153,15 @@ RTL_SCRIPTS = frozenset({"Arab", "Hebr", "Syrc", "Thaa"})
 """The scripts told apart here that are written right to left."""
 
 
-def unstated_script(text: str, site_language: str) -> str:
-    """The script of a text whose language nobody declared, when the site's language is not written in it; '' otherwise.
+def unstated_script(script: str, site_language: str) -> str:
+    """``script`` (a text's, from `main_script`) when the site's language is not written in it; '' otherwise.
 
-    The build does not guess a language from a model (a short text can fool
-    it, and ``digest check`` asks the editor to declare one), but a script is
-    plain from the letters: enough to mark the text as of unknown language
-    and give it its direction, so an Arabic seed in an English site is not
-    laid out left to right."""
-    script, _, _ = main_script(text)
+    For a text whose language nobody declared: the build does not guess a
+    language from a model (a short text can fool it, and ``digest check``
+    asks the editor to declare one), but a script is plain from the letters:
+    enough to mark the text as of unknown language and give it its
+    direction, so an Arabic seed in an English site is not laid out left to
+    right."""
     return script if script and script not in scripts_of(site_language) else ""
 
 
