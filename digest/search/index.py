@@ -38,7 +38,6 @@ from digest.graph.model import SiteGraph
 from digest.render.templates import render_markdown, search_words
 from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
 from digest.search.shards import PEOPLE, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
-from digest.text.i18n import ENGLISH
 from digest.views.listing import event_path
 
 BUNDLE = "pagefind/"
@@ -68,7 +67,7 @@ class EventRecord:
     """Description (HTML), people and the outlets' quotes."""
     outlets: tuple[str, ...]
     language: str
-    words: tuple[tuple[str, str], ...] = ()
+    words: tuple[tuple[str, str], ...]
     """The search filters' names and kinds in the site's language (`templates.search_words`)."""
 
 
@@ -100,7 +99,7 @@ def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
 
 
 def _record_html(record: EventRecord) -> str:
-    words = dict(record.words) or search_words(ENGLISH)
+    words = dict(record.words)
     outlets = "".join(f'<span data-pagefind-filter="{escape(words["outlet"])}">{escape(outlet)}</span>' for outlet in record.outlets)
     return (
         f'<!doctype html><html lang="{escape(record.language)}"><head><meta charset="utf-8"><title>{escape(record.title)}</title></head>'
