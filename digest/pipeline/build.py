@@ -41,7 +41,7 @@ from digest.render.publish import publishing_pages
 from digest.render.site_reads import SITE_READS
 from digest.render.templates import environment_for
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
-from digest.search.index import MANIFEST, SearchIndexError, SearchIndexTruncated, event_records, make_shards, manifest, plan_search, shard_of
+from digest.search.index import IndexFiles, SearchIndexError, SearchIndexTruncated, event_records, index_files, plan_search
 from digest.source.load import LoadedSite, load_site
 from digest.source.theme import Theme
 from digest.text.i18n import locale_from_catalogues
@@ -458,15 +458,7 @@ def _carry(stage: Stage, path: str) -> None:
         raise MachineFault(str(stage.output / path), "a file of the last site disappeared during the build", "build again")
 
 
-@dataclass(frozen=True, slots=True)
-class SearchFiles:
-    """The search stage's answer: the index files to write, and those the previous build's index keeps as they are."""
-
-    new: dict[str, bytes]
-    kept: list[str]
-
-
-def search_files(graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path) -> SearchFiles:
+def search_files(graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path) -> IndexFiles:
     """The search stage, after render: the search index of the rendered pages.
 
     ``read`` gives a page's bytes. With ``previous``, only the shards whose
@@ -475,31 +467,24 @@ def search_files(graph: SiteGraph, state: BuildState, previous: BuildState | Non
     ``state``. ``where``: the folder named in a machine fault's message.
     """
     records = event_records(graph)
-    language = graph.config.language
     known = previous.search_pages if previous is not None else {}
-    plan = plan_search(state.outputs, records, known, read, language)
+    plan = plan_search(state.outputs, records, known, read, graph.config.language)
     state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
-    old_files = [path for path in previous.outputs if path.startswith(SEARCH_BUNDLE)] if previous is not None else []
-    old_shards = previous.search_shards if previous is not None else {}
-    kept_shards = {name for name, digest in plan.digests.items() if old_shards.get(name) == digest}
-    stale = [name for name in plan.digests if name not in kept_shards]
     try:
-        bundle = make_shards(plan, stale, read, records, language) if stale else {}
+        found = index_files(plan, previous.outputs if previous is not None else (), previous.search_shards if previous is not None else {},
+                            read, records, graph.config.language)
     except SearchIndexTruncated as exc:
         raise MachineFault(str(where), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
     except SearchIndexError as exc:
         raise BuildFailed([Diagnostic(Location("content/site.yaml"), "error", f"search index: {exc}", "search-index")]) from exc
     except OSError as exc:
         raise machine_fault(exc, str(where), "cannot make the search index") from exc
-    bundle[MANIFEST] = manifest(plan)
-    # An unchanged shard (or, when nothing changed, the shared files) stays as it was.
-    kept = [path for path in old_files if path not in bundle and (shard_of(path) in kept_shards or (shard_of(path) is None and not stale))]
-    for path in kept:
+    for path in found.kept:
         assert previous is not None, "only a previous build has files to keep"
         state.outputs[path] = previous.outputs[path]
-    for path, data in bundle.items():
+    for path, data in found.new.items():
         state.outputs[path] = digest_bytes(data)
-    return SearchFiles(bundle, kept)
+    return found
 
 
 def index_search(result: BuildResult, previous: BuildState | None = None, read_previous: Callable[[str], bytes] | None = None) -> None:

@@ -24,7 +24,7 @@ from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
 from digest.pipeline.build import SEARCH_BUNDLE, fewer_collections, index_search, render_source, write_stage
 from digest.pipeline.buildstate import BuildState, digest_bytes
 from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
-from digest.search.index import MANIFEST, IndexCancelled, SearchIndexError, event_records, make_shards, manifest, plan_search, shard_of
+from digest.search.index import IndexCancelled, SearchIndexError, event_records, index_files, plan_search
 
 log = logging.getLogger(__name__)
 
@@ -288,22 +288,18 @@ class BackgroundIndexer:
             plan = plan_search(state.outputs, records, state.search_pages, read, language)
             if plan.inputs == state.search_inputs:
                 return None
-            old_files = [path for path in state.outputs if path.startswith(SEARCH_BUNDLE)]
-            stale = [name for name, digest in plan.digests.items() if state.search_shards.get(name) != digest]
-            bundle = make_shards(plan, stale, read, records, language, self._cancel) if stale else {}
+            found = index_files(plan, state.outputs, state.search_shards, read, records, language, self._cancel)
         except IndexCancelled:
             return None
         except OSError as exc:
             return SearchUpdate(False, error=str(machine_fault(exc, builder.output.parent, "cannot make the search index")), seconds=time.perf_counter() - started)
         except SearchIndexError as exc:
             return SearchUpdate(False, error=str(exc), seconds=time.perf_counter() - started)
-        bundle[MANIFEST] = manifest(plan)
-        kept = {name for name in plan.digests if name not in stale}
-        keep = {path for path in old_files if path not in bundle and (shard_of(path) in kept or (shard_of(path) is None and path != MANIFEST and not stale))}
+        bundle = found.new
         with builder._lock:
             if builder.state is not state:  # a newer build is waiting to be indexed
                 return None
-            removed = sorted(set(old_files) - set(bundle) - keep)
+            removed = sorted({path for path in state.outputs if path.startswith(SEARCH_BUNDLE)} - set(bundle) - set(found.kept))
             written = write_changes(builder.output, bundle, state.outputs, removed)
             for path in removed:
                 del state.outputs[path]

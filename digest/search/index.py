@@ -221,6 +221,37 @@ def make_shards(
     return files
 
 
+@dataclass(frozen=True, slots=True)
+class IndexFiles:
+    """What the index of a plan needs written: the files made now, and the old ones it keeps as they are."""
+
+    new: dict[str, bytes]
+    kept: list[str]
+
+
+def index_files(
+    plan: SearchPlan,
+    old_outputs: Iterable[str],
+    old_shards: dict[str, bytes],
+    read: Callable[[str], bytes],
+    records: tuple[EventRecord, ...],
+    language: str,
+    cancel: threading.Event | None = None,
+) -> IndexFiles:
+    """Index again the shards of ``plan`` whose digests differ from ``old_shards``; keep the others' files.
+
+    ``old_outputs``: the files the site holds now. The shared files (the UI,
+    pagefind.js) are made with any shard and kept when none is; the manifest
+    is always new. Used by a build and by watch mode's background indexer."""
+    old_files = [path for path in old_outputs if path.startswith(BUNDLE)]
+    stale = [name for name, digest in plan.digests.items() if old_shards.get(name) != digest]
+    new = make_shards(plan, stale, read, records, language, cancel) if stale else {}
+    new[MANIFEST] = manifest(plan)
+    unchanged = {name for name in plan.digests if name not in stale}
+    kept = [path for path in old_files if path not in new and (shard_of(path) in unchanged or (shard_of(path) is None and not stale))]
+    return IndexFiles(new, kept)
+
+
 def manifest(plan: SearchPlan) -> bytes:
     """``pagefind/shards.json``: the shards the search page merges, the first one its primary index,
     and the ranking options of the people's shards (`names_weights`)."""
