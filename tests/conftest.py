@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,11 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.views.topics import CHECK_SCOPES
+
+os.environ[CHECK_SCOPES] = "1"
+"""Every incremental build of the suite (in process or in a subprocess) computes the reads it
+would keep as unchanged and fails if one changed: a read's declared scope missing a topic."""
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent
@@ -20,7 +26,7 @@ INVALID_SITES = TESTS / "sites_invalid"
 
 UNIT_MODULES = frozenset({
     "test_anchor", "test_dates", "test_imports", "test_inline", "test_jsonschemas", "test_language", "test_load", "test_meaning", "test_module_state",
-    "test_paging", "test_people_match", "test_reads", "test_reanchor", "test_schema", "test_seedtext",
+    "test_paging", "test_people_match", "test_reads", "test_topics", "test_reanchor", "test_schema", "test_seedtext",
     "test_timeline_layout", "test_unicode", "test_wording", "test_workflows", "test_write", "test_yamlnodes",
 })
 """The unit tier (``pytest -m "not slow"``, under a minute): modules that test stages directly and

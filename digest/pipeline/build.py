@@ -38,7 +38,7 @@ from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
 from digest.render.pages import site_pages
 from digest.render.publish import publishing_pages
-from digest.render.site_reads import SITE_READS
+from digest.render.site_reads import SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import IndexFiles, SearchIndexError, SearchIndexTruncated, event_records, index_files, plan_search
@@ -46,6 +46,7 @@ from digest.source.load import LoadedSite, load_site
 from digest.source.theme import Theme
 from digest.text.i18n import locale_from_catalogues
 from digest.views.reads import Reader
+from digest.views.topics import ScopeCheck, Topics
 
 
 @dataclass(slots=True)
@@ -220,7 +221,8 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
-    reader = Reader(graph, SITE_READS, rendering.caches.value_digests)
+    check = ScopeCheck(Topics(graph, rendering.caches.value_digests), SITE_SCOPES, previous.topics, previous.scopes)
+    reader = Reader(graph, SITE_READS, rendering.caches.value_digests, check.unchanged, previous.fingerprints, check.verify)
     templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
@@ -235,6 +237,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
             rendering.early.add(page.path)
             done.append(number)
             yield page.path, data
+    changed = _changed_reads(check, reader, previous)
     for number, page in enumerate(pages):
         if page.path in rendering.early:
             continue
@@ -246,7 +249,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
             and page.path in previous.outputs
             and old.templates == closure
             and templates.unchanged(closure, previous.templates)
-            and all(reader.fingerprint(key) == previous.fingerprints.get(key) for key in old.keys)
+            and old.keys.isdisjoint(changed)
         ):
             state.pages[page.path] = old
             state.outputs[page.path] = previous.outputs[page.path]
@@ -264,8 +267,18 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         for record in state.pages.values()
         for key in record.keys
     }
+    state.scopes, state.topics = check.record(state.fingerprints)
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
+
+
+def _changed_reads(check: ScopeCheck, reader: Reader, previous: BuildState) -> set[str]:
+    """The reads of the previous build whose value is not what it was: only the stale ones
+    (a topic of theirs changed) are computed; with ``check.verify``, all of them are."""
+    if check.verify:
+        for key in previous.fingerprints:
+            reader.fingerprint(key)
+    return {key for key in check.stale if reader.fingerprint(key) != previous.fingerprints.get(key)}
 
 
 PARALLEL_MINIMUM = 300

@@ -29,6 +29,10 @@ class BuildState:
     pages: dict[str, PageRecord] = field(default_factory=dict)
     fingerprints: dict[str, bytes | None] = field(default_factory=dict)
     """Graph key -> digest of its value when last rendered."""
+    scopes: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    """Graph key -> the topics its value is made from (None: it has no declared scope; see `topics.py`)."""
+    topics: dict[str, bytes] = field(default_factory=dict)
+    """Topic -> its digest in this build's graph, for every topic of ``scopes``."""
     templates: dict[str, bytes] = field(default_factory=dict)
     """Template name -> digest of its source."""
     outputs: dict[str, bytes] = field(default_factory=dict)

@@ -16,10 +16,10 @@ from typing import Any
 from digest.graph.model import SiteGraph
 from digest.render.export import export_graph
 from digest.render.pages import site_pages
-from digest.views.listing import articles_by_month, month_path
-from digest.views.outlets import comparison_page, outlet_page, outlet_slugs, outlets
-from digest.views.paging import page_number, split_page_arg
-from digest.views.reads import READS, Read
+from digest.views.listing import COMPARE_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE, articles_by_month, comparison_order, month_path
+from digest.views.outlets import carried, comparison_page, outlet_name, outlet_page, outlet_slugs, outlets
+from digest.views.paging import page_number, page_slice, split_page_arg
+from digest.views.reads import READS, SCOPES, Read, Scope
 
 
 def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None], ...]:
@@ -86,6 +86,34 @@ def _comparison_page(graph: SiteGraph, number: str) -> Any:
 def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
     """The whole annotation graph as plain JSON data (documented in the README)."""
     return export_graph(graph)
+
+
+def _outlet_page_scope(graph: SiteGraph, arg: str) -> tuple[str, ...]:
+    """An outlet's page: which articles, claims and events the outlet carries, and the rows on this page
+    (each row shows every outlet's articles: their summaries)."""
+    slug, number = split_page_arg(arg)
+    lists = carried(graph)[outlet_name(graph, slug)]
+    part = slice((number - 1) * OUTLET_ROWS_PER_PAGE, number * OUTLET_ROWS_PER_PAGE)
+    rows = [f"claim:{cid}" for cid in lists.claims[part]] + [f"event:{eid}" for eid in lists.events[part]]
+    return ("outlets", f"carried:{slug}", "articles", *rows)
+
+
+def _comparison_page_scope(graph: SiteGraph, arg: str) -> tuple[str, ...]:
+    """A page of the comparison: the order of all rows (it shows their number) and the rows on this page."""
+    rows = page_slice(comparison_order(graph), page_number(arg), COMPARE_ROWS_PER_PAGE)
+    return ("comparison", "outlets", "articles", *(f"{kind}:{entity_id}" for kind, entity_id in rows))
+
+
+SITE_SCOPES: MappingProxyType[str, Scope] = MappingProxyType({
+    **SCOPES,
+    "sitemap": lambda graph, _: ("articles", "people", "mentions", "claims", "events"),
+    "outlets": lambda graph, _: ("articles", "claims", "events"),
+    "outlets-top": lambda graph, _: ("articles", "claims", "events"),
+    "outlet-page": _outlet_page_scope,
+    "outlet-slugs": lambda graph, _: ("articles",),
+    "comparison-page": _comparison_page_scope,
+})
+"""What each read of `SITE_READS` is made from (see `topics.py`); ``export``, the whole graph, is computed on every build."""
 
 
 SITE_READS: MappingProxyType[str, Read] = MappingProxyType({

@@ -2,10 +2,12 @@
 
 Pages never touch the `SiteGraph` directly: they call `Reader.read(kind, arg)`.
 The reader records which keys each page read, and can fingerprint any key
-(a digest of the value's repr). A later build recomputes the fingerprints of
-recorded keys and re-renders only pages whose keys, or templates, changed:
-this is how incremental builds know what a change affects, from the build
-itself rather than from guesses about file paths.
+(a digest of the value's repr). A later build re-renders only pages whose
+keys, or templates, changed: this is how incremental builds know what a
+change affects, from the build itself rather than from guesses about file
+paths. Each read kind also declares its scope (`SCOPES`): the parts of the
+graph its value is made from, so a later build computes again only the
+reads whose parts changed (see `topics.py`).
 
 Read functions return plain, immutable-looking values (dataclasses, tuples)
 whose repr covers everything a template can see; "summary" reads exist so a
@@ -19,7 +21,7 @@ import hashlib
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -338,6 +340,10 @@ def _shorten(text: str, limit: int) -> str:
 Read = Callable[[SiteGraph, str], Any]
 """A read: the graph and the read's argument -> a value whose repr covers everything a page can see of it."""
 
+Scope = Callable[[SiteGraph, str], Iterable[str]]
+"""A read kind's scope: the graph and the read's argument -> the topics its value is made from
+besides ``site`` (see `topics.py`). It may raise KeyError for an entity that is gone."""
+
 READS: dict[str, Read] = {
     "config": lambda graph, _: graph.config,
     "assets": lambda graph, _: graph.assets,
@@ -385,11 +391,96 @@ READS: dict[str, Read] = {
 }
 
 
+def _one(kind: str) -> Scope:
+    """The scope of a read about one entity, named by the whole argument."""
+    return lambda graph, arg: (f"{kind}:{arg}",)
+
+
+def _of(*topics: str) -> Scope:
+    """The scope of a read of whole collections."""
+    return lambda graph, arg: topics
+
+
+def _of_person(*topics: str) -> Scope:
+    """The scope of a read about a person ('<id>' or '<id>/<n>'): their mentions and whole collections."""
+    return lambda graph, arg: (f"mentions:{arg.partition('/')[0]}", *topics)
+
+
+def _article_people_scope(graph: SiteGraph, stem: str) -> Iterable[str]:
+    """The article (its names) and each person it names (their summaries)."""
+    return (f"article:{stem}", *(f"person:{pid}" for pid in graph.index.named_in[stem]))
+
+
+def _claims_of_person_scope(which: str) -> Scope:
+    """A page of a person's claims ('<id>/<n>'): which claims they made (or are about them), those on
+    the page, and every article's summary (a claim's summary counts its outlets)."""
+
+    def scope(graph: SiteGraph, arg: str) -> Iterable[str]:
+        pid, number = split_page_arg(arg)
+        ids = getattr(graph.index, which.replace("-", "_")).get(pid, [])
+        return (f"{which}:{pid}", "articles", *(f"claim:{cid}" for cid in _part(ids, number)))
+
+    return scope
+
+
+def _feed_entry_scope(graph: SiteGraph, stem: str) -> Iterable[str]:
+    """An article's feed entry: the article, which claims it carries and those claims (with their outlets)."""
+    return (f"article:{stem}", f"claims-in:{stem}", "articles", *(f"claim:{cid}" for cid in graph.index.claims_in.get(stem, ())))
+
+
+SCOPES: dict[str, Scope] = {
+    "config": _of(),
+    "assets": _of(),
+    "locale": _of(),
+    "article": _one("article"),
+    "article-summary": _one("summary"),
+    "article-people": _article_people_scope,
+    "article-count": _of("articles"),
+    "latest-articles": _of("articles"),
+    "articles-whole": _of("articles"),
+    "article-archive": _of("articles"),
+    "article-months": _of("articles"),
+    "month-articles": _of("articles"),
+    "person": _one("person"),
+    "person-summary": _one("person"),
+    "people-page": _of("people", "mentions"),
+    "people-top": _of("people", "mentions"),
+    "person-lists": _of_person("events", "claims"),
+    "mentions-page": _of_person("articles"),
+    "events-with-page": _of("events"),
+    "claims-made-page": _claims_of_person_scope("claims-by"),
+    "claims-about-page": _claims_of_person_scope("claims-about"),
+    "person-activity": _of("events"),
+    "person-latest": _of_person("articles"),
+    "related": _of("mentions", "events", "people"),
+    "claim": _one("claim"),
+    "claim-summary": lambda graph, cid: (f"claim:{cid}", "articles"),
+    "claim-status-counts": _of("claims"),
+    "claim-statuses-used": _of("claims"),
+    "status-claims": _of("claims", "articles"),
+    "latest-claims": _of("claims", "articles"),
+    "claims-whole": _of("claims", "articles"),
+    "event": _one("event"),
+    "event-sources": lambda graph, eid: (f"event:{eid}", "articles"),
+    "events": _of("events"),
+    "event-count": _of("events"),
+    "latest-events": _of("events"),
+    "timeline-years": _of("events"),
+    "timeline-year": _of("events"),
+    "timeline-overview": _of("events"),
+    "timeline-whole": _of("events"),
+    "timeline-continuing": _of("events"),
+    "feed-entry": _feed_entry_scope,
+    "comparison-page-of": _of("comparison"),
+}
+"""What each read of `READS` is made from (see `topics.py`); a read kind left out is computed on every build."""
+
+
 def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
     """A digest of what a read returned; ``shared`` remembers the digests of articles'
     large shared parts (a session's), so an unchanged article is not digested again."""
     if type(value) is Article:
-        return _article_digest(value, shared if shared is not None else ByIdentity(100))
+        return article_digest(value, shared if shared is not None else ByIdentity(100))
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
@@ -399,7 +490,7 @@ across rebuilds (see `link._article`, `link._find_people`) and never changed."""
 _ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)
 
 
-def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
+def article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
     """An article's digest, its shared parts digested once per object rather than on every build."""
     digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
     for name in _ARTICLE_SHARED:
@@ -411,11 +502,25 @@ def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
 class Reader:
     """Reads the graph for one build, remembering values and who read what."""
 
-    def __init__(self, graph: SiteGraph, reads: Mapping[str, Read], shared_digests: ByIdentity[bytes] | None = None):
+    def __init__(
+        self,
+        graph: SiteGraph,
+        reads: Mapping[str, Read],
+        shared_digests: ByIdentity[bytes] | None = None,
+        unchanged: Callable[[str], bool] | None = None,
+        previous: Mapping[str, bytes | None] | None = None,
+        verify: bool = False,
+    ):
         self.graph = graph
         self._reads = reads
         """Read kind -> the function that answers it (`site_reads.SITE_READS` for a whole site)."""
         self._shared_digests = shared_digests if shared_digests is not None else ByIdentity(100_000)
+        self._unchanged = unchanged
+        """Whether a read's topics kept their digests since the previous build (`topics.ScopeCheck`)."""
+        self._previous = previous or {}
+        """The previous build's fingerprints, kept for reads that cannot have changed."""
+        self._verify = verify
+        """Compute kept fingerprints anyway and fail if one differs (tests: a scope that misses a topic)."""
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
         self._recording: set[str] | None = None
@@ -439,13 +544,24 @@ class Reader:
             self._recording = outer
 
     def fingerprint(self, key: str) -> bytes | None:
-        """Digest of a key's current value; None if it no longer exists."""
+        """Digest of a key's current value; None if it no longer exists.
+
+        A read whose topics did not change since the previous build keeps
+        that build's fingerprint without being computed."""
         if key not in self._digests:
-            kind, _, arg = key.partition(":")
-            try:
-                value = self._values[key] if key in self._values else self._reads[kind](self.graph, arg)
-            except KeyError:
-                self._digests[key] = None
-            else:
-                self._digests[key] = digest_value(value, self._shared_digests)
+            if key not in self._values and key in self._previous and self._unchanged is not None and self._unchanged(key):
+                self._digests[key] = kept = self._previous[key]
+                if self._verify and self._compute(key) != kept:
+                    raise AssertionError(f"read '{key}' changed although the topics of its scope did not: its scope misses what changed")
+                return kept
+            self._digests[key] = self._compute(key)
         return self._digests[key]
+
+    def _compute(self, key: str) -> bytes | None:
+        kind, _, arg = key.partition(":")
+        try:
+            if key not in self._values:  # kept: a page rendered again may read it next
+                self._values[key] = self._reads[kind](self.graph, arg)
+        except KeyError:
+            return None
+        return digest_value(self._values[key], self._shared_digests)

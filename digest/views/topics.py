@@ -1,0 +1,176 @@
+"""What the graph's parts were when a page read them: topics, each with a digest.
+
+A read's value can only change if a part of the graph it is made from
+changed. Each read kind declares those parts as *topics* (its scope, see
+`reads.SCOPES`): one entity (``article:<stem>``, ``summary:<stem>``,
+``person:<id>``, ``mentions:<id>``, ``claim:<id>``, ``event:<id>``), a whole
+collection (``articles``: every article's summary in order; ``people``,
+``mentions``, ``claims``, ``events``), a list of ids (``claims-by:<person>``,
+``claims-about:<person>``, ``claims-in:<article>``, ``carried:<outlet slug>``,
+``outlets``, ``comparison``), and ``site`` (the configuration,
+theme assets and language), which every read depends on.
+
+A build keeps the digest of every topic its pages' reads depend on; the
+next build compares them with the digests of its own graph, and a read
+whose topics all kept their digest keeps its fingerprint without being
+computed again (`Reader.fingerprint`). That check costs one digest per
+entity, not one per read: a one-claim edit at 10,000 articles re-checks the
+few hundred reads about that claim instead of every read of every page.
+
+A scope that forgets a part its read uses would leave pages stale, so tests
+run with ``DIGEST_CHECK_SCOPES=1``: every fingerprint kept this way is then
+computed anyway and compared (`ScopeCheck`), on every incremental build the
+suite makes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from digest.graph.model import SiteGraph
+from digest.memo import ByIdentity
+from digest.views.listing import comparison_order
+from digest.views.outlets import carried, outlet_name, outlet_slugs
+from digest.views.reads import Scope, article_digest, summarise_article
+
+ABSENT = b"absent"
+"""The digest of an entity the graph does not have."""
+
+CHECK_SCOPES = "DIGEST_CHECK_SCOPES"
+"""Environment variable: when set, every fingerprint kept because its topics are unchanged is computed and compared."""
+
+
+def _digest(value: Any) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+class Topics:
+    """The digests of one graph's topics, each computed on first use."""
+
+    def __init__(self, graph: SiteGraph, shared: ByIdentity[bytes]):
+        self.graph = graph
+        self._shared = shared
+        """A session's digests of articles' large shared parts (see `reads.article_digest`)."""
+        self.digests: dict[str, bytes] = {}
+
+    def digest(self, topic: str) -> bytes:
+        found = self.digests.get(topic)
+        if found is None:
+            kind, _, name = topic.partition(":")
+            try:
+                found = self._make(kind, name)
+            except KeyError:
+                found = ABSENT
+            self.digests[topic] = found
+        return found
+
+    def _make(self, kind: str, name: str) -> bytes:
+        graph = self.graph
+        if kind in _COLLECTIONS and not name:
+            member, ids = _COLLECTIONS[kind]
+            return self._combined(member, ids(graph))
+        if kind == "site":
+            return _digest((graph.config, graph.assets, graph.locale))
+        if kind == "article":
+            return article_digest(graph.articles[name], self._shared)
+        if kind == "summary":
+            return _digest(summarise_article(graph.articles[name]))
+        if kind == "person":
+            return _digest(graph.people[name])
+        if kind == "mentions":
+            return _digest(graph.mentions.get(name, ()))
+        if kind == "claim":
+            return _digest(graph.claims[name])
+        if kind == "event":
+            return _digest(graph.events[name])
+        if kind in _INDEX_LISTS:
+            return _digest(getattr(graph.index, _INDEX_LISTS[kind]).get(name, ()))
+        if kind == "outlets":
+            return _digest(tuple(outlet_slugs(graph).items()))
+        if kind == "carried":
+            return _digest(carried(graph)[outlet_name(graph, name)])
+        if kind == "comparison":
+            return _digest(comparison_order(graph))
+        raise ValueError(f"unknown topic '{kind}:{name}'")
+
+    def _combined(self, member: str, ids: Iterable[str]) -> bytes:
+        """A collection's digest: its members' ids, in order, with each member's digest."""
+        combined = hashlib.blake2b(member.encode("utf-8"), digest_size=16)
+        for entity_id in ids:
+            combined.update(entity_id.encode("utf-8") + b"\0" + self.digest(f"{member}:{entity_id}"))
+        return combined.digest()
+
+
+_COLLECTIONS: Mapping[str, tuple[str, Callable[[SiteGraph], Iterable[str]]]] = {
+    "articles": ("summary", lambda graph: graph.articles),
+    "people": ("person", lambda graph: graph.people),
+    "mentions": ("mentions", lambda graph: graph.mentions),
+    "claims": ("claim", lambda graph: graph.claims),
+    "events": ("event", lambda graph: graph.events),
+}
+"""A collection topic -> the topic of each member and the members, in the graph's order."""
+
+_INDEX_LISTS: Mapping[str, str] = {"claims-by": "claims_by", "claims-about": "claims_about", "claims-in": "claims_in"}
+"""Topics that are one entry of the graph's index (`model.GraphIndex`): which claims a person made,
+which are about them, which an article carries (ids, in order)."""
+
+
+class ScopeCheck:
+    """Which reads of the previous build can have changed, from the digests of their topics alone.
+
+    The previous build saved, for every read its pages made, the topics of
+    its scope (``previous_scopes``) and the digest of each topic
+    (``previous_topics``). Comparing each topic's digest with this graph's
+    finds the changed topics; a read is *stale* if its scope names one (or
+    it has no scope). Every other read keeps its fingerprint. This costs one
+    digest per topic and one set test per read, whatever the edit.
+    """
+
+    def __init__(
+        self,
+        topics: Topics,
+        scopes: Mapping[str, Scope],
+        previous_topics: Mapping[str, bytes],
+        previous_scopes: Mapping[str, tuple[str, ...] | None],
+    ):
+        self.topics = topics
+        self._scopes = scopes
+        self._previous_scopes = previous_scopes
+        digest = topics.digest
+        self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
+        """Topics whose digest is not what it was."""
+        changed = self.changed
+        self.stale = {key for key, names in previous_scopes.items() if names is None or not changed.isdisjoint(names)}
+        """Reads of the previous build that must be computed again to know whether they changed."""
+        self.verify = bool(os.environ.get(CHECK_SCOPES))
+        """Compute kept fingerprints anyway and compare (tests)."""
+
+    def unchanged(self, key: str) -> bool:
+        """True when ``key`` ("kind:arg") was read last build and none of its topics changed since."""
+        return key in self._previous_scopes and key not in self.stale
+
+    def scope(self, key: str) -> tuple[str, ...] | None:
+        """The topics of a read in this graph; None if its kind declares none, or names an entity that is gone."""
+        kind, _, arg = key.partition(":")
+        scope = self._scopes.get(kind)
+        if scope is None:
+            return None
+        try:
+            return ("site", *scope(self.topics.graph, arg))
+        except KeyError:
+            return None
+
+    def record(self, keys: Iterable[str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, bytes]]:
+        """The scope of each of ``keys`` (this build's reads) and the digest of every topic they name:
+        what the next build compares with. An unchanged read keeps the scope it had."""
+        previous, stale = self._previous_scopes, self.stale
+        scopes = {key: previous[key] if key in previous and key not in stale else self.scope(key) for key in keys}
+        named: set[str] = set()
+        for names in scopes.values():
+            if names is not None:
+                named.update(names)
+        digest = self.topics.digest
+        return scopes, {topic: digest(topic) for topic in named}

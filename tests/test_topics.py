@@ -1,0 +1,156 @@
+"""Read scopes (views/topics.py): a read whose topics kept their digests kept its value.
+
+A generated site of 150 articles (several outlets, pages of the comparison
+and of outlets) is linked once; then, for each kind of edit, every read its
+pages made is computed again on the edited graph. Each read the scope check
+calls unchanged must have the fingerprint it had, and an edit must leave
+most reads unchanged, or the check would save nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from digest.memo import ByIdentity
+from digest.pipeline.build import render_site, render_source
+from digest.pipeline.session import SiteBuilder
+from digest.render.site_reads import SITE_READS, SITE_SCOPES
+from digest.views import reads
+from digest.views.reads import Reader
+from digest.views.topics import ABSENT, ScopeCheck, Topics
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
+
+ARTICLES = 150
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("generated") / "site"
+    generate_digest(root, ARTICLES)
+    return root
+
+
+@pytest.fixture(scope="module")
+def base(generated: Path):
+    """The unedited site rendered once: its graph and the fingerprint and topics of every read its pages made."""
+    return render_site(generated)
+
+
+def replace_first(path: Path, pattern: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed, count = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
+    assert count == 1, (path, pattern)
+    path.write_text(changed, encoding="utf-8")
+
+
+def sidecar(site: Path, number: int = 7) -> Path:
+    return site / f"content/articles/a{number:06d}.yaml"
+
+
+def first_person(site: Path) -> Path:
+    return sorted((site / "content/people").iterdir())[0]
+
+
+def new_article(site: Path) -> None:
+    (site / "seeds/zz-new.txt").write_text("A new report\n\nOfficials met in Lindfors on Monday to talk.\n", encoding="utf-8")
+    (site / "content/articles/zz-new.yaml").write_text(
+        'outlet: "Bulletin Nine"\npublished: 2020-03-03\nclaims:\n  - id: claim-new\n    quote: "Officials met in Lindfors"\n'
+        '    text: "Officials met."\n    status: confirmed\n', encoding="utf-8")
+
+
+def seed_of(site: Path, number: int = 7) -> Path:
+    return next(p for p in (site / f"seeds/a{number:06d}.txt", site / f"seeds/a{number:06d}.md") if p.exists())
+
+
+def append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def join_another_outlet(site: Path) -> None:
+    """Move an article to the outlet of another article carrying one of its claims: the claim's outlet count drops."""
+    graph = render_source(site).graph
+    for claim in graph.claims.values():
+        outlets = {o.article: graph.articles[o.article].outlet for o in claim.occurrences}
+        if len(set(outlets.values())) > 1:
+            first, *others = outlets
+            other = next(stem for stem in others if outlets[stem] != outlets[first])
+            replace_first(site / f"content/articles/{first}.yaml", r"^outlet: .*$", f'outlet: "{outlets[other]}"')
+            return
+    raise AssertionError("no claim carried by two outlets")
+
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "claim text": lambda s: replace_first(sidecar(s), r'^(    text: ")', r"\1Reportedly, "),
+    "claim status": lambda s: replace_first(sidecar(s), r"^    status: \w+", "    status: false"),
+    "claim about": lambda s: replace_first(sidecar(s), r"^    about: \[", "    about: [bedar-dunkaley, "),
+    "event title": lambda s: replace_first(sidecar(s), r'^(    title: ")', r"\1Later: "),
+    "timeline date": lambda s: replace_first(s / "content/timeline.yaml", r"^  date: .*$", "  date: 2023-02-03"),
+    "article title": lambda s: replace_first(seed_of(s), r"\A(# )?", r"\1Update: "),
+    "article date": lambda s: replace_first(sidecar(s), r"^published: .*$", "published: 2024-06-01"),
+    "outlet": lambda s: replace_first(sidecar(s), r"^outlet: .*$", 'outlet: "A New Outlet"'),
+    "seed text": lambda s: append(seed_of(s), "\nA last sentence about Lindfors.\n"),
+    "seed names a person": lambda s: append(seed_of(s), "\nBedar Dunkaley and Dunkaley again, said Bedar Dunkaley.\n"),
+    "outlet of a shared claim": join_another_outlet,
+    "person role": lambda s: replace_first(first_person(s), r"^role: .*$", 'role: "Minister"'),
+    "person name": lambda s: replace_first(first_person(s), r"^name: .*$", 'name: "Bedar Dunkley-Smith"'),
+    "new person": lambda s: (s / "content/people/zz-nobody.yaml").write_text('name: "Zed Nobody"\n', encoding="utf-8"),
+    "nothing": lambda s: None,
+    "new article": new_article,
+    "site title": lambda s: replace_first(s / "content/site.yaml", r"^title: .*$", 'title: "Renamed"'),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_read_whose_topics_kept_their_digests_kept_its_value(generated: Path, base, tmp_path: Path, edit: str) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    EDITS[edit](site)
+    edited = render_source(site).graph
+    check = ScopeCheck(Topics(edited, ByIdentity(1000)), SITE_SCOPES, base.state.topics, base.state.scopes)
+    now = Reader(edited, SITE_READS)
+    kept = [key for key in base.state.fingerprints if check.unchanged(key)]
+    wrong = [key for key in kept if now.fingerprint(key) != base.state.fingerprints[key]]
+    assert wrong == []
+    if edit not in ("site title", "new article", "article date"):  # these change every page or every list
+        assert len(kept) > 0.6 * len(base.state.fingerprints), f"only {len(kept)} of {len(base.state.fingerprints)} reads kept"
+    changed = [key for key in base.state.fingerprints if now.fingerprint(key) != base.state.fingerprints[key]]
+    assert (changed == []) == (edit == "nothing")
+
+
+def test_every_read_kind_has_a_scope_except_the_export() -> None:
+    assert set(SITE_READS) - set(SITE_SCOPES) == {"export"}
+
+
+def test_topics_of_a_missing_entity_are_absent(base) -> None:
+    topics = Topics(base.graph, ByIdentity(10))
+    assert topics.digest("claim:no-such-claim") == ABSENT
+    assert topics.digest("article:a000001") != ABSENT
+    assert topics.digest("articles") not in (ABSENT, topics.digest("claims"))
+
+
+def test_a_claim_edit_computes_only_the_reads_about_it(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work, not seconds: a watch session's rebuild after one claim's text changed computes a small part of the reads."""
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    builder = SiteBuilder(site, tmp_path / "out", search=False)
+    assert builder.build().ok
+    assert builder.state is not None
+    keys = len(builder.state.fingerprints)
+    computed: list[str] = []
+    original = reads.Reader._compute
+    monkeypatch.setattr(reads.Reader, "_compute", lambda self, key: computed.append(key) or original(self, key))
+    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check computes every kept read: count what a real session does
+    EDITS["claim text"](site)
+    second = builder.build()
+    assert second.rendered and len(second.rendered) < 30
+    assert 0 < len(computed) < keys / 10, f"{len(computed)} of {keys} reads computed"
