@@ -221,7 +221,7 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
-    check = ScopeCheck(Topics(graph, rendering.caches.value_digests), SITE_SCOPES, previous.topics, previous.scopes)
+    check = ScopeCheck(Topics(graph, rendering.caches.topic_digests), SITE_SCOPES, previous.topics, previous.scopes)
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, check.unchanged, previous.fingerprints, check.verify)
     templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
@@ -262,14 +262,24 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
         digests.update(key_digests)
         yield page.path, data
-    state.fingerprints = {
-        key: digests[key] if key in digests else reader.fingerprint(key)
-        for record in state.pages.values()
-        for key in record.keys
-    }
+    state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
+
+
+def _fingerprints(state: BuildState, previous: BuildState, reader: Reader, computed: dict[str, bytes | None]) -> dict[str, bytes | None]:
+    """The fingerprint of every read this build's pages made (``computed``: those worker processes sent).
+
+    Made with set and dict operations over the previous build's fingerprints rather than one lookup
+    per read: a read this build did not compute is unchanged (`_changed_reads` computed every stale one)."""
+    keys: set[str] = set().union(*(record.keys for record in state.pages.values()))
+    fingerprints = {**previous.fingerprints, **reader.computed, **computed}
+    for key in fingerprints.keys() - keys:
+        del fingerprints[key]
+    for key in keys - fingerprints.keys():  # read for the first time by a page rendered in this process
+        fingerprints[key] = reader.fingerprint(key)
+    return fingerprints
 
 
 def _changed_reads(check: ScopeCheck, reader: Reader, previous: BuildState) -> set[str]:

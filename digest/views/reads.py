@@ -480,7 +480,7 @@ def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
     """A digest of what a read returned; ``shared`` remembers the digests of articles'
     large shared parts (a session's), so an unchanged article is not digested again."""
     if type(value) is Article:
-        return article_digest(value, shared if shared is not None else ByIdentity(100))
+        return _article_digest(value, shared if shared is not None else ByIdentity(100))
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
@@ -490,7 +490,7 @@ across rebuilds (see `link._article`, `link._find_people`) and never changed."""
 _ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)
 
 
-def article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
+def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
     """An article's digest, its shared parts digested once per object rather than on every build."""
     digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
     for name in _ARTICLE_SHARED:
@@ -556,6 +556,11 @@ class Reader:
                 return kept
             self._digests[key] = self._compute(key)
         return self._digests[key]
+
+    @property
+    def computed(self) -> Mapping[str, bytes | None]:
+        """The fingerprints this reader has worked out (or kept) so far."""
+        return self._digests
 
     def _compute(self, key: str) -> bytes | None:
         kind, _, arg = key.partition(":")

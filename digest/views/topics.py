@@ -25,16 +25,17 @@ suite makes.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from digest.graph.model import SiteGraph
+from digest.graph.model import Article, Claim, Event, SiteGraph
 from digest.memo import ByIdentity
 from digest.views.listing import comparison_order
 from digest.views.outlets import carried, outlet_name, outlet_slugs
-from digest.views.reads import Scope, article_digest, summarise_article
+from digest.views.reads import ArticleSummary, Scope
 
 ABSENT = b"absent"
 """The digest of an entity the graph does not have."""
@@ -47,13 +48,54 @@ def _digest(value: Any) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
+_SHARED_PARTS: Mapping[type, tuple[str, ...]] = {
+    Article: ("text", "names", "passages"),
+    Claim: ("occurrences",),
+    Event: ("occurrences",),
+}
+"""An entity's fields whose values link makes once per version of its inputs and shares across
+rebuilds, never changed after (a seed's text, the names found in it, each anchored passage and
+occurrence, see `link._anchored`): compared by identity, one object or a list of them."""
+
+
+def _plain_fields(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind) if f.repr and f.name not in _SHARED_PARTS[kind])
+
+
+_PLAIN_PARTS: Mapping[type, tuple[str, ...]] = {kind: _plain_fields(kind) for kind in _SHARED_PARTS}
+"""Every other field an entity's repr shows: compared by value."""
+
+
+def _entity_digest(entity: Article | Claim | Event, memo: ByIdentity[bytes]) -> bytes:
+    """An article's, claim's or event's digest (that of its repr), remembered while its shared parts
+    are the very same objects and its other fields equal: a rebuild digests only what changed."""
+    kind = type(entity)
+    shared: list[object] = []
+    for name in _SHARED_PARTS[kind]:
+        value = getattr(entity, name)
+        if type(value) is list and name != "names":
+            shared.extend(value)
+        else:
+            shared.append(value)
+    plain = tuple(_hashable(getattr(entity, name)) for name in _PLAIN_PARTS[kind])
+    return memo.get(tuple(shared), (kind.__name__, len(shared), *plain), lambda: _digest(entity))
+
+
+def _hashable(value: Any) -> Any:
+    if type(value) is list:
+        return tuple(map(_hashable, value))
+    if type(value) is dict:
+        return repr(value)
+    return value
+
+
 class Topics:
     """The digests of one graph's topics, each computed on first use."""
 
-    def __init__(self, graph: SiteGraph, shared: ByIdentity[bytes]):
+    def __init__(self, graph: SiteGraph, memo: ByIdentity[bytes]):
         self.graph = graph
-        self._shared = shared
-        """A session's digests of articles' large shared parts (see `reads.article_digest`)."""
+        self._memo = memo
+        """A session's digests of the entities of earlier graphs (see `_entity_digest`)."""
         self.digests: dict[str, bytes] = {}
 
     def digest(self, topic: str) -> bytes:
@@ -75,17 +117,19 @@ class Topics:
         if kind == "site":
             return _digest((graph.config, graph.assets, graph.locale))
         if kind == "article":
-            return article_digest(graph.articles[name], self._shared)
+            return _entity_digest(graph.articles[name], self._memo)
         if kind == "summary":
-            return _digest(summarise_article(graph.articles[name]))
+            article = graph.articles[name]
+            return _digest(tuple(getattr(article, field) for field in _SUMMARY_FIELDS))
         if kind == "person":
             return _digest(graph.people[name])
-        if kind == "mentions":
-            return _digest(graph.mentions.get(name, ()))
+        if kind == "mentions":  # each Mention is made once per version of its article's names (`link._mentions`)
+            mentions = tuple(graph.mentions.get(name, ()))
+            return self._memo.get(mentions, ("mentions", len(mentions)), lambda: _digest(mentions))
         if kind == "claim":
-            return _digest(graph.claims[name])
+            return _entity_digest(graph.claims[name], self._memo)
         if kind == "event":
-            return _digest(graph.events[name])
+            return _entity_digest(graph.events[name], self._memo)
         if kind in _INDEX_LISTS:
             return _digest(getattr(graph.index, _INDEX_LISTS[kind]).get(name, ()))
         if kind == "outlets":
@@ -103,6 +147,9 @@ class Topics:
             combined.update(entity_id.encode("utf-8") + b"\0" + self.digest(f"{member}:{entity_id}"))
         return combined.digest()
 
+
+_SUMMARY_FIELDS = tuple(f.name for f in dataclasses.fields(ArticleSummary))
+"""What a summary of an article shows (`reads.summarise_article`), read straight off the article."""
 
 _COLLECTIONS: Mapping[str, tuple[str, Callable[[SiteGraph], Iterable[str]]]] = {
     "articles": ("summary", lambda graph: graph.articles),
