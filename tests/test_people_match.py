@@ -6,7 +6,6 @@ import shutil
 
 import pytest
 from bs4 import BeautifulSoup
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -329,25 +329,28 @@ def _regroup(
     memory: LinkMemory | None, previous: dict[str, LinkedArticle], linked: dict[str, LinkedArticle], changed: set[str]
 ) -> tuple[dict[EntityKey, dict[str, Contribution]], set[EntityKey]]:
     """Each entity's contributions, updated for the articles linked again or gone; and the entities that changed."""
-    groups = dict(memory.groups) if memory else {}
-    touched: set[EntityKey] = set()
+    changes: dict[EntityKey, dict[str, Contribution | None]] = {}
     for stem in changed:
         before, now = previous.get(stem), linked.get(stem)
-        given = {}
+        if before is not None:
+            for key, _, _ in before.entries:
+                changes.setdefault(key, {})[stem] = None
         if now is not None and now.article is not None:
-            given = {key: Contribution(now.article.seed_path, entry, occurrence) for key, entry, occurrence in now.entries}
-        keys = {key for key, _, _ in before.entries} if before is not None else set()
-        for key in keys | given.keys():
-            group = dict(groups.get(key, {}))  # a new dict: the last link's stays as it was
-            group.pop(stem, None)
-            if key in given:
-                group[stem] = given[key]
-            if group:
-                groups[key] = group
+            for key, entry, occurrence in now.entries:
+                changes.setdefault(key, {})[stem] = Contribution(now.article.seed_path, entry, occurrence)
+    groups = dict(memory.groups) if memory else {}
+    for key, by_stem in changes.items():
+        group = dict(groups.get(key, {}))  # a new dict: the last link's stays as it was
+        for stem, contribution in by_stem.items():
+            if contribution is None:
+                group.pop(stem, None)
             else:
-                groups.pop(key, None)
-            touched.add(key)
-    return groups, touched
+                group[stem] = contribution
+        if group:
+            groups[key] = group
+        else:
+            groups.pop(key, None)
+    return groups, set(changes)
 
 
 def _timeline_groups(memory: LinkMemory | None, timeline: list[Record], touched: set[EntityKey]) -> dict[str, tuple[Record, ...]]:
