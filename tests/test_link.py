@@ -244,3 +244,20 @@ def test_a_kept_result_is_not_changed_by_later_links(tmp_path):
         EDITS[name](site)
         link(site, caches, changed_paths(before, read_tree(site)))
     assert repr(shape(first)) == snapshot
+
+
+def test_a_watch_rebuild_links_the_saved_article_alone_and_reports_what_a_fresh_session_reports(tmp_path, monkeypatch):
+    from digest.pipeline.session import SiteBuilder
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live", search=False)
+    assert builder.build().ok
+    linked = count_article_links(monkeypatch)
+    edit(site / "content/articles/plain-one.yaml", "the talks were", "the talk was")  # the quote is no longer found
+    broken = builder.build({"content/articles/plain-one.yaml"})
+    assert linked == ["plain-one"]
+    fresh = SiteBuilder(site, tmp_path / "fresh", search=False).build()
+    assert not broken.ok and [str(d) for d in broken.diagnostics] == [str(d) for d in fresh.diagnostics]
+    linked.clear()
+    edit(site / "content/articles/plain-one.yaml", "the talk was", "the talks were")
+    assert builder.build({"content/articles/plain-one.yaml"}).ok and linked == ["plain-one"]
