@@ -53,6 +53,9 @@ class Caches:
     """The site's language compiled from its catalogues, with what it was compiled from."""
     environment: tuple[tuple, Environment] | None = None
     """The last Jinja environment, with what it was made from (its templates' bytes, the config)."""
+    link: Any = None
+    """The last link (`link.LinkMemory`): each article's result and each merged claim and event,
+    for the next link to reuse where their inputs are the very same objects."""
 
 
 def remember(table: dict, key: Any, value: Any, limit: int = FILES_LIMIT) -> Any:

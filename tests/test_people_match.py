@@ -6,8 +6,10 @@ import shutil
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from digest.text.people_match import NameIndex, build_name_index, find_names, fold_name
+from digest.text.people_match import NameIndex, build_name_index, changed_spellings, find_names, fold_name, spelling_finder
 from digest.text.seedtext import parse_markdown
 
 from conftest import SITES, run_cli
@@ -308,3 +310,41 @@ def test_attached_prefixes_keep_matching_linear():
     small, large = lookups(unit * 200), lookups(unit * 2000)
     assert 0 < large <= 10 * small + 10
     assert large <= 8 * len(unit.split()) * 2000
+
+
+@pytest.mark.parametrize(("spelling", "text"), [
+    ("Jake Sullivan", "met Jake\u00a0Sullivan today"),
+    ("Jake Sullivan", "met Jake \n  Sullivan today"),
+    ("Jake Sullivan", "met Ja\u00adke Sul\u2060livan today"),
+    ("O'Brien", "said O\u2019Brien"),
+    ("Jean-Claude", "Jean\u2011Claude"),
+    ("السيسي", "قال للسيسي"),
+])
+def test_the_spelling_finder_finds_a_spelling_however_it_is_written(spelling, text):
+    finder = spelling_finder(frozenset({fold_name(spelling)}))
+    assert finder is not None and finder.search(text)
+
+
+def test_changed_spellings_are_those_added_removed_or_given_to_another_person():
+    before = {"Putin": "vladimir-putin", "Sullivan": "jake-sullivan", "Kyiv": "x"}
+    after = {"Putin": "vladimir-putin", "Sullivan": "sean-obrien", "Zelensky": "volodymyr-zelensky"}
+    assert changed_spellings(before, after) == {"Sullivan", "Kyiv", "Zelensky"}
+    assert spelling_finder(changed_spellings(before, before)) is None
+
+
+_PIECES = ["Ana", "Cruz", "de", "la", "Ana de la Cruz", "O'Brien", "O\u2019Brien", "Jean-Claude", "Jean\u2011Claude", "Putin's",
+           " ", "\u00a0", "\u00ad", "\n", ", ", ".", "وال", "السيسي", "للسيسي", "و", "x"]
+_ALIASES = ["Ana", "Cruz", "Ana de la Cruz", "de la Cruz", "O'Brien", "Jean-Claude", "Claude", "Putin", "السيسي", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(_PIECES), max_size=14).map("".join),
+    before=st.dictionaries(st.sampled_from(_ALIASES), st.sampled_from(["p1", "p2", "p3"]), max_size=6),
+    after=st.dictionaries(st.sampled_from(_ALIASES), st.sampled_from(["p1", "p2", "p3"]), max_size=6),
+)
+def test_a_text_the_finder_passes_over_has_the_same_names_with_either_index(text, before, after):
+    """What lets a person edit leave most articles alone (`link._names_unchanged`)."""
+    finder = spelling_finder(changed_spellings(before, after))
+    if finder is None or not finder.search(text):
+        assert find_names(text, build_name_index(before)) == find_names(text, build_name_index(after))

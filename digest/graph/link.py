@@ -1,20 +1,36 @@
 """Link validated records into one `SiteGraph` (the link stage).
 
 Here ids are resolved (with "did you mean" when they are not), claims and
-events given in several sidecars are merged field by field, quotes are
-anchored to spans of their article's text and people's names are found in
-every article. Problems are collected, never raised.
+events given in several sidecars are merged field by field (`merge.py`),
+quotes are anchored to spans of their article's text and people's names
+are found in every article. Problems are collected, never raised.
+
+Linking is incremental within a session: each article is linked on its
+own (`_link_article`: its text parsed, its quotes anchored, names found,
+mentions counted) and what that gave is kept in the session's `LinkMemory`,
+keyed by the very seed text and sidecar record the load returned. The next
+link redoes only articles whose seed, sidecar or a name they contain
+changed, merges again only the claims and events those articles (or the
+timeline) give, and keeps every other result, which nothing changes once
+made: a graph shares them with the graph before it. The passes over the
+whole site (slugs, outlets, the lists in display order) are plain loops
+over those results, and every problem a clean link would report is
+reported again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import operator
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from digest.caches import Caches, remember
-from digest.errors import Diagnostics, Location, closest, did_you_mean
+from digest.errors import Diagnostic, Diagnostics, Location, did_you_mean
+from digest.graph.merge import Checked, Contribution, EntityKey, MergedEntity, check_entity, merge_entity
 from digest.graph.model import (
     DEFAULT_STATUSES,
     Article,
@@ -27,7 +43,6 @@ from digest.graph.model import (
     SiteConfig,
     SiteGraph,
     Status,
-    StatusChange,
 )
 from digest.graph.versions import ArticleVersion, text_changes
 from digest.graph.versions import paragraphs as version_paragraphs
@@ -49,14 +64,79 @@ from digest.text.anchor import (
     visible_text,
 )
 from digest.text.language import main_script, unstated_script
-from digest.text.people_match import NameIndex, NameMatch, build_name_index, find_names_cached, fold_name
+from digest.text.people_match import (
+    NameIndex,
+    NameMatch,
+    build_name_index,
+    changed_spellings,
+    find_names_cached,
+    fold_name,
+    spelling_finder,
+)
 from digest.text.reanchor import RELOCATE_BUDGET, propose_fix, relocate_work
 from digest.text.seedtext import SeedText, parse_markdown, parse_plain
 from digest.text.slugs import safe_slug, slugify
 
-CLAIM_SHARED_FIELDS = ("text", "status", "claimant", "claimant_text", "note", "reviewed")
-EVENT_SHARED_FIELDS = ("date", "title", "description", "source_url")
 SNIPPET_RADIUS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedArticle:
+    """What linking one article gave, and what it was made from."""
+
+    text: str
+    """The seed's text."""
+    record: Record | None
+    """The sidecar's record (compared by identity: the load returns the same object for unchanged bytes)."""
+    inputs: tuple
+    """Everything else the result depends on (see `_article_inputs`)."""
+    article: Article | None
+    """None when the article is left out (a draft) or cannot be made (no title)."""
+    left_out: str
+    """The seed's path when it is a draft left out, else ''."""
+    entries: tuple[tuple[EntityKey, Record, Occurrence], ...]
+    """The claims and events its sidecar gives, each with its occurrence here."""
+    mentions: tuple[tuple[str, Mention], ...]
+    outlet_key: str
+    problems: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedPeople:
+    """The people and the index of their names, made again only when a person file changed."""
+
+    records: dict[str, Record]
+    people: dict[str, Person]
+    ids: frozenset[str]
+    aliases: dict[str, str]
+    """Folded name or alias -> the one person it links."""
+    names: NameIndex
+    problems: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkMemory:
+    """The last link of a session, for the next one to reuse (`Caches.link`); replaced whole, never changed."""
+
+    people: LinkedPeople
+    articles: dict[str, LinkedArticle]
+    """Seed stem -> its result, in the order seeds are loaded."""
+    groups: dict[EntityKey, dict[str, Contribution]]
+    """Each claim and event -> its contributions, by article stem."""
+    timeline: list[Record]
+    timeline_groups: dict[str, tuple[Record, ...]]
+    """Event id -> its records in timeline.yaml."""
+    entities: dict[EntityKey, MergedEntity]
+    check_context: tuple
+    """What every check reads: the people's ids (None when some could not be read), the statuses, whether all was read."""
+    checks: dict[EntityKey, Checked]
+    rereads: frozenset[EntityKey]
+    """Entities whose check reads other entities, checked again on every link."""
+    ordered_articles: dict[str, Article]
+    claims: dict[str, Claim]
+    events: dict[str, Event]
+    """The dated events, in timeline order."""
+    mentions: dict[str, list[Mention]]
 
 
 def link_site(
@@ -66,52 +146,343 @@ def link_site(
 
     Draft articles (``draft: true``) and what only they feed are left out
     unless ``drafts`` is set (the dev server and `digest check` set it).
-    ``caches``: the session's, holding what earlier links made of unchanged
-    seeds and entries.
+    ``caches``: the session's, holding the last link (`LinkMemory`) and what
+    earlier links made of unchanged seeds and entries.
     """
     caches = caches if caches is not None else Caches()
+    memory: LinkMemory | None = caches.link
     config = site_config(loaded.config, base_url) if loaded.config else None
-    people = {pid: _person(pid, record) for pid, record in sorted(loaded.people.items())}
-    names = _name_index(people, loaded, diagnostics)
-    left_out: list[str] = []
-    articles = _articles(loaded, diagnostics, drafts, left_out, caches)
-    claims: dict[str, Claim] = {}
-    events: dict[str, Event] = {}
-    merged = _Merger(diagnostics)
-    for stem, article in articles.items():
+    people = _link_people(loaded, memory.people if memory else None)
+    diagnostics.items.extend(people.problems)
+    still_named = _names_unchanged(memory.people if memory else None, people)
+    previous = memory.articles if memory else {}
+    linked: dict[str, LinkedArticle] = {}
+    changed: set[str] = set()
+    for stem, seed in loaded.seeds.items():
         record = loaded.sidecars.get(stem)
-        if record is not None:
-            _annotate(article, record, claims, events, merged, diagnostics, caches)
-    for record in loaded.timeline:
-        if "id" not in record.values:
-            continue
-        event = events.setdefault(record.values["id"], Event(record.values["id"], source=record.where("id")))
-        merged.merge(event, "event", record, EVENT_SHARED_FIELDS, ("people",))
-        event.date_text = event.date_text or record.get("date_text", "")
+        inputs = _article_inputs(seed, record, loaded, drafts, config)
+        before = previous.get(stem)
+        if before is not None and before.record is record and before.inputs == inputs and before.text == seed.text and still_named(before):
+            linked[stem] = before
+        else:
+            linked[stem] = _link_article(seed, record, inputs, loaded, drafts, people.names, config, caches)
+            changed.add(stem)
+    changed.update(previous.keys() - linked.keys())
+    articles = _gather_articles(loaded, linked, diagnostics)
+    _check_slugs(articles, loaded, diagnostics)
+    _check_outlets(articles, linked, loaded, diagnostics)
+
+    groups, touched = _regroup(memory, previous, linked, changed)
+    timeline_groups = _timeline_groups(memory, loaded.timeline, touched)
+    entities = dict(memory.entities) if memory else {}
+    for key in touched:
+        contributions = groups.get(key, {})
+        records = timeline_groups.get(key[1], ()) if key[0] == "event" else ()
+        if contributions or records:
+            entities[key] = merge_entity(*key, sorted(contributions.values(), key=operator.attrgetter("seed_path")), records, articles)
+        else:
+            entities.pop(key, None)
     statuses = config.statuses if config else {k: Status(k, *v) for k, v in DEFAULT_STATUSES.items()}
-    known_people = None if "people" in loaded.failed else people
+    known_people = None if "people" in loaded.failed else people.people
     complete = not ({"articles", "timeline", "seeds"} & loaded.failed)
-    _check_claims(claims, known_people, statuses, merged, complete, diagnostics)
-    _check_events(events, known_people, merged, complete, diagnostics)
-    for article in articles.values():
-        _find_people(article, names, caches)
+    context = (None if known_people is None else people.ids, statuses, complete)
+    checks, rereads = _check_entities(memory, context, entities, touched, known_people, statuses, complete)
+    for merged in entities.values():
+        diagnostics.items.extend(merged.problems)
+    for checked in checks.values():
+        diagnostics.items.extend(checked.problems)
+
+    ordered_articles, resorted = _display_order(memory, articles, changed)
+    claims = _claims(memory, entities, touched)
+    events = _dated_events(memory, entities, touched)
+    mentions = _mentions(memory, linked, ordered_articles, changed, resorted)
+    caches.link = LinkMemory(
+        people, linked, groups, loaded.timeline, timeline_groups, entities, context, checks, rereads, ordered_articles, claims, events, mentions
+    )
     if config is None:
         return None
-    for article in articles.values():
+    graph = SiteGraph(config, people.people, ordered_articles, claims, events)
+    graph.mentions = mentions
+    graph.drafts_left_out = tuple(done.left_out for done in linked.values() if done.left_out)
+    return graph
+
+
+def _link_people(loaded: LoadedSite, before: LinkedPeople | None) -> LinkedPeople:
+    """The people and their names index, reused while every person file gave the very same record."""
+    records = loaded.people
+    if before is not None and before.records.keys() == records.keys() and all(before.records[pid] is record for pid, record in records.items()):
+        return before
+    people = {pid: _person(pid, record) for pid, record in sorted(records.items())}
+    found = Diagnostics()
+    aliases = _aliases(people, loaded, found)
+    names = build_name_index(aliases)
+    return LinkedPeople(dict(records), people, frozenset(people), aliases, names, tuple(found.items))
+
+
+def _aliases(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diagnostics) -> dict[str, str]:
+    """Every name and alias, folded -> its person; one written for two people links neither.
+
+    Spellings are compared as they are matched (`fold_name`), so "Ana de la
+    Cruz" and "Ana de la\u00a0Cruz" are one name.
+    """
+    owners: dict[str, dict[str, tuple[str, Location]]] = {}
+    for pid, person in people.items():
+        record = loaded.people[pid]
+        spellings = [(person.name, record.where("name"))]
+        spellings += [(alias, record.where("aliases", i)) for i, alias in enumerate(person.aliases)]
+        for spelling, loc in spellings:
+            owners.setdefault(fold_name(spelling), {}).setdefault(pid, (spelling.strip(), loc))
+    unique = {}
+    for folded, by_person in owners.items():
+        if len(by_person) == 1:
+            unique[folded] = next(iter(by_person))
+            continue
+        for pid, (spelling, loc) in by_person.items():
+            others = ", ".join(sorted(set(by_person) - {pid}))
+            diagnostics.warning(loc, f"'{spelling}' is also a name of {others}; it links neither", "shared-alias")
+    return unique
+
+
+def _names_unchanged(before: LinkedPeople | None, now: LinkedPeople) -> Callable[[LinkedArticle], bool]:
+    """Whether an article linked with the last link's names finds the same names with today's.
+
+    When a person file changed, only articles whose text may hold a spelling
+    that was added, removed or given to another person are linked again
+    (see `people_match.changed_spellings`); the others' names stand.
+    """
+    if before is None or before.names.key == now.names.key:
+        return lambda done: True
+    finder = spelling_finder(changed_spellings(before.aliases, now.aliases))
+    if finder is None:
+        return lambda done: True
+
+    def stands(done: LinkedArticle) -> bool:
+        article = done.article
+        return article is None or not any(finder.search(block.text) for block in article.text.blocks if block.link_people)
+
+    return stands
+
+
+def _article_inputs(seed: Seed, record: Record | None, loaded: LoadedSite, drafts: bool, config: SiteConfig | None) -> tuple:
+    """What an article's link depends on besides its seed's text and its sidecar's record (and the names index)."""
+    return (
+        seed.path,
+        seed.is_markdown,
+        drafts,
+        seed.stem in loaded.sidecar_files,
+        _version_texts(record, loaded.versions),
+        config.article_text if config else None,
+        config.language if config else None,
+    )
+
+
+def _version_texts(record: Record | None, texts: dict[str, str]) -> tuple[str | None, ...]:
+    """The earlier texts a sidecar lists, as the load found them (None: no such file)."""
+    listed = record.values.get("versions") if record is not None else None
+    if not listed:
+        return ()
+    return tuple(texts.get(entry.get("file")) if isinstance(entry, Record) else None for entry in listed)
+
+
+def _link_article(
+    seed: Seed, record: Record | None, inputs: tuple, loaded: LoadedSite, drafts: bool, names: NameIndex, config: SiteConfig | None, caches: Caches
+) -> LinkedArticle:
+    """Link one article on its own: its text, versions, quotes, names and mentions."""
+    found = Diagnostics()
+    if record is not None and record.get("draft") and not drafts:
+        return LinkedArticle(seed.text, record, inputs, None, seed.path, (), (), "", ())
+    if record is None and seed.stem not in loaded.sidecar_files:
+        found.warning(Location(seed.path), f"no sidecar content/articles/{seed.stem}.yaml; the article is built from its text alone", "missing-sidecar")
+    article = _article(seed, record, found, caches.seeds)
+    if article is None:
+        return LinkedArticle(seed.text, record, inputs, None, "", (), (), "", tuple(found.items))
+    entries: tuple[tuple[EntityKey, Record, Occurrence], ...] = ()
+    if record is not None:
+        article.versions = _article_versions(seed, record, loaded.versions, found)
+        entries = _annotate(article, record, found, caches)
+    _find_people(article, names, caches)
+    mentions: tuple[tuple[str, Mention], ...] = ()
+    if config is not None:
         article.text_mode = article.text_mode or config.article_text
         if not article.language:  # the letters' script is worked out once per version of a seed
-            script = caches.scripts.get((article.text,), (article.title,), lambda: main_script(_opening(article))[0])  # noqa: B023
+            script = caches.scripts.get((article.text,), (article.title,), lambda: main_script(_opening(article))[0])
             article.script = unstated_script(script, config.language)
-    ordered_articles = dict(sorted(articles.items(), key=lambda item: item[1].sort_key()))
-    position = {stem: index for index, stem in enumerate(ordered_articles)}
-    entities: list[Claim | Event] = [*claims.values(), *events.values()]
-    for entity in entities:
-        entity.occurrences.sort(key=lambda occurrence: position[occurrence.article])
-    ordered_events = dict(sorted(((k, e) for k, e in events.items() if e.date), key=lambda item: item[1].sort_key()))
-    graph = SiteGraph(config, people, ordered_articles, dict(sorted(claims.items())), ordered_events)
-    graph.mentions = _mentions(graph, caches)
-    graph.drafts_left_out = tuple(left_out)
-    return graph
+        mentions = tuple(_article_mentions(article, caches.mentions))
+    return LinkedArticle(seed.text, record, inputs, article, "", entries, mentions, _outlet_key(article.outlet), tuple(found.items))
+
+
+def _gather_articles(loaded: LoadedSite, linked: dict[str, LinkedArticle], diagnostics: Diagnostics) -> dict[str, Article]:
+    """The articles of the graph, in the order seeds are loaded, with every problem linking them found."""
+    for stem, sidecar in loaded.sidecars.items():
+        if stem not in loaded.seeds and stem not in loaded.seed_files and "folder:seeds" not in loaded.failed:
+            hint = did_you_mean(stem, loaded.seeds)
+            diagnostics.error(Location(sidecar.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
+    articles: dict[str, Article] = {}
+    for stem, done in linked.items():
+        diagnostics.items.extend(done.problems)
+        if done.article is not None:
+            articles[stem] = done.article
+    return articles
+
+
+def _regroup(
+    memory: LinkMemory | None, previous: dict[str, LinkedArticle], linked: dict[str, LinkedArticle], changed: set[str]
+) -> tuple[dict[EntityKey, dict[str, Contribution]], set[EntityKey]]:
+    """Each entity's contributions, updated for the articles linked again or gone; and the entities that changed."""
+    changes: dict[EntityKey, dict[str, Contribution | None]] = {}
+    for stem in changed:
+        before, now = previous.get(stem), linked.get(stem)
+        if before is not None:
+            for key, _, _ in before.entries:
+                changes.setdefault(key, {})[stem] = None
+        if now is not None and now.article is not None:
+            for key, entry, occurrence in now.entries:
+                changes.setdefault(key, {})[stem] = Contribution(now.article.seed_path, entry, occurrence)
+    groups = dict(memory.groups) if memory else {}
+    for key, by_stem in changes.items():
+        group = dict(groups.get(key, {}))  # a new dict: the last link's stays as it was
+        for stem, contribution in by_stem.items():
+            if contribution is None:
+                group.pop(stem, None)
+            else:
+                group[stem] = contribution
+        if group:
+            groups[key] = group
+        else:
+            groups.pop(key, None)
+    return groups, set(changes)
+
+
+def _timeline_groups(memory: LinkMemory | None, timeline: list[Record], touched: set[EntityKey]) -> dict[str, tuple[Record, ...]]:
+    """Each event's records in timeline.yaml; events whose records changed are added to ``touched``."""
+    if memory is not None and (memory.timeline is timeline or not (memory.timeline or timeline)):
+        return memory.timeline_groups
+    grouped: dict[str, list[Record]] = {}
+    for record in timeline:
+        if "id" in record.values:
+            grouped.setdefault(record.values["id"], []).append(record)
+    groups = {event_id: tuple(records) for event_id, records in grouped.items()}
+    before = memory.timeline_groups if memory else {}
+    touched.update(("event", event_id) for event_id in groups.keys() | before.keys() if groups.get(event_id) != before.get(event_id))
+    return groups
+
+
+def _check_entities(
+    memory: LinkMemory | None,
+    context: tuple,
+    entities: dict[EntityKey, MergedEntity],
+    touched: set[EntityKey],
+    people: dict[str, Person] | None,
+    statuses: dict[str, Status],
+    complete: bool,
+) -> tuple[dict[EntityKey, Checked], frozenset[EntityKey]]:
+    """Each entity's check: made again for the entities merged again, those whose check reads others,
+    or all when what every check reads (the people's ids, the statuses) changed."""
+    same = memory is not None and memory.check_context == context
+    checks = dict(memory.checks) if memory is not None and same else {}
+    again = touched | memory.rereads if memory is not None and same else entities.keys()
+    rereads = set(memory.rereads - again) if memory is not None and same else set()
+    for key in again:
+        merged = entities.get(key)
+        if merged is None:
+            checks.pop(key, None)
+            continue
+        checked = checks[key] = check_entity(key, merged, people, statuses, complete, lambda: entities)
+        if checked.reads_others:
+            rereads.add(key)
+    return checks, frozenset(rereads)
+
+
+def _same_place(before: Article | None, now: Article | None) -> bool:
+    if before is None or now is None:
+        return before is now
+    return before.sort_key() == now.sort_key()
+
+
+def _display_order(memory: LinkMemory | None, articles: dict[str, Article], changed: set[str]) -> tuple[dict[str, Article], bool]:
+    """The articles newest first (`Article.sort_key`), and whether that order differs from the last link's."""
+    if memory is not None and all(_same_place(memory.ordered_articles.get(stem), articles.get(stem)) for stem in changed):
+        ordered = dict(memory.ordered_articles)
+        ordered.update((stem, articles[stem]) for stem in changed if stem in articles)
+        return ordered, False
+    return dict(sorted(articles.items(), key=lambda item: item[1].sort_key())), True
+
+
+def _claims(memory: LinkMemory | None, entities: dict[EntityKey, MergedEntity], touched: set[EntityKey]) -> dict[str, Claim]:
+    """The claims by id; the last link's order is kept while no claim came or went."""
+    keys = [key for key in touched if key[0] == "claim"]
+    if memory is not None and all((key[1] in memory.claims) == (key in entities) for key in keys):
+        claims = dict(memory.claims)
+        claims.update((key[1], _claim(entities[key])) for key in keys if key in entities)
+        return claims
+    return dict(sorted((key[1], _claim(merged)) for key, merged in entities.items() if key[0] == "claim"))
+
+
+def _claim(merged: MergedEntity) -> Claim:
+    assert isinstance(merged.entity, Claim), "claims are keyed ('claim', id)"
+    return merged.entity
+
+
+def _event(merged: MergedEntity | None) -> Event | None:
+    """The merged event when it has a date (only those are in the graph)."""
+    if merged is None:
+        return None
+    assert isinstance(merged.entity, Event), "events are keyed ('event', id)"
+    return merged.entity if merged.entity.date else None
+
+
+def _dated_events(memory: LinkMemory | None, entities: dict[EntityKey, MergedEntity], touched: set[EntityKey]) -> dict[str, Event]:
+    """The dated events in timeline order; the last link's order is kept while no event came, went or moved."""
+    keys = [key for key in touched if key[0] == "event"]
+    if memory is not None and all(_same_date(memory.events.get(key[1]), _event(entities.get(key))) for key in keys):
+        events = dict(memory.events)
+        events.update((key[1], event) for key in keys if (event := _event(entities.get(key))) is not None)
+        return events
+    dated = ((key[1], event) for key, merged in entities.items() if key[0] == "event" and (event := _event(merged)) is not None)
+    return dict(sorted(dated, key=lambda item: item[1].sort_key()))
+
+
+def _same_date(before: Event | None, now: Event | None) -> bool:
+    if before is None or now is None:
+        return before is now
+    return before.sort_key() == now.sort_key()
+
+
+def _mentions(
+    memory: LinkMemory | None, linked: dict[str, LinkedArticle], ordered: dict[str, Article], changed: set[str], resorted: bool
+) -> dict[str, list[Mention]]:
+    """Person id -> the articles naming them, most mentions first, then in display order.
+
+    While the display order stands, only the people the changed articles
+    name (or named) get new lists; the others keep the last link's.
+    """
+    if memory is None or resorted:
+        found: dict[str, list[Mention]] = {}
+        for stem in ordered:
+            for pid, mention in linked[stem].mentions:
+                found.setdefault(pid, []).append(mention)
+        for mentions in found.values():
+            mentions.sort(key=lambda mention: -mention.count)  # stable: display order among equals
+        return found
+    found = dict(memory.mentions)
+    added: dict[str, list[Mention]] = {}
+    affected: set[str] = set()
+    for stem in changed:
+        before, now = memory.articles.get(stem), linked.get(stem)
+        if before is not None:
+            affected.update(pid for pid, _ in before.mentions)
+        if now is not None:
+            for pid, mention in now.mentions:
+                added.setdefault(pid, []).append(mention)
+                affected.add(pid)
+    for pid in affected:
+        mentions = [mention for mention in found.get(pid, ()) if mention.article not in changed] + added.get(pid, [])
+        mentions.sort(key=lambda mention: (-mention.count, ordered[mention.article].sort_key()))
+        if mentions:
+            found[pid] = mentions
+        else:
+            found.pop(pid, None)
+    return found
 
 
 def site_config(record: Record, base_url: str | None = None) -> SiteConfig:
@@ -147,52 +518,6 @@ def _person(pid: str, record: Record) -> Person:
         links=tuple(record.get("links", {}).items()),
         source=record.loc,
     )
-
-
-def _name_index(people: dict[str, Person], loaded: LoadedSite, diagnostics: Diagnostics) -> NameIndex:
-    """Index every name and alias; one written for two people links neither.
-
-    Spellings are compared as they are matched (`fold_name`), so "Ana de la
-    Cruz" and "Ana de la\u00a0Cruz" are one name.
-    """
-    owners: dict[str, dict[str, tuple[str, Location]]] = {}
-    for pid, person in people.items():
-        record = loaded.people[pid]
-        spellings = [(person.name, record.where("name"))]
-        spellings += [(alias, record.where("aliases", i)) for i, alias in enumerate(person.aliases)]
-        for spelling, loc in spellings:
-            owners.setdefault(fold_name(spelling), {}).setdefault(pid, (spelling.strip(), loc))
-    unique = {}
-    for folded, by_person in owners.items():
-        if len(by_person) == 1:
-            unique[folded] = next(iter(by_person))
-            continue
-        for pid, (spelling, loc) in by_person.items():
-            others = ", ".join(sorted(set(by_person) - {pid}))
-            diagnostics.warning(loc, f"'{spelling}' is also a name of {others}; it links neither", "shared-alias")
-    return build_name_index(unique)
-
-
-def _articles(loaded: LoadedSite, diagnostics: Diagnostics, drafts: bool, left_out: list[str], caches: Caches) -> dict[str, Article]:
-    for stem, sidecar in loaded.sidecars.items():
-        if stem not in loaded.seeds and stem not in loaded.seed_files and "folder:seeds" not in loaded.failed:
-            hint = did_you_mean(stem, loaded.seeds)
-            diagnostics.error(Location(sidecar.loc.path), f"no seed for this sidecar: expected seeds/{stem}.txt or seeds/{stem}.md{hint}", "missing-seed")
-    articles: dict[str, Article] = {}
-    for stem, seed in loaded.seeds.items():
-        record = loaded.sidecars.get(stem)
-        if record is not None and record.get("draft") and not drafts:
-            left_out.append(seed.path)
-            continue
-        if record is None and stem not in loaded.sidecar_files:
-            diagnostics.warning(Location(seed.path), f"no sidecar content/articles/{stem}.yaml; the article is built from its text alone", "missing-sidecar")
-        article = _article(seed, record, diagnostics, caches.seeds)
-        if article is not None:
-            article.versions = _article_versions(seed, record, loaded.versions, diagnostics) if record is not None else ()
-            articles[stem] = article
-    _check_slugs(articles, loaded, diagnostics)
-    _check_outlets(articles, loaded, diagnostics)
-    return articles
 
 
 def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed_seeds: dict) -> Article | None:
@@ -288,7 +613,7 @@ def _outlet_key(name: str) -> str:
     return "".join(char for char in unicodedata.normalize("NFKC", name).casefold() if char.isalnum())
 
 
-def _check_outlets(articles: dict[str, Article], loaded: LoadedSite, diagnostics: Diagnostics) -> None:
+def _check_outlets(articles: dict[str, Article], linked: dict[str, LinkedArticle], loaded: LoadedSite, diagnostics: Diagnostics) -> None:
     """Warn where an outlet is spelt unlike its usual spelling: each spelling becomes an outlet of its own.
 
     The usual spelling is the one most articles use (the first seen, on a tie);
@@ -296,7 +621,7 @@ def _check_outlets(articles: dict[str, Article], loaded: LoadedSite, diagnostics
     """
     spellings: dict[str, dict[str, list[Article]]] = {}
     for article in articles.values():
-        key = _outlet_key(article.outlet)
+        key = linked[article.stem].outlet_key
         if key:
             spellings.setdefault(key, {}).setdefault(article.outlet, []).append(article)
     for by_spelling in spellings.values():
@@ -318,70 +643,15 @@ def _check_outlets(articles: dict[str, Article], loaded: LoadedSite, diagnostics
                 )
 
 
-class _Merger:
-    """Merges the shared fields of a claim or event given in several places."""
+def _annotate(article: Article, record: Record, diagnostics: Diagnostics, caches: Caches) -> tuple[tuple[EntityKey, Record, Occurrence], ...]:
+    """Anchor one sidecar's claims and events in its article: each entry with its occurrence here.
 
-    def __init__(self, diagnostics: Diagnostics):
-        self.diagnostics = diagnostics
-        self.where: dict[tuple[str, str, str], Location] = {}
-        self.given: set[tuple[str, str, str]] = set()
-        """Fields given with a value that was rejected (already reported)."""
-
-    def merge(self, entity: Claim | Event, kind: str, record: Record, scalars: tuple[str, ...], lists: tuple[str, ...]) -> None:
-        for name in record.invalid.intersection(scalars):
-            self.given.add((kind, entity.id, name))
-        values = record.values
-        for name in scalars:
-            if name not in values:
-                continue
-            value = values[name]
-            current = getattr(entity, name)
-            key = (kind, entity.id, name)
-            if current in ("", None):
-                setattr(entity, name, value)
-                self.where[key] = record.where(name)
-            elif current != value:
-                first = self.where[key]
-                self.diagnostics.error(
-                    record.where(name),
-                    f"conflicting '{name}' for {kind} '{entity.id}': {_show(value)} here, {_show(current)} at {first}",
-                    "conflict",
-                )
-        for name in lists:
-            if name not in values:
-                continue
-            target = getattr(entity, name)
-            for index, value in enumerate(values[name]):
-                if isinstance(value, Record):  # a claim's history entry
-                    if "date" not in value.values or "status" not in value.values:
-                        continue
-                    value = StatusChange(value.values["date"], value.values["status"], value.get("note", ""))
-                for key in ((kind, entity.id, name), (kind, entity.id, f"{name}.{value}")):
-                    if key not in self.where:
-                        self.where[key] = record.where(name, index)
-                if value not in target:
-                    target.append(value)
-
-    def location(self, kind: str, entity_id: str, name: str, default: Location) -> Location:
-        return self.where.get((kind, entity_id, name), default)
-
-
-def _show(value: Any) -> str:
-    text = getattr(value, "text", value)
-    return f"'{text}'"
-
-
-def _annotate(
-    article: Article, record: Record, claims: dict[str, Claim], events: dict[str, Event], merged: _Merger, diagnostics: Diagnostics, caches: Caches
-) -> None:
-    """Anchor one sidecar's claims and events in its article and merge them into the site's."""
+    Merging them with what other files give is `merge.py`'s."""
     haystack = caches.normalised.get((article.text,), (), lambda: normalise_blocks(article.text.blocks))
-    for kind, entries, table, shared, lists in (
-        ("claim", record.get("claims", []), claims, CLAIM_SHARED_FIELDS, ("about", "evidence", "history")),
-        ("event", record.get("events", []), events, EVENT_SHARED_FIELDS, ("people",)),
-    ):
+    entries = []
+    for kind, listed in (("claim", record.get("claims", [])), ("event", record.get("events", []))):
         seen: set[str] = set()
-        for entry in entries:
+        for entry in listed:
             entity_id = entry.get("id")
             if entity_id is None:
                 continue
@@ -389,16 +659,10 @@ def _annotate(
                 diagnostics.error(entry.where("id"), f"{kind} '{entity_id}' is given twice in this article", "duplicate-id")
                 continue
             seen.add(entity_id)
-            entity = table.get(entity_id)
-            if entity is None:  # the first article to give it
-                if kind == "claim":
-                    entity = claims[entity_id] = Claim(entity_id, source=entry.where("id"))
-                else:
-                    entity = events[entity_id] = Event(entity_id, source=entry.where("id"))
-            merged.merge(entity, kind, entry, shared, lists)
             passages, occurrence = _anchored(article, haystack, kind, entity_id, entry, diagnostics, caches.anchored)
             article.passages.extend(passages)
-            entity.occurrences.append(occurrence)
+            entries.append(((kind, entity_id), entry, occurrence))
+    return tuple(entries)
 
 
 def _anchored(
@@ -511,54 +775,6 @@ def _passage_text(article: Article, passage: Passage) -> str:
     return block.text[passage.span.start : passage.span.end]
 
 
-def _check_person(pid: str, people: dict[str, Person] | None, where: Location, diagnostics: Diagnostics) -> None:
-    if people is not None and pid not in people:
-        diagnostics.error(where, f"unknown person '{pid}'{did_you_mean(pid, people)}", "unknown-person")
-
-
-def _check_claims(claims: dict[str, Claim], people: dict[str, Person] | None, statuses: dict[str, Status], merged: _Merger, complete: bool, diagnostics: Diagnostics) -> None:
-    """Check merged claims; ``people`` is None when some person file could not be read."""
-    for claim in claims.values():
-        for name in ("text", "status"):
-            if complete and not getattr(claim, name) and ("claim", claim.id, name) not in merged.given:
-                hint = _near_id("claim", claim.id, name, claims, merged) or "give it in one of the sidecars that carry it"
-                diagnostics.error(claim.source, f"claim '{claim.id}' has no '{name}' ({hint})", "missing-field")
-        if claim.status and claim.status not in statuses:
-            where = merged.location("claim", claim.id, "status", claim.source)
-            diagnostics.error(where, f"unknown status '{claim.status}'{did_you_mean(claim.status, statuses)}; known: {', '.join(statuses)}", "unknown-status")
-        for change in claim.history:
-            if change.status not in statuses:
-                where = merged.location("claim", claim.id, "history", claim.source)
-                diagnostics.error(where, f"unknown status '{change.status}' in the history of claim '{claim.id}'{did_you_mean(change.status, statuses)}", "unknown-status")
-        if claim.claimant and claim.claimant_text:
-            where = merged.location("claim", claim.id, "claimant_text", claim.source)
-            diagnostics.error(where, f"claim '{claim.id}' has both 'claimant' and 'claimant_text'; give one", "conflict")
-        if claim.claimant:
-            _check_person(claim.claimant, people, merged.location("claim", claim.id, "claimant", claim.source), diagnostics)
-        for pid in claim.about:
-            _check_person(pid, people, merged.location("claim", claim.id, f"about.{pid}", claim.source), diagnostics)
-
-
-def _near_id(kind: str, entity_id: str, name: str, entities: dict[str, Claim] | dict[str, Event], merged: _Merger) -> str:
-    """'did you mean ...' for an id that lacks ``name`` and is like one that has it: a misspelt shared id."""
-    having = [other for other, entity in entities.items() if other != entity_id and getattr(entity, name)]
-    near = closest(entity_id, having)
-    if near is None:
-        return ""
-    given_in = merged.location(kind, near, name, entities[near].source).path
-    return f"did you mean '{near}' ({given_in})?"
-
-
-def _check_events(events: dict[str, Event], people: dict[str, Person] | None, merged: _Merger, complete: bool, diagnostics: Diagnostics) -> None:
-    for event in events.values():
-        for name in ("date", "title"):
-            if complete and not getattr(event, name) and ("event", event.id, name) not in merged.given:
-                hint = _near_id("event", event.id, name, events, merged) or "give it in one of the files that mention it"
-                diagnostics.error(event.source, f"event '{event.id}' has no '{name}' ({hint})", "missing-field")
-        for pid in event.people:
-            _check_person(pid, people, merged.location("event", event.id, f"people.{pid}", event.source), diagnostics)
-
-
 def _find_people(article: Article, names: NameIndex, caches: Caches) -> None:
     """Find person names per block, except inside links, code, or across a highlight's edge."""
     edges: dict[int, list[int]] = {}
@@ -581,17 +797,6 @@ def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int
             if not any(start < match.end and match.start < end for start, end in blocked)
             and not any(match.start < cut < match.end for cut in cuts)
         ])
-    return found
-
-
-def _mentions(graph: SiteGraph, caches: Caches) -> dict[str, list[Mention]]:
-    found: dict[str, list[Mention]] = {}
-    for article in graph.articles.values():
-        for mention in _article_mentions(article, caches.mentions):
-            found.setdefault(mention[0], []).append(mention[1])
-    order = {stem: position for position, stem in enumerate(graph.articles)}
-    for mentions in found.values():
-        mentions.sort(key=lambda m: (-m.count, order[m.article]))
     return found
 
 

@@ -115,12 +115,12 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     known = _KnownFiles(root, changed, caches)
     parsed = caches.parsed
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics, parsed)
-    for path, rel, stem, file_stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
+    for name, rel, stem, file_stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
         unfit = id_unfit_for_path(stem)
         if not ID_PATTERN.fullmatch(stem) or unfit is not None:
             site.failed.add("people")
             reason = f"cannot be used: {unfit}" if unfit is not None else "must be a lowercase-hyphenated id such as 'jake-sullivan.yaml'"
-            diagnostics.error(Location(rel), f"person file name '{path.name}' {reason}", "bad-id")
+            diagnostics.error(Location(rel), f"person file name '{name}' {reason}", "bad-id")
             continue
         record = known.get(rel, file_stat, diagnostics, partial(_load_yaml_record, root, rel, PERSON_FIELDS, parsed=parsed, checked=True))
         if record is not None:
@@ -254,14 +254,18 @@ def _rel(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _acceptable_file(root: Path, path: Path, diagnostics: Diagnostics, folder_inside: bool = False, size: int | None = None) -> bool:
+def _acceptable_file(root: Path, path: Path, diagnostics: Diagnostics, folder_inside: bool = False, size: int | None = None, is_symlink: bool | None = None) -> bool:
     """Refuse files that lead outside the site root, or are too big to be content.
 
     ``folder_inside``: the file's folder is known to be inside the root, so
     only a symlink needs resolving (resolving every path costs a system call
-    per folder level, which adds up over ten thousand files).
+    per folder level, which adds up over ten thousand files). ``size`` and
+    ``is_symlink``, when the caller knows them (a folder listing does), save
+    a system call each.
     """
-    if not ((folder_inside and not path.is_symlink()) or _inside_root(root, path)):
+    if is_symlink is None:
+        is_symlink = path.is_symlink()
+    if not ((folder_inside and not is_symlink) or _inside_root(root, path)):
         diagnostics.error(Location(_rel(root, path)), "symlink points outside the site root; refusing to read it", "outside-root")
         return False
     if (path.stat().st_size if size is None else size) > MAX_FILE_BYTES:
@@ -270,8 +274,12 @@ def _acceptable_file(root: Path, path: Path, diagnostics: Diagnostics, folder_in
     return True
 
 
-def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics, failed: set[str]) -> list[tuple[Path, str, str, os.stat_result]]:
-    """Content files of one folder, sorted, skipping editors' hidden and backup files: (path, rel, stem, stat)."""
+def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics: Diagnostics, failed: set[str]) -> list[tuple[str, str, str, os.stat_result]]:
+    """Content files of one folder, sorted, skipping editors' hidden and backup files: (name, rel, stem, stat).
+
+    Each file costs one system call (its stat, which tells a watch build
+    whether it changed); a plain file in a folder inside the root needs no other.
+    """
     directory = root / folder
     if not directory.is_dir():
         return []
@@ -287,17 +295,19 @@ def _files(root: Path, folder: str, suffixes: str | tuple[str, ...], diagnostics
     for name, entry in listed:
         if name.startswith((".", "#")) or name.endswith("~") or not name.endswith(suffixes):
             continue
-        path = directory / name
         rel = f"{folder}/{name}"
         try:
             stat = entry.stat() if entry.is_file() else None
+            is_symlink = entry.is_symlink()  # known from the listing: no system call
         except OSError:
             stat = None
         if stat is None:
             diagnostics.error(Location(rel), "expected a file here", "bad-file")
             continue
-        if _acceptable_file(root, path, diagnostics, folder_inside, stat.st_size):
-            found.append((path, rel, name.rpartition(".")[0], stat))
+        if (folder_inside and not is_symlink and stat.st_size <= MAX_FILE_BYTES) or _acceptable_file(
+            root, directory / name, diagnostics, folder_inside, stat.st_size, is_symlink
+        ):
+            found.append((name, rel, name.rpartition(".")[0], stat))
         elif folder == "content/people":
             failed.add("people")
         elif folder == "seeds":

@@ -139,6 +139,41 @@ def build_name_index(names: dict[str, str]) -> NameIndex:
     return NameIndex(by_first_word, key, {word: group for word, group in elided.items() if group})
 
 
+def changed_spellings(before: dict[str, str], after: dict[str, str]) -> frozenset[str]:
+    """The folded aliases whose person differs between two alias tables (added, removed or moved).
+
+    Where a text holds none of them, `find_names` finds the same names with
+    either table's index: a spelling that is not in the text never matches,
+    and the others keep their order of trial (see `spelling_finder`).
+    """
+    return frozenset(fold_name(alias) for alias in before.keys() | after.keys() if before.get(alias) != after.get(alias))
+
+
+def spelling_finder(spellings: frozenset[str]) -> re.Pattern[str] | None:
+    """A pattern that finds, in text as written, every place whose folding may hold one of ``spellings``.
+
+    It may find more than that (any run of spaces stands for one space), never
+    less: a text it does not match folds to a text holding none of them, so
+    names found in it before a person edit stand. An alias starting with the
+    Arabic article also stands for itself without the alif (see `NameIndex.elided`).
+    None when there is nothing to look for.
+    """
+    forms = set(spellings) | {alias[1:] for alias in spellings if alias.startswith(_ARTICLE)}
+    forms.discard("")
+    if not forms:
+        return None
+    between = f"[{re.escape(_INVISIBLE)}]*"
+    return re.compile("|".join(between.join(_written_as(char) for char in form) for form in sorted(forms)))
+
+
+def _written_as(char: str) -> str:
+    """A pattern for what folds into ``char``: itself or a character `_FOLD` turns into it (a space: a run of them)."""
+    if char == " ":
+        return f"[{re.escape(_SPACES + _INVISIBLE)}]+"
+    sources = [chr(code) for code, folded in _FOLD.items() if folded == char]
+    return f"[{re.escape(char + ''.join(sources))}]" if sources else re.escape(char)
+
+
 def find_names_cached(text: str, index: NameIndex, found_before: dict[tuple[str, str], list[NameMatch]]) -> list[NameMatch]:
     """`find_names`, remembered in ``found_before`` (a session's, keyed by index and text):
     a rebuild re-scans only text that changed, or all text when names did."""
