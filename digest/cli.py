@@ -183,7 +183,7 @@ def _run_build(args: argparse.Namespace) -> int:
     buildcache.remember(root, output, inputs, result.page_count, [str(w) for w in result.warnings])
     state = result.state
     del result  # the graph goes before the state is saved: a big site's peak memory is either, not both
-    save_state(root, output, state, caches, code)
+    save_state(root, output, state, caches, code, saved.saved)
     buildcache.forget_gone_outputs(root)
     return 0
 

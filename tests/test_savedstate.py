@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.pipeline.savedstate import FORMAT, state_path
+from digest.pipeline.savedstate import state_path
+from digest.pipeline.statefile import FORMAT
 
 from conftest import copy_site, read_tree, run_cli
 from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build
