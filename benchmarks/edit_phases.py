@@ -78,14 +78,18 @@ def child(argv: list[str]) -> int:
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
             wall, cpu = time.perf_counter(), time.process_time()
+            result = None
             try:
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                return result
             finally:
                 row = measured.setdefault(label, {"wall": 0.0, "cpu": 0.0, "calls": 0})
                 row["wall"] += time.perf_counter() - wall
                 row["cpu"] += time.process_time() - cpu
                 row["calls"] += 1
                 row["hwm_after"] = vm_hwm_mib()
+                if label == "save state":  # segments pickled and copied
+                    row["result"] = repr(result)
         return wrapper
 
     for label, module_name, attribute in PHASES:
@@ -129,7 +133,8 @@ def show(label: str, result: dict) -> None:
     for name, _, _ in PHASES:
         row = result["phases"].get(name)
         if row:
-            run.log(f"      {name:34} {row['wall']:7.2f} s wall {row['cpu']:7.2f} s CPU  peak after {row.get('hwm_after', 0):6.0f} MiB  ({row['calls']} calls)")
+            run.log(f"      {name:34} {row['wall']:7.2f} s wall {row['cpu']:7.2f} s CPU  peak after {row.get('hwm_after', 0):6.0f} MiB  ({row['calls']} calls)"
+                    + (f" {row['result']}" if "result" in row else ""))
 
 
 def measure(articles: int, edits: int, codes: dict[str, Path], work: Path) -> dict:

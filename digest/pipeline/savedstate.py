@@ -37,7 +37,7 @@ from digest.caches import Caches
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
-from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Written, read_segments, write_segments
+from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Written, collector_paused, read_segments, write_segments
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
@@ -74,14 +74,15 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     it read and the build kept are copied from its file, not pickled again.
     Returns how many segments were pickled and copied (None if it could not save)."""
     path = state_path(root, output)
-    stats = _output_stats(output, state.outputs)
-    segments: list[tuple[str, Any]] = [(STATE_SEGMENT, (state, stats)), *_cache_segments(caches)]
     origin = loaded.origin if loaded is not None else None
     temporary = path.with_name(path.name + ".tmp")
     try:
-        make_cache_folder(root)
-        with open(temporary, "wb") as stream:
-            written = write_segments(stream, code, segments, origin)
+        with collector_paused():  # hundreds of thousands of rows, none of them garbage
+            stats = _output_stats(output, state.outputs)
+            segments: list[tuple[str, Any]] = [(STATE_SEGMENT, (state, stats)), *_cache_segments(caches)]
+            make_cache_folder(root)
+            with open(temporary, "wb") as stream:
+                written = write_segments(stream, code, segments, origin)
         os.replace(temporary, path)
     except (OSError, Damaged):  # Damaged: the old file changed under us, so nothing of it may be copied
         temporary.unlink(missing_ok=True)
@@ -154,8 +155,9 @@ def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
     the segments of the files edited and leaves the others byte for byte.
     The Jinja environment and the compiled language are not saved."""
     groups: dict[str, list] = {}
-    owner: dict[int, str] = {}
-    """id of an object a row was made from -> its segment (all of them are alive in the caches meanwhile)."""
+    owner: dict[Any, str] = {}
+    """id of an object a row was made from -> its segment (all of them are alive in the caches
+    meanwhile); and a seed's text -> its segment (a build reads the seed again: an equal new text)."""
     for field in dataclasses.fields(caches):
         table = getattr(caches, field.name)
         if isinstance(table, dict):
@@ -171,14 +173,14 @@ def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
     return sorted(groups.items())
 
 
-def _segment_of(row: tuple, owner: dict[int, str]) -> str:
+def _segment_of(row: tuple, owner: dict[Any, str]) -> str:
     table, key = row[0], row[1]
     if table == "files":
         return _file_segment(key[1])
     if table == "parsed":
         return _file_segment(key[0])
     if table == "seeds":
-        found = owner.get(id(key[0]))
+        found = owner.get(key[0])
     elif table == "names_in_block":
         found = owner.get(id(key[1]))
     elif len(row) > 3:
@@ -196,11 +198,13 @@ def _file_segment(rel: str) -> str:
     return f"file {rel}"
 
 
-def _own(row: tuple, group: str, owner: dict[int, str]) -> None:
+def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
     """Note the objects a row made, for the rows made from them to join its segment."""
     table, value = row[0], row[2]
-    if table in ("files", "parsed"):
-        owner.setdefault(id(value[1] if table == "files" else value[0]), group)
+    if table == "files" and isinstance(value[1], str):  # a seed's text: the key of its parsed blocks
+        owner.setdefault(value[1], group)
+    elif table == "parsed":
+        owner.setdefault(id(value[0]), group)
     elif table == "seeds":
         for part in value:
             owner.setdefault(id(part), group)
@@ -212,9 +216,10 @@ def _own(row: tuple, group: str, owner: dict[int, str]) -> None:
 
 def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[int, int]]:
     stats = {}
+    folder = str(output)
     for rel in outputs:
         try:
-            stat = os.stat(output / rel)
+            stat = os.stat(os.path.join(folder, rel))  # plain strings: some 67,000 files at 10,000 articles
         except OSError:
             continue
         stats[rel] = (stat.st_size, stat.st_mtime_ns)
@@ -229,9 +234,10 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
     restored with coarser times (a CI cache) is still trusted. A missing
     file is no harm: the next build makes it again (`_forget_missing`)."""
     missing = []
+    folder = str(output)
     for rel, digest in saved.state.outputs.items():
         try:
-            stat = os.stat(output / rel)
+            stat = os.stat(os.path.join(folder, rel))
         except FileNotFoundError:
             missing.append(rel)
             continue

@@ -84,11 +84,28 @@ class Origin:
 
 
 def _same_row(old: tuple, new: tuple) -> bool:
-    """Rows are (table, key, value, *objects): the same when table and key are equal and the value and objects are the very same."""
+    """Rows are (table, key, value, *objects): the same when table and key are equal, the objects the very
+    same, and the value the very same or a tuple of the very same objects and equal plain values.
+
+    A build re-reads every source file: its entry in `Caches.files` is a new
+    tuple of the file's stat, the same parsed record and an equal text."""
     return (
-        len(old) == len(new) and old[2] is new[2] and old[0] == new[0] and old[1] == new[1]
+        len(old) == len(new) and old[0] == new[0] and old[1] == new[1] and _same_value(old[2], new[2])
         and all(a is b for a, b in zip(old[3:], new[3:], strict=True))
     )
+
+
+PLAIN = (str, bytes, int, float, bool, type(None))
+
+
+def _same_value(old: Any, new: Any) -> bool:
+    if old is new:
+        return True
+    if type(old) is not type(new):
+        return False
+    if type(old) is tuple:
+        return len(old) == len(new) and all(map(_same_value, old, new))
+    return type(old) in PLAIN and old == new
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +151,7 @@ def write_segments(stream: BinaryIO, code: str, segments: Sequence[tuple[str, An
             else:
                 placed.append(pickler.dump(name, rows))
                 written += 1
-    index = pickle.dumps([dataclasses.astuple(p) for p in placed], protocol=pickle.HIGHEST_PROTOCOL)
+    index = pickle.dumps([(p.name, p.offset, p.length, p.checksum) for p in placed], protocol=pickle.HIGHEST_PROTOCOL)
     offset = stream.tell()
     stream.write(index)
     stream.seek(0)
