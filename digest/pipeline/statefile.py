@@ -199,19 +199,23 @@ def _header(code: str, offset: int, length: int, checksum: bytes) -> bytes:
 
 
 class _SegmentPickler:
-    """Pickles segments one after another into the file, each with a fresh memo, hashing the bytes on their way."""
+    """Pickles segments one after another into the file, each with a fresh memo, hashing the bytes on their way.
+
+    A fresh pickler for each: ``clear_memo`` keeps the memo table at its
+    largest size and walks all of it, and the first segment (the build
+    state) makes it large; 10,000 clears of it took 13 s."""
 
     def __init__(self, stream: BinaryIO):
         self.stream = stream
         self.writer = _HashingWriter(stream)
-        self.pickler = pickle.Pickler(self.writer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.pickler.dispatch_table = _dataclass_reducers()
+        self.reducers = _dataclass_reducers()
 
     def dump(self, name: str, rows: Any) -> Placed:
         offset = self.stream.tell()
         self.writer.digest = hashlib.sha256()
-        self.pickler.clear_memo()
-        self.pickler.dump(rows)
+        pickler = pickle.Pickler(self.writer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dispatch_table = self.reducers
+        pickler.dump(rows)
         return Placed(name, offset, self.stream.tell() - offset, self.writer.digest.digest())
 
 
