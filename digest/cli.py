@@ -180,10 +180,14 @@ def _run_build(args: argparse.Namespace) -> int:
         f"built {_count(result.page_count, 'page')} ({len(result.rendered)} rendered; {report.written} files written, "
         f"{report.unchanged} unchanged, {report.removed} removed) into {_shown(output)} in {result.seconds:.2f} s"
     )
-    buildcache.remember(root, output, inputs, result.page_count, [str(w) for w in result.warnings])
-    state = result.state
+    state, page_count, warnings = result.state, result.page_count, [str(w) for w in result.warnings]
     del result  # the graph goes before the state is saved: a big site's peak memory is either, not both
-    save_state(root, output, state, caches, code)
+    save_state(root, output, state, caches, code, saved.saved)
+    if report.removal is not None:  # the old site was being removed meanwhile
+        report.removal.wait()
+    # Recorded last: a build killed before this point leaves no "up to date" record, so the next
+    # build is a real one, and removes what this one left (a stage holding the old site).
+    buildcache.remember(root, output, inputs, page_count, warnings)
     buildcache.forget_gone_outputs(root)
     return 0
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.pipeline.savedstate import FORMAT, state_path
+from digest.pipeline.savedstate import state_path
+from digest.pipeline.statefile import FORMAT
 
 from conftest import copy_site, read_tree, run_cli
 from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build
@@ -229,3 +230,65 @@ def test_the_state_is_written_as_it_is_pickled_not_held_whole_in_memory(tmp_path
     assert peak < 3_000_000, f"saving held {peak:,} bytes at once"
     loaded = load_state(tmp_path, output, "code")
     assert loaded.note is None and loaded.saved is not None and loaded.saved.state.search_inputs == state.search_inputs
+
+
+def _site_of_copies(tmp_path: Path, copies: int) -> Path:
+    """The basic site with its plain article copied ``copies`` times (same claims: they merge)."""
+    site = copy_site("basic", tmp_path)
+    for number in range(copies):
+        (site / f"seeds/copy-{number}.txt").write_text((site / "seeds/plain-one.txt").read_text(encoding="utf-8"), encoding="utf-8")
+        sidecar = (site / "content/articles/plain-one.yaml").read_text(encoding="utf-8")
+        (site / f"content/articles/copy-{number}.yaml").write_text(f"slug: copy-{number}\n{sidecar}", encoding="utf-8")
+    return site
+
+
+def _append_to_seed(site: Path, number: int) -> None:
+    seed = site / f"seeds/copy-{number}.txt"
+    seed.write_text(seed.read_text(encoding="utf-8") + f"\n\nA paragraph added by edit {number}.\n", encoding="utf-8")
+
+
+def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_copies_the_rest(tmp_path):
+    """Saving must cost the edit, not the site: the records of untouched articles are copied, not pickled again."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 8), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    counts = []
+    for number in (1, 2, 3):  # the first rebuild also remembers digests of what kept pages read: every article's segment grows once
+        loaded = load_state(site, output, "code").saved
+        assert loaded is not None
+        _append_to_seed(site, number)
+        result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+        written = save_state(site, output, result.state, loaded.caches, "code", loaded)
+        assert written is not None
+        counts.append((written.segments, written.reused))
+    articles = len(list((site / "seeds").iterdir()))
+    pickled, copied = counts[-1]
+    assert copied >= articles - 1, counts
+    assert pickled <= 4, f"pickled again: the build state, the edited article and at most two shared tables, not {counts}"
+
+
+def test_objects_an_article_s_records_share_are_shared_again_once_loaded(tmp_path):
+    """The quote and name caches are keyed by the identity of the parsed seed: a load must keep them hits."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import load_state, save_state
+
+    site, output = copy_site("basic", tmp_path), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    texts = [text for _, text in loaded.caches.seeds.values()]
+    assert len(texts) == 2
+
+    def recompute():
+        raise AssertionError("a parsed seed's normalised text was not found by identity after loading")
+
+    for text in texts:
+        loaded.caches.normalised.get((text,), (), recompute)
+        loaded.caches.names_in_text.get((text,), next(key for _, key, _ in loaded.caches.names_in_text.__getstate__()[1]), lambda: None)
+    loaded.origin.close()

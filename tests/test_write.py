@@ -159,3 +159,38 @@ def test_a_symlink_left_as_a_stage_by_older_versions_is_removed_without_touching
     write_site(tmp_path / "site", {"index.html": b"x"})
     assert not (tmp_path / ".site.stage-old123").is_symlink()
     assert (target / "keep.txt").read_bytes() == b"keep"
+
+
+def test_the_old_site_is_swapped_out_then_removed_by_a_thread_the_caller_can_wait_for(tmp_path):
+    from digest.pipeline.write import Stage
+
+    out = tmp_path / "site"
+    write_site(out, {"index.html": b"one", "a/b/old.html": b"old"})
+    stage = Stage(out)
+    stage.put("index.html", b"two")
+    report = stage.commit()
+    assert read_tree(out) == {"index.html": b"two"} | MARK, "the new site is in place as soon as the commit returns"
+    assert report.removal is not None
+    report.removal.wait()
+    assert leftovers(out) == []
+    assert report.removed == 1
+
+
+def test_carrying_files_makes_each_stage_folder_once(tmp_path, monkeypatch):
+    """An edit of a big site carries tens of thousands of files: one mkdir per folder, not per file."""
+    from digest.pipeline.write import Stage
+
+    out = tmp_path / "site"
+    files = {f"{folder}/page-{number}/index.html": b"page" for folder in ("articles", "people", "claims") for number in range(20)}
+    write_site(out, files)
+    made: list[str] = []
+    real_makedirs = os.makedirs
+    monkeypatch.setattr(write.os, "makedirs", lambda path, *a, **k: made.append(path) or real_makedirs(path, *a, **k))
+    stage = Stage(out)
+    for rel in files:
+        assert stage.carry(rel)
+    assert len(made) == len(set(made)) == len(files) + 3, "each page's folder and the three above them, each made once"
+    assert not stage.carry("articles/gone/index.html"), "a file the live site does not have is reported, not raised"
+    report = stage.commit()
+    report.removal.wait()
+    assert read_tree(out) == files | MARK

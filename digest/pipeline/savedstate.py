@@ -18,30 +18,31 @@ is read and compared with the digest the build recorded. Anything else (no
 file, another version, a truncated or corrupt file, an output changed by
 hand) is a clean build, with a one-line note saying why; it never yields a
 wrong site.
-The payload is a pickle: like the sources themselves, ``.digest-cache/``
-must only be writable by those who may change the site.
+The file is a list of pickled segments, each with its checksum (see
+`statefile.py`): a save pickles again only the segments an edit changed.
+Like the sources themselves, ``.digest-cache/`` must only be writable by
+those who may change the site.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-import functools
-import hashlib
 import os
-import pickle
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from digest.caches import Caches
+from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
+from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Written, collector_paused, read_segments, write_segments
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
-FORMAT = "digest-state/1"
+STATE_SEGMENT = "state"
+"""The segment of the `BuildState` and the output's stats: made anew by every build, always written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,8 @@ class SavedState:
     caches: Caches
     stats: dict[str, tuple[int, int]]
     """Each output file's (size, modification time in ns) as the build left it."""
+    origin: Origin | None = None
+    """The file it was read from, so the next save copies what did not change (see `statefile.py`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,44 +66,31 @@ def state_path(root: Path, output: Path) -> Path:
     return root / CACHE_FOLDER / f"state-{record_key(output)}.bin"
 
 
-def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code: str) -> None:
+def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code: str, loaded: SavedState | None = None) -> Written | None:
     """Save the state of a build just written to ``output``; failing to save only costs the next build time.
 
-    ``code``: the `buildcache.code_fingerprint` of the digest that built it."""
+    ``code``: the `buildcache.code_fingerprint` of the digest that built it.
+    ``loaded``: the saved state this build started from; the cached records
+    it read and the build kept are copied from its file, not pickled again.
+    Returns how many segments were pickled and copied (None if it could not save)."""
     path = state_path(root, output)
-    stats = _output_stats(output, state.outputs)
-    saved = SavedState(state, dataclasses.replace(caches, environment=None, locale=None), stats)
+    origin = loaded.origin if loaded is not None else None
     temporary = path.with_name(path.name + ".tmp")
     try:
-        make_cache_folder(root)
-        with open(temporary, "wb") as stream:
-            # The pickle goes straight into the file (a big site's state is hundreds of megabytes,
-            # which a bytes object would hold again); the checksum, known only at the end, then
-            # replaces a placeholder of the same length in the header.
-            stream.write(_header(code, "0" * 64))
-            hashing = _HashingWriter(stream)
-            _dump(saved, hashing)
-            stream.seek(0)
-            stream.write(_header(code, hashing.digest.hexdigest()))
+        with collector_paused():  # hundreds of thousands of rows, none of them garbage
+            stats = _output_stats(output, state.outputs)
+            segments: list[tuple[str, Any]] = [(STATE_SEGMENT, (state, stats)), *_cache_segments(caches)]
+            make_cache_folder(root)
+            with open(temporary, "wb") as stream:
+                written = write_segments(stream, code, segments, origin)
         os.replace(temporary, path)
-    except OSError:
+    except (OSError, Damaged):  # Damaged: the old file changed under us, so nothing of it may be copied
         temporary.unlink(missing_ok=True)
-
-
-def _header(code: str, checksum: str) -> bytes:
-    return (" ".join((FORMAT, code, checksum)) + "\n").encode("ascii")
-
-
-class _HashingWriter:
-    """A file that also hashes what is written to it: the pickler's output, checksummed on its way to disk."""
-
-    def __init__(self, stream: BinaryIO):
-        self.stream = stream
-        self.digest = hashlib.sha256()
-
-    def write(self, data: bytes) -> int:
-        self.digest.update(data)
-        return self.stream.write(data)
+        return None
+    finally:
+        if origin is not None:
+            origin.close()
+    return written
 
 
 def load_state(root: Path, output: Path, code: str) -> Loaded:
@@ -110,74 +100,128 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
     if not output.is_dir():  # nothing to start from: a first build
         return Loaded(None, None)
     try:
-        data = path.read_bytes()
+        stream = open(path, "rb")  # noqa: SIM115 - kept open in the Origin, for the next save to copy from
     except FileNotFoundError:
         return Loaded(None, None)
     except OSError as exc:
         return Loaded(None, f"cannot read {CACHE_FOLDER}/{path.name} ({exc.strerror}); building everything")
-    header, _, payload = data.partition(b"\n")
-    fields = header.decode("ascii", "replace").split(" ")
-    if len(fields) != 3 or fields[0] != FORMAT:
-        return _unusable(path, "written by another version of digest")
-    checksum = fields[2]
-    if fields[1] != code:
-        return _unusable(path, "written by another version of digest")
-    if hashlib.sha256(payload).hexdigest() != checksum:
-        return _unusable(path, "damaged (its checksum does not match)")
     try:
-        saved = pickle.loads(payload)
+        saved = _read_state(stream, code)
+    except OtherFormat:
+        return _unusable(path, stream, "written by another version of digest")
+    except Damaged:
+        return _unusable(path, stream, "damaged (its checksum does not match)")
+    except OSError as exc:
+        return _unusable(path, stream, f"unreadable ({exc.strerror})")
     except Exception as exc:  # noqa: BLE001 - any failure to read it back means: build without it
-        return _unusable(path, f"unreadable ({type(exc).__name__})")
-    if not isinstance(saved, SavedState):
-        return _unusable(path, "not a saved build state")
+        return _unusable(path, stream, f"unreadable ({type(exc).__name__})")
     changed, missing = _changed_output(output, saved)
     if changed:
-        return _unusable(path, f"out of date: the output folder changed since that build ({changed})")
+        return _unusable(path, stream, f"out of date: the output folder changed since that build ({changed})")
     _forget_missing(saved.state, missing)
     return Loaded(saved, None)
 
 
-def _dump(saved: SavedState, stream: Any) -> None:
-    """Pickle the state into ``stream``, digest's dataclasses as plain tuples of their fields.
+def _read_state(stream: Any, code: str) -> SavedState:
+    """The state, the stats and the caches, from a file whose header and checksums `read_segments` checks."""
+    segments = read_segments(stream, code)
+    first, (state, stats) = next(segments)
+    if first.name != STATE_SEGMENT or not isinstance(state, BuildState) or not isinstance(stats, dict):
+        raise TypeError("not a saved build state")
+    caches = Caches()
+    identity: dict[str, list] = {}
+    decoded = {}
+    for place, rows in segments:
+        decoded[place.name] = (place, rows)
+        for row in rows:
+            table = getattr(caches, row[0])
+            if isinstance(table, dict):
+                table[row[1]] = row[2]
+            else:
+                identity.setdefault(row[0], []).append((row[3:], row[1], row[2]))
+    for name, entries in identity.items():
+        table = getattr(caches, name)
+        table.__setstate__((table.limit, entries))
+    return SavedState(state, caches, stats, Origin(stream, decoded))
 
-    A slotted dataclass pickles through `dataclasses`' own ``__getstate__``,
-    which looks its fields up again for every object: most of the time of
-    saving a big site's state. A dispatch table of this pickler alone (not
-    the global `copyreg` one) reduces each to its class and field values.
-    """
-    pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _dataclass_reducers()
-    pickler.dump(saved)
 
+def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
+    """The session's caches as rows, one segment per source file (an article's seed and sidecar together).
 
-def _dataclass_reducers() -> dict[type, Callable[[Any], tuple]]:
-    reducers: dict[type, Callable[[Any], tuple]] = {}
-    for module in list(sys.modules.values()):
-        if not getattr(module, "__name__", "").startswith("digest."):
+    A row is (table, key, value) of a dict, or (table, key, value, *objects)
+    of a `ByIdentity` table. What was made from an article's seed (its parsed
+    text, the names and quotes found in it...) goes with the file it came
+    from, found through the objects it is keyed by, so that an edit changes
+    the segments of the files edited and leaves the others byte for byte.
+    The Jinja environment and the compiled language are not saved."""
+    groups: dict[str, list] = {}
+    owner: dict[Any, str] = {}
+    """id of an object a row was made from -> its segment (all of them are alive in the caches
+    meanwhile); and a seed's text -> its segment (a build reads the seed again: an equal new text)."""
+    for field in dataclasses.fields(caches):
+        table = getattr(caches, field.name)
+        if isinstance(table, dict):
+            rows = [(field.name, key, value) for key, value in table.items()]
+        elif isinstance(table, ByIdentity):
+            rows = [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
+        else:
             continue
-        for value in vars(module).values():
-            if isinstance(value, type) and dataclasses.is_dataclass(value) and "__slots__" in vars(value) and value not in reducers:
-                names = tuple(f.name for f in dataclasses.fields(value))
-                reducers[value] = functools.partial(_reduce_dataclass, names)
-    return reducers
+        for row in rows:
+            if field.name == "topic_digests" and row[1][0] != "Article":
+                continue  # keyed by objects of several articles' segments, which a load brings back as copies: misses
+            group = _segment_of(row, owner)
+            groups.setdefault(group, []).append(row)
+            _own(row, group, owner)
+    return sorted(groups.items())
 
 
-def _reduce_dataclass(names: tuple[str, ...], obj: Any) -> tuple:
-    return _rebuild_dataclass, (type(obj), names, tuple(getattr(obj, name) for name in names))
+def _segment_of(row: tuple, owner: dict[Any, str]) -> str:
+    table, key = row[0], row[1]
+    if table == "files":
+        return _file_segment(key[1])
+    if table == "parsed":
+        return _file_segment(key[0])
+    if table == "seeds":
+        found = owner.get(key[0])
+    elif table == "names_in_block":
+        found = owner.get(id(key[1]))
+    elif len(row) > 3:
+        found = owner.get(id(row[3]))
+    else:
+        found = None
+    return found if found is not None else table
 
 
-def _rebuild_dataclass(cls: type, names: tuple[str, ...], values: tuple) -> Any:
-    obj: Any = object.__new__(cls)
-    for name, value in zip(names, values, strict=True):
-        object.__setattr__(obj, name, value)
-    return obj
+def _file_segment(rel: str) -> str:
+    """A seed and its sidecar share a segment; any other file has its own."""
+    path = PurePosixPath(rel)
+    if rel.startswith(("seeds/", "content/articles/")):
+        return f"article {path.stem}"
+    return f"file {rel}"
+
+
+def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
+    """Note the objects a row made, for the rows made from them to join its segment."""
+    table, value = row[0], row[2]
+    if table == "files" and isinstance(value[1], str):  # a seed's text: the key of its parsed blocks
+        owner.setdefault(value[1], group)
+    elif table == "parsed":
+        owner.setdefault(id(value[0]), group)
+    elif table == "seeds":
+        for part in value:
+            owner.setdefault(id(part), group)
+            for block in getattr(part, "blocks", ()):
+                owner.setdefault(id(block.text), group)
+    elif table == "names_in_text":
+        owner.setdefault(id(value), group)
 
 
 def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[int, int]]:
     stats = {}
+    folder = str(output)
     for rel in outputs:
         try:
-            stat = os.stat(output / rel)
+            stat = os.stat(os.path.join(folder, rel))  # plain strings: some 67,000 files at 10,000 articles
         except OSError:
             continue
         stats[rel] = (stat.st_size, stat.st_mtime_ns)
@@ -192,9 +236,10 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
     restored with coarser times (a CI cache) is still trusted. A missing
     file is no harm: the next build makes it again (`_forget_missing`)."""
     missing = []
+    folder = str(output)
     for rel, digest in saved.state.outputs.items():
         try:
-            stat = os.stat(output / rel)
+            stat = os.stat(os.path.join(folder, rel))
         except FileNotFoundError:
             missing.append(rel)
             continue
@@ -227,5 +272,7 @@ def _forget_missing(state: BuildState, missing: list[str]) -> None:
                 state.search_shards.pop(shard, None)
 
 
-def _unusable(path: Path, why: str) -> Loaded:
+def _unusable(path: Path, stream: Any, why: str) -> Loaded:
+    with contextlib.suppress(OSError):
+        stream.close()
     return Loaded(None, f"note: the saved build state {CACHE_FOLDER}/{path.name} is {why}; building everything")
