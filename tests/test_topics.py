@@ -9,6 +9,7 @@ most reads unchanged, or the check would save nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sys
@@ -20,6 +21,7 @@ import pytest
 from digest.memo import ByIdentity
 from digest.pipeline.build import render_site, render_source
 from digest.pipeline.session import SiteBuilder
+from digest.render import site_reads
 from digest.render.site_reads import SITE_READS, SITE_SCOPES
 from digest.views import reads
 from digest.views.reads import Reader
@@ -127,8 +129,8 @@ def test_a_read_whose_topics_kept_their_digests_kept_its_value(generated: Path, 
     assert (changed == []) == (edit == "nothing")
 
 
-def test_every_read_kind_has_a_scope_except_the_export() -> None:
-    assert set(SITE_READS) - set(SITE_SCOPES) == {"export"}
+def test_every_read_kind_has_a_scope() -> None:
+    assert set(SITE_READS) == set(SITE_SCOPES)
 
 
 def test_topics_of_a_missing_entity_are_absent(base) -> None:
@@ -154,3 +156,30 @@ def test_a_claim_edit_computes_only_the_reads_about_it(generated: Path, tmp_path
     second = builder.build()
     assert second.rendered and len(second.rendered) < 30
     assert 0 < len(computed) < keys / 10, f"{len(computed)} of {keys} reads computed"
+
+
+def test_data_json_is_the_export_one_record_per_line(base) -> None:
+    from digest.render.export import export_graph
+    from digest.render.publish import _json
+
+    assert base.outputs["data.json"] == _json({"data": export_graph(base.graph)})
+    assert json.loads(base.outputs["data.json"]) == export_graph(base.graph)
+
+
+def test_a_session_writes_data_json_again_computing_only_the_records_an_edit_changed(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    builder = SiteBuilder(site, tmp_path / "out", search=False)
+    assert builder.build().ok
+    EDITS["claim text"](site)
+    assert builder.build().ok  # the first build rendered in worker processes: this one computes every record
+    made: list[str] = []
+    for name in ("article_record", "person_record", "claim_record", "event_record"):
+        original = getattr(site_reads, name)
+        monkeypatch.setattr(site_reads, name, lambda graph, entity_id, original=original, name=name: made.append(name) or original(graph, entity_id))
+    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check computes every carried record: count what a real session does
+    replace_first(sidecar(site), r'^(    text: ")', r"\1Again, ")
+    rebuild = builder.build()
+    assert "data.json" in rebuild.rendered
+    assert made == ["claim_record"]
+    assert (tmp_path / "out/data.json").read_bytes() == render_site(site).outputs["data.json"]

@@ -38,7 +38,7 @@ from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
 from digest.render.pages import site_pages
 from digest.render.publish import publishing_pages
-from digest.render.site_reads import SITE_READS, SITE_SCOPES
+from digest.render.site_reads import CARRIED_READS, SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import IndexFiles, SearchIndexError, SearchIndexTruncated, event_records, index_files, plan_search
@@ -222,7 +222,7 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
     check = ScopeCheck(Topics(graph, rendering.caches.topic_digests), SITE_SCOPES, previous.topics, previous.scopes)
-    reader = Reader(graph, SITE_READS, rendering.caches.value_digests, check.unchanged, previous.fingerprints, check.verify)
+    reader = Reader(graph, SITE_READS, rendering.caches.value_digests, check.unchanged, previous.fingerprints, check.verify, previous.values)
     templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
@@ -264,6 +264,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         yield page.path, data
     state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
+    state.values = reader.carry(CARRIED_READS)
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
 

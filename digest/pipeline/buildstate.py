@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from jinja2 import Environment, meta
 
@@ -31,6 +32,10 @@ class BuildState:
     """Graph key -> digest of its value when last rendered."""
     scopes: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
     """Graph key -> the topics its value is made from (None: it has no declared scope; see `topics.py`)."""
+    values: dict[str, Any] = field(default_factory=dict)
+    """Graph key -> its value, for reads the next build takes as they are while unchanged
+    (`site_reads.CARRIED_READS`: data.json's records). Kept with the state they were read
+    against: a build that fails after rendering leaves the last good build's."""
     topics: dict[str, bytes] = field(default_factory=dict)
     """Topic -> its digest in this build's graph, for every topic of ``scopes``."""
     templates: dict[str, bytes] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from digest.graph.model import SiteGraph
-from digest.render.export import export_graph
+from digest.render.export import article_record, claim_record, compact_json, event_record, export_head, person_record
 from digest.render.pages import site_pages
 from digest.views.listing import COMPARE_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE, articles_by_month, comparison_order, month_path
 from digest.views.outlets import carried, comparison_page, outlet_name, outlet_page, outlet_slugs, outlets
@@ -83,9 +83,19 @@ def _comparison_page(graph: SiteGraph, number: str) -> Any:
     return comparison_page(graph, page_number(number))
 
 
-def _export(graph: SiteGraph, _: str) -> dict[str, Any]:
-    """The whole annotation graph as plain JSON data (documented in the README)."""
-    return export_graph(graph)
+def _export_ids(graph: SiteGraph, _: str) -> tuple[tuple[str, ...], ...]:
+    """The ids of data.json's records, in its order: articles, people, claims, events."""
+    return tuple(graph.articles), tuple(graph.people), tuple(graph.claims), tuple(graph.events)
+
+
+def _occurrence_summaries(entity: str) -> Scope:
+    """A claim's or event's record: the entity and the slugs of the articles it links to (their summaries)."""
+
+    def scope(graph: SiteGraph, eid: str) -> tuple[str, ...]:
+        found = (graph.claims if entity == "claim" else graph.events)[eid]
+        return (f"{entity}:{eid}", *(f"summary:{stem}" for stem in dict.fromkeys(o.article for o in found.occurrences)))
+
+    return scope
 
 
 def _outlet_page_scope(graph: SiteGraph, arg: str) -> tuple[str, ...]:
@@ -112,14 +122,30 @@ SITE_SCOPES: MappingProxyType[str, Scope] = MappingProxyType({
     "outlet-page": _outlet_page_scope,
     "outlet-slugs": lambda graph, _: ("articles",),
     "comparison-page": _comparison_page_scope,
+    "export-head": lambda graph, _: (),
+    "export-ids": lambda graph, _: ("articles", "people", "claims", "events"),
+    "export-article": lambda graph, stem: (f"article:{stem}", f"claims-in:{stem}", f"events-in:{stem}"),
+    "export-person": lambda graph, pid: (f"person:{pid}", f"mentions:{pid}"),
+    "export-claim": _occurrence_summaries("claim"),
+    "export-event": _occurrence_summaries("event"),
 })
-"""What each read of `SITE_READS` is made from (see `topics.py`); ``export``, the whole graph, is computed on every build."""
+"""What each read of `SITE_READS` is made from (see `topics.py`)."""
+
+CARRIED_READS = frozenset({"export-article", "export-person", "export-claim", "export-event"})
+"""Reads whose values a watch session keeps for its next build, taken as they are while their topics
+keep their digests: data.json's records (JSON text, one per article, person, claim and event), so that
+an edit writes data.json again by computing only the records it changed."""
 
 
 SITE_READS: MappingProxyType[str, Read] = MappingProxyType({
     **READS,
     "sitemap": _sitemap,
-    "export": _export,
+    "export-head": lambda graph, _: export_head(graph),
+    "export-ids": _export_ids,
+    "export-article": lambda graph, stem: compact_json(article_record(graph, stem)),
+    "export-person": lambda graph, pid: compact_json(person_record(graph, pid)),
+    "export-claim": lambda graph, cid: compact_json(claim_record(graph, cid)),
+    "export-event": lambda graph, eid: compact_json(event_record(graph, eid)),
     "outlets": _outlets,
     "outlets-top": _outlets_top,
     "outlet-page": _outlet_page,

@@ -510,6 +510,7 @@ class Reader:
         unchanged: Callable[[str], bool] | None = None,
         previous: Mapping[str, bytes | None] | None = None,
         verify: bool = False,
+        carried: Mapping[str, Any] | None = None,
     ):
         self.graph = graph
         self._reads = reads
@@ -521,6 +522,8 @@ class Reader:
         """The previous build's fingerprints, kept for reads that cannot have changed."""
         self._verify = verify
         """Compute kept fingerprints anyway and fail if one differs (tests: a scope that misses a topic)."""
+        self._carried = carried or {}
+        """Values of the previous build's reads, taken as they are while the read is unchanged."""
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
         self._recording: set[str] | None = None
@@ -530,8 +533,22 @@ class Reader:
         if self._recording is not None:
             self._recording.add(key)
         if key not in self._values:
-            self._values[key] = self._reads[kind](self.graph, arg)
+            if key in self._carried and self._unchanged is not None and self._unchanged(key):
+                value = self._carried[key]
+                if self._verify and value != self._reads[kind](self.graph, arg):
+                    raise AssertionError(f"read '{key}' changed although the topics of its scope did not: its scope misses what changed")
+            else:
+                value = self._reads[kind](self.graph, arg)
+            self._values[key] = value
         return self._values[key]
+
+    def carry(self, kinds: frozenset[str]) -> dict[str, Any]:
+        """The values of reads of ``kinds`` for the next build: those read in this one, and those
+        carried from the previous one that are still unchanged."""
+        unchanged = self._unchanged
+        kept = {key: value for key, value in self._carried.items() if unchanged is not None and unchanged(key)}
+        kept.update((key, value) for key, value in self._values.items() if key.partition(":")[0] in kinds)
+        return kept
 
     @contextmanager
     def recording(self) -> Iterator[set[str]]:

@@ -6,7 +6,7 @@ changed. Each read kind declares those parts as *topics* (its scope, see
 ``person:<id>``, ``mentions:<id>``, ``claim:<id>``, ``event:<id>``), a whole
 collection (``articles``: every article's summary in order; ``people``,
 ``mentions``, ``claims``, ``events``), a list of ids (``claims-by:<person>``,
-``claims-about:<person>``, ``claims-in:<article>``, ``carried:<outlet slug>``,
+``claims-about:<person>``, ``claims-in:<article>``, ``events-in:<article>``, ``carried:<outlet slug>``,
 ``outlets``, ``comparison``), and ``site`` (the configuration,
 theme assets and language), which every read depends on.
 
@@ -160,7 +160,7 @@ _COLLECTIONS: Mapping[str, tuple[str, Callable[[SiteGraph], Iterable[str]]]] = {
 }
 """A collection topic -> the topic of each member and the members, in the graph's order."""
 
-_INDEX_LISTS: Mapping[str, str] = {"claims-by": "claims_by", "claims-about": "claims_about", "claims-in": "claims_in"}
+_INDEX_LISTS: Mapping[str, str] = {"claims-by": "claims_by", "claims-about": "claims_about", "claims-in": "claims_in", "events-in": "events_in"}
 """Topics that are one entry of the graph's index (`model.GraphIndex`): which claims a person made,
 which are about them, which an article carries (ids, in order)."""
 
