@@ -46,7 +46,7 @@ from digest.source.load import LoadedSite, load_site
 from digest.source.theme import Theme
 from digest.text.i18n import locale_from_catalogues
 from digest.views.reads import Reader
-from digest.views.topics import ScopeCheck, Topics
+from digest.views.topics import ScopeCheck, Topics, verifying_scopes
 
 
 @dataclass(slots=True)
@@ -221,8 +221,16 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
-    check = ScopeCheck(Topics(graph, rendering.caches.topic_digests), SITE_SCOPES, previous.topics, previous.scopes)
-    reader = Reader(graph, SITE_READS, rendering.caches.value_digests, check.unchanged, previous.fingerprints, check.verify, previous.values)
+    made: list[ScopeCheck] = []
+
+    def scope_check() -> ScopeCheck:
+        """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
+        if not made:
+            made.append(ScopeCheck(Topics(graph, rendering.caches.topic_digests), SITE_SCOPES, previous.topics, previous.scopes))
+        return made[0]
+
+    reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,
+                    verifying_scopes(), previous.values)
     templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
@@ -237,6 +245,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
             rendering.early.add(page.path)
             done.append(number)
             yield page.path, data
+    check = scope_check()
     changed = _changed_reads(check, reader, previous)
     for number, page in enumerate(pages):
         if page.path in rendering.early:

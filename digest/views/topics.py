@@ -44,6 +44,11 @@ CHECK_SCOPES = "DIGEST_CHECK_SCOPES"
 """Environment variable: when set, every fingerprint kept because its topics are unchanged is computed and compared."""
 
 
+def verifying_scopes() -> bool:
+    """Whether kept fingerprints and values are computed anyway and compared (``DIGEST_CHECK_SCOPES``: the tests)."""
+    return bool(os.environ.get(CHECK_SCOPES))
+
+
 def _digest(value: Any) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
@@ -192,7 +197,7 @@ class ScopeCheck:
         changed = self.changed
         self.stale = {key for key, names in previous_scopes.items() if names is None or not changed.isdisjoint(names)}
         """Reads of the previous build that must be computed again to know whether they changed."""
-        self.verify = bool(os.environ.get(CHECK_SCOPES))
+        self.verify = verifying_scopes()
         """Compute kept fingerprints anyway and compare (tests)."""
 
     def unchanged(self, key: str) -> bool:
