@@ -72,8 +72,14 @@ _PLAIN_PARTS: Mapping[type, tuple[str, ...]] = {kind: _plain_fields(kind) for ki
 
 
 def _entity_digest(entity: Article | Claim | Event, memo: ByIdentity[bytes]) -> bytes:
-    """An article's, claim's or event's digest (that of its repr), remembered while its shared parts
-    are the very same objects and its other fields equal: a rebuild digests only what changed."""
+    """An article's, claim's or event's digest (that of its repr), remembered for the very object: a
+    session's link hands back the objects of the last graph for what did not change, never changed
+    after link (`link.py`); and for a new object, while its shared parts are the very same objects and
+    its other fields equal (a build from a saved state): a rebuild digests only what changed."""
+    return memo.get((entity,), ("entity",), lambda: _parts_digest(entity, memo))
+
+
+def _parts_digest(entity: Article | Claim | Event, memo: ByIdentity[bytes]) -> bytes:
     kind = type(entity)
     shared: list[object] = []
     for name in _SHARED_PARTS[kind]:
@@ -125,12 +131,12 @@ class Topics:
             return _entity_digest(graph.articles[name], self._memo)
         if kind == "summary":
             article = graph.articles[name]
-            return _digest(tuple(getattr(article, field) for field in _SUMMARY_FIELDS))
+            return self._memo.get((article,), ("summary",), lambda: _digest(tuple(getattr(article, field) for field in _SUMMARY_FIELDS)))
         if kind == "person":
             return _digest(graph.people[name])
         if kind == "mentions":  # each Mention is made once per version of its article's names (`link._mentions`)
-            mentions = tuple(graph.mentions.get(name, ()))
-            return self._memo.get(mentions, ("mentions", len(mentions)), lambda: _digest(mentions))
+            found = graph.mentions.get(name, [])
+            return self._memo.get((found,), ("mentions",), lambda: self._memo.get(tuple(found), ("mentions", len(found)), lambda: _digest(found)))
         if kind == "claim":
             return _entity_digest(graph.claims[name], self._memo)
         if kind == "event":
