@@ -128,7 +128,7 @@ def render_graph(
     graph.assets[FAVICON] = site_favicon(loaded.static_files) or graph.assets[THEME_FAVICON]  # the built-in theme has one
     _set_locale(loaded, graph, diagnostics, caches)
     env = environment_for(loaded.theme, graph.config, graph.locale, caches)
-    pages = site_pages(graph) + publishing_pages(list(graph.people), graph.config)
+    pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
     files = dict(copied.values())
     generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
     collisions = []

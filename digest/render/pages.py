@@ -16,7 +16,7 @@ from digest.graph.model import SiteGraph
 from digest.render.listpages import list_pages
 from digest.render.page import Page, numbered_pages
 from digest.render.templates import article_body
-from digest.views.listing import PERSON_ROWS_PER_PAGE, person_page_count
+from digest.views.listing import PERSON_ROWS_PER_PAGE, per_graph, person_page_count
 from digest.views.paging import Pager, page_url
 from digest.views.reads import Reader
 
@@ -26,7 +26,9 @@ HOME_CLAIMS = 6
 HOME_PEOPLE = 12
 HOME_OUTLETS = 10
 
-def site_pages(graph: SiteGraph) -> list[Page]:
+@per_graph
+def site_pages(graph: SiteGraph) -> tuple[Page, ...]:
+    """Every page made from templates (once per graph: the build and the sitemap both ask)."""
     pages = [
         Page("index.html", "home.html", home_context),
         Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
@@ -39,7 +41,7 @@ def site_pages(graph: SiteGraph) -> list[Page]:
     for pid in graph.people:
         pages += numbered_pages(f"people/{pid}/", person_page_count(graph, pid), "person.html", person_context, pid=pid)
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
-    return pages
+    return tuple(pages)
 
 
 def home_context(reader: Reader) -> dict[str, Any]:
