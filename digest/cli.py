@@ -303,15 +303,17 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_watch(args: argparse.Namespace) -> int:
-    from digest.pipeline.session import SiteBuilder
+    from digest.live.builder import start_builder
 
     root = _site_root(args.source)
     output = _output_folder(root, args.output)
     # The search index is redone in the background, so a save never waits for the last one's index.
-    builder = SiteBuilder(root, output, _base_url(args.base_url), search_in_background=True, clean=args.clean)
+    # The builder runs in a process forked now, before any thread, so its big rebuilds use every core.
+    builder = start_builder(root, output, base_url=_base_url(args.base_url), search_in_background=True, clean=args.clean)
     builder.on_search_update = _report_search_update
     try:
-        return _watch_loop(builder, args.poll, f"watching {_shown(root)} (output: {_shown(output)}); press Ctrl-C to stop")
+        with _sigterm_as_interrupt():  # the first build too: its builder and stage go as with Ctrl-C
+            return _watch_loop(builder, args.poll, f"watching {_shown(root)} (output: {_shown(output)}); press Ctrl-C to stop")
     finally:
         builder.close()
 
@@ -331,8 +333,8 @@ def _run_serve(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
+    from digest.live.builder import start_builder
     from digest.live.serve import BuildEvents, bind_server
-    from digest.pipeline.session import SiteBuilder
     from digest.pipeline.write import output_faults
 
     root = _site_root(args.source)
@@ -349,7 +351,10 @@ def _run_serve(args: argparse.Namespace) -> int:
             # Drafts are shown (with a banner): the preview is private, site/ is not.
             # The search index is made in the background, the first one too: pages are on screen
             # at once, and /search/ works (and reloads, if open) when its index is written.
-            builder = SiteBuilder(root, output, hash_assets=False, drafts=True, search_in_background=True, first_index_in_background=True)
+            # In a process forked before the server's threads start (see `start_builder`); it must not
+            # keep the server's socket open.
+            builder = start_builder(root, output, [server.socket], hash_assets=False, drafts=True, search_in_background=True,
+                                    first_index_in_background=True)
             server.output = builder.output
             builder.on_page_written = events.announce_page
 
@@ -359,7 +364,8 @@ def _run_serve(args: argparse.Namespace) -> int:
 
             builder.on_search_update = on_search_update
             try:
-                return _serve(server, builder, events, args)
+                with _sigterm_as_interrupt():  # the first build too: its builder and stage go as with Ctrl-C
+                    return _serve(server, builder, events, args)
             finally:
                 builder.close()
         finally:
@@ -395,6 +401,7 @@ def _serve(server, builder, events, args: argparse.Namespace) -> int:
 def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool = False, on_good_build=None) -> int:
     import threading
 
+    from digest.live.builder import BuilderProcess
     from digest.live.watch import watch
 
     if not first_done:
@@ -403,6 +410,8 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
             events.publish(first)
     print(banner, flush=True)
     stop = threading.Event()
+    if isinstance(builder, BuilderProcess):
+        builder.on_death = stop.set  # nothing would build the next save: stop watching, say why
 
     def on_rebuild(rebuild, changed):
         _report_rebuild(rebuild, changed, builder)
@@ -417,6 +426,9 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
     except KeyboardInterrupt:
         stop.set()
         print("stopped", flush=True)
+        return 0
+    if isinstance(builder, BuilderProcess):
+        builder.check()
     return 0
 
 
@@ -457,7 +469,7 @@ def _report_rebuild(rebuild, changed, builder):
     else:
         _print_diagnostics(rebuild.diagnostics)
         errors = len(rebuild.errors)
-        kept = "keeping the last good site" if builder.state is not None else "no site yet: fix the errors above"
+        kept = "keeping the last good site" if builder.base_path is not None else "no site yet: fix the errors above"
         print(f"{stamp} {what}: build failed with {_count(errors, 'error')}; {kept}", file=sys.stderr, flush=True)
     return rebuild
 

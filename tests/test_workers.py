@@ -120,3 +120,59 @@ def test_no_worker_outlives_its_main_process(tmp_path, command, how, ending):
         for pid in workers:  # only those this test started, if they outlived it
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    "how, ending",
+    [
+        ("sigkill", "SIGKILL of the main process (a CI timeout)"),
+        ("sigterm", "SIGTERM of the main process (kill)"),
+        ("ctrl-c", "SIGINT to the whole process group (Ctrl-C in a terminal)"),
+    ],
+)
+def test_no_worker_or_builder_outlives_digest_watch(tmp_path, how, ending):
+    """`digest watch` builds in a child process (`digest.live.builder`), whose render workers are its children."""
+    site = copy_site("basic", tmp_path)
+    pid_folder = tmp_path / "pids"
+    pid_folder.mkdir()
+    args = ["watch", "--source", str(site), "--output", str(tmp_path / "out")]
+    stderr = tmp_path / "stderr"
+    with stderr.open("wb") as err_file:
+        process = subprocess.Popen(
+            [sys.executable, "-c", STALLING_CLI, str(pid_folder), "linux", *args],
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            start_new_session=True,
+        )
+    workers: list[int] = []
+    builders: set[int] = set()
+    try:
+        started = _wait_for(lambda: len(list(pid_folder.iterdir())) >= 2 or process.poll() is not None, time.monotonic() + WAIT)
+        workers = sorted(int(p.name) for p in pid_folder.iterdir())
+        assert started and len(workers) == 2, f"two workers should be rendering: {workers}, {process.poll()}"
+        builders = {_parent(pid) for pid in workers}
+        assert len(builders) == 1 and {_parent(pid) for pid in builders} == {process.pid}, "the builder, a child of the command, forked them"
+
+        if how == "ctrl-c":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM if how == "sigterm" else signal.SIGKILL)
+        process.wait(timeout=WAIT)
+
+        _wait_for(lambda: not any(_alive(pid) for pid in [*workers, *builders]), time.monotonic() + WAIT)
+        survivors = [pid for pid in [*workers, *builders] if _alive(pid)]
+        assert survivors == [], f"after {ending}, these still run"
+        assert _wait_for(lambda: list(tmp_path.glob(".out.stage-*")) == [], time.monotonic() + WAIT), "the builder removes its half-made stage"
+        if how in ("ctrl-c", "sigterm"):
+            assert process.returncode == 130
+            err = stderr.read_text()
+            assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        for pid in [*workers, *builders]:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -9,21 +9,19 @@ burst gives one rebuild of its final state.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Protocol
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
-from digest.errors import Diagnostic, Location, MachineFault
-from digest.pipeline.session import Rebuild, SiteBuilder
-
-log = logging.getLogger(__name__)
+from digest.live.builder import BuilderDied
+from digest.pipeline.session import Rebuild, failed_build
 
 QUIET_SECONDS = 0.03
 """How long the sources must stay unchanged before a rebuild starts.
@@ -38,6 +36,14 @@ POLL_SECONDS = 0.5
 MAX_WAIT_SECONDS = 2.0
 """Rebuild anyway after this long, even if events keep coming."""
 WATCHED_FOLDERS = ("seeds", "content", "themes")
+
+
+class LiveBuilder(Protocol):
+    """What `watch` needs of a builder: a `SiteBuilder`, or a `BuilderProcess` running one."""
+
+    root: Path
+
+    def build(self, changed: Iterable[str] | None = None) -> Rebuild: ...
 
 
 def is_editor_noise(name: str) -> bool:
@@ -145,7 +151,7 @@ class SourceWatcher:
 
 
 def watch(
-    builder: SiteBuilder,
+    builder: LiveBuilder,
     on_rebuild: Callable[[Rebuild, set[str]], None],
     stop: threading.Event,
     poll: bool = False,
@@ -181,12 +187,13 @@ def _worth_naming(root: Path, paths: set[str]) -> set[str]:
     return named or paths
 
 
-def safe_build(builder: SiteBuilder, changed: set[str] | None = None) -> Rebuild:
-    """A build that reports even an unexpected crash as an error, so the watcher lives on."""
+def safe_build(builder: LiveBuilder, changed: set[str] | None = None) -> Rebuild:
+    """A build that reports even an unexpected crash as an error, so the watcher lives on.
+
+    Only the end of the builder process is not a failed build: nothing would build the next one."""
     try:
         return builder.build(changed)
-    except MachineFault as fault:  # the machine, not a bug: one line, no traceback
-        return Rebuild(False, [fault.diagnostic()])
-    except Exception as exc:  # a bug or an I/O failure: keep serving the last good site
-        log.exception("build crashed")
-        return Rebuild(False, [Diagnostic(Location("."), "error", f"build crashed: {type(exc).__name__}: {exc}", "crash")])
+    except BuilderDied:
+        raise
+    except Exception as exc:  # a bug, an I/O failure, a full disk: keep serving the last good site
+        return failed_build(exc)

@@ -329,12 +329,21 @@ def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys
     return [(number, page) for _, number, page in found]
 
 
-def _render_all(env, pages: list, todo: list[int], reader: Reader):
-    """Render pages, in forked worker processes when there are many and it is safe to fork.
+def may_fork() -> bool:
+    """Whether this process may fork a copy of itself that goes on running Python code.
 
-    Forking is safe only with no other threads (watch mode has observer and
-    server threads), so incremental rebuilds in a session render in-process;
-    they render few pages anyway. Results are the same bytes either way.
+    Only with no other thread: a fork copies whatever locks the other threads hold
+    (the allocator's, logging's, an import's), never to be released in the copy."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _render_all(env, pages: list, todo: list[int], reader: Reader):
+    """Render pages, in forked worker processes when there are many and it is safe to fork (`may_fork`).
+
+    `digest watch` and `digest serve` build in a process of their own, forked
+    before their threads started (see `live/builder.py`), so their big
+    rebuilds (a template edit) fork workers too; a session in a process
+    with other threads renders in that process. Results are the same bytes either way.
     Each worker is handed its share through the fork itself (the arguments
     of a forked process are inherited, never pickled) and reports back
     through its own pipe, whichever is ready first.
@@ -342,8 +351,7 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader):
     an exception here, Ctrl-C included, terminates them.
     """
     workers = min(os.cpu_count() or 1, 4)
-    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    if len(todo) < PARALLEL_MINIMUM or workers < 2 or not can_fork:
+    if len(todo) < PARALLEL_MINIMUM or workers < 2 or not may_fork():
         for number in todo:
             data, keys = render_page(env, pages[number], reader)
             yield number, data, keys, {}

@@ -7,20 +7,24 @@ changed, the page of the saved file first. A failed build changes nothing
 and keeps the last good state, so the next good save is compared with what
 is actually on disk. `BackgroundIndexer` keeps the search index up to date
 after the pages, in a thread of its own (`digest watch`, `digest serve`).
+`digest watch` and `digest serve` run their builder in a process of its
+own (see `live/builder.py`), where each build stops that thread first, so
+that it may fork render workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.caches import Caches
-from digest.errors import BuildFailed, Diagnostic, MachineFault, machine_fault
+from digest.errors import BuildFailed, Diagnostic, Location, MachineFault, machine_fault
 from digest.pipeline.build import SEARCH_BUNDLE, fewer_collections, index_search, render_source, write_stage
 from digest.pipeline.buildstate import BuildState, digest_bytes
 from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
@@ -58,6 +62,15 @@ class SearchUpdate:
     error: str = ""
 
 
+def failed_build(exc: Exception) -> Rebuild:
+    """A build that raised, as a failed `Rebuild`: a `MachineFault` is its one line, anything
+    else a crash (logged with its traceback), so that the session lives on."""
+    if isinstance(exc, MachineFault):  # the machine, not a bug: one line, no traceback
+        return Rebuild(False, [exc.diagnostic()])
+    log.error("build crashed", exc_info=exc)
+    return Rebuild(False, [Diagnostic(Location("."), "error", f"build crashed: {type(exc).__name__}: {exc}", "crash")])
+
+
 class SiteBuilder:
     def __init__(
         self,
@@ -70,6 +83,7 @@ class SiteBuilder:
         search_in_background: bool = False,
         clean: bool = False,
         first_index_in_background: bool = False,
+        render_workers: bool = False,
     ):
         self.root = root
         self.clean = clean
@@ -97,6 +111,10 @@ class SiteBuilder:
         """The first build's index is made in the background too (`digest serve`: the preview is
         on screen at once, its search works a few seconds later); `digest watch` makes it in the
         build, so its first site is whole."""
+        self.render_workers = render_workers
+        """This process has no thread of its own but the indexer's (the builder process of `digest
+        watch`, see `live/builder.py`): each build stops the indexer's thread first, so that it
+        may fork render workers (`build.may_fork`) and use every core."""
 
     def close(self) -> None:
         """Stop the background indexer, if any (an index being made is abandoned)."""
@@ -111,8 +129,23 @@ class SiteBuilder:
         """Build again. ``changed``: the paths (relative to the root) a watcher saw change since
         the last build. With it, the saved article's or person's own page is written first,
         and files not among them whose stat is unchanged are not read again."""
-        with self._lock, fewer_collections():
+        with self._indexer_stopped(), self._lock, fewer_collections():
             return self._build(changed)
+
+    @contextlib.contextmanager
+    def _indexer_stopped(self) -> Iterator[None]:
+        """With ``render_workers``, no indexer thread while the block runs; the index it was making
+        is made again afterwards, unless the build asks for a newer one.
+
+        Taken before the build's lock, which the indexer takes to write its index."""
+        if self._indexer is None or not self.render_workers:
+            yield
+            return
+        self._indexer.pause()
+        try:
+            yield
+        finally:
+            self._indexer.resume()
 
     def _build(self, changed: Iterable[str] | None) -> Rebuild:
         started = time.perf_counter()
@@ -218,6 +251,8 @@ class BackgroundIndexer:
     does not wait for it.
     Only the newest request matters: a request cancels an index being made
     for an older build, and an index finished after a newer build is dropped.
+    The thread runs only while there is an index to make, and `pause` ends
+    it (the builder process forks render workers, which needs no other thread).
     """
 
     def __init__(self, builder: SiteBuilder):
@@ -226,53 +261,86 @@ class BackgroundIndexer:
         self._job: tuple[BuildState, tuple, str] | None = None
         self._busy = False
         self._stopped = False
+        self._paused = False
         self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="digest-search-index", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
     def request(self, state: BuildState, records: tuple, language: str) -> None:
         with self._condition:
             self._job = (state, records, language)
             self._cancel.set()  # whatever is being indexed is out of date now
             self._condition.notify_all()
+            self._start()
 
     def stop(self) -> None:
         with self._condition:
             self._stopped = True
             self._cancel.set()
             self._condition.notify_all()
-        self._thread.join(timeout=10)
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=10)
+
+    def pause(self) -> None:
+        """End the thread, cancelling the index being made (`resume` makes it again)."""
+        with self._condition:
+            self._paused = True
+            self._cancel.set()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
+
+    def resume(self) -> None:
+        with self._condition:
+            self._paused = False
+            self._start()
 
     def wait_idle(self, timeout: float | None) -> bool:
         with self._condition:
             return self._condition.wait_for(lambda: (self._job is None and not self._busy) or self._stopped, timeout)
 
+    def _start(self) -> None:
+        """With the condition held: a thread for the pending job, unless one runs or may not."""
+        if self._thread is None and self._job is not None and not (self._paused or self._stopped):
+            self._thread = threading.Thread(target=self._run, name="digest-search-index", daemon=True)
+            self._thread.start()
+
     def _run(self) -> None:
         while True:
             with self._condition:
-                self._condition.wait_for(lambda: self._job is not None or self._stopped)
-                if self._stopped:
+                if self._job is None or self._paused or self._stopped:
+                    self._thread = None
+                    self._condition.notify_all()
                     return
-                assert self._job is not None, "woken with a job to do, or to stop"
-                state, records, language = self._job
+                job = self._job
                 self._job = None
                 self._busy = True
                 self._cancel.clear()
+            update: SearchUpdate | None
             try:
-                update = self._index(state, records, language)
+                update = self._index(*job)
+            except IndexCancelled:
+                update = None
+                with self._condition:
+                    if self._job is None and self._paused:  # stopped for a build, not for a newer index: again after it
+                        self._job = job
             except MachineFault as fault:  # a full disk, say: one line, keep the last index
                 update = SearchUpdate(False, error=str(fault))
             except Exception as exc:  # a bug or an I/O failure: report it, keep the last index
                 log.exception("search index crashed")
                 update = SearchUpdate(False, error=f"{type(exc).__name__}: {exc}")
-            with self._condition:
-                self._busy = False
-                self._condition.notify_all()
-            if update is not None and self.builder.on_search_update is not None:
-                self.builder.on_search_update(update)
+            try:  # reported before the indexer counts as idle: whoever waited for it sees the update
+                if update is not None and self.builder.on_search_update is not None:
+                    self.builder.on_search_update(update)
+            finally:
+                with self._condition:
+                    self._busy = False
+                    self._condition.notify_all()
 
     def _index(self, state: BuildState, records: tuple, language: str) -> SearchUpdate | None:
         """Index again the shards whose pages on disk changed as of ``state``; None when a newer build made it pointless.
+
+        Raises `IndexCancelled` when cancelled (a newer request, a pause).
 
         Pages are read from the live output: each is replaced atomically, so
         a read sees a whole page, and a page a newer build replaced meanwhile
@@ -290,7 +358,7 @@ class BackgroundIndexer:
                 return None
             found = index_files(plan, state.outputs, state.search_shards, read, records, language, self._cancel)
         except IndexCancelled:
-            return None
+            raise
         except OSError as exc:
             return SearchUpdate(False, error=str(machine_fault(exc, builder.output.parent, "cannot make the search index")), seconds=time.perf_counter() - started)
         except SearchIndexError as exc:
