@@ -226,3 +226,21 @@ def test_decomposed_seed_text_matches_composed_names_and_quotes(tmp_path):
     assert result.code == 0, result.err
     body = soup(tmp_path / "out/articles/talks-in-dublin/index.html").select_one(".article-text")
     assert [a["data-person"] for a in body.select("a[data-person]")] == ["sean-obrien"]
+
+
+def test_timeline_chart_labels_are_isolated_so_a_right_to_left_title_keeps_its_ellipsis(tmp_path):
+    """SVG text takes no <bdi>: each label goes between U+2068 and U+2069, its "…" inside, so a cut
+    Arabic title ends (on its left) in the ellipsis instead of the ellipsis standing on its right."""
+    source = tmp_path / "src"
+    shutil.copytree(SITES / "basic", source)
+    long_title = "اجتماع طويل جدا بين الوفدين لمناقشة الممرات الإنسانية وتبادل الأسرى والضمانات الأمنية في المنطقة"
+    with (source / "content/timeline.yaml").open("a", encoding="utf-8") as timeline:
+        timeline.write(f"- id: arabic-meeting\n  date: 2022-06-01\n  title: {long_title}\n")
+    output = tmp_path / "site"
+    result = run_cli("build", "--source", source, "--output", output)
+    assert result.code == 0, result.err
+    labels = [text.get_text() for text in soup(output / "timeline/2022/index.html").select("svg text.mark-label, svg text.mark-full")]
+    arabic = [label for label in labels if "اجتماع" in label]
+    assert arabic and all(label.startswith("\u2068") and label.endswith("\u2069") for label in labels)
+    assert any(label.endswith("…\u2069") for label in arabic), arabic
+    assert f"\u2068{long_title}\u2069" in arabic
