@@ -13,9 +13,11 @@ theme assets and language), which every read depends on.
 A build keeps the digest of every topic its pages' reads depend on; the
 next build compares them with the digests of its own graph, and a read
 whose topics all kept their digest keeps its fingerprint without being
-computed again (`Reader.fingerprint`). That check costs one digest per
-entity, not one per read: a one-claim edit at 10,000 articles re-checks the
-few hundred reads about that claim instead of every read of every page.
+computed again (`Reader.fingerprint`), and a value kept with the state
+(data.json's records) is taken as it is. That check costs one digest per
+entity (a lookup, for the entities a session's link kept) and one set test
+per read: a one-claim edit at 10,000 articles computes the few hundred reads
+about that claim again instead of every read of every page.
 
 A scope that forgets a part its read uses would leave pages stale, so tests
 run with ``DIGEST_CHECK_SCOPES=1``: every fingerprint kept this way is then
