@@ -153,7 +153,7 @@ def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
     text, the names and quotes found in it...) goes with the file it came
     from, found through the objects it is keyed by, so that an edit changes
     the segments of the files edited and leaves the others byte for byte.
-    The Jinja environment and the compiled language are not saved."""
+    The Jinja environment, the compiled language and the topic digests are not saved."""
     groups: dict[str, list] = {}
     owner: dict[Any, str] = {}
     """id of an object a row was made from -> its segment (all of them are alive in the caches
@@ -166,9 +166,9 @@ def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
             rows = [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
         else:
             continue
+        if field.name == "topic_digests":
+            continue  # by the identity of a graph's entities, which a load makes anew: it would never hit
         for row in rows:
-            if field.name == "topic_digests" and row[1][0] != "Article":
-                continue  # keyed by objects of several articles' segments, which a load brings back as copies: misses
             group = _segment_of(row, owner)
             groups.setdefault(group, []).append(row)
             _own(row, group, owner)

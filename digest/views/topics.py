@@ -55,51 +55,11 @@ def _digest(value: Any) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
-_SHARED_PARTS: Mapping[type, tuple[str, ...]] = {
-    Article: ("text", "names", "passages"),
-    Claim: ("occurrences",),
-    Event: ("occurrences",),
-}
-"""An entity's fields whose values link makes once per version of its inputs and shares across
-rebuilds, never changed after (a seed's text, the names found in it, each anchored passage and
-occurrence, see `link._anchored`): compared by identity, one object or a list of them."""
-
-
-def _plain_fields(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind) if f.repr and f.name not in _SHARED_PARTS[kind])
-
-
-_PLAIN_PARTS: Mapping[type, tuple[str, ...]] = {kind: _plain_fields(kind) for kind in _SHARED_PARTS}
-"""Every other field an entity's repr shows: compared by value."""
-
-
 def _entity_digest(entity: Article | Claim | Event, memo: ByIdentity[bytes]) -> bytes:
-    """An article's, claim's or event's digest (that of its repr), remembered for the very object: a
-    session's link hands back the objects of the last graph for what did not change, never changed
-    after link (`link.py`); and for a new object, while its shared parts are the very same objects and
-    its other fields equal (a build from a saved state): a rebuild digests only what changed."""
-    return memo.get((entity,), ("entity",), lambda: _parts_digest(entity, memo))
-
-
-def _parts_digest(entity: Article | Claim | Event, memo: ByIdentity[bytes]) -> bytes:
-    kind = type(entity)
-    shared: list[object] = []
-    for name in _SHARED_PARTS[kind]:
-        value = getattr(entity, name)
-        if type(value) is list and name != "names":
-            shared.extend(value)
-        else:
-            shared.append(value)
-    plain = tuple(_hashable(getattr(entity, name)) for name in _PLAIN_PARTS[kind])
-    return memo.get(tuple(shared), (kind.__name__, len(shared), *plain), lambda: _digest(entity))
-
-
-def _hashable(value: Any) -> Any:
-    if type(value) is list:
-        return tuple(map(_hashable, value))
-    if type(value) is dict:
-        return repr(value)
-    return value
+    """An article's, claim's or event's digest (that of its repr), remembered for the very object:
+    a session's link hands back the objects of the last graph for what did not change, and never
+    changes them after link (`link.py`), so a rebuild digests only the entities it linked again."""
+    return memo.get((entity,), (), lambda: _digest(entity))
 
 
 class Topics:
@@ -108,7 +68,7 @@ class Topics:
     def __init__(self, graph: SiteGraph, memo: ByIdentity[bytes]):
         self.graph = graph
         self._memo = memo
-        """A session's digests of the entities of earlier graphs (see `_entity_digest`)."""
+        """A session's digests of the entities of earlier graphs, by identity (see `_entity_digest`)."""
         self.digests: dict[str, bytes] = {}
 
     def digest(self, topic: str) -> bytes:
@@ -138,7 +98,7 @@ class Topics:
             return _digest(graph.people[name])
         if kind == "mentions":  # each Mention is made once per version of its article's names (`link._mentions`)
             found = graph.mentions.get(name, [])
-            return self._memo.get((found,), ("mentions",), lambda: self._memo.get(tuple(found), ("mentions", len(found)), lambda: _digest(found)))
+            return self._memo.get((found,), ("mentions",), lambda: _digest(found))
         if kind == "claim":
             return _entity_digest(graph.claims[name], self._memo)
         if kind == "event":
@@ -203,7 +163,10 @@ class ScopeCheck:
         self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
         """Topics whose digest is not what it was."""
         changed = self.changed
-        self.stale = {key for key, names in previous_scopes.items() if names is None or not changed.isdisjoint(names)}
+        if "site" in changed or (previous_scopes and "site" not in previous_topics):  # every read depends on it
+            self.stale = set(previous_scopes)
+        else:
+            self.stale = {key for key, names in previous_scopes.items() if names is None or not changed.isdisjoint(names)}
         """Reads of the previous build that must be computed again to know whether they changed."""
         self.verify = verifying_scopes()
         """Compute kept fingerprints anyway and compare (tests)."""
@@ -213,22 +176,25 @@ class ScopeCheck:
         return key in self._previous_scopes and key not in self.stale
 
     def scope(self, key: str) -> tuple[str, ...] | None:
-        """The topics of a read in this graph; None if its kind declares none, or names an entity that is gone."""
+        """The topics of a read in this graph besides ``site``, which every read has; None if its kind
+        declares none, or names an entity that is gone. (A scope of whole collections is one tuple
+        shared by all the reads of its kind: a big site has some 150,000 reads.)"""
         kind, _, arg = key.partition(":")
         scope = self._scopes.get(kind)
         if scope is None:
             return None
         try:
-            return ("site", *scope(self.topics.graph, arg))
+            names = scope(self.topics.graph, arg)
         except KeyError:
             return None
+        return names if type(names) is tuple else tuple(names)
 
     def record(self, keys: Iterable[str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, bytes]]:
         """The scope of each of ``keys`` (this build's reads) and the digest of every topic they name:
         what the next build compares with. An unchanged read keeps the scope it had."""
         previous, stale = self._previous_scopes, self.stale
         scopes = {key: previous[key] if key in previous and key not in stale else self.scope(key) for key in keys}
-        named: set[str] = set()
+        named = {"site"}
         for names in scopes.values():
             if names is not None:
                 named.update(names)
