@@ -13,10 +13,12 @@ from functools import partial
 from typing import Any
 
 from digest.graph.model import Event, SiteGraph
+from digest.render import site_queries
 from digest.render.page import Page, numbered_pages
 from digest.text.days import Day
 from digest.text.language import same_language
 from digest.text.wording import word_diff
+from digest.views import queries
 from digest.views.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
@@ -73,21 +75,21 @@ def list_pages(graph: SiteGraph) -> list[Page]:
 
 def claims_index_context(reader: Reader) -> dict[str, Any]:
     """Each status with its number of claims, then all the claims by status while they fit, else those of the newest articles."""
-    whole = reader.read("claims-whole")
+    whole = queries.claims_whole(reader)
     if whole is not None:
-        statuses = reader.read("config").statuses
-        return {"counts": reader.read("claim-status-counts"), "whole": [(statuses[sid], claims) for sid, claims in whole], "latest": ()}
-    return {"counts": reader.read("claim-status-counts"), "whole": None, "latest": reader.read("latest-claims", str(LATEST_CLAIMS))}
+        statuses = queries.config(reader).statuses
+        return {"counts": queries.claim_status_counts(reader), "whole": [(statuses[sid], claims) for sid, claims in whole], "latest": ()}
+    return {"counts": queries.claim_status_counts(reader), "whole": None, "latest": queries.latest_claims(reader, LATEST_CLAIMS)}
 
 
 def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
     """One page of one status's claims."""
-    claims, total = reader.read("status-claims", f"{sid}/{number}")
+    claims, total = queries.status_claims(reader, sid, number)
     return {
-        "status": reader.read("config").statuses[sid],
+        "status": queries.config(reader).statuses[sid],
         "claims": claims,
         "pager": Pager(status_path(sid), number, total, CLAIMS_PER_PAGE),
-        "statuses": reader.read("claim-statuses-used"),
+        "statuses": queries.claim_statuses_used(reader),
     }
 
 
@@ -97,8 +99,8 @@ def status_context(reader: Reader, sid: str, number: int) -> dict[str, Any]:
 def articles_index_context(reader: Reader) -> dict[str, Any]:
     """The newest articles, then every month with its number of articles, by year."""
     years: list[dict[str, Any]] = []
-    locale = reader.read("locale")
-    for key, path, count in reader.read("article-archive"):
+    locale = queries.locale(reader)
+    for key, path, count in queries.article_archive(reader):
         if key == UNDATED:
             year, month = locale.gettext("Undated"), locale.gettext("Articles without a publication date")
         else:
@@ -106,21 +108,21 @@ def articles_index_context(reader: Reader) -> dict[str, Any]:
         if not years or years[-1]["label"] != year:
             years.append({"label": year, "months": []})
         years[-1]["months"].append({"label": month, "path": path, "count": count})
-    whole = reader.read("articles-whole")
+    whole = queries.articles_whole(reader)
     return {
         "whole": whole is not None,
-        "latest": whole if whole is not None else reader.read("latest-articles", str(LATEST_ARTICLES)),
-        "article_count": reader.read("article-count"),
+        "latest": whole if whole is not None else queries.latest_articles(reader, LATEST_ARTICLES),
+        "article_count": queries.article_count(reader),
         "years": years,
     }
 
 
 def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
     """One page of one month's articles, and the months either side."""
-    articles, total = reader.read("month-articles", f"{key}/{number}")
-    months = reader.read("article-months")
+    articles, total = queries.month_articles(reader, key, number)
+    months = queries.article_months(reader)
     position = next(index for index, (other, _) in enumerate(months) if other == key)
-    locale = reader.read("locale")
+    locale = queries.locale(reader)
     return {
         "month": month_label(key, locale),
         "articles": articles,
@@ -135,7 +137,7 @@ def month_context(reader: Reader, key: str, number: int) -> dict[str, Any]:
 
 def people_context(reader: Reader, number: int) -> dict[str, Any]:
     """One page of the people, A to Z, with how often the articles name each."""
-    people, total = reader.read("people-page", str(number))
+    people, total = queries.people_page(reader, number)
     return {"people": people, "pager": Pager("people/", number, total, PEOPLE_PER_PAGE)}
 
 
@@ -144,7 +146,7 @@ def people_context(reader: Reader, number: int) -> dict[str, Any]:
 
 def compare_context(reader: Reader, number: int) -> dict[str, Any]:
     """One page of the comparison: claims first, then events, each against every outlet."""
-    table = reader.read("comparison-page", str(number))
+    table = site_queries.comparison_page(reader, number)
     total = table.total_claims + table.total_events
     pager = Pager("compare/", number, total, COMPARE_ROWS_PER_PAGE)
     first = pager.first_item
@@ -158,10 +160,11 @@ def compare_context(reader: Reader, number: int) -> dict[str, Any]:
 
 def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
     """One page of an outlet: a slice of its articles, of its claims with how its wording differs, and of its events."""
-    view = reader.read("outlet-page", f"{slug}/{number}")
+    view = site_queries.outlet_page(reader, slug, number)
     claims = []
     for row in view.claims:
         own = row.cells[view.column]
+        assert own is not None, "an outlet's page lists only the claims its articles carry"
         others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
         diffs = [
             (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
@@ -198,15 +201,15 @@ def _one_language(own: Cell, other: Cell) -> bool:
 def timeline_index_context(reader: Reader) -> dict[str, Any]:
     """The years, each with its events by month, and the latest events."""
     return {
-        "years": reader.read("timeline-overview"),
-        "latest": reader.read("latest-events", str(TIMELINE_LATEST)),
-        "event_count": reader.read("event-count"),
+        "years": queries.timeline_overview(reader),
+        "latest": queries.latest_events(reader, TIMELINE_LATEST),
+        "event_count": queries.event_count(reader),
     }
 
 
 def timeline_whole_context(reader: Reader) -> dict[str, Any]:
     """The whole timeline, while it fits: the chart, every event by month, the people to filter by, and the years' pages."""
-    events = reader.read("timeline-whole")
+    events = _whole_timeline(reader)
     context = _timeline_context(reader, events, window=None)
     return context | {
         "year": None,
@@ -219,19 +222,26 @@ def timeline_whole_context(reader: Reader) -> dict[str, Any]:
 
 
 def timeline_whole_filter_context(reader: Reader) -> dict[str, Any]:
-    return {"people": _filter_people(reader.read("timeline-whole"))}
+    return {"people": _filter_people(_whole_timeline(reader))}
+
+
+def _whole_timeline(reader: Reader) -> tuple[Event, ...]:
+    """Every event, for the pages that exist only while the whole timeline fits on its index (see `list_pages`)."""
+    events = queries.timeline_whole(reader)
+    assert events is not None, "list_pages makes the whole timeline's pages only while it fits"
+    return events
 
 
 def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
     """One year: its chart, its events grouped by month, the people to filter by, and the other years."""
-    context = _timeline_context(reader, reader.read("timeline-year", str(year)), window=(Day(year, 1, 1), Day(year, 12, 31)))
+    context = _timeline_context(reader, queries.timeline_year(reader, year), window=(Day(year, 1, 1), Day(year, 12, 31)))
     years = context["years"]
     position = years.index(year)
     return context | {
         "year": year,
         "previous_year": years[position - 1] if position > 0 else None,
         "next_year": years[position + 1] if position + 1 < len(years) else None,
-        "continuing": reader.read("timeline-continuing", str(year)),
+        "continuing": queries.timeline_continuing(reader, year),
         "filter_path": f"{year_path(year)}filter.css",
         "filter_version": filter_css_version(timeline_filter_context(reader, year)["people"]),
     }
@@ -239,12 +249,12 @@ def timeline_year_context(reader: Reader, year: int) -> dict[str, Any]:
 
 def _timeline_context(reader: Reader, events: tuple[Event, ...], window: tuple[Day, Day] | None) -> dict[str, Any]:
     """What a page of the timeline shows of its events: the chart, the events by month, the filter by person."""
-    entries = []
-    locale = reader.read("locale")
+    entries: list[dict[str, Any]] = []
+    locale = queries.locale(reader)
     for event in events:
         assert event.date is not None, "the graph keeps only dated events (link.link_site)"
-        people = [reader.read("person-summary", pid) for pid in event.people]
-        entries.append({"event": event, "people": people, "sources": reader.read("event-sources", event.id), "group": group_label(event.date, locale)})
+        people = [queries.person_summary(reader, pid) for pid in event.people]
+        entries.append({"event": event, "people": people, "sources": queries.event_sources(reader, event.id), "group": group_label(event.date, locale)})
     groups: list[dict[str, Any]] = []
     for entry in entries:
         if not groups or groups[-1]["label"] != entry["group"]:
@@ -256,7 +266,7 @@ def _timeline_context(reader: Reader, events: tuple[Event, ...], window: tuple[D
     vertical = layout_vertical(items, window=window, loc=locale)
     by_id = {e["event"].id: e for e in entries}
     return {
-        "years": reader.read("timeline-years"),
+        "years": queries.timeline_years(reader),
         "entries": entries,
         "groups": groups,
         "chart": layout,
@@ -274,7 +284,7 @@ def _people_by_event_count(entries: list[dict[str, Any]]) -> list[tuple[Any, int
 
 
 def timeline_filter_context(reader: Reader, year: int) -> dict[str, Any]:
-    return {"people": _filter_people(reader.read("timeline-year", str(year)))}
+    return {"people": _filter_people(queries.timeline_year(reader, year))}
 
 
 def _filter_people(events: tuple[Event, ...]) -> list[str]:

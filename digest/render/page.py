@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment
 
+from digest.views import queries
 from digest.views.paging import page_url
 from digest.views.reads import Reader
 
@@ -44,9 +45,9 @@ def numbered_pages(base: str, count: int, template: str, context: Callable[..., 
 def render_page(env: Environment, page: Page, reader: Reader) -> tuple[bytes, set[str]]:
     """The page's bytes, and the keys it read."""
     with reader.recording() as keys:
-        config = reader.read("config")
-        assets = reader.read("assets")
-        reader.read("locale")  # every page's words and dates are in the site's language
+        config = queries.config(reader)
+        assets = queries.assets(reader)
+        queries.locale(reader)  # every page's words and dates are in the site's language
         context = page.context(reader)
     if page.serialize is not None:
         return page.serialize(context), keys

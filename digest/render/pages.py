@@ -13,9 +13,11 @@ from functools import partial
 from typing import Any
 
 from digest.graph.model import SiteGraph
+from digest.render import site_queries
 from digest.render.listpages import list_pages
 from digest.render.page import Page, numbered_pages
 from digest.render.templates import article_body
+from digest.views import queries
 from digest.views.listing import PERSON_ROWS_PER_PAGE, per_graph, person_page_count
 from digest.views.paging import Pager, page_url
 from digest.views.reads import Reader
@@ -31,7 +33,7 @@ def site_pages(graph: SiteGraph) -> tuple[Page, ...]:
     """Every page made from templates (once per graph: the build and the sitemap both ask)."""
     pages = [
         Page("index.html", "home.html", home_context),
-        Page("outlets/index.html", "outlets.html", lambda r: {"outlets": r.read("outlets")}),
+        Page("outlets/index.html", "outlets.html", lambda r: {"outlets": site_queries.outlets(r)}),
         Page("404.html", "404.html", lambda r: {}),
     ]
     if graph.config.search:
@@ -46,28 +48,28 @@ def site_pages(graph: SiteGraph) -> tuple[Page, ...]:
 
 def home_context(reader: Reader) -> dict[str, Any]:
     return {
-        "articles": reader.read("latest-articles", str(HOME_ARTICLES)),
-        "article_count": reader.read("article-count"),
-        "people": reader.read("people-top", str(HOME_PEOPLE)),
-        "events": reader.read("latest-events", str(HOME_EVENTS)),
-        "event_count": reader.read("event-count"),
-        "status_counts": reader.read("claim-status-counts"),
-        "latest_claims": reader.read("latest-claims", str(HOME_CLAIMS)),
-        "outlets": reader.read("outlets-top", str(HOME_OUTLETS)),
+        "articles": queries.latest_articles(reader, HOME_ARTICLES),
+        "article_count": queries.article_count(reader),
+        "people": queries.people_top(reader, HOME_PEOPLE),
+        "events": queries.latest_events(reader, HOME_EVENTS),
+        "event_count": queries.event_count(reader),
+        "status_counts": queries.claim_status_counts(reader),
+        "latest_claims": queries.latest_claims(reader, HOME_CLAIMS),
+        "outlets": site_queries.outlets_top(reader, HOME_OUTLETS),
     }
 
 
 def article_context(reader: Reader, stem: str) -> dict[str, Any]:
-    article = reader.read("article", stem)
+    article = queries.article(reader, stem)
     claim_ids: list[str] = []
     event_ids: list[str] = []
     for kind, target in dict.fromkeys((p.kind, p.target) for p in article.passages):
         (claim_ids if kind == "claim" else event_ids).append(target)
-    claims = [reader.read("claim", cid) for cid in claim_ids]
-    events = [reader.read("event", eid) for eid in event_ids]
-    people = reader.read("article-people", stem)
-    statuses = reader.read("config").statuses
-    config = reader.read("config")
+    claims = [queries.claim(reader, cid) for cid in claim_ids]
+    events = [queries.event(reader, eid) for eid in event_ids]
+    people = queries.article_people(reader, stem)
+    statuses = queries.config(reader).statuses
+    config = queries.config(reader)
     url = f"{config.base_url}articles/{article.slug}/"
     jsonld = {
         "@context": "https://schema.org",
@@ -88,7 +90,7 @@ def article_context(reader: Reader, stem: str) -> dict[str, Any]:
         "jsonld": _compact(jsonld),
         "article": article,
         "body": article_body(
-            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), reader.read("locale"),
+            article, statuses, {c.id: c for c in claims}, {e.id: e for e in events}, {p.id: p for p, _ in people}, _url(reader), queries.locale(reader),
             searchable=config.search,
         ),
         "claims": [(c, _occurrence_in(c, stem)) for c in claims],
@@ -107,7 +109,12 @@ def person_context(reader: Reader, pid: str, number: int = 1) -> dict[str, Any]:
 
     The description, activity strip and network are on the first page only.
     """
-    lists = {name: reader.read(f"{name}-page", f"{pid}/{number}") for name in ("mentions", "events-with", "claims-made", "claims-about")}
+    lists: dict[str, tuple[tuple[Any, ...], int]] = {
+        "mentions": queries.mentions_page(reader, pid, number),
+        "events-with": queries.events_with_page(reader, pid, number),
+        "claims-made": queries.claims_made_page(reader, pid, number),
+        "claims-about": queries.claims_about_page(reader, pid, number),
+    }
     pager = Pager(f"people/{pid}/", number, max(total for _, total in lists.values()), PERSON_ROWS_PER_PAGE)
     context = {
         "pager": pager,
@@ -118,9 +125,9 @@ def person_context(reader: Reader, pid: str, number: int = 1) -> dict[str, Any]:
         "ranges": {name: (pager.first_item, pager.first_item + len(shown) - 1, total) for name, (shown, total) in lists.items()},
     }
     if number > 1:
-        return {"person": reader.read("person-summary", pid), **context}
-    person = reader.read("person", pid)
-    config = reader.read("config")
+        return {"person": queries.person_summary(reader, pid), **context}
+    person = queries.person(reader, pid)
+    config = queries.config(reader)
     jsonld = {
         "@context": "https://schema.org",
         "@type": "Person",
@@ -132,11 +139,11 @@ def person_context(reader: Reader, pid: str, number: int = 1) -> dict[str, Any]:
         "nationality": {"@type": "Country", "name": person.country} if person.country else None,
         "sameAs": [url for _, url in person.links] or None,
     }
-    activity, years = reader.read("person-activity", pid)
+    activity, years = queries.person_activity(reader, pid)
     return {
         "jsonld": _compact(jsonld),
         "person": person,
-        "related": reader.read("related", pid),
+        "related": queries.related(reader, pid),
         "activity": activity,
         "timeline_years": years,
         **context,
@@ -144,21 +151,21 @@ def person_context(reader: Reader, pid: str, number: int = 1) -> dict[str, Any]:
 
 
 def claim_context(reader: Reader, cid: str) -> dict[str, Any]:
-    claim = reader.read("claim", cid)
-    carriers = [(reader.read("article-summary", o.article), o) for o in claim.occurrences]
+    claim = queries.claim(reader, cid)
+    carriers = [(queries.article_summary(reader, o.article), o) for o in claim.occurrences]
     carriers.sort(key=lambda item: item[0].outlet)
-    config = reader.read("config")
+    config = queries.config(reader)
     status = config.statuses.get(claim.status)
-    claimant = reader.read("person-summary", claim.claimant) if claim.claimant else None
+    claimant = queries.person_summary(reader, claim.claimant) if claim.claimant else None
     return {
         "jsonld": claim_review(config, claim, status, claimant, carriers),
-        "outlet_slugs": dict(reader.read("outlet-slugs")),
-        "compare_path": page_url("compare/", reader.read("comparison-page-of", cid)),
+        "outlet_slugs": dict(site_queries.outlet_slugs(reader)),
+        "compare_path": page_url("compare/", queries.comparison_page_of(reader, cid)),
         "claim": claim,
         "status": status,
         "carriers": carriers,
         "claimant": claimant,
-        "about": [reader.read("person-summary", pid) for pid in claim.about],
+        "about": [queries.person_summary(reader, pid) for pid in claim.about],
         "history": sorted(claim.history, key=lambda change: change.date),
     }
 
@@ -214,5 +221,5 @@ def _compact(value: Any) -> Any:
 
 
 def _url(reader: Reader) -> Callable[[str], str]:
-    base = reader.read("config").base_path
+    base = queries.config(reader).base_path
     return lambda path: base + path.lstrip("/")

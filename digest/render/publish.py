@@ -16,12 +16,14 @@ from xml.sax.saxutils import quoteattr
 from markupsafe import escape
 
 from digest.graph.model import SiteConfig
+from digest.render import site_queries
 from digest.render.export import EXPORT_RECORDS, compact_json, records_json
 from digest.render.page import Page
 from digest.render.templates import lang_attrs, render_markdown
 from digest.text.dates import TimeOfDay
 from digest.text.days import Day
 from digest.text.i18n import ENGLISH, SiteLocale
+from digest.views import queries
 from digest.views.reads import ArticleSummary, Reader
 
 FEED_ENTRIES = 50
@@ -32,7 +34,7 @@ def publishing_pages(people: list[str], config: SiteConfig) -> list[Page]:
     pages = [
         Page(".nojekyll", "", lambda r: {}, lambda c: b""),
         Page("robots.txt", "", _config_only, _robots),
-        Page("sitemap.xml", "", lambda r: {"config": r.read("config"), "entries": r.read("sitemap")}, _sitemap),
+        Page("sitemap.xml", "", lambda r: {"config": queries.config(r), "entries": site_queries.sitemap(r)}, _sitemap),
         Page("feed.xml", "", _site_feed_context, _atom),
         Page("data.json", "", _data_json_context, _data_json),
         Page("timeline.json", "", _timeline_json_context, _json),
@@ -44,7 +46,7 @@ def publishing_pages(people: list[str], config: SiteConfig) -> list[Page]:
 
 
 def _config_only(reader: Reader) -> dict[str, Any]:
-    return {"config": reader.read("config")}
+    return {"config": queries.config(reader)}
 
 
 def _robots(context: dict[str, Any]) -> bytes:
@@ -62,25 +64,25 @@ def _sitemap(context: dict[str, Any]) -> bytes:
 
 
 def _site_feed_context(reader: Reader) -> dict[str, Any]:
-    config = reader.read("config")
-    articles = [a for a in reader.read("latest-articles", str(FEED_ENTRIES)) if a.published]
+    config = queries.config(reader)
+    articles = [a for a in queries.latest_articles(reader, FEED_ENTRIES) if a.published]
     return {
         "config": config,
-        "locale": reader.read("locale"),
+        "locale": queries.locale(reader),
         "path": "feed.xml",
         "title": config.title,
         "subtitle": config.description,
         "alternate": "",
-        "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles],
+        "entries": [(a, queries.feed_entry(reader, a.stem)) for a in articles],
     }
 
 
 def _person_feed_context(pid: str):
     def context(reader: Reader) -> dict[str, Any]:
-        config = reader.read("config")
-        person = reader.read("person-summary", pid)
-        articles = reader.read("person-latest", f"{pid}/{FEED_ENTRIES}")
-        locale = reader.read("locale")
+        config = queries.config(reader)
+        person = queries.person_summary(reader, pid)
+        articles = queries.person_latest(reader, pid, FEED_ENTRIES)
+        locale = queries.locale(reader)
         return {
             "config": config,
             "locale": locale,
@@ -88,7 +90,7 @@ def _person_feed_context(pid: str):
             "title": f"{person.name} — {config.title}",
             "subtitle": locale.gettext("Articles that name %(name)s") % {"name": person.name},
             "alternate": f"people/{pid}/",
-            "entries": [(a, reader.read("feed-entry", a.stem)) for a in articles],
+            "entries": [(a, queries.feed_entry(reader, a.stem)) for a in articles],
         }
 
     return context
@@ -197,10 +199,10 @@ def _json(context: dict[str, Any]) -> bytes:
 def _data_json_context(reader: Reader) -> dict[str, Any]:
     """data.json's fields and its records, each record a read of its own (`site_reads`): an edit
     computes again only the records whose parts changed, a watch session keeps the others."""
-    ids = reader.read("export-ids")
+    ids = site_queries.export_ids(reader)
     return {
-        "head": reader.read("export-head"),
-        "lists": {name: [reader.read(f"export-{kind}", entity_id) for entity_id in entity_ids]
+        "head": site_queries.export_head(reader),
+        "lists": {name: [site_queries.EXPORT_RECORD[kind](reader, entity_id) for entity_id in entity_ids]
                   for (name, kind), entity_ids in zip(EXPORT_RECORDS.items(), ids)},
     }
 
@@ -220,11 +222,12 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
     ``display_date`` are escaped twice: TimelineJS 3.9 "strips markup" from
     them by parsing them as HTML and taking the text, which decodes one
     level of escaping, and then writes the result into the page as HTML."""
-    config = reader.read("config")
-    locale = reader.read("locale")
+    config = queries.config(reader)
+    locale = queries.locale(reader)
     events = []
-    for event in reader.read("events"):
+    for event in queries.events(reader):
         date = event.date
+        assert date is not None, "the graph keeps only dated events (link.link_site)"
         start = date.earliest or date.latest
         if start is None:
             continue
@@ -239,7 +242,7 @@ def _timeline_json_context(reader: Reader) -> dict[str, Any]:
         if (date.is_interval or date.one_of) and date.earliest and date.latest:
             # TimelineJS draws both as a span; display_date says which ("between ..." for one of a set).
             item["end_date"] = _timelinejs_date(date.latest, "day")
-        people = [reader.read("person-summary", pid).name for pid in event.people]
+        people = [queries.person_summary(reader, pid).name for pid in event.people]
         if people:
             item["group"] = _html(_html(people[0]))
         events.append(item)

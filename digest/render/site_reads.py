@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import datetime
 from types import MappingProxyType
-from typing import Any
 
-from digest.graph.model import SiteGraph
+from digest.graph.model import Article, SiteGraph
 from digest.render.export import article_record, claim_record, compact_json, event_record, export_head, person_record
 from digest.render.pages import site_pages
 from digest.views.listing import COMPARE_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE, articles_by_month, comparison_order, month_path
-from digest.views.outlets import carried, comparison_page, outlet_name, outlet_page, outlet_slugs, outlets
+from digest.views.outlets import ComparisonPage, OutletPage, OutletSummary, carried, comparison_page, outlet_name, outlet_page, outlet_slugs, outlets
 from digest.views.paging import page_number, page_slice, split_page_arg
 from digest.views.reads import READS, SCOPES, Read, Scope
 
@@ -33,7 +32,7 @@ def _sitemap(graph: SiteGraph, _: str) -> tuple[tuple[str, datetime.date | None]
     dates = [a.published for a in graph.articles.values() if a.published]
     newest = max(dates, default=None)
     dated: dict[str, datetime.date | None] = {}
-    by_outlet: dict[str, list] = {}
+    by_outlet: dict[str, list[Article]] = {}
     for article in graph.articles.values():
         by_outlet.setdefault(article.outlet, []).append(article)
         dated[f"articles/{article.slug}/"] = article.published
@@ -58,17 +57,17 @@ def _first_page(url_path: str) -> str:
     return head + "/" if found and number.isdigit() else url_path
 
 
-def _outlets(graph: SiteGraph, _: str) -> Any:
+def _outlets(graph: SiteGraph, _: str) -> tuple[OutletSummary, ...]:
     return outlets(graph)
 
 
-def _outlets_top(graph: SiteGraph, count: str) -> tuple[tuple[Any, ...], int]:
+def _outlets_top(graph: SiteGraph, count: str) -> tuple[tuple[OutletSummary, ...], int]:
     """The outlets with the most articles, and how many outlets there are in all."""
     ranked = sorted(outlets(graph), key=lambda outlet: (-outlet.articles, outlet.name))
     return tuple(ranked[: int(count)]), len(ranked)
 
 
-def _outlet_page(graph: SiteGraph, arg: str) -> Any:
+def _outlet_page(graph: SiteGraph, arg: str) -> OutletPage:
     """One page of an outlet's page ('rt/2'): see digest.views.outlets."""
     slug, number = split_page_arg(arg)
     return outlet_page(graph, slug, number)
@@ -78,7 +77,7 @@ def _outlet_slugs(graph: SiteGraph, _: str) -> tuple[tuple[str, str], ...]:
     return tuple(outlet_slugs(graph).items())
 
 
-def _comparison_page(graph: SiteGraph, number: str) -> Any:
+def _comparison_page(graph: SiteGraph, number: str) -> ComparisonPage:
     """One page of the comparison: its claims and events against every outlet (digest.views.outlets)."""
     return comparison_page(graph, page_number(number))
 

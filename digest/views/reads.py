@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, TypeVar
 
 from digest.graph.model import Article, Claim, Event, Mention, Person, SiteGraph, Status, person_order
 from digest.memo import ByIdentity
@@ -224,7 +224,10 @@ def _latest_events(graph: SiteGraph, count: str) -> tuple[Event, ...]:
     return tuple(graph.events[eid] for eid in ids[max(0, len(ids) - int(count)):])
 
 
-def _part(items: Any, number: int) -> tuple:
+T = TypeVar("T")
+
+
+def _part(items: Sequence[T], number: int) -> tuple[T, ...]:
     """Page ``number`` of one of a person's lists: empty once that list has run out."""
     return tuple(items[(number - 1) * PERSON_ROWS_PER_PAGE : number * PERSON_ROWS_PER_PAGE])
 
@@ -312,15 +315,24 @@ def _article_people(graph: SiteGraph, stem: str) -> tuple[tuple[PersonSummary, i
     return tuple((summarise_person(graph.people[pid]), count) for pid, count in ranked)
 
 
-def _feed_entry(graph: SiteGraph, stem: str) -> dict[str, Any]:
+class FeedEntry(TypedDict):
+    """What a feed says about an article (a dict, as it always was: its repr is the read's fingerprint)."""
+
+    summary: str
+    claims: tuple[tuple[ClaimSummary, str], ...]
+    """Each claim annotated in the article, with its status's label."""
+    updated: datetime.date | None
+
+
+def _feed_entry(graph: SiteGraph, stem: str) -> FeedEntry:
     """What a feed says about an article: a summary, the claims annotated in it, and when it last changed
     (the latest of its publication and its claims' review and status-change dates, so a new status shows)."""
     article = graph.articles[stem]
     summary = article.subtitle
     if not summary and article.text_mode == "full" and article.text.blocks:
         summary = _shorten(article.text.blocks[0].text, 280)
-    claims = []
-    dates = [article.published] if article.published else []
+    claims: list[tuple[ClaimSummary, str]] = []
+    dates: list[datetime.date] = [article.published] if article.published else []
     for cid in graph.index.claims_in.get(stem, ()):
         claim = graph.claims[cid]
         status = graph.config.statuses.get(claim.status)
