@@ -284,7 +284,8 @@ def _fingerprints(state: BuildState, previous: BuildState, reader: Reader, compu
     Made with set and dict operations over the previous build's fingerprints rather than one lookup
     per read: a read this build did not compute is unchanged (`_changed_reads` computed every stale one)."""
     keys: set[str] = set().union(*(record.keys for record in state.pages.values()))
-    fingerprints = {**previous.fingerprints, **reader.computed, **computed}
+    fingerprints = {**previous.fingerprints, **computed} if previous.fingerprints else computed  # no copy of a clean build's
+    fingerprints.update(reader.computed)
     for key in fingerprints.keys() - keys:
         del fingerprints[key]
     for key in keys - fingerprints.keys():  # read for the first time by a page rendered in this process
