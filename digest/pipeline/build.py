@@ -226,7 +226,8 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
         if not made:
-            made.append(ScopeCheck(Topics(graph, rendering.caches.topic_digests), SITE_SCOPES, previous.topics, previous.scopes))
+            memo = rendering.caches.topic_digests if previous.topics else None
+            made.append(ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes))
         return made[0]
 
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,

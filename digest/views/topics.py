@@ -55,20 +55,14 @@ def _digest(value: Any) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
-def _entity_digest(entity: Article | Claim | Event, memo: ByIdentity[bytes]) -> bytes:
-    """An article's, claim's or event's digest (that of its repr), remembered for the very object:
-    a session's link hands back the objects of the last graph for what did not change, and never
-    changes them after link (`link.py`), so a rebuild digests only the entities it linked again."""
-    return memo.get((entity,), (), lambda: _digest(entity))
-
-
 class Topics:
     """The digests of one graph's topics, each computed on first use."""
 
-    def __init__(self, graph: SiteGraph, memo: ByIdentity[bytes]):
+    def __init__(self, graph: SiteGraph, memo: ByIdentity[bytes] | None):
         self.graph = graph
         self._memo = memo
-        """A session's digests of the entities of earlier graphs, by identity (see `_entity_digest`)."""
+        """A session's digests of the entities of earlier graphs, by identity (see `_kept`); None
+        for a first build, which has nothing to compare them with (and a big site's memory to spare)."""
         self.digests: dict[str, bytes] = {}
 
     def digest(self, topic: str) -> bytes:
@@ -90,19 +84,19 @@ class Topics:
         if kind == "site":
             return _digest((graph.config, graph.assets, graph.locale))
         if kind == "article":
-            return _entity_digest(graph.articles[name], self._memo)
+            return self._entity(graph.articles[name])
         if kind == "summary":
             article = graph.articles[name]
-            return self._memo.get((article,), ("summary",), lambda: _digest(tuple(getattr(article, field) for field in _SUMMARY_FIELDS)))
+            return self._kept(article, "summary", lambda: _digest(tuple(getattr(article, field) for field in _SUMMARY_FIELDS)))
         if kind == "person":
             return _digest(graph.people[name])
         if kind == "mentions":  # each Mention is made once per version of its article's names (`link._mentions`)
             found = graph.mentions.get(name, [])
-            return self._memo.get((found,), ("mentions",), lambda: _digest(found))
+            return self._kept(found, "mentions", lambda: _digest(found))
         if kind == "claim":
-            return _entity_digest(graph.claims[name], self._memo)
+            return self._entity(graph.claims[name])
         if kind == "event":
-            return _entity_digest(graph.events[name], self._memo)
+            return self._entity(graph.events[name])
         if kind in _INDEX_LISTS:
             return _digest(getattr(graph.index, _INDEX_LISTS[kind]).get(name, ()))
         if kind == "outlets":
@@ -112,6 +106,16 @@ class Topics:
         if kind == "comparison":
             return _digest(comparison_order(graph))
         raise ValueError(f"unknown topic '{kind}:{name}'")
+
+    def _entity(self, entity: Article | Claim | Event) -> bytes:
+        """An article's, claim's or event's digest: that of its repr."""
+        return self._kept(entity, "", lambda: _digest(entity))
+
+    def _kept(self, part: object, kind: str, make: Callable[[], bytes]) -> bytes:
+        """A digest remembered for the very object: a session's link hands back the objects of the
+        last graph for what did not change, and never changes them after link (`link.py`), so a
+        rebuild digests only what it linked again."""
+        return make() if self._memo is None else self._memo.get((part,), (kind,), make)
 
     def _combined(self, member: str, ids: Iterable[str]) -> bytes:
         """A collection's digest: its members' ids, in order, with each member's digest."""
@@ -199,4 +203,9 @@ class ScopeCheck:
             if names is not None:
                 named.update(names)
         digest = self.topics.digest
-        return scopes, {topic: digest(topic) for topic in named}
+        for topic in named:
+            digest(topic)
+        digests = self.topics.digests  # given away, not copied: a big site has some 70,000 topics
+        for topic in digests.keys() - named:
+            del digests[topic]
+        return scopes, digests
