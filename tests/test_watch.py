@@ -414,11 +414,35 @@ def test_the_quiet_period_follows_the_module_constant(tmp_path, monkeypatch):
 
 
 class _FakeEvent:
-    event_type = "modified"
     is_directory = False
 
-    def __init__(self, src_path: str):
+    def __init__(self, src_path: str, event_type: str = "modified"):
         self.src_path = src_path
+        self.event_type = event_type
+
+
+def test_a_file_saved_in_place_is_built_once_it_is_closed(tmp_path, monkeypatch):
+    """A save that truncates and then writes, split by the scheduler, must not give a build of the
+    empty file: with an observer that reports closes, a written file holds the batch until it is closed."""
+    monkeypatch.setattr(digest.live.watch, "MAX_WAIT_SECONDS", 600)
+    collector = ChangeCollector(tmp_path)
+    collector.reports_closes = True
+    sidecar = str(tmp_path / "content/articles/a.yaml")
+    collector.on_any_event(_FakeEvent(sidecar))  # the truncation
+    found: list[set[str] | None] = []
+    waiting = threading.Thread(target=lambda: found.append(collector.wait_for_batch(threading.Event())))
+    waiting.start()
+    time.sleep(digest.live.watch.QUIET_SECONDS * 5)
+    assert waiting.is_alive() and not found, "no batch while the file is open for writing"
+    collector.on_any_event(_FakeEvent(sidecar, "closed"))
+    waiting.join(60)
+    assert found == [{"content/articles/a.yaml"}]
+
+
+def test_without_close_events_a_batch_settles_after_the_quiet_period(tmp_path):
+    collector = ChangeCollector(tmp_path)  # a polling observer reports no closes
+    collector.on_any_event(_FakeEvent(str(tmp_path / "content/articles/a.yaml")))
+    assert collector.wait_for_batch(threading.Event()) == {"content/articles/a.yaml"}
 
 
 def test_a_theme_folder_created_while_watching_is_watched(site, tmp_path, start_watching):

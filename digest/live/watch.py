@@ -18,6 +18,7 @@ from typing import Protocol
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
+from watchdog.observers.inotify import InotifyObserver
 from watchdog.observers.polling import PollingObserver
 
 from digest.live.builder import BuilderDied
@@ -61,6 +62,12 @@ class ChangeCollector(FileSystemEventHandler):
     def __init__(self, root: Path):
         self.root = root
         self._paths: set[str] = set()
+        self._writing: set[str] = set()
+        """Files written to and not yet closed: a save in place (truncate, then write) that the
+        scheduler splits is not built half-written. Only observers that report closes fill it
+        (inotify's, see `SourceWatcher`); `MAX_WAIT_SECONDS` bounds the wait for a writer that
+        keeps its file open."""
+        self.reports_closes = False
         self._last_event = 0.0
         self._first_event = 0.0
         self._condition = threading.Condition()
@@ -78,6 +85,11 @@ class ChangeCollector(FileSystemEventHandler):
             if not self._paths:
                 self._first_event = now
             self._paths.update(relevant)
+            if self.reports_closes and not event.is_directory:
+                if event.event_type == "modified":
+                    self._writing.update(relevant)
+                else:  # closed, created, deleted, moved: no longer a half-written file of ours to wait for
+                    self._writing.difference_update(relevant)
             self._last_event = now
             self._condition.notify_all()
 
@@ -102,11 +114,12 @@ class ChangeCollector(FileSystemEventHandler):
                 self._condition.wait(0.2)
             while True:
                 now = time.monotonic()
-                settled = now - self._last_event >= quiet
+                settled = now - self._last_event >= quiet and not self._writing
                 if settled or now - self._first_event >= MAX_WAIT_SECONDS or stop.is_set():
                     batch, self._paths = self._paths, set()
+                    self._writing.clear()
                     return batch
-                self._condition.wait(quiet - (now - self._last_event))
+                self._condition.wait(max(quiet - (now - self._last_event), 0.01))
 
 
 class SourceWatcher:
@@ -116,6 +129,7 @@ class SourceWatcher:
         self.root = root
         self.collector = collector
         self.observer = PollingObserver(timeout=POLL_SECONDS) if poll else Observer()
+        collector.reports_closes = isinstance(self.observer, InotifyObserver)
         self._watched: dict[str, tuple[ObservedWatch, int]] = {}
         """Folder name -> (watchdog handle, inode of the folder watched)."""
 
