@@ -47,8 +47,9 @@ class Caches:
     """(template name, digest of its source) -> the templates it names."""
     value_digests: ByIdentity[bytes] = field(default_factory=lambda: ByIdentity(100_000))
     """Large immutable values read by pages (an article's text and names) -> their digest."""
-    topic_digests: ByIdentity[bytes] = field(default_factory=lambda: ByIdentity(200_000))
-    """Articles, claims, events and mention lists, by their shared parts -> their digest (see `topics.py`)."""
+    topic_digests: ByIdentity[bytes] = field(default_factory=lambda: ByIdentity(200_000), metadata={"saved": False})
+    """The graph's articles, claims, events, summaries and mention lists, by identity -> their digest
+    (see `topics.py`). Not saved with the state: a load makes new objects, so it would never hit."""
     locale: tuple[tuple, Any] | None = None
     """The site's language compiled from its catalogues, with what it was compiled from."""
     environment: tuple[tuple, Environment] | None = None

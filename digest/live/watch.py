@@ -114,12 +114,14 @@ class ChangeCollector(FileSystemEventHandler):
                 self._condition.wait(0.2)
             while True:
                 now = time.monotonic()
-                settled = now - self._last_event >= quiet and not self._writing
-                if settled or now - self._first_event >= MAX_WAIT_SECONDS or stop.is_set():
+                quiet_left = quiet - (now - self._last_event)
+                deadline_left = MAX_WAIT_SECONDS - (now - self._first_event)
+                if (quiet_left <= 0 and not self._writing) or deadline_left <= 0 or stop.is_set():
                     batch, self._paths = self._paths, set()
                     self._writing.clear()
                     return batch
-                self._condition.wait(max(quiet - (now - self._last_event), 0.01))
+                # quiet but a file still open for writing: its close (an event) wakes us, else the deadline
+                self._condition.wait(quiet_left if quiet_left > 0 else min(deadline_left, 0.2))
 
 
 class SourceWatcher:

@@ -13,6 +13,7 @@ them one by one; `render_site` and `digest check` keep them in memory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
@@ -221,14 +222,11 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
-    made: list[ScopeCheck] = []
-
+    @functools.cache
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
-        if not made:
-            memo = rendering.caches.topic_digests if previous.topics else None
-            made.append(ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes))
-        return made[0]
+        memo = rendering.caches.topic_digests if previous.topics else None
+        return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes)
 
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,
                     verifying_scopes(), previous.values)

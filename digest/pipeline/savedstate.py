@@ -153,7 +153,7 @@ def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
     text, the names and quotes found in it...) goes with the file it came
     from, found through the objects it is keyed by, so that an edit changes
     the segments of the files edited and leaves the others byte for byte.
-    The Jinja environment, the compiled language and the topic digests are not saved."""
+    The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
     groups: dict[str, list] = {}
     owner: dict[Any, str] = {}
     """id of an object a row was made from -> its segment (all of them are alive in the caches
@@ -166,8 +166,8 @@ def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
             rows = [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
         else:
             continue
-        if field.name == "topic_digests":
-            continue  # by the identity of a graph's entities, which a load makes anew: it would never hit
+        if not field.metadata.get("saved", True):
+            continue
         for row in rows:
             group = _segment_of(row, owner)
             groups.setdefault(group, []).append(row)
