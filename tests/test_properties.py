@@ -275,13 +275,19 @@ def quotes_for(draw, paragraphs, count: int):
         end = draw(st.integers(start + 1, min(len(visible), start + 6)))
         quote = " ".join(visible[start:end])
         folded = fold(quote)
-        if whole.count(folded) != 1 or not folded.strip():
+        if _occurrences(whole, folded) != 1 or not folded.strip():
             continue
         # Typographic and straight quotes are the same; an editor may type either.
         if draw(st.booleans()):
             quote = quote.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
         found.append(quote)
     return found
+
+
+def _occurrences(text: str, part: str) -> int:
+    """Where ``part`` starts in ``text``, overlapping ones too (as quote matching counts them:
+    "A. A. A." is twice in "A. A. A. A."), unlike `str.count`."""
+    return sum(1 for start in range(len(text)) if text.startswith(part, start))
 
 
 def mark_texts(html: str, attribute: str, value: str) -> str:
