@@ -36,7 +36,8 @@
     }
   }
 
-  var source = new EventSource("/__digest__/events");
+  // From the build this page was served at: every event since comes, none is skipped.
+  var source = new EventSource("/__digest__/events?after=" + loadedBuild);
   source.addEventListener("build", function (message) {
     var state = JSON.parse(message.data);
     if (state.errors.length) {

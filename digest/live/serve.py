@@ -24,7 +24,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from digest.errors import UsageError
 from digest.pipeline.session import Rebuild, SearchUpdate
@@ -288,8 +288,13 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         state = events.snapshot()
+        loaded = _loaded_build(self.path)
         try:
-            self._write_event(state)
+            if loaded is None or loaded >= state["build"]:
+                self._write_event(state)
+            else:  # the tab's page is older than the latest build: replay every event since, so that
+                # it can tell the builds that did not rewrite it (it skips those) from one that did
+                state = {"build": loaded}
             while not events.closed:
                 updates = events.events_after(state["build"], timeout=15)
                 if not updates:
@@ -367,3 +372,12 @@ def bind_server(host: str, port: int, explicit_port: bool, output: Path, base_pa
     if explicit_port:
         raise UsageError(f"port {port} on {host} is already in use; pass --port N to use another")
     raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; pass --port N to use another")
+
+
+def _loaded_build(request_path: str) -> int | None:
+    """The build the tab's page was served at (``?after=N`` of the event stream), if it says."""
+    values = parse_qs(urlsplit(request_path).query).get("after", [])
+    try:
+        return int(values[0]) if values else None
+    except ValueError:
+        return None
