@@ -1,36 +1,43 @@
-"""The build stages as a whole: parallel rendering gives the bytes of a single-process build."""
+"""The build stages as a whole: parallel rendering gives the bytes of a single-process build.
+
+The parallel half of each test runs in a fresh interpreter (`fresh.in_fresh_process`): a build forks
+its render workers only from a process with a single thread, which the test runner's may not be."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-import digest.pipeline.build
 from digest.pipeline.build import render_site
 from digest.pipeline.session import SiteBuilder
 from digest.pipeline.write import OWNER_MARK, OWNER_NOTE
 
 from conftest import REPO, copy_site, read_tree
+from fresh import fork_workers, in_fresh_process
+
+
+def _rendered(root: str, parallel: bool) -> tuple:
+    if parallel:
+        fork_workers()
+    result = render_site(Path(root))
+    return result.outputs, result.state.pages, result.state.fingerprints
 
 
 @pytest.mark.parametrize("site", ["demo", "basic"])
-def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path, monkeypatch):
+def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path):
     root = copy_site(site, tmp_path) if site == "basic" else REPO
-    serial = render_site(root)
-    monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
-    parallel = render_site(root)
-    assert parallel.outputs == serial.outputs
-    assert parallel.state.pages == serial.state.pages
-    assert parallel.state.fingerprints == serial.state.fingerprints
+    assert in_fresh_process(_rendered, str(root), True) == _rendered(str(root), False)
 
 
-@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
-def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path, monkeypatch):
+def _streamed_build(folder: str, parallel: bool) -> None:
     """`build_site` streams pages into the stage (workers write there themselves): the site on disk,
     its digests and records equal an in-memory render of the same sources, search index included."""
     from digest.pipeline.build import build_site, index_search
 
     if parallel:
-        monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
+        fork_workers()
+    tmp_path = Path(folder)
     site = copy_site("basic", tmp_path)
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "stale.html").write_text("from an older build")
@@ -46,14 +53,26 @@ def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path, m
     assert [p.name for p in tmp_path.iterdir() if ".stage-" in p.name] == [], "no stage left behind"
 
 
-def test_a_session_after_a_parallel_first_build_rebuilds_incrementally(tmp_path, monkeypatch):
-    monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
-    site = copy_site("basic", tmp_path)
-    builder = SiteBuilder(site, tmp_path / "live", search=False)
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "parallel"])
+def test_a_streamed_build_writes_exactly_what_was_rendered(parallel, tmp_path):
+    if parallel:
+        in_fresh_process(_streamed_build, str(tmp_path), True)
+    else:
+        _streamed_build(str(tmp_path), False)
+
+
+def _session_after_a_parallel_first_build(folder: str) -> None:
+    fork_workers()
+    site = copy_site("basic", Path(folder))
+    builder = SiteBuilder(site, Path(folder) / "live", search=False)
     assert builder.build().ok
     again = builder.build()
     assert again.ok and again.rendered == [] and again.written == []
-    assert read_tree(tmp_path / "live")
+    assert read_tree(Path(folder) / "live")
+
+
+def test_a_session_after_a_parallel_first_build_rebuilds_incrementally(tmp_path):
+    in_fresh_process(_session_after_a_parallel_first_build, str(tmp_path))
 
 
 def test_no_change_build_is_recognised_without_building(tmp_path):
@@ -88,19 +107,26 @@ def test_warnings_are_repeated_by_an_up_to_date_build(tmp_path):
     assert "is up to date" in second.out and second.err == first.err and "warning:" in second.err
 
 
-@pytest.mark.parametrize("parallel", [False, True])
-def test_template_errors_name_the_template_and_line(parallel, tmp_path, monkeypatch):
+def _build_with_a_broken_template(folder: str, parallel: bool) -> tuple[int, list[str]]:
     from conftest import run_cli
 
     if parallel:
-        monkeypatch.setattr(digest.pipeline.build, "PARALLEL_MINIMUM", 1)
+        fork_workers()
+    tmp_path = Path(folder)
     site = copy_site("basic", tmp_path)
     templates = site / "themes/default/templates"
     templates.mkdir(parents=True)
     (templates / "claim.html").write_text('{% extends "base.html" %}\n{% block content %}\n<p>{{ claim.nonexistent.text }}</p>\n{% endblock %}\n')
     result = run_cli("build", "--source", site, "--output", tmp_path / "out")
-    assert result.code == 1
-    assert result.err_lines[0] == "themes/default/templates/claim.html:3:1: error: template error: 'digest.graph.model.Claim object' has no attribute 'nonexistent'"
+    return result.code, result.err_lines
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_template_errors_name_the_template_and_line(parallel, tmp_path):
+    broken = _build_with_a_broken_template
+    code, err_lines = in_fresh_process(broken, str(tmp_path), True) if parallel else broken(str(tmp_path), False)
+    assert code == 1
+    assert err_lines[0] == "themes/default/templates/claim.html:3:1: error: template error: 'digest.graph.model.Claim object' has no attribute 'nonexistent'"
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from digest.pipeline import build, write
+from digest.pipeline import write
 from digest.search import index as search
 
 from conftest import SITES, read_tree, run_cli
+from fresh import fork_workers, in_fresh_process
 
 
 @pytest.fixture
@@ -114,24 +115,30 @@ def test_a_fault_at_each_write_step_is_one_line_and_changes_nothing(built, monke
     assert_clean_failure(result, output, before, shown, FAULTS[code])
 
 
-def test_a_full_disk_in_a_big_build_is_one_line_and_only_the_build_process_writes(built, monkeypatch, tmp_path):
-    """Big builds render in forked workers, which send pages back as bytes: the write stage alone writes."""
-    source, output, before = built
-    monkeypatch.setattr(build, "PARALLEL_MINIMUM", 1)
-    monkeypatch.setattr(build.os, "cpu_count", lambda: 2)
-    writers = tmp_path / "writers"
+def _rebuild_on_a_full_disk_with_workers(source: str, output: str, writers: str) -> tuple:
+    """In a fresh process (see `fresh.py`): a rebuild rendered by forked workers onto a full disk,
+    each process that tries to write the site noted in ``writers``."""
+    fork_workers()
 
     def full_disk(*args, **kwargs):
         with open(writers, "a") as note:  # the real open: which process tried to write
             note.write(f"{os.getpid()}\n")
         return FailingFile(errno.ENOSPC)
 
-    monkeypatch.setattr(write, "open", full_disk, raising=False)
-    result = rebuild(source, output)
+    write.open = full_disk  # type: ignore[attr-defined]
+    os.chdir(Path(output).parent)
+    return rebuild(Path(source), Path(output)), os.getpid()
+
+
+def test_a_full_disk_in_a_big_build_is_one_line_and_only_the_build_process_writes(built, tmp_path):
+    """Big builds render in forked workers, which send pages back as bytes: the write stage alone writes."""
+    source, output, before = built
+    writers = tmp_path / "writers"
+    result, builder = in_fresh_process(_rebuild_on_a_full_disk_with_workers, str(source), str(output), str(writers))
     line = result.err_lines[0] if result.err_lines else ""
     assert line.startswith("out/") and ": error: cannot write the site: no space left on the device" in line, result.err
     assert_clean_failure(result, output, before, line.partition(": error: ")[0], "no space left")
-    assert set(writers.read_text().split()) == {str(os.getpid())}, "only the build's own process writes the site"
+    assert set(writers.read_text().split()) == {str(builder)}, "only the build's own process writes the site"
 
 
 def test_a_full_disk_while_writing_the_search_index_is_one_line(built, monkeypatch):
