@@ -54,6 +54,9 @@ class Caches:
     """The site's language compiled from its catalogues, with what it was compiled from."""
     environment: tuple[tuple, Environment] | None = None
     """The last Jinja environment, with what it was made from (its templates' bytes, the config)."""
+    compiled_templates: dict[str, bytes] = field(default_factory=dict)
+    """Each template's compiled code (Jinja's bytecode, checked against its source's digest): a new
+    environment (another config, a template edited) compiles only the templates that changed."""
     link: Any = None
     """The last link (`link.LinkMemory`): each article's result and each merged claim and event,
     for the next link to reuse where their inputs are the very same objects."""

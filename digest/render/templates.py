@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
-from jinja2 import Environment, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, TemplateError, select_autoescape
+from jinja2.bccache import Bucket, BytecodeCache
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
@@ -33,22 +34,59 @@ def environment_for(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLI
     """`make_environment`, reused while the templates' bytes and the site config are unchanged.
 
     The session's ``caches`` keep the last environment made, with what it
-    was made from, so a rebuild reuses its compiled templates."""
+    was made from, so a rebuild reuses its compiled templates; a new one
+    takes every template whose source is unchanged from the compiled code
+    the caches keep (saved with the build state, so the next `digest build`
+    compiles nothing it compiled before)."""
     key = (theme.templates_digest, repr(config), repr(locale))
     if caches is not None and caches.environment is not None and caches.environment[0] == key:
         return caches.environment[1]
-    env = make_environment(theme, config, locale)
+    env = make_environment(theme, config, locale, caches.compiled_templates if caches is not None else None)
+    load_templates(env, theme)
     if caches is not None:
         caches.environment = (key, env)
     return env
 
 
-def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLISH) -> Environment:
+class CompiledTemplates(BytecodeCache):
+    """Jinja's bytecode cache over a table in memory (the session's `Caches.compiled_templates`).
+
+    Jinja keys an entry by the template's name and file and checks it
+    against the digest of its source, so an edited template is compiled
+    again and nothing stale is ever run. In memory, not on disk: rendering
+    reads no file; the table is saved with the build state."""
+
+    def __init__(self, table: dict[str, bytes]):
+        self.table = table
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        data = self.table.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.table[bucket.key] = bucket.bytecode_to_string()
+
+
+def load_templates(env: Environment, theme: Theme) -> None:
+    """Load every template before any page renders: compiled once, here, rather than by each forked
+    render worker (whose compiled code would die with it). A template that does not compile is left
+    for the page that uses it, whose error says where."""
+    for name in sorted(theme.templates):
+        try:
+            env.get_template(name)
+        except (TemplateError, UnicodeDecodeError):
+            continue
+
+
+def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGLISH, compiled: dict[str, bytes] | None = None) -> Environment:
     """Templates speak the site's language: ``_``/``gettext``/``ngettext`` and ``{% trans %}`` from its catalogues
     (``%(num)s`` in a plural message is the count in the locale's digits), and filters format dates and
-    numbers by CLDR. The theme is in memory: nothing here reads the disk."""
+    numbers by CLDR. The theme is in memory: nothing here reads the disk. ``compiled``: the table of
+    compiled templates to take unchanged ones from and add new ones to (see `CompiledTemplates`)."""
     env = Environment(
         loader=ThemeLoader(theme),
+        bytecode_cache=CompiledTemplates(compiled) if compiled is not None else None,
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
