@@ -77,3 +77,31 @@ def test_serve_without_room_for_its_preview_folder_is_one_line(tmp_path, monkeyp
     assert result.code == 1
     assert result.err_lines == [f"{tempfile.gettempdir()}: error: cannot make the preview folder: no space left on the device "
                                 "(free some space and run it again)"], result.err
+
+
+def test_event_search_records_are_made_again_only_for_the_events_a_save_changed(tmp_path, monkeypatch):
+    """The indexer's event records (`remembered_event_records`) equal `event_records` of the new graph after
+    each save, and only the records of events whose parts changed are made again."""
+    from digest.caches import Caches
+    from digest.memo import ByIdentity
+    from digest.pipeline import session
+    from digest.pipeline.build import render_site
+    from digest.search.index import event_records
+
+    from test_incremental import CHANGES
+
+    site = copy_site("basic", tmp_path)
+    caches, memo = Caches(), ByIdentity(1000)
+    graph = render_site(site, caches=caches).graph
+    assert session.remembered_event_records(graph, memo) == event_records(graph)
+    made: list[str] = []
+    original = session.event_record
+    monkeypatch.setattr(session, "event_record", lambda graph, event, words: made.append(event.id) or original(graph, event, words))
+    carried = sorted(eid for eid, event in graph.events.items() if any(o.article == "plain-one" for o in event.occurrences))
+    assert carried
+    for change, remade in [("sidecar", carried), ("timeline", ["invasion"]), ("site", [])]:  # the title is in no record
+        CHANGES[change](site)  # the sidecar's article is linked again: the events it carries are made again (their outlets)
+        made.clear()
+        graph = render_site(site, caches=caches).graph
+        assert session.remembered_event_records(graph, memo) == event_records(graph), change
+        assert sorted(made) == remade, change

@@ -15,6 +15,7 @@ that it may fork render workers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import threading
@@ -25,10 +26,13 @@ from pathlib import Path
 
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Location, MachineFault, machine_fault
+from digest.graph.model import SiteGraph
+from digest.memo import ByIdentity
 from digest.pipeline.build import SEARCH_BUNDLE, fewer_collections, index_search, render_source, write_stage
 from digest.pipeline.buildstate import BuildState, digest_bytes
 from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
-from digest.search.index import IndexCancelled, SearchIndexError, event_records, index_files, plan_search
+from digest.render.templates import search_words
+from digest.search.index import EventRecord, IndexCancelled, SearchIndexError, event_record, index_files, plan_search
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +115,8 @@ class SiteBuilder:
         """The first build's index is made in the background too (`digest serve`: the preview is
         on screen at once, its search works a few seconds later); `digest watch` makes it in the
         build, so its first site is whole."""
+        self._event_records: ByIdentity[EventRecord] = ByIdentity(200_000)
+        """Each event's search record, by the objects it is made from (used by the indexer's thread only)."""
         self.render_workers = render_workers
         """This process has no thread of its own but the indexer's (the builder process of `digest
         watch`, see `live/builder.py`): each build stops the indexer's thread first, so that it
@@ -201,7 +207,8 @@ class SiteBuilder:
         self.state = result.state
         self.base_path = result.graph.config.base_path
         if self._indexer is not None and (previous is not None or self._first_index_later) and result.graph.config.search:
-            self._indexer.request(result.state, event_records(result.graph), result.graph.config.language)
+            graph, memo = result.graph, self._event_records  # the records are made by the indexer's thread, after the build
+            self._indexer.request(result.state, functools.cache(lambda: remembered_event_records(graph, memo)), graph.config.language)
         return Rebuild(
             True,
             result.warnings,
@@ -258,14 +265,16 @@ class BackgroundIndexer:
     def __init__(self, builder: SiteBuilder):
         self.builder = builder
         self._condition = threading.Condition()
-        self._job: tuple[BuildState, tuple, str] | None = None
+        self._job: tuple[BuildState, Callable[[], tuple], str] | None = None
+        """The newest build's state, its event records (made on first use, once: at 10,000 articles they take
+        a second and a half, every event's description rendered, which a save must not wait for) and language."""
         self._busy = False
         self._stopped = False
         self._paused = False
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def request(self, state: BuildState, records: tuple, language: str) -> None:
+    def request(self, state: BuildState, records: Callable[[], tuple], language: str) -> None:
         with self._condition:
             self._job = (state, records, language)
             self._cancel.set()  # whatever is being indexed is out of date now
@@ -337,7 +346,7 @@ class BackgroundIndexer:
                     self._busy = False
                     self._condition.notify_all()
 
-    def _index(self, state: BuildState, records: tuple, language: str) -> SearchUpdate | None:
+    def _index(self, state: BuildState, event_records: Callable[[], tuple], language: str) -> SearchUpdate | None:
         """Index again the shards whose pages on disk changed as of ``state``; None when a newer build made it pointless.
 
         Raises `IndexCancelled` when cancelled (a newer request, a pause).
@@ -353,6 +362,7 @@ class BackgroundIndexer:
             return (builder.output / path).read_bytes()
 
         try:
+            records = event_records()
             plan = plan_search(state.outputs, records, state.search_pages, read, language)
             if plan.inputs == state.search_inputs:
                 return None
@@ -374,6 +384,18 @@ class BackgroundIndexer:
             state.outputs.update((path, digest_bytes(data)) for path, data in bundle.items())
             state.search_inputs, state.search_pages, state.search_shards = plan.inputs, plan.pages, plan.digests
         return SearchUpdate(True, written, removed, time.perf_counter() - started)
+
+
+def remembered_event_records(graph: SiteGraph, memo: ByIdentity[EventRecord]) -> tuple[EventRecord, ...]:
+    """`search.index.event_records`, each record remembered while what it is made from is the very same
+    objects: the event, the people, its articles (their outlets), the language; a save re-makes a few."""
+    words = tuple(search_words(graph.locale).items())
+    base, language = graph.config.base_path, graph.config.language
+    return tuple(
+        memo.get((event, graph.people, graph.locale, *(graph.articles.get(o.article) for o in event.occurrences)), (base, language),
+                 functools.partial(event_record, graph, event, words))
+        for event in graph.events.values()
+    )
 
 
 def _settle_memory() -> None:
