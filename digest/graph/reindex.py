@@ -125,3 +125,13 @@ def _renamed_people(before: SiteGraph, graph: SiteGraph) -> list[str]:
         return []
     old, now = before.people, graph.people
     return [pid for pid in old.keys() | now.keys() if (old.get(pid) and old[pid].name) != (now.get(pid) and now[pid].name)]
+
+
+def carry_index(before: SiteGraph | None, graph: SiteGraph) -> IndexUpdate | None:
+    """Give ``graph`` its index updated from ``before``'s (the graph a session rendered last), when it can be;
+    what was updated, or None (``graph`` then makes its own on first use)."""
+    found = updated_index(before, graph) if before is not None else None
+    if found is None:
+        return None
+    graph._index = found[0]
+    return found[1]

@@ -102,6 +102,8 @@ class SiteBuilder:
         self.state: BuildState | None = None
         self.caches = Caches()
         """What earlier builds of this session made and a rebuild may reuse (see `caches.py`)."""
+        self._graph: SiteGraph | None = None
+        """The graph the last build rendered: the next graph's index is updated from its (`graph/reindex.py`)."""
         self.base_path: str | None = None
         """The base path of the last good build (the dev server serves under it)."""
         self.on_page_written: Callable[[str], None] | None = None
@@ -168,7 +170,8 @@ class SiteBuilder:
             return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
         try:
             rendering = render_source(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first,
-                                      changed=changed if previous is not None else None, caches=self.caches)
+                                      changed=changed if previous is not None else None, caches=self.caches, before=self._graph)
+            self._graph = rendering.graph  # the next link is relative to this one, whether this build ends well or not
             if stage is not None:  # the first build: a whole new site, swapped in at once
                 result = write_stage(stage, rendering, search=self.search and not self._first_index_later)
                 written = sorted(stage.paths)
