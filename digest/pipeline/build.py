@@ -105,11 +105,32 @@ def render_source(
     caches = caches if caches is not None else Caches()
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics, changed, caches)
+    return render_loaded(root, loaded, diagnostics, base_url, strict, previous, hash_assets, drafts, first, caches, before)
+
+
+def render_loaded(
+    root: Path,
+    loaded: LoadedSite,
+    diagnostics: Diagnostics,
+    base_url: str | None = None,
+    strict: bool = False,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+    drafts: bool = False,
+    first: frozenset[str] = frozenset(),
+    caches: Caches | None = None,
+    before: SiteGraph | None = None,
+) -> Rendering:
+    """`render_source` after the load: link what was loaded (``diagnostics``: what loading found), and get ready to render it."""
+    caches = caches if caches is not None else Caches()
+    clean = not diagnostics.items and not loaded.failed
     graph = link_site(loaded, diagnostics, base_url, drafts, caches)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, caches, before)
+    rendering = render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, caches, before)
+    rendering.loaded = loaded if clean else None
+    return rendering
 
 
 def render_graph(
@@ -189,6 +210,13 @@ class Rendering:
     rendered: list[str] = field(default_factory=list)
     pages: list[Page] | None = None
     """Every page, listed on first use (`page_list`): after the saved entity's own pages in watch mode."""
+    loaded: LoadedSite | None = None
+    """What the load stage read, when it found no problem (watch mode's next save starts from it: `load.reload_changed`)."""
+    loaded_whole: bool = False
+    """The checkpoint found the whole load to be what was linked (watch mode's quick look)."""
+    checkpoint: Callable[[], None] | None = None
+    """Called once the saved entity's own pages are made, before anything else (watch mode: the session loads the
+    whole site there, and raises to start again if the watcher missed a change)."""
 
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
@@ -267,10 +295,12 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         rendering.early.add(page.path)
         return page.path, data
 
+    shown = _shown(graph, rendering.first)
+    for page in _own_pages(graph, previous, rendering.first, shown):  # found without listing every page
+        yield render_early(page)
+    if rendering.checkpoint is not None:
+        rendering.checkpoint()
     if rendering.first:
-        shown = _shown(graph, rendering.first)
-        for page in _own_pages(graph, previous, rendering.first, shown):  # found without listing every page
-            yield render_early(page)
         for page in _first_pages(rendering.page_list(), previous, rendering.first, shown):
             if page.path not in rendering.early:
                 yield render_early(page)
