@@ -13,7 +13,7 @@ import datetime
 from types import MappingProxyType
 
 from digest.graph.model import Article, SiteGraph
-from digest.render.export import article_record, claim_record, compact_json, event_record, export_head, person_record
+from digest.render.export import article_record, claim_record, compact_json_bytes, event_record, export_head, person_record
 from digest.render.pages import site_pages
 from digest.views.listing import COMPARE_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE, articles_by_month, comparison_order, month_path
 from digest.views.outlets import ComparisonPage, OutletPage, OutletSummary, carried, comparison_page, outlet_name, outlet_page, outlet_slugs, outlets
@@ -143,10 +143,10 @@ SITE_READS: MappingProxyType[str, Read] = MappingProxyType({
     "sitemap": _sitemap,
     "export-head": lambda graph, _: export_head(graph),
     "export-ids": _export_ids,
-    "export-article": lambda graph, stem: compact_json(article_record(graph, stem)),
-    "export-person": lambda graph, pid: compact_json(person_record(graph, pid)),
-    "export-claim": lambda graph, cid: compact_json(claim_record(graph, cid)),
-    "export-event": lambda graph, eid: compact_json(event_record(graph, eid)),
+    "export-article": lambda graph, stem: compact_json_bytes(article_record(graph, stem)),
+    "export-person": lambda graph, pid: compact_json_bytes(person_record(graph, pid)),
+    "export-claim": lambda graph, cid: compact_json_bytes(claim_record(graph, cid)),
+    "export-event": lambda graph, eid: compact_json_bytes(event_record(graph, eid)),
     "outlets": _outlets,
     "outlets-top": _outlets_top,
     "outlet-page": _outlet_page,
