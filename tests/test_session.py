@@ -9,6 +9,8 @@ from __future__ import annotations
 import errno
 import os
 
+import pytest
+
 from digest.live.watch import safe_build
 from digest.pipeline import write
 from digest.pipeline.session import SiteBuilder
@@ -77,3 +79,102 @@ def test_serve_without_room_for_its_preview_folder_is_one_line(tmp_path, monkeyp
     assert result.code == 1
     assert result.err_lines == [f"{tempfile.gettempdir()}: error: cannot make the preview folder: no space left on the device "
                                 "(free some space and run it again)"], result.err
+
+
+def test_event_search_records_are_made_again_only_for_the_events_a_save_changed(tmp_path, monkeypatch):
+    """The indexer's event records (`remembered_event_records`) equal `event_records` of the new graph after
+    each save, and only the records of events whose parts changed are made again."""
+    from digest.caches import Caches
+    from digest.memo import ByIdentity
+    from digest.pipeline import session
+    from digest.pipeline.build import render_site
+    from digest.search.index import event_records
+
+    from test_incremental import CHANGES
+
+    site = copy_site("basic", tmp_path)
+    caches, memo = Caches(), ByIdentity(1000)
+    graph = render_site(site, caches=caches).graph
+    assert session.remembered_event_records(graph, memo) == event_records(graph)
+    made: list[str] = []
+    original = session.event_record
+    monkeypatch.setattr(session, "event_record", lambda graph, event, words: made.append(event.id) or original(graph, event, words))
+    carried = sorted(eid for eid, event in graph.events.items() if any(o.article == "plain-one" for o in event.occurrences))
+    assert carried
+    for change, remade in [("sidecar", carried), ("timeline", ["invasion"]), ("site", [])]:  # the title is in no record
+        CHANGES[change](site)  # the sidecar's article is linked again: the events it carries are made again (their outlets)
+        made.clear()
+        graph = render_site(site, caches=caches).graph
+        assert session.remembered_event_records(graph, memo) == event_records(graph), change
+        assert sorted(made) == remade, change
+
+
+def _counting(monkeypatch, log: list[str]) -> None:
+    """Log each page listing, index made from scratch and whole load, in order with the pages written early."""
+    from digest.graph import model
+    from digest.pipeline import build, session
+
+    for module, name in [(build, "site_pages"), (model, "build_index"), (session, "load_site")]:
+        original = getattr(module, name)
+        monkeypatch.setattr(module, name, lambda *a, __original=original, __name=name, **k: log.append(__name) or __original(*a, **k))
+
+
+def test_a_sidecar_save_writes_its_page_before_any_whole_site_work(tmp_path, monkeypatch):
+    """The saved article's page is written from the last load with the saved file read again: before the
+    site's pages are listed or its content files are looked at; the index is updated, never made again."""
+    from test_incremental import CHANGES, PLAIN, clean_build, edit
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    assert builder.build().ok
+    log: list[str] = []
+    builder.on_page_written = lambda path: log.append(path)
+    _counting(monkeypatch, log)
+    for number, change in enumerate([CHANGES["sidecar"], lambda s: edit(s / "content/articles/plain-one.yaml", "troops", "soldiers")]):
+        change(site)
+        log.clear()
+        assert builder.build({"content/articles/plain-one.yaml"}).ok
+        assert log[0] == PLAIN, log
+        assert log.count("load_site") == 1 and log.count("site_pages") == 1 and "build_index" not in log, log
+        assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / f"clean-{number}")
+
+
+@pytest.mark.parametrize("missed", ["other sidecar", "person the page names", "new seed"])
+def test_a_change_the_watcher_missed_is_read_in_the_same_build_after_the_saved_page(tmp_path, missed):
+    """The quick look takes the saved file alone; the whole load after the saved page finds the rest, and
+    the build starts again from it: the site equals a clean build, the saved page included."""
+    from test_incremental import CHANGES, PLAIN, clean_build, edit
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    written: list[str] = []
+    builder.on_page_written = written.append
+    assert builder.build().ok
+    CHANGES["sidecar"](site)
+    if missed == "other sidecar":
+        edit(site / "content/articles/markdown-two.yaml", "outlet:", "subtitle: A new subtitle\noutlet:")
+    elif missed == "person the page names":
+        edit(site / "content/people/sean-obrien.yaml", "role: Spokesperson", "role: Press secretary")
+    else:
+        (site / "seeds/zz-new.txt").write_text("A new report\n\nSullivan met Zelensky.\n", encoding="utf-8")
+    rebuild = builder.build({"content/articles/plain-one.yaml"})
+    assert rebuild.ok and PLAIN in written
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_a_quick_look_that_fails_is_not_the_last_word(tmp_path):
+    """A save that breaks the saved file fails with the whole load's errors, and the next good save builds."""
+    from test_incremental import CHANGES, clean_build, edit
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    assert builder.build().ok
+    good = read_tree(tmp_path / "live")
+    edit(site / "content/articles/plain-one.yaml", "status: reported", "status: reportd")
+    failed = builder.build({"content/articles/plain-one.yaml"})
+    assert not failed.ok and [d.code for d in failed.errors] == ["unknown-status"], failed.errors
+    assert read_tree(tmp_path / "live") == good
+    edit(site / "content/articles/plain-one.yaml", "status: reportd", "status: reported")
+    CHANGES["sidecar"](site)
+    assert builder.build({"content/articles/plain-one.yaml"}).ok
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")

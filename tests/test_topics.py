@@ -156,6 +156,11 @@ def test_a_claim_edit_computes_only_the_reads_about_it(generated: Path, tmp_path
     second = builder.build()
     assert second.rendered and len(second.rendered) < 30
     assert 0 < len(computed) < keys / 10, f"{len(computed)} of {keys} reads computed"
+    kinds = {key.partition(":")[0] for key in computed}
+    assert "sitemap:" not in computed, "a claim's words are on no page's address or date"
+    statuses = [key for key in computed if key.startswith("status-claims:")]
+    assert len(statuses) <= 1, f"only the page of its status that lists the claim: {statuses}"
+    assert "claim" in kinds
 
 
 def test_data_json_is_the_export_one_record_per_line(base) -> None:

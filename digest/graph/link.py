@@ -40,6 +40,7 @@ from digest.graph.model import (
     Occurrence,
     Passage,
     Person,
+    Relinked,
     SiteConfig,
     SiteGraph,
     Status,
@@ -204,6 +205,8 @@ def link_site(
     graph = SiteGraph(config, people.people, ordered_articles, claims, events)
     graph.mentions = mentions
     graph.drafts_left_out = tuple(done.left_out for done in linked.values() if done.left_out)
+    if memory is not None:
+        graph.relinked = Relinked(memory.ordered_articles, frozenset(changed), frozenset(touched))
     return graph
 
 

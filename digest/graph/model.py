@@ -252,12 +252,12 @@ def build_index(graph: SiteGraph) -> GraphIndex:
     for stem, named in named_in.items():
         for pid in named:
             named_by.setdefault(pid, []).append(stem)
-    article_people = {stem: _people_group(graph, named) for stem, named in named_in.items()}
-    event_people = {eid: _people_group(graph, frozenset(event.people)) for eid, event in graph.events.items()}
+    article_people = {stem: people_group(graph, named) for stem, named in named_in.items()}
+    event_people = {eid: people_group(graph, frozenset(event.people)) for eid, event in graph.events.items()}
     return GraphIndex(claims_in, events_in, named_in, named_by, events_with, claims_by, claims_about, article_people, event_people)
 
 
-def _people_group(graph: SiteGraph, members: frozenset[str]) -> PeopleGroup:
+def people_group(graph: SiteGraph, members: frozenset[str]) -> PeopleGroup:
     return PeopleGroup(members, tuple(sorted(members, key=lambda pid: person_order(graph, pid))))
 
 
@@ -265,6 +265,19 @@ def person_order(graph: SiteGraph, pid: str) -> tuple[str, str]:
     """How lists of people are ordered: by name, then id (an id without a person file by itself)."""
     person = graph.people.get(pid)
     return (person.name if person is not None else pid, pid)
+
+
+@dataclass(frozen=True, slots=True)
+class Relinked:
+    """What a session's link made again since its last link (`link.py`), so that what is derived from
+    the whole graph (its index, the page list) is updated from that graph's instead of made again."""
+
+    since: dict[str, Article]
+    """The articles of the graph the last link made: that graph's (`SiteGraph.articles`), which says which graph this is relative to."""
+    articles: frozenset[str]
+    """Stems linked again, added or gone; every other article is the very same object."""
+    entities: frozenset[tuple[str, str]]
+    """Claims and events, as (kind, id), merged again, added or gone; every other one is the very same object."""
 
 
 @dataclass(slots=True)
@@ -285,6 +298,8 @@ class SiteGraph:
     locale: SiteLocale = ENGLISH
     """The site's language with its catalogues, loaded by the render stage."""
     _index: GraphIndex | None = field(default=None, repr=False, compare=False)
+    relinked: Relinked | None = field(default=None, repr=False, compare=False)
+    """What link made again since the graph before it in the session; None for a first link."""
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """Groupings of this graph that many pages read, made once on first use (see `listing.per_graph`)."""
 

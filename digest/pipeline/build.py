@@ -33,11 +33,12 @@ from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
 from digest.graph.link import link_site
 from digest.graph.model import SiteGraph, translated_statuses
+from digest.graph.reindex import carry_index
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.pipeline.workers import bind_to_parent
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
-from digest.render.pages import site_pages
+from digest.render.pages import own_pages, site_pages
 from digest.render.publish import publishing_pages
 from digest.render.site_reads import CARRIED_READS, SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
@@ -93,21 +94,43 @@ def render_source(
     first: frozenset[str] = frozenset(),
     changed: Iterable[str] | None = None,
     caches: Caches | None = None,
+    before: SiteGraph | None = None,
 ) -> Rendering:
     """Load, validate and link a site root, and get ready to render it; raises BuildFailed with every problem found.
 
     ``first``: graph keys whose pages render before all others (see
     `Rendering`). ``changed``: what a watcher saw change since the last
     build (see `load_site`). ``caches``: the session's (see `caches.py`);
-    without one, nothing is reused."""
+    without one, nothing is reused. ``before``: see `render_graph`."""
     caches = caches if caches is not None else Caches()
     diagnostics = Diagnostics()
     loaded = load_site(root, diagnostics, changed, caches)
+    return render_loaded(root, loaded, diagnostics, base_url, strict, previous, hash_assets, drafts, first, caches, before)
+
+
+def render_loaded(
+    root: Path,
+    loaded: LoadedSite,
+    diagnostics: Diagnostics,
+    base_url: str | None = None,
+    strict: bool = False,
+    previous: BuildState | None = None,
+    hash_assets: bool = True,
+    drafts: bool = False,
+    first: frozenset[str] = frozenset(),
+    caches: Caches | None = None,
+    before: SiteGraph | None = None,
+) -> Rendering:
+    """`render_source` after the load: link what was loaded (``diagnostics``: what loading found), and get ready to render it."""
+    caches = caches if caches is not None else Caches()
+    clean = not diagnostics.items and not loaded.failed
     graph = link_site(loaded, diagnostics, base_url, drafts, caches)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
-    return render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, caches)
+    rendering = render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, caches, before)
+    rendering.loaded = loaded if clean else None
+    return rendering
 
 
 def render_graph(
@@ -119,8 +142,11 @@ def render_graph(
     hash_assets: bool = True,
     first: frozenset[str] = frozenset(),
     caches: Caches | None = None,
+    before: SiteGraph | None = None,
 ) -> Rendering:
-    """Get a linked graph ready to render (the render stage); raises BuildFailed for theme problems."""
+    """Get a linked graph ready to render (the render stage); raises BuildFailed for theme problems.
+
+    ``before``: the graph a session rendered last, whose index this graph's is updated from (`reindex.py`)."""
     caches = caches if caches is not None else Caches()
     if loaded.theme is None:  # the load stage said why
         raise BuildFailed(diagnostics.sorted())
@@ -129,23 +155,25 @@ def render_graph(
     graph.assets[FAVICON] = site_favicon(loaded.static_files) or graph.assets[THEME_FAVICON]  # the built-in theme has one
     _set_locale(loaded, graph, diagnostics, caches)
     env = environment_for(loaded.theme, graph.config, graph.locale, caches)
-    pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
-    files = dict(copied.values())
+    carry_index(before, graph)
+    return Rendering(root, graph, env, dict(copied.values()), loaded.static_files, previous or BuildState(), previous is not None, first, caches,
+                     diagnostics.sorted())
+
+
+def _static_collisions(pages: list[Page], files: dict[str, bytes], static_files: list[tuple[str, bytes]], search: bool) -> list[Diagnostic]:
+    """Static files that would replace a generated file (or would on a case-insensitive disk), or sit where the search index goes."""
     generated = {page.path.casefold(): page.path for page in pages} | {path.casefold(): path for path in files}
     collisions = []
-    for rel, data in loaded.static_files:
+    for rel, _ in static_files:
         if rel.casefold() in generated:
             message = f"static file '{rel}' would replace the generated '{generated[rel.casefold()]}'" + (
                 "" if rel == generated[rel.casefold()] else " on case-insensitive disks (macOS, Windows)"
             )
             collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
-        elif graph.config.search and rel.casefold().startswith(SEARCH_BUNDLE):
+        elif search and rel.casefold().startswith(SEARCH_BUNDLE):
             message = f"static file '{rel}' is inside {SEARCH_BUNDLE}, where the search index goes; move it, or set 'search: false'"
             collisions.append(Diagnostic(Location(f"content/static/{rel}"), "error", message, "static-collision"))
-        files[rel] = data
-    if collisions:
-        raise BuildFailed(collisions)
-    return Rendering(root, graph, env, pages, files, previous or BuildState(), previous is not None, first, caches, diagnostics.sorted())
+    return collisions
 
 
 @dataclass(slots=True)
@@ -166,8 +194,10 @@ class Rendering:
     root: Path
     graph: SiteGraph
     env: Any
-    pages: list[Page]
     static: dict[str, bytes]
+    """The files copied as they are: the theme's assets, then (once the pages are listed) the site's static files."""
+    static_files: list[tuple[str, bytes]]
+    """The site's own static files (`LoadedSite.static_files`)."""
     previous: BuildState
     incremental: bool
     first: frozenset[str]
@@ -178,6 +208,27 @@ class Rendering:
     early: set[str] = field(default_factory=set)
     """Pages made ahead of the others for the ``first`` keys."""
     rendered: list[str] = field(default_factory=list)
+    pages: list[Page] | None = None
+    """Every page, listed on first use (`page_list`): after the saved entity's own pages in watch mode."""
+    loaded: LoadedSite | None = None
+    """What the load stage read, when it found no problem (watch mode's next save starts from it: `load.reload_changed`)."""
+    loaded_whole: bool = False
+    """The checkpoint found the whole load to be what was linked (watch mode's quick look)."""
+    checkpoint: Callable[[], None] | None = None
+    """Called once the saved entity's own pages are made, before anything else (watch mode: the session loads the
+    whole site there, and raises to start again if the watcher missed a change)."""
+
+    def page_list(self) -> list[Page]:
+        """Every page of the site; raises BuildFailed for a static file that would replace one."""
+        if self.pages is None:
+            graph = self.graph
+            pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+            collisions = _static_collisions(pages, self.static, self.static_files, graph.config.search)
+            if collisions:
+                raise BuildFailed(collisions)
+            self.static.update(self.static_files)
+            self.pages = pages
+        return self.pages
 
     def files(self) -> Iterator[tuple[str, bytes]]:
         """Render, yielding each new file (path, bytes) as it is made."""
@@ -221,7 +272,7 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 
 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
-    graph, env, pages, previous, state = rendering.graph, rendering.env, rendering.pages, rendering.previous, rendering.state
+    graph, env, previous, state = rendering.graph, rendering.env, rendering.previous, rendering.state
     @functools.cache
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
@@ -235,19 +286,30 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     closures: dict[str, frozenset[str]] = {}
     digests: dict[str, bytes | None] = {}
     done: list[int] = []
+
+    def render_early(page: Page) -> tuple[str, bytes]:
+        data, keys = render_page(env, page, reader)
+        closures[page.path] = templates.closure(page.template) if page.template else frozenset()
+        state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
+        state.outputs[page.path] = digest_bytes(data)
+        rendering.early.add(page.path)
+        return page.path, data
+
+    shown = _shown(graph, rendering.first)
+    for page in _own_pages(graph, previous, rendering.first, shown):  # found without listing every page
+        yield render_early(page)
+    if rendering.checkpoint is not None:
+        rendering.checkpoint()
     if rendering.first:
-        for number, page in _first_pages(graph, pages, previous, rendering.first):
-            data, keys = render_page(env, page, reader)
-            closures[page.path] = templates.closure(page.template) if page.template else frozenset()
-            state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
-            state.outputs[page.path] = digest_bytes(data)
-            rendering.early.add(page.path)
-            done.append(number)
-            yield page.path, data
+        for page in _first_pages(rendering.page_list(), previous, rendering.first, shown):
+            if page.path not in rendering.early:
+                yield render_early(page)
+    pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
     for number, page in enumerate(pages):
         if page.path in rendering.early:
+            done.append(number)
             continue
         closure = templates.closure(page.template) if page.template else frozenset()
         closures[page.path] = closure
@@ -307,26 +369,39 @@ RESULTS_PER_MESSAGE = 64
 """Pages a worker reports in one message: few enough to keep messages small, enough to keep them few."""
 
 
-def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str]) -> list[tuple[int, Page]]:
-    """The pages that read one of ``keys`` when last built, those entities' own pages first.
-
-    A saved person file also brings forward the pages that show the person
-    without reading their record whole: the articles that name them, and
-    pages that list them (their summary).
-    """
+def _shown(graph: SiteGraph, keys: frozenset[str]) -> set[str]:
+    """The reads that show the entities of ``keys``: their own, and for a person those that show them without
+    reading their record whole: the articles that name them, and pages that list them (their summary)."""
     shown = set(keys)
     for key in keys:
         kind, _, pid = key.partition(":")
         if kind == "person":
             shown.add(f"person-summary:{pid}")
             shown.update(f"article-people:{stem}" for stem in graph.index.named_by.get(pid, ()))
+    return shown
+
+
+def _own_pages(graph: SiteGraph, previous: BuildState, keys: frozenset[str], shown: set[str]) -> list[Page]:
+    """The own pages of the entities of ``keys`` (`pages.own_pages`) that showed them when last built: the
+    page the editor saved is rendered before the build lists the site's pages."""
+    found = []
+    for key in sorted(keys):
+        for page in own_pages(graph, key):
+            old = previous.pages.get(page.path)
+            if old is not None and not shown.isdisjoint(old.keys):
+                found.append(page)
+    return found
+
+
+def _first_pages(pages: list[Page], previous: BuildState, keys: frozenset[str], shown: set[str]) -> list[Page]:
+    """The pages that read one of ``shown`` when last built, those that read the entities' records first."""
     found = []
     for number, page in enumerate(pages):
         old = previous.pages.get(page.path)
         if old is not None and not shown.isdisjoint(old.keys):
             found.append((keys.isdisjoint(old.keys), number, page))
     found.sort(key=lambda item: item[:2])
-    return [(number, page) for _, number, page in found]
+    return [page for _, _, page in found]
 
 
 def may_fork() -> bool:

@@ -15,6 +15,7 @@ that it may fork render workers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import logging
 import threading
@@ -22,13 +23,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from digest.caches import Caches
-from digest.errors import BuildFailed, Diagnostic, Location, MachineFault, machine_fault
-from digest.pipeline.build import SEARCH_BUNDLE, fewer_collections, index_search, render_source, write_stage
+from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
+from digest.graph.model import SiteGraph
+from digest.memo import ByIdentity
+from digest.pipeline.build import SEARCH_BUNDLE, Rendering, fewer_collections, index_search, render_loaded, render_source, write_stage
 from digest.pipeline.buildstate import BuildState, digest_bytes
 from digest.pipeline.write import Stage, output_faults, output_target, replace_file, write_changes
-from digest.search.index import IndexCancelled, SearchIndexError, event_records, index_files, plan_search
+from digest.render.templates import search_words
+from digest.search.index import EventRecord, IndexCancelled, SearchIndexError, event_record, index_files, plan_search
+from digest.source.load import LoadedSite, load_site, reload_changed
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +66,15 @@ class SearchUpdate:
     removed: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""
+
+
+class LoadMissed(Exception):
+    """The whole load found a change the watcher did not name: the build starts again from that load."""
+
+    def __init__(self, loaded: LoadedSite, diagnostics: Diagnostics):
+        super().__init__("the watcher missed a change")
+        self.loaded = loaded
+        self.diagnostics = diagnostics
 
 
 def failed_build(exc: Exception) -> Rebuild:
@@ -98,6 +113,12 @@ class SiteBuilder:
         self.state: BuildState | None = None
         self.caches = Caches()
         """What earlier builds of this session made and a rebuild may reuse (see `caches.py`)."""
+        self._loaded: LoadedSite | None = None
+        """What the last build loaded, when it found no problem: a save's quick look starts from it (`_quick_look`)."""
+        self._first: frozenset[str] = frozenset()
+        """The graph keys of the saved entities, for this build."""
+        self._graph: SiteGraph | None = None
+        """The graph the last build rendered: the next graph's index is updated from its (`graph/reindex.py`)."""
         self.base_path: str | None = None
         """The base path of the last good build (the dev server serves under it)."""
         self.on_page_written: Callable[[str], None] | None = None
@@ -111,6 +132,8 @@ class SiteBuilder:
         """The first build's index is made in the background too (`digest serve`: the preview is
         on screen at once, its search works a few seconds later); `digest watch` makes it in the
         build, so its first site is whole."""
+        self._event_records: ByIdentity[EventRecord] = ByIdentity(200_000)
+        """Each event's search record, by the objects it is made from (used by the indexer's thread only)."""
         self.render_workers = render_workers
         """This process has no thread of its own but the indexer's (the builder process of `digest
         watch`, see `live/builder.py`): each build stops the indexer's thread first, so that it
@@ -161,8 +184,8 @@ class SiteBuilder:
         except MachineFault as fault:
             return Rebuild(False, [fault.diagnostic()], seconds=time.perf_counter() - started)
         try:
-            rendering = render_source(self.root, self.base_url, previous=previous, hash_assets=self.hash_assets, drafts=self.drafts, first=first,
-                                      changed=changed if previous is not None else None, caches=self.caches)
+            quick = self._quick_look(previous, changed, first)
+            rendering = quick or self._render(render_source, self.root, changed=changed if previous is not None else None)
             if stage is not None:  # the first build: a whole new site, swapped in at once
                 result = write_stage(stage, rendering, search=self.search and not self._first_index_later)
                 written = sorted(stage.paths)
@@ -171,11 +194,24 @@ class SiteBuilder:
                 # The saved page first, as soon as it is made, then the others: the edited page is on
                 # screen before the build works out what else changed, or the search index is redone.
                 rest: dict[str, bytes] = {}
-                for path, data in rendering.files():
-                    if path in rendering.early:
-                        self._deliver(path, data, previous, delivered)
-                    else:
-                        rest[path] = data
+                try:
+                    for path, data in rendering.files():
+                        if path in rendering.early:
+                            self._deliver(path, data, previous, delivered)
+                        else:
+                            rest[path] = data
+                except (LoadMissed, BuildFailed) as stop:
+                    if rendering is not quick or (isinstance(stop, BuildFailed) and rendering.loaded_whole):
+                        raise
+                    # The quick look missed a change, or failed before the whole load was checked: build from a whole load.
+                    whole = stop if isinstance(stop, LoadMissed) else None
+                    rendering = (self._render(render_loaded, self.root, whole.loaded, whole.diagnostics) if whole is not None
+                                 else self._render(render_source, self.root, changed=changed))
+                    for path, data in rendering.files():
+                        if path in rendering.early:
+                            self._deliver(path, data, previous, delivered)
+                        else:
+                            rest[path] = data
                 result = rendering.result(rest)
                 written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
                 if self._indexer is not None:  # keep the index on disk; the indexer brings it up to date
@@ -201,7 +237,8 @@ class SiteBuilder:
         self.state = result.state
         self.base_path = result.graph.config.base_path
         if self._indexer is not None and (previous is not None or self._first_index_later) and result.graph.config.search:
-            self._indexer.request(result.state, event_records(result.graph), result.graph.config.language)
+            graph, memo = result.graph, self._event_records  # the records are made by the indexer's thread, after the build
+            self._indexer.request(result.state, functools.cache(lambda: remembered_event_records(graph, memo)), graph.config.language)
         return Rebuild(
             True,
             result.warnings,
@@ -212,16 +249,51 @@ class SiteBuilder:
             pages=result.page_count,
         )
 
+    def _render(self, stage: Callable[..., Rendering], *args: Any, **options: Any) -> Rendering:
+        """``stage`` (`render_source`, `render_loaded`) with the session's options; the graph and load it made are
+        remembered: the next link is relative to this one, whether this build ends well or not."""
+        rendering = stage(*args, base_url=self.base_url, previous=self.state if self.output.is_dir() else None, hash_assets=self.hash_assets,
+                          drafts=self.drafts, first=self._first, caches=self.caches, before=self._graph, **options)
+        self._graph, self._loaded = rendering.graph, rendering.loaded
+        return rendering
+
+    def _quick_look(self, previous: BuildState | None, changed: Iterable[str] | None, first: frozenset[str]) -> Rendering | None:
+        """A save's first look: the last load with only the saved files read again (`load.reload_changed`),
+        linked and ready to render the saved entity's own pages before any other file is looked at; then
+        (`Rendering.checkpoint`) the whole site is loaded, and if that finds what the watcher did not say,
+        `LoadMissed` starts the build again from it. None when the save is not one the last load can take."""
+        self._first = first
+        if previous is None or changed is None or not first or self._loaded is None:
+            return None
+        diagnostics = Diagnostics()
+        loaded = reload_changed(self._loaded, changed, diagnostics, self.caches)
+        if loaded is None:
+            return None
+        try:
+            rendering = self._render(render_loaded, self.root, loaded, diagnostics)
+        except BuildFailed:  # the whole load says what is wrong, and whether anything else is
+            return None
+        rendering.checkpoint = functools.partial(self._check_load, rendering, loaded)
+        return rendering
+
+    def _check_load(self, rendering: Rendering, quick: LoadedSite) -> None:
+        """Load the whole site (files whose stat is unchanged are not read); `LoadMissed` if it is not what the quick look took."""
+        diagnostics = Diagnostics()
+        loaded = load_site(self.root, diagnostics, (), self.caches)  # the saved files were just read: their stat says so
+        if loaded != quick or diagnostics.items:
+            raise LoadMissed(loaded, diagnostics)
+        rendering.loaded_whole = True
+
     def _deliver(self, path: str, data: bytes, previous: BuildState, delivered: dict[str, bytes | None]) -> None:
         """Write one page ahead of the rest of the build, keeping its old bytes in case the build fails."""
-        if previous.outputs.get(path) == digest_bytes(data):
+        if previous.outputs.get(path) == digest_bytes(data) and path not in delivered:
             return
-        try:
-            old = (self.output / path).read_bytes()
-        except OSError:
-            old = None
+        if path not in delivered:  # written twice when a quick look was started again: the bytes before the build are kept
+            try:
+                delivered[path] = (self.output / path).read_bytes()
+            except OSError:
+                delivered[path] = None
         replace_file(self.output / path, data)
-        delivered[path] = old
         if self.on_page_written is not None:
             self.on_page_written(path)
 
@@ -258,14 +330,16 @@ class BackgroundIndexer:
     def __init__(self, builder: SiteBuilder):
         self.builder = builder
         self._condition = threading.Condition()
-        self._job: tuple[BuildState, tuple, str] | None = None
+        self._job: tuple[BuildState, Callable[[], tuple], str] | None = None
+        """The newest build's state, its event records (made on first use, once: at 10,000 articles they take
+        a second and a half, every event's description rendered, which a save must not wait for) and language."""
         self._busy = False
         self._stopped = False
         self._paused = False
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def request(self, state: BuildState, records: tuple, language: str) -> None:
+    def request(self, state: BuildState, records: Callable[[], tuple], language: str) -> None:
         with self._condition:
             self._job = (state, records, language)
             self._cancel.set()  # whatever is being indexed is out of date now
@@ -337,7 +411,7 @@ class BackgroundIndexer:
                     self._busy = False
                     self._condition.notify_all()
 
-    def _index(self, state: BuildState, records: tuple, language: str) -> SearchUpdate | None:
+    def _index(self, state: BuildState, event_records: Callable[[], tuple], language: str) -> SearchUpdate | None:
         """Index again the shards whose pages on disk changed as of ``state``; None when a newer build made it pointless.
 
         Raises `IndexCancelled` when cancelled (a newer request, a pause).
@@ -353,6 +427,7 @@ class BackgroundIndexer:
             return (builder.output / path).read_bytes()
 
         try:
+            records = event_records()
             plan = plan_search(state.outputs, records, state.search_pages, read, language)
             if plan.inputs == state.search_inputs:
                 return None
@@ -374,6 +449,18 @@ class BackgroundIndexer:
             state.outputs.update((path, digest_bytes(data)) for path, data in bundle.items())
             state.search_inputs, state.search_pages, state.search_shards = plan.inputs, plan.pages, plan.digests
         return SearchUpdate(True, written, removed, time.perf_counter() - started)
+
+
+def remembered_event_records(graph: SiteGraph, memo: ByIdentity[EventRecord]) -> tuple[EventRecord, ...]:
+    """`search.index.event_records`, each record remembered while what it is made from is the very same
+    objects: the event, the people, its articles (their outlets), the language; a save re-makes a few."""
+    words = tuple(search_words(graph.locale).items())
+    base, language = graph.config.base_path, graph.config.language
+    return tuple(
+        memo.get((event, graph.people, graph.locale, *(graph.articles.get(o.article) for o in event.occurrences)), (base, language),
+                 functools.partial(event_record, graph, event, words))
+        for event in graph.events.values()
+    )
 
 
 def _settle_memory() -> None:

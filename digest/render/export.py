@@ -132,6 +132,11 @@ def compact_json(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+def compact_json_bytes(value: Any) -> bytes:
+    """`compact_json` as UTF-8: data.json's records are kept so, and joined as bytes (see `records_json_bytes`)."""
+    return _ENCODER.encode(value).encode()
+
+
 def records_json(head: dict[str, Any], lists: dict[str, list[str]]) -> bytes:
     """An export with one record per line: each field of ``head`` on its own line, then each list of
     ``lists`` (records already written by `compact_json`), one record per line.
@@ -140,10 +145,17 @@ def records_json(head: dict[str, Any], lists: dict[str, list[str]]) -> bytes:
     JSON, and every record is written by the C encoder, which indented output
     cannot use (about seven times faster); data.json's records are each a read
     of their own, so an edit writes again only the records it changed."""
-    fields = [f"  {compact_json(name)}: {compact_json(value)}" for name, value in head.items()]
+    return records_json_bytes(head, {name: [record.encode() for record in records] for name, records in lists.items()})
+
+
+def records_json_bytes(head: dict[str, Any], lists: dict[str, list[bytes]]) -> bytes:
+    """`records_json` of records already encoded: data.json's 34 MB at 10,000 articles are joined as bytes,
+    each record encoded once when it is made (a watch session keeps them), not the whole text on every save."""
+    fields = [f"  {compact_json(name)}: {compact_json(value)}".encode() for name, value in head.items()]
     for name, records in lists.items():
-        fields.append(f"  {compact_json(name)}: [\n    " + ",\n    ".join(records) + "\n  ]" if records else f"  {compact_json(name)}: []")
-    return ("{\n" + ",\n".join(fields) + "\n}\n").encode()
+        key = f"  {compact_json(name)}: ".encode()
+        fields.append(key + b"[\n    " + b",\n    ".join(records) + b"\n  ]" if records else key + b"[]")
+    return b"{\n" + b",\n".join(fields) + b"\n}\n"
 
 
 def _diff_text(pieces: tuple[tuple[str, bool], ...]) -> str | None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from digest.graph.model import SiteGraph
+from digest.graph.model import Article, SiteGraph
 from digest.render import site_queries
 from digest.render.listpages import list_pages
 from digest.render.page import Page, numbered_pages
@@ -39,11 +39,31 @@ def site_pages(graph: SiteGraph) -> tuple[Page, ...]:
     if graph.config.search:
         pages.append(Page("search/index.html", "search.html", lambda r: {}))
     pages += list_pages(graph)
-    pages += [Page(f"articles/{a.slug}/index.html", "article.html", partial(article_context, stem=a.stem)) for a in graph.articles.values()]
+    pages += [article_page(article) for article in graph.articles.values()]
     for pid in graph.people:
-        pages += numbered_pages(f"people/{pid}/", person_page_count(graph, pid), "person.html", person_context, pid=pid)
+        pages += person_pages(graph, pid)
     pages += [Page(f"claims/{cid}/index.html", "claim.html", partial(claim_context, cid=cid)) for cid in graph.claims]
     return tuple(pages)
+
+
+def article_page(article: Article) -> Page:
+    return Page(f"articles/{article.slug}/index.html", "article.html", partial(article_context, stem=article.stem))
+
+
+def person_pages(graph: SiteGraph, pid: str) -> list[Page]:
+    """A person's page and its numbered pages."""
+    return numbered_pages(f"people/{pid}/", person_page_count(graph, pid), "person.html", person_context, pid=pid)
+
+
+def own_pages(graph: SiteGraph, key: str) -> list[Page]:
+    """The pages of the article or person a graph key names ('article:<stem>', 'person:<id>'), as `site_pages`
+    lists them, found without listing every page: watch mode renders the saved entity's pages first."""
+    kind, _, name = key.partition(":")
+    if kind == "article" and name in graph.articles:
+        return [article_page(graph.articles[name])]
+    if kind == "person" and name in graph.people:
+        return person_pages(graph, name)
+    return []
 
 
 def home_context(reader: Reader) -> dict[str, Any]:

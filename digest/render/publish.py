@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from digest.graph.model import SiteConfig
 from digest.render import site_queries
-from digest.render.export import EXPORT_RECORDS, compact_json, records_json
+from digest.render.export import EXPORT_RECORDS, compact_json, compact_json_bytes, records_json, records_json_bytes
 from digest.render.page import Page
 from digest.render.templates import lang_attrs, render_markdown
 from digest.text.dates import TimeOfDay
@@ -209,8 +209,8 @@ def _data_json_context(reader: Reader) -> dict[str, Any]:
 
 def _data_json(context: dict[str, Any]) -> bytes:
     head = dict(context["head"])
-    statuses = [compact_json(status) for status in head.pop("statuses")]
-    return records_json(head, {"statuses": statuses, **context["lists"]})
+    statuses = [compact_json_bytes(status) for status in head.pop("statuses")]
+    return records_json_bytes(head, {"statuses": statuses, **context["lists"]})
 
 
 def _timeline_json_context(reader: Reader) -> dict[str, Any]:

@@ -59,24 +59,24 @@ def export_ids(reader: Reader) -> tuple[tuple[str, ...], ...]:
     return reader.read("export-ids")
 
 
-def export_article(reader: Reader, stem: str) -> str:
-    """An article's record of data.json, as compact JSON."""
+def export_article(reader: Reader, stem: str) -> bytes:
+    """An article's record of data.json, as compact JSON in UTF-8."""
     return reader.read("export-article", stem)
 
 
-def export_person(reader: Reader, pid: str) -> str:
+def export_person(reader: Reader, pid: str) -> bytes:
     return reader.read("export-person", pid)
 
 
-def export_claim(reader: Reader, cid: str) -> str:
+def export_claim(reader: Reader, cid: str) -> bytes:
     return reader.read("export-claim", cid)
 
 
-def export_event(reader: Reader, eid: str) -> str:
+def export_event(reader: Reader, eid: str) -> bytes:
     return reader.read("export-event", eid)
 
 
-EXPORT_RECORD: MappingProxyType[str, Callable[[Reader, str], str]] = MappingProxyType({
+EXPORT_RECORD: MappingProxyType[str, Callable[[Reader, str], bytes]] = MappingProxyType({
     "article": export_article,
     "person": export_person,
     "claim": export_claim,

@@ -34,7 +34,7 @@ from typing import IO
 
 from markupsafe import escape
 
-from digest.graph.model import SiteGraph
+from digest.graph.model import Event, SiteGraph
 from digest.render.templates import render_markdown, search_words
 from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
 from digest.search.shards import PEOPLE, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
@@ -72,30 +72,32 @@ class EventRecord:
 
 
 def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
-    base = graph.config.base_path
     words = tuple(search_words(graph.locale).items())
-    records = []
-    for event in graph.events.values():
-        people = [graph.people[pid] for pid in event.people if pid in graph.people]
-        names = [person.name for person in people]  # aliases find the person's own page
-        quotes, outlets = [], []
-        for occurrence in event.occurrences:
-            article = graph.articles.get(occurrence.article)
-            if article is None:
-                continue
-            outlets.append(article.outlet)
-            quotes += [f"{article.outlet}: “{quote}”" for quote in occurrence.quotes]
-        text = "".join([
-            str(render_markdown(event.description)),
-            f"<p>{escape(', '.join(names))}</p>" if names else "",
-            "".join(f"<p>{escape(quote)}</p>" for quote in quotes),
-        ])
-        records.append(EventRecord(
-            event.id, base + event_path(event.id, event.date), event.title,
-            event.date.display(graph.locale) if event.date else "", text,
-            tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language, words,
-        ))
-    return tuple(records)
+    return tuple(event_record(graph, event, words) for event in graph.events.values())
+
+
+def event_record(graph: SiteGraph, event: Event, words: tuple[tuple[str, str], ...]) -> EventRecord:
+    """One event's record; made from the event, its people's names, its articles' outlets, the base path and the language
+    (a watch session remembers it while those are the very same objects: `session.BackgroundIndexer`)."""
+    people = [graph.people[pid] for pid in event.people if pid in graph.people]
+    names = [person.name for person in people]  # aliases find the person's own page
+    quotes, outlets = [], []
+    for occurrence in event.occurrences:
+        article = graph.articles.get(occurrence.article)
+        if article is None:
+            continue
+        outlets.append(article.outlet)
+        quotes += [f"{article.outlet}: “{quote}”" for quote in occurrence.quotes]
+    text = "".join([
+        str(render_markdown(event.description)),
+        f"<p>{escape(', '.join(names))}</p>" if names else "",
+        "".join(f"<p>{escape(quote)}</p>" for quote in quotes),
+    ])
+    return EventRecord(
+        event.id, graph.config.base_path + event_path(event.id, event.date), event.title,
+        event.date.display(graph.locale) if event.date else "", text,
+        tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language, words,
+    )
 
 
 def _record_html(record: EventRecord) -> str:

@@ -8,6 +8,7 @@ reports them all.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -399,3 +400,44 @@ def _timeline_records(root: Path, rel: str, diagnostics: Diagnostics) -> list[Re
         if record is not None:
             records.append(record)
     return records
+
+
+def reload_changed(previous: LoadedSite, changed: Iterable[str], diagnostics: Diagnostics, caches: Caches) -> LoadedSite | None:
+    """``previous`` with the seeds, sidecars and person files among ``changed`` read again, and no other file
+    looked at: watch mode's first look at a save, so that the saved page waits for no stat of every content
+    file (the session then loads the whole site as `load_site` does, to find what the watcher missed).
+
+    None when that cannot stand for a whole load: ``previous`` had a problem, or a path is anything else
+    (the site file, the timeline, a theme, a file added or removed, an earlier version of a seed), or a
+    file is gone or no longer reads as one.
+    """
+    if previous.failed:
+        return None
+    known = _KnownFiles(previous.root, changed, caches)
+    people, sidecars, seeds = dict(previous.people), dict(previous.sidecars), dict(previous.seeds)
+    for rel in changed:
+        folder, _, name = rel.rpartition("/")
+        stem, _, suffix = name.rpartition(".")
+        is_seed = folder == "seeds" and stem in seeds and seeds[stem].path == rel
+        table = people if folder == "content/people" else sidecars if folder == "content/articles" else None
+        if not (is_seed or (table is not None and suffix == "yaml" and stem in table)):
+            return None
+        try:
+            file_stat = os.lstat(previous.root / rel)  # a symbolic link is left to the whole load to vet
+        except OSError:
+            return None
+        if not stat.S_ISREG(file_stat.st_mode) or file_stat.st_size > (MAX_SEED_BYTES if is_seed else MAX_FILE_BYTES):
+            return None
+        if is_seed:
+            text = known.get(rel, file_stat, diagnostics, partial(_read_text, previous.root, rel))
+            if text is None:
+                return None
+            seeds[stem] = Seed(stem, rel, text, rel.endswith(".md"))
+            continue
+        assert table is not None, "a person file or a sidecar"
+        fields = PERSON_FIELDS if table is people else ARTICLE_FIELDS
+        record = known.get(rel, file_stat, diagnostics, partial(_load_yaml_record, previous.root, rel, fields, parsed=caches.parsed, checked=True))
+        if record is None:
+            return None
+        table[stem] = record
+    return dataclasses.replace(previous, people=people, sidecars=sidecars, seeds=seeds)

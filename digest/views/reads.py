@@ -435,6 +435,15 @@ def _claims_of_person_scope(which: str) -> Scope:
     return scope
 
 
+def _status_claims_scope(graph: SiteGraph, arg: str) -> Iterable[str]:
+    """A page of a status's claims ('<status>/<n>'): which claims have the status, those on the page, and every
+    article's summary (a claim's summary counts its outlets); not every claim, which made each of the 160 pages
+    of a 10,000-article site's statuses be computed again after any claim's edit."""
+    sid, number = split_page_arg(arg)
+    ids = claims_by_status(graph)[sid]
+    return (f"claims-status:{sid}", "articles", *(f"claim:{cid}" for cid in page_slice(ids, number, CLAIMS_PER_PAGE)))
+
+
 def _feed_entry_scope(graph: SiteGraph, stem: str) -> Iterable[str]:
     """An article's feed entry: the article, which claims it carries and those claims (with their outlets)."""
     return (f"article:{stem}", f"claims-in:{stem}", "articles", *(f"claim:{cid}" for cid in graph.index.claims_in.get(stem, ())))
@@ -469,7 +478,7 @@ SCOPES: dict[str, Scope] = {
     "claim-summary": lambda graph, cid: (f"claim:{cid}", "articles"),
     "claim-status-counts": _of("claims"),
     "claim-statuses-used": _of("claims"),
-    "status-claims": _of("claims", "articles"),
+    "status-claims": _status_claims_scope,
     "latest-claims": _of("claims", "articles"),
     "claims-whole": _of("claims", "articles"),
     "event": _one("event"),

@@ -7,7 +7,8 @@ changed. Each read kind declares those parts as *topics* (its scope, see
 collection (``articles``: every article's summary in order; ``people``,
 ``mentions``, ``claims``, ``events``), a list of ids (``claims-by:<person>``,
 ``claims-about:<person>``, ``claims-in:<article>``, ``events-in:<article>``, ``carried:<outlet slug>``,
-``outlets``, ``comparison``), and ``site`` (the configuration,
+``outlets``, ``comparison``, ``claims-status:<status>``), what places each claim among the pages
+without its words (``claim-place:<id>``, and ``claim-places`` for all of them), and ``site`` (the configuration,
 theme assets and language), which every read depends on.
 
 A build keeps the digest of every topic its pages' reads depend on; the
@@ -35,7 +36,7 @@ from typing import Any
 
 from digest.graph.model import Article, Claim, Event, SiteGraph
 from digest.memo import ByIdentity
-from digest.views.listing import comparison_order
+from digest.views.listing import claims_by_status, comparison_order
 from digest.views.outlets import carried, outlet_name, outlet_slugs
 from digest.views.reads import ArticleSummary, Scope
 
@@ -105,6 +106,11 @@ class Topics:
             return _digest(carried(graph)[outlet_name(graph, name)])
         if kind == "comparison":
             return _digest(comparison_order(graph))
+        if kind == "claims-status":
+            return _digest(claims_by_status(graph).get(name, ()))
+        if kind == "claim-place":
+            claim = graph.claims[name]
+            return self._kept(claim, "place", lambda: _digest(_claim_place(claim)))
         raise ValueError(f"unknown topic '{kind}:{name}'")
 
     def _entity(self, entity: Article | Claim | Event) -> bytes:
@@ -133,9 +139,16 @@ _COLLECTIONS: Mapping[str, tuple[str, Callable[[SiteGraph], Iterable[str]]]] = {
     "people": ("person", lambda graph: graph.people),
     "mentions": ("mentions", lambda graph: graph.mentions),
     "claims": ("claim", lambda graph: graph.claims),
+    "claim-places": ("claim-place", lambda graph: graph.claims),
     "events": ("event", lambda graph: graph.events),
 }
 """A collection topic -> the topic of each member and the members, in the graph's order."""
+
+def _claim_place(claim: Claim) -> tuple:
+    """What places a claim among the site's pages, without its words: its status (which list it is on),
+    review date, claimant and subjects (their pages' lengths) and the articles carrying it (its dates)."""
+    return (claim.status, claim.reviewed, claim.claimant, tuple(claim.about), tuple(o.article for o in claim.occurrences))
+
 
 _INDEX_LISTS: Mapping[str, str] = {"claims-by": "claims_by", "claims-about": "claims_about", "claims-in": "claims_in", "events-in": "events_in"}
 """Topics that are one entry of the graph's index (`model.GraphIndex`): which claims a person made,
