@@ -82,7 +82,7 @@ def test_symlinked_output_is_updated_at_its_target(tmp_path):
         assert result.code == 0, result.err
     assert link.is_symlink() and (elsewhere / "index.html").is_file()
     assert "/1/" in (elsewhere / "index.html").read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".elsewhere.previous", "elsewhere", "site"], "the old site kept beside the target"
 
 
 def test_base_url_override(tmp_path):
