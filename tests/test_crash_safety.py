@@ -137,7 +137,7 @@ def edit(source: Path, number: int) -> None:
     path = source / EDITED
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("held undisclosed conversations", f"held undisclosed conversations ({number})", 1) if number == 1
-                    else text.replace("(1)", f"({number})"), encoding="utf-8")
+                    else text.replace(f"({number - 1})", f"({number})"), encoding="utf-8")
 
 
 @pytest.mark.parametrize("step", KILL_STEPS)
