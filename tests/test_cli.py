@@ -133,9 +133,9 @@ def test_a_build_after_edits_writes_only_what_changed_and_equals_a_clean_build(t
 def test_a_build_after_watch_mode_wrote_into_the_output_equals_a_clean_build(tmp_path):
     """Watch mode replaces files of the live site one by one (new inodes): the kept tree, which shares the old
     ones, is still described by what it holds, and the next `digest build` makes the right site."""
-    from conftest import copy_site, read_tree
-
     from digest.pipeline.session import SiteBuilder
+
+    from conftest import copy_site, read_tree
 
     site = copy_site("basic", tmp_path)
     output = tmp_path / "out"
