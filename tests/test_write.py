@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 
 import pytest
 
@@ -366,3 +367,27 @@ def test_a_failure_at_each_step_of_an_update_leaves_one_site_and_the_next_build_
     assert read_tree(out) == sites[3] | MARK
     assert read_tree(tmp_path / ".site.previous/site") == sites[2] | MARK
     assert leftovers(out) == []
+
+
+def test_a_kept_tree_on_another_file_system_is_not_trusted(tmp_path, monkeypatch):
+    """Inode numbers say nothing across file systems (an output that is a mount point): stage afresh."""
+    from digest.pipeline.write import Stage
+
+    out = tmp_path / "site"
+    sites = [{"index.html": f"{n}".encode(), "same.html": b"same"} for n in range(3)]
+    build_sequence(out, sites[:2])
+    real_stat = os.stat
+    tree = str(tmp_path / ".site.previous/site")
+
+    def other_device(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if os.fspath(path) == tree:
+            fields = list(result)
+            fields[stat.ST_DEV] += 1
+            return os.stat_result(fields)
+        return result
+
+    monkeypatch.setattr(write.os, "stat", other_device)
+    stage = Stage(out, previous=digests(sites[1]))
+    assert stage.update is None, "a new stage, not the kept tree"
+    stage.discard()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import shutil
 import signal
@@ -258,7 +259,7 @@ class Stage:
         if same and rel in self.update.current and rel not in self.paths:
             self._count(rel, True, touched=False)
             return
-        self.update.writable(lambda: self._replace(rel, data, link=same))
+        self.update.writable(functools.partial(self._replace, rel, data, same))
 
     def _replace(self, rel: str, data: bytes, link: bool) -> None:
         """Replace a kept tree's file by a new one: a hard link of the live file (``link``: it holds ``data``), else ``data`` written."""
@@ -295,7 +296,7 @@ class Stage:
             return True
         try:
             if self.update is not None:
-                self.update.writable(lambda: self.update.clear(rel) if self.update is not None else None)
+                self.update.writable(functools.partial(self.update.clear, rel))
             self._make_parent(rel)
             os.link(os.path.join(self.output, rel), os.path.join(self.folder, rel))
         except OSError as exc:
@@ -328,7 +329,7 @@ class Stage:
             self._mark()
         if self.update is not None:
             with output_faults(self.output, "cannot remove a page of the old site"):
-                self.operations += self.update.writable(lambda: self.update.remove_all_but(self.paths) if self.update is not None else 0)
+                self.operations += self.update.writable(functools.partial(self.update.remove_all_but, self.paths))
             removed = len(self.update.live.files.keys() - self.paths)
         else:
             removed = len(_list_files(self.output) - self.paths)
@@ -346,7 +347,7 @@ class Stage:
         if self.update is not None and OWNER_MARK in self.update.kept.files:
             if (self.folder / OWNER_MARK).read_bytes() == OWNER_NOTE:
                 return
-            self.update.writable(lambda: self.update.clear(OWNER_MARK) if self.update is not None else None)
+            self.update.writable(functools.partial(self.update.clear, OWNER_MARK))
         (self.folder / OWNER_MARK).write_bytes(OWNER_NOTE)
 
     def _keep_old_site(self, had_site: bool) -> OldSiteRemoval | None:
@@ -380,6 +381,8 @@ def _open_kept_tree(output: Path) -> _KeptTree | None:
     if tree is None or not output.is_dir():
         return None
     try:
+        if os.stat(tree).st_dev != os.stat(output).st_dev:  # inode numbers of two file systems say nothing of each other
+            return None
         kept, live = list_tree(tree), list_tree(output)
     except OSError:  # a folder that cannot be read: stage afresh, which says what is wrong if it matters
         return None
