@@ -82,7 +82,7 @@ def test_symlinked_output_is_updated_at_its_target(tmp_path):
         assert result.code == 0, result.err
     assert link.is_symlink() and (elsewhere / "index.html").is_file()
     assert "/1/" in (elsewhere / "index.html").read_text()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".elsewhere.previous", "elsewhere", "site"], "the old site kept beside the target"
 
 
 def test_base_url_override(tmp_path):
@@ -92,3 +92,62 @@ def test_base_url_override(tmp_path):
 
     assert re.search(r'href="/sub/path/assets/style\.[0-9a-f]{10}\.css"', (out / "index.html").read_text())
     assert '<link rel="canonical" href="https://x.org/sub/path/">' in (out / "index.html").read_text()
+
+
+def _edit(site, number: int) -> None:
+    sidecar = site / "content/articles/plain-one.yaml"
+    text = sidecar.read_text(encoding="utf-8")
+    sidecar.write_text(text.replace("The talks were not useful.", f"The talks were not useful ({number}).", 1) if number == 1
+                       else text.replace(f"({number - 1})", f"({number})"), encoding="utf-8")
+
+
+def _build(site, output):
+    from conftest import read_tree
+
+    result = run_cli("build", "--source", site, "--output", output)
+    assert result.code == 0, result.err
+    return result, read_tree(output)
+
+
+def test_a_build_after_edits_writes_only_what_changed_and_equals_a_clean_build(tmp_path):
+    """From the third build on, the kept previous site is brought up to date: the summary line counts the
+    files that changed, the kept folder beside the output is git-ignored, and a file beside the output survives."""
+    from conftest import copy_site
+
+    site = copy_site("basic", tmp_path)
+    output = tmp_path / "out"
+    (tmp_path / "notes.txt").write_bytes(b"mine, beside the output")
+    _build(site, output)
+    for number in (1, 2, 3):
+        _edit(site, number)
+        result, tree = _build(site, output)
+        _, clean = _build(site, tmp_path / f"clean-{number}")
+        assert tree == clean
+    written = int(result.out.split(" files written")[0].rpartition("; ")[2])
+    assert 0 < written < len(clean) // 3, result.out
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("clean-")) == [".out.previous", "basic", "notes.txt", "out"]
+    assert (tmp_path / "notes.txt").read_bytes() == b"mine, beside the output"
+    assert (tmp_path / ".out.previous/.gitignore").read_text().endswith("\n*\n")
+
+
+def test_a_build_after_watch_mode_wrote_into_the_output_equals_a_clean_build(tmp_path):
+    """Watch mode replaces files of the live site one by one (new inodes): the kept tree, which shares the old
+    ones, is still described by what it holds, and the next `digest build` makes the right site."""
+    from digest.pipeline.session import SiteBuilder
+
+    from conftest import copy_site, read_tree
+
+    site = copy_site("basic", tmp_path)
+    output = tmp_path / "out"
+    _build(site, output)
+    _edit(site, 1)
+    _build(site, output)  # keeps the first site beside the output
+    builder = SiteBuilder(site, output)
+    assert builder.build().ok  # a new stage: replaces the kept tree with the site it swaps out
+    _edit(site, 2)
+    rebuild = builder.build({"content/articles/plain-one.yaml"})
+    assert rebuild.ok and rebuild.written
+    _edit(site, 3)
+    _, tree = _build(site, output)
+    assert tree == _build(site, tmp_path / "clean")[1]
+    assert read_tree(tmp_path / ".out.previous/site") != tree

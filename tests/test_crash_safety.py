@@ -28,11 +28,13 @@ from pathlib import Path
 import pytest
 
 from digest.live.watch import safe_build, watch
+from digest.pipeline.previoussite import is_digests, previous_folder
 from digest.pipeline.session import Rebuild, SiteBuilder
 
 from conftest import REPO, SITES, copy_site, read_tree, run_cli
 
 KILL_STEPS = ("staging", "staged", "exchanged")
+EDITED = "content/articles/000_6be69f254f387b69.yaml"
 
 
 CODE: list[Path] = []
@@ -84,7 +86,10 @@ def old_output(sites: dict, tmp_path: Path) -> Path:
 
 
 def leftovers(output: Path) -> list[str]:
-    return sorted(p.name for p in output.parent.iterdir() if p != output)
+    """What is beside the output but digest's kept previous site (see `previoussite.py`), which a build leaves on purpose."""
+    kept = previous_folder(output)
+    assert not kept.exists() or is_digests(kept), "a folder named as digest's kept site that is not digest's"
+    return sorted(p.name for p in output.parent.iterdir() if p not in (output, kept))
 
 
 def assert_next_build_cleans_up(sites: dict, output: Path) -> None:
@@ -125,6 +130,50 @@ def test_kill_during_a_first_build_leaves_no_partial_site(sites, tmp_path, step)
     else:
         assert not output.exists(), "a partial site appeared at the output path"
     assert_next_build_cleans_up(sites, output)
+
+
+def edit(source: Path, number: int) -> None:
+    """Revise one claim of one sidecar: a few pages change, as after an editor's save."""
+    path = source / EDITED
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("held undisclosed conversations", f"held undisclosed conversations ({number})", 1) if number == 1
+                    else text.replace(f"({number - 1})", f"({number})"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("step", KILL_STEPS)
+def test_kill_while_the_kept_site_is_updated_leaves_one_whole_site(sites, tmp_path, step):
+    """An edit after two builds: the build brings the kept previous site up to date in place and swaps it in.
+
+    Killed at each step of that (SIGKILL), the output is the old site or the new one; the next build
+    recovers (the half-updated kept tree describes itself) and equals a clean build."""
+    source = copy_site("demo", tmp_path / "source")
+    output = tmp_path / "work" / "site"
+    for number in (0, 1):
+        if number:
+            edit(source, number)
+        process = digest_build(source, output)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+    assert (previous_folder(output) / "site").is_dir(), "the second build kept the first one's site"
+    old_tree = read_tree(output)
+    edit(source, 2)
+    process = digest_build(source, output, kill_at=step)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL, (process.returncode, err.decode())
+    clean = tmp_path / "clean" / "site"
+    process = digest_build(source, clean)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err.decode()
+    new_tree = read_tree(clean)
+    assert new_tree != old_tree
+    tree = read_tree(output)
+    assert tree == (new_tree if step == "exchanged" else old_tree), "the output is the old site or the whole new one"
+    assert leftovers(output) == [], "an update leaves no stage: the kept tree is the stage"
+    process = digest_build(source, output)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err.decode()
+    assert read_tree(output) == new_tree, out.decode()
+    assert leftovers(output) == []
 
 
 def test_a_stage_left_by_a_killed_build_does_not_reach_the_next_site(sites, tmp_path):

@@ -396,8 +396,13 @@ def test_an_edit_indexes_only_the_shard_of_the_edited_page(tmp_path, monkeypatch
 
     site = copy_site("basic", tmp_path)
     out = tmp_path / "out"
+    markdown: list[str] = []
+    real_markdown = search.render_markdown
+    monkeypatch.setattr(search, "render_markdown", lambda text: markdown.append(text) or real_markdown(text))
     first = build_site(site, out)
     assert set(first.state.search_shards) >= {"articles", "people", "claims", "events"}
+    assert len(markdown) == len(first.graph.events) > 0, "a first index renders every event's description"
+    markdown.clear()
     runs: list[list[str]] = []
     real = search.index_shard
 
@@ -410,6 +415,7 @@ def test_an_edit_indexes_only_the_shard_of_the_edited_page(tmp_path, monkeypatch
     seed.write_text(seed.read_text() + "A new paragraph about zeppelins.\n")
     second = build_site(site, out, previous=first.state)
     assert runs == [["articles"]]
+    assert markdown == [], "the events' shard is unchanged: no description rendered again"
     build_site(site, out, previous=second.state)
     assert runs == [["articles"]], "nothing changed: no Pagefind run"
     assert read_tree(out) == read_tree(_clean(site, tmp_path))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 
 import pytest
 
@@ -138,7 +139,8 @@ def test_a_symlinked_output_is_followed_and_swapped_at_its_target(tmp_path):
     write_site(link, {"index.html": b"two"})
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert (target / "index.html").read_bytes() == b"two"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["elsewhere", "site"], "no stage or link left behind"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".elsewhere.previous", "elsewhere", "site"], "no stage or link left behind"
+    assert read_tree(tmp_path / ".elsewhere.previous/site") == {"index.html": b"one"} | MARK, "the old site is kept beside the target"
 
 
 def test_a_symlink_to_a_file_is_refused(tmp_path):
@@ -161,19 +163,21 @@ def test_a_symlink_left_as_a_stage_by_older_versions_is_removed_without_touching
     assert (target / "keep.txt").read_bytes() == b"keep"
 
 
-def test_the_old_site_is_swapped_out_then_removed_by_a_thread_the_caller_can_wait_for(tmp_path):
+def test_a_kept_tree_a_new_stage_replaces_is_removed_by_a_thread_the_caller_can_wait_for(tmp_path):
     from digest.pipeline.write import Stage
 
     out = tmp_path / "site"
     write_site(out, {"index.html": b"one", "a/b/old.html": b"old"})
-    stage = Stage(out)
-    stage.put("index.html", b"two")
+    write_site(out, {"index.html": b"two"})
+    stage = Stage(out)  # no previous state: a new stage, which replaces the kept tree after the swap
+    stage.put("index.html", b"three")
     report = stage.commit()
-    assert read_tree(out) == {"index.html": b"two"} | MARK, "the new site is in place as soon as the commit returns"
+    assert read_tree(out) == {"index.html": b"three"} | MARK, "the new site is in place as soon as the commit returns"
     assert report.removal is not None
     report.removal.wait()
     assert leftovers(out) == []
-    assert report.removed == 1
+    assert read_tree(tmp_path / ".site.previous/site") == {"index.html": b"two"} | MARK
+    assert report.removed == 0
 
 
 def test_carrying_files_makes_each_stage_folder_once(tmp_path, monkeypatch):
@@ -192,5 +196,198 @@ def test_carrying_files_makes_each_stage_folder_once(tmp_path, monkeypatch):
     assert len(made) == len(set(made)) == len(files) + 3, "each page's folder and the three above them, each made once"
     assert not stage.carry("articles/gone/index.html"), "a file the live site does not have is reported, not raised"
     report = stage.commit()
-    report.removal.wait()
+    assert report.removal is None, "there was no kept tree to replace"
     assert read_tree(out) == files | MARK
+
+
+# -- the kept tree: the previous site, brought up to date instead of a new stage -----------------
+
+
+def digests(files: dict[str, bytes]) -> dict[str, bytes]:
+    """What a saved state says of a live site: the digest of each file the build wrote."""
+    from digest.pipeline.buildstate import digest_bytes
+
+    return {rel: digest_bytes(data) for rel, data in files.items()}
+
+
+def folders(tree) -> set[str]:
+    return {p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_dir()}
+
+
+def big_site(pages: int, version: int) -> dict[str, bytes]:
+    """``pages`` pages in folders of their own; ``version`` changes one page, adds one and drops one."""
+    files = {f"articles/page-{number}/index.html": f"page {number}".encode() for number in range(pages)}
+    files[f"articles/page-{version % pages}/index.html"] = f"page {version % pages}, version {version}".encode()
+    files[f"new/{version}/index.html"] = b"added"
+    files["index.html"] = f"home {version}".encode()
+    return files
+
+
+def build_sequence(out, sites: list[dict[str, bytes]], before: dict[str, bytes] | None = None) -> list:
+    """Write each site in turn, each knowing the digests of the one before (as a saved state tells);
+    ``before``: what the live site holds when the sequence starts."""
+    reports = []
+    for files in sites:
+        reports.append(write_site(out, files, previous=None if before is None else digests(before)))
+        assert read_tree(out) == files | MARK
+        before = files
+    return reports
+
+
+@pytest.mark.parametrize("pages", [40, 400])
+def test_an_edit_touches_only_the_files_that_differ_whatever_the_size_of_the_site(tmp_path, pages, monkeypatch):
+    """From the third build on, the kept tree is updated: the files of the last two edits, not the site."""
+    out = tmp_path / "site"
+    sites = [big_site(pages, version) for version in range(1, 6)]
+    first, second = build_sequence(out, sites[:2])
+    assert second.operations == pages + 2, "the second build stages every file: there is no kept tree yet"
+    calls = {"link": 0, "unlink": 0, "open": 0}
+    for name in ("link", "unlink"):
+        real = getattr(os, name)
+        monkeypatch.setattr(write.os, name, lambda *a, _real=real, _name=name, **k: calls.__setitem__(_name, calls[_name] + 1) or _real(*a, **k))
+    real_open = open
+    monkeypatch.setattr(write, "open", lambda *a, **k: calls.__setitem__("open", calls["open"] + 1) or real_open(*a, **k), raising=False)
+    reports = build_sequence(out, sites[2:], before=sites[1])
+    for report in reports:
+        # Each build writes 4 files (its page, the last one's page back as it was, the home page, the added
+        # one) and removes 1; the kept tree is two builds behind, so it lacks at most twice that.
+        assert (report.written, report.removed) == (4, 1)
+        assert report.operations <= 10, report
+    assert sum(calls.values()) <= 3 * 2 * 10, f"the work grew with the site: {calls}"
+    assert read_tree(tmp_path / ".site.previous/site") == sites[3] | MARK, "the kept tree is the site before"
+
+
+def test_an_updated_tree_has_the_folders_of_a_new_stage_exactly(tmp_path):
+    """Pages removed take their folders with them; a folder where a file was, and a file where a folder was, work."""
+    out, fresh = tmp_path / "site", tmp_path / "fresh"
+    sites = [
+        {"index.html": b"1", "a/index.html": b"a", "b": b"a file", "c/deep/er/index.html": b"c"},
+        {"index.html": b"2", "a/index.html": b"a", "b": b"a file", "c/deep/er/index.html": b"c"},
+        {"index.html": b"3", "a": b"now a file", "b/index.html": b"now a folder", "c/index.html": b"c moved up"},
+        {"index.html": b"4", "a/x/index.html": b"a folder again", "b": b"a file again"},
+        {"index.html": b"5"},
+    ]
+    reports = build_sequence(out, sites)
+    assert all(report.operations < 12 for report in reports[2:])
+    write_site(fresh, sites[-1])
+    assert folders(out) == folders(fresh) == set()
+
+
+def test_files_added_to_the_live_site_by_hand_do_not_come_back(tmp_path):
+    """A file dropped into site/ goes at the next build, and does not return from the kept tree two builds later."""
+    out = tmp_path / "site"
+    sites = [{"index.html": f"home {n}".encode()} for n in range(5)]
+    build_sequence(out, sites[:3])
+    (out / "by-hand.txt").write_bytes(b"mine")
+    (out / "by-hand").mkdir()
+    (out / "by-hand/inside.txt").write_bytes(b"mine too")
+    build_sequence(out, sites[3:], before=sites[2])  # the live site is what sites[2] says, plus the files by hand
+    assert read_tree(out) == sites[4] | MARK
+    assert folders(out) == set()
+
+
+def test_the_kept_tree_is_git_ignored_and_says_it_is_digests(tmp_path):
+    from digest.pipeline.previoussite import NOTE
+
+    out = tmp_path / "site"
+    build_sequence(out, [{"index.html": b"1"}, {"index.html": b"2"}])
+    note = (tmp_path / ".site.previous/.gitignore").read_bytes()
+    assert note == NOTE and note.endswith(b"\n*\n") and b"safe to delete" in note
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.previous", "site"]
+
+
+def test_a_folder_of_that_name_that_is_not_digests_is_left_alone(tmp_path):
+    out = tmp_path / "site"
+    theirs = tmp_path / ".site.previous"
+    (theirs / "site").mkdir(parents=True)
+    (theirs / "site/notes.txt").write_bytes(b"mine")
+    build_sequence(out, [{"index.html": f"{n}".encode()} for n in range(4)])
+    assert read_tree(theirs) == {"site/notes.txt": b"mine"}
+    assert leftovers(out) == []
+
+
+def test_a_kept_tree_deleted_by_hand_means_a_new_stage(tmp_path):
+    import shutil
+
+    out = tmp_path / "site"
+    sites = [{"index.html": f"{n}".encode(), "same.html": b"same"} for n in range(4)]
+    build_sequence(out, sites[:3])
+    shutil.rmtree(tmp_path / ".site.previous")
+    report = write_site(out, sites[3], previous=digests(sites[2]))
+    assert report.operations == 2, "every file staged again"
+    assert read_tree(out) == sites[3] | MARK
+
+
+STEPS = ["put", "carry", "remove", "staged", "exchange"]
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_a_failure_at_each_step_of_an_update_leaves_one_site_and_the_next_build_is_right(tmp_path, monkeypatch, step):
+    """The live site is the old one whatever fails before the swap; the half-updated kept tree describes itself."""
+    from digest.pipeline.write import Stage
+
+    out = tmp_path / "site"
+    sites = [big_site(30, version) for version in range(1, 5)]
+    build_sequence(out, sites[:3])
+    live_before = read_tree(out)
+
+    class Stop(Exception):
+        pass
+
+    def fail(*args, **kwargs):
+        raise Stop(step)
+
+    stage = Stage(out, previous=digests(sites[2]))
+    assert stage.update is not None, "the kept tree is used"
+    with pytest.raises(Stop):
+        try:
+            files = sites[3]
+            changed = {rel for rel in files if digests(sites[2]).get(rel) != digests(files)[rel]}
+            for number, rel in enumerate(sorted(changed)):
+                if step == "put" and number == 1:
+                    fail()
+                stage.put(rel, files[rel])
+            for number, rel in enumerate(sorted(set(files) - changed)):
+                if step == "carry" and number == 5:
+                    fail()
+                stage.carry(rel)
+            if step == "remove":
+                monkeypatch.setattr(write._KeptTree, "remove_all_but", fail)
+            elif step == "staged":
+                monkeypatch.setattr(write, "_crash_point", lambda name: fail() if name == "staged" else None)
+            elif step == "exchange":
+                monkeypatch.setattr(write, "_exchange", fail)
+            stage.commit()
+        except BaseException:
+            stage.discard()
+            raise
+    assert read_tree(out) == live_before, "the live site is the old one"
+    monkeypatch.undo()
+    write_site(out, sites[3], previous=digests(sites[2]))
+    assert read_tree(out) == sites[3] | MARK
+    assert read_tree(tmp_path / ".site.previous/site") == sites[2] | MARK
+    assert leftovers(out) == []
+
+
+def test_a_kept_tree_on_another_file_system_is_not_trusted(tmp_path, monkeypatch):
+    """Inode numbers say nothing across file systems (an output that is a mount point): stage afresh."""
+    from digest.pipeline.write import Stage
+
+    out = tmp_path / "site"
+    sites = [{"index.html": f"{n}".encode(), "same.html": b"same"} for n in range(3)]
+    build_sequence(out, sites[:2])
+    real_stat = os.stat
+    tree = str(tmp_path / ".site.previous/site")
+
+    def other_device(path, *args, **kwargs):
+        result = real_stat(path, *args, **kwargs)
+        if os.fspath(path) == tree:
+            fields = list(result)
+            fields[stat.ST_DEV] += 1
+            return os.stat_result(fields)
+        return result
+
+    monkeypatch.setattr(write.os, "stat", other_device)
+    stage = Stage(out, previous=digests(sites[1]))
+    assert stage.update is None, "a new stage, not the kept tree"
+    stage.discard()

@@ -83,9 +83,17 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("code", sorted(FAULTS), ids=lambda c: errno.errorcode[c])
-@pytest.mark.parametrize("step", ["open", "write", "mkdir", "exchange", "stage"])
-def test_a_fault_at_each_write_step_is_one_line_and_changes_nothing(built, monkeypatch, step, code):
+@pytest.mark.parametrize(("step", "kept"), [
+    ("open", False), ("write", False), ("mkdir", False), ("exchange", False), ("stage", False),
+    ("open", True), ("write", True), ("mkdir", True), ("exchange", True),
+], ids=lambda value: {True: "kept-tree", False: "new-stage"}.get(value, value) if isinstance(value, bool) else value)
+def test_a_fault_at_each_write_step_is_one_line_and_changes_nothing(built, monkeypatch, step, kept, code):
+    """``kept``: the build brings the kept previous site up to date (a build before made one) instead of staging a new one."""
     source, output, before = built
+    if kept:
+        again = run_cli("build", "--source", source, "--output", output, "--base-url", "https://example.org/before/")
+        assert again.code == 0 and (output.parent / ".out.previous/site").is_dir(), again.err
+        before = read_tree(output)
     if step == "open":
         monkeypatch.setattr(write, "open", lambda *a, **k: (_ for _ in ()).throw(oserror(code)), raising=False)
         shown = "out/index.html"
@@ -145,10 +153,10 @@ def test_a_full_disk_while_writing_the_search_index_is_one_line(built, monkeypat
     source, output, before = built
     real_put = write.Stage.put
 
-    def put(stage, rel, data):
+    def put(stage, rel, data, digest=None):
         if rel.startswith(search.BUNDLE):
             raise oserror(errno.ENOSPC, str(stage.folder / rel))
-        real_put(stage, rel, data)
+        real_put(stage, rel, data, digest)
 
     monkeypatch.setattr(write.Stage, "put", put)
     assert_clean_failure(rebuild(source, output), output, before, "out", "cannot write the search index: no space left")
@@ -205,8 +213,9 @@ def make_read_only(folder: Path) -> None:
         os.chmod(directory, 0o555)
 
 
-def test_a_read_only_old_site_is_replaced_and_removed_whole(built, monkeypatch):
-    """The old site (read-only folders, writable parent) ends up in the stage after the swap; it must go too."""
+def test_a_read_only_old_site_is_replaced_kept_and_then_updated(built, monkeypatch, tmp_path):
+    """The old site (read-only folders, writable parent) is kept after the swap; the next build brings it up to
+    date all the same, and publishes it with the folder modes of a new stage."""
     source, output, before = built
     make_read_only(output)
     honour_folder_modes(monkeypatch)
@@ -214,6 +223,14 @@ def test_a_read_only_old_site_is_replaced_and_removed_whole(built, monkeypatch):
     assert result.code == 0, result.err
     assert read_tree(output) != before
     assert [p.name for p in output.parent.iterdir() if ".stage-" in p.name] == []
+    kept = output.parent / ".out.previous/site"
+    assert read_tree(kept) == before, "the read-only old site is the kept tree"
+    again = run_cli("build", "--source", source, "--output", output)  # the first base URL again: the kept tree's pages come back
+    assert again.code == 0, again.err
+    assert read_tree(output) == before
+    assert "0 files written" not in again.out and "rendered" in again.out
+    modes = {oct(os.stat(folder).st_mode & 0o777) for folder, _, _ in os.walk(output)}
+    assert modes == {oct(0o755)}, "the published folders are readable by the web server, as a new stage's are"
 
 
 def test_a_failed_build_over_a_read_only_old_site_leaves_nothing(built, monkeypatch):

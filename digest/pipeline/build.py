@@ -506,10 +506,11 @@ def build_site(
     ``clean``: replace ``output`` even if it holds files digest did not write.
     ``previous`` and ``caches``: the state of the build that made ``output``
     (see `savedstate.py`); pages it shows unchanged are hard-linked from
-    ``output`` instead of rendered again."""
+    ``output`` instead of rendered again, and the site kept from the build
+    before is brought up to date instead of staging a new one (see `Stage`)."""
     started = time.perf_counter()
     with output_faults(output.parent, "cannot make the new site beside the output"):
-        stage = Stage(output, clean)
+        stage = Stage(output, clean, previous.outputs if previous is not None else None)
     try:
         with fewer_collections():
             rendering = render_source(root, base_url, strict, previous=previous, caches=caches)
@@ -553,7 +554,7 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
     caller discards the stage if anything fails. ``search``: False leaves
     the index out (watch mode without one)."""
     for path, data in rendering.files():
-        stage.put(path, data)
+        stage.put(path, data, rendering.state.outputs.get(path))
     for path in rendering.kept:
         _carry(stage, path)
     result = rendering.result({})

@@ -56,19 +56,37 @@ class SearchIndexError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class EventRecord:
-    """A timeline event as a search result of its own, linking to its entry."""
+    """A timeline event as a search result of its own, linking to its entry.
+
+    It holds what its HTML is made from, not the HTML: a build plans every
+    shard (their digests are made from the records) but indexes only the
+    stale ones, so the description's Markdown is rendered (`text`) for the
+    events of those shards alone, not for every event of the site."""
 
     id: str
     url: str
     """Site-absolute: base path + 'timeline/<year>/#event-<id>'."""
     title: str
     date: str
-    text: str
-    """Description (HTML), people and the outlets' quotes."""
+    description: str
+    """Markdown."""
+    names: tuple[str, ...]
+    """The people's names (aliases find the person's own page)."""
+    quotes: tuple[str, ...]
+    """'Outlet: “quote”', each outlet's quotes of the event."""
     outlets: tuple[str, ...]
     language: str
     words: tuple[tuple[str, str], ...]
     """The search filters' names and kinds in the site's language (`templates.search_words`)."""
+
+    @property
+    def text(self) -> str:
+        """Description (HTML), people and the outlets' quotes."""
+        return "".join([
+            str(render_markdown(self.description)),
+            f"<p>{escape(', '.join(self.names))}</p>" if self.names else "",
+            "".join(f"<p>{escape(quote)}</p>" for quote in self.quotes),
+        ])
 
 
 def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
@@ -78,9 +96,9 @@ def event_records(graph: SiteGraph) -> tuple[EventRecord, ...]:
 
 def event_record(graph: SiteGraph, event: Event, words: tuple[tuple[str, str], ...]) -> EventRecord:
     """One event's record; made from the event, its people's names, its articles' outlets, the base path and the language
-    (a watch session remembers it while those are the very same objects: `session.BackgroundIndexer`)."""
-    people = [graph.people[pid] for pid in event.people if pid in graph.people]
-    names = [person.name for person in people]  # aliases find the person's own page
+    (a watch session remembers it while those are the very same objects: `session.BackgroundIndexer`). Its description's
+    Markdown is rendered only when its shard is indexed (`EventRecord.text`)."""
+    names = tuple(graph.people[pid].name for pid in event.people if pid in graph.people)  # aliases find the person's own page
     quotes, outlets = [], []
     for occurrence in event.occurrences:
         article = graph.articles.get(occurrence.article)
@@ -88,14 +106,9 @@ def event_record(graph: SiteGraph, event: Event, words: tuple[tuple[str, str], .
             continue
         outlets.append(article.outlet)
         quotes += [f"{article.outlet}: “{quote}”" for quote in occurrence.quotes]
-    text = "".join([
-        str(render_markdown(event.description)),
-        f"<p>{escape(', '.join(names))}</p>" if names else "",
-        "".join(f"<p>{escape(quote)}</p>" for quote in quotes),
-    ])
     return EventRecord(
         event.id, graph.config.base_path + event_path(event.id, event.date), event.title,
-        event.date.display(graph.locale) if event.date else "", text,
+        event.date.display(graph.locale) if event.date else "", event.description, names, tuple(quotes),
         tuple(dict.fromkeys(outlet for outlet in outlets if outlet)), graph.config.language, words,
     )
 
@@ -172,7 +185,7 @@ def plan_search(
     return SearchPlan(pages, shards, digests, whole)
 
 
-SHARD_FORMAT = "shards-2"
+SHARD_FORMAT = "shards-3"
 """Changes when the way shards are made changes, so every shard is made again."""
 MANIFEST = BUNDLE + "shards.json"
 """The names of the shards, read by the search page (search.js) to merge them."""
