@@ -233,18 +233,32 @@ def test_the_state_is_written_as_it_is_pickled_not_held_whole_in_memory(tmp_path
 
 
 def _site_of_copies(tmp_path: Path, copies: int) -> Path:
-    """The basic site with its plain article copied ``copies`` times (same claims: they merge)."""
+    """The basic site with its plain article copied ``copies`` times (same claims: they merge).
+
+    Its files are dated a minute back, as files are that were not saved just
+    before a build: a file modified just before a build reads it is read again
+    by the next one too (`load.RACY_NANOSECONDS`)."""
     site = copy_site("basic", tmp_path)
     for number in range(copies):
         (site / f"seeds/copy-{number}.txt").write_text((site / "seeds/plain-one.txt").read_text(encoding="utf-8"), encoding="utf-8")
         sidecar = (site / "content/articles/plain-one.yaml").read_text(encoding="utf-8")
         (site / f"content/articles/copy-{number}.yaml").write_text(f"slug: copy-{number}\n{sidecar}", encoding="utf-8")
+    backdate(site)
     return site
+
+
+def backdate(where: Path, seconds: int = 60) -> None:
+    """Set the modification time of a file, or every file in a folder, ``seconds`` back."""
+    for path in [where, *where.rglob("*")]:
+        if path.is_file():
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
 
 
 def _append_to_seed(site: Path, number: int) -> None:
     seed = site / f"seeds/copy-{number}.txt"
     seed.write_text(seed.read_text(encoding="utf-8") + f"\n\nA paragraph added by edit {number}.\n", encoding="utf-8")
+    backdate(seed)  # the edit is read as one; the build after the next edit need not read it again
 
 
 def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_copies_the_rest(tmp_path):
@@ -272,7 +286,8 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_copies_the_rest(
 
 
 def test_objects_an_article_s_records_share_are_shared_again_once_loaded(tmp_path):
-    """The quote and name caches are keyed by the identity of the parsed seed: a load must keep them hits."""
+    """The quote and name caches are keyed by the identity of the parsed seed: a load must keep them hits,
+    and an article's memos, read when asked for, must find the very objects of its link and its files."""
     from digest.caches import Caches
     from digest.pipeline.build import build_site
     from digest.pipeline.savedstate import load_state, save_state
@@ -282,8 +297,15 @@ def test_objects_an_article_s_records_share_are_shared_again_once_loaded(tmp_pat
     save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
     loaded = load_state(site, output, "code").saved
     assert loaded is not None
+    assert loaded.caches.seeds == {}, "an article's memos are read when asked for, not before"
+    links = loaded.caches.saved_link.articles
+    for stem in links:
+        loaded.caches.restore_article(stem)
     texts = [text for _, text in loaded.caches.seeds.values()]
     assert len(texts) == 2
+    assert {id(text) for text in texts} == {id(linked.article.text) for linked in links.values()}, "the memo names the link's parsed text"
+    records = {key[1]: made for key, (_, made, _, _) in loaded.caches.files.items() if key[1].startswith("content/articles/")}
+    assert {id(record) for record, _ in loaded.caches.parsed.values() if record is not None} >= {id(r) for r in records.values()}
 
     def recompute():
         raise AssertionError("a parsed seed's normalised text was not found by identity after loading")
