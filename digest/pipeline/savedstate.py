@@ -34,10 +34,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digest.caches import Caches
+from digest.graph.link import LinkMemory, SavedLink
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
-from digest.graph.link import LinkMemory, SavedLink
 from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, write_segments
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
@@ -148,19 +148,20 @@ def _read_state(stream: Any, code: str) -> SavedState:
     caches = Caches()
     links: dict[str, Any] = {}
     people = None
-    for name in names[1:]:
-        if name.startswith(MEMO_PREFIX):
-            continue
-        for row in origin.read(name):
-            if row[0] == "link":
-                links[row[1]] = row[2]
-            elif row[0] == "link-people":
-                people = row[2]
-            else:
-                _put(caches, row)
+    with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
+        for name in names[1:]:
+            if name.startswith(MEMO_PREFIX):
+                continue
+            for row in origin.read(name):
+                if row[0] == "link":
+                    links[row[1]] = row[2]
+                elif row[0] == "link-people":
+                    people = row[2]
+                else:
+                    _put(caches, row)
+        _known_topic_digests(caches, links, state)
     caches.saved_link = SavedLink(people, links)
     caches.restore = _Restorer(origin, caches)
-    _known_topic_digests(caches, links, state)
     return SavedState(state, caches, stats, origin)
 
 
