@@ -20,6 +20,13 @@ hand) is a clean build, with a one-line note saying why; it never yields a
 wrong site.
 The file is a list of pickled segments, each with its checksum (see
 `statefile.py`): a save pickles again only the segments an edit changed.
+Each article has two: what every build needs (its files' records, its link
+result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
+anchored quotes, names found), read only when the build loads or links
+that article again (`Caches.restore_article`). So a build after one edit
+reads, links and digests (`_known_topic_digests`) what the edit touched,
+beyond one pass over every article's small records. A memo segment found
+damaged then is as if never saved: its article is made from its files.
 Like the sources themselves, ``.digest-cache/`` must only be writable by
 those who may change the site.
 """
