@@ -43,9 +43,6 @@ class ByIdentity(Generic[T]):
             self._entries.clear()
         self._entries[(*map(id, objects), *key)] = (objects, value)
 
-    def __len__(self) -> int:
-        return len(self._entries)
-
     def __getstate__(self) -> tuple[int, list[tuple[tuple[object, ...], tuple, T]]]:
         """Entries without the ids of their objects, which mean nothing in another process."""
         return self.limit, [(objects, full_key[len(objects):], value) for full_key, (objects, value) in self._entries.items()]
