@@ -11,6 +11,7 @@ or the very objects an unchanged input produced, see `memo.py`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +26,8 @@ FILES_LIMIT = 50_000
 
 @dataclass(slots=True)
 class Caches:
-    files: dict[tuple[str, str], tuple[tuple[int, int, int, int], Any, tuple]] = field(default_factory=dict)
-    """(root, path) -> (stat signature, what loading the file made, the problems found)."""
+    files: dict[tuple[str, str], tuple[tuple[int, int, int, int], Any, tuple, int]] = field(default_factory=dict)
+    """(root, path) -> (stat signature, what loading the file made, the problems found, when it was read in ns)."""
     parsed: dict[tuple[str, bytes], tuple[Any, tuple]] = field(default_factory=dict)
     """(path, digest of the bytes) -> (validated record, problems): YAML parsed once per version."""
     seeds: dict[tuple, Any] = field(default_factory=dict)
@@ -60,6 +61,17 @@ class Caches:
     link: Any = None
     """The last link (`link.LinkMemory`): each article's result and each merged claim and event,
     for the next link to reuse where their inputs are the very same objects."""
+    saved_link: Any = field(default=None, metadata={"saved": False})
+    """What a saved state kept of the last link (`link.SavedLink`: each article's result, the
+    people's names), for the first link of a new process when there is no ``link``."""
+    restore: Callable[[str], None] | None = field(default=None, metadata={"saved": False})
+    """Reads what a saved state kept of one article (its parsed text, anchored quotes, names found:
+    its memo segment, see `savedstate.py`) into these tables, the first time it is asked for."""
+
+    def restore_article(self, stem: str) -> None:
+        """Make sure what was saved of the article ``stem`` is in the tables before it is linked or read again."""
+        if self.restore is not None:
+            self.restore(stem)
 
 
 def remember(table: dict, key: Any, value: Any, limit: int = FILES_LIMIT) -> Any:

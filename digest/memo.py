@@ -37,6 +37,12 @@ class ByIdentity(Generic[T]):
         self._entries[full_key] = (objects, value)
         return value
 
+    def put(self, objects: tuple[object, ...], key: tuple[Hashable, ...], value: T) -> None:
+        """Remember ``value`` as what was made of these very objects (a saved state's entries, say)."""
+        if len(self._entries) >= self.limit:
+            self._entries.clear()
+        self._entries[(*map(id, objects), *key)] = (objects, value)
+
     def __getstate__(self) -> tuple[int, list[tuple[tuple[object, ...], tuple, T]]]:
         """Entries without the ids of their objects, which mean nothing in another process."""
         return self.limit, [(objects, full_key[len(objects):], value) for full_key, (objects, value) in self._entries.items()]

@@ -66,3 +66,61 @@ def test_an_unreadable_content_folder_is_one_line_not_a_missing_site(site, monke
         assert result.err_lines == [
             "src/content/site.yaml: error: cannot read the site's settings: permission denied (give your user access to it, or choose another folder)"
         ], (command, result.err)
+
+
+def _backdate(folder: Path, seconds: int = 60) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def _reads(monkeypatch) -> list[str]:
+    """The files the load reads (seeds and YAML files), in order."""
+    from digest.source import load
+
+    reads: list[str] = []
+    real_text, real_yaml = load._read_text, load._load_yaml_record
+
+    def read_text(root, rel, diagnostics):
+        reads.append(rel)
+        return real_text(root, rel, diagnostics)
+
+    def load_yaml(root, rel, *args, **kwargs):
+        reads.append(rel)
+        return real_yaml(root, rel, *args, **kwargs)
+
+    monkeypatch.setattr(load, "_read_text", read_text)
+    monkeypatch.setattr(load, "_load_yaml_record", load_yaml)
+    return reads
+
+
+def test_a_file_whose_stat_is_unchanged_is_not_read_again(site, monkeypatch):
+    """Without a watcher too (`digest build` from a saved state): the stat tells an unchanged file."""
+    from digest.caches import Caches
+    from digest.errors import Diagnostics
+    from digest.source.load import load_site
+
+    _backdate(site)
+    caches = Caches()
+    first = load_site(site, Diagnostics(), caches=caches)
+    reads = _reads(monkeypatch)
+    again = load_site(site, Diagnostics(), caches=caches)
+    assert reads == ["content/site.yaml"], "only the site's settings, which are always read"
+    assert again.sidecars["plain-one"] is first.sidecars["plain-one"]
+
+
+def test_a_file_modified_just_before_it_was_read_is_read_again(site, monkeypatch):
+    """Its stat may not show a second write in the same timestamp tick (git's racily clean entries)."""
+    from digest.caches import Caches
+    from digest.errors import Diagnostics
+    from digest.source.load import load_site
+
+    _backdate(site)
+    sidecar = site / "content/articles/plain-one.yaml"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8"), encoding="utf-8")  # modified now, then read at once
+    caches = Caches()
+    load_site(site, Diagnostics(), caches=caches)
+    reads = _reads(monkeypatch)
+    load_site(site, Diagnostics(), caches=caches)
+    assert reads == ["content/site.yaml", "content/articles/plain-one.yaml"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from digest.errors import Location
-from digest.pipeline.statefile import Damaged, Origin, OtherFormat, read_segments, write_segments
+from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, open_state, read_segments, write_segments
 
 
 def rows_of(name: str, size: int) -> list[tuple]:
@@ -18,13 +18,22 @@ def rows_of(name: str, size: int) -> list[tuple]:
 
 
 def write(path: Path, segments: list, origin: Origin | None = None, code: str = "code"):
+    """Write (name, rows) pairs, or `Segment`s and `Unread`s as they are."""
     with open(path, "wb") as stream:
-        return write_segments(stream, code, segments, origin)
+        return write_segments(stream, code, [s if isinstance(s, (Segment, Unread)) else Segment(*s) for s in segments], origin)
 
 
 def read(path: Path, code: str = "code") -> Origin:
+    """Every segment of the file read (none written with references)."""
     stream = open(path, "rb")  # noqa: SIM115 - the Origin keeps it, closed below
-    return Origin(stream, {place.name: (place, rows) for place, rows in read_segments(stream, code)})
+    origin = open_state(stream, code)
+    for name in origin.placed:
+        origin.read(name)
+    return origin
+
+
+def rows_read(origin: Origin) -> dict:
+    return {name: rows for name, (rows, _) in origin.decoded.items()}
 
 
 def test_segments_come_back_equal_and_keep_identity_within_a_segment(tmp_path):
@@ -33,8 +42,8 @@ def test_segments_come_back_equal_and_keep_identity_within_a_segment(tmp_path):
     assert (written.segments, written.reused) == (3, 0)
     origin = read(tmp_path / "state.bin")
     try:
-        assert {name: rows for name, (_, rows) in origin.segments.items()} == dict(segments)
-        first, second = origin.segments["article a"][1][:2]
+        assert rows_read(origin) == dict(segments)
+        first, second = origin.decoded["article a"][0][:2]
         assert first[2][0] is second[2][0], "an object shared within a segment is shared again once read"
     finally:
         origin.close()
@@ -43,7 +52,7 @@ def test_segments_come_back_equal_and_keep_identity_within_a_segment(tmp_path):
 def test_a_save_copies_the_segments_whose_rows_are_the_objects_it_read(tmp_path):
     write(tmp_path / "old.bin", [("state", 1), ("article a", rows_of("a", 3)), ("article b", rows_of("b", 3)), ("article c", rows_of("c", 3))])
     origin = read(tmp_path / "old.bin")
-    kept = {name: rows for name, (_, rows) in origin.segments.items()}
+    kept = rows_read(origin)
     edited = [*kept["article b"][:2], ("parsed", ("b", 2), "edited")]
     segments = [("state", 2), ("article a", list(kept["article a"])), ("article b", edited), ("article c", list(kept["article c"]))]
     written = write(tmp_path / "new.bin", segments, origin)
@@ -51,7 +60,7 @@ def test_a_save_copies_the_segments_whose_rows_are_the_objects_it_read(tmp_path)
     assert (written.segments, written.reused) == (2, 2), "the state and the edited segment are pickled, a and c copied"
     again = read(tmp_path / "new.bin")
     try:
-        assert {name: rows for name, (_, rows) in again.segments.items()} == dict(segments)
+        assert rows_read(again) == dict(segments)
     finally:
         again.close()
 
@@ -112,3 +121,50 @@ def test_another_code_or_format_is_told_apart(tmp_path):
     (tmp_path / "other.bin").write_bytes(b"digest-state/1 code 0123\n" + b"x" * 100)
     with open(tmp_path / "other.bin", "rb") as stream, pytest.raises(OtherFormat):
         list(read_segments(stream, "code"))
+
+
+def test_a_segment_is_read_only_when_asked_for_and_checked_then(tmp_path):
+    """A build after an edit reads the segments it needs: the others are neither unpickled nor trusted unread."""
+    write(tmp_path / "state.bin", [("state", 1), ("article a", rows_of("a", 3)), ("article b", rows_of("b", 3))])
+    data = bytearray((tmp_path / "state.bin").read_bytes())
+    at = data.index(b"text b 1")
+    data[at] ^= 0xFF  # inside article b's pickle
+    (tmp_path / "state.bin").write_bytes(bytes(data))
+    with open(tmp_path / "state.bin", "rb") as stream:
+        origin = open_state(stream, "code")
+        assert origin.decoded == {}, "opening reads the index only"
+        assert origin.read("article a") == rows_of("a", 3)
+        assert set(origin.decoded) == {"article a"}
+        with pytest.raises(Damaged):
+            origin.read("article b")
+
+
+def test_references_are_the_objects_given_not_copies(tmp_path):
+    """A memo segment keyed by the objects of the segment read before it finds them again by identity."""
+    text, record = "the seed's text " * 20, Location("content/articles/a.yaml", 1, 1)
+    rows = [("normalised", (), "its normalised text", text), ("anchored", ("claim",), "passages", text, record)]
+    write(tmp_path / "state.bin", [Segment("memo a", rows, (text, record))])
+    again_text, again_record = "the seed's text " * 20, Location("content/articles/a.yaml", 1, 1)
+    with open(tmp_path / "state.bin", "rb") as stream:
+        origin = open_state(stream, "code")
+        read_back = origin.read("memo a", (again_text, again_record))
+        assert read_back == rows
+        assert read_back[0][3] is again_text and read_back[1][4] is again_record
+        assert origin.reusable("memo a", read_back, (again_text, again_record)) is not None
+        assert origin.reusable("memo a", read_back, (text, record)) is None, "other references: the old bytes name other objects"
+
+
+def test_an_unread_segment_is_copied_or_left_out_when_damaged(tmp_path):
+    write(tmp_path / "old.bin", [("state", 1), ("memo a", rows_of("a", 3)), ("memo b", rows_of("b", 3))])
+    data = bytearray((tmp_path / "old.bin").read_bytes())
+    data[data.index(b"text b 1")] ^= 0xFF
+    (tmp_path / "old.bin").write_bytes(bytes(data))
+    with open(tmp_path / "old.bin", "rb") as stream:
+        origin = open_state(stream, "code")
+        written = write(tmp_path / "new.bin", [Segment("state", 2), Unread("memo a"), Unread("memo b")], origin)
+    assert (written.segments, written.reused, written.dropped) == (1, 1, 1)
+    again = read(tmp_path / "new.bin")
+    try:
+        assert rows_read(again) == {"state": 2, "memo a": rows_of("a", 3)}
+    finally:
+        again.close()

@@ -15,7 +15,10 @@ timeline) give, and keeps every other result, which nothing changes once
 made: a graph shares them with the graph before it. The passes over the
 whole site (slugs, outlets, the lists in display order) are plain loops
 over those results, and every problem a clean link would report is
-reported again.
+reported again. A new process (`digest build` after an edit) starts from
+the per-article results a saved state kept (`SavedLink`): it links again
+only the articles whose inputs changed, as a session would, and merges
+every claim and event from the results.
 """
 
 from __future__ import annotations
@@ -140,6 +143,16 @@ class LinkMemory:
     mentions: dict[str, list[Mention]]
 
 
+@dataclass(frozen=True, slots=True)
+class SavedLink:
+    """What a saved state kept of the last link (`Caches.saved_link`), for a process that has no `LinkMemory`."""
+
+    people: LinkedPeople | None
+    """The people's names when last linked: the articles a changed spelling may concern are linked again."""
+    articles: dict[str, LinkedArticle]
+    """Seed stem -> its result, taken as it is while its seed, sidecar and inputs are unchanged."""
+
+
 def link_site(
     loaded: LoadedSite, diagnostics: Diagnostics, base_url: str | None = None, drafts: bool = False, caches: Caches | None = None
 ) -> SiteGraph | None:
@@ -152,11 +165,13 @@ def link_site(
     """
     caches = caches if caches is not None else Caches()
     memory: LinkMemory | None = caches.link
+    saved: SavedLink | None = caches.saved_link if memory is None else None
     config = site_config(loaded.config, base_url) if loaded.config else None
-    people = _link_people(loaded, memory.people if memory else None)
+    people_before = memory.people if memory else saved.people if saved else None
+    people = _link_people(loaded, people_before)
     diagnostics.items.extend(people.problems)
-    still_named = _names_unchanged(memory.people if memory else None, people)
-    previous = memory.articles if memory else {}
+    still_named = _names_unchanged(people_before, people)
+    previous = memory.articles if memory else saved.articles if saved else {}
     linked: dict[str, LinkedArticle] = {}
     changed: set[str] = set()
     for stem, seed in loaded.seeds.items():
@@ -166,9 +181,13 @@ def link_site(
         if before is not None and before.record is record and before.inputs == inputs and before.text == seed.text and still_named(before):
             linked[stem] = before
         else:
+            caches.restore_article(stem)  # what a saved state kept of it: its parsed text, quotes, names
             linked[stem] = _link_article(seed, record, inputs, loaded, drafts, people.names, config, caches)
             changed.add(stem)
     changed.update(previous.keys() - linked.keys())
+    if memory is None:  # no merged claims and events to update: each is merged from every article's result
+        changed.update(linked)
+    caches.saved_link = None
     articles = _gather_articles(loaded, linked, diagnostics)
     _check_slugs(articles, loaded, diagnostics)
     _check_outlets(articles, linked, loaded, diagnostics)
@@ -211,9 +230,12 @@ def link_site(
 
 
 def _link_people(loaded: LoadedSite, before: LinkedPeople | None) -> LinkedPeople:
-    """The people and their names index, reused while every person file gave the very same record."""
+    """The people and their names index, reused while every person file gave the very same record
+    (or, for a saved state's, an equal one)."""
     records = loaded.people
-    if before is not None and before.records.keys() == records.keys() and all(before.records[pid] is record for pid, record in records.items()):
+    if before is not None and before.records.keys() == records.keys() and all(
+        before.records[pid] is record or before.records[pid] == record for pid, record in records.items()
+    ):
         return before
     people = {pid: _person(pid, record) for pid, record in sorted(records.items())}
     found = Diagnostics()

@@ -20,6 +20,13 @@ hand) is a clean build, with a one-line note saying why; it never yields a
 wrong site.
 The file is a list of pickled segments, each with its checksum (see
 `statefile.py`): a save pickles again only the segments an edit changed.
+Each article has two: what every build needs (its files' records, its link
+result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
+anchored quotes, names found), read only when the build loads or links
+that article again (`Caches.restore_article`). So a build after one edit
+reads, links and digests (`_known_topic_digests`) what the edit touched,
+beyond one pass over every article's small records. A memo segment found
+damaged then is as if never saved: its article is made from its files.
 Like the sources themselves, ``.digest-cache/`` must only be writable by
 those who may change the site.
 """
@@ -34,10 +41,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digest.caches import Caches
+from digest.graph.link import LinkMemory, SavedLink
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
-from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Written, collector_paused, read_segments, write_segments
+from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, write_segments
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
@@ -71,7 +79,8 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
 
     ``code``: the `buildcache.code_fingerprint` of the digest that built it.
     ``loaded``: the saved state this build started from; the cached records
-    it read and the build kept are copied from its file, not pickled again.
+    it read and the build kept are copied from its file, not pickled again,
+    and so are the memos of articles the build never asked for.
     Returns how many segments were pickled and copied (None if it could not save)."""
     path = state_path(root, output)
     origin = loaded.origin if loaded is not None else None
@@ -79,7 +88,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
             stats = _output_stats(output, state.outputs)
-            segments: list[tuple[str, Any]] = [(STATE_SEGMENT, (state, stats)), *_cache_segments(caches)]
+            segments = [Segment(STATE_SEGMENT, (state, stats)), *_cache_segments(caches, origin)]
             make_cache_folder(root)
             with open(temporary, "wb") as stream:
                 written = write_segments(stream, code, segments, origin)
@@ -95,7 +104,12 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
 
 def load_state(root: Path, output: Path, code: str) -> Loaded:
     """The saved state of the last build into ``output``, if it can be trusted now
-    by the digest whose `buildcache.code_fingerprint` is ``code``."""
+    by the digest whose `buildcache.code_fingerprint` is ``code``.
+
+    Reads the build state and what the graph is made of (each file's
+    record, each article's link); each article's memo segment (its parsed
+    text, anchored quotes, names found) is read only if the build asks for
+    it (`Caches.restore_article`)."""
     path = state_path(root, output)
     if not output.is_dir():  # nothing to start from: a first build
         return Loaded(None, None)
@@ -122,57 +136,211 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
     return Loaded(saved, None)
 
 
+MEMO_PREFIX = "memo "
+"""Segments named so hold an article's memos (see `_cache_segments`): read when the build asks for them."""
+EAGER_TABLES = ("files", "link", "value_digests")
+"""What a build needs of every article, asked for or not: the loaded files, each article's link, and
+the digests of its text and names (small, and read by any page that shows the article)."""
+
+
 def _read_state(stream: Any, code: str) -> SavedState:
-    """The state, the stats and the caches, from a file whose header and checksums `read_segments` checks."""
-    segments = read_segments(stream, code)
-    first, (state, stats) = next(segments)
-    if first.name != STATE_SEGMENT or not isinstance(state, BuildState) or not isinstance(stats, dict):
+    """The state, the stats and the graph's records, from a file whose header and checksums are checked as read."""
+    origin = open_state(stream, code)
+    names = list(origin.placed)
+    if not names or names[0] != STATE_SEGMENT:
+        raise TypeError("not a saved build state")
+    state, stats = origin.read(STATE_SEGMENT)
+    if not isinstance(state, BuildState) or not isinstance(stats, dict):
         raise TypeError("not a saved build state")
     caches = Caches()
-    identity: dict[str, list] = {}
-    decoded = {}
-    for place, rows in segments:
-        decoded[place.name] = (place, rows)
-        for row in rows:
-            table = getattr(caches, row[0])
-            if isinstance(table, dict):
-                table[row[1]] = row[2]
-            else:
-                identity.setdefault(row[0], []).append((row[3:], row[1], row[2]))
-    for name, entries in identity.items():
-        table = getattr(caches, name)
-        table.__setstate__((table.limit, entries))
-    return SavedState(state, caches, stats, Origin(stream, decoded))
+    links: dict[str, Any] = {}
+    people = None
+    with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
+        for name in names[1:]:
+            if name.startswith(MEMO_PREFIX):
+                continue
+            for row in origin.read(name):
+                if row[0] == "link":
+                    links[row[1]] = row[2]
+                elif row[0] == "link-people":
+                    people = row[2]
+                else:
+                    _put(caches, row)
+        _known_topic_digests(caches, links, state)
+    caches.saved_link = SavedLink(people, links)
+    caches.restore = _Restorer(origin, caches)
+    return SavedState(state, caches, stats, origin)
 
 
-def _cache_segments(caches: Caches) -> list[tuple[str, list]]:
-    """The session's caches as rows, one segment per source file (an article's seed and sidecar together).
+def _put(caches: Caches, row: tuple) -> None:
+    """Put one saved row back in its table: (table, key, value) of a dict, (table, key, value, *objects) of a `ByIdentity`."""
+    table = getattr(caches, row[0])
+    if isinstance(table, dict):
+        table[row[1]] = row[2]
+    else:
+        table.put(row[3:], row[1], row[2])
+
+
+class _Restorer:
+    """Reads an article's memo segment the first time the build asks for it (`Caches.restore_article`).
+
+    A memo segment found damaged (or unreadable) is left unread: what it held
+    is made again from the sources, and the next save leaves it out."""
+
+    def __init__(self, origin: Origin, caches: Caches):
+        self.origin = origin
+        self.caches = caches
+        self.failed: set[str] = set()
+        """Memo segments that could not be read."""
+
+    def __call__(self, stem: str) -> None:
+        name = MEMO_PREFIX + _article_segment(stem)
+        origin = self.origin
+        if name not in origin.placed or name in origin.decoded or name in self.failed:
+            return
+        eager = origin.decoded.get(_article_segment(stem))
+        try:
+            rows = origin.read(name, _references(eager[0] if eager is not None else []))
+            with collector_paused():
+                for row in rows:
+                    _put(self.caches, row)
+        except Exception:  # noqa: BLE001 - damaged or unreadable: a memo, made again from the sources
+            origin.decoded.pop(name, None)
+            self.failed.add(name)
+
+
+def _known_topic_digests(caches: Caches, links: dict[str, Any], state: BuildState) -> None:
+    """The digests the last build gave each article's topics, remembered for the very objects loaded.
+
+    An article the link keeps is the object that was digested then (a graph
+    never changes an article after link; see `topics.py`), so its topics keep
+    their digest without being computed again: the scope check costs what
+    changed. An article linked again is a new object, digested anew."""
+    memo, topics = caches.topic_digests, state.topics
+    for stem, linked in links.items():
+        article = linked.article
+        if article is None:
+            continue
+        for topic, kind in ((f"article:{stem}", ""), (f"summary:{stem}", "summary")):
+            digest = topics.get(topic)
+            if digest is not None:
+                memo.put((article,), (kind,), digest)
+
+
+def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unread]:
+    """The session's caches as rows, one segment per source file (an article's seed and sidecar together),
+    and one memo segment per article.
 
     A row is (table, key, value) of a dict, or (table, key, value, *objects)
     of a `ByIdentity` table. What was made from an article's seed (its parsed
     text, the names and quotes found in it...) goes with the file it came
     from, found through the objects it is keyed by, so that an edit changes
     the segments of the files edited and leaves the others byte for byte.
+    An article's segment holds what every build needs (its files' records,
+    its link, `EAGER_TABLES`); the rest goes to its memo segment, which names
+    the objects of the first as references (`_references`) so that its rows
+    find them by identity once read. A memo segment that was never read is
+    copied while its article's segment is (its references are those of the
+    bytes copied), and left out otherwise.
     The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
     groups: dict[str, list] = {}
     owner: dict[Any, str] = {}
     """id of an object a row was made from -> its segment (all of them are alive in the caches
     meanwhile); and a seed's text -> its segment (a build reads the seed again: an equal new text)."""
+    for row in _rows(caches):
+        group = _segment_of(row, owner)
+        if group.startswith("article ") and row[0] not in EAGER_TABLES:
+            group = MEMO_PREFIX + group
+        groups.setdefault(group, []).append(row)
+        _own(row, group, owner)
+    segments: list[Segment | Unread] = []
+    kept: set[str] = set()
+    for name, rows in sorted(groups.items()):
+        if name.startswith(MEMO_PREFIX):
+            continue
+        rows.sort(key=_row_order)
+        segments.append(Segment(name, rows))
+        if origin is not None and origin.reusable(name, rows) is not None:
+            kept.add(name)
+    for name in sorted(groups.keys() | (origin.placed.keys() if origin is not None else set())):
+        if not name.startswith(MEMO_PREFIX):
+            continue
+        article = name.removeprefix(MEMO_PREFIX)
+        if article not in groups:
+            continue  # the article is gone: so is its memo
+        if name in groups:
+            rows = groups[name]
+            if origin is not None and name in origin.placed and name not in origin.decoded:
+                rows = _merged_rows(_unread_rows(origin, name, article), rows)  # an article not linked again: keep its old rows too
+            segments.append(Segment(name, rows, _references(groups[article])))
+        elif origin is not None and name not in origin.decoded and article in kept:
+            segments.append(Unread(name))  # one found damaged when copied is left out (`write_segments`)
+    return segments
+
+
+def _merged_rows(old: list, new: list) -> list:
+    """A memo segment's saved rows with the rows this build added, each entry once (the new one)."""
+    made = {_row_identity(row) for row in new}
+    return [row for row in old if _row_identity(row) not in made] + new
+
+
+def _row_identity(row: tuple) -> tuple:
+    return (row[0], row[1], *map(id, row[3:]))
+
+
+def _unread_rows(origin: Origin, name: str, article: str) -> list:
+    """The rows of a memo segment no one read (an empty list if they cannot be read)."""
+    eager = origin.decoded.get(article)
+    try:
+        return list(origin.read(name, _references(eager[0] if eager is not None else []), keep=False))
+    except Exception:  # noqa: BLE001 - damaged or unreadable: a memo, made again when needed
+        return []
+
+
+def _rows(caches: Caches) -> list[tuple]:
+    """Every row to save, table by table, each article's link right after the files: the objects it
+    holds (its parsed text, the names found) then own the rows keyed by them (`_own`)."""
+    rows: list[tuple] = []
     for field in dataclasses.fields(caches):
         table = getattr(caches, field.name)
-        if isinstance(table, dict):
-            rows = [(field.name, key, value) for key, value in table.items()]
-        elif isinstance(table, ByIdentity):
-            rows = [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
-        else:
-            continue
         if not field.metadata.get("saved", True):
             continue
-        for row in rows:
-            group = _segment_of(row, owner)
-            groups.setdefault(group, []).append(row)
-            _own(row, group, owner)
-    return sorted(groups.items())
+        if isinstance(table, dict):
+            rows += [(field.name, key, value) for key, value in table.items()]
+        elif isinstance(table, ByIdentity):
+            rows += [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
+        memory = caches.link
+        if field.name == "files" and isinstance(memory, LinkMemory):
+            rows += [("link", stem, linked) for stem, linked in memory.articles.items()]
+            rows.append(("link-people", "", memory.people))
+    return rows
+
+
+def _row_order(row: tuple) -> tuple:
+    """Rows of an article's segment in a fixed order, which `_references` relies on: its files by path, then its link."""
+    return (EAGER_TABLES.index(row[0]) if row[0] in EAGER_TABLES else len(EAGER_TABLES), repr(row[1]) if row[0] in ("files", "link") else "")
+
+
+def _references(rows: list) -> tuple:
+    """The objects of an article's segment that its memo rows are keyed by: the records and text its
+    files loaded (with each claim's and event's entry), its parsed text and the names found in it."""
+    found: dict[int, object] = {}
+    for row in rows:
+        if row[0] == "files":
+            made = row[2][1]
+            if made is None:
+                continue
+            found.setdefault(id(made), made)
+            values = getattr(made, "values", None)
+            if isinstance(values, dict):
+                for listed in (values.get("claims"), values.get("events")):
+                    for entry in listed if isinstance(listed, list) else ():
+                        found.setdefault(id(entry), entry)
+        elif row[0] == "link" and row[2].article is not None:
+            article = row[2].article
+            found.setdefault(id(article.text), article.text)
+            found.setdefault(id(article.names), article.names)
+    return tuple(found.values())
 
 
 def _segment_of(row: tuple, owner: dict[Any, str]) -> str:
@@ -181,6 +349,10 @@ def _segment_of(row: tuple, owner: dict[Any, str]) -> str:
         return _file_segment(key[1])
     if table == "parsed":
         return _file_segment(key[0])
+    if table == "link":
+        return _article_segment(key)
+    if table == "link-people":
+        return "link people"
     if table == "seeds":
         found = owner.get(key[0])
     elif table == "names_in_block":
@@ -192,16 +364,21 @@ def _segment_of(row: tuple, owner: dict[Any, str]) -> str:
     return found if found is not None else table
 
 
+def _article_segment(stem: str) -> str:
+    return f"article {stem}"
+
+
 def _file_segment(rel: str) -> str:
     """A seed and its sidecar share a segment; any other file has its own."""
     path = PurePosixPath(rel)
     if rel.startswith(("seeds/", "content/articles/")):
-        return f"article {path.stem}"
+        return _article_segment(path.stem)
     return f"file {rel}"
 
 
 def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
     """Note the objects a row made, for the rows made from them to join its segment."""
+    group = group.removeprefix(MEMO_PREFIX)
     table, value = row[0], row[2]
     if table == "files" and isinstance(value[1], str):  # a seed's text: the key of its parsed blocks
         owner.setdefault(value[1], group)
@@ -214,6 +391,12 @@ def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
                 owner.setdefault(id(block.text), group)
     elif table == "names_in_text":
         owner.setdefault(id(value), group)
+    elif table == "link" and value.article is not None:
+        text = value.article.text
+        owner.setdefault(id(text), group)
+        owner.setdefault(id(value.article.names), group)
+        for block in text.blocks:
+            owner.setdefault(id(block.text), group)
 
 
 def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[int, int]]:

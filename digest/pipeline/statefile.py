@@ -12,14 +12,21 @@ own checksum:
   a load read from the last file, and copies the bytes of the others from
   that file (`Origin`): an edit costs the segments it touched;
 - memory while saving or loading is one segment's, beyond the objects;
-- identity is kept within a segment only. What the caches share across
-  segments comes back as equal copies, which costs a cache lookup by
-  identity a miss (work done again, never a wrong result).
+- a segment is read when it is first asked for (`Origin.read`), its
+  checksum checked then: a build after an edit reads the index and the
+  segments it needs, not the whole file;
+- identity is kept within a segment, and with the objects a segment names
+  as *references* (``refs``: objects of another segment, read before it,
+  pickled as their position in that list instead of copied). What else the
+  caches share across segments comes back as equal copies, which costs a
+  cache lookup by identity a miss (work done again, never a wrong result).
 
 Layout: a header line (`FORMAT`, the code fingerprint, where the index is,
 its length and SHA-256), the segments, then the index: a pickled list of
 (name, offset, length, SHA-256) per segment. A segment whose bytes do not
-match its checksum makes the whole file unusable (`Damaged`).
+match its checksum is `Damaged`: found while loading, the whole file is
+unusable; found in a segment read later, the caller decides (savedstate
+treats such a segment as never saved: what it held is made again).
 """
 
 from __future__ import annotations
@@ -29,14 +36,16 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import io
+import operator
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-FORMAT = "digest-state/2"
+FORMAT = "digest-state/3"
 HEADER_FIELDS = 5
 NUMBER_WIDTH = 16
 """Hex digits of the index's offset and length in the header: a placeholder of fixed length is rewritten at the end."""
@@ -61,8 +70,30 @@ class Placed:
 
 
 @dataclass(frozen=True, slots=True)
+class Segment:
+    """One segment to write: its rows, and the objects of other segments it names rather than copies."""
+
+    name: str
+    rows: Any
+    """A list of row tuples (compared with what was read, to copy unchanged bytes), or any object."""
+    refs: tuple = ()
+    """Objects read before this segment (from other segments) that its rows share: pickled as
+    their position in this tuple, and given back in the same order to read it (`Origin.read`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    """A segment of the origin file that no one read: its bytes are copied as they are.
+
+    Only for segments that hold what can be made again (memos): if its bytes
+    turn out damaged, it is left out of the new file instead of failing the save."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
-    """The file a state was loaded from, and what each of its segments decoded to.
+    """The file a state was loaded from: where each segment lies, and what each segment read decoded to.
 
     Keeps the file open (a save must copy the very bytes that were read,
     even if another build has replaced the file since) and the decoded rows
@@ -70,14 +101,36 @@ class Origin:
     them are sound)."""
 
     stream: BinaryIO
-    segments: dict[str, tuple[Placed, list]]
+    placed: dict[str, Placed]
+    """Every segment of the file, in the order written."""
+    decoded: dict[str, tuple[Any, tuple]] = dataclasses.field(default_factory=dict)
+    """Segment -> (its rows, the references it was read with), for each segment read so far."""
 
-    def reusable(self, name: str, rows: list) -> Placed | None:
-        """The segment's place in the old file if ``rows`` are exactly the objects read from it."""
-        known = self.segments.get(name)
-        if known is None or len(known[1]) != len(rows):
+    def read(self, name: str, refs: tuple = (), keep: bool = True) -> Any:
+        """A segment's rows, checked against its checksum first (`Damaged` if they do not match);
+        ``refs``: the objects it was written with (`Segment.refs`), in the same order.
+        ``keep``: remember them as read (`decoded`), for a save to compare its rows with."""
+        place = self.placed[name]
+        data = _read(self.stream, place.offset, place.length, place.checksum)
+        with collector_paused():
+            if refs:
+                unpickler = pickle.Unpickler(io.BytesIO(data))
+                unpickler.persistent_load = refs.__getitem__  # type: ignore[method-assign]
+                rows = unpickler.load()
+            else:
+                rows = pickle.loads(data)
+        if keep:
+            self.decoded[name] = (rows, refs)
+        return rows
+
+    def reusable(self, name: str, rows: list, refs: tuple = ()) -> Placed | None:
+        """The segment's place in the old file if ``rows`` (and ``refs``) are exactly the objects read from it."""
+        known = self.decoded.get(name)
+        if known is None or len(known[0]) != len(rows) or len(known[1]) != len(refs):
             return None
-        return known[0] if all(map(_same_row, known[1], rows)) else None
+        if not all(map(operator.is_, known[1], refs)):
+            return None
+        return self.placed[name] if all(map(_same_row, known[0], rows)) else None
 
     def close(self) -> None:
         self.stream.close()
@@ -114,6 +167,8 @@ class Written:
     """Segments pickled by this save."""
     reused: int
     """Segments copied unchanged from the file the state was loaded from."""
+    dropped: int = 0
+    """Unread segments left out because their bytes were found damaged while copying them."""
 
 
 @contextlib.contextmanager
@@ -132,39 +187,47 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def write_segments(stream: BinaryIO, code: str, segments: Sequence[tuple[str, Any]], origin: Origin | None) -> Written:
-    """Write a state file into ``stream``: each (name, rows) segment pickled, or copied from ``origin``.
+def write_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unread], origin: Origin | None) -> Written:
+    """Write a state file into ``stream``: each segment pickled, or copied from ``origin``.
 
-    The rows of a segment are a list of tuples; only a segment's rows are
-    compared with the origin's (by identity), so a segment that must always
-    be written again (the build state) is given as any other object."""
+    A `Segment` whose rows are a list is copied when they (and its
+    references) are the very objects read from the origin; a segment that
+    must always be written again (the build state) is given as any other
+    object. An `Unread` segment is copied, or left out if found damaged."""
     stream.write(_header(code, 0, 0, b"\0" * 32))
     pickler = _SegmentPickler(stream)
     placed: list[Placed] = []
-    written = reused = 0
+    written = reused = dropped = 0
     with collector_paused():
-        for name, rows in segments:
-            old = origin.reusable(name, rows) if origin is not None and isinstance(rows, list) else None
+        for segment in segments:
+            if isinstance(segment, Unread):
+                assert origin is not None, "only a loaded state has unread segments"
+                try:
+                    placed.append(_copy(origin.stream, stream, origin.placed[segment.name]))
+                    reused += 1
+                except Damaged:  # nothing of it was written: `_copy` checks before it writes
+                    dropped += 1
+                continue
+            old = origin.reusable(segment.name, segment.rows, segment.refs) if origin is not None and isinstance(segment.rows, list) else None
             if old is not None:
                 placed.append(_copy(origin.stream, stream, old))  # type: ignore[union-attr]
                 reused += 1
             else:
-                placed.append(pickler.dump(name, rows))
+                placed.append(pickler.dump(segment.name, segment.rows, segment.refs))
                 written += 1
     index = pickle.dumps([(p.name, p.offset, p.length, p.checksum) for p in placed], protocol=pickle.HIGHEST_PROTOCOL)
     offset = stream.tell()
     stream.write(index)
     stream.seek(0)
     stream.write(_header(code, offset, len(index), hashlib.sha256(index).digest()))
-    return Written(written, reused)
+    return Written(written, reused, dropped)
 
 
-def read_segments(stream: BinaryIO, code: str) -> Iterator[tuple[Placed, Any]]:
-    """Each segment of a state file, checked and unpickled, in the order written.
+def open_state(stream: BinaryIO, code: str) -> Origin:
+    """A state file's index, checked, with nothing read yet but the header and the index.
 
     Raises `OtherFormat` for a file of another format or code, `Damaged` for
-    one cut short or whose bytes do not match their checksums; an exception
-    of unpickling passes through."""
+    one cut short or whose index does not match its checksum."""
     fields = stream.readline(4096).decode("ascii", "replace").split()
     if len(fields) != HEADER_FIELDS or fields[0] != FORMAT or fields[1] != code:
         raise OtherFormat
@@ -172,11 +235,15 @@ def read_segments(stream: BinaryIO, code: str) -> Iterator[tuple[Placed, Any]]:
         offset, length, checksum = int(fields[2], 16), int(fields[3], 16), bytes.fromhex(fields[4])
     except ValueError:
         raise Damaged from None
-    index = _read(stream, offset, length, checksum)
-    with collector_paused():
-        for name, at, size, digest in pickle.loads(index):
-            place = Placed(name, at, size, digest)
-            yield place, pickle.loads(_read(stream, at, size, digest))
+    index = pickle.loads(_read(stream, offset, length, checksum))
+    return Origin(stream, {name: Placed(name, at, size, digest) for name, at, size, digest in index})
+
+
+def read_segments(stream: BinaryIO, code: str) -> Iterator[tuple[Placed, Any]]:
+    """Each segment of a state file (written without references), checked and unpickled, in the order written."""
+    origin = open_state(stream, code)
+    for name, place in origin.placed.items():
+        yield place, origin.read(name)
 
 
 def _read(stream: BinaryIO, offset: int, length: int, checksum: bytes) -> bytes:
@@ -187,7 +254,8 @@ def _read(stream: BinaryIO, offset: int, length: int, checksum: bytes) -> bytes:
 
 
 def _copy(source: BinaryIO, target: BinaryIO, old: Placed) -> Placed:
-    """Copy one segment's bytes from the old file (checked again: they were read once already)."""
+    """Copy one segment's bytes from the old file, checked before a byte is written
+    (again for a segment that was read: the file may have changed under us since)."""
     data = _read(source, old.offset, old.length, old.checksum)
     offset = target.tell()
     target.write(data)
@@ -210,11 +278,14 @@ class _SegmentPickler:
         self.writer = _HashingWriter(stream)
         self.reducers = _dataclass_reducers()
 
-    def dump(self, name: str, rows: Any) -> Placed:
+    def dump(self, name: str, rows: Any, refs: tuple = ()) -> Placed:
         offset = self.stream.tell()
         self.writer.digest = hashlib.sha256()
         pickler = pickle.Pickler(self.writer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self.reducers
+        if refs:
+            positions = {id(obj): number for number, obj in enumerate(refs)}
+            pickler.persistent_id = lambda obj: positions.get(id(obj))  # type: ignore[method-assign]
         pickler.dump(rows)
         return Placed(name, offset, self.stream.tell() - offset, self.writer.digest.digest())
 

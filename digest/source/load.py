@@ -13,6 +13,7 @@ import hashlib
 import os
 import re
 import stat
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -104,12 +105,15 @@ def is_site_root(folder: Path) -> bool:
 def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | None = None, caches: Caches | None = None) -> LoadedSite:
     """Read and validate every content file under ``root``.
 
+    A file whose inode, size and modification and change times are what they
+    were when the last load read it is not read again: its record from then
+    is reused (`_KnownFiles`), unless it was modified so shortly before that
+    read that a second write could have kept all four (`RACY_NANOSECONDS`).
     ``changed`` (watch mode): the paths, relative to the root, that the
-    watcher saw change since the last load. Any other file whose inode, size
-    and modification and change times are what they were last time is not
-    read again: its record from the last load is reused. Without it, every
-    file is read (parsed YAML is still reused when the bytes are the same).
-    ``caches``: the session's, where earlier loads left what they made.
+    watcher saw change since the last load; they are read again whatever
+    their stat says. ``caches``: the session's, or a saved state's, where
+    earlier loads left what they made (parsed YAML is reused when the bytes
+    are the same).
     """
     caches = caches if caches is not None else Caches()
     site = LoadedSite(root)
@@ -130,7 +134,8 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
             site.failed.add("people")
     for _, rel, stem, file_stat in _files(root, "content/articles", ".yaml", diagnostics, site.failed):
         site.sidecar_files.add(stem)
-        record = known.get(rel, file_stat, diagnostics, partial(_load_yaml_record, root, rel, ARTICLE_FIELDS, parsed=parsed, checked=True))
+        read = partial(_load_yaml_record, root, rel, ARTICLE_FIELDS, parsed=parsed, checked=True)
+        record = known.get(rel, file_stat, diagnostics, partial(_restored_first, caches, stem, read))
         if record is not None:
             site.sidecars[stem] = record
         else:
@@ -172,11 +177,10 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
 
 
 class _KnownFiles:
-    """What the last load made of each file, reused while the file's stat is unchanged (watch mode only)."""
+    """What the last load made of each file, reused while the file's stat is unchanged."""
 
     def __init__(self, root: Path, changed: Iterable[str] | None, caches: Caches):
         self.root = str(root.absolute())
-        self.trusted = changed is not None
         self.changed = set(changed or ())
         self.files = caches.files
 
@@ -185,11 +189,33 @@ class _KnownFiles:
         key = (self.root, rel)
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         known = self.files.get(key)
-        if known is None or known[0] != signature or not self.trusted or rel in self.changed:
+        if known is None or known[0] != signature or rel in self.changed or _racy(signature, known[3]):
             found = Diagnostics()
-            known = remember(self.files, key, (signature, make(found), tuple(found.items)))
+            read_at = time.time_ns()
+            known = remember(self.files, key, (signature, make(found), tuple(found.items), read_at))
         diagnostics.items.extend(known[2])
         return known[1]
+
+
+RACY_NANOSECONDS = 2_000_000_000
+"""A file modified this close to the moment it was read may have been written again within the
+same timestamp tick (coarse on many file systems: 2 s on FAT), keeping its stat; it is read
+again next time, as git does with a racily clean index entry."""
+
+
+def _racy(signature: tuple[int, int, int, int], read_at: int) -> bool:
+    """Whether the file's stat cannot tell a write after the read at ``read_at`` (ns) from none.
+
+    A write sets the modification time (and the change time, which the
+    signature holds too: setting the modification time back changes it)."""
+    return signature[2] >= read_at - RACY_NANOSECONDS
+
+
+def _restored_first(caches: Caches, stem: str, make: Callable[[Diagnostics], T], diagnostics: Diagnostics) -> T:
+    """Read a sidecar with what a saved state kept of its article at hand (its parsed versions, see
+    `Caches.restore_article`): the same bytes then give the very record the last link was made from."""
+    caches.restore_article(stem)
+    return make(diagnostics)
 
 
 MAX_FILE_BYTES = 20 * 1024 * 1024

@@ -16,7 +16,8 @@ next build compares them with the digests of its own graph, and a read
 whose topics all kept their digest keeps its fingerprint without being
 computed again (`Reader.fingerprint`), and a value kept with the state
 (data.json's records) is taken as it is. That check costs one digest per
-entity (a lookup, for the entities a session's link kept) and one set test
+entity (a lookup, for the entities a session's link kept, or a saved state's
+link for a new process: `savedstate._known_topic_digests`) and one set test
 per read: a one-claim edit at 10,000 articles computes the few hundred reads
 about that claim again instead of every read of every page.
 
