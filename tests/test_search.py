@@ -210,13 +210,13 @@ def test_a_bundle_file_cut_short_is_reported_as_truncated(cut):
     """Pagefind writing on a nearly full disk leaves files that end too soon: a clear error, not a crash."""
     import gzip
 
-    from digest.search.bundle import SIGNATURE, BundleTruncated, _decode_file, _encode
+    from digest.search.bundle import SIGNATURE, BundleTruncated, _encode, decode_file
 
     raw = SIGNATURE + _encode(["outlet", [["Outlet One", [1, 2, 3]], ["Outlet Two", [4]]]])
     whole = gzip.compress(raw, mtime=0)
     for data in (whole[:cut], gzip.compress(raw[:cut], mtime=0)):
         with pytest.raises(BundleTruncated):
-            _decode_file(data, "pagefind/filter/en_abc.pf_filter")
+            decode_file(data, "pagefind/filter/en_abc.pf_filter")
 
 
 QUERIES = ["Sullivan", "Kremlin", "talks", "Russia", "catastrophic consequences", "Patrushev", "nuclear", "Ukraine", "White House", "Bali"]
