@@ -130,7 +130,8 @@ def test_a_damaged_word_list_is_an_error_not_a_guess(data, error):
 
 def test_an_edit_reads_only_the_fragments_of_the_shards_it_indexes_again(tmp_path, monkeypatch):
     """A shard's word list is kept beside it: after an edit only the re-indexed shard's fragments are read,
-    the other shards' lists are read back from the live site, and the result is a clean build's."""
+    the other shards' lists are read back from the live site (or none, when the edited shard's words are
+    the same: the vocabulary is kept), and the result is a clean build's."""
     from digest.pipeline.build import build_site
 
     site = copy_site("basic", tmp_path)
@@ -162,8 +163,22 @@ def test_an_edit_reads_only_the_fragments_of_the_shards_it_indexes_again(tmp_pat
 
     decoded.clear()
     words_read.clear()
-    build_site(site, out, previous=second.state)
+    third = build_site(site, out, previous=second.state)
     assert decoded == [] and words_read == [], "nothing changed: nothing read"
+
+    seed.write_text(seed.read_text() + "A new paragraph about zeppelins.\n")  # no word the shard lacks
+    made: list[str] = []
+    real_vocabulary = search.vocabulary_files
+    monkeypatch.setattr(search, "vocabulary_files", lambda names, *args: made.append("vocabulary") or real_vocabulary(names, *args))
+    fourth = build_site(site, out, previous=third.state)
+    assert len(decoded) == fragments["articles"] and made == [] and words_read == [], "the same words: the vocabulary is kept"
+    assert fourth.state.search_shards["articles"] != third.state.search_shards["articles"]
+    assert read_tree(out) == read_tree(_clean(site, tmp_path / "clean-2"))
+    made.clear()
+    seed.write_text(seed.read_text() + "And one about dirigibles.\n")
+    build_site(site, out, previous=fourth.state)
+    assert made == ["vocabulary"], "a new word: the vocabulary is made again"
+    assert read_tree(out) == read_tree(_clean(site, tmp_path / "clean-3"))
 
 
 @pytest.mark.parametrize("gone", ["pagefind/vocabulary/pagefind-entry.json", "pagefind/articles/" + vocabulary.WORDS])

@@ -268,12 +268,35 @@ def index_files(
     stale = [name for name, digest in plan.digests.items() if old_shards.get(name) != digest]
     shards = [name for name in stale if name != VOCABULARY]
     new = make_shards(plan, shards, read, records, language, cancel) if shards else {}
-    if VOCABULARY in stale:
+    if VOCABULARY in stale and same_words(plan.shards.names, shards, old_shards, new, read_live or read):
+        stale.remove(VOCABULARY)  # the same records would make the same bytes
+    elif VOCABULARY in stale:
         new.update(vocabulary_files(plan.shards.names, new, read_live or read, language, cancel))
     new[MANIFEST] = manifest(plan)
     unchanged = {name for name in plan.digests if name not in stale}
     kept = [path for path in old_files if path not in new and (shard_of(path) in unchanged or (shard_of(path) is None and not shards))]
     return IndexFiles(new, kept)
+
+
+def same_words(names: tuple[str, ...], indexed: list[str], old_shards: Mapping[str, bytes], new: Mapping[str, bytes],
+               read_live: Callable[[str], bytes]) -> bool:
+    """Whether the live site's vocabulary was made from the same shards and the same word lists as the new one would be.
+
+    An edit that brings no word its shard lacked (a status, a date, most
+    rewordings in a shard of hundreds of pages) then costs no vocabulary
+    run: only the re-indexed shards' lists are compared, the live site's
+    read back."""
+    old_names = sorted(name for name in old_shards if name != VOCABULARY)
+    if old_names != sorted(names) or old_shards.get(VOCABULARY) != vocabulary_digest({name: old_shards[name] for name in old_names}):
+        return False
+    for name in indexed:
+        path = f"{BUNDLE}{name}/{WORDS}"
+        try:
+            if read_live(path) != new[path]:
+                return False
+        except FileNotFoundError:
+            return False
+    return True
 
 
 def vocabulary_files(
