@@ -195,3 +195,8 @@ def test_a_vocabulary_file_deleted_from_the_output_is_made_again(gone, tmp_path)
 def _clean(site, out):
     assert run_cli("build", "--source", site, "--output", out).code == 0
     return out
+
+
+def test_a_damaged_live_word_list_fails_the_index_with_one_line():
+    with pytest.raises(search.SearchIndexError, match=r"^the search index's word list pagefind/articles/digest-words.json.gz is damaged \(.*\); delete pagefind/"):
+        search.vocabulary_files(["articles"], {}, lambda path: b"not gzip", "en")

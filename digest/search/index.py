@@ -223,7 +223,10 @@ def make_shards(
                 pages.append((path, part))
         shard_records = tuple(by_id[rid] for rid in plan.shards.records.get(name, ()))
         bundle = index_shard(pages, shard_records, language, cancel)
-        bundle[WORDS] = encode_words(shard_words(bundle))
+        try:
+            bundle[WORDS] = encode_words(shard_words(bundle))
+        except BundleFormatError as exc:
+            raise _unexpected(exc) from exc
         return bundle
 
     files: dict[str, bytes] = {}
@@ -308,11 +311,11 @@ def vocabulary_files(
     for name in names:
         path = f"{BUNDLE}{name}/{WORDS}"
         data = new.get(path)
-        words[name] = decode_words(data if data is not None else read_live(path), path)
-    try:
-        files = vocabulary_bundle(index_records(vocabulary_records(words, language or "en"), language, cancel))
-    except BundleFormatError as exc:
-        raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+        try:
+            words[name] = decode_words(data if data is not None else read_live(path), path)
+        except BundleFormatError as exc:  # the live site's list, changed since it was written
+            raise SearchIndexError(f"the search index's word list {path} is damaged ({exc}); delete {BUNDLE} and build again") from exc
+    files = vocabulary_bundle(index_records(vocabulary_records(words, language or "en"), language, cancel))
     return {f"{BUNDLE}{VOCABULARY}/{rel}": data for rel, data in files.items()}
 
 
@@ -392,10 +395,15 @@ def index_records(requests: Iterable[dict], language: str, cancel: threading.Eve
         raise SearchIndexError(f"unexpected answer from the Pagefind indexer ({exc})") from exc
     try:
         return canonical_bundle(files)
-    except BundleTruncated as exc:
-        raise SearchIndexTruncated(str(exc)) from exc
     except BundleFormatError as exc:
-        raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+        raise _unexpected(exc) from exc
+
+
+def _unexpected(exc: BundleFormatError) -> SearchIndexError:
+    """Pagefind's output as digest cannot read it: cut short (a full disk), or laid out anew (another version)."""
+    if isinstance(exc, BundleTruncated):
+        return SearchIndexTruncated(str(exc))
+    return SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5")
 
 
 class SearchIndexTruncated(SearchIndexError):
