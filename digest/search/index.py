@@ -7,7 +7,9 @@ others are made again, each by its own Pagefind run, two at a time, fed
 through Pagefind's service in a fixed order. Each shard's index goes to
 ``pagefind/<shard>/``, the shared UI files to ``pagefind/``, and
 ``pagefind/shards.json`` names the shards for the search page, which
-searches them together (Pagefind's ``mergeIndex``). One small record per
+searches them together (Pagefind's ``mergeIndex``) through digest's facade,
+which searches only the shards that ``pagefind/vocabulary/`` says hold every
+query word (see `vocabulary.py`). One small record per
 timeline event is added (events live on the timeline page, not on pages of
 their own). The live output folder is never touched, so a failed index
 leaves the last site as it was. Same pages in, same bytes out: the order
