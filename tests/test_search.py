@@ -388,6 +388,21 @@ def test_the_shards_filter_and_count_as_one_index_does(filters, split_and_whole,
         assert any(len(sharded[query]["urls"]) < sharded[query]["total"] for query in queries), "the filter narrows"
 
 
+def test_without_its_vocabulary_the_facade_searches_every_shard(split_and_whole, search_page, tmp_path):
+    """A site whose vocabulary cannot be read (a folder lost in a copy) still searches, as Pagefind alone does."""
+    import shutil
+
+    from digest.search.vocabulary import FOLDER
+
+    split, _ = split_and_whole
+    site = tmp_path / "site"
+    shutil.copytree(split, site)
+    shutil.rmtree(site / "pagefind" / FOLDER)
+    browser = search_page[0].context.browser
+    queries = ["Ushakov", "Sullivan talks"]
+    assert searched(browser, site, queries) == searched(browser, site, queries, PAGEFIND_API)
+
+
 def test_the_search_page_over_shards_finds_what_one_index_finds(split_and_whole, search_page):
     """The reader's path: search.js, Pagefind's UI, the facade; the filter panel shows only the site's filters."""
     from digest.search.vocabulary import FILTER

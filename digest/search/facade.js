@@ -24,6 +24,7 @@ const VOCABULARY = new URL("../vocabulary/", import.meta.url).href;
 const NOWHERE = ""; /* a shard name no page has: the filter that lets nothing through */
 
 let vocabulary = null; /* the vocabulary's Pagefind instance (a promise), opened by the first search */
+let unreadable = false; /* the vocabulary failed to load: search every shard, without asking again */
 let holders = new Map(); /* query word -> promise of the names of the shards holding it, or null for none */
 let searchID = 0;
 
@@ -80,7 +81,7 @@ function shardsHolding(word) {
 
 /* The shards a search of `term` may find pages in; null: every shard. */
 async function allowedShards(term) {
-  if (typeof term !== "string" || /^\s*".+"\s*$/.test(term)) {
+  if (unreadable || typeof term !== "string" || /^\s*".+"\s*$/.test(term)) {
     return null;
   }
   const words = Array.from(new Set(term.split(/\s+/).filter(Boolean)));
@@ -92,9 +93,10 @@ async function allowedShards(term) {
       }
     }
   } catch (error) {
-    console.warn("digest: the search vocabulary could not be read; searching every shard", error);
-    vocabulary = null;
-    holders = new Map();
+    if (!unreadable) {
+      console.warn("digest: the search vocabulary could not be read; searching every shard", error);
+    }
+    unreadable = true;
     return null;
   }
   return allowed;
@@ -157,6 +159,7 @@ export async function init() {
 
 export async function destroy() {
   vocabulary = null;
+  unreadable = false;
   holders = new Map();
   return pagefind.destroy();
 }
