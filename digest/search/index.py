@@ -185,8 +185,8 @@ def vocabulary_digest(shards: Mapping[str, bytes]) -> bytes:
     return digest.digest()
 
 
-SHARD_FORMAT = "shards-3"
-"""Changes when the way shards are made changes, so every shard is made again (3: each has its word list, `vocabulary.WORDS`)."""
+SHARD_FORMAT = "shards-4"
+"""Changes when the way shards are made changes, so every shard is made again (4: each has its word list, `vocabulary.WORDS`)."""
 MANIFEST = BUNDLE + "shards.json"
 """The names of the shards, read by the search page (search.js) to merge them."""
 _SHARD_FILE = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|(fragment|index|filter)/.+|" + re.escape(WORDS) + ")$")
