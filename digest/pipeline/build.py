@@ -559,7 +559,7 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
         _carry(stage, path)
     result = rendering.result({})
     if search and result.graph.config.search:
-        found = search_files(result.graph, result.state, previous, stage.read, stage.output)
+        found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes())
         for path in found.kept:
             _carry(stage, path)
         with output_faults(stage.output, "cannot write the search index"):
@@ -575,13 +575,17 @@ def _carry(stage: Stage, path: str) -> None:
         raise MachineFault(str(stage.output / path), "a file of the last site disappeared during the build", "build again")
 
 
-def search_files(graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path) -> IndexFiles:
+def search_files(
+    graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path,
+    read_live: Callable[[str], bytes] | None = None,
+) -> IndexFiles:
     """The search stage, after render: the search index of the rendered pages.
 
     ``read`` gives a page's bytes. With ``previous``, only the shards whose
     pages' searchable parts or events changed are indexed again (see
     `search/index.py`); the others keep their files. Records the index in
-    ``state``. ``where``: the folder named in a machine fault's message.
+    ``state``. ``where``: the folder named in a machine fault's message. ``read_live``:
+    a file of the live site (the kept shards' word lists), if ``read`` cannot.
     """
     records = event_records(graph)
     known = previous.search_pages if previous is not None else {}
@@ -589,7 +593,7 @@ def search_files(graph: SiteGraph, state: BuildState, previous: BuildState | Non
     state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
     try:
         found = index_files(plan, previous.outputs if previous is not None else (), previous.search_shards if previous is not None else {},
-                            read, records, graph.config.language)
+                            read, records, graph.config.language, read_live=read_live)
     except SearchIndexTruncated as exc:
         raise MachineFault(str(where), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
     except SearchIndexError as exc:

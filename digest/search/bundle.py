@@ -42,7 +42,7 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
         match = FILTER_FILE.match(path)
         if not match:
             continue
-        name, values = _decode_file(files[path], path)
+        name, values = decode_file(files[path], path)
         if not (isinstance(name, str) and isinstance(values, list) and all(isinstance(v, list) and len(v) == 2 for v in values)):
             raise BundleFormatError(f"{path}: unexpected filter layout")
         data = _encode_file([name, sorted(values, key=lambda value: _sort_key(value[0]))])
@@ -55,7 +55,7 @@ def canonical_bundle(files: dict[str, bytes]) -> dict[str, bytes]:
         match = META_FILE.match(path)
         if not match:
             continue
-        meta = _decode_file(files[path], path)
+        meta = decode_file(files[path], path)
         filters = _find_filter_list(meta, path)
         for entry in filters:
             entry[1] = renamed.get(entry[1], entry[1])
@@ -98,7 +98,7 @@ def _content_hash(data: bytes, length: int) -> str:
     return hashlib.sha1(data).hexdigest()[:length]
 
 
-def _decode_file(data: bytes, path: str) -> Any:
+def decode_file(data: bytes, path: str) -> Any:
     try:
         raw = gzip.decompress(data)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:

@@ -7,7 +7,9 @@ others are made again, each by its own Pagefind run, two at a time, fed
 through Pagefind's service in a fixed order. Each shard's index goes to
 ``pagefind/<shard>/``, the shared UI files to ``pagefind/``, and
 ``pagefind/shards.json`` names the shards for the search page, which
-searches them together (Pagefind's ``mergeIndex``). One small record per
+searches them together (Pagefind's ``mergeIndex``) through digest's facade,
+which searches only the shards that ``pagefind/vocabulary/`` says hold every
+query word (see `vocabulary.py`). One small record per
 timeline event is added (events live on the timeline page, not on pages of
 their own). The live output folder is never touched, so a failed index
 leaves the last site as it was. Same pages in, same bytes out: the order
@@ -38,6 +40,9 @@ from digest.graph.model import Event, SiteGraph
 from digest.render.templates import render_markdown, search_words
 from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
 from digest.search.shards import PEOPLE, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
+from digest.search.vocabulary import FACADE, WORDS, decode_words, encode_words, facade_script, shard_words, vocabulary_bundle, vocabulary_records
+from digest.search.vocabulary import FOLDER as VOCABULARY
+from digest.search.vocabulary import FORMAT as VOCABULARY_FORMAT
 from digest.views.listing import event_path
 
 BUNDLE = "pagefind/"
@@ -182,14 +187,24 @@ def plan_search(
         )
         for name in shards.names
     }
+    if digests:
+        digests[VOCABULARY] = vocabulary_digest(digests)
     return SearchPlan(pages, shards, digests, whole)
 
 
-SHARD_FORMAT = "shards-3"
-"""Changes when the way shards are made changes, so every shard is made again."""
+def vocabulary_digest(shards: Mapping[str, bytes]) -> bytes:
+    """What the vocabulary index is made from: every shard (their words follow from their inputs)."""
+    digest = hashlib.blake2b(VOCABULARY_FORMAT.encode(), digest_size=16)
+    for name in sorted(shards):
+        digest.update(name.encode() + b"\0" + shards[name])
+    return digest.digest()
+
+
+SHARD_FORMAT = "shards-4"
+"""Changes when the way shards are made changes, so every shard is made again (3: event records render their Markdown when indexed; 4: each shard has its word list, `vocabulary.WORDS`)."""
 MANIFEST = BUNDLE + "shards.json"
 """The names of the shards, read by the search page (search.js) to merge them."""
-_SHARD_FILE = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|(fragment|index|filter)/.+)$")
+_SHARD_FILE = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|(fragment|index|filter)/.+|" + re.escape(WORDS) + ")$")
 
 
 def shard_of(path: str) -> str | None:
@@ -208,8 +223,9 @@ def make_shards(
     language: str,
     cancel: threading.Event | None = None,
 ) -> dict[str, bytes]:
-    """Index the shards ``names`` of ``plan``, two at a time; their files (under pagefind/<shard>/)
-    and the shared files of the bundle (the UI, pagefind.js), by site path."""
+    """Index the shards ``names`` of ``plan``, two at a time; their files (under pagefind/<shard>/, with
+    each one's word list, `vocabulary.WORDS`) and the shared files of the bundle (the UI, pagefind.js, the
+    facade), by site path."""
     by_id = {record.id: record for record in records}
     wanted = sorted(names)
 
@@ -223,7 +239,12 @@ def make_shards(
             if part is not None:
                 pages.append((path, part))
         shard_records = tuple(by_id[rid] for rid in plan.shards.records.get(name, ()))
-        return index_shard(pages, shard_records, language, cancel)
+        bundle = index_shard(pages, shard_records, language, cancel)
+        try:
+            bundle[WORDS] = encode_words(shard_words(bundle))
+        except BundleFormatError as exc:
+            raise _unexpected(exc) from exc
+        return bundle
 
     files: dict[str, bytes] = {}
     with ThreadPoolExecutor(max_workers=INDEXERS) as pool:
@@ -233,6 +254,7 @@ def make_shards(
                     files[f"{BUNDLE}{name}/{rel}"] = data
                 else:
                     files[BUNDLE + rel] = data
+    files[BUNDLE + FACADE] = facade_script()
     return files
 
 
@@ -252,19 +274,66 @@ def index_files(
     records: tuple[EventRecord, ...],
     language: str,
     cancel: threading.Event | None = None,
+    read_live: Callable[[str], bytes] | None = None,
 ) -> IndexFiles:
     """Index again the shards of ``plan`` whose digests differ from ``old_shards``; keep the others' files.
 
     ``old_outputs``: the files the site holds now. The shared files (the UI,
     pagefind.js) are made with any shard and kept when none is; the manifest
-    is always new. Used by a build and by watch mode's background indexer."""
+    is always new; the vocabulary is made again with any shard, from the word
+    lists of the new shards and those of the kept ones, read from the live
+    site with ``read_live`` (default ``read``). Used by a build and by watch
+    mode's background indexer."""
     old_files = [path for path in old_outputs if path.startswith(BUNDLE)]
     stale = [name for name, digest in plan.digests.items() if old_shards.get(name) != digest]
-    new = make_shards(plan, stale, read, records, language, cancel) if stale else {}
+    shards = [name for name in stale if name != VOCABULARY]
+    new = make_shards(plan, shards, read, records, language, cancel) if shards else {}
+    if VOCABULARY in stale and same_words(plan.shards.names, shards, old_shards, new, read_live or read):
+        stale.remove(VOCABULARY)  # the same records would make the same bytes
+    elif VOCABULARY in stale:
+        new.update(vocabulary_files(plan.shards.names, new, read_live or read, language, cancel))
     new[MANIFEST] = manifest(plan)
     unchanged = {name for name in plan.digests if name not in stale}
-    kept = [path for path in old_files if path not in new and (shard_of(path) in unchanged or (shard_of(path) is None and not stale))]
+    kept = [path for path in old_files if path not in new and (shard_of(path) in unchanged or (shard_of(path) is None and not shards))]
     return IndexFiles(new, kept)
+
+
+def same_words(names: tuple[str, ...], indexed: list[str], old_shards: Mapping[str, bytes], new: Mapping[str, bytes],
+               read_live: Callable[[str], bytes]) -> bool:
+    """Whether the live site's vocabulary was made from the same shards and the same word lists as the new one would be.
+
+    An edit that brings no word its shard lacked (a status, a date, most
+    rewordings in a shard of hundreds of pages) then costs no vocabulary
+    run: only the re-indexed shards' lists are compared, the live site's
+    read back."""
+    old_names = sorted(name for name in old_shards if name != VOCABULARY)
+    if old_names != sorted(names) or old_shards.get(VOCABULARY) != vocabulary_digest({name: old_shards[name] for name in old_names}):
+        return False
+    for name in indexed:
+        path = f"{BUNDLE}{name}/{WORDS}"
+        try:
+            if read_live(path) != new[path]:
+                return False
+        except FileNotFoundError:
+            return False
+    return True
+
+
+def vocabulary_files(
+    names: Iterable[str], new: Mapping[str, bytes], read_live: Callable[[str], bytes], language: str, cancel: threading.Event | None = None
+) -> dict[str, bytes]:
+    """The vocabulary index of the shards ``names`` (see `vocabulary.py`), by site path: each shard's word
+    list from ``new`` when it was indexed now, else read from the live site."""
+    words = {}
+    for name in names:
+        path = f"{BUNDLE}{name}/{WORDS}"
+        data = new.get(path)
+        try:
+            words[name] = decode_words(data if data is not None else read_live(path), path)
+        except BundleFormatError as exc:  # the live site's list, changed since it was written
+            raise SearchIndexError(f"the search index's word list {path} is damaged ({exc}); delete {BUNDLE} and build again") from exc
+    files = vocabulary_bundle(index_records(vocabulary_records(words, language or "en"), language, cancel))
+    return {f"{BUNDLE}{VOCABULARY}/{rel}": data for rel, data in files.items()}
 
 
 def manifest(plan: SearchPlan) -> bytes:
@@ -322,16 +391,20 @@ def index_shard(
     others, an Arabic article among English ones included). The bundle comes
     back in memory, canonical (`searchbundle`), by name inside the bundle.
     """
+    requests = [{"type": "AddFile", "file_path": path, "url": None, "file_contents": html.decode("utf-8", "replace")} for path, html in pages]
+    requests += [{"type": "AddFile", "file_path": f"{RECORDS}/{record.id}.html", "url": None, "file_contents": _record_html(record)} for record in records]
+    return index_records(requests, language, cancel)
+
+
+def index_records(requests: Iterable[dict], language: str, cancel: threading.Event | None = None) -> dict[str, bytes]:
+    """One Pagefind run: a new index in ``language``, then each request (``AddFile``, ``AddRecord``) in order; its bundle, canonical."""
     binary = pagefind_binary()
     if binary is None:
         raise SearchIndexError("the Pagefind indexer is not installed: pip install 'pagefind[bin]', or set 'search: false' in content/site.yaml")
     with _Service(binary, cancel) as service:
         index = service.request({"type": "NewIndex", "config": {"force_language": language or "en", "exclude_selectors": list(NOT_INDEXED)}})["index_id"]
-        for path, html in pages:
-            service.request({"type": "AddFile", "index_id": index, "file_path": path, "url": None, "file_contents": html.decode("utf-8", "replace")})
-        for record in records:
-            service.request({"type": "AddFile", "index_id": index, "file_path": f"{RECORDS}/{record.id}.html", "url": None,
-                             "file_contents": _record_html(record)})
+        for request in requests:
+            service.request({**request, "index_id": index})
         answer = service.request({"type": "GetFiles", "index_id": index})
     try:
         files = {item["path"]: base64.b64decode(item["content"], validate=True) for item in answer["files"]}
@@ -339,10 +412,15 @@ def index_shard(
         raise SearchIndexError(f"unexpected answer from the Pagefind indexer ({exc})") from exc
     try:
         return canonical_bundle(files)
-    except BundleTruncated as exc:
-        raise SearchIndexTruncated(str(exc)) from exc
     except BundleFormatError as exc:
-        raise SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5") from exc
+        raise _unexpected(exc) from exc
+
+
+def _unexpected(exc: BundleFormatError) -> SearchIndexError:
+    """Pagefind's output as digest cannot read it: cut short (a full disk), or laid out anew (another version)."""
+    if isinstance(exc, BundleTruncated):
+        return SearchIndexTruncated(str(exc))
+    return SearchIndexError(f"unexpected Pagefind output ({exc}); digest supports pagefind 1.5")
 
 
 class SearchIndexTruncated(SearchIndexError):

@@ -2,7 +2,9 @@
    Loaded only by /search/ (no inline script: the page's Content-Security-Policy forbids it).
    The index is in shards, one folder each under <base path>pagefind/, named by
    pagefind/shards.json: the first is the UI's own index, the others are merged into it
-   (Pagefind's mergeIndex), so one search covers them all. Everything is found from
+   (Pagefind's mergeIndex), so one search covers them all. The UI gets Pagefind's API through digest's
+   facade (pagefind/digest/pagefind.js, digest/search/facade.js), which searches only the shards that hold
+   every query word, so the shards find what one index would. Everything is found from
    pagefind-ui.js's own URL, so the site works under a sub-path. ?q=words starts a search.
    shards.json also gives each shard's ranking options: the people's shards weigh a match in a
    person's names so that their own page comes first (digest/search/index.py, names_weights).
@@ -59,7 +61,7 @@
     var ranking = manifest.ranking || {};
     var ui = new window.PagefindUI({
       element: "#search",
-      bundlePath: bundle,
+      bundlePath: bundle + "digest/",
       basePath: bundle + shards[0] + "/",
       ranking: ranking[shards[0]],
       mergeIndex: shards.slice(1).map(function (name) {
