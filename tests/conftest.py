@@ -11,12 +11,38 @@ from pathlib import Path
 
 import pytest
 
+from digest.caches import Caches
 from digest.cli import main
 from digest.views.topics import CHECK_SCOPES
 
 os.environ[CHECK_SCOPES] = "1"
 """Every incremental build of the suite (in process or in a subprocess) computes the reads it
 would keep as unchanged and fails if one changed: a read's declared scope missing a topic."""
+
+COMPILED_TEMPLATES: dict[str, bytes] = {}
+"""One table of compiled templates for every session the test process makes, as one long-lived watch
+session keeps one (`Caches.compiled_templates`; Jinja checks each entry against its template's
+source): an in-process build compiles only the templates no earlier test compiled, where compiling the
+theme was a third of a small build. `tests/test_templates.py` checks a session's own table
+(`own_compiled_templates`), and builds in subprocesses compile as any `digest build` does."""
+
+_SESSION_INIT = Caches.__init__
+
+
+def _sharing_compiled_templates(self: Caches, *args, **kwargs) -> None:
+    _SESSION_INIT(self, *args, **kwargs)
+    if "compiled_templates" not in kwargs:
+        self.compiled_templates = COMPILED_TEMPLATES
+
+
+Caches.__init__ = _sharing_compiled_templates  # type: ignore[method-assign]
+
+
+@pytest.fixture
+def own_compiled_templates(monkeypatch) -> None:
+    """Sessions made in this test compile their templates into tables of their own, as in `digest build`."""
+    monkeypatch.setattr(Caches, "__init__", _SESSION_INIT)
+
 
 TESTS = Path(__file__).parent
 REPO = TESTS.parent

@@ -18,7 +18,7 @@ from conftest import copy_site, read_tree, run_cli
 
 
 @pytest.fixture
-def compiles(monkeypatch) -> list[str]:
+def compiles(monkeypatch, own_compiled_templates) -> list[str]:
     """The names of the templates Jinja compiles from source, as it compiles them."""
     names: list[str] = []
     real = jinja2.Environment.compile
