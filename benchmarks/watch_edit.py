@@ -1,16 +1,19 @@
-"""Time watch mode's sidecar save in process: to the saved page, and to every affected page.
+"""Time watch mode's save in process: to the saved page, and to every affected page.
 
-    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--profile PROF_DIR] [--corpus DIR]
+    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed] [--profile PROF_DIR] [--corpus DIR]
 
 A `SiteBuilder` (what `digest watch` runs in its builder process, without
 the watcher's debounce or the pipe) builds a copy of the cached corpus of
-`run.py` once, then, for each of ``--edits`` sidecars, one claim's text is
-revised (`run.EditMaker`, as `run.py` does) and the builder builds again
-with the saved path as the watcher's hint. Printed per edit: wall and CPU
-time (this process) from the call to the saved article's page being
-written (`on_page_written`), and to the build's return (every affected
-page written; the search index follows in the background and is waited
-for before the next edit, untimed). ``--profile``: the last edit under
+`run.py` once, then makes ``--edits`` saves of one ``--kind`` (`run.EditMaker`,
+as `run.py` does: a claim's text revised in a sidecar, a person renamed
+keeping the old name as an alias, a paragraph added to a seed) and the
+builder builds again with the saved path as the watcher's hint. Printed
+per edit: wall and CPU time (this process) from the call to the first page
+written (`on_page_written`: the saved entity's own page), to the page of
+the article `run.py` watches (for a person edit, one article that names
+them), and to the build's return (every affected page written; the
+search index follows in the background and is waited for before the next
+edit, untimed). ``--profile``: the last edit under
 cProfile, saved as ``PROF_DIR/watch-edit.prof`` with its top functions
 printed. The corpus copy lives in a temporary folder; the cache is never
 written to.
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--edits", type=int, default=3)
+    parser.add_argument("--kind", choices=("sidecar", "person", "seed"), default="sidecar")
     parser.add_argument("--profile", type=Path, default=None, help="profile the last edit, saving PROF_DIR/watch-edit.prof")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--corpus", type=Path, default=None, help="a corpus folder made by run.py (default: its cache's, generated if missing)")
@@ -63,19 +67,23 @@ def main(argv: list[str] | None = None) -> int:
         manifest = json.loads((copy / "benchmark.json").read_text())
         maker = run.EditMaker(copy, output, manifest)
         page_at: list[tuple[float, float]] = []
+        first_at: list[tuple[float, float]] = []
         saved_page = [""]
 
         def written(path: str) -> None:
+            if not first_at:
+                first_at.append((time.perf_counter(), time.process_time()))
             if path == saved_page[0] and not page_at:
                 page_at.append((time.perf_counter(), time.process_time()))
 
         builder.on_page_written = written
         try:
             for number in range(1, args.edits + 1):
-                edit = maker.make("sidecar", number)
+                edit = maker.make(args.kind, number)
                 edit.path.write_text(edit.text, encoding="utf-8")
                 saved_page[0] = edit.page.relative_to(output).as_posix()
                 page_at.clear()
+                first_at.clear()
                 profile = cProfile.Profile() if args.profile is not None and number == args.edits else None
                 started, cpu = time.perf_counter(), time.process_time()
                 if profile is not None:
@@ -86,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
                 wall, used = time.perf_counter() - started, time.process_time() - cpu
                 if not rebuild.ok:
                     raise SystemExit("edit build failed:\n" + "\n".join(map(str, rebuild.diagnostics[:20])))
-                page = f"{(page_at[0][0] - started) * 1000:.0f} ms wall, {(page_at[0][1] - cpu) * 1000:.0f} ms CPU" if page_at else "not written early"
-                print(f"edit {number}{' (profiled)' if profile else ''}: saved page {page}; all pages {wall * 1000:.0f} ms wall, "
+                print(f"edit {number}{' (profiled)' if profile else ''}: first page {since(first_at, started, cpu)}; "
+                      f"watched page {since(page_at, started, cpu)}; "
+                      f"all pages {wall * 1000:.0f} ms wall, "
                       f"{used * 1000:.0f} ms CPU; {len(rebuild.rendered)} pages rendered, {len(rebuild.written)} files written", flush=True)
                 if profile is not None:
                     assert args.profile is not None
@@ -99,6 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             builder.close()
     return 0
+
+
+def since(at: list[tuple[float, float]], started: float, cpu: float) -> str:
+    """Wall and CPU time from (started, cpu) to the moment noted in ``at``, if one was."""
+    return f"{(at[0][0] - started) * 1000:.0f} ms wall, {(at[0][1] - cpu) * 1000:.0f} ms CPU" if at else "not written early"
 
 
 if __name__ == "__main__":
