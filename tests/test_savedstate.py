@@ -137,6 +137,47 @@ def test_an_output_restored_with_other_times_is_trusted_while_its_bytes_are_the_
     assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
 
 
+def test_a_save_stats_the_files_the_build_wrote_and_a_load_reads_an_output_file_once(tmp_path, monkeypatch):
+    """The stats saved with the state cost the edit: a file that holds what the last load found it holding
+    keeps the stat seen then. An output file whose time moved is read and compared once; the stat it has
+    then is saved, so the build after does not read it again."""
+    from digest.caches import Caches
+    from digest.pipeline import savedstate
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    for path in output.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_600_000_000, 1_600_000_000))
+    reads, stats = [], []
+    real_digest, real_stat = savedstate.digest_bytes, os.stat
+    monkeypatch.setattr(savedstate, "digest_bytes", lambda data: reads.append(data) or real_digest(data))
+    for number in (1, 2):
+        reads.clear()
+        loaded = load_state(site, output, "code").saved
+        assert loaded is not None
+        if number == 1:
+            assert len(reads) == len(loaded.state.outputs), "every file's time moved: each is read and compared"
+        else:
+            assert reads == [], "the stats seen after comparing them were saved"
+        _append_to_seed(site, number)
+        result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+        changed = {rel for rel, digest in result.state.outputs.items() if loaded.state.outputs.get(rel) != digest}
+        stats.clear()
+        monkeypatch.setattr(savedstate.os, "stat", lambda path, *a, **k: stats.append(path) or real_stat(path, *a, **k))
+        try:
+            save_state(site, output, result.state, loaded.caches, "code", loaded)
+        finally:
+            monkeypatch.setattr(savedstate.os, "stat", real_stat)
+        under = [path for path in stats if str(path).startswith(str(output) + os.sep)]
+        assert 0 < len(changed) < len(result.state.outputs) / 2
+        assert {os.path.relpath(path, output) for path in under} == changed and len(under) == len(changed)
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+
+
 def test_an_output_changed_by_hand_is_not_trusted(tmp_path):
     site = copy_site("basic", tmp_path)
     first, _ = build(site, tmp_path / "site")

@@ -89,7 +89,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     temporary = path.with_name(path.name + ".tmp")
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
-            stats = _output_stats(output, state.outputs)
+            stats = _output_stats(output, state.outputs, loaded)
             segments = [Segment(STATE_SEGMENT, (state, stats)), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
             make_cache_folder(root)
             with open(temporary, "wb") as stream:
@@ -504,10 +504,24 @@ def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
             owner.setdefault(id(block.text), group)
 
 
-def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[int, int]]:
+def _output_stats(output: Path, outputs: dict[str, bytes], loaded: SavedState | None = None) -> dict[str, tuple[int, int]]:
+    """Each output file's (size, modification time), to know at the next load that it still holds what was written.
+
+    A file that holds what it held when ``loaded`` was checked against the
+    output (the same digest) keeps the stat seen then: the write keeps or
+    hard-links an unchanged file, the very inode (a file written again with
+    the same bytes has a new time: the next load reads it and compares, and
+    trusts it). So a save after an edit stats the files the edit wrote, not
+    the whole site (67,000 at 10,000 articles)."""
+    before = loaded.state.outputs if loaded is not None else {}
+    seen = loaded.stats if loaded is not None else {}
     stats = {}
     folder = str(output)
-    for rel in outputs:
+    for rel, digest in outputs.items():
+        known = seen.get(rel)
+        if known is not None and before.get(rel) == digest:
+            stats[rel] = known
+            continue
         try:
             stat = os.stat(os.path.join(folder, rel))  # plain strings: some 67,000 files at 10,000 articles
         except OSError:
@@ -521,19 +535,23 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
 
     A file whose size and modification time are as recorded is taken as
     is; any other is read and compared with its recorded digest, so a copy
-    restored with coarser times (a CI cache) is still trusted. A missing
+    restored with coarser times (a CI cache) is still trusted, and its stat
+    as seen now is what the next save records (`_output_stats`). A missing
     file is no harm: the next build makes it again (`_forget_missing`)."""
     missing = []
     folder = str(output)
+    stats = saved.stats
     for rel, digest in saved.state.outputs.items():
         try:
             stat = os.stat(os.path.join(folder, rel))
         except FileNotFoundError:
             missing.append(rel)
+            stats.pop(rel, None)
             continue
         except OSError:
             return rel, missing
-        if saved.stats.get(rel) == (stat.st_size, stat.st_mtime_ns):
+        seen = (stat.st_size, stat.st_mtime_ns)
+        if stats.get(rel) == seen:
             continue
         try:
             data = (output / rel).read_bytes()
@@ -541,6 +559,7 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
             return rel, missing
         if digest_bytes(data) != digest:
             return rel, missing
+        stats[rel] = seen  # read and found as written: the stat it has now
     return None, missing
 
 
