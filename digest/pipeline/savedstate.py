@@ -23,10 +23,13 @@ The file is a list of pickled segments, each with its checksum (see
 Each article has two: what every build needs (its files' records, its link
 result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
 anchored quotes, names found), read only when the build loads or links
-that article again (`Caches.restore_article`). So a build after one edit
-reads, links and digests (`_known_topic_digests`) what the edit touched,
-beyond one pass over every article's small records. A memo segment found
-damaged then is as if never saved: its article is made from its files.
+that article again (`Caches.restore_article`). The last link's merged
+claims and events are saved too, in shards (`_merged_segments`), so the
+link of a new process is a session's next link. So a build after one edit
+reads, links, merges and digests (`_known_topic_digests`) what the edit
+touched, beyond one pass over every article's small records. A memo
+segment found damaged then is as if never saved: its article is made from
+its files; so are damaged merged entities: all are merged again.
 Like the sources themselves, ``.digest-cache/`` must only be writable by
 those who may change the site.
 """
