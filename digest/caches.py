@@ -60,7 +60,8 @@ class Caches:
     environment (another config, a template edited) compiles only the templates that changed."""
     link: Any = None
     """The last link (`link.LinkMemory`): each article's result and each merged claim and event,
-    for the next link to reuse where their inputs are the very same objects."""
+    for the next link to reuse where their inputs are the very same objects (in a new process:
+    the one a saved state kept, see `savedstate._saved_memory`)."""
     saved_link: Any = field(default=None, metadata={"saved": False})
     """What a saved state kept of the last link (`link.SavedLink`: each article's result, the
     people's names), for the first link of a new process when there is no ``link``."""

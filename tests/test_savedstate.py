@@ -137,6 +137,47 @@ def test_an_output_restored_with_other_times_is_trusted_while_its_bytes_are_the_
     assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
 
 
+def test_a_save_stats_the_files_the_build_wrote_and_a_load_reads_an_output_file_once(tmp_path, monkeypatch):
+    """The stats saved with the state cost the edit: a file that holds what the last load found it holding
+    keeps the stat seen then. An output file whose time moved is read and compared once; the stat it has
+    then is saved, so the build after does not read it again."""
+    from digest.caches import Caches
+    from digest.pipeline import savedstate
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    for path in output.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_600_000_000, 1_600_000_000))
+    reads, stats = [], []
+    real_digest, real_stat = savedstate.digest_bytes, os.stat
+    monkeypatch.setattr(savedstate, "digest_bytes", lambda data: reads.append(data) or real_digest(data))
+    for number in (1, 2):
+        reads.clear()
+        loaded = load_state(site, output, "code").saved
+        assert loaded is not None
+        if number == 1:
+            assert len(reads) == len(loaded.state.outputs), "every file's time moved: each is read and compared"
+        else:
+            assert reads == [], "the stats seen after comparing them were saved"
+        _append_to_seed(site, number)
+        result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+        changed = {rel for rel, digest in result.state.outputs.items() if loaded.state.outputs.get(rel) != digest}
+        stats.clear()
+        monkeypatch.setattr(savedstate.os, "stat", lambda path, *a, **k: stats.append(path) or real_stat(path, *a, **k))
+        try:
+            save_state(site, output, result.state, loaded.caches, "code", loaded)
+        finally:
+            monkeypatch.setattr(savedstate.os, "stat", real_stat)
+        under = [path for path in stats if str(path).startswith(str(output) + os.sep)]
+        assert 0 < len(changed) < len(result.state.outputs) / 2
+        assert {os.path.relpath(path, output) for path in under} == changed and len(under) == len(changed)
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+
+
 def test_an_output_changed_by_hand_is_not_trusted(tmp_path):
     site = copy_site("basic", tmp_path)
     first, _ = build(site, tmp_path / "site")
@@ -265,7 +306,7 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_copies_the_rest(
     """Saving must cost the edit, not the site: the records of untouched articles are copied, not pickled again."""
     from digest.caches import Caches
     from digest.pipeline.build import build_site
-    from digest.pipeline.savedstate import load_state, save_state
+    from digest.pipeline.savedstate import MERGED_SHARDS, _shard, load_state, save_state
 
     site, output = _site_of_copies(tmp_path, 8), tmp_path / "site"
     caches = Caches()
@@ -282,7 +323,12 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_copies_the_rest(
     articles = len(list((site / "seeds").iterdir()))
     pickled, copied = counts[-1]
     assert copied >= articles - 1, counts
-    assert pickled <= 4, f"pickled again: the build state, the edited article and at most two shared tables, not {counts}"
+    shards = {_shard(key) for key, _, _ in loaded.caches.link.articles["copy-3"].entries}
+    assert len(shards) < MERGED_SHARDS
+    assert pickled <= 4 + 1 + len(shards), (
+        f"pickled again: the build state, the edited article, at most two shared tables, the link's order and"
+        f" the shards of the claims and events the article carries ({len(shards)}), not {counts}"
+    )
 
 
 def test_objects_an_article_s_records_share_are_shared_again_once_loaded(tmp_path):
@@ -348,11 +394,12 @@ ONE_EDIT = {
 @pytest.mark.parametrize("change", sorted(ONE_EDIT))
 def test_a_build_after_one_edit_reads_links_and_digests_what_the_edit_touched(change, tmp_path, monkeypatch):
     """`digest build` after an edit costs the edit: the memos of the articles it touched are read, those
-    articles alone are linked again and have their topics digested; every other article's link, records
-    and topic digests are the saved ones. The site is still the clean build's."""
+    articles alone are linked again and have their topics digested, and only the claims and events they
+    carry are merged again and digested; every other article's link, records and topic digests, and every
+    other merged entity, are the saved ones. The site is still the clean build's."""
     from digest.caches import Caches
     from digest.graph import link
-    from digest.graph.model import Article
+    from digest.graph.model import Article, Claim, Event
     from digest.pipeline.build import build_site
     from digest.pipeline.savedstate import MEMO_PREFIX, load_state, save_state
     from digest.views import topics
@@ -363,8 +410,8 @@ def test_a_build_after_one_edit_reads_links_and_digests_what_the_edit_touched(ch
     edit, expected = ONE_EDIT[change]
     edit(site)
     backdate(site / "content/people/sean-obrien.yaml")  # the person file edited is read again anyway: its stat changed
-    linked, digested = [], []
-    real_link, real_digest = link._link_article, topics._digest
+    linked, digested, merged, digested_entities = [], [], [], []
+    real_link, real_digest, real_merge = link._link_article, topics._digest, link.merge_entity
 
     def counting_link(seed, *args, **kwargs):
         linked.append(seed.stem)
@@ -373,17 +420,29 @@ def test_a_build_after_one_edit_reads_links_and_digests_what_the_edit_touched(ch
     def counting_digest(value):
         if isinstance(value, Article):
             digested.append(value.stem)
+        elif isinstance(value, Claim | Event):
+            digested_entities.append(("claim" if isinstance(value, Claim) else "event", value.id))
         return real_digest(value)
 
+    def counting_merge(kind, entity_id, *args, **kwargs):
+        merged.append((kind, entity_id))
+        return real_merge(kind, entity_id, *args, **kwargs)
+
     monkeypatch.setattr(link, "_link_article", counting_link)
+    monkeypatch.setattr(link, "merge_entity", counting_merge)
     monkeypatch.setattr(topics, "_digest", counting_digest)
     loaded = load_state(site, output, "code").saved
     assert loaded is not None
     assert not any(name.startswith(MEMO_PREFIX) for name in loaded.origin.decoded), "no memo is read before the build asks"
+    carried = {key for stem in expected for key, _, _ in loaded.caches.saved_link.articles[stem].entries}
     result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    every_entity = set(loaded.caches.link.entities)
     assert set(linked) == expected and len(linked) == len(expected)
     assert {name.removeprefix(MEMO_PREFIX + "article ") for name in loaded.origin.decoded if name.startswith(MEMO_PREFIX)} <= expected
     assert set(digested) == expected
+    assert set(merged) == carried and len(merged) == len(carried), "only the claims and events of the articles linked again"
+    assert set(digested_entities) <= carried and len(digested_entities) == len(set(digested_entities))
+    assert carried < every_entity or not expected
     written = save_state(site, output, result.state, loaded.caches, "code", loaded)
     assert written is not None and written.dropped == 0
     monkeypatch.undo()
@@ -441,3 +500,32 @@ def test_a_build_after_a_damaged_memo_segment_equals_a_clean_build(tmp_path):
     _, notes = build(site, tmp_path / "site")
     assert notes == ""
     assert read_tree(tmp_path / "site") == clean_build(site, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("damaged", ["merged", "order"])
+def test_a_damaged_merged_segment_means_merging_every_entity_again(damaged, tmp_path):
+    """The merged claims and events are derived data: a damaged segment of them (found while loading) is
+    as if none was saved. The link merges every entity from the articles' results, the site is the clean
+    build's, and the next save writes them whole again."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import LINK_ORDER, MERGED_PREFIX, load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None and loaded.caches.link is not None
+    names = [name for name in loaded.origin.placed if name.startswith(MERGED_PREFIX)] if damaged == "merged" else [LINK_ORDER]
+    loaded.origin.close()
+    _damage_segment(state_path(site, output), names[0])
+    _edit_sidecar(site)
+    loaded_now = load_state(site, output, "code")
+    assert loaded_now.note is None and loaded_now.saved is not None
+    assert loaded_now.saved.caches.link is None, "no memory of the last link: it is merged afresh"
+    result = build_site(site, output, previous=loaded_now.saved.state, caches=loaded_now.saved.caches)
+    assert save_state(site, output, result.state, loaded_now.saved.caches, "code", loaded_now.saved) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    again = load_state(site, output, "code").saved
+    assert again is not None and again.caches.link is not None, "saved whole again"
+    again.origin.close()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from digest.errors import Location
-from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, open_state, read_segments, write_segments
+from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, collector_paused, open_state, read_segments, write_segments
 
 
 def rows_of(name: str, size: int) -> list[tuple]:
@@ -168,3 +169,22 @@ def test_an_unread_segment_is_copied_or_left_out_when_damaged(tmp_path):
         assert rows_read(again) == {"state": 2, "memo a": rows_of("a", 3)}
     finally:
         again.close()
+
+
+def test_what_is_made_while_the_collector_is_paused_is_kept_out_of_later_collections():
+    """A load's millions of objects are not walked by every collection of the build after it (`gc.freeze`);
+    a nested pause leaves that to the outer one, and the collector is on again after."""
+    assert gc.isenabled()
+    try:
+        with collector_paused():
+            with collector_paused():
+                inner = [[number] for number in range(100)]
+            assert not gc.isenabled()
+            collected = {id(obj) for generation in range(3) for obj in gc.get_objects(generation)}
+            assert all(id(item) in collected for item in inner), "not frozen before the outer pause ends"
+            made = [[number] for number in range(1_000)]
+        assert gc.isenabled()
+        collected = {id(obj) for generation in range(3) for obj in gc.get_objects(generation)}
+        assert not any(id(item) in collected for item in [*inner, *made])
+    finally:
+        gc.unfreeze()

@@ -16,9 +16,11 @@ made: a graph shares them with the graph before it. The passes over the
 whole site (slugs, outlets, the lists in display order) are plain loops
 over those results, and every problem a clean link would report is
 reported again. A new process (`digest build` after an edit) starts from
-the per-article results a saved state kept (`SavedLink`): it links again
-only the articles whose inputs changed, as a session would, and merges
-every claim and event from the results.
+the `LinkMemory` a saved state kept (its per-article results and merged
+entities, see `savedstate._saved_memory`) and links exactly as a session
+would; from the per-article results alone (`SavedLink`, when the merged
+entities could not be read) it links again only the articles whose inputs
+changed, and merges every claim and event from the results.
 """
 
 from __future__ import annotations

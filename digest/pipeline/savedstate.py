@@ -23,10 +23,13 @@ The file is a list of pickled segments, each with its checksum (see
 Each article has two: what every build needs (its files' records, its link
 result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
 anchored quotes, names found), read only when the build loads or links
-that article again (`Caches.restore_article`). So a build after one edit
-reads, links and digests (`_known_topic_digests`) what the edit touched,
-beyond one pass over every article's small records. A memo segment found
-damaged then is as if never saved: its article is made from its files.
+that article again (`Caches.restore_article`). The last link's merged
+claims and events are saved too, in shards (`_merged_segments`), so the
+link of a new process is a session's next link. So a build after one edit
+reads, links, merges and digests (`_known_topic_digests`) what the edit
+touched, beyond one pass over every article's small records. A memo
+segment found damaged then is as if never saved: its article is made from
+its files; so are damaged merged entities: all are merged again.
 Like the sources themselves, ``.digest-cache/`` must only be writable by
 those who may change the site.
 """
@@ -36,16 +39,18 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from digest.caches import Caches
-from digest.graph.link import LinkMemory, SavedLink
+from digest.graph.link import LinkedArticle, LinkMemory, SavedLink
+from digest.graph.merge import Contribution, EntityKey
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
-from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, write_segments
+from digest.pipeline.statefile import Damaged, Keyed, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, write_segments
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
@@ -87,8 +92,8 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     temporary = path.with_name(path.name + ".tmp")
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
-            stats = _output_stats(output, state.outputs)
-            segments = [Segment(STATE_SEGMENT, (state, stats)), *_cache_segments(caches, origin)]
+            stats = _output_stats(output, state.outputs, loaded)
+            segments = [Segment(STATE_SEGMENT, (state, stats)), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
             make_cache_folder(root)
             with open(temporary, "wb") as stream:
                 written = write_segments(stream, code, segments, origin)
@@ -157,7 +162,7 @@ def _read_state(stream: Any, code: str) -> SavedState:
     people = None
     with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
         for name in names[1:]:
-            if name.startswith(MEMO_PREFIX):
+            if name.startswith((MEMO_PREFIX, MERGED_PREFIX)) or name == LINK_ORDER:
                 continue
             for row in origin.read(name):
                 if row[0] == "link":
@@ -166,10 +171,103 @@ def _read_state(stream: Any, code: str) -> SavedState:
                     people = row[2]
                 else:
                     _put(caches, row)
+        caches.link = _saved_memory(origin, names, links, people)
         _known_topic_digests(caches, links, state)
     caches.saved_link = SavedLink(people, links)
     caches.restore = _Restorer(origin, caches)
     return SavedState(state, caches, stats, origin)
+
+
+MERGED_PREFIX = "merged "
+"""Segments named so hold a share of the merged claims and events (`_merged_segments`)."""
+MERGED_SHARDS = 64
+LINK_ORDER = "link order"
+"""The segment of what the last link kept besides the articles' results and the merged entities."""
+
+
+def _merged_segments(memory: Any) -> list[Segment]:
+    """The last link's merged claims and events and its lists in order, for the next process to link as a session does.
+
+    Without them a new process merged and checked every claim and event
+    again (27,000 at 10,000 articles) and the scope check digested each
+    (`_known_topic_digests`). Entities are spread over `MERGED_SHARDS`
+    segments by a hash of their key: a save pickles the shards holding an
+    entity the edit merged or checked again and copies the others. The
+    objects they share with the articles' segments (occurrences, mentions,
+    the articles themselves) are named by key (`_link_keys`), never copied:
+    an entity that names an article's occurrence is merged again whenever
+    that article is linked again, so a shard copied unchanged names only
+    objects of articles whose segments are unchanged too."""
+    if not isinstance(memory, LinkMemory):
+        return []
+    refs = Keyed(_link_keys(memory.articles))
+    shards: dict[int, list[tuple]] = {}
+    for key, merged in memory.entities.items():
+        shards.setdefault(_shard(key), []).append(("merged", key, merged, memory.checks.get(key)))
+    segments = [Segment(f"{MERGED_PREFIX}{number:02x}", sorted(rows, key=_entity_key), refs) for number, rows in sorted(shards.items())]
+    order = (
+        memory.ordered_articles, tuple(memory.claims), tuple(memory.events), memory.mentions,
+        memory.check_context, memory.rereads, memory.timeline, memory.timeline_groups,
+    )
+    segments.append(Segment(LINK_ORDER, order, refs))  # not a list of rows: pickled by every save (it changes with any edit)
+    return segments
+
+
+def _entity_key(row: tuple) -> EntityKey:
+    return row[1]
+
+
+def _shard(key: EntityKey) -> int:
+    return zlib.crc32(f"{key[0]}:{key[1]}".encode()) % MERGED_SHARDS
+
+
+def _link_keys(articles: dict[str, LinkedArticle]) -> dict[int, tuple]:
+    """id of each object of the articles' link results that the merged segments name -> its key there."""
+    return {id(obj): key for key, obj in _link_objects(articles)}
+
+
+def _link_objects(articles: dict[str, LinkedArticle]) -> list[tuple[tuple, object]]:
+    """(key, object) for each article, each occurrence of a claim or event in it, and each mention it makes."""
+    found: list[tuple[tuple, object]] = []
+    for stem, linked in articles.items():
+        if linked.article is not None:
+            found.append((("a", stem), linked.article))
+        found += [(("o", stem, number), occurrence) for number, (_, _, occurrence) in enumerate(linked.entries)]
+        found += [(("m", stem, number), mention) for number, (_, mention) in enumerate(linked.mentions)]
+    return found
+
+
+def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArticle], people: Any) -> LinkMemory | None:
+    """The last link's memory rebuilt from the saved segments, so this process's link merges only what an edit
+    touched; None when there is none (or it cannot be read: then every entity is merged again, as without it).
+
+    Each entity's contributions are derived again from the articles' results
+    (as the last link grouped them), not saved."""
+    if people is None or LINK_ORDER not in origin.placed:
+        return None
+    lookup = dict(_link_objects(links))
+    entities: dict[EntityKey, Any] = {}
+    checks: dict[EntityKey, Any] = {}
+    try:
+        for name in names:
+            if name.startswith(MERGED_PREFIX):
+                for _, key, merged, checked in origin.read(name, lookup):
+                    entities[key] = merged
+                    if checked is not None:
+                        checks[key] = checked
+        ordered, claim_ids, event_ids, mentions, context, rereads, timeline, timeline_groups = origin.read(LINK_ORDER, lookup)
+        claims = {claim_id: entities[("claim", claim_id)].entity for claim_id in claim_ids}
+        events = {event_id: entities[("event", event_id)].entity for event_id in event_ids}
+    except Exception:  # noqa: BLE001 - derived data: without it the link merges every entity again
+        for name in [name for name in origin.decoded if name.startswith(MERGED_PREFIX) or name == LINK_ORDER]:
+            del origin.decoded[name]
+        return None
+    groups: dict[EntityKey, dict[str, Contribution]] = {}
+    for stem, linked in links.items():
+        if linked.article is not None:
+            for key, entry, occurrence in linked.entries:
+                groups.setdefault(key, {})[stem] = Contribution(linked.article.seed_path, entry, occurrence)
+    return LinkMemory(people, links, groups, timeline, timeline_groups, entities, context, checks, rereads, ordered, claims, events, mentions)
 
 
 def _put(caches: Caches, row: tuple) -> None:
@@ -215,16 +313,26 @@ def _known_topic_digests(caches: Caches, links: dict[str, Any], state: BuildStat
     An article the link keeps is the object that was digested then (a graph
     never changes an article after link; see `topics.py`), so its topics keep
     their digest without being computed again: the scope check costs what
-    changed. An article linked again is a new object, digested anew."""
+    changed. An article linked again is a new object, digested anew. So are
+    the claims and events the saved link memory holds (`_saved_memory`), and
+    each person's list of mentions: the link keeps those no edit touched."""
     memo, topics = caches.topic_digests, state.topics
+    known: list[tuple[object, str, str]] = []
+    """(an object of the graph to be, its kind of digest in `topics.Topics`, its topic)"""
     for stem, linked in links.items():
         article = linked.article
-        if article is None:
-            continue
-        for topic, kind in ((f"article:{stem}", ""), (f"summary:{stem}", "summary")):
-            digest = topics.get(topic)
-            if digest is not None:
-                memo.put((article,), (kind,), digest)
+        if article is not None:
+            known += [(article, "", f"article:{stem}"), (article, "summary", f"summary:{stem}")]
+    memory = caches.link
+    if isinstance(memory, LinkMemory):  # the merged claims and events, and who is mentioned where, as the last link left them
+        for claim_id, claim in memory.claims.items():
+            known += [(claim, "", f"claim:{claim_id}"), (claim, "place", f"claim-place:{claim_id}")]
+        known += [(event, "", f"event:{event_id}") for event_id, event in memory.events.items()]
+        known += [(mentions, "mentions", f"mentions:{pid}") for pid, mentions in memory.mentions.items()]
+    for part, kind, topic in known:
+        digest = topics.get(topic)
+        if digest is not None:
+            memo.put((part,), (kind,), digest)
 
 
 def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unread]:
@@ -399,10 +507,24 @@ def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
             owner.setdefault(id(block.text), group)
 
 
-def _output_stats(output: Path, outputs: dict[str, bytes]) -> dict[str, tuple[int, int]]:
+def _output_stats(output: Path, outputs: dict[str, bytes], loaded: SavedState | None = None) -> dict[str, tuple[int, int]]:
+    """Each output file's (size, modification time), to know at the next load that it still holds what was written.
+
+    A file that holds what it held when ``loaded`` was checked against the
+    output (the same digest) keeps the stat seen then: the write keeps or
+    hard-links an unchanged file, the very inode (a file written again with
+    the same bytes has a new time: the next load reads it and compares, and
+    trusts it). So a save after an edit stats the files the edit wrote, not
+    the whole site (67,000 at 10,000 articles)."""
+    before = loaded.state.outputs if loaded is not None else {}
+    seen = loaded.stats if loaded is not None else {}
     stats = {}
     folder = str(output)
-    for rel in outputs:
+    for rel, digest in outputs.items():
+        known = seen.get(rel)
+        if known is not None and before.get(rel) == digest:
+            stats[rel] = known
+            continue
         try:
             stat = os.stat(os.path.join(folder, rel))  # plain strings: some 67,000 files at 10,000 articles
         except OSError:
@@ -416,19 +538,23 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
 
     A file whose size and modification time are as recorded is taken as
     is; any other is read and compared with its recorded digest, so a copy
-    restored with coarser times (a CI cache) is still trusted. A missing
+    restored with coarser times (a CI cache) is still trusted, and its stat
+    as seen now is what the next save records (`_output_stats`). A missing
     file is no harm: the next build makes it again (`_forget_missing`)."""
     missing = []
     folder = str(output)
+    stats = saved.stats
     for rel, digest in saved.state.outputs.items():
         try:
             stat = os.stat(os.path.join(folder, rel))
         except FileNotFoundError:
             missing.append(rel)
+            stats.pop(rel, None)
             continue
         except OSError:
             return rel, missing
-        if saved.stats.get(rel) == (stat.st_size, stat.st_mtime_ns):
+        seen = (stat.st_size, stat.st_mtime_ns)
+        if stats.get(rel) == seen:
             continue
         try:
             data = (output / rel).read_bytes()
@@ -436,6 +562,7 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
             return rel, missing
         if digest_bytes(data) != digest:
             return rel, missing
+        stats[rel] = seen  # read and found as written: the stat it has now
     return None, missing
 
 

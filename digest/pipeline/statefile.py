@@ -17,7 +17,9 @@ own checksum:
   segments it needs, not the whole file;
 - identity is kept within a segment, and with the objects a segment names
   as *references* (``refs``: objects of another segment, read before it,
-  pickled as their position in that list instead of copied). What else the
+  pickled as their position in that list instead of copied; or, for a
+  segment whose referenced objects change with other segments than its own,
+  as a key the reader looks up: `Keyed`). What else the
   caches share across segments comes back as equal copies, which costs a
   cache lookup by identity a miss (work done again, never a wrong result).
 
@@ -41,7 +43,7 @@ import operator
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -76,9 +78,24 @@ class Segment:
     name: str
     rows: Any
     """A list of row tuples (compared with what was read, to copy unchanged bytes), or any object."""
-    refs: tuple = ()
+    refs: tuple | Keyed = ()
     """Objects read before this segment (from other segments) that its rows share: pickled as
-    their position in this tuple, and given back in the same order to read it (`Origin.read`)."""
+    their position in this tuple, and given back in the same order to read it (`Origin.read`);
+    or as the keys of a `Keyed`, given back as a mapping from key to object."""
+
+
+@dataclass(frozen=True, slots=True)
+class Keyed:
+    """References named by key rather than position: ``keys`` maps ``id(obj)`` to the key it is pickled as.
+
+    For a segment that names a few objects among many segments' (the merged
+    claims name their occurrences, each in its article's segment): a list of
+    positions would change whenever any of those segments did. The reader
+    passes a mapping from each key to its object (`Origin.read`). Whether the
+    copied bytes of such a segment still name the right objects is the
+    writer's to ensure: `Origin.reusable` compares its rows alone."""
+
+    keys: dict[int, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +123,10 @@ class Origin:
     decoded: dict[str, tuple[Any, tuple]] = dataclasses.field(default_factory=dict)
     """Segment -> (its rows, the references it was read with), for each segment read so far."""
 
-    def read(self, name: str, refs: tuple = (), keep: bool = True) -> Any:
+    def read(self, name: str, refs: tuple | Mapping[Any, Any] = (), keep: bool = True) -> Any:
         """A segment's rows, checked against its checksum first (`Damaged` if they do not match);
-        ``refs``: the objects it was written with (`Segment.refs`), in the same order.
+        ``refs``: the objects it was written with (`Segment.refs`), in the same order, or by key
+        for a segment written with `Keyed` references (a missing key raises `KeyError`).
         ``keep``: remember them as read (`decoded`), for a save to compare its rows with."""
         place = self.placed[name]
         data = _read(self.stream, place.offset, place.length, place.checksum)
@@ -120,11 +138,14 @@ class Origin:
             else:
                 rows = pickle.loads(data)
         if keep:
-            self.decoded[name] = (rows, refs)
+            self.decoded[name] = (rows, refs if isinstance(refs, tuple) else ())
         return rows
 
-    def reusable(self, name: str, rows: list, refs: tuple = ()) -> Placed | None:
-        """The segment's place in the old file if ``rows`` (and ``refs``) are exactly the objects read from it."""
+    def reusable(self, name: str, rows: list, refs: tuple | Keyed = ()) -> Placed | None:
+        """The segment's place in the old file if ``rows`` (and ``refs``) are exactly the objects read from it
+        (a `Keyed` segment's rows alone: see `Keyed`)."""
+        if isinstance(refs, Keyed):
+            refs = ()
         known = self.decoded.get(name)
         if known is None or len(known[0]) != len(rows) or len(known[1]) != len(refs):
             return None
@@ -173,17 +194,25 @@ class Written:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector out of a save or a load.
+    """Keep the cyclic garbage collector out of a save or a load, and away from what they made.
 
     Loading makes millions of objects, none of them garbage; the collector,
     run every 700 allocations, walked them again and again: at 1,000
-    articles it was half the time of a load (0.95 s with it, 0.42 s without)."""
+    articles it was half the time of a load (0.95 s with it, 0.42 s without).
+    Re-enabled as it was, its next collection still walked every object made
+    while it was paused (all young), and each full collection of the build
+    after walked them again (at 10,000 articles: 0.9 s after the load, 2 s a
+    full collection). So they are frozen first (`gc.freeze`, as a watch
+    session does after its first build): what a load reads lives as long as
+    the build, and a cycle among them that turns into garbage is not
+    collected (the objects that are not in one are freed as ever)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
             gc.enable()
 
 
@@ -278,13 +307,13 @@ class _SegmentPickler:
         self.writer = _HashingWriter(stream)
         self.reducers = _dataclass_reducers()
 
-    def dump(self, name: str, rows: Any, refs: tuple = ()) -> Placed:
+    def dump(self, name: str, rows: Any, refs: tuple | Keyed = ()) -> Placed:
         offset = self.stream.tell()
         self.writer.digest = hashlib.sha256()
         pickler = pickle.Pickler(self.writer, protocol=pickle.HIGHEST_PROTOCOL)
         pickler.dispatch_table = self.reducers
         if refs:
-            positions = {id(obj): number for number, obj in enumerate(refs)}
+            positions = refs.keys if isinstance(refs, Keyed) else {id(obj): number for number, obj in enumerate(refs)}
             pickler.persistent_id = lambda obj: positions.get(id(obj))  # type: ignore[method-assign]
         pickler.dump(rows)
         return Placed(name, offset, self.stream.tell() - offset, self.writer.digest.digest())
