@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,14 @@ def _sharing_compiled_templates(self: Caches, *args, **kwargs) -> None:
 
 
 Caches.__init__ = _sharing_compiled_templates  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _collectable_after_each_test() -> Iterator[None]:
+    """What a test's builds froze out of the collector's walks (`statefile.collector_paused`, right for a
+    one-off `digest build`) is made collectable again, so the test process does not keep it for good."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture
