@@ -277,7 +277,9 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
         memo = rendering.caches.topic_digests if previous.topics else None
-        return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes)
+        basis = rendering.caches.topics_basis
+        since = basis[1] if basis is not None and basis[0] is previous.topics else None
+        return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes, since)
 
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,
                     verifying_scopes(), previous.values)
@@ -334,6 +336,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         yield page.path, data
     state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
+    rendering.caches.topics_basis = (state.topics, graph)
     state.values = reader.carry(CARRIED_READS)
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]

@@ -173,13 +173,25 @@ class ScopeCheck:
         scopes: Mapping[str, Scope],
         previous_topics: Mapping[str, bytes],
         previous_scopes: Mapping[str, tuple[str, ...] | None],
+        basis: SiteGraph | None = None,
     ):
+        """``basis``: the graph ``previous_topics`` were digested from, when known (a session's last build):
+        if this graph was linked right after it, only the topics of what link made again are digested."""
         self.topics = topics
         self._scopes = scopes
         self._previous_scopes = previous_scopes
         digest = topics.digest
-        self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
+        touched = _touched(basis, topics, previous_topics)
+        if touched is None:
+            self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
+        else:
+            topics.digests.update(previous_topics)
+            for topic in touched:
+                topics.digests.pop(topic, None)
+            self.changed = {topic for topic in touched if topic in previous_topics and digest(topic) != previous_topics[topic]}
         """Topics whose digest is not what it was."""
+        self.digested = len(previous_topics) if touched is None else len(touched)
+        """Topics whose digest this check worked out, rather than carried from the last build (tests count them)."""
         changed = self.changed
         if "site" in changed or (previous_scopes and "site" not in previous_topics):  # every read depends on it
             self.stale = set(previous_scopes)
@@ -188,6 +200,8 @@ class ScopeCheck:
         """Reads of the previous build that must be computed again to know whether they changed."""
         self.verify = verifying_scopes()
         """Compute kept fingerprints anyway and compare (tests)."""
+        if self.verify and touched is not None:
+            _verify_carried(topics, previous_topics)
 
     def unchanged(self, key: str) -> bool:
         """True when ``key`` ("kind:arg") was read last build and none of its topics changed since."""
@@ -223,3 +237,64 @@ class ScopeCheck:
         for topic in digests.keys() - named:
             del digests[topic]
         return scopes, digests
+
+
+def _touched(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str, bytes]) -> set[str] | None:
+    """The topics whose digest may differ from the one ``basis`` gave them: those of what link made again
+    (`SiteGraph.relinked`), and the lists and collections those are in; every other topic is made of the very
+    same objects and keeps its digest. None when that cannot be told (no basis, or this graph was not linked
+    right after it, or the site or the people changed): then every topic is digested."""
+    graph = topics.graph
+    relinked = graph.relinked
+    if basis is None or relinked is None or relinked.since is not basis.articles or graph.people is not basis.people:
+        return None
+    if topics.digest("site") != previous_topics.get("site") or outlet_slugs(graph) != outlet_slugs(basis):
+        return None
+    touched = {"site", "outlets"}
+    outlets: set[str] = set()
+    for stem in relinked.articles:
+        touched.update((f"article:{stem}", f"summary:{stem}", f"claims-in:{stem}", f"events-in:{stem}"))
+        outlets.update(found.outlet for found in (basis.articles.get(stem), graph.articles.get(stem)) if found is not None)
+    for kind, eid in relinked.entities:
+        touched.update((f"claim:{eid}", f"claim-place:{eid}") if kind == "claim" else (f"event:{eid}",))
+        for version in (basis, graph):
+            entity: Claim | Event | None = (version.claims if kind == "claim" else version.events).get(eid)
+            if entity is None:
+                continue
+            for occurrence in entity.occurrences:
+                touched.add(f"{kind}s-in:{occurrence.article}")
+                if (carrier := version.articles.get(occurrence.article)) is not None:
+                    outlets.add(carrier.outlet)
+            if isinstance(entity, Claim):
+                touched.add(f"claims-status:{entity.status}")
+                touched.update(f"claims-about:{pid}" for pid in entity.about)
+                if entity.claimant:
+                    touched.add(f"claims-by:{entity.claimant}")
+    slugs = outlet_slugs(graph)
+    touched.update(f"carried:{slugs[name]}" for name in outlets if name in slugs)
+    mentions = {f"mentions:{pid}" for pid in basis.mentions.keys() | graph.mentions.keys() if basis.mentions.get(pid) is not graph.mentions.get(pid)}
+    touched |= mentions
+    claims_moved = list(basis.claims) != list(graph.claims)
+    events_moved = list(basis.events) != list(graph.events)
+    if claims_moved or events_moved:
+        touched.add("comparison")
+    kinds = {kind for kind, _ in relinked.entities}
+    for collection, moved, members_touched in (
+        ("articles", list(basis.articles) != list(graph.articles), bool(relinked.articles)),
+        ("claims", claims_moved, "claim" in kinds),
+        ("claim-places", claims_moved, "claim" in kinds),
+        ("events", events_moved, "event" in kinds),
+        ("mentions", list(basis.mentions) != list(graph.mentions), bool(mentions)),
+    ):
+        if moved or members_touched:
+            touched.add(collection)
+    return touched
+
+
+def _verify_carried(topics: Topics, previous_topics: Mapping[str, bytes]) -> None:
+    """Digest every topic of the last build afresh and compare with what the check carried (tests:
+    ``DIGEST_CHECK_SCOPES``): a topic `_touched` forgot would keep a stale page."""
+    fresh = Topics(topics.graph, topics._memo)
+    for topic in previous_topics:
+        if fresh.digest(topic) != topics.digest(topic):
+            raise AssertionError(f"topic '{topic}' changed although link made none of its parts again: `_touched` misses it")
