@@ -337,7 +337,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
     rendering.caches.topics_basis = (state.topics, graph)
-    state.values = reader.carry(CARRIED_READS)
+    state.values = reader.carry(CARRIED_READS, check.kept(previous.values.keys()))
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
 

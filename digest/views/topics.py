@@ -32,7 +32,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from digest.graph.model import Article, Claim, Event, SiteGraph
@@ -190,6 +191,8 @@ class ScopeCheck:
                 topics.digests.pop(topic, None)
             self.changed = {topic for topic in touched if topic in previous_topics and digest(topic) != previous_topics[topic]}
         """Topics whose digest is not what it was."""
+        self.carried = touched is not None
+        """Whether the last build's digests were carried (only the touched topics digested)."""
         self.digested = len(previous_topics) if touched is None else len(touched)
         """Topics whose digest this check worked out, rather than carried from the last build (tests count them)."""
         changed = self.changed
@@ -221,10 +224,28 @@ class ScopeCheck:
             return None
         return names if type(names) is tuple else tuple(names)
 
-    def record(self, keys: Iterable[str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, bytes]]:
+    def record(self, keys: Collection[str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, bytes]]:
         """The scope of each of ``keys`` (this build's reads) and the digest of every topic they name:
-        what the next build compares with. An unchanged read keeps the scope it had."""
+        what the next build compares with. An unchanged read keeps the scope it had.
+
+        When this check carried the last build's digests, only the reads that are new or stale have their
+        scope worked out and their topics digested: the others' topics are among those carried. The digests
+        then keep the topics no read names any more (entities gone, reads dropped: a comparison each next
+        time, and no read to make stale) until a check that digests every topic (a new process) drops them."""
         previous, stale = self._previous_scopes, self.stale
+        if self.carried:
+            present = keys if isinstance(keys, (set, frozenset)) else set(keys)
+            scopes = dict(previous)
+            for key in previous.keys() - present:
+                del scopes[key]
+            named = {"site"}
+            for key in (present - previous.keys()) | (stale & present):
+                names = scopes[key] = self.scope(key)
+                if names is not None:
+                    named.update(names)
+            for topic in named:
+                self.topics.digest(topic)
+            return scopes, self.topics.digests
         scopes = {key: previous[key] if key in previous and key not in stale else self.scope(key) for key in keys}
         named = {"site"}
         for names in scopes.values():
@@ -238,6 +259,9 @@ class ScopeCheck:
             del digests[topic]
         return scopes, digests
 
+    def kept(self, keys: AbstractSet[str]) -> AbstractSet[str]:
+        """Those of ``keys`` that are unchanged (`unchanged`), by set operations rather than a test each."""
+        return (keys & self._previous_scopes.keys()) - self.stale
 
 def _touched(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str, bytes]) -> set[str] | None:
     """The topics whose digest may differ from the one ``basis`` gave them: those of what link made again
