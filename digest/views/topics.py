@@ -182,13 +182,10 @@ class ScopeCheck:
         self._scopes = scopes
         self._previous_scopes = previous_scopes
         digest = topics.digest
-        touched = _touched(basis, topics, previous_topics)
+        touched = _carry(basis, topics, previous_topics)
         if touched is None:
             self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
         else:
-            topics.digests.update(previous_topics)
-            for topic in touched:
-                topics.digests.pop(topic, None)
             self.changed = {topic for topic in touched if topic in previous_topics and digest(topic) != previous_topics[topic]}
         """Topics whose digest is not what it was."""
         self.carried = touched is not None
@@ -263,11 +260,12 @@ class ScopeCheck:
         """Those of ``keys`` that are unchanged (`unchanged`), by set operations rather than a test each."""
         return (keys & self._previous_scopes.keys()) - self.stale
 
-def _touched(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str, bytes]) -> set[str] | None:
-    """The topics whose digest may differ from the one ``basis`` gave them: those of what link made again
-    (`SiteGraph.relinked`), and the lists and collections those are in; every other topic is made of the very
-    same objects and keeps its digest. None when that cannot be told (no basis, or this graph was not linked
-    right after it, or the site or the people changed): then every topic is digested."""
+def _carry(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str, bytes]) -> set[str] | None:
+    """Give ``topics`` the digests of ``previous_topics`` (those ``basis`` gave them) but for the topics whose
+    digest may differ, and return those: the topics of what link made again (`SiteGraph.relinked`), the lists
+    they are in, and the collections with a member whose digest changed or whose order did; every other topic
+    is made of the very same objects and keeps its digest. None when that cannot be told (no basis, or this
+    graph was not linked right after it, or the site or the people changed): then every topic is digested."""
     graph = topics.graph
     relinked = graph.relinked
     if basis is None or relinked is None or relinked.since is not basis.articles or graph.people is not basis.people:
@@ -302,23 +300,29 @@ def _touched(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[s
     events_moved = list(basis.events) != list(graph.events)
     if claims_moved or events_moved:
         touched.add("comparison")
-    kinds = {kind for kind, _ in relinked.entities}
-    for collection, moved, members_touched in (
-        ("articles", list(basis.articles) != list(graph.articles), bool(relinked.articles)),
-        ("claims", claims_moved, "claim" in kinds),
-        ("claim-places", claims_moved, "claim" in kinds),
-        ("events", events_moved, "event" in kinds),
-        ("mentions", list(basis.mentions) != list(graph.mentions), bool(mentions)),
+    digests = topics.digests
+    digests.update(previous_topics)
+    for topic in touched:
+        digests.pop(topic, None)
+    for collection, moved in (
+        ("articles", list(basis.articles) != list(graph.articles)),
+        ("claims", claims_moved),
+        ("claim-places", claims_moved),
+        ("events", events_moved),
+        ("mentions", list(basis.mentions) != list(graph.mentions)),
     ):
-        if moved or members_touched:
+        prefix = _COLLECTIONS[collection][0] + ":"
+        members = [topic for topic in touched if topic.startswith(prefix)]
+        if moved or any(topic not in previous_topics or topics.digest(topic) != previous_topics[topic] for topic in members):
             touched.add(collection)
+            digests.pop(collection, None)
     return touched
 
 
 def _verify_carried(topics: Topics, previous_topics: Mapping[str, bytes]) -> None:
     """Digest every topic of the last build afresh and compare with what the check carried (tests:
-    ``DIGEST_CHECK_SCOPES``): a topic `_touched` forgot would keep a stale page."""
+    ``DIGEST_CHECK_SCOPES``): a topic `_carry` forgot would keep a stale page."""
     fresh = Topics(topics.graph, topics._memo)
     for topic in previous_topics:
         if fresh.digest(topic) != topics.digest(topic):
-            raise AssertionError(f"topic '{topic}' changed although link made none of its parts again: `_touched` misses it")
+            raise AssertionError(f"topic '{topic}' changed although link made none of its parts again: `_carry` misses it")
