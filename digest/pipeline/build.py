@@ -38,7 +38,7 @@ from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, di
 from digest.pipeline.workers import bind_to_parent
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
-from digest.render.pages import own_pages, site_pages
+from digest.render.pages import own_pages, same_pages, site_pages
 from digest.render.publish import publishing_pages
 from digest.render.site_reads import CARRIED_READS, SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
@@ -221,8 +221,12 @@ class Rendering:
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
         if self.pages is None:
-            graph = self.graph
-            pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+            graph, last = self.graph, self.caches.pages
+            if last is not None and same_pages(last[0], graph):
+                pages = last[1]
+            else:
+                pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+            self.caches.pages = (graph, pages)
             collisions = _static_collisions(pages, self.static, self.static_files, graph.config.search)
             if collisions:
                 raise BuildFailed(collisions)
