@@ -272,20 +272,28 @@ def _carry(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str
         return None
     if topics.digest("site") != previous_topics.get("site") or outlet_slugs(graph) != outlet_slugs(basis):
         return None
+    claims_moved = list(basis.claims) != list(graph.claims)
+    events_moved = list(basis.events) != list(graph.events)
+    articles_moved = list(basis.articles) != list(graph.articles)
     touched = {"site", "outlets"}
     outlets: set[str] = set()
+    """Outlets whose lists (`outlets.carried`) may differ: an article of theirs changed outlet, or a claim or
+    event changed the articles carrying it (or any list's order changed: every outlet)."""
     for stem in relinked.articles:
         touched.update((f"article:{stem}", f"summary:{stem}", f"claims-in:{stem}", f"events-in:{stem}"))
-        outlets.update(found.outlet for found in (basis.articles.get(stem), graph.articles.get(stem)) if found is not None)
+        versions = (basis.articles.get(stem), graph.articles.get(stem))
+        if versions[0] is None or versions[1] is None or versions[0].outlet != versions[1].outlet:
+            outlets.update(found.outlet for found in versions if found is not None)
     for kind, eid in relinked.entities:
         touched.update((f"claim:{eid}", f"claim-place:{eid}") if kind == "claim" else (f"event:{eid}",))
-        for version in (basis, graph):
-            entity: Claim | Event | None = (version.claims if kind == "claim" else version.events).get(eid)
+        entities: list[Claim | Event | None] = [(version.claims if kind == "claim" else version.events).get(eid) for version in (basis, graph)]
+        carriers = [None if entity is None else tuple(o.article for o in entity.occurrences) for entity in entities]
+        for version, entity in zip((basis, graph), entities):
             if entity is None:
                 continue
             for occurrence in entity.occurrences:
                 touched.add(f"{kind}s-in:{occurrence.article}")
-                if (carrier := version.articles.get(occurrence.article)) is not None:
+                if carriers[0] != carriers[1] and (carrier := version.articles.get(occurrence.article)) is not None:
                     outlets.add(carrier.outlet)
             if isinstance(entity, Claim):
                 touched.add(f"claims-status:{entity.status}")
@@ -293,11 +301,11 @@ def _carry(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str
                 if entity.claimant:
                     touched.add(f"claims-by:{entity.claimant}")
     slugs = outlet_slugs(graph)
+    if articles_moved or claims_moved or events_moved:
+        outlets = set(slugs)
     touched.update(f"carried:{slugs[name]}" for name in outlets if name in slugs)
     mentions = {f"mentions:{pid}" for pid in basis.mentions.keys() | graph.mentions.keys() if basis.mentions.get(pid) is not graph.mentions.get(pid)}
     touched |= mentions
-    claims_moved = list(basis.claims) != list(graph.claims)
-    events_moved = list(basis.events) != list(graph.events)
     if claims_moved or events_moved:
         touched.add("comparison")
     digests = topics.digests
@@ -305,7 +313,7 @@ def _carry(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str
     for topic in touched:
         digests.pop(topic, None)
     for collection, moved in (
-        ("articles", list(basis.articles) != list(graph.articles)),
+        ("articles", articles_moved),
         ("claims", claims_moved),
         ("claim-places", claims_moved),
         ("events", events_moved),
