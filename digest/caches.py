@@ -51,6 +51,12 @@ class Caches:
     topic_digests: ByIdentity[bytes] = field(default_factory=lambda: ByIdentity(200_000), metadata={"saved": False})
     """The graph's articles, claims, events, summaries and mention lists, by identity -> their digest
     (see `topics.py`). Not saved with the state: a load makes new objects, so it would never hit."""
+    topics_basis: tuple[Any, Any] | None = field(default=None, metadata={"saved": False})
+    """The topic digests the last build recorded (`BuildState.topics`, that very dict) and the graph they are
+    of: the next build, linked right after it, digests only the topics of what link made again (`topics.ScopeCheck`)."""
+    pages: tuple[Any, list] | None = field(default=None, metadata={"saved": False})
+    """The graph the last build listed the pages of, and that list: the next build takes it while link
+    kept what the list is made of (`pages.same_pages`)."""
     locale: tuple[tuple, Any] | None = None
     """The site's language compiled from its catalogues, with what it was compiled from."""
     environment: tuple[tuple, Environment] | None = None

@@ -62,7 +62,7 @@ INVALID_SITES = TESTS / "sites_invalid"
 
 UNIT_MODULES = frozenset({
     "test_anchor", "test_dates", "test_imports", "test_inline", "test_jsonschemas", "test_language", "test_load", "test_meaning", "test_module_state",
-    "test_link", "test_paging", "test_people_match", "test_queries", "test_reads", "test_reindex", "test_topics", "test_reanchor", "test_schema", "test_seedtext",
+    "test_link", "test_pages", "test_paging", "test_people_match", "test_queries", "test_reads", "test_reindex", "test_topics", "test_reanchor", "test_schema", "test_seedtext",
     "test_templates", "test_timeline_layout", "test_unicode", "test_wording", "test_workflows", "test_write", "test_yamlnodes",
 })
 """The unit tier (``pytest -m "not slow"``, under a minute): modules that test stages directly and

@@ -188,3 +188,41 @@ def test_a_session_writes_data_json_again_computing_only_the_records_an_edit_cha
     assert "data.json" in rebuild.rendered
     assert made == ["claim_record"]
     assert (tmp_path / "out/data.json").read_bytes() == render_site(site).outputs["data.json"]
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_session_digests_only_the_topics_of_what_link_made_again(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    """A save digests the topics of the entities link made again and carries every other digest from the last
+    build, and works out the scopes of the reads it computed again only; the suite's ``DIGEST_CHECK_SCOPES``
+    digests every topic afresh and compares (`topics._verify_carried`), and the site equals a clean build's,
+    after the edit and after a claim edit that follows it (digests carried from carried digests)."""
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    checks: list[ScopeCheck] = []
+    scoped: list[str] = []
+    original, original_scope = ScopeCheck.__init__, ScopeCheck.scope
+    monkeypatch.setattr(ScopeCheck, "__init__", lambda self, *args: original(self, *args) or checks.append(self))
+    monkeypatch.setattr(ScopeCheck, "scope", lambda self, key: scoped.append(key) or original_scope(self, key))
+    builder = SiteBuilder(site, tmp_path / "out", search=False)
+    assert builder.build().ok
+    assert builder.state is not None
+    recorded, reads_made = len(builder.state.topics), len(builder.state.fingerprints)
+    for number, change in enumerate((EDITS[edit], EDITS["claim text"])):
+        change(site)
+        checks.clear()
+        scoped.clear()
+        before = set(builder.state.fingerprints)
+        assert builder.build().ok
+        assert checks, "an incremental build checks the scopes"
+        digested, computed = checks[-1].digested, checks[-1].stale | (set(builder.state.fingerprints) - before)
+        if number == 1 or edit in ("claim text", "claim status", "claim about", "event title", "nothing"):  # one article's entities
+            assert digested < 60, f"{digested} of {recorded} topics digested"
+            assert set(scoped) <= computed, "only the reads computed again have their scope worked out"
+            assert len(scoped) < reads_made / 5, f"the scopes of {len(scoped)} of {reads_made} reads worked out"
+        if edit in ("article title", "seed text", "seed names a person"):  # and the mention lists link made again
+            assert digested < recorded / 5, f"{digested} of {recorded} topics digested"
+        if number == 0 and edit in ("site title", "person name", "person role", "new person"):  # the site or the people changed
+            assert digested == recorded
+        clean = render_site(site)
+        written = {path.relative_to(tmp_path / "out").as_posix(): path.read_bytes() for path in (tmp_path / "out").rglob("*") if path.is_file()}
+        assert {path: written.get(path) for path in clean.outputs} == clean.outputs

@@ -38,7 +38,7 @@ from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, di
 from digest.pipeline.workers import bind_to_parent
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
-from digest.render.pages import own_pages, site_pages
+from digest.render.pages import own_pages, same_pages, site_pages
 from digest.render.publish import publishing_pages
 from digest.render.site_reads import CARRIED_READS, SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
@@ -221,8 +221,12 @@ class Rendering:
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
         if self.pages is None:
-            graph = self.graph
-            pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+            graph, last = self.graph, self.caches.pages
+            if last is not None and same_pages(last[0], graph):
+                pages = last[1]
+            else:
+                pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+            self.caches.pages = (graph, pages)
             collisions = _static_collisions(pages, self.static, self.static_files, graph.config.search)
             if collisions:
                 raise BuildFailed(collisions)
@@ -277,7 +281,9 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
         memo = rendering.caches.topic_digests if previous.topics else None
-        return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes)
+        basis = rendering.caches.topics_basis
+        since = basis[1] if basis is not None and basis[0] is previous.topics else None
+        return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes, since)
 
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,
                     verifying_scopes(), previous.values)
@@ -334,7 +340,8 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         yield page.path, data
     state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
-    state.values = reader.carry(CARRIED_READS)
+    rendering.caches.topics_basis = (state.topics, graph)
+    state.values = reader.carry(CARRIED_READS, check.kept(previous.values.keys()))
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
 

@@ -22,6 +22,7 @@ import heapq
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar
@@ -563,10 +564,15 @@ class Reader:
             self._values[key] = value
         return self._values[key]
 
-    def carry(self, kinds: frozenset[str]) -> dict[str, Any]:
+    def carry(self, kinds: frozenset[str], unchanged: AbstractSet[str] | None = None) -> dict[str, Any]:
         """The values of reads of ``kinds`` for the next build: those read in this one, and those
-        carried from the previous one that are still unchanged."""
-        kept = {key: value for key, value in self._carried.items() if self._unchanged(key)}
+        carried from the previous one that are still unchanged (``unchanged``: those keys, when the
+        caller has worked them out by set operations, `topics.ScopeCheck.kept`)."""
+        carried = self._carried
+        if unchanged is None:
+            kept = {key: value for key, value in carried.items() if self._unchanged(key)}
+        else:
+            kept = {key: carried[key] for key in unchanged}
         kept.update((key, value) for key, value in self._values.items() if key.partition(":")[0] in kinds)
         return kept
 

@@ -32,7 +32,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from digest.graph.model import Article, Claim, Event, SiteGraph
@@ -173,13 +174,24 @@ class ScopeCheck:
         scopes: Mapping[str, Scope],
         previous_topics: Mapping[str, bytes],
         previous_scopes: Mapping[str, tuple[str, ...] | None],
+        basis: SiteGraph | None = None,
     ):
+        """``basis``: the graph ``previous_topics`` were digested from, when known (a session's last build):
+        if this graph was linked right after it, only the topics of what link made again are digested."""
         self.topics = topics
         self._scopes = scopes
         self._previous_scopes = previous_scopes
         digest = topics.digest
-        self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
+        touched = _carry(basis, topics, previous_topics)
+        if touched is None:
+            self.changed = {topic for topic, before in previous_topics.items() if digest(topic) != before}
+        else:
+            self.changed = {topic for topic in touched if topic in previous_topics and digest(topic) != previous_topics[topic]}
         """Topics whose digest is not what it was."""
+        self.carried = touched is not None
+        """Whether the last build's digests were carried (only the touched topics digested)."""
+        self.digested = len(previous_topics) if touched is None else len(touched)
+        """Topics whose digest this check worked out, rather than carried from the last build (tests count them)."""
         changed = self.changed
         if "site" in changed or (previous_scopes and "site" not in previous_topics):  # every read depends on it
             self.stale = set(previous_scopes)
@@ -188,6 +200,8 @@ class ScopeCheck:
         """Reads of the previous build that must be computed again to know whether they changed."""
         self.verify = verifying_scopes()
         """Compute kept fingerprints anyway and compare (tests)."""
+        if self.verify and touched is not None:
+            _verify_carried(topics, previous_topics)
 
     def unchanged(self, key: str) -> bool:
         """True when ``key`` ("kind:arg") was read last build and none of its topics changed since."""
@@ -207,10 +221,28 @@ class ScopeCheck:
             return None
         return names if type(names) is tuple else tuple(names)
 
-    def record(self, keys: Iterable[str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, bytes]]:
+    def record(self, keys: Collection[str]) -> tuple[dict[str, tuple[str, ...] | None], dict[str, bytes]]:
         """The scope of each of ``keys`` (this build's reads) and the digest of every topic they name:
-        what the next build compares with. An unchanged read keeps the scope it had."""
+        what the next build compares with. An unchanged read keeps the scope it had.
+
+        When this check carried the last build's digests, only the reads that are new or stale have their
+        scope worked out and their topics digested: the others' topics are among those carried. The digests
+        then keep the topics no read names any more (entities gone, reads dropped: a comparison each next
+        time, and no read to make stale) until a check that digests every topic (a new process) drops them."""
         previous, stale = self._previous_scopes, self.stale
+        if self.carried:
+            present = keys if isinstance(keys, (set, frozenset)) else set(keys)
+            scopes = dict(previous)
+            for key in previous.keys() - present:
+                del scopes[key]
+            named = {"site"}
+            for key in (present - previous.keys()) | (stale & present):
+                names = scopes[key] = self.scope(key)
+                if names is not None:
+                    named.update(names)
+            for topic in named:
+                self.topics.digest(topic)
+            return scopes, self.topics.digests
         scopes = {key: previous[key] if key in previous and key not in stale else self.scope(key) for key in keys}
         named = {"site"}
         for names in scopes.values():
@@ -223,3 +255,82 @@ class ScopeCheck:
         for topic in digests.keys() - named:
             del digests[topic]
         return scopes, digests
+
+    def kept(self, keys: AbstractSet[str]) -> AbstractSet[str]:
+        """Those of ``keys`` that are unchanged (`unchanged`), by set operations rather than a test each."""
+        return (keys & self._previous_scopes.keys()) - self.stale
+
+def _carry(basis: SiteGraph | None, topics: Topics, previous_topics: Mapping[str, bytes]) -> set[str] | None:
+    """Give ``topics`` the digests of ``previous_topics`` (those ``basis`` gave them) but for the topics whose
+    digest may differ, and return those: the topics of what link made again (`SiteGraph.relinked`), the lists
+    they are in, and the collections with a member whose digest changed or whose order did; every other topic
+    is made of the very same objects and keeps its digest. None when that cannot be told (no basis, or this
+    graph was not linked right after it, or the site or the people changed): then every topic is digested."""
+    graph = topics.graph
+    relinked = graph.relinked
+    if basis is None or relinked is None or relinked.since is not basis.articles or graph.people is not basis.people:
+        return None
+    if topics.digest("site") != previous_topics.get("site") or outlet_slugs(graph) != outlet_slugs(basis):
+        return None
+    claims_moved = list(basis.claims) != list(graph.claims)
+    events_moved = list(basis.events) != list(graph.events)
+    articles_moved = list(basis.articles) != list(graph.articles)
+    touched = {"site", "outlets"}
+    outlets: set[str] = set()
+    """Outlets whose lists (`outlets.carried`) may differ: an article of theirs changed outlet, or a claim or
+    event changed the articles carrying it (or any list's order changed: every outlet)."""
+    for stem in relinked.articles:
+        touched.update((f"article:{stem}", f"summary:{stem}", f"claims-in:{stem}", f"events-in:{stem}"))
+        versions = (basis.articles.get(stem), graph.articles.get(stem))
+        if versions[0] is None or versions[1] is None or versions[0].outlet != versions[1].outlet:
+            outlets.update(found.outlet for found in versions if found is not None)
+    for kind, eid in relinked.entities:
+        touched.update((f"claim:{eid}", f"claim-place:{eid}") if kind == "claim" else (f"event:{eid}",))
+        entities: list[Claim | Event | None] = [(version.claims if kind == "claim" else version.events).get(eid) for version in (basis, graph)]
+        carriers = [None if entity is None else tuple(o.article for o in entity.occurrences) for entity in entities]
+        for version, entity in zip((basis, graph), entities):
+            if entity is None:
+                continue
+            for occurrence in entity.occurrences:
+                touched.add(f"{kind}s-in:{occurrence.article}")
+                if carriers[0] != carriers[1] and (carrier := version.articles.get(occurrence.article)) is not None:
+                    outlets.add(carrier.outlet)
+            if isinstance(entity, Claim):
+                touched.add(f"claims-status:{entity.status}")
+                touched.update(f"claims-about:{pid}" for pid in entity.about)
+                if entity.claimant:
+                    touched.add(f"claims-by:{entity.claimant}")
+    slugs = outlet_slugs(graph)
+    if articles_moved or claims_moved or events_moved:
+        outlets = set(slugs)
+    touched.update(f"carried:{slugs[name]}" for name in outlets if name in slugs)
+    mentions = {f"mentions:{pid}" for pid in basis.mentions.keys() | graph.mentions.keys() if basis.mentions.get(pid) is not graph.mentions.get(pid)}
+    touched |= mentions
+    if claims_moved or events_moved:
+        touched.add("comparison")
+    digests = topics.digests
+    digests.update(previous_topics)
+    for topic in touched:
+        digests.pop(topic, None)
+    for collection, moved in (
+        ("articles", articles_moved),
+        ("claims", claims_moved),
+        ("claim-places", claims_moved),
+        ("events", events_moved),
+        ("mentions", list(basis.mentions) != list(graph.mentions)),
+    ):
+        prefix = _COLLECTIONS[collection][0] + ":"
+        members = [topic for topic in touched if topic.startswith(prefix)]
+        if moved or any(topic not in previous_topics or topics.digest(topic) != previous_topics[topic] for topic in members):
+            touched.add(collection)
+            digests.pop(collection, None)
+    return touched
+
+
+def _verify_carried(topics: Topics, previous_topics: Mapping[str, bytes]) -> None:
+    """Digest every topic of the last build afresh and compare with what the check carried (tests:
+    ``DIGEST_CHECK_SCOPES``): a topic `_carry` forgot would keep a stale page."""
+    fresh = Topics(topics.graph, topics._memo)
+    for topic in previous_topics:
+        if fresh.digest(topic) != topics.digest(topic):
+            raise AssertionError(f"topic '{topic}' changed although link made none of its parts again: `_carry` misses it")

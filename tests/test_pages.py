@@ -1,0 +1,69 @@
+"""The list of pages (render/pages.py): a watch session lists them again only when link changed what they are made of."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.pipeline import build
+from digest.pipeline.build import render_source
+from digest.pipeline.session import SiteBuilder
+from digest.render.pages import site_pages
+from digest.render.publish import publishing_pages
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("generated") / "site"
+    generate_digest(root, 120)
+    return root
+
+
+def replace_first(path: Path, pattern: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed, count = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
+    assert count == 1, (path, pattern)
+    path.write_text(changed, encoding="utf-8")
+
+
+SIDECAR = "content/articles/a000007.yaml"
+
+# edit -> whether the page list may be the last one
+EDITS = {
+    "claim text": (lambda s: replace_first(s / SIDECAR, r'^(    text: ")', r"\1Reportedly, "), True),
+    "event title": (lambda s: replace_first(s / SIDECAR, r'^(    title: ")', r"\1Later: "), True),
+    "nothing": (lambda s: None, True),
+    "claim status": (lambda s: replace_first(s / SIDECAR, r"^    status: \w+", "    status: false"), False),
+    "article date": (lambda s: replace_first(s / SIDECAR, r"^published: .*$", "published: 2024-06-01"), False),
+    "outlet": (lambda s: replace_first(s / SIDECAR, r"^outlet: .*$", 'outlet: "A New Outlet"'), False),
+    "claim about": (lambda s: replace_first(s / SIDECAR, r"^    about: \[", "    about: [bedar-dunkaley, "), False),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_save_lists_the_pages_again_only_when_link_changed_what_they_are_made_of(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    builder = SiteBuilder(site, tmp_path / "out", search=False)
+    assert builder.build().ok
+    listed: list[int] = []
+    monkeypatch.setattr(build, "site_pages", lambda graph: listed.append(1) or site_pages(graph))
+    change, kept = EDITS[edit]
+    change(site)
+    result = builder.build()
+    assert result.ok
+    assert (listed == []) == kept, "the last page list is taken as it is exactly when link kept what it is made of"
+    graph = render_source(site).graph
+    expected = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+    caches = builder.caches
+    assert caches.pages is not None
+    assert [(page.path, page.template) for page in caches.pages[1]] == [(page.path, page.template) for page in expected]
