@@ -71,10 +71,14 @@ these modules says so itself (``@pytest.mark.slow``)."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test outside the unit tier slow, and run the slow ones first: run on several cores
+    (`scripts/test`), the last tests to start are then the short ones, and no core waits long for
+    another to finish one long test. Each module's tests stay together (the sort is stable)."""
     for item in items:
         module = getattr(item, "module", None)
         if module is None or module.__name__ not in UNIT_MODULES:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @dataclass
