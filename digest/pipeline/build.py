@@ -277,6 +277,7 @@ def _set_locale(loaded: LoadedSite, graph: SiteGraph, diagnostics: Diagnostics, 
 
 def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     graph, env, previous, state = rendering.graph, rendering.env, rendering.previous, rendering.state
+
     @functools.cache
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""

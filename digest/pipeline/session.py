@@ -193,13 +193,8 @@ class SiteBuilder:
                 assert previous is not None, "a stage is made exactly when there is no previous build"
                 # The saved page first, as soon as it is made, then the others: the edited page is on
                 # screen before the build works out what else changed, or the search index is redone.
-                rest: dict[str, bytes] = {}
                 try:
-                    for path, data in rendering.files():
-                        if path in rendering.early:
-                            self._deliver(path, data, previous, delivered)
-                        else:
-                            rest[path] = data
+                    rest = self._deliver_early(rendering, previous, delivered)
                 except (LoadMissed, BuildFailed) as stop:
                     if rendering is not quick or (isinstance(stop, BuildFailed) and rendering.loaded_whole):
                         raise
@@ -207,11 +202,7 @@ class SiteBuilder:
                     whole = stop if isinstance(stop, LoadMissed) else None
                     rendering = (self._render(render_loaded, self.root, whole.loaded, whole.diagnostics) if whole is not None
                                  else self._render(render_source, self.root, changed=changed))
-                    for path, data in rendering.files():
-                        if path in rendering.early:
-                            self._deliver(path, data, previous, delivered)
-                        else:
-                            rest[path] = data
+                    rest = self._deliver_early(rendering, previous, delivered)
                 result = rendering.result(rest)
                 written = list(delivered) + write_changes(self.output, rest, previous.outputs, [])
                 if self._indexer is not None:  # keep the index on disk; the indexer brings it up to date
@@ -283,6 +274,16 @@ class SiteBuilder:
         if loaded != quick or diagnostics.items:
             raise LoadMissed(loaded, diagnostics)
         rendering.loaded_whole = True
+
+    def _deliver_early(self, rendering: Rendering, previous: BuildState, delivered: dict[str, bytes | None]) -> dict[str, bytes]:
+        """Render, writing the saved entity's pages as soon as each is made (`_deliver`); the other files, for after."""
+        rest: dict[str, bytes] = {}
+        for path, data in rendering.files():
+            if path in rendering.early:
+                self._deliver(path, data, previous, delivered)
+            else:
+                rest[path] = data
+        return rest
 
     def _deliver(self, path: str, data: bytes, previous: BuildState, delivered: dict[str, bytes | None]) -> None:
         """Write one page ahead of the rest of the build, keeping its old bytes in case the build fails."""
