@@ -7,6 +7,7 @@ import json
 import math
 import os
 import re
+from typing import Any
 
 import pytest
 
@@ -241,14 +242,19 @@ def searched(browser, site, queries: list[str], api: str = FACADE_API) -> dict[s
     """Every result of each query with its score, best first, through ``api`` (the facade, as the search
     page does, or Pagefind's own JS API) over the shards the site names, with the ranking options
     shards.json gives them (as search.js does)."""
+    found = on_search_page(browser, site, SEARCH_API, lambda bundle, manifest: [bundle, api, manifest["shards"], manifest.get("ranking", {}), queries])
+    return {query: [(url, score) for url, score in results] for query, results in found.items()}
+
+
+def on_search_page(browser, site, script: str, arguments) -> Any:
+    """``script`` run in the site's search page, served under its base path, given ``arguments(bundle URL, shards.json)``."""
     manifest = json.loads((site / "pagefind/shards.json").read_text())
     with serve_site(site, BASE_PATH) as base_url:
         context = browser.new_context()
         try:
             tab = context.new_page()
             tab.goto(base_url + "search/", wait_until="load")
-            found = tab.evaluate(SEARCH_API, [base_url + "pagefind/", api, manifest["shards"], manifest.get("ranking", {}), queries])
-            return {query: [(url, score) for url, score in results] for query, results in found.items()}
+            return tab.evaluate(script, arguments(base_url + "pagefind/", manifest))
         finally:
             context.close()
 
@@ -360,15 +366,7 @@ FILTERED_API = """async ([bundle, api, shards, queries, filters]) => {
 
 
 def searched_with(browser, site, queries: list[str], filters: dict, api: str) -> dict:
-    manifest = json.loads((site / "pagefind/shards.json").read_text())
-    with serve_site(site, BASE_PATH) as base_url:
-        context = browser.new_context()
-        try:
-            tab = context.new_page()
-            tab.goto(base_url + "search/", wait_until="load")
-            return tab.evaluate(FILTERED_API, [base_url + "pagefind/", api, manifest["shards"], queries, filters])
-        finally:
-            context.close()
+    return on_search_page(browser, site, FILTERED_API, lambda bundle, manifest: [bundle, api, manifest["shards"], queries, filters])
 
 
 @pytest.mark.parametrize("filters", [{}, {"Kind": ["Claim"]}, {"Kind": {"any": ["Article", "Event"]}}, {"Outlet": ["RT"]}])
