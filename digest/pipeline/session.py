@@ -256,21 +256,23 @@ class SiteBuilder:
         self._first = first
         if previous is None or changed is None or not first or self._loaded is None:
             return None
+        saved = frozenset(changed)
         diagnostics = Diagnostics()
-        loaded = reload_changed(self._loaded, changed, diagnostics, self.caches)
+        loaded = reload_changed(self._loaded, saved, diagnostics, self.caches)
         if loaded is None:
             return None
         try:
             rendering = self._render(render_loaded, self.root, loaded, diagnostics)
         except BuildFailed:  # the whole load says what is wrong, and whether anything else is
             return None
-        rendering.checkpoint = functools.partial(self._check_load, rendering, loaded)
+        rendering.checkpoint = functools.partial(self._check_load, rendering, loaded, saved)
         return rendering
 
-    def _check_load(self, rendering: Rendering, quick: LoadedSite) -> None:
-        """Load the whole site (files whose stat is unchanged are not read); `LoadMissed` if it is not what the quick look took."""
+    def _check_load(self, rendering: Rendering, quick: LoadedSite, read: frozenset[str]) -> None:
+        """Load the whole site (files whose stat is unchanged are not read, the saved files ``read`` by the quick look
+        included); `LoadMissed` if it is not what the quick look took."""
         diagnostics = Diagnostics()
-        loaded = load_site(self.root, diagnostics, (), self.caches)  # the saved files were just read: their stat says so
+        loaded = load_site(self.root, diagnostics, (), self.caches, fresh=read)
         if loaded != quick or diagnostics.items:
             raise LoadMissed(loaded, diagnostics)
         rendering.loaded_whole = True

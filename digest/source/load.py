@@ -102,7 +102,9 @@ def is_site_root(folder: Path) -> bool:
     return (folder / SITE_FILE).is_file()
 
 
-def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | None = None, caches: Caches | None = None) -> LoadedSite:
+def load_site(
+    root: Path, diagnostics: Diagnostics, changed: Iterable[str] | None = None, caches: Caches | None = None, fresh: Iterable[str] = ()
+) -> LoadedSite:
     """Read and validate every content file under ``root``.
 
     A file whose inode, size and modification and change times are what they
@@ -113,11 +115,14 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
     watcher saw change since the last load; they are read again whatever
     their stat says. ``caches``: the session's, or a saved state's, where
     earlier loads left what they made (parsed YAML is reused when the bytes
-    are the same).
+    are the same). ``fresh``: paths read earlier in this same build (watch
+    mode's quick look, `reload_changed`), trusted while their stat is
+    unchanged however recently they were written: a write after that read
+    is a new event for the watcher, and so a new build.
     """
     caches = caches if caches is not None else Caches()
     site = LoadedSite(root)
-    known = _KnownFiles(root, changed, caches)
+    known = _KnownFiles(root, changed, caches, fresh)
     parsed = caches.parsed
     site.config = _load_yaml_record(root, SITE_FILE, SITE_FIELDS, diagnostics, parsed)
     for name, rel, stem, file_stat in _files(root, "content/people", ".yaml", diagnostics, site.failed):
@@ -179,9 +184,10 @@ def load_site(root: Path, diagnostics: Diagnostics, changed: Iterable[str] | Non
 class _KnownFiles:
     """What the last load made of each file, reused while the file's stat is unchanged."""
 
-    def __init__(self, root: Path, changed: Iterable[str] | None, caches: Caches):
+    def __init__(self, root: Path, changed: Iterable[str] | None, caches: Caches, fresh: Iterable[str] = ()):
         self.root = str(root.absolute())
         self.changed = set(changed or ())
+        self.fresh = frozenset(fresh)
         self.files = caches.files
 
     def get(self, rel: str, stat: os.stat_result, diagnostics: Diagnostics, make: Callable[[Diagnostics], T]) -> T:
@@ -189,7 +195,7 @@ class _KnownFiles:
         key = (self.root, rel)
         signature = (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         known = self.files.get(key)
-        if known is None or known[0] != signature or rel in self.changed or _racy(signature, known[3]):
+        if known is None or known[0] != signature or rel in self.changed or (rel not in self.fresh and _racy(signature, known[3])):
             found = Diagnostics()
             read_at = time.time_ns()
             known = remember(self.files, key, (signature, make(found), tuple(found.items), read_at))
