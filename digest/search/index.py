@@ -39,7 +39,7 @@ from markupsafe import escape
 from digest.graph.model import Event, SiteGraph
 from digest.render.templates import render_markdown, search_words
 from digest.search.bundle import BundleFormatError, BundleTruncated, canonical_bundle
-from digest.search.shards import PEOPLE, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
+from digest.search.shards import PEOPLE, PagePart, ShardPlan, digest_part, plan_shards, searchable_part, shard_digest
 from digest.search.vocabulary import FACADE, WORDS, decode_words, encode_words, facade_script, shard_words, vocabulary_bundle, vocabulary_records
 from digest.search.vocabulary import FOLDER as VOCABULARY
 from digest.search.vocabulary import FORMAT as VOCABULARY_FORMAT
@@ -159,9 +159,15 @@ def plan_search(
     known: Mapping[str, tuple[bytes, bytes | None]],
     read: Callable[[str], bytes],
     language: str,
+    handed: Mapping[str, PagePart | None] | None = None,
 ) -> SearchPlan:
-    """Find each page's searchable part (reading only pages that changed since ``known``) and split them into shards."""
+    """Find each page's searchable part and split them into shards.
+
+    A page unchanged since ``known`` keeps its part's digest; one the render
+    step handed over (``handed``: page path -> `PagePart`, or None for a page
+    with nothing marked) is not read; only the other changed pages are."""
     pages: dict[str, tuple[bytes, bytes | None]] = {}
+    handed = handed if handed is not None else {}
     for path in sorted(outputs):
         if not path.endswith(".html") or path.startswith(BUNDLE):
             continue
@@ -169,6 +175,9 @@ def plan_search(
         old = known.get(path)
         if old is not None and old[0] == digest:
             pages[path] = old
+        elif path in handed:
+            given = handed[path]
+            pages[path] = (digest, None if given is None else given.digest)
         else:
             part = searchable_part(read(path))
             pages[path] = (digest, None if part is None else digest_part(part))
@@ -222,20 +231,27 @@ def make_shards(
     records: tuple[EventRecord, ...],
     language: str,
     cancel: threading.Event | None = None,
+    handed: Mapping[str, PagePart | None] | None = None,
 ) -> dict[str, bytes]:
     """Index the shards ``names`` of ``plan``, two at a time; their files (under pagefind/<shard>/, with
     each one's word list, `vocabulary.WORDS`) and the shared files of the bundle (the UI, pagefind.js, the
-    facade), by site path."""
+    facade), by site path. A page's part is taken from ``handed`` (see `plan_search`) when it is there,
+    else cut from the page, read with ``read``."""
     by_id = {record.id: record for record in records}
     wanted = sorted(names)
+    given = handed if handed is not None and not plan.whole else {}
 
     def run(name: str) -> dict[str, bytes]:
         if cancel is not None and cancel.is_set():
             raise IndexCancelled("cancelled")
         pages = []
         for path in plan.shards.pages.get(name, ()):
-            html = read(path)
-            part = html if plan.whole else searchable_part(html)
+            found = given.get(path)
+            if found is not None:
+                part: bytes | None = found.html
+            else:
+                html = read(path)
+                part = html if plan.whole else searchable_part(html)
             if part is not None:
                 pages.append((path, part))
         shard_records = tuple(by_id[rid] for rid in plan.shards.records.get(name, ()))
@@ -275,6 +291,7 @@ def index_files(
     language: str,
     cancel: threading.Event | None = None,
     read_live: Callable[[str], bytes] | None = None,
+    handed: Mapping[str, PagePart | None] | None = None,
 ) -> IndexFiles:
     """Index again the shards of ``plan`` whose digests differ from ``old_shards``; keep the others' files.
 
@@ -282,12 +299,13 @@ def index_files(
     pagefind.js) are made with any shard and kept when none is; the manifest
     is always new; the vocabulary is made again with any shard, from the word
     lists of the new shards and those of the kept ones, read from the live
-    site with ``read_live`` (default ``read``). Used by a build and by watch
+    site with ``read_live`` (default ``read``). ``handed``: the parts of the
+    pages rendered now (see `plan_search`). Used by a build and by watch
     mode's background indexer."""
     old_files = [path for path in old_outputs if path.startswith(BUNDLE)]
     stale = [name for name, digest in plan.digests.items() if old_shards.get(name) != digest]
     shards = [name for name in stale if name != VOCABULARY]
-    new = make_shards(plan, shards, read, records, language, cancel) if shards else {}
+    new = make_shards(plan, shards, read, records, language, cancel, handed) if shards else {}
     if VOCABULARY in stale and same_words(plan.shards.names, shards, old_shards, new, read_live or read):
         stale.remove(VOCABULARY)  # the same records would make the same bytes
     elif VOCABULARY in stale:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -64,6 +65,32 @@ def searchable_part(html: bytes) -> bytes | None:
         b"<!doctype html>", opening.group(0) if opening else b"<html>", b"<head>", _CHARSET,
         title.group(0) if title else b"", b"</head><body>", html[start.start():end], b"</body></html>\n",
     ])
+
+
+@dataclass(frozen=True, slots=True)
+class PagePart:
+    """A rendered page's searchable part, handed by the render step to the search stage (`page_part`).
+
+    So the search stage need not read back every page it indexes and cut it
+    again: the render workers hold the page anyway. Kept compressed until its
+    shard is indexed: a build keeps one for every page it rendered, and the
+    parts of a site are a third of its pages' bytes (about 300 MB at 10,000
+    articles; a tenth of that compressed)."""
+
+    digest: bytes
+    """`digest_part` of the part."""
+    packed: bytes
+    """The part, zlib-compressed."""
+
+    @property
+    def html(self) -> bytes:
+        return zlib.decompress(self.packed)
+
+
+def page_part(html: bytes) -> PagePart | None:
+    """What the search stage needs of a rendered page: its searchable part (`searchable_part`); None for a page with nothing marked."""
+    part = searchable_part(html)
+    return None if part is None else PagePart(digest_part(part), zlib.compress(part, 1))
 
 
 def whole_page(html: bytes) -> bytes:
