@@ -16,6 +16,7 @@ from digest.search.index import index_shard
 
 from browsing import chromium, serve_site
 from conftest import copy_site, read_tree, run_cli
+from fresh import fork_workers, in_fresh_process
 from sitecheck import page
 
 BASE_PATH = "/digest/"
@@ -682,3 +683,57 @@ def test_the_manifest_gives_the_people_shards_their_ranking(demo_build):
     assert names == "names:Yuri Ushakov, Ushakov"
     labels = json.loads(page(demo_build, "search/").select_one("#search")["data-labels"])
     assert labels == {"kind": "Kind", "outlet": "Outlet", "status": "Status", "article": "Article", "person": "Person", "claim": "Claim", "event": "Event"}
+
+
+def _pages_read_by_a_build(site: str, out: str, forked: bool, edit: bool) -> tuple[list[str], list[str], dict[str, bytes]]:
+    """In a fresh process (forked render workers, as `digest build` renders): a cold build of ``site``, then with
+    ``edit`` one after a seed edit; the pages the search stage read back, those the last build rendered, and its bundle."""
+    from pathlib import Path
+
+    from digest.pipeline import build
+    from digest.pipeline.write import Stage
+
+    if forked:
+        fork_workers()
+    read: list[str] = []
+    real = Stage.read
+
+    def counted(self, rel):
+        if rel.endswith(".html") and not rel.startswith("pagefind/"):
+            read.append(rel)
+        return real(self, rel)
+
+    Stage.read = counted  # type: ignore[method-assign]
+    result = build.build_site(Path(site), Path(out))
+    if edit:
+        read.clear()
+        seed = Path(site) / "seeds/plain-one.txt"
+        seed.write_text(seed.read_text() + "A new paragraph about zeppelins.\n")
+        result = build.build_site(Path(site), Path(out), previous=result.state)
+    bundle = {path: data for path, data in read_tree(Path(out)).items() if path.startswith("pagefind/")}
+    return read, result.rendered, bundle
+
+
+@pytest.mark.parametrize("forked", [True, False], ids=["forked-workers", "one-process"])
+def test_a_cold_build_reads_no_page_back_and_indexes_what_reading_them_indexes(forked, tmp_path):
+    """The render step hands each page's searchable part to the search stage (`Rendering.search_parts`):
+    a cold build reads no page back, and its index is the same bytes as one made from the pages read back
+    (`index_search` over a build held in memory reads every page)."""
+    from digest.pipeline.build import index_search, render_site
+
+    site = copy_site("basic", tmp_path)
+    read, rendered, bundle = in_fresh_process(_pages_read_by_a_build, str(site), str(tmp_path / "out"), forked, False)
+    assert read == [] and len(rendered) > 20
+    in_memory = render_site(site)
+    index_search(in_memory)
+    assert {path for path in bundle if path.endswith(".pf_fragment")}
+    assert bundle == {path: data for path, data in in_memory.outputs.items() if path.startswith("pagefind/")}
+
+
+def test_after_an_edit_only_pages_not_rendered_again_are_read_back(tmp_path):
+    site = copy_site("basic", tmp_path)
+    read, rendered, bundle = in_fresh_process(_pages_read_by_a_build, str(site), str(tmp_path / "out"), True, True)
+    assert rendered and read, "the edited article's shard is indexed again, its other pages read back"
+    assert not set(read) & set(rendered)
+    assert all(path.startswith("articles/") for path in read)
+    assert bundle == {path: data for path, data in read_tree(_clean(site, tmp_path)).items() if path.startswith("pagefind/")}

@@ -44,6 +44,7 @@ from digest.render.site_reads import CARRIED_READS, SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import IndexFiles, SearchIndexError, SearchIndexTruncated, event_records, index_files, plan_search
+from digest.search.shards import PagePart, page_part
 from digest.source.load import LoadedSite, load_site
 from digest.source.theme import Theme
 from digest.text.i18n import locale_from_catalogues
@@ -217,6 +218,10 @@ class Rendering:
     checkpoint: Callable[[], None] | None = None
     """Called once the saved entity's own pages are made, before anything else (watch mode: the session loads the
     whole site there, and raises to start again if the watcher missed a change)."""
+    search_parts: dict[str, PagePart | None] | None = None
+    """Set to a dict before `files()` to have each page rendered now hand its searchable part to the search
+    stage there (`shards.page_part`, made where the page is: in its render worker), so that stage need not
+    read the pages back (`write_stage`)."""
 
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
@@ -294,8 +299,12 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     digests: dict[str, bytes | None] = {}
     done: list[int] = []
 
+    parts = rendering.search_parts
+
     def render_early(page: Page) -> tuple[str, bytes]:
         data, keys = render_page(env, page, reader)
+        if parts is not None:
+            parts[page.path] = page_part(data)
         closures[page.path] = templates.closure(page.template) if page.template else frozenset()
         state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
         state.outputs[page.path] = digest_bytes(data)
@@ -333,8 +342,10 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
             rendering.kept.append(page.path)
         else:
             todo.append(number)
-    for number, data, keys, key_digests in _render_all(env, pages, todo, reader):
+    for number, data, keys, key_digests, part in _render_all(env, pages, todo, reader, parts is not None):
         page = pages[number]
+        if parts is not None:
+            parts[page.path] = part
         state.outputs[page.path] = digest_bytes(data)
         state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
         digests.update(key_digests)
@@ -420,8 +431,11 @@ def may_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _render_all(env, pages: list, todo: list[int], reader: Reader):
+def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool = False):
     """Render pages, in forked worker processes when there are many and it is safe to fork (`may_fork`).
+
+    Yields (page number, bytes, reads, fingerprints computed in a worker, searchable part): the part
+    (`shards.page_part`) only with ``parts``, else None.
 
     `digest watch` and `digest serve` build in a process of their own, forked
     before their threads started (see `live/builder.py`), so their big
@@ -437,14 +451,14 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader):
     if len(todo) < PARALLEL_MINIMUM or workers < 2 or not may_fork():
         for number in todo:
             data, keys = render_page(env, pages[number], reader)
-            yield number, data, keys, {}
+            yield number, data, keys, {}, page_part(data) if parts else None
         return
     context = multiprocessing.get_context("fork")
     running: dict[Connection, BaseProcess] = {}
     try:
         for start in range(workers):
             receive, send = context.Pipe(duplex=False)
-            share = (env, pages, reader.graph, todo[start::workers], send, os.getpid())
+            share = (env, pages, reader.graph, todo[start::workers], send, os.getpid(), parts)
             process = context.Process(target=_render_share, args=share, daemon=True)
             process.start()
             send.close()
@@ -470,13 +484,14 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader):
             worker.join()
 
 
-def _render_share(env, pages: list, graph: SiteGraph, numbers: list[int], send: Connection, parent: int) -> None:
-    """In a worker: render some pages, with the fingerprints of what they read, and send them back.
+def _render_share(env, pages: list, graph: SiteGraph, numbers: list[int], send: Connection, parent: int, parts: bool) -> None:
+    """In a worker: render some pages, with the fingerprints of what they read (and with ``parts``, their
+    searchable parts: cut here, where the page is, not read back by the search stage), and send them back.
 
     The share ends with None, or with the exception that stopped it."""
     bind_to_parent(parent)
     reader = Reader(graph, SITE_READS)
-    results: list[tuple[int, bytes, set[str], dict[str, bytes | None]]] = []
+    results: list[tuple[int, bytes, set[str], dict[str, bytes | None], PagePart | None]] = []
     try:
         for number in numbers:
             try:
@@ -485,7 +500,7 @@ def _render_share(env, pages: list, graph: SiteGraph, numbers: list[int], send: 
                 filename, line = _template_place(exc)
                 raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
             fingerprints = {key: reader.fingerprint(key) for key in keys}
-            results.append((number, data, keys, fingerprints))
+            results.append((number, data, keys, fingerprints, page_part(data) if parts else None))
             if len(results) >= RESULTS_PER_MESSAGE:
                 send.send(results)
                 results = []
@@ -560,14 +575,21 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
 
     Pages the rendering kept are hard-linked from the live site; the
     caller discards the stage if anything fails. ``search``: False leaves
-    the index out (watch mode without one)."""
+    the index out (watch mode without one). The pages rendered now hand
+    their searchable parts to the search stage (`Rendering.search_parts`);
+    it reads back only kept pages of the shards it indexes again."""
+    indexed = search and rendering.graph.config.search
+    if indexed:
+        rendering.search_parts = {}
     for path, data in rendering.files():
         stage.put(path, data, rendering.state.outputs.get(path))
     for path in rendering.kept:
         _carry(stage, path)
     result = rendering.result({})
-    if search and result.graph.config.search:
-        found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes())
+    if indexed:
+        found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes(),
+                             rendering.search_parts)
+        rendering.search_parts = None
         for path in found.kept:
             _carry(stage, path)
         with output_faults(stage.output, "cannot write the search index"):
@@ -585,7 +607,7 @@ def _carry(stage: Stage, path: str) -> None:
 
 def search_files(
     graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path,
-    read_live: Callable[[str], bytes] | None = None,
+    read_live: Callable[[str], bytes] | None = None, handed: dict[str, PagePart | None] | None = None,
 ) -> IndexFiles:
     """The search stage, after render: the search index of the rendered pages.
 
@@ -593,15 +615,16 @@ def search_files(
     pages' searchable parts or events changed are indexed again (see
     `search/index.py`); the others keep their files. Records the index in
     ``state``. ``where``: the folder named in a machine fault's message. ``read_live``:
-    a file of the live site (the kept shards' word lists), if ``read`` cannot.
+    a file of the live site (the kept shards' word lists), if ``read`` cannot. ``handed``: the
+    searchable parts of the pages rendered now (`Rendering.search_parts`), which are then not read.
     """
     records = event_records(graph)
     known = previous.search_pages if previous is not None else {}
-    plan = plan_search(state.outputs, records, known, read, graph.config.language)
+    plan = plan_search(state.outputs, records, known, read, graph.config.language, handed)
     state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
     try:
         found = index_files(plan, previous.outputs if previous is not None else (), previous.search_shards if previous is not None else {},
-                            read, records, graph.config.language, read_live=read_live)
+                            read, records, graph.config.language, read_live=read_live, handed=handed)
     except SearchIndexTruncated as exc:
         raise MachineFault(str(where), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
     except SearchIndexError as exc:
