@@ -12,9 +12,12 @@ pages does (or when a folder doubles and is split again).
 Pagefind is fed only what a reader searches for: the element marked
 ``data-pagefind-body`` (text, filters, weights) inside a bare page with the
 page's ``<html lang dir>`` and ``<title>``, never the navigation, header,
-footer or list blocks around it (`searchable_part`). A page whose searchable
-part is unchanged (a person page whose "see also" list moved, say) does not
-make its shard stale.
+footer or list blocks around it, nor the elements inside it marked
+``data-pagefind-ignore`` that Pagefind would take nothing from (a person's
+list of the articles naming them, the key to an article's highlights, the
+status chips: `searchable_part`). A page whose searchable part is unchanged
+(a person page whose "see also" list moved, say) does not make its shard
+stale.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ _HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _TITLE = re.compile(rb"<title>[^<]*</title>", re.IGNORECASE)
 _TAG_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*\sdata-pagefind-body(?=[\s=>/])")
 _CHARSET = b'<meta charset="utf-8">'
+_IGNORED_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*\sdata-pagefind-ignore(?=[\s=>/])[^>]*>")
+_READ_WHEN_IGNORED = re.compile(rb"data-pagefind-(?!ignore[\s=>/])|<(h1|title|img)[\s>/]", re.IGNORECASE)
+"""What Pagefind 1.5 takes from inside an ignored element (its fossick/parser.rs): filters, metadata, sort keys and
+indexed attributes (any ``data-pagefind-`` attribute but the ignore mark, a nested body too), and, for a page that
+does not give them, its title from the first ``<h1>`` or ``<title>`` and its image from an ``<img>``. Nothing else:
+an ignored element's text never reaches its parent, and the anchors it holds are dropped with it."""
+_VOID = frozenset({b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta", b"source", b"track", b"wbr"})
 
 
 def searchable_part(html: bytes) -> bytes | None:
@@ -49,22 +59,47 @@ def searchable_part(html: bytes) -> bytes | None:
     start = _TAG_START.search(html)
     if start is None:
         return None
-    name = start.group(1)
-    tags = re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s>/])", re.IGNORECASE)
-    depth = 0
-    end = len(html)
-    for tag in tags.finditer(html, start.start()):
-        depth += -1 if tag.group(1) else 1
-        if depth == 0:
-            close = html.find(b">", tag.end())
-            end = len(html) if close < 0 else close + 1
-            break
+    end = _element_end(html, start.start(), start.group(1))
     opening = _HTML_TAG.search(html)
     title = _TITLE.search(html)
     return b"".join([
         b"<!doctype html>", opening.group(0) if opening else b"<html>", b"<head>", _CHARSET,
-        title.group(0) if title else b"", b"</head><body>", html[start.start():end], b"</body></html>\n",
+        title.group(0) if title else b"", b"</head><body>", *_without_ignored(html, start.start(), end), b"</body></html>\n",
     ])
+
+
+def _element_end(html: bytes, start: int, name: bytes) -> int:
+    """Where the element whose start tag begins at ``start`` ends: after its matching end tag (else at the end of ``html``)."""
+    tags = re.compile(rb"<(/?)" + re.escape(name) + rb"(?=[\s>/])", re.IGNORECASE)
+    depth = 0
+    for tag in tags.finditer(html, start):
+        depth += -1 if tag.group(1) else 1
+        if depth == 0:
+            close = html.find(b">", tag.end())
+            return len(html) if close < 0 else close + 1
+    return len(html)
+
+
+def _without_ignored(html: bytes, start: int, end: int) -> list[bytes]:
+    """``html[start:end]`` in pieces, less each element marked ``data-pagefind-ignore`` that Pagefind would
+    take nothing from (`_READ_WHEN_IGNORED`): it indexes the same, and is fed a fortieth of a person's page."""
+    pieces = []
+    at = start
+    while (found := _IGNORED_START.search(html, at, end)) is not None:
+        name = found.group(1).lower()
+        if name in _VOID:
+            pieces.append(html[at:found.end()])
+            at = found.end()
+            continue
+        close = min(_element_end(html, found.start(), name), end)
+        if _READ_WHEN_IGNORED.search(html, found.start(), close):
+            pieces.append(html[at:found.end()])  # look inside it for ignored elements that can go
+            at = found.end()
+        else:
+            pieces.append(html[at:found.start()])
+            at = close
+    pieces.append(html[at:end])
+    return pieces
 
 
 @dataclass(frozen=True, slots=True)
