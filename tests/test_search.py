@@ -737,3 +737,36 @@ def test_after_an_edit_only_pages_not_rendered_again_are_read_back(tmp_path):
     assert not set(read) & set(rendered)
     assert all(path.startswith("articles/") for path in read)
     assert bundle == {path: data for path, data in read_tree(_clean(site, tmp_path)).items() if path.startswith("pagefind/")}
+
+
+WORKER_SEARCH = """async ([bundle, query]) => {
+    const pagefind = await import(bundle + "digest/pagefind.js");
+    const found = await pagefind.search(query, { verbose: true });
+    const loaded = performance.getEntriesByType("resource").map(entry => new URL(entry.name).pathname).filter(path => path.endsWith("-worker.js"));
+    return [found.search_environment, found.results.length, loaded];
+}"""
+
+
+def test_search_runs_in_pagefinds_web_worker_without_a_warning(demo_build, search_page):
+    """Pagefind 1.5 starts its web worker from the folder of the first index a page opens: the facade opens the
+    vocabulary first, and the vocabulary's folder has the worker. Without it, search ran on the page's thread after
+    a console warning. (The other browser tests, which compare the shards with one index, search through it too.)"""
+    assert (demo_build / "pagefind/vocabulary/pagefind-worker.js").is_file()
+    assert not list((demo_build / "pagefind").glob("*/*/pagefind-worker.js")) and len(list((demo_build / "pagefind").glob("*/pagefind-worker.js"))) == 1
+    with serve_site(demo_build, BASE_PATH) as base_url:
+        context = search_page[0].context.browser.new_context()
+        try:
+            tab = context.new_page()
+            tab.set_default_timeout(WAIT_MS)
+            messages: list[str] = []
+            tab.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+            tab.on("pageerror", lambda error: messages.append(f"page error: {error}"))
+            tab.goto(base_url + "search/?q=Sullivan", wait_until="load")
+            tab.wait_for_function(COUNTED, arg="Sullivan")
+            assert tab.locator(".pagefind-ui__result").count() > 0
+            environment, count, loaded = tab.evaluate(WORKER_SEARCH, [base_url + "pagefind/", "Sullivan"])
+        finally:
+            context.close()
+    assert environment == "webworker" and count > 0
+    assert loaded == [BASE_PATH + "pagefind/vocabulary/pagefind-worker.js"]
+    assert not [message for message in messages if "worker" in message.lower() or message.startswith(("error", "warning", "page error"))], messages

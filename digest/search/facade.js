@@ -16,21 +16,38 @@
    filter count the UI sees; the counts without the reader's filters are those of the same shards. A phrase
    in quotes is searched as it is (Pagefind's exact search never falls back); a word the vocabulary finds
    nowhere is left out, as one index leaves it out. Should the vocabulary fail to load, searches run over
-   every shard, as before it existed. */
+   every shard, as before it existed.
+
+   The vocabulary is opened as this module loads, before any shard: Pagefind 1.5 starts one web worker for
+   the page, from <basePath>pagefind-worker.js of the first index opened, and the bundle has that file in
+   ../vocabulary/ (digest/search/vocabulary.py, WORKER), not in the shards' folders. So searches run in the
+   worker, off the page's thread. Every call waits until the vocabulary has loaded (or failed to) before the
+   shards are opened: Pagefind's instances share one WebAssembly module, and two instances loading it at
+   once each make their own, the first then reading the second's memory ("memory access out of bounds"). */
 import * as pagefind from "../pagefind.js";
 
 const KEY = "_digest_shard"; /* digest/search/vocabulary.py, FILTER */
 const VOCABULARY = new URL("../vocabulary/", import.meta.url).href;
 const NOWHERE = ""; /* a shard name no page has: the filter that lets nothing through */
 
-let vocabulary = null; /* the vocabulary's Pagefind instance (a promise), opened by the first search */
+let vocabulary = null; /* the vocabulary's Pagefind instance (a promise), opened as the module loads (below) */
 let unreadable = false; /* the vocabulary failed to load: search every shard, without asking again */
 let holders = new Map(); /* query word -> promise of the names of the shards holding it, or null for none */
 let searchID = 0;
+/* Opened first, so that Pagefind's web worker is the vocabulary's, and waited for (see the top); a failure
+   shows at the first search, which then covers every shard. */
+const ready = openVocabulary().then(function () {}, function () {});
 
 function shardName(path) {
   const parts = String(path).split(/[?#]/)[0].split("/").filter(Boolean);
   return parts[parts.length - 1];
+}
+
+/* A same-origin URL as a path from the site's root. Pagefind strips the page's origin from an index's URL on
+   the page's thread only: in its web worker, an index merged by its whole URL gives its results whole URLs. */
+function fromRoot(path) {
+  const url = new URL(String(path), window.location.href);
+  return url.origin === window.location.origin ? url.pathname + url.search : String(path);
 }
 
 function withShard(options, path) {
@@ -103,6 +120,7 @@ async function allowedShards(term) {
 }
 
 export async function search(term, options) {
+  await ready;
   const given = options || {};
   const allowed = await allowedShards(term);
   if (!allowed) {
@@ -137,23 +155,28 @@ export async function debouncedSearch(term, options, debounceTimeoutMs) {
 }
 
 export async function preload(term, options) {
+  await ready;
   allowedShards(term);
   return pagefind.preload(term, options);
 }
 
 export async function options(given) {
+  await ready;
   return pagefind.options(given && given.basePath ? withShard(given, given.basePath) : given);
 }
 
 export async function mergeIndex(indexPath, given) {
-  return pagefind.mergeIndex(indexPath, withShard(given, indexPath));
+  await ready;
+  return pagefind.mergeIndex(fromRoot(indexPath), withShard(given, indexPath));
 }
 
 export async function filters() {
+  await ready;
   return hidden(await pagefind.filters());
 }
 
 export async function init() {
+  await ready;
   return pagefind.init();
 }
 

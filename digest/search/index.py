@@ -43,6 +43,7 @@ from digest.search.shards import PEOPLE, PagePart, ShardPlan, digest_part, plan_
 from digest.search.vocabulary import FACADE, WORDS, decode_words, encode_words, facade_script, shard_words, vocabulary_bundle, vocabulary_records
 from digest.search.vocabulary import FOLDER as VOCABULARY
 from digest.search.vocabulary import FORMAT as VOCABULARY_FORMAT
+from digest.search.vocabulary import WORKER as VOCABULARY_WORKER
 from digest.views.listing import event_path
 
 BUNDLE = "pagefind/"
@@ -217,11 +218,12 @@ _SHARD_FILE = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\
 
 
 def shard_of(path: str) -> str | None:
-    """The shard a file of the bundle belongs to; None for the shared files (the UI, pagefind.js)."""
+    """The shard a file of the bundle belongs to (the vocabulary's web worker is the vocabulary's, `vocabulary.WORKER`);
+    None for the shared files (the UI, pagefind.js)."""
     if not path.startswith(BUNDLE):
         return None
     shard, slash, rest = path[len(BUNDLE):].partition("/")
-    return shard if slash and _SHARD_FILE.match(rest) else None
+    return shard if slash and (_SHARD_FILE.match(rest) or (shard == VOCABULARY and rest == VOCABULARY_WORKER)) else None
 
 
 def make_shards(

@@ -48,12 +48,18 @@ to search only some shards, and hides it from the reader. The same word is in fa
 FACADE = "digest/pagefind.js"
 """Where in the bundle the facade goes: Pagefind's UI imports ``<bundlePath>pagefind.js``."""
 FACADE_SOURCE = Path(__file__).with_name("facade.js")
-FORMAT = "vocabulary-1"
-"""Changes when the words or the records are made differently, so the vocabulary is made again."""
+FORMAT = "vocabulary-2"
+"""Changes when the words, the records or the files kept are made differently, so the vocabulary is made again
+(2: with Pagefind's web worker, `WORKER`)."""
+WORKER = "pagefind-worker.js"
+"""Pagefind's web worker, kept in the vocabulary's folder: Pagefind 1.5 loads one worker for a page, from the folder of
+the first index the page opens (``<basePath>pagefind-worker.js``, its search_wrapper.ts), and the facade opens the
+vocabulary first, so search runs in the worker instead of on the page's thread after a console warning."""
 _FRAGMENT = re.compile(r"^fragment/[^/]+\.pf_fragment$")
 _META = re.compile(r"^pagefind\.[^/]+\.pf_meta$")
-_KEPT = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|(index|filter)/.+)$")
-"""The vocabulary's files the facade needs: not its fragments (each a shard's whole word list), which a search never opens."""
+_KEPT = re.compile(r"^(pagefind-entry\.json|pagefind\.[^/]+\.pf_meta|wasm\.[^/]+\.pagefind|(index|filter)/.+|" + re.escape(WORKER) + ")$")
+"""The vocabulary's files the facade needs, and the web worker (`WORKER`): not its fragments (each a shard's whole
+word list), which a search never opens."""
 
 
 @dataclass(frozen=True, slots=True)
