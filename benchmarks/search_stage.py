@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -90,6 +91,8 @@ def child(source: Path, output: Path) -> int:
         finally:
             measured["plan"] = {"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}
 
+    counting = threading.Lock()  # two indexing threads
+
     def index_records(requests, *args, **kwargs):
         requests = list(requests)
         for request in requests:
@@ -97,9 +100,11 @@ def child(source: Path, output: Path) -> int:
                 continue
             path = request["file_path"]
             kind = "events" if path.startswith(index.RECORDS) else path.partition("/")[0] if "/" in path else "pages"
-            row = measured["fed"].setdefault(kind, {"records": 0, "bytes": 0})
-            row["records"] += 1
-            row["bytes"] += len(request["file_contents"].encode("utf-8"))
+            size = len(request["file_contents"].encode("utf-8"))
+            with counting:
+                row = measured["fed"].setdefault(kind, {"records": 0, "bytes": 0})
+                row["records"] += 1
+                row["bytes"] += size
         return original_records(requests, *args, **kwargs)
 
     original_search, original_plan, original_records = build.search_files, build.plan_search, index.index_records
