@@ -1,7 +1,9 @@
 """Full-text search: a sharded Pagefind index of the rendered pages (the search stage).
 
 It runs after rendering and before the new site is swapped in. Each page's
-searchable part (see `searchshards`) goes into one of a few stable shards;
+searchable part (see `shards.py`: handed over by the render step for the
+pages it rendered, `PagePart`, else cut from the page read back) goes into
+one of a few stable shards;
 a shard whose pages and event records are unchanged keeps its index, the
 others are made again, each by its own Pagefind run, two at a time, fed
 through Pagefind's service in a fixed order. Each shard's index goes to
