@@ -14,10 +14,11 @@ from pathlib import Path
 
 import jinja2.ext
 import pytest
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from digest.errors import Diagnostics, Location
 from digest.graph.model import SiteConfig, Status
+from digest.render.bidi import html_text, isolated, lang_attrs
 from digest.render.fragments import MEMO_LIMIT, Fragments, marked_words
 from digest.render.templates import make_environment
 from digest.source.theme import load_theme
@@ -156,3 +157,38 @@ def test_a_memo_starts_again_when_full():
     for number in range(MEMO_LIMIT + 5):
         fragments.person_link(PersonSummary(f"p{number}", f"P {number}", "", ""))
     assert len(fragments.memos["person"]) <= MEMO_LIMIT
+
+
+class _Html:
+    def __init__(self, html: str):
+        self.html = html
+
+    def __html__(self) -> str:
+        return self.html
+
+
+@pytest.mark.parametrize("value", ["plain", "", "a & b", "<i>", 'say "x"', "it's", ARABIC, HOSTILE, Markup("<b>kept</b>"), _Html("<u>"), 7, None])
+def test_html_text_is_what_escape_makes(value):
+    assert html_text(value) == str(escape(value))
+
+
+@pytest.mark.parametrize("text", ["Reuters", ARABIC, HOSTILE, Markup("<b>M</b>"), "<b>M</b>", 5])
+@pytest.mark.parametrize(("language", "direction"), [("", ""), ("ar", ""), ("en", "auto"), ("", "rtl")])
+def test_remembered_attributes_and_isolates_are_the_helpers(text, language, direction):
+    fragments = Fragments(site_config("en"), ENGLISH)
+    fragments.isolated(Markup("<b>M</b>") if text == "<b>M</b>" else "<b>M</b>", language, direction)  # its twin of the other type first
+    assert fragments.isolated(text, language, direction) == isolated(text, language, direction)
+    assert fragments.lang_attrs(language, direction) == lang_attrs(language, direction)
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_joined_pieces_are_what_the_loops_made(language, tmp_path):
+    new, before, _ = environments(language, tmp_path)
+    for count in range(len(QUOTES) + 1):
+        quotes, people = QUOTES[:count], PEOPLE[:count]
+        assert new.from_string('{% from "macros.html" import quote_link %}{{ x | joined(quote_link, " · ") }}').render(x=quotes) == old(
+            before, "old_quote_links(x)", x=quotes)
+        assert new.from_string('{% from "macros.html" import person_link %}{{ x | joined(person_link) }}').render(x=people) == old(
+            before, "old_person_links(x)", x=people)
+    macro = new.from_string('{% macro chip(p) %}<i>{{ p.name }}</i>{% endmacro %}{{ x | joined(chip, "<&>") }}')
+    assert macro.render(x=PEOPLE[:2]) == "<i>Jake Sullivan</i>&lt;&amp;&gt;<i>جيك سوليفان</i>", "a macro's pieces; the separator escaped"

@@ -27,6 +27,7 @@ that overrides ``macros.html`` with macros of its own still has its own used.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
@@ -35,7 +36,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from digest.graph.model import SiteConfig
-from digest.render.bidi import isolated, lang_attrs
+from digest.render.bidi import html_text, isolated, lang_attrs
 from digest.text.i18n import SiteLocale
 
 MEMO_LIMIT = 20_000
@@ -94,7 +95,48 @@ class Fragments:
             "compare_cell": self.cell_content,
             "site_nav": self.site_nav,
             "status_help": self.status_help,
+            "lang_attrs": self.lang_attrs,
+            "month_text": self.month,
+            "month_short": self.month_abbreviation,
         }
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        """The date filters, each wording made once per value; and ``joined``."""
+        return {
+            "long_date": self.long_date,
+            "date_text": self.date_text,
+            "year_text": self.year,
+            "joined": joined,
+            "isolated": self.isolated,
+        }
+
+    def lang_attrs(self, language: str = "", direction: str = "") -> Markup:
+        """`bidi.lang_attrs`, once per language and direction."""
+        return self.memo("lang-attrs", (language, direction), lambda: lang_attrs(language, direction))
+
+    def isolated(self, text: Any, language: str = "", direction: str = "") -> Markup:
+        """`bidi.isolated`, once per text (and its type: a `Markup` is not escaped), language and direction."""
+        return self.memo("isolated", (type(text), text, language, direction), lambda: isolated(text, language, direction))
+
+    def long_date(self, value: Any) -> str:
+        """A calendar date as the locale writes it (`SiteLocale.date`)."""
+        return self.memo("long-date", value, lambda: self.locale.date(value))
+
+    def date_text(self, date: Any) -> str:
+        """An EDTF date in words (`EDTFDate.display`)."""
+        return self.memo("date-text", date, lambda: date.display(self.locale))
+
+    def year(self, year: int) -> str:
+        """A year in the locale's digits (`SiteLocale.year`)."""
+        return self.memo("year", year, lambda: self.locale.year(year))
+
+    def month(self, year: int, month: int) -> str:
+        """'November 2022' (`SiteLocale.month`)."""
+        return self.memo("month", (year, month), lambda: self.locale.month(year, month))
+
+    def month_abbreviation(self, month: int) -> str:
+        """'Nov' (`SiteLocale.month_abbreviation`)."""
+        return self.memo("month-short", month, lambda: self.locale.month_abbreviation(month))
 
     def gettext_callable(self) -> Callable[..., str]:
         """Jinja's new-style ``gettext`` (``jinja2.ext._make_new_gettext``) in one call instead of three.
@@ -144,8 +186,8 @@ class Fragments:
     def person_link(self, person: Any) -> Markup:
         """A person's chip, linking their page (the old ``person_link`` macro)."""
         return self.memo("person", (person.id, person.name), lambda: Markup(
-            f'<a class="person" href="{escape(self.url("people/" + str(person.id) + "/"))}" data-person="{escape(person.id)}" dir="auto">'
-            f"{escape(person.name)}</a>"
+            f'<a class="person" href="{html_text(self.url("people/" + str(person.id) + "/"))}" data-person="{html_text(person.id)}" dir="auto">'
+            f"{html_text(person.name)}</a>"
         ))
 
     def article_meta(self, article: Any) -> Markup:
@@ -153,9 +195,9 @@ class Fragments:
         return self.memo("meta", (article.outlet, article.published), lambda: self._article_meta(article.outlet, article.published))
 
     def _article_meta(self, outlet: str, published: Any) -> Markup:
-        line = f'<span class="outlet" dir="auto">{escape(outlet or self.text("Unknown outlet"))}</span>\n'
+        line = f'<span class="outlet" dir="auto">{html_text(outlet or self.text("Unknown outlet"))}</span>\n'
         if published:
-            line += f' · <time datetime="{escape(published.isoformat())}">{escape(self.locale.date(published))}</time>'
+            line += f' · <time datetime="{html_text(published.isoformat())}">{html_text(self.long_date(published))}</time>'
         return Markup(line)
 
     def event_date(self, event: Any) -> Markup:
@@ -165,16 +207,16 @@ class Fragments:
     def _event_date(self, date: Any) -> Markup:
         classes = "event-date" + (" approximate" if date.approximate else "") + (" uncertain" if date.uncertain else "")
         start = date.iso_start()
-        when = f' datetime="{escape(start)}"' if start else ""
-        return Markup(f'<time class="{classes}" data-precision="{escape(date.precision)}"{when}>{escape(date.display(self.locale))}</time>')
+        when = f' datetime="{html_text(start)}"' if start else ""
+        return Markup(f'<time class="{classes}" data-precision="{html_text(date.precision)}"{when}>{html_text(self.date_text(date))}</time>')
 
     def claim_item(self, claim: Any) -> Markup:
         """A claim in a list: badge, text, how many outlets carry it (the old ``claim_item`` macro)."""
         return self.memo("claim-item", (claim.id, claim.text, claim.status, claim.outlets), lambda: Markup(
-            f'<li class="claim-item" data-claim="{escape(claim.id)}" data-status="{escape(claim.status)}">\n'
+            f'<li class="claim-item" data-claim="{html_text(claim.id)}" data-status="{html_text(claim.status)}">\n'
             f"  {self.badge(claim.status)}\n"
-            f'  <a href="{escape(self.url("claims/" + str(claim.id) + "/"))}" dir="auto">{escape(claim.text)}</a>\n'
-            f'  <span class="muted">{escape(self._carried_by(claim.outlets))}</span>\n'
+            f'  <a href="{html_text(self.url("claims/" + str(claim.id) + "/"))}" dir="auto">{html_text(claim.text)}</a>\n'
+            f'  <span class="muted">{html_text(self._carried_by(claim.outlets))}</span>\n'
             "</li>"
         ))
 
@@ -187,8 +229,8 @@ class Fragments:
         """The "in context" link of a quote to its place in its article (the old ``quote_link`` macro)."""
         article = quote.article
         return self.memo("quote-link", (article.slug, quote.anchor, article.outlet, article.title, article.language), lambda: Markup(
-            f'<a class="jump" href="{escape(self.url("articles/" + str(article.slug) + "/"))}#{escape(quote.anchor)}">'
-            f'{self.text("in context")}<span class="visually-hidden"> ({isolated(article.outlet)}, {isolated(article.title, article.language)})</span></a>'
+            f'<a class="jump" href="{html_text(self.url("articles/" + str(article.slug) + "/"))}#{html_text(quote.anchor)}">'
+            f'{self.text("in context")}<span class="visually-hidden"> ({self.isolated(article.outlet)}, {self.isolated(article.title, article.language)})</span></a>'
         ))
 
     def cell_content(self, cell: Any) -> Markup:
@@ -197,7 +239,7 @@ class Fragments:
             return self.memo("cell", None, lambda: Markup(f'<span class="not-mentioned">{self.text("not mentioned")}</span>\n'))
         if cell.quotes:
             return Markup("".join(
-                f'<blockquote><p{lang_attrs(quote.article.language)}>{escape(quote.text)}</p> {self.quote_link(quote)}</blockquote>\n'
+                f'<blockquote><p{self.lang_attrs(quote.article.language)}>{html_text(quote.text)}</p> {self.quote_link(quote)}</blockquote>\n'
                 for quote in cell.quotes
             ))
         return self.memo("cell", "", lambda: Markup(f'<span class="muted">{self.text("mentioned without a quoted passage")}</span>\n'))
@@ -207,9 +249,9 @@ class Fragments:
         current = next((path for path, _ in self._sections() if url_path.startswith(path)), None)
         exact = current is not None and url_path == current
         return self.memo("nav", (current, exact), lambda: Markup("".join(
-            f'        <li><a href="{escape(self.url(path))}"'
+            f'        <li><a href="{html_text(self.url(path))}"'
             + (f' aria-current="{"page" if exact else "true"}"' if path == current else "")
-            + f">{escape(label)}</a></li>\n"
+            + f">{html_text(label)}</a></li>\n"
             for path, label in self._sections()
         )))
 
@@ -220,8 +262,15 @@ class Fragments:
     def status_help(self) -> Markup:
         """The hidden descriptions the badges' ``aria-describedby`` point at, one per status (base.html's footer)."""
         return self.memo("status-help", None, lambda: Markup("".join(
-            f'    <p id="status-help-{escape(status.id)}">{escape(status.description)}</p>\n' for status in self.config.statuses.values()
+            f'    <p id="status-help-{html_text(status.id)}">{html_text(status.description)}</p>\n' for status in self.config.statuses.values()
         )))
+
+
+def joined(items: Iterable[Any], piece: Callable[[Any], Any], separator: str = ", ") -> Markup:
+    """``piece(item)`` for each item, between ``separator``s (escaped unless `Markup`): a template's
+    ``{% for %}{{ piece(item) }}{% if not loop.last %}, {% endif %}{% endfor %}`` in one call; ``piece``
+    may be a macro."""
+    return Markup(html_text(separator).join(html_text(piece(item)) for item in items))
 
 
 def marked_words(pieces: Iterable[tuple[str, bool]], tag: str, label: str = "", css_class: str = "") -> Markup:
@@ -229,15 +278,28 @@ def marked_words(pieces: Iterable[tuple[str, bool]], tag: str, label: str = "", 
 
     The outlet page's and the article versions' diffs looped over every word in
     the template; this writes the same bytes in one call."""
-    opening = f"<{escape(tag)}" + (f' class="{escape(css_class)}"' if css_class else "") + ">"
+    opening = f"<{html_text(tag)}" + (f' class="{html_text(css_class)}"' if css_class else "") + ">"
     if label:
-        opening += f'<span class="visually-hidden">{escape(label)}</span>'
-    closing = f"</{escape(tag)}>"
-    return Markup("".join(f"{opening}{escape(text)}{closing}" if differs else str(escape(text)) for text, differs in pieces))
+        opening += f'<span class="visually-hidden">{html_text(label)}</span>'
+    closing = f"</{html_text(tag)}>"
+    return Markup("".join(f"{opening}{html_text(text)}{closing}" if differs else html_text(text) for text, differs in pieces))
 
 
 def _formatted(translation: str, autoescape: bool, variables: dict[str, Any]) -> str:
-    return (Markup(translation) if autoescape else translation) % variables
+    """``Markup(translation) % variables`` (``translation % variables`` without autoescaping).
+
+    `Markup.__mod__` wraps the mapping and each value it looks up in a helper
+    object; when every placeholder is a plain ``%(name)s`` (or ``%%``), which
+    is what the catalogues hold, the values escaped first give the same string."""
+    if not autoescape:
+        return translation % variables
+    if not variables or _ONLY_NAMED_STRINGS.fullmatch(translation) is None:
+        return Markup(translation) % variables
+    return Markup(translation % {name: escape(value) for name, value in variables.items()})
+
+
+_ONLY_NAMED_STRINGS = re.compile(r"(?:[^%]|%%|%\([^()]*\)s)*")
+"""A format string whose only placeholders are ``%(name)s`` and ``%%``."""
 
 
 def _badge(config: SiteConfig, status_id: str) -> Markup:
@@ -246,7 +308,7 @@ def _badge(config: SiteConfig, status_id: str) -> Markup:
     if status:
         return Markup(
             f'<span class="badge status-{sid}" data-status="{sid}" tabindex="0" aria-describedby="status-help-{sid}" '
-            f'data-description="{escape(status.description)}"><span class="badge-icon" aria-hidden="true"></span>{escape(status.label)}</span>'
+            f'data-description="{html_text(status.description)}"><span class="badge-icon" aria-hidden="true"></span>{html_text(status.label)}</span>'
         )
     return Markup(f'<span class="badge status-{sid}" data-status="{sid}"><span class="badge-icon" aria-hidden="true"></span>{sid}</span>')
 

@@ -19,7 +19,7 @@ from markupsafe import Markup, escape
 
 from digest.caches import Caches
 from digest.graph.model import Article, Claim, Event, Passage, SiteConfig, Status
-from digest.render.bidi import isolated, lang_attrs, plain_isolated, text_attrs, text_direction
+from digest.render.bidi import lang_attrs, plain_isolated, text_attrs, text_direction
 from digest.render.fragments import Fragments, marked_words
 from digest.render.inline import Range, render_ranges
 from digest.source.theme import Theme, ThemeLoader
@@ -100,25 +100,22 @@ def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGL
     )
     base_path = config.base_path
     env.globals["url"] = lambda path="": base_path + path.lstrip("/")
-    env.globals.update(Fragments(config, locale).globals())  # after the i18n extension's: faster ``_``, ``gettext``, ``ngettext``
     env.globals["site"] = config
     env.globals["locale"] = locale
     env.globals["search_words"] = search_words(locale)
     env.filters["markdown"] = render_markdown
-    env.filters["long_date"] = locale.date
-    env.filters["date_text"] = lambda date: date.display(locale)
     env.filters["number"] = locale.number
     env.filters["percent"] = locale.percent
     env.filters["sourcing"] = lambda kinds: sourcing_text(kinds, locale)
     env.filters["text_direction"] = text_direction
-    env.filters["isolated"] = isolated
-    env.globals["lang_attrs"] = lang_attrs
     env.globals["text_attrs"] = text_attrs
     env.filters["plain_isolated"] = plain_isolated
     env.filters["marked_words"] = marked_words
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
-    env.filters["year_text"] = locale.year
+    fragments = Fragments(config, locale)
+    env.globals.update(fragments.globals())  # after the i18n extension's: faster ``_``, ``gettext``, ``ngettext``
+    env.filters.update(fragments.filters())
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"  # English only: kept for older themes
     return env
 
@@ -187,8 +184,14 @@ def article_body(
         block = article.text.blocks[index]
         ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1, tokens=s.tokens) for s in block.spans]
         ranges += by_block.get(index, [])
-        ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[index]]
+        ranges += [_person_link(m.start, m.end, person_tags(m.person)) for m in article.names[index]]
         return ranges
+
+    @functools.cache
+    def person_tags(pid: str) -> str:
+        """A named person's link tag, made once per article: most are named several times."""
+        person = people[pid]
+        return f'<a class="person" href="{escape(url("people/" + person.id + "/"))}" data-person="{escape(person.id)}" title="{escape(person.name)}">'
 
     if article.text_mode == "excerpts":
         return _excerpts(article, block_ranges)
@@ -285,12 +288,5 @@ def _mark(passage: Passage, attrs: str, ref: str, rank: int, holds_after: bool =
     )
 
 
-def _person_link(start: int, end: int, person: PersonSummary, url: Callable[[str], str]) -> Range:
-    return Range(
-        start,
-        end,
-        f'<a class="person" href="{escape(url("people/" + person.id + "/"))}" data-person="{escape(person.id)}" title="{escape(person.name)}">',
-        "</a>",
-        is_link=True,
-        rank=10_000,
-    )
+def _person_link(start: int, end: int, open_html: str) -> Range:
+    return Range(start, end, open_html, "</a>", is_link=True, rank=10_000)
