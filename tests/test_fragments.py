@@ -192,3 +192,18 @@ def test_joined_pieces_are_what_the_loops_made(language, tmp_path):
             before, "old_person_links(x)", x=people)
     macro = new.from_string('{% macro chip(p) %}<i>{{ p.name }}</i>{% endmacro %}{{ x | joined(chip, "<&>") }}')
     assert macro.render(x=PEOPLE[:2]) == "<i>Jake Sullivan</i>&lt;&amp;&gt;<i>جيك سوليفان</i>", "a macro's pieces; the separator escaped"
+
+
+@pytest.mark.parametrize("language", ["en", "ar-EG", "pl"])
+def test_remembered_dates_are_the_locales(language):
+    locale = locale_for(language)
+    fragments = Fragments(site_config(language), locale)
+    for _ in range(2):  # made, then remembered
+        for day in [datetime.date(2022, 11, 7), datetime.date(1999, 1, 31), None]:
+            assert fragments.long_date(day) == locale.date(day)
+        for text in DATES:
+            assert fragments.date_text(parse_edtf(text)) == parse_edtf(text).display(locale)
+        for year, month in [(2022, 11), (1999, 1), (2024, 2)]:
+            assert fragments.year(year) == locale.year(year)
+            assert fragments.month(year, month) == locale.month(year, month)
+            assert fragments.month_abbreviation(month) == locale.month_abbreviation(month)

@@ -120,7 +120,7 @@ class Fragments:
 
     def long_date(self, value: Any) -> str:
         """A calendar date as the locale writes it (`SiteLocale.date`)."""
-        return self.memo("long-date", value, lambda: self.locale.date(value))
+        return self.memo("long-date", (type(value), value), lambda: self.locale.date(value))
 
     def date_text(self, date: Any) -> str:
         """An EDTF date in words (`EDTFDate.display`)."""
@@ -128,15 +128,15 @@ class Fragments:
 
     def year(self, year: int) -> str:
         """A year in the locale's digits (`SiteLocale.year`)."""
-        return self.memo("year", year, lambda: self.locale.year(year))
+        return self.memo("year", (type(year), year), lambda: self.locale.year(year))
 
     def month(self, year: int, month: int) -> str:
         """'November 2022' (`SiteLocale.month`)."""
-        return self.memo("month", (year, month), lambda: self.locale.month(year, month))
+        return self.memo("month", (type(year), year, type(month), month), lambda: self.locale.month(year, month))
 
     def month_abbreviation(self, month: int) -> str:
         """'Nov' (`SiteLocale.month_abbreviation`)."""
-        return self.memo("month-short", month, lambda: self.locale.month_abbreviation(month))
+        return self.memo("month-short", (type(month), month), lambda: self.locale.month_abbreviation(month))
 
     def gettext_callable(self) -> Callable[..., str]:
         """Jinja's new-style ``gettext`` (``jinja2.ext._make_new_gettext``) in one call instead of three.
