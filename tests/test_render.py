@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from markupsafe import Markup
 
-from digest.render.templates import isolated, lang_attrs, text_direction
+from digest.render.bidi import isolated, lang_attrs, text_direction
 
 from browsing import chromium, serve_site
 from conftest import SITES, run_cli

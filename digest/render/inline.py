@@ -67,16 +67,19 @@ def render_ranges(text: str, ranges: list[Range]) -> str:
     for position in boundaries:
         out.append(escape(text[previous:position], quote=False))
         previous = position
-        ordered = _point_pieces([p for p in points.get(position, []) if p.tokens is not None])
-        closing_here = ends.get(position, [])
-        for closing in sorted(closing_here, key=lambda r: -_depth(stack, r)):
-            if closing.tokens is not None:
-                _write_pieces_before(closing.tokens[1], ordered, out)
-            _close(closing, stack, out, pending_after)
+        here = points.get(position)  # most boundaries have no zero-width range and close at most one: no list or sort made for them
+        ordered = _point_pieces([p for p in here if p.tokens is not None]) if here else []
+        closing_here = ends.get(position)
+        if closing_here:
+            for closing in sorted(closing_here, key=lambda r: -_depth(stack, r)) if len(closing_here) > 1 else closing_here:
+                if closing.tokens is not None:
+                    _write_pieces_before(closing.tokens[1], ordered, out)
+                _close(closing, stack, out, pending_after)
         if pending_after and not _holds(stack):
             out.extend(pending_after)
             pending_after.clear()
-        out.extend(p.open_html + p.close_html for p in points.get(position, []) if p.tokens is None)
+        if here:
+            out.extend(p.open_html + p.close_html for p in here if p.tokens is None)
         while next_open < len(spans) and spans[next_open].start == position:
             opening = spans[next_open]
             if opening.tokens is not None:
@@ -84,7 +87,8 @@ def render_ranges(text: str, ranges: list[Range]) -> str:
             stack.append(opening)
             out.append(opening.open_html)
             next_open += 1
-        _write_pieces_before(None, ordered, out)
+        if ordered:
+            _write_pieces_before(None, ordered, out)
     out.append(escape(text[previous:], quote=False))
     out.extend(pending_after)
     return "".join(out)

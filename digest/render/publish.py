@@ -17,9 +17,10 @@ from markupsafe import escape
 
 from digest.graph.model import SiteConfig
 from digest.render import site_queries
+from digest.render.bidi import lang_attrs
 from digest.render.export import EXPORT_RECORDS, compact_json, compact_json_bytes, records_json, records_json_bytes
 from digest.render.page import Page
-from digest.render.templates import lang_attrs, render_markdown
+from digest.render.templates import render_markdown
 from digest.text.dates import TimeOfDay
 from digest.text.days import Day
 from digest.text.i18n import ENGLISH, SiteLocale

@@ -19,10 +19,11 @@ from markupsafe import Markup, escape
 
 from digest.caches import Caches
 from digest.graph.model import Article, Claim, Event, Passage, SiteConfig, Status
+from digest.render.bidi import lang_attrs, plain_isolated, text_attrs, text_direction
+from digest.render.fragments import Fragments, marked_words
 from digest.render.inline import Range, render_ranges
 from digest.source.theme import Theme, ThemeLoader
 from digest.text.i18n import ENGLISH, N_, SiteLocale
-from digest.text.language import RTL_SCRIPTS as RTL_SCRIPT_CODES
 from digest.text.seedtext import make_markdown
 from digest.views.listing import event_path, year_path
 from digest.views.reads import PersonSummary
@@ -103,19 +104,18 @@ def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGL
     env.globals["locale"] = locale
     env.globals["search_words"] = search_words(locale)
     env.filters["markdown"] = render_markdown
-    env.filters["long_date"] = locale.date
-    env.filters["date_text"] = lambda date: date.display(locale)
     env.filters["number"] = locale.number
     env.filters["percent"] = locale.percent
     env.filters["sourcing"] = lambda kinds: sourcing_text(kinds, locale)
     env.filters["text_direction"] = text_direction
-    env.filters["isolated"] = isolated
-    env.globals["lang_attrs"] = lang_attrs
     env.globals["text_attrs"] = text_attrs
     env.filters["plain_isolated"] = plain_isolated
+    env.filters["marked_words"] = marked_words
     env.filters["event_path"] = lambda event: event_path(event.id, event.date)
     env.filters["year_path"] = year_path
-    env.filters["year_text"] = locale.year
+    fragments = Fragments(config, locale)
+    env.globals.update(fragments.globals())  # after the i18n extension's: faster ``_``, ``gettext``, ``ngettext``
+    env.filters.update(fragments.filters())
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"  # English only: kept for older themes
     return env
 
@@ -127,80 +127,6 @@ def render_markdown(text: str) -> Markup:
     Cached: the same description or note is shown on many pages.
     """
     return Markup(_markdown.render(text or ""))
-
-
-RTL_LANGUAGES = {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur", "yi"}
-RTL_SCRIPTS = {"arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"}
-
-
-def text_direction(language: str) -> str:
-    """'rtl' for languages and scripts written right to left (Arabic, Hebrew, Persian, Urdu...)."""
-    parts = language.lower().split("-")
-    if any(part in RTL_SCRIPTS for part in parts[1:]):
-        return "rtl"
-    if any(len(part) == 4 and part.isalpha() for part in parts[1:]):
-        return "ltr"  # an explicit script that is not right to left, e.g. az-Latn
-    return "rtl" if parts[0] in RTL_LANGUAGES else "ltr"
-
-
-def lang_attrs(language: str = "", direction: str = "") -> Markup:
-    """` lang="ar" dir="rtl"`: the attributes that give an element holding a fragment its language and isolate it.
-
-    Text shown away from its own article (a title, a quote, a `date_text`)
-    must carry its language and direction, or the browser's bidi algorithm
-    runs it together with its neighbours: an Arabic headline followed by
-    "7 November 2022" pulls the 7 inside it. An element with `dir` is
-    isolated from its surroundings (HTML's rendering rules give it
-    `unicode-bidi: isolate`). Without a ``language`` (text written by the
-    editors, taken to be in the site's language but possibly a name in
-    another script) the direction is the text's own, `dir="auto"`.
-    """
-    if not language:
-        return Markup(f' dir="{_field(direction or "auto")}"')
-    return Markup(f' lang="{_field(language)}" dir="{_field(direction or text_direction(language))}"')
-
-
-def text_attrs(article: Article) -> Markup:
-    """The attributes of the elements that hold an article's own words (title, lede, text).
-
-    A declared language is the page's own (``<html lang>``), so they need
-    none; an undeclared text in a script the site's language is not written
-    in (`Article.script`) is marked as of unknown language (``lang=""``, as
-    HTML says for it) in that script's direction."""
-    if not article.script:
-        return Markup("")
-    return Markup(' lang="" dir="rtl"') if article.script in RTL_SCRIPT_CODES else Markup(' lang="" dir="ltr"')
-
-
-def plain_isolated(text: str, foreign: object = True) -> str:
-    """``text`` between Unicode's first-strong isolate and its pop (U+2068, U+2069) when ``foreign``.
-
-    For places that take no markup, such as the document's ``<title>``: an
-    Arabic article's title followed by " — " and the site's English name would
-    otherwise give the whole line a right-to-left direction and move the
-    site's name to its left in the tab and in bookmarks."""
-    return f"\u2068{text}\u2069" if foreign else text
-
-
-def isolated(text: str, language: str = "", direction: str = "") -> Markup:
-    """``text`` escaped inside a `<bdi>` with its language: a fragment that cannot reorder its neighbours."""
-    return Markup(f"<bdi{lang_attrs(language, direction)}>{_field(text)}</bdi>")
-
-
-def _field(value: object) -> str:
-    """``value`` as `Markup.format` puts it in a ``{}``, without its Python-level `string.Formatter`.
-
-    These two helpers run a few times on every line of every list (about
-    200,000 calls at 1,000 articles), where `Markup.format` was a sixth of
-    the render stage's time.
-    """
-    if hasattr(value, "__html_format__"):
-        value = value.__html_format__("")
-    elif hasattr(value, "__html__"):
-        value = value.__html__()
-    else:
-        value = format(value, "")
-    return str(escape(value))
 
 
 SEARCH_WORDS = {
@@ -258,8 +184,14 @@ def article_body(
         block = article.text.blocks[index]
         ranges = [Range(s.start, s.end, s.open_html, s.close_html, is_link=s.is_link, rank=-1, tokens=s.tokens) for s in block.spans]
         ranges += by_block.get(index, [])
-        ranges += [_person_link(m.start, m.end, people[m.person], url) for m in article.names[index]]
+        ranges += [_person_link(m.start, m.end, person_tags(m.person)) for m in article.names[index]]
         return ranges
+
+    @functools.cache
+    def person_tags(pid: str) -> str:
+        """A named person's link tag, made once per article: most are named several times."""
+        person = people[pid]
+        return f'<a class="person" href="{escape(url("people/" + person.id + "/"))}" data-person="{escape(person.id)}" title="{escape(person.name)}">'
 
     if article.text_mode == "excerpts":
         return _excerpts(article, block_ranges)
@@ -356,12 +288,5 @@ def _mark(passage: Passage, attrs: str, ref: str, rank: int, holds_after: bool =
     )
 
 
-def _person_link(start: int, end: int, person: PersonSummary, url: Callable[[str], str]) -> Range:
-    return Range(
-        start,
-        end,
-        f'<a class="person" href="{escape(url("people/" + person.id + "/"))}" data-person="{escape(person.id)}" title="{escape(person.name)}">',
-        "</a>",
-        is_link=True,
-        rank=10_000,
-    )
+def _person_link(start: int, end: int, open_html: str) -> Range:
+    return Range(start, end, open_html, "</a>", is_link=True, rank=10_000)
