@@ -329,6 +329,12 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_copies_the_rest(
         f"pickled again: the build state, the edited article, at most two shared tables, the link's order and"
         f" the shards of the claims and events the article carries ({len(shards)}), not {counts}"
     )
+    assert not written.whole, "appended to the file it was loaded from"
+    assert written.bytes < loaded.origin.live / 4, f"wrote {written.bytes:,} bytes of a {loaded.origin.live:,}-byte state"
+    again = load_state(site, output, "code").saved
+    assert again is not None and again.caches.link is not None, "the appended state reads back whole"
+    assert state_path(site, output).stat().st_size == again.origin.end, "nothing but the segments pickled, an index and the header"
+    again.origin.close()
 
 
 def test_objects_an_article_s_records_share_are_shared_again_once_loaded(tmp_path):

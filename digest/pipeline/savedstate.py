@@ -19,7 +19,8 @@ file, another version, a truncated or corrupt file, an output changed by
 hand) is a clean build, with a one-line note saying why; it never yields a
 wrong site.
 The file is a list of pickled segments, each with its checksum (see
-`statefile.py`): a save pickles again only the segments an edit changed.
+`statefile.py`): a save pickles again only the segments an edit changed,
+and appends them to the file with a new index.
 Each article has two: what every build needs (its files' records, its link
 result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
 anchored quotes, names found), read only when the build loads or links
@@ -50,7 +51,7 @@ from digest.graph.merge import Contribution, EntityKey
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
-from digest.pipeline.statefile import Damaged, Keyed, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, write_segments
+from digest.pipeline.statefile import Damaged, Keyed, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, save_state_file
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
@@ -65,7 +66,7 @@ class SavedState:
     stats: dict[str, tuple[int, int]]
     """Each output file's (size, modification time in ns) as the build left it."""
     origin: Origin | None = None
-    """The file it was read from, so the next save copies what did not change (see `statefile.py`)."""
+    """The file it was read from, so the next save keeps what did not change where it is (see `statefile.py`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +85,20 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
 
     ``code``: the `buildcache.code_fingerprint` of the digest that built it.
     ``loaded``: the saved state this build started from; the cached records
-    it read and the build kept are copied from its file, not pickled again,
-    and so are the memos of articles the build never asked for.
-    Returns how many segments were pickled and copied (None if it could not save)."""
+    it read and the build kept stay in its file, not pickled again, and so
+    do the memos of articles the build never asked for: the save appends
+    what changed and a new index to that file (or, once most of it is dead,
+    writes a whole new one: `statefile.save_state_file`).
+    Returns how many segments were pickled and kept, and the bytes written (None if it could not save)."""
     path = state_path(root, output)
     origin = loaded.origin if loaded is not None else None
-    temporary = path.with_name(path.name + ".tmp")
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
             stats = _output_stats(output, state.outputs, loaded)
             segments = [Segment(STATE_SEGMENT, (state, stats)), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
             make_cache_folder(root)
-            with open(temporary, "wb") as stream:
-                written = write_segments(stream, code, segments, origin)
-        os.replace(temporary, path)
-    except (OSError, Damaged):  # Damaged: the old file changed under us, so nothing of it may be copied
-        temporary.unlink(missing_ok=True)
+            written = save_state_file(path, code, segments, origin)
+    except (OSError, Damaged):  # Damaged: a compaction found the old file changed under us, so nothing of it may be copied
         return None
     finally:
         if origin is not None:
@@ -119,7 +118,7 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
     if not output.is_dir():  # nothing to start from: a first build
         return Loaded(None, None)
     try:
-        stream = open(path, "rb")  # noqa: SIM115 - kept open in the Origin, for the next save to copy from
+        stream = open(path, "rb")  # noqa: SIM115 - kept open in the Origin, for the next save to append to (or copy from)
     except FileNotFoundError:
         return Loaded(None, None)
     except OSError as exc:
@@ -192,11 +191,11 @@ def _merged_segments(memory: Any) -> list[Segment]:
     again (27,000 at 10,000 articles) and the scope check digested each
     (`_known_topic_digests`). Entities are spread over `MERGED_SHARDS`
     segments by a hash of their key: a save pickles the shards holding an
-    entity the edit merged or checked again and copies the others. The
+    entity the edit merged or checked again and keeps the others. The
     objects they share with the articles' segments (occurrences, mentions,
     the articles themselves) are named by key (`_link_keys`), never copied:
     an entity that names an article's occurrence is merged again whenever
-    that article is linked again, so a shard copied unchanged names only
+    that article is linked again, so a shard kept unchanged names only
     objects of articles whose segments are unchanged too."""
     if not isinstance(memory, LinkMemory):
         return []
@@ -348,8 +347,8 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
     its link, `EAGER_TABLES`); the rest goes to its memo segment, which names
     the objects of the first as references (`_references`) so that its rows
     find them by identity once read. A memo segment that was never read is
-    copied while its article's segment is (its references are those of the
-    bytes copied), and left out otherwise.
+    kept while its article's segment is (its references are those of the
+    bytes kept), and left out otherwise.
     The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
     groups: dict[str, list] = {}
     owner: dict[Any, str] = {}
@@ -382,7 +381,7 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
                 rows = _merged_rows(_unread_rows(origin, name, article), rows)  # an article not linked again: keep its old rows too
             segments.append(Segment(name, rows, _references(groups[article])))
         elif origin is not None and name not in origin.decoded and article in kept:
-            segments.append(Unread(name))  # one found damaged when copied is left out (`write_segments`)
+            segments.append(Unread(name))  # kept where it is, or copied by a compaction (left out if found damaged then)
     return segments
 
 
