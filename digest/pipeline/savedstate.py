@@ -56,7 +56,11 @@ from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
 STATE_SEGMENT = "state"
-"""The segment of the `BuildState` and the output's stats: made anew by every build, always written."""
+"""The segment of the `BuildState`'s small fields and the output's stats: made anew by every build, always written."""
+STATE_PREFIX = "state "
+"""Segments named so hold one of the build state's big tables (`STATE_TABLES`), or a shard of its carried values."""
+STATE_TABLES = ("pages", "fingerprints", "scopes", "topics", "outputs", "search_pages")
+VALUES_SHARDS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +99,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
             stats = _output_stats(output, state.outputs, loaded)
-            segments = [Segment(STATE_SEGMENT, (state, stats)), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
+            segments = [*_state_segments(state, stats), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
             make_cache_folder(root)
             written = save_state_file(path, code, segments, origin)
     except (OSError, Damaged):  # Damaged: a compaction found the old file changed under us, so nothing of it may be copied
@@ -136,7 +140,10 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
     changed, missing = _changed_output(output, saved)
     if changed:
         return _unusable(path, stream, f"out of date: the output folder changed since that build ({changed})")
-    _forget_missing(saved.state, missing)
+    if missing:
+        _forget_missing(saved.state, missing)
+        for table in ("pages", "outputs"):  # changed in place: no longer what their bytes say
+            saved.origin.decoded.pop(STATE_PREFIX + table, None)  # type: ignore[union-attr]
     return Loaded(saved, None)
 
 
@@ -156,12 +163,18 @@ def _read_state(stream: Any, code: str) -> SavedState:
     state, stats = origin.read(STATE_SEGMENT)
     if not isinstance(state, BuildState) or not isinstance(stats, dict):
         raise TypeError("not a saved build state")
+    with collector_paused():
+        for name in names:
+            if name.startswith(STATE_PREFIX + "values "):
+                state.values.update(origin.read(name))
+            elif name.startswith(STATE_PREFIX):
+                setattr(state, name.removeprefix(STATE_PREFIX), origin.read(name))
     caches = Caches()
     links: dict[str, Any] = {}
     people = None
     with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
         for name in names[1:]:
-            if name.startswith((MEMO_PREFIX, MERGED_PREFIX)) or name == LINK_ORDER:
+            if name.startswith((MEMO_PREFIX, MERGED_PREFIX, STATE_PREFIX)) or name == LINK_ORDER:
                 continue
             for row in origin.read(name):
                 if row[0] == "link":
@@ -175,6 +188,24 @@ def _read_state(stream: Any, code: str) -> SavedState:
     caches.saved_link = SavedLink(people, links)
     caches.restore = _Restorer(origin, caches)
     return SavedState(state, caches, stats, origin)
+
+
+def _state_segments(state: BuildState, stats: dict[str, tuple[int, int]]) -> list[Segment]:
+    """The build state in segments: its big tables each in one (the carried values in `VALUES_SHARDS`), kept while
+    equal to what was read (`Segment.equal`), and its small fields with the output's stats, always written.
+
+    Pickled whole, it was 64 MB and 0.6 s of every save at 10,000 articles;
+    an edit changes some of its tables (the fingerprints of the reads it
+    changed, the digests of the files it wrote), rarely what every page read."""
+    skeleton = dataclasses.replace(state, pages={}, fingerprints={}, scopes={}, topics={}, outputs={}, search_pages={}, values={})
+    assert all(not getattr(skeleton, table) for table in STATE_TABLES)
+    segments = [Segment(STATE_SEGMENT, (skeleton, stats))]
+    segments += [Segment(STATE_PREFIX + table, getattr(state, table), equal=True) for table in STATE_TABLES]
+    shards: dict[int, dict[str, Any]] = {}
+    for key, value in state.values.items():
+        shards.setdefault(zlib.crc32(key.encode()) % VALUES_SHARDS, {})[key] = value
+    segments += [Segment(f"{STATE_PREFIX}values {number:02x}", shard, equal=True) for number, shard in sorted(shards.items())]
+    return segments
 
 
 MERGED_PREFIX = "merged "

@@ -104,6 +104,10 @@ class Segment:
     """Objects read before this segment (from other segments) that its rows share: pickled as
     their position in this tuple, and given back in the same order to read it (`Origin.read`);
     or as the keys of a `Keyed`, given back as a mapping from key to object."""
+    equal: bool = False
+    """Kept while its rows are equal (``==``) to what was read, not only while they are the very objects:
+    for plain data a build makes anew but equal (the build state's tables: strings, bytes, tuples,
+    frozen records), compared in C. Its rows must not be changed in place after they are read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,12 +173,14 @@ class Origin:
             self.decoded[name] = (rows, refs if isinstance(refs, tuple) else ())
         return rows
 
-    def reusable(self, name: str, rows: list, refs: tuple | Keyed = ()) -> Placed | None:
+    def reusable(self, name: str, rows: Any, refs: tuple | Keyed = (), equal: bool = False) -> Placed | None:
         """The segment's place in the old file if ``rows`` (and ``refs``) are exactly the objects read from it
-        (a `Keyed` segment's rows alone: see `Keyed`)."""
+        (a `Keyed` segment's rows alone: see `Keyed`), or, ``equal``, equal to them (see `Segment.equal`)."""
         if isinstance(refs, Keyed):
             refs = ()
         known = self.decoded.get(name)
+        if equal:
+            return self.placed[name] if known is not None and type(known[0]) is type(rows) and known[0] == rows else None
         if known is None or len(known[0]) != len(rows) or len(known[1]) != len(refs):
             return None
         if not all(map(operator.is_, known[1], refs)):
@@ -304,7 +310,8 @@ def write_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unr
     """Write a whole state file into ``stream``: each segment pickled, or copied from ``origin``.
 
     A `Segment` whose rows are a list is copied when they (and its
-    references) are the very objects read from the origin; a segment that
+    references) are the very objects read from the origin (or equal to
+    them: `Segment.equal`); a segment that
     must always be written again (the build state) is given as any other
     object. An `Unread` segment is copied, or left out if found damaged."""
     stream.write(_header(code, 0, 0, b"\0" * 32))
@@ -356,7 +363,8 @@ def _write_all(stream: BinaryIO, segments: Iterable[Segment | Unread], origin: O
                 except Damaged:  # nothing of it was written: `_copy` checks before it writes
                     dropped += 1
                 continue
-            old = origin.reusable(segment.name, segment.rows, segment.refs) if origin is not None and isinstance(segment.rows, list) else None
+            comparable = origin is not None and (segment.equal or isinstance(segment.rows, list))
+            old = origin.reusable(segment.name, segment.rows, segment.refs, segment.equal) if comparable else None  # type: ignore[union-attr]
             if old is not None:
                 placed.append(_copy(origin.stream, stream, old) if copy else old)  # type: ignore[union-attr]
                 reused += 1
