@@ -343,3 +343,19 @@ def test_a_file_mostly_dead_is_written_whole_again(tmp_path):
         again.close()
     assert False in kinds and True in kinds, kinds
     assert path.stat().st_size == again.live if kinds[-1] else True
+
+
+@pytest.mark.parametrize(("table", "kept"), [({"a": b"1", "b": (1, "x")}, True), ({"a": b"1", "b": (1, "y")}, False), ({"a": b"1"}, False)])
+def test_a_table_of_plain_values_is_kept_while_equal_to_what_was_read(tmp_path, table, kept):
+    """The build state's tables are made anew by every build: equal (``==``) is enough to keep their bytes."""
+    path = tmp_path / "state.bin"
+    saved(path, [("state", 1), Segment("table", {"a": b"1", "b": (1, "x")}, equal=True)])
+    origin = read(path)
+    written = saved(path, [("state", 2), Segment("table", dict(table), equal=True)], origin)
+    origin.close()
+    assert (written.segments, written.reused) == ((1, 1) if kept else (2, 0))
+    again = read(path)
+    try:
+        assert rows_read(again) == {"state": 2, "table": table}
+    finally:
+        again.close()
