@@ -286,7 +286,7 @@ def _append_if_fit(path: Path, code: str, segments: Iterable[Segment | Unread], 
     """Append to the file at ``path`` if it may be (`_appendable`); None, with nothing written, if not."""
     try:
         stream = open(path, "r+b")  # noqa: SIM115 - closed below
-    except FileNotFoundError:
+    except OSError:  # gone, or not writable (a folder that is): a whole new file, renamed in
         return None
     with stream:
         with contextlib.suppress(OSError):  # a file system without locks: appended without
