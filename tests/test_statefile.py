@@ -1,14 +1,16 @@
-"""The saved state's file: segments pickled on their own, copied when unchanged, each checked on reading."""
+"""The saved state's file: segments pickled on their own, kept in place when unchanged, each checked on reading."""
 
 from __future__ import annotations
 
 import gc
+import os
 import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from digest.errors import Location
+from digest.pipeline import statefile
 from digest.pipeline.statefile import Damaged, Origin, OtherFormat, Segment, Unread, collector_paused, open_state, read_segments, write_segments
 
 
@@ -188,3 +190,172 @@ def test_what_is_made_while_the_collector_is_paused_is_kept_out_of_later_collect
         assert not any(id(item) in collected for item in [*inner, *made])
     finally:
         gc.unfreeze()
+
+
+def saved(path: Path, segments: list, origin: Origin | None = None, code: str = "code"):
+    """Save (name, rows) pairs at ``path`` as a build does: appended to the origin's file when it may be."""
+    return statefile.save_state_file(path, code, [s if isinstance(s, (Segment, Unread)) else Segment(*s) for s in segments], origin)
+
+
+def edited_segments(origin: Origin, edited: str = "article b") -> list:
+    """The segments read, every one kept but ``edited``'s last row (a new object: never the one read) and the state."""
+    kept = rows_read(origin)
+    return [("state", kept["state"] + 1), *((name, list(rows) if name != edited else [*rows[:-1], ("parsed", ("b", 99), Location("edited", 1, 1))])
+                                              for name, rows in kept.items() if name != "state")]
+
+
+def test_a_save_after_an_edit_appends_the_changed_segments_and_leaves_the_others_in_place(tmp_path, monkeypatch):
+    """An edit costs what it changed: the unchanged segments are neither read, copied nor written again."""
+    path = tmp_path / "state.bin"
+    saved(path, [("state", 1), *((f"article {name}", rows_of(name, 200)) for name in "abcdefgh")])
+    before = path.read_bytes()
+    origin = read(path)
+    places = dict(origin.placed)
+    segments = edited_segments(origin)
+    reads = []
+    real_pread = os.pread
+    monkeypatch.setattr(os, "pread", lambda fd, length, offset: reads.append(length) or real_pread(fd, length, offset))
+    written = saved(path, segments, origin)
+    monkeypatch.undo()
+    origin.close()
+    assert (written.segments, written.reused, written.whole) == (2, 7, False)
+    assert reads == [], "no unchanged segment is read again"
+    after = path.read_bytes()
+    assert len(after) == len(before) + written.bytes - len(after.split(b"\n", 1)[0]) - 1, "appended, and the header rewritten"
+    assert after[len(before):].find(b"text a 1") == -1, "article a is not written again"
+    assert written.bytes < places["article b"].length + 2_000, "the edited segment, the state and an index"
+    header = len(before.split(b"\n", 1)[0]) + 1
+    assert after[header: len(before)] == before[header:], "nothing but the header is written over"
+    again = read(path)
+    try:
+        assert rows_read(again) == dict(segments)
+        assert all(again.placed[name] == places[name] for name in places if name not in ("state", "article b"))
+    finally:
+        again.close()
+
+
+class Killed(BaseException):
+    """The process died here (nothing of digest's catches a BaseException of its own)."""
+
+
+class DyingFile:
+    """A state file that takes its first ``budget`` bytes written (all if None), then dies: what a save killed
+    at that byte leaves. Notes each write's offset in ``events``."""
+
+    def __init__(self, path: Path, mode: str, budget: int | None, events: list):
+        self.raw = open(path, mode, buffering=0)  # noqa: SIM115 - closed by close()
+        self.budget = budget
+        self.events = events
+
+    def write(self, data: bytes) -> int:
+        data = bytes(data)
+        self.events.append(("write", self.raw.tell()))
+        if self.budget is not None and len(data) > self.budget:
+            self.raw.write(data[: self.budget])
+            self.budget = 0
+            raise Killed
+        if self.budget is not None:
+            self.budget -= len(data)
+        return self.raw.write(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.raw.close()
+
+
+@pytest.mark.parametrize("compaction", [False, True], ids=["append", "whole-file"])
+def test_a_save_killed_at_any_byte_leaves_the_old_state_or_the_new(tmp_path, monkeypatch, compaction):
+    """Killed anywhere in its writes, a save leaves a file that reads back as the old state or the new one,
+    or (the header torn while it was rewritten) is found damaged: never a state that is neither."""
+    path = tmp_path / "state.bin"
+    old_segments = [("state", 1), ("article a", rows_of("a", 3)), ("article b", rows_of("b", 3)), ("memo b", rows_of("mb", 2))]
+    saved(path, old_segments)
+    old_bytes = path.read_bytes()
+    header = len(old_bytes.split(b"\n", 1)[0]) + 1
+
+    def save_killed_at(budget: int | None) -> tuple[list, object]:
+        path.write_bytes(old_bytes)
+        if compaction:  # another build has replaced the file since this one read it: written whole
+            os.rename(path, tmp_path / "moved.bin")
+            path.write_bytes(old_bytes)
+        origin = read(tmp_path / "moved.bin" if compaction else path)
+        segments = edited_segments(origin)
+        events.clear()
+        monkeypatch.setattr(statefile, "open", lambda p, mode: DyingFile(p, mode, budget, events), raising=False)
+        monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync",)))  # noted, not waited for: the order is what counts
+        real_replace = os.replace
+        monkeypatch.setattr(os, "replace", lambda a, b: events.append(("rename",)) or real_replace(a, b))
+        try:
+            return segments, saved(path, segments, origin)
+        except Killed:
+            return segments, None
+        finally:
+            monkeypatch.undo()
+            origin.close()
+
+    events: list = []
+    new_segments, written = save_killed_at(None)
+    assert written.whole is compaction
+    last_write = max(number for number, event in enumerate(events) if event[0] == "write")
+    if compaction:
+        assert events[last_write:] == [events[last_write], ("fsync",), ("rename",)], "the new file on disk before it is named"
+    else:
+        assert events[last_write] == ("write", 0) and events[last_write - 1] == ("fsync",), "what is appended is on disk before the header names it"
+        assert all(event[1] >= len(old_bytes) for event in events[:last_write] if event[0] == "write"), "nothing written over but the header"
+    total, rewritten = written.bytes, header  # the count includes the header, written last
+    # Every few bytes of the segments and the index (all alike), every byte of the header rewritten last.
+    budgets = sorted({*range(0, total - rewritten, 11), *range(max(total - rewritten - 2, 0), total + 1)})
+    outcomes = set()
+    for budget in budgets:
+        _, result = save_killed_at(budget)
+        (tmp_path / "state.bin.tmp").unlink(missing_ok=True)  # what a killed whole-file save leaves beside, unnamed
+        try:
+            state = rows_read(read(path))
+        except Damaged:
+            assert not compaction and budget > total - rewritten, f"damaged when killed at byte {budget}, before the header was touched"
+            outcomes.add("damaged")
+            continue
+        assert state in (dict(old_segments), dict(new_segments)), f"killed at byte {budget}: neither state"
+        outcomes.add("new" if state == dict(new_segments) else "old")
+        if result is not None:
+            assert state == dict(new_segments)
+    assert {"old", "new"} <= outcomes
+
+
+def test_a_file_mostly_dead_is_written_whole_again(tmp_path):
+    """Each append leaves the bytes of the segments it replaced dead: once they outnumber the live ones, a save
+    compacts (a whole new file, renamed in), so the file stays within about twice what the state needs."""
+    path = tmp_path / "state.bin"
+    saved(path, [("state", 1), *((f"article {name}", rows_of(name, 50)) for name in "abcd")])
+    kinds = []
+    for _ in range(8):
+        origin = read(path)
+        written = saved(path, edited_segments(origin, "article a"), origin)
+        origin.close()
+        kinds.append(written.whole)
+        again = read(path)
+        assert path.stat().st_size <= 2 * again.live + 3 * max(p.length for p in again.placed.values())
+        again.close()
+    assert False in kinds and True in kinds, kinds
+    assert path.stat().st_size == again.live if kinds[-1] else True
+
+
+@pytest.mark.parametrize(("table", "kept"), [({"a": b"1", "b": (1, "x")}, True), ({"a": b"1", "b": (1, "y")}, False), ({"a": b"1"}, False)])
+def test_a_table_of_plain_values_is_kept_while_equal_to_what_was_read(tmp_path, table, kept):
+    """The build state's tables are made anew by every build: equal (``==``) is enough to keep their bytes."""
+    path = tmp_path / "state.bin"
+    saved(path, [("state", 1), Segment("table", {"a": b"1", "b": (1, "x")}, equal=True)])
+    origin = read(path)
+    written = saved(path, [("state", 2), Segment("table", dict(table), equal=True)], origin)
+    origin.close()
+    assert (written.segments, written.reused) == ((1, 1) if kept else (2, 0))
+    again = read(path)
+    try:
+        assert rows_read(again) == {"state": 2, "table": table}
+    finally:
+        again.close()
