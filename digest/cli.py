@@ -169,7 +169,8 @@ def _run_build(args: argparse.Namespace) -> int:
     caches = saved.saved.caches if saved.saved else Caches()
     previous = saved.saved.state if saved.saved else None
     with _sigterm_as_interrupt():
-        result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches)
+        result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches,
+                            live=saved.saved.output if saved.saved else None)
     _print_diagnostics(result.warnings)
     if result.graph.drafts_left_out:
         drafts = result.graph.drafts_left_out
