@@ -17,12 +17,17 @@ between the two trees. Which ones differ is not recorded anywhere: a file
 of the kept tree is up to date exactly when it is the same inode as the
 live site's file (unchanged files are hard links of each other), and the
 live site holds what the saved state says (`savedstate.load_state` checks
-it). Both trees are listed with ``scandir``, which gives each entry's inode
+it, with a ``stat`` of each file, which gives its inode too: `LiveFiles`).
+The kept tree is listed with ``scandir``, which gives each entry's inode
 without a ``stat``. So whatever happened to the kept tree (a build killed
 halfway through updating it, files added to the live site by hand before it
 became the kept tree) it describes itself; there is no record to get out of
-step with it. What the listing costs (about 0.3 s of CPU a tree at 10,000
-articles) is directory reads, not writes.
+step with it. What the listing costs (about 0.3 s of CPU at 10,000
+articles) is directory reads, not writes. A first build, with no site to
+swap out, makes the kept tree as hard links of the new site's files, in a
+thread after its swap (`write.Stage` with ``keep_first``): a tree that
+lacks some (a build killed while making it) is still one that describes
+itself.
 
 The kept tree shares inodes with the live site: nothing in digest ever
 writes into a file of either in place (files are replaced by new ones:

@@ -4,7 +4,8 @@ The new site is staged in a hidden folder beside the output, reusing (hard
 linking) every file whose bytes did not change, and then swapped with the
 old one in a single ``renameat2(RENAME_EXCHANGE)`` call: a reader, or a
 crash, sees the old site or the new one, never a mix. The old site is then
-kept beside the output (`previoussite.py`), and the next build whose saved
+kept beside the output (`previoussite.py`; a first build keeps hard links of
+its own site there), and the next build whose saved
 state describes the live site brings that tree up to date, touching only
 the files that differ, and swaps it in the same way: an edit costs what it
 changed, not a folder of 67,000 hard links and the removal of another. A
