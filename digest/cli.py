@@ -169,7 +169,8 @@ def _run_build(args: argparse.Namespace) -> int:
     caches = saved.saved.caches if saved.saved else Caches()
     previous = saved.saved.state if saved.saved else None
     with _sigterm_as_interrupt():
-        result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches)
+        result = build_site(root, output, base_url, args.strict, clean=args.clean, previous=previous, caches=caches,
+                            live=saved.saved.output if saved.saved else None)
     _print_diagnostics(result.warnings)
     if result.graph.drafts_left_out:
         drafts = result.graph.drafts_left_out
@@ -183,11 +184,11 @@ def _run_build(args: argparse.Namespace) -> int:
     state, page_count, warnings = result.state, result.page_count, [str(w) for w in result.warnings]
     del result  # the graph goes before the state is saved: a big site's peak memory is either, not both
     save_state(root, output, state, caches, code, saved.saved)
-    if report.removal is not None:  # a kept old site this build did not use was being removed meanwhile
+    if report.removal is not None:  # a kept old site this build did not use was being removed (or a first one made) meanwhile
         report.removal.wait()
     # Recorded last: a build killed before this point leaves no "up to date" record, so the next
     # build is a real one, and removes what this one left (a stage holding an old site).
-    buildcache.remember(root, output, inputs, page_count, warnings)
+    buildcache.remember(root, output, inputs, page_count, warnings, report.site)
     buildcache.forget_gone_outputs(root)
     return 0
 

@@ -125,7 +125,7 @@ def test_a_build_after_edits_writes_only_what_changed_and_equals_a_clean_build(t
         assert tree == clean
     written = int(result.out.split(" files written")[0].rpartition("; ")[2])
     assert 0 < written < len(clean) // 3, result.out
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("clean-")) == [".out.previous", "basic", "notes.txt", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir() if "clean-" not in p.name) == [".out.previous", "basic", "notes.txt", "out"]
     assert (tmp_path / "notes.txt").read_bytes() == b"mine, beside the output"
     assert (tmp_path / ".out.previous/.gitignore").read_text().endswith("\n*\n")
 
@@ -151,3 +151,38 @@ def test_a_build_after_watch_mode_wrote_into_the_output_equals_a_clean_build(tmp
     _, tree = _build(site, output)
     assert tree == _build(site, tmp_path / "clean")[1]
     assert read_tree(tmp_path / ".out.previous/site") != tree
+
+
+def test_an_edit_build_looks_at_the_output_once_and_records_it_right(tmp_path, monkeypatch):
+    """The first build leaves its site beside the output, so the first edit updates it (a few links, not one a
+    file); the edit build's look at the output is the load's check (a stat a file): no folder of the live site
+    is listed, the kept tree's once; and the no-change record it leaves, made from what it knows, matches the
+    output until a file of it changes."""
+    from conftest import copy_site, read_tree
+
+    site = copy_site("basic", tmp_path)
+    output = tmp_path / "out"
+    _, first = _build(site, output)
+    kept = tmp_path / ".out.previous/site"
+    assert read_tree(kept) == first
+    assert all((kept / rel).stat().st_ino == (output / rel).stat().st_ino for rel in first), "hard links of the live site"
+    _edit(site, 1)
+    listed, links = [], []
+    real_scandir, real_link = os.scandir, os.link
+    monkeypatch.setattr(os, "scandir", lambda path=".", *a: listed.append(str(path)) or real_scandir(path, *a))
+    monkeypatch.setattr(os, "link", lambda *a, **k: links.append(a) or real_link(*a, **k))
+    result = run_cli("build", "--source", site, "--output", output)
+    monkeypatch.undo()
+    assert result.code == 0, result.err
+    assert read_tree(output) == _build(site, tmp_path / "clean")[1]
+    written = int(result.out.split(" files written")[0].rpartition("; ")[2])
+    assert 0 < written and len(links) <= written < len(first) // 3, result.out
+    assert not [path for path in listed if path == str(output) or path.startswith(str(output) + os.sep)], "the live site is not listed"
+    in_kept = [path for path in listed if path.startswith(str(kept))]
+    assert in_kept and len(in_kept) == len(set(in_kept)), "each folder of the kept tree listed once"
+
+    again = run_cli("build", "--source", site, "--output", output)
+    assert "is up to date" in again.out, again.out
+    page = output / "index.html"
+    page.write_bytes(page.read_bytes())  # the same bytes, a new modification time
+    assert "is up to date" not in run_cli("build", "--source", site, "--output", output).out

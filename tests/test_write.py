@@ -391,3 +391,93 @@ def test_a_kept_tree_on_another_file_system_is_not_trusted(tmp_path, monkeypatch
     stage = Stage(out, previous=digests(sites[1]))
     assert stage.update is None, "a new stage, not the kept tree"
     stage.discard()
+
+
+# -- one look at the output: the new site's stats, the live site's inodes from the load ----------
+
+
+def load_look(out, files: dict[str, bytes]):
+    """What the load of a saved state gives the write: the inode and stat of each file it describes."""
+    from digest.pipeline.previoussite import LiveFiles
+
+    found = {rel: os.stat(out / rel) for rel in files}
+    return LiveFiles({rel: st.st_ino for rel, st in found.items()}, {rel: (st.st_size, st.st_mtime_ns) for rel, st in found.items()})
+
+
+@pytest.mark.parametrize("how", ["first", "new stage", "kept tree", "kept tree, load's look"])
+def test_the_new_sites_stats_are_known_without_looking_at_it_again(tmp_path, how, monkeypatch):
+    """`WriteReport.site` fingerprints as the output does when listed (the no-change check), however it was made;
+    given the load's look, the update lists the kept tree alone, and stats only the files it wrote."""
+    from digest.pipeline.buildcache import output_fingerprint, site_fingerprint
+
+    out = tmp_path / "site"
+    sites = [big_site(12, version) for version in range(1, 5)]
+    if how != "first":
+        build_sequence(out, sites[:3])
+    files, before = sites[3], sites[2]
+    previous = digests(before) if how.startswith("kept") else None
+    live = load_look(out, before) if previous is not None and how.endswith("load's look") else None
+    listed, stats = [], []
+    real_scandir, real_stat = os.scandir, os.stat
+    monkeypatch.setattr(write.os, "scandir", lambda path, *a: listed.append(str(path)) or real_scandir(path, *a))
+    monkeypatch.setattr(write.os, "stat", lambda path, *a, **k: stats.append(os.fspath(path)) or real_stat(path, *a, **k))
+    report = write_site(out, files, previous=previous, live=live)
+    monkeypatch.undo()
+    assert read_tree(out) == files | MARK
+    assert report.site is not None and site_fingerprint(report.site) == output_fingerprint(out)
+    if live is not None:
+        assert not [path for path in listed if path == str(out) or path.startswith(str(out) + os.sep)], "the live site is not listed"
+        kept = [path for path in listed if path.startswith(str(tmp_path / ".site.previous/site"))]
+        assert kept and len(kept) == len(set(kept)), "each folder of the kept tree listed once"
+        changed = {rel for rel, digest in digests(files).items() if previous.get(rel) != digest}
+        stat_files = {os.path.relpath(path, tree) for path in stats for tree in (out, tmp_path / ".site.previous/site")
+                      if os.path.relpath(path, tree).endswith(".html") and not os.path.relpath(path, tree).startswith("..")}
+        assert stat_files == changed, "no stat of a file the build did not write: the load's tell what they are"
+
+
+def test_a_first_build_can_keep_its_site_for_the_next_build_to_update(tmp_path, monkeypatch):
+    """``keep_first``: hard links of the first site, made by a thread after the swap, so the next build
+    updates a kept tree (the files that differ) instead of staging the whole site."""
+    from digest.pipeline.previoussite import NOTE
+
+    out = tmp_path / "site"
+    sites = [big_site(40, version) for version in range(1, 3)]
+    first = write_site(out, sites[0], keep_first=True)  # waits for the thread, as the command does
+    assert first.removal is not None
+    kept = tmp_path / ".site.previous/site"
+    assert read_tree(kept) == sites[0] | MARK
+    assert all((kept / rel).stat().st_ino == (out / rel).stat().st_ino for rel in sites[0]), "hard links of the live files"
+    assert (tmp_path / ".site.previous/.gitignore").read_bytes() == NOTE
+    assert leftovers(out) == []
+    links = []
+    real_link = os.link
+    monkeypatch.setattr(write.os, "link", lambda *a, **k: links.append(a) or real_link(*a, **k))
+    second = write_site(out, sites[1], previous=digests(sites[0]))
+    assert read_tree(out) == sites[1] | MARK
+    assert second.operations <= 5 and len(links) <= 2, "the files that differ, not the 40 pages"
+
+
+def test_a_first_sites_copy_that_cannot_finish_keeps_nothing_wrong(tmp_path):
+    """Refused by someone else's folder, or its stage removed under it (another build took it for stale):
+    no kept tree is made and nothing is left; a kept tree that lacks files is simply updated."""
+    out = tmp_path / "site"
+    theirs = tmp_path / ".site.previous"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_bytes(b"mine")
+    write_site(out, {"index.html": b"1", "a/index.html": b"a"}, keep_first=True)
+    assert read_tree(theirs) == {"notes.txt": b"mine"} and leftovers(out) == []
+
+    gone = tmp_path / ".site.stage-gone"
+    write._keep_first_site(out, ["a/index.html", "index.html"], gone)
+    assert not gone.exists() and read_tree(theirs) == {"notes.txt": b"mine"}
+
+    mine = tmp_path / "mine"
+    sites = [big_site(10, version) for version in range(1, 4)]
+    write_site(mine, sites[0], keep_first=True)
+    kept = tmp_path / ".mine.previous/site"
+    for number, path in enumerate(sorted(kept.rglob("index.html"))):
+        if number % 2:
+            path.unlink()  # as a copy killed halfway leaves it
+    write_site(mine, sites[1], previous=digests(sites[0]))
+    write_site(mine, sites[2], previous=digests(sites[1]))
+    assert read_tree(mine) == sites[2] | MARK and read_tree(kept) == sites[1] | MARK

@@ -35,6 +35,12 @@ def built(tmp_path, monkeypatch) -> tuple[Path, Path, dict[str, bytes]]:
     return source, output, read_tree(output)
 
 
+def without_kept_tree(output: Path) -> None:
+    """Delete the kept tree the first build left (`Stage` with ``keep_first``), so the next build stages afresh."""
+    assert (output.parent / ".out.previous/site").is_dir()
+    shutil.rmtree(output.parent / ".out.previous")
+
+
 def rebuild(source: Path, output: Path):
     # A different base URL, so every page changes and the build cannot be skipped as up to date.
     return run_cli("build", "--source", source, "--output", output, "--base-url", "https://example.org/fault/")
@@ -94,6 +100,8 @@ def test_a_fault_at_each_write_step_is_one_line_and_changes_nothing(built, monke
         again = run_cli("build", "--source", source, "--output", output, "--base-url", "https://example.org/before/")
         assert again.code == 0 and (output.parent / ".out.previous/site").is_dir(), again.err
         before = read_tree(output)
+    else:
+        without_kept_tree(output)
     if step == "open":
         monkeypatch.setattr(write, "open", lambda *a, **k: (_ for _ in ()).throw(oserror(code)), raising=False)
         shown = "out/index.html"
@@ -178,6 +186,7 @@ def test_a_search_index_cut_short_is_one_line(built, monkeypatch):
 
 def test_the_output_parent_not_writable_is_one_line(built, monkeypatch):
     source, output, before = built
+    without_kept_tree(output)
     monkeypatch.setattr(write.tempfile, "mkdtemp", lambda **k: (_ for _ in ()).throw(PermissionError(errno.EACCES, "Permission denied", str(output.parent / ".out.stage-x"))))
     result = rebuild(source, output)
     assert_clean_failure(result, output, before, str(output.parent), "cannot make the new site beside the output: permission denied")

@@ -35,6 +35,7 @@ from digest.graph.link import link_site
 from digest.graph.model import SiteGraph, translated_statuses
 from digest.graph.reindex import carry_index
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
+from digest.pipeline.previoussite import LiveFiles
 from digest.pipeline.workers import bind_to_parent
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.page import Page, render_page
@@ -523,6 +524,7 @@ def build_site(
     clean: bool = False,
     previous: BuildState | None = None,
     caches: Caches | None = None,
+    live: LiveFiles | None = None,
 ) -> BuildResult:
     """A whole new site, streamed into a stage beside ``output`` and swapped in atomically.
 
@@ -530,10 +532,14 @@ def build_site(
     ``previous`` and ``caches``: the state of the build that made ``output``
     (see `savedstate.py`); pages it shows unchanged are hard-linked from
     ``output`` instead of rendered again, and the site kept from the build
-    before is brought up to date instead of staging a new one (see `Stage`)."""
+    before is brought up to date instead of staging a new one (see `Stage`).
+    ``live``: the files of ``output`` as the load of that state checked them (`SavedState.output`),
+    so the write does not list it again. A first build leaves a kept tree too
+    (`Stage` with ``keep_first``), made by a thread while the caller saves the
+    state (`WriteReport.removal`)."""
     started = time.perf_counter()
     with output_faults(output.parent, "cannot make the new site beside the output"):
-        stage = Stage(output, clean, previous.outputs if previous is not None else None)
+        stage = Stage(output, clean, previous.outputs if previous is not None else None, live, keep_first=True)
     try:
         with fewer_collections():
             rendering = render_source(root, base_url, strict, previous=previous, caches=caches)

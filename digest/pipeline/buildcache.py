@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from digest import PACKAGE, __version__
+from digest.pipeline.previoussite import list_tree
 from digest.source.theme import builtin_theme
 
 CACHE_FOLDER = ".digest-cache"
@@ -93,8 +95,31 @@ def make_cache_folder(root: Path) -> Path:
     return folder
 
 
-def output_fingerprint(output: Path) -> str:
-    return _tree_digest(output) if output.is_dir() else ""
+def site_fingerprint(stats: Mapping[str, tuple[int, int]]) -> str:
+    """A digest of an output folder from each file's (size, modification time), in path order.
+
+    The build knows these for the site it has just swapped in (`write.WriteReport.site`:
+    from the look at the output its load took, and a ``stat`` of each file it wrote), so
+    recording a build costs no walk of the output; the next no-change check lists the
+    output and must find the same."""
+    digest = hashlib.blake2b(digest_size=20)
+    for rel in sorted(stats):
+        size, modified = stats[rel]
+        digest.update(f"{rel}\0{size}\0{modified}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def output_fingerprint(output: Path) -> str | None:
+    """`site_fingerprint` of the output as it is now; None (matching no record) for no folder,
+    or one that cannot be listed or holds a file that cannot be stat'ed."""
+    try:
+        listing = list_tree(output, stats=True)
+    except OSError:
+        return None
+    assert listing.stats is not None
+    if len(listing.stats) != len(listing.files):
+        return None
+    return site_fingerprint(listing.stats)
 
 
 def up_to_date(root: Path, output: Path, inputs: str) -> dict | None:
@@ -106,15 +131,21 @@ def up_to_date(root: Path, output: Path, inputs: str) -> dict | None:
         return None
     if record.get("inputs") != inputs:
         return None
-    if record.get("outputs") != output_fingerprint(output):
+    outputs = record.get("outputs")
+    if outputs is None or outputs != output_fingerprint(output):
         return None
     return record
 
 
-def remember(root: Path, output: Path, inputs: str, pages: int, messages: list[str]) -> None:
-    """Record a successful build; a failure to record only costs the next build its shortcut."""
+def remember(root: Path, output: Path, inputs: str, pages: int, messages: list[str],
+             site: Mapping[str, tuple[int, int]] | None = None) -> None:
+    """Record a successful build; a failure to record only costs the next build its shortcut.
+
+    ``site``: each output file's (size, modification time) as the build left it, if the
+    caller knows them (`write.WriteReport.site`); else the output is listed."""
     path = _record_path(root, output)
-    record = {"inputs": inputs, "outputs": output_fingerprint(output), "pages": pages, "messages": messages, "output": str(output.absolute())}
+    outputs = site_fingerprint(site) if site is not None else output_fingerprint(output)
+    record = {"inputs": inputs, "outputs": outputs, "pages": pages, "messages": messages, "output": str(output.absolute())}
     try:
         make_cache_folder(root)
         temporary = path.with_suffix(".tmp")

@@ -17,12 +17,17 @@ between the two trees. Which ones differ is not recorded anywhere: a file
 of the kept tree is up to date exactly when it is the same inode as the
 live site's file (unchanged files are hard links of each other), and the
 live site holds what the saved state says (`savedstate.load_state` checks
-it). Both trees are listed with ``scandir``, which gives each entry's inode
+it, with a ``stat`` of each file, which gives its inode too: `LiveFiles`).
+The kept tree is listed with ``scandir``, which gives each entry's inode
 without a ``stat``. So whatever happened to the kept tree (a build killed
 halfway through updating it, files added to the live site by hand before it
 became the kept tree) it describes itself; there is no record to get out of
-step with it. What the listing costs (about 0.3 s of CPU a tree at 10,000
-articles) is directory reads, not writes.
+step with it. What the listing costs (about 0.3 s of CPU at 10,000
+articles) is directory reads, not writes. A first build, with no site to
+swap out, makes the kept tree as hard links of the new site's files, in a
+thread after its swap (`write.Stage` with ``keep_first``): a tree that
+lacks some (a build killed while making it) is still one that describes
+itself.
 
 The kept tree shares inodes with the live site: nothing in digest ever
 writes into a file of either in place (files are replaced by new ones:
@@ -82,7 +87,7 @@ def make_previous_folder(output: Path) -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """Every file and folder below a tree, site-relative, from directory reads alone."""
+    """Every file and folder below a tree, site-relative, from directory reads (and a ``stat`` of each file, if asked)."""
 
     files: dict[str, int]
     """Path -> inode number (``d_ino``: no ``stat``)."""
@@ -90,13 +95,35 @@ class Listing:
     """Every folder, the tree itself as ""."""
     empty: set[str]
     """Folders that held nothing."""
+    stats: dict[str, tuple[int, int]] | None = None
+    """Path -> (size, modification time in ns), when listed with ``stats``; a file that could not be
+    stat'ed (a dangling link...) is in `files` and not here."""
 
 
-def list_tree(folder: Path) -> Listing:
+@dataclass(frozen=True, slots=True)
+class LiveFiles:
+    """The files of the live site that a saved state says the last build wrote, as its load found them.
+
+    The load checks each with a ``stat`` anyway (`savedstate._changed_output`),
+    which gives its inode too: so the write needs no listing of the live site
+    to know which files of the kept tree are the live ones, and knows the
+    stat of each file it takes from the live site (for the no-change record,
+    `buildcache.remember`) without another."""
+
+    inodes: dict[str, int]
+    stats: dict[str, tuple[int, int]]
+    """Path -> (size, modification time in ns)."""
+
+
+def list_tree(folder: Path, stats: bool = False) -> Listing:
     """List a tree with ``scandir`` on plain strings (a big site has 67,000 files in 29,000 folders).
 
-    Symbolic links are files here, never followed."""
+    ``stats``: also each file's size and modification time (`Listing.stats`),
+    for the no-change check (`buildcache.output_fingerprint`).
+    Symbolic links are files here, never followed, except for their stat
+    (that of what they point to, as ``os.stat`` gives it)."""
     files: dict[str, int] = {}
+    seen: dict[str, tuple[int, int]] | None = {} if stats else None
     folders: set[str] = set()
     empty: set[str] = set()
     pending = [("", os.fspath(folder))]
@@ -109,8 +136,15 @@ def list_tree(folder: Path) -> Listing:
                 found = True
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((prefix + entry.name + "/", entry.path))
-                else:
-                    files[prefix + entry.name] = entry.inode()
+                    continue
+                rel = prefix + entry.name
+                files[rel] = entry.inode()
+                if seen is not None:
+                    try:
+                        stat = entry.stat()
+                    except OSError:
+                        continue
+                    seen[rel] = (stat.st_size, stat.st_mtime_ns)
         if not found:
             empty.add(prefix.rstrip("/"))
-    return Listing(files, folders, empty)
+    return Listing(files, folders, empty, seen)

@@ -51,6 +51,7 @@ from digest.graph.merge import Contribution, EntityKey
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
+from digest.pipeline.previoussite import LiveFiles
 from digest.pipeline.statefile import Damaged, Keyed, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, save_state_file
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
@@ -71,6 +72,9 @@ class SavedState:
     """Each output file's (size, modification time in ns) as the build left it."""
     origin: Origin | None = None
     """The file it was read from, so the next save keeps what did not change where it is (see `statefile.py`)."""
+    output: LiveFiles | None = None
+    """The output's files as the load checked them (each one's inode and stat): the write
+    brings the kept tree up to date from it, without listing the live site."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,14 +141,15 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
         return _unusable(path, stream, f"unreadable ({exc.strerror})")
     except Exception as exc:  # noqa: BLE001 - any failure to read it back means: build without it
         return _unusable(path, stream, f"unreadable ({type(exc).__name__})")
-    changed, missing = _changed_output(output, saved)
+    live = LiveFiles({}, saved.stats)
+    changed, missing = _changed_output(output, saved, live.inodes)
     if changed:
         return _unusable(path, stream, f"out of date: the output folder changed since that build ({changed})")
     if missing:
         _forget_missing(saved.state, missing)
         for table in ("pages", "outputs"):  # changed in place: no longer what their bytes say
             saved.origin.decoded.pop(STATE_PREFIX + table, None)  # type: ignore[union-attr]
-    return Loaded(saved, None)
+    return Loaded(dataclasses.replace(saved, output=live), None)
 
 
 MEMO_PREFIX = "memo "
@@ -563,15 +568,16 @@ def _output_stats(output: Path, outputs: dict[str, bytes], loaded: SavedState | 
     return stats
 
 
-def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[str]]:
+def _changed_output(output: Path, saved: SavedState, inodes: dict[str, int]) -> tuple[str | None, list[str]]:
     """The first file the build wrote that no longer holds what it wrote, if any, and the files that are gone.
 
     A file whose size and modification time are as recorded is taken as
     is; any other is read and compared with its recorded digest, so a copy
     restored with coarser times (a CI cache) is still trusted, and its stat
     as seen now is what the next save records (`_output_stats`). A missing
-    file is no harm: the next build makes it again (`_forget_missing`)."""
-    missing = []
+    file is no harm: the next build makes it again (`_forget_missing`).
+    ``inodes``: filled with each file's inode, for the write (`previoussite.LiveFiles`)."""
+    missing: list[str] = []
     folder = str(output)
     stats = saved.stats
     for rel, digest in saved.state.outputs.items():
@@ -583,6 +589,7 @@ def _changed_output(output: Path, saved: SavedState) -> tuple[str | None, list[s
             continue
         except OSError:
             return rel, missing
+        inodes[rel] = stat.st_ino
         seen = (stat.st_size, stat.st_mtime_ns)
         if stats.get(rel) == seen:
             continue

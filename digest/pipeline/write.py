@@ -4,7 +4,8 @@ The new site is staged in a hidden folder beside the output, reusing (hard
 linking) every file whose bytes did not change, and then swapped with the
 old one in a single ``renameat2(RENAME_EXCHANGE)`` call: a reader, or a
 crash, sees the old site or the new one, never a mix. The old site is then
-kept beside the output (`previoussite.py`), and the next build whose saved
+kept beside the output (`previoussite.py`; a first build keeps hard links of
+its own site there), and the next build whose saved
 state describes the live site brings that tree up to date, touching only
 the files that differ, and swaps it in the same way: an edit costs what it
 changed, not a folder of 67,000 hard links and the removal of another. A
@@ -42,7 +43,7 @@ from typing import TypeVar
 
 from digest.errors import OutputError, machine_fault
 from digest.pipeline.buildstate import digest_bytes
-from digest.pipeline.previoussite import Listing, kept_tree, list_tree, make_previous_folder
+from digest.pipeline.previoussite import Listing, LiveFiles, kept_tree, list_tree, make_previous_folder
 
 _T = TypeVar("_T")
 
@@ -53,17 +54,19 @@ OWNER_NOTE = b"This folder is written by digest (a static-site generator): each 
 
 
 class OldSiteRemoval:
-    """Old trees (a kept tree a new stage replaced), being removed by a thread of its own.
+    """Old trees (a kept tree a new stage replaced), being removed by a thread of its own; or
+    the kept tree of a first build, being made (`Stage` with ``keep_first``).
 
     Removing a big site is thousands of ``unlink`` and ``rmdir`` calls (at
-    10,000 articles 67,000 files in 29,000 folders, 1.5 to 3.5 s); they wait
-    on the disk, not on Python, so they run while the command goes on to
-    save its state. The thread is not a daemon: the process does not end
-    before they are gone. If the process is killed first, what is left is
-    named as a stage folder, which the next build removes."""
+    10,000 articles 67,000 files in 29,000 folders, 1.5 to 3.5 s), and so
+    is linking one; they wait on the disk, not on Python, so they run while
+    the command goes on to save its state. The thread is not a daemon: the
+    process does not end before they are done. If the process is killed
+    first, what is left is named as a stage folder, which the next build
+    removes."""
 
-    def __init__(self, folders: list[Path]):
-        self.thread = threading.Thread(target=_remove_trees, args=(folders,), name="digest-old-site-removal")
+    def __init__(self, folders: list[Path], then: Callable[[], None] | None = None):
+        self.thread = threading.Thread(target=_remove_trees, args=(folders, then), name="digest-old-site-removal")
         self.thread.start()
 
     def wait(self) -> None:
@@ -76,11 +79,15 @@ class WriteReport:
     """Files whose bytes are new or changed."""
     unchanged: int
     removed: int
+    """Files of the live site the new one lacks (when the stage was given `LiveFiles`: of those the saved state describes)."""
     removal: OldSiteRemoval | None = field(default=None, compare=False)
     """The removal of a tree the build replaced, still going on when the write returns (`OldSiteRemoval.wait`)."""
     operations: int = 0
     """Files created, hard-linked or deleted in the tree swapped in: every file for a new stage, the
     files that differ when a kept tree is brought up to date (`Stage`)."""
+    site: Mapping[str, tuple[int, int]] | None = field(default=None, compare=False)
+    """Each file of the site swapped in: (size, modification time in ns), for the no-change record
+    (`buildcache.remember`); None if the stage could not tell."""
 
 
 def stage_prefix(output: Path) -> str:
@@ -102,10 +109,12 @@ def remove_stale_stages(output: Path) -> None:
             remove_tree(leftover)
 
 
-def _remove_trees(folders: list[Path]) -> None:
+def _remove_trees(folders: list[Path], then: Callable[[], None] | None = None) -> None:
     for folder in folders:
         if os.path.lexists(folder):
             remove_tree(folder)
+    if then is not None:
+        then()
 
 
 def remove_tree(folder: Path) -> None:
@@ -168,12 +177,15 @@ def foreign_files(output: Path, keeping: set[str]) -> list[str]:
     return sorted(_list_files(output) - keeping)
 
 
-def write_site(output: Path, files: dict[str, bytes], clean: bool = False, previous: Mapping[str, bytes] | None = None) -> WriteReport:
+def write_site(
+    output: Path, files: dict[str, bytes], clean: bool = False, previous: Mapping[str, bytes] | None = None,
+    live: LiveFiles | None = None, keep_first: bool = False,
+) -> WriteReport:
     """Replace ``output`` with exactly ``files`` (site-relative path -> bytes).
 
-    ``previous``: the digest of each file of the live site, to bring the kept tree up to date (see `Stage`)."""
+    ``previous``, ``live`` and ``keep_first``: see `Stage`."""
     with output_faults(output.parent, "cannot make the new site beside the output"):
-        stage = Stage(output, clean, previous)
+        stage = Stage(output, clean, previous, live, keep_first)
     try:
         for rel, data in sorted(files.items()):
             stage.put(rel, data)
@@ -202,9 +214,20 @@ class Stage:
     site lacks are deleted; the work is the files that differ. Otherwise the
     stage is a new folder, filled with every file. Either way the commit
     swaps it in whole, and the tree swapped out is kept for the next build.
+
+    ``live``: the live site's files as the load of the saved state checked them (each
+    one's inode and stat, `previoussite.LiveFiles`), so the live site is not listed, and
+    the (size, modification time) of each file the new site takes from it is known without
+    a ``stat`` (`WriteReport.site`).
+    ``keep_first``: when there was no site before (a first build), make the kept tree anyway,
+    hard links of the new site's files made by a thread after the swap, so that the next
+    build (`digest build` after an edit) updates it rather than staging the whole site.
     """
 
-    def __init__(self, output: Path, clean: bool = False, previous: Mapping[str, bytes] | None = None):
+    def __init__(
+        self, output: Path, clean: bool = False, previous: Mapping[str, bytes] | None = None,
+        live: LiveFiles | None = None, keep_first: bool = False,
+    ):
         self.requested = output
         self.output = output_target(output)
         self.clean = clean
@@ -214,7 +237,12 @@ class Stage:
         self.paths: set[str] = set()
         self.written = self.unchanged = self.operations = 0
         self.previous: Mapping[str, bytes] = previous or {}
-        self.update = _open_kept_tree(self.output) if previous is not None else None
+        self.keep_first = keep_first
+        self.live_stats: Mapping[str, tuple[int, int]] = live.stats if live is not None else {}
+        """What each live file's (size, modification time) was when the load checked it."""
+        self.site: dict[str, tuple[int, int]] | None = {}
+        """Each file of the stage: (size, modification time), see `WriteReport.site`; None once one is unknown."""
+        self.update = _open_kept_tree(self.output, live.inodes if live is not None else None) if previous is not None else None
         """The kept tree being brought up to date, or None: a new stage folder."""
         if self.update is not None:
             self.folder = self.update.tree
@@ -276,11 +304,13 @@ class Stage:
         self._count(rel, _place(self.folder, self.output, rel, data))
 
     def _count(self, rel: str, reused: bool, touched: bool = True) -> None:
+        """Count a file put in the stage; ``reused``: it is the live site's file (its inode)."""
         self.paths.add(rel)
         if reused:
             self.unchanged += 1
         else:
             self.written += 1
+        self._note(rel, reused)
         if touched:
             self.operations += 1
             _crash_point("staging")
@@ -306,6 +336,21 @@ class Stage:
         self._count(rel, True)
         return True
 
+    def _note(self, rel: str, live: bool) -> None:
+        """Record the (size, modification time) of the stage's file ``rel``: the live file's as listed
+        when it is that file (``live``: the same inode), else from a ``stat`` (a file this build wrote)."""
+        if self.site is None:
+            return
+        seen = self.live_stats.get(rel) if live else None
+        if seen is None:
+            try:
+                stat = os.stat(os.path.join(self.folder, rel))
+            except OSError:
+                self.site = None
+                return
+            seen = (stat.st_size, stat.st_mtime_ns)
+        self.site[rel] = seen
+
     def read(self, rel: str) -> bytes:
         return (self.folder / rel).read_bytes()
 
@@ -330,7 +375,7 @@ class Stage:
         if self.update is not None:
             with output_faults(self.output, "cannot remove a page of the old site"):
                 self.operations += self.update.writable(functools.partial(self.update.remove_all_but, self.paths))
-            removed = len(self.update.live.files.keys() - self.paths)
+            removed = len(self.update.live.keys() - self.paths)
         else:
             removed = len(_list_files(self.output) - self.paths)
         had_site = self.output.exists()
@@ -339,16 +384,19 @@ class Stage:
             _exchange(self.folder, self.output)
         _crash_point("exchanged")
         removal = None if self.update is not None else self._keep_old_site(had_site)
-        return WriteReport(self.written, self.unchanged, removed, removal, self.operations)
+        site = self.site if self.site is not None and len(self.site) == len(self.paths) else None
+        return WriteReport(self.written, self.unchanged, removed, removal, self.operations, site)
 
     def _mark(self) -> None:
         """Digest's `OWNER_MARK` in the new site: a kept tree's own copy stays if it holds the note."""
         self.paths.add(OWNER_MARK)
         if self.update is not None and OWNER_MARK in self.update.kept.files:
             if (self.folder / OWNER_MARK).read_bytes() == OWNER_NOTE:
+                self._note(OWNER_MARK, False)
                 return
             self.update.writable(functools.partial(self.update.clear, OWNER_MARK))
         (self.folder / OWNER_MARK).write_bytes(OWNER_NOTE)
+        self._note(OWNER_MARK, False)
 
     def _keep_old_site(self, had_site: bool) -> OldSiteRemoval | None:
         """After a new stage's swap: keep the old site as the kept tree, and remove the one it replaces.
@@ -356,6 +404,8 @@ class Stage:
         Killed in between, what is left is named as a stage, which the next
         build removes (and then stages afresh: there is no kept tree)."""
         if not had_site:  # a first build: the stage is the empty folder the swap left
+            if self.keep_first:
+                return OldSiteRemoval([], functools.partial(_keep_first_site, self.output, sorted(self.paths), self.folder))
             with contextlib.suppress(OSError):
                 self.folder.rmdir()
             return None
@@ -375,18 +425,58 @@ class Stage:
             remove_tree(self.folder)
 
 
-def _open_kept_tree(output: Path) -> _KeptTree | None:
-    """The kept tree beside ``output`` and both trees' listings; None if there is none, or it cannot be listed."""
+def _keep_first_site(output: Path, paths: list[str], folder: Path) -> None:
+    """Fill ``folder`` (the empty stage a first build's swap left) with hard links of the live site's
+    ``paths``, then make it the kept tree (`previoussite.py`); on any failure remove it and keep none.
+
+    It runs in a thread after the swap, while the command saves its state. A
+    folder is made with ``mkdir`` one level at a time, never ``makedirs``: if
+    another build in this process removed the stage meanwhile (as stale),
+    making it again would fill a tree no one removes. Killed halfway, it is
+    a stage, which the next build removes; a tree that lacks files is still
+    a kept tree (it describes itself): the next build links what is missing."""
+    top, live = os.fspath(folder), os.fspath(output)
+    made = {""}
+    try:
+        for rel in paths:
+            parent = rel.rpartition("/")[0]
+            if parent not in made:
+                missing = []
+                while parent not in made:
+                    missing.append(parent)
+                    parent = parent.rpartition("/")[0]
+                for name in reversed(missing):
+                    os.mkdir(os.path.join(top, name))
+                    made.add(name)
+            os.link(os.path.join(live, rel), os.path.join(top, rel))
+        tree = make_previous_folder(output)
+        if os.path.lexists(tree):
+            replaced = folder.with_name(folder.name + "-replaced")
+            os.rename(tree, replaced)
+            os.rename(folder, tree)
+            remove_tree(replaced)
+        else:
+            os.rename(folder, tree)
+    except OSError:  # a full disk, a folder of that name that is not digest's...: keep nothing
+        remove_tree(folder)
+
+
+def _open_kept_tree(output: Path, live: Mapping[str, int] | None = None) -> _KeptTree | None:
+    """The kept tree beside ``output``, listed, and the live site's inodes (``live``: those of the
+    files the saved state describes, as its load found them; else from a listing of the live site);
+    None if there is no kept tree, or it cannot be listed."""
     tree = kept_tree(output)
     if tree is None or not output.is_dir():
         return None
     try:
         if os.stat(tree).st_dev != os.stat(output).st_dev:  # inode numbers of two file systems say nothing of each other
             return None
-        kept, live = list_tree(tree), list_tree(output)
+        kept = list_tree(tree)
+        if live is None:
+            live = list_tree(output).files
     except OSError:  # a folder that cannot be read: stage afresh, which says what is wrong if it matters
         return None
-    current = {rel for rel, inode in kept.files.items() if live.files.get(rel) == inode}
+    current = {rel for rel, inode in kept.files.items() if live.get(rel) == inode}
     return _KeptTree(tree, kept, live, current)
 
 
@@ -397,7 +487,8 @@ class _KeptTree:
     tree: Path
     kept: Listing
     """What the tree held when the build started (its files forgotten as they are replaced or deleted)."""
-    live: Listing
+    live: Mapping[str, int]
+    """Inode of each live file (those the saved state describes, when it was given: see `Stage`)."""
     current: set[str]
     """Files of the tree that are the live site's (the same inode): up to date whenever the live one is."""
     opened: bool = False
