@@ -47,7 +47,7 @@ PHASES: list[tuple[str, str, str]] = [
     ("load state", "digest.pipeline.savedstate", "load_state"),
     ("build", "digest.pipeline.build", "build_site"),
     ("  render + write", "digest.pipeline.build", "write_stage"),
-    ("    list the kept and live trees", "digest.pipeline.write", "_open_kept_tree"),
+    ("    list the kept tree", "digest.pipeline.write", "_open_kept_tree"),
     ("    carry (hard-link kept files)", "digest.pipeline.write", "Stage.carry"),
     ("    search", "digest.pipeline.build", "search_files"),
     ("    commit (swap)", "digest.pipeline.write", "Stage.commit"),
