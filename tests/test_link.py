@@ -261,3 +261,57 @@ def test_a_watch_rebuild_links_the_saved_article_alone_and_reports_what_a_fresh_
     linked.clear()
     edit(site / "content/articles/plain-one.yaml", "the talk was", "the talks were")
     assert builder.build({"content/articles/plain-one.yaml"}).ok and linked == ["plain-one"]
+
+
+def _long_session_shared_out(folder: str) -> int:
+    """In a fresh process (it may fork): the long session of edits with every link shared out over three
+    processes, one article a chunk, beside a session that links in one process. Each link gives what a
+    fresh serial link gives; each edit links again what it does in the serial session (the results that
+    came back from workers point at this process's records, so the next link can keep them). Returns
+    how many chunks workers linked."""
+    import functools
+
+    import digest.pipeline.workers as workers
+
+    workers.CHUNK = 1
+    digest.graph.link.SHARE_MINIMUM = 1
+    from_workers: list[bool] = []
+
+    def share(count, work, shared):
+        for result, forked in workers.share_out(count, lambda numbers, forked: (work(numbers, forked), forked), shared, 3):
+            from_workers.append(forked)
+            yield result
+
+    def shared_link(changed: set[str] | None) -> tuple[SiteGraph | None, list[Diagnostic], Caches]:
+        diagnostics = Diagnostics()
+        loaded = load_site(site, diagnostics, changed, caches)
+        graph = link_site(loaded, diagnostics, caches=caches, share=functools.partial(share))
+        for stem, linked in caches.link.articles.items():
+            assert linked.record is loaded.sidecars.get(stem), "a worker's result points at the loaded record itself"
+        return graph, diagnostics.sorted(), caches
+
+    site = write_site(Path(folder) / "site")
+    caches, serial = Caches(), Caches()
+    shared_link(None)
+    link(site, serial)
+    for name in sorted(EDITS):
+        before = read_tree(site)
+        try:
+            EDITS[name](site)
+        except (AssertionError, FileNotFoundError):  # an earlier edit took what this one edits
+            pass
+        changed = changed_paths(before, read_tree(site))
+        graph, problems, _ = shared_link(changed)
+        serial_graph, _ = link(site, serial, changed)
+        fresh, fresh_problems = link(site, Caches())
+        assert [str(d) for d in problems] == [str(d) for d in fresh_problems], name
+        assert shape(graph) == shape(fresh), name
+        relinked = [(g.relinked.articles, g.relinked.entities) if g is not None and g.relinked else None for g in (graph, serial_graph)]
+        assert relinked[0] == relinked[1], name
+    return sum(from_workers)
+
+
+def test_articles_linked_in_forked_workers_give_a_fresh_links_graph_and_keep_incremental_links(tmp_path):
+    from fresh import in_fresh_process
+
+    assert in_fresh_process(_long_session_shared_out, str(tmp_path)) > 0, "some articles were linked in workers"
