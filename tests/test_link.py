@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -315,3 +316,31 @@ def test_articles_linked_in_forked_workers_give_a_fresh_links_graph_and_keep_inc
     from fresh import in_fresh_process
 
     assert in_fresh_process(_long_session_shared_out, str(tmp_path)) > 0, "some articles were linked in workers"
+
+
+def _builds_after_a_cold_build_in_workers(folder: str) -> bool:
+    """In a fresh process: `digest build` of the 12-article site linking in workers, then after a sidecar
+    edit and a person edit (every article linked again, in workers, from the saved memo tables they
+    filled); the last site is a clean serial build's, byte for byte."""
+    from conftest import run_cli
+    from fresh import fork_workers
+
+    fork_workers()
+    root = Path(folder)
+    site = write_site(root / "site")
+    assert run_cli("build", "--source", site, "--output", root / "out").code == 0
+    for step in ("sidecar", "alias-removed"):
+        EDITS[step](site)
+        assert run_cli("build", "--source", site, "--output", root / "out").code == 0
+    clean = root / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns(".digest-cache"))
+    digest.graph.link.SHARE_MINIMUM = 10**9  # the clean build links in one process
+    assert run_cli("build", "--source", clean, "--output", clean / "out").code == 0
+    return read_tree(root / "out") == read_tree(clean / "out")
+
+
+@pytest.mark.slow
+def test_digest_build_after_a_cold_build_linked_in_workers_equals_a_clean_build(tmp_path):
+    from fresh import in_fresh_process
+
+    assert in_fresh_process(_builds_after_a_cold_build_in_workers, str(tmp_path))
