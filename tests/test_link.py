@@ -271,15 +271,25 @@ def _long_session_shared_out(folder: str) -> int:
     came back from workers point at this process's records, so the next link can keep them). Returns
     how many chunks workers linked."""
     import functools
+    import multiprocessing
 
     import digest.pipeline.workers as workers
 
     workers.CHUNK = 1
     digest.graph.link.SHARE_MINIMUM = 1
     from_workers: list[bool] = []
+    started = multiprocessing.get_context("fork").Event()
+    """Set by a worker's first chunk: the first link's own first chunk waits for it, so workers surely link some."""
+
+    def noting(work, numbers: range, forked: bool):
+        if forked:
+            started.set()
+        elif not from_workers:
+            assert started.wait(60), "no worker started"
+        return work(numbers, forked), forked
 
     def share(count, work, shared):
-        for result, forked in workers.share_out(count, lambda numbers, forked: (work(numbers, forked), forked), shared, 3):
+        for result, forked in workers.share_out(count, functools.partial(noting, work), shared, 3):
             from_workers.append(forked)
             yield result
 
@@ -312,6 +322,7 @@ def _long_session_shared_out(folder: str) -> int:
     return sum(from_workers)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_articles_linked_in_forked_workers_give_a_fresh_links_graph_and_keep_incremental_links(tmp_path):
     from fresh import in_fresh_process
 
