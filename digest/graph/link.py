@@ -21,6 +21,10 @@ entities, see `savedstate._saved_memory`) and links exactly as a session
 would; from the per-article results alone (`SavedLink`, when the merged
 entities could not be read) it links again only the articles whose inputs
 changed, and merges every claim and event from the results.
+
+Articles to link are independent of each other, so when there are many (a
+cold build, an edited name that many articles hold) the build shares them
+out over forked workers (`_link_articles`); the results are the same.
 """
 
 from __future__ import annotations
