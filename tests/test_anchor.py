@@ -6,7 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.text.anchor import Span, closest_passage, context_misses, find_all, matches_verbatim, normalise, normalise_blocks, offset_map, visible_text
+from digest.text.anchor import (
+    Span,
+    _to_span,
+    closest_passage,
+    context_misses,
+    find_all,
+    matches_verbatim,
+    normalise,
+    normalise_blocks,
+    offset_map,
+    visible_text,
+)
 from digest.text.seedtext import Block
 
 BLOCKS = (
@@ -188,3 +199,15 @@ def test_the_closest_passage_search_stops_at_its_budget(monkeypatch):
     assert closest_passage_work(article, huge) > CLOSEST_PASSAGE_BUDGET
     assert closest_passage(article, huge) is None
     assert searched == [], "past its budget the search does not start"
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("ab \u00a0\n\t\u00ad\u200b“’ʼ"), max_size=12), min_size=1, max_size=4))
+def test_a_span_is_the_same_with_or_without_the_walk_of_its_block(texts):
+    """`_to_span` skips `offset_map` for blocks normalising loses nothing from: the spans are those the walk gives."""
+    haystack = normalise_blocks(tuple(Block(text, 1) for text in texts))
+    for index, text in enumerate(texts):
+        base, offsets = haystack.block_starts[index], offset_map(text)
+        for start in range(len(offsets)):
+            for end in range(start + 1, len(offsets) + 1):
+                expected = Span(index, offsets[start], offsets[end - 1] + 1)
+                assert _to_span(haystack, base + start, base + end, {}) == expected

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from digest.text.language import detect, main_script, mismatch, script_shares, scripts_of, unstated_script
+from digest.text.language import _SCRIPT_PATTERN, detect, main_script, mismatch, script_shares, scripts_of, unstated_script
 
 ENGLISH = (
     "The White House has reportedly been holding talks with Kremlin officials, the Wall Street Journal reported on Sunday, "
@@ -108,3 +110,14 @@ def test_an_english_article_quoting_arabic_is_still_english():
 )
 def test_unstated_script_is_a_script_the_sites_language_is_not_written_in(text, site_language, script):
     assert unstated_script(main_script(text)[0], site_language) == script
+
+
+@given(st.text(alphabet=st.sampled_from("aZé×ß ,1\u00a0’Жлω中ا"), max_size=40))
+def test_script_shares_of_latin_only_text_are_those_of_counting_every_run(text):
+    """Text with no letter beyond Latin skips the count of each run of letters: the shares are the same."""
+    counts: dict[str, int] = {}
+    for match in _SCRIPT_PATTERN.finditer(text):
+        counts[match.lastgroup or ""] = counts.get(match.lastgroup or "", 0) + len(match.group())
+    total = sum(counts.values())
+    assert script_shares(text) == {script: count / total for script, count in sorted(counts.items(), key=lambda item: -item[1])}
+    assert main_script(text)[2] == sum(1 for char in text if char.isalpha())

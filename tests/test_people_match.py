@@ -348,3 +348,30 @@ def test_a_text_the_finder_passes_over_has_the_same_names_with_either_index(text
     finder = spelling_finder(changed_spellings(before, after))
     if finder is None or not finder.search(text):
         assert find_names(text, build_name_index(before)) == find_names(text, build_name_index(after))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(["Vladimir", "Putin", "Putin's", "Zelensky", "O'Brien", "O\u2019Brien", "Jean-Claude", "Juncker", "Jean\u2011Claude",
+                                 "Vladimirs", "xPutin", "Putin_", "said", "—", "\u00a0", " ", "\n", "  ", "\u00ad", ",", "."]), max_size=40))
+def test_placing_only_name_starting_words_finds_what_a_word_by_word_scan_finds(parts):
+    """`_candidate_words` places only the words the index holds; a scan of every word (past `PLACED_WORDS`) finds the same."""
+    import digest.text.people_match as people_match
+
+    text = "".join(parts)
+    placed = find_names(text, INDEX)
+    limit = people_match.PLACED_WORDS
+    people_match.PLACED_WORDS = -1  # every text takes the word-by-word scan
+    try:
+        scanned = find_names(text, INDEX)
+    finally:
+        people_match.PLACED_WORDS = limit
+    assert placed == scanned
+
+
+def test_words_that_start_no_name_cost_no_lookup():
+    """Most words of a news text begin no alias: only the places of those that do are looked up."""
+    text = "The minister said the talks were over, and Putin agreed with Zelensky. " * 50
+    _CountingLookup.lookups = 0
+    found = find_names(text, NameIndex(_CountingLookup(INDEX.by_first_word), INDEX.key))
+    assert len(found) == 100
+    assert _CountingLookup.lookups == 100

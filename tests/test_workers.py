@@ -176,3 +176,50 @@ def test_no_worker_or_builder_outlives_digest_watch(tmp_path, how, ending):
         for pid in [*workers, *builders]:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def _shared_out(fail: bool) -> tuple[list[int], bool, int]:
+    """In a fresh process: ten items, one a chunk, over this process and two forked ones (this one
+    waits in its first chunk until a worker has started one)."""
+    import multiprocessing
+
+    from digest.pipeline import workers
+
+    workers.CHUNK = 1
+    shared = [["first"], ["second"]]
+    started = multiprocessing.get_context("fork").Event()
+
+    def work(numbers: range, forked: bool) -> list[tuple[int, list[str], bool]]:
+        if forked:
+            started.set()
+            if fail:
+                raise ValueError("no such page")
+        else:
+            assert started.wait(WAIT), "no worker started"
+        return [(number, shared[number % 2], forked) for number in numbers]
+
+    results = [item for chunk in workers.share_out(10, work, shared, 3) for item in chunk]
+    return sorted(n for n, _, _ in results), all(obj is shared[n % 2] for n, obj, _ in results), sum(forked for _, _, forked in results)
+
+
+def test_shared_out_work_comes_back_whole_with_the_objects_it_shares():
+    """Every item once; what a forked worker's result points at among the shared objects is that very object."""
+    from fresh import in_fresh_process
+
+    numbers, same_objects, forked = in_fresh_process(_shared_out, False)
+    assert numbers == list(range(10)) and same_objects
+    assert forked > 0, "workers took some chunks"
+
+
+def _failure_of_shared_out() -> str:
+    try:
+        _shared_out(True)
+    except RuntimeError as exc:
+        return str(exc)
+    return "no failure"
+
+
+def test_a_failure_in_a_shared_out_worker_is_raised_in_the_parent():
+    from fresh import in_fresh_process
+
+    assert in_fresh_process(_failure_of_shared_out) == "a worker failed: ValueError: no such page"

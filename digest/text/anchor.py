@@ -216,11 +216,26 @@ def _to_span(haystack: NormalisedText, start: int, end: int, offset_maps: dict[i
     """A normalised range as a span of its block's original text; ``offset_maps`` keeps each
     block's map, made once: a quote found thousands of times in one block costs one walk."""
     index = bisect.bisect_right(haystack.block_starts, start) - 1
+    base = haystack.block_starts[index]
+    if _normalised_length(haystack, index) == len(haystack.blocks[index].text):
+        return Span(index, start - base, end - base)  # nothing was dropped or squeezed: offsets are the same
     offsets = offset_maps.get(index)
     if offsets is None:
         offsets = offset_maps[index] = offset_map(haystack.blocks[index].text)
-    base = haystack.block_starts[index]
     return Span(index, offsets[start - base], offsets[end - 1 - base] + 1)
+
+
+def _normalised_length(haystack: NormalisedText, index: int) -> int:
+    """The length of block ``index`` once normalised.
+
+    `normalise` only drops characters (invisible ones, all but the first of
+    a whitespace run, the edges) and turns others into one each, so a block
+    whose normalised text is as long as the original lost none: each offset
+    is its own, and no `offset_map` need be walked (most blocks of most seeds).
+    """
+    starts = haystack.block_starts
+    end = starts[index + 1] - len(BLOCK_SEPARATOR) if index + 1 < len(starts) else len(haystack.text)
+    return end - starts[index]
 
 
 def matches_verbatim(blocks: tuple[Block, ...], span: Span, exact: str) -> bool:

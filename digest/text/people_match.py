@@ -1,9 +1,11 @@
 """Find where people are named in a text, in time linear in its length.
 
 A regex alternation of hundreds of names is slow, so aliases are indexed by
-their first word: the text is scanned word by word and only the aliases that
-start with that word are tried, longest first ("Vladimir Zelensky" before a
-hypothetical "Vladimir"). Matching is case-sensitive and on whole words;
+their first word: only the words of the text that begin some alias are
+placed (`_candidate_words`: the text's words as a set against the index, a
+C-speed pass, then their whole-word places by substring search; most words
+start no name) and at each only the aliases that start with that word are
+tried, longest first ("Vladimir Zelensky" before a hypothetical "Vladimir"). Matching is case-sensitive and on whole words;
 straight and typographic apostrophes are the same, so "O’Brien" matches an
 alias written "O'Brien", and "Putin's" matches "Putin" with the "'s" left out.
 
@@ -54,6 +56,9 @@ _WORD = re.compile(r"\w+")
 _CONJUNCTIONS = ("و", "ف")
 _PREPOSITIONS = ("ب", "ل", "ك")
 _ARTICLE = "ال"
+_ARABIC_PREFIX_LETTERS = frozenset(_CONJUNCTIONS + _PREPOSITIONS + (_ARTICLE[0],))
+PLACED_WORDS = 16
+"""Most distinct name-starting words a text's names are looked for by substring search (`_candidate_words`)."""
 
 
 def fold_name(text: str) -> str:
@@ -192,12 +197,12 @@ def find_names(text: str, index: NameIndex) -> list[NameMatch]:
     matches: list[NameMatch] = []
     taken_until = 0
     lookup = index.by_first_word
-    for word in _WORD.finditer(folded):
-        if word.start() < taken_until:
+    for at, word in _candidate_words(folded, lookup):
+        if at < taken_until:
             continue
-        found = _match_at(folded, word.start(), word.group(), lookup, taken_until)
-        if found is None and word.group()[0] in _ARABIC_PREFIX_LETTERS:
-            found = _attached_match(folded, word.start(), word.group(), index, taken_until)
+        found = _match_at(folded, at, word, lookup, taken_until)
+        if found is None and word[0] in _ARABIC_PREFIX_LETTERS:
+            found = _attached_match(folded, at, word, index, taken_until)
         if found is None:
             continue
         start, end, person = found
@@ -206,6 +211,32 @@ def find_names(text: str, index: NameIndex) -> list[NameMatch]:
         matches.append(NameMatch(original_start, original_end, person))
         taken_until = end
     return matches
+
+
+def _candidate_words(folded: str, lookup: dict[str, tuple[tuple[str, str, int], ...]]) -> list[tuple[int, str]]:
+    """The words of ``folded`` that may begin a name, as (offset, word), left to right.
+
+    A word that starts no alias never matches, so only the words the index
+    holds are placed: found as a set first, then each one's whole-word
+    occurrences by substring search, instead of a Python step for every
+    word of the text. Text with an Arabic letter that may prefix a name takes
+    every word (`_attached_match` may find an alias inside any of them), and
+    so does text with more than `PLACED_WORDS` such words, so that the
+    substring searches stay a bounded number of passes over the text.
+    """
+    hits = lookup.keys() & set(_WORD.findall(folded)) if _ARABIC_PREFIX_LETTERS.isdisjoint(folded) else None
+    if hits is None or len(hits) > PLACED_WORDS:
+        return [(word.start(), word.group()) for word in _WORD.finditer(folded)]
+    found: list[tuple[int, str]] = []
+    for word in hits:
+        at = folded.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or not _is_word_char(folded[at - 1])) and (end == len(folded) or not _is_word_char(folded[end])):
+                found.append((at, word))
+            at = folded.find(word, end)
+    found.sort()
+    return found
 
 
 def _match_at(
@@ -247,7 +278,6 @@ def _attached_match(folded: str, at: int, word: str, index: NameIndex, taken_unt
     return None
 
 
-_ARABIC_PREFIX_LETTERS = frozenset(_CONJUNCTIONS + _PREPOSITIONS + (_ARTICLE[0],))
 
 
 def _arabic_prefixes(word: str) -> tuple[int, ...]:
