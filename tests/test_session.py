@@ -223,7 +223,7 @@ def _records_made_by_saves(folder: str, first_in_workers: bool) -> dict:
 
 
 def test_saves_make_only_the_records_they_changed_wherever_the_last_build_rendered(tmp_path):
-    """Render workers send back data.json's records (`Rendering.values_from_workers`), and take those the
+    """Render workers send back data.json's records (`Rendering.session`), and take those the
     session kept: a save makes again only the records of what it changed, the first after a build in
     workers too, and wherever data.json is rendered."""
     ran = {first: in_fresh_process(_records_made_by_saves, str(tmp_path / str(first)), first) for first in (True, False)}

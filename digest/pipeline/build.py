@@ -39,7 +39,7 @@ from digest.pipeline.workers import bind_to_parent
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.export import LastExport
 from digest.render.page import Page, render_page
-from digest.render.pages import own_pages, same_pages, site_pages
+from digest.render.pages import article_page, own_pages, same_pages, site_pages
 from digest.render.publish import publishing_pages
 from digest.render.site_reads import CARRIED_READS, SITE_READS, SITE_SCOPES
 from digest.render.templates import environment_for
@@ -218,10 +218,13 @@ class Rendering:
     checkpoint: Callable[[], None] | None = None
     """Called once the saved entity's own pages are made, before anything else (watch mode: the session loads the
     whole site there, and raises to start again if the watcher missed a change)."""
-    values_from_workers: bool = False
-    """Render workers send back the values of the reads kept for the next build (`CARRIED_READS`: data.json's
-    records), which they alone computed: a watch session's first save after its first build then computes only
-    the records it changed. `digest build` leaves them (its saved state would carry 34 MB more at 10,000 articles)."""
+    session: bool = False
+    """A watch session's build, which the next save starts from: its first build leaves what the first save
+    needs. Render workers send back the values of the reads kept for the next build (`CARRIED_READS`: data.json's
+    records), which they alone computed, and the topic digests are remembered by entity from the first build on
+    (`Caches.topic_digests`), so the first save digests again only what it changed, as the later ones do (a
+    changed claim digests the list of every claim's place: 16,000 claims at 10,000 articles). `digest build` leaves
+    both (its saved state would carry 34 MB more records; its memory is that of one build)."""
 
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
@@ -288,7 +291,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     @functools.cache
     def scope_check() -> ScopeCheck:
         """Made on first use, after the first pages: watch mode's saved page is written before every topic is digested."""
-        memo = rendering.caches.topic_digests if previous.topics else None
+        memo = rendering.caches.topic_digests if previous.topics or rendering.session else None
         basis = rendering.caches.topics_basis
         since = basis[1] if basis is not None and basis[0] is previous.topics else None
         return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes, since)
@@ -300,7 +303,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     closures: dict[str, frozenset[str]] = {}
     digests: dict[str, bytes | None] = {}
     done: list[int] = []
-    carried: dict[str, Any] | None = {} if rendering.values_from_workers else None
+    carried: dict[str, Any] | None = {} if rendering.session else None
 
     def render_early(page: Page) -> tuple[str, bytes]:
         data, keys = render_page(env, page, reader)
@@ -316,9 +319,18 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     if rendering.checkpoint is not None:
         rendering.checkpoint()
     if rendering.first:
-        for page in _first_pages(rendering.page_list(), previous, rendering.first, shown):
-            if page.path not in rendering.early:
-                yield render_early(page)
+        showing = [page for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown) if page.path not in rendering.early]
+        for page in showing[:FIRST_HERE]:
+            yield render_early(page)
+        rest = showing[FIRST_HERE:]
+        for number, data, keys, key_digests in _render_all(env, rest, list(range(len(rest))), reader, carried):
+            page = rest[number]
+            closures[page.path] = templates.closure(page.template) if page.template else frozenset()
+            state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
+            state.outputs[page.path] = digest_bytes(data)
+            digests.update(key_digests)
+            rendering.early.add(page.path)
+            yield page.path, data
     pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
@@ -383,6 +395,9 @@ def _changed_reads(check: ScopeCheck, reader: Reader, previous: BuildState) -> s
 
 PARALLEL_MINIMUM = 300
 """Pages to render before it pays to fork workers."""
+FIRST_HERE = 8
+"""Pages showing a saved entity rendered in this process, each written as soon as it is made; past them
+(a person shows in thousands of pages) they are rendered as the others are, in workers when there are many."""
 RESULTS_PER_MESSAGE = 64
 """Pages a worker reports in one message: few enough to keep messages small, enough to keep them few."""
 
@@ -411,13 +426,31 @@ def _own_pages(graph: SiteGraph, previous: BuildState, keys: frozenset[str], sho
     return found
 
 
-def _first_pages(pages: list[Page], previous: BuildState, keys: frozenset[str], shown: set[str]) -> list[Page]:
-    """The pages that read one of ``shown`` when last built, those that read the entities' records first."""
+def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str], shown: set[str]) -> list[Page]:
+    """The pages that read one of ``shown`` when last built, in the order a reader is likely to be looking at them
+    (a person shows in thousands of pages: each article's chips name them): those that read the entities'
+    records, then the home page and the section fronts, then the articles naming a saved person, newest
+    first (the home page leads to them), then the others in the site's order."""
+    newest: dict[str, int] = {}
+    for key in keys:
+        kind, _, pid = key.partition(":")
+        if kind == "person":
+            for stem in graph.index.named_by.get(pid, ()):
+                article = graph.articles[stem]
+                newest[article_page(article).path] = -article.published.toordinal() if article.published else 0
     found = []
     for number, page in enumerate(pages):
         old = previous.pages.get(page.path)
         if old is not None and not shown.isdisjoint(old.keys):
-            found.append((keys.isdisjoint(old.keys), number, page))
+            if not keys.isdisjoint(old.keys):
+                rank = (0, 0)
+            elif page.path == "index.html" or (page.path.count("/") == 1 and page.path.endswith("/index.html")):
+                rank = (1, 0)
+            elif page.path in newest:
+                rank = (2, newest[page.path])
+            else:
+                rank = (3, 0)
+            found.append((rank, number, page))
     found.sort(key=lambda item: item[:2])
     return [page for _, _, page in found]
 
