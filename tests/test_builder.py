@@ -27,7 +27,6 @@ WAIT = 60.0
 """Generous deadline for a process to start, answer or end."""
 BASE_TEMPLATE = "themes/default/templates/base.html"
 SIDECAR = "content/articles/plain-one.yaml"
-PERSON = "content/people/jake-sullivan.yaml"
 
 # A session as `digest watch` runs it: the builder forked first, then a file watcher's
 # threads in the parent; each render records "pid page" in the producers file.
@@ -40,7 +39,6 @@ from digest.live.watch import ChangeCollector, SourceWatcher
 
 site, output, producers = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 digest.pipeline.build.PARALLEL_MINIMUM = int(sys.argv[4])
-digest.pipeline.build.FIRST_HERE = int(sys.argv[6])
 os.cpu_count = lambda: 2
 render_page = digest.pipeline.build.render_page
 
@@ -52,8 +50,6 @@ def recording_render(env, page, reader):
 digest.pipeline.build.render_page = recording_render
 builder = start_builder(site, output, search_in_background=True)
 assert isinstance(builder, BuilderProcess), "one thread: the builder runs in a child"
-early = []
-builder.on_page_written = early.append
 report = {"parent": os.getpid(), "builder": builder.pid, "rebuilds": []}
 watcher = SourceWatcher(site, ChangeCollector(site))
 watcher.start()
@@ -62,15 +58,12 @@ try:
     for changed in [None, *json.loads(sys.argv[5])]:
         if changed is not None:
             edit = site / changed
-            edit.write_text(edit.read_text().replace("</body>", "<!-- edited --></body>").replace("The talks were not useful.", "The talks were pointless.")
-                            .replace("name: Jake Sullivan", "name: Jake Sullivan Jr"))
+            edit.write_text(edit.read_text().replace("</body>", "<!-- edited --></body>").replace("The talks were not useful.", "The talks were pointless."))
         producers.write_text("")
-        early.clear()
         rebuild = builder.build(None if changed is None else {changed})  # the last save's index may still be being made
         report["rebuilds"].append({"ok": rebuild.ok, "rendered": len(rebuild.rendered),
                                    "html": sum(path.endswith(".html") for path in rebuild.rendered), "errors": [str(d) for d in rebuild.errors],
-                                   "producers": producers.read_text().split()[::2], "builder": builder.pid,
-                                   "pages": producers.read_text().split()[1::2], "early": list(early)})
+                                   "producers": producers.read_text().split()[::2], "builder": builder.pid})
     report["searched"] = builder.wait_for_search(60)
 finally:
     watcher.stop()
@@ -80,11 +73,10 @@ print(json.dumps(report))
 """
 
 
-def run_session(tmp_path: Path, site: Path, edits: list[str], minimum: int = 1, first_here: int = 8) -> dict:
-    """``minimum``: `build.PARALLEL_MINIMUM`; ``first_here``: `build.FIRST_HERE`."""
+def run_session(tmp_path: Path, site: Path, edits: list[str], minimum: int = 1) -> dict:
     producers = tmp_path / "producers"
     result = subprocess.run(
-        [sys.executable, "-c", SESSION, str(site), str(tmp_path / "live"), str(producers), str(minimum), json.dumps(edits), str(first_here)],
+        [sys.executable, "-c", SESSION, str(site), str(tmp_path / "live"), str(producers), str(minimum), json.dumps(edits)],
         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
@@ -127,32 +119,6 @@ def test_a_sidecar_save_renders_in_the_builder_itself_which_lives_across_saves(t
     assert save["ok"] and 0 < save["html"] < 23, save
     assert set(save["producers"]) == {str(report["builder"])}, "the builder renders a save itself"
     assert save["builder"] == again["builder"] == report["builder"], "one builder process for the whole session"
-    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
-
-
-def test_a_person_edit_renders_the_pages_naming_them_in_workers_the_likely_seen_first(tmp_path):
-    """A person shows in every article naming them (their chips): past the first few, those pages are
-    rendered by forked workers, as a template edit's are, each written as soon as it comes back, in the
-    order a reader is likely to be looking at them: the person's own page, then the newest articles
-    (`test_build.py` checks the order)."""
-    from digest.pipeline.build import render_source
-    from digest.render.pages import article_page
-
-    site = copy_site("basic", tmp_path)
-    report = run_session(tmp_path, site, [PERSON], minimum=2, first_here=1)
-    _, save = report["rebuilds"]
-    assert save["ok"], save
-    early, made_by = save["early"], dict(zip(save["pages"], save["producers"]))
-    graph = render_source(site).graph
-    naming = [article_page(graph.articles[stem]).path for stem in graph.index.named_by["jake-sullivan"]]
-    assert len(naming) >= 2
-    assert early[0] == "people/jake-sullivan/index.html" and made_by[early[0]] == str(report["builder"]), "its own page first, by the builder"
-    assert set(naming) <= set(early), "the articles naming the person are written early"
-    assert {made_by[path] for path in naming}.isdisjoint({str(report["builder"]), str(report["parent"])}), "rendered by workers"
-    published = {article_page(article).path: article.published for article in graph.articles.values()}
-    for worker in {made_by[path] for path in naming}:  # each worker renders its share in that order (`build._first_pages`)
-        dates = [published[path] for path in early if path in naming and made_by[path] == worker]
-        assert dates == sorted(dates, reverse=True), "newest first"
     assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
 
 

@@ -319,18 +319,9 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     if rendering.checkpoint is not None:
         rendering.checkpoint()
     if rendering.first:
-        showing = [page for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown) if page.path not in rendering.early]
-        for page in showing[:FIRST_HERE]:
-            yield render_early(page)
-        rest = showing[FIRST_HERE:]
-        for number, data, keys, key_digests in _render_all(env, rest, list(range(len(rest))), reader, carried):
-            page = rest[number]
-            closures[page.path] = templates.closure(page.template) if page.template else frozenset()
-            state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
-            state.outputs[page.path] = digest_bytes(data)
-            digests.update(key_digests)
-            rendering.early.add(page.path)
-            yield page.path, data
+        for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown):
+            if page.path not in rendering.early:
+                yield render_early(page)
     pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
@@ -395,9 +386,6 @@ def _changed_reads(check: ScopeCheck, reader: Reader, previous: BuildState) -> s
 
 PARALLEL_MINIMUM = 300
 """Pages to render before it pays to fork workers."""
-FIRST_HERE = 8
-"""Pages showing a saved entity rendered in this process, each written as soon as it is made; past them
-(a person shows in thousands of pages) they are rendered as the others are, in workers when there are many."""
 RESULTS_PER_MESSAGE = 64
 """Pages a worker reports in one message: few enough to keep messages small, enough to keep them few."""
 
