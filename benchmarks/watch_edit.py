@@ -1,6 +1,6 @@
 """Time watch mode's save in process: to the saved page, and to every affected page.
 
-    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed] [--profile PROF_DIR] [--corpus DIR]
+    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed] [--profile PROF_DIR] [--profile-edit N] [--corpus DIR]
 
 A `SiteBuilder` (what `digest watch` runs in its builder process, without
 the watcher's debounce or the pipe) builds a copy of the cached corpus of
@@ -13,16 +13,20 @@ written (`on_page_written`: the saved entity's own page), to the page of
 the article `run.py` watches (for a person edit, one article that names
 them), and to the build's return (every affected page written; the
 search index follows in the background and is waited for before the next
-edit, untimed). ``--profile``: the last edit under
-cProfile, saved as ``PROF_DIR/watch-edit.prof`` with its top functions
-printed. The corpus copy lives in a temporary folder; the cache is never
-written to.
+edit, untimed). The builder forks render workers as the builder
+process of `digest watch` does (``render_workers``): CPU is given for this
+process, and for all pages also with the workers' ("+ workers"), counted
+once they have ended. ``--profile``: the last edit (or edit
+``--profile-edit``) under cProfile, saved as ``PROF_DIR/watch-edit.prof``
+with its top functions printed. The corpus copy lives in a temporary
+folder; the cache is never written to.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import shutil
 import sys
@@ -44,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--kind", choices=("sidecar", "person", "seed"), default="sidecar")
     parser.add_argument("--profile", type=Path, default=None, help="profile the last edit, saving PROF_DIR/watch-edit.prof")
+    parser.add_argument("--profile-edit", type=int, default=None, help="the edit to profile (default: the last)")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--corpus", type=Path, default=None, help="a corpus folder made by run.py (default: its cache's, generated if missing)")
     args = parser.parse_args(argv)
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         copy = Path(work) / "source"
         shutil.copytree(corpus, copy)
         output = Path(work) / "site"
-        builder = SiteBuilder(copy, output, search_in_background=True)
+        builder = SiteBuilder(copy, output, search_in_background=True, render_workers=True)
         started, cpu = time.perf_counter(), time.process_time()
         first = builder.build()
         if not first.ok:
@@ -84,20 +89,22 @@ def main(argv: list[str] | None = None) -> int:
                 saved_page[0] = edit.page.relative_to(output).as_posix()
                 page_at.clear()
                 first_at.clear()
-                profile = cProfile.Profile() if args.profile is not None and number == args.edits else None
-                started, cpu = time.perf_counter(), time.process_time()
+                profile = cProfile.Profile() if args.profile is not None and number == (args.profile_edit or args.edits) else None
+                started, cpu, workers = time.perf_counter(), time.process_time(), children_cpu()
                 if profile is not None:
                     profile.enable()
                 rebuild = builder.build({edit.path.relative_to(copy).as_posix()})
                 if profile is not None:
                     profile.disable()
                 wall, used = time.perf_counter() - started, time.process_time() - cpu
+                used_by_workers = children_cpu() - workers
                 if not rebuild.ok:
                     raise SystemExit("edit build failed:\n" + "\n".join(map(str, rebuild.diagnostics[:20])))
                 print(f"edit {number}{' (profiled)' if profile else ''}: first page {since(first_at, started, cpu)}; "
                       f"watched page {since(page_at, started, cpu)}; "
                       f"all pages {wall * 1000:.0f} ms wall, "
-                      f"{used * 1000:.0f} ms CPU; {len(rebuild.rendered)} pages rendered, {len(rebuild.written)} files written", flush=True)
+                      f"{used * 1000:.0f} ms CPU ({(used + used_by_workers) * 1000:.0f} ms + workers); "
+                      f"{len(rebuild.rendered)} pages rendered, {len(rebuild.written)} files written", flush=True)
                 if profile is not None:
                     assert args.profile is not None
                     args.profile.mkdir(parents=True, exist_ok=True)
@@ -108,6 +115,12 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             builder.close()
     return 0
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children (the render workers)."""
+    times = os.times()
+    return times.children_user + times.children_system
 
 
 def since(at: list[tuple[float, float]], started: float, cpu: float) -> str:

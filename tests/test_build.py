@@ -189,3 +189,25 @@ def test_a_build_collects_young_garbage_only_and_gives_the_collector_back_as_it_
     finally:
         gc.callbacks.remove(count)
     assert full == [] and gc.get_threshold() == before, "no full collection walks the build's objects"
+
+
+def test_the_pages_showing_a_saved_person_come_in_the_order_a_reader_likely_sees_them(tmp_path):
+    """Those that read the person's record, then the home page and section fronts, then the articles naming
+    them newest first, then the rest in the site's order (`build._first_pages`)."""
+    from digest.pipeline import build
+    from digest.render.pages import article_page
+
+    site = copy_site("basic", tmp_path)
+    rendering = build.render_source(site)
+    result = rendering.collect()
+    graph, pages = result.graph, rendering.page_list()
+    keys = frozenset({"person:jake-sullivan"})
+    order = [page.path for page in build._first_pages(graph, pages, result.state, keys, build._shown(graph, keys))]
+    reads_record = [path for path in order if not keys.isdisjoint(result.state.pages[path].keys)]
+    fronts = [path for path in order if path.count("/") <= 1 and path.endswith("index.html") and path not in reads_record]
+    naming = sorted(graph.index.named_by["jake-sullivan"], key=lambda stem: graph.articles[stem].published, reverse=True)
+    articles = [article_page(graph.articles[stem]).path for stem in naming]
+    assert reads_record and fronts and len(articles) == 2
+    assert order[:len(reads_record) + len(fronts) + len(articles)] == reads_record + fronts + articles
+    rest = order[len(reads_record) + len(fronts) + len(articles):]
+    assert rest == [page.path for page in pages if page.path in rest], "the others in the site's order"

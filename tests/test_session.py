@@ -16,6 +16,7 @@ from digest.pipeline import write
 from digest.pipeline.session import SiteBuilder
 
 from conftest import copy_site, read_tree
+from fresh import in_fresh_process
 
 
 class FullDisk:
@@ -179,3 +180,61 @@ def test_a_quick_look_that_fails_is_not_the_last_word(tmp_path):
     CHANGES["sidecar"](site)
     assert builder.build({"content/articles/plain-one.yaml"}).ok
     assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def _records_made_by_saves(folder: str, first_in_workers: bool) -> dict:
+    """In a fresh process: a session's first build (in workers or not), then two saves, one rendered in
+    the session's process and one in workers; which of data.json's records each made, and where."""
+    from pathlib import Path
+
+    from digest.pipeline import build
+    from digest.pipeline.build import render_site
+    from digest.render import site_reads
+    from digest.views import topics
+
+    from fresh import fork_workers
+    from test_incremental import CHANGES, edit
+
+    os.environ.pop(topics.CHECK_SCOPES, None)  # which records are made is counted: none made only to be checked
+    fork_workers()
+    build.PARALLEL_MINIMUM = 1 if first_in_workers else 300
+    tmp_path = Path(folder)
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live", search=False)
+    assert builder.build().ok
+    report: dict = {"kept": sorted(builder.state.values), "session": os.getpid()}
+    made = tmp_path / "made"
+    originals = {name: getattr(site_reads, name) for name in ("article_record", "person_record", "claim_record", "event_record")}
+    for name, original in originals.items():  # appended to a file: render workers make records too
+        setattr(site_reads, name, lambda graph, key, __original=original: (made.open("a").write(f"{os.getpid()} {key}\n"), __original(graph, key))[1])
+    build.PARALLEL_MINIMUM = 300  # the first save renders in the session's process
+    CHANGES["sidecar"](site)
+    assert builder.build({"content/articles/plain-one.yaml"}).ok
+    report["in the session"] = made.read_text().splitlines()
+    made.unlink()
+    build.PARALLEL_MINIMUM = 1  # the second in workers
+    edit(site / "content/articles/plain-one.yaml", "Russian troops will not", "Russian soldiers will not")
+    assert builder.build({"content/articles/plain-one.yaml"}).ok
+    report["in workers"] = made.read_text().splitlines()
+    for name, original in originals.items():
+        setattr(site_reads, name, original)
+    report["same"] = (tmp_path / "live/data.json").read_bytes() == render_site(site).outputs["data.json"]
+    return report
+
+
+def test_saves_make_only_the_records_they_changed_wherever_the_last_build_rendered(tmp_path):
+    """Render workers send back data.json's records (`Rendering.session`), and take those the
+    session kept: a save makes again only the records of what it changed, the first after a build in
+    workers too, and wherever data.json is rendered."""
+    ran = {first: in_fresh_process(_records_made_by_saves, str(tmp_path / str(first)), first) for first in (True, False)}
+    for report in ran.values():
+        assert report["same"], "data.json has the bytes of a clean build"
+        kept = report["kept"]
+        assert len(kept) >= 10 and {key.partition(":")[0] for key in kept} == {"export-article", "export-person", "export-claim", "export-event"}
+        for where in ("in the session", "in workers"):
+            made = [tuple(line.split(" ", 1)) for line in report[where]]
+            assert 0 < len(made) < len(kept) / 2, (where, made)
+            assert len({key for _, key in made}) == len(made), f"a record made twice {where}: {made}"
+        assert {line.split(" ")[0] for line in report["in the session"]} == {str(report["session"])}
+    for where in ("in the session", "in workers"):
+        assert sorted(line.split(" ", 1)[1] for line in ran[True][where]) == sorted(line.split(" ", 1)[1] for line in ran[False][where]), where

@@ -190,6 +190,26 @@ def test_a_session_writes_data_json_again_computing_only_the_records_an_edit_cha
     assert (tmp_path / "out/data.json").read_bytes() == render_site(site).outputs["data.json"]
 
 
+def test_the_first_save_of_a_session_digests_only_what_it_changed(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A session's first build remembers the topic digests by entity (`Rendering.session`), as later builds
+    do: a claim edit right after it digests that claim, not every claim's place again (a changed claim
+    changes the list of all their places, whose digest is made of each member's)."""
+    from digest.views import topics
+
+    site = tmp_path / "site"
+    shutil.copytree(generated, site)
+    builder = SiteBuilder(site, tmp_path / "out", search=False)
+    assert builder.build().ok
+    made: list[object] = []
+    original = topics._digest
+    monkeypatch.setattr(topics, "_digest", lambda value: made.append(value) or original(value))
+    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check digests every topic afresh: count what a real session does
+    claims = len(render_source(site).graph.claims)
+    EDITS["claim text"](site)
+    assert builder.build().ok
+    assert 0 < len(made) < claims / 5, f"{len(made)} digests made for a claim edit, of {claims} claims"
+
+
 @pytest.mark.slow  # three builds of a 150-article site for each of 17 edits: past the unit tier's minute
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_a_session_digests_only_the_topics_of_what_link_made_again(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:

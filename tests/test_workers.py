@@ -96,7 +96,7 @@ def test_no_worker_outlives_its_main_process(tmp_path, command, how, ending):
     try:
         started = _wait_for(lambda: len(list(pid_folder.iterdir())) >= 2 or process.poll() is not None, time.monotonic() + WAIT)
         workers = sorted(int(p.name) for p in pid_folder.iterdir())
-        assert started and len(workers) == 2, f"two workers should be rendering: {workers}, {process.poll()}"
+        assert started and len(workers) == 2, f"two workers should be rendering: {workers}, {process.poll()}, {stderr.read_text()}"
         assert {_parent(pid) for pid in workers} == {process.pid}
 
         if how == "ctrl-c":
@@ -151,7 +151,7 @@ def test_no_worker_or_builder_outlives_digest_watch(tmp_path, how, ending):
     try:
         started = _wait_for(lambda: len(list(pid_folder.iterdir())) >= 2 or process.poll() is not None, time.monotonic() + WAIT)
         workers = sorted(int(p.name) for p in pid_folder.iterdir())
-        assert started and len(workers) == 2, f"two workers should be rendering: {workers}, {process.poll()}"
+        assert started and len(workers) == 2, f"two workers should be rendering: {workers}, {process.poll()}, {stderr.read_text()}"
         builders = {_parent(pid) for pid in workers}
         assert len(builders) == 1 and {_parent(pid) for pid in builders} == {process.pid}, "the builder, a child of the command, forked them"
 

@@ -245,6 +245,7 @@ class SiteBuilder:
         remembered: the next link is relative to this one, whether this build ends well or not."""
         rendering = stage(*args, base_url=self.base_url, previous=self.state if self.output.is_dir() else None, hash_assets=self.hash_assets,
                           drafts=self.drafts, first=self._first, caches=self.caches, before=self._graph, **options)
+        rendering.session = True  # the next save starts from what this build leaves
         self._graph, self._loaded = rendering.graph, rendering.loaded
         return rendering
 

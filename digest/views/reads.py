@@ -576,6 +576,11 @@ class Reader:
         kept.update((key, value) for key, value in self._values.items() if key.partition(":")[0] in kinds)
         return kept
 
+    def made(self, kinds: frozenset[str]) -> dict[str, Any]:
+        """The values of reads of ``kinds`` this reader computed, not took as they were (a render worker sends them back)."""
+        carried = self._carried
+        return {key: value for key, value in self._values.items() if key.partition(":")[0] in kinds and carried.get(key) is not value}
+
     @contextmanager
     def recording(self) -> Iterator[set[str]]:
         """Collect the keys read inside the block."""
