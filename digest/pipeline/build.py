@@ -36,7 +36,7 @@ from digest.graph.model import SiteGraph, translated_statuses
 from digest.graph.reindex import carry_index
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.pipeline.previoussite import LiveFiles
-from digest.pipeline.workers import bind_to_parent, share_out
+from digest.pipeline.workers import bind_to_parent, share_out, stop_workers
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.export import LastExport
 from digest.render.page import Page, render_page
@@ -514,11 +514,7 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool =
                 else:
                     yield from message
     finally:
-        for receive, worker in running.items():
-            worker.terminate()
-            receive.close()
-        for worker in running.values():
-            worker.join()
+        stop_workers(running)
 
 
 def _render_share(env, pages: list, reader: Reader, numbers: list[int], send: Connection, parent: int, parts: bool, values: bool = False) -> None:

@@ -116,11 +116,7 @@ def share_out(count: int, work: Callable[[range, bool], T], shared: Iterable[obj
             for ready in wait(list(running)):
                 yield from _received(ready, running, objects)  # type: ignore[arg-type]
     finally:
-        for receive, worker in running.items():
-            worker.terminate()
-            receive.close()
-        for worker in running.values():
-            worker.join()
+        stop_workers(running)
 
 
 def _received(ready: Connection, running: dict[Connection, BaseProcess], objects: dict[int, object]) -> Iterator[Any]:
@@ -164,3 +160,13 @@ def _work_share(take: Callable[[], range | None], work: Callable[[range, bool], 
         send.send_bytes(message("failed", f"{type(exc).__name__}: {exc}"))
     finally:
         send.close()
+
+
+def stop_workers(running: dict[Connection, BaseProcess]) -> None:
+    """Terminate and reap the workers still running, and close their pipes: what a pool's
+    ``finally`` does, so an exception (Ctrl-C included) leaves no worker behind."""
+    for receive, worker in running.items():
+        worker.terminate()
+        receive.close()
+    for worker in running.values():
+        worker.join()
