@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,33 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("generated") / "site"
     generate_digest(root, 120)
     return root
+
+
+@pytest.fixture(scope="module")
+def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBuilder:
+    """A watch session over the generated site, built once for the module: a cold build of 120 articles
+    costs each test more than its edit does. Each test edits the site, builds, and puts the site back
+    (`put_back`), so the next starts from a built session of the unedited site, as this one did."""
+    builder = SiteBuilder(generated, tmp_path_factory.mktemp("out") / "site", search=False)
+    assert builder.build().ok
+    return builder
+
+
+@contextlib.contextmanager
+def put_back(session: SiteBuilder) -> Iterator[Path]:
+    """The session's site, to edit; afterwards its files as they were, and the session built from them."""
+    site = session.root
+    before = {path: path.read_bytes() for path in site.rglob("*") if path.is_file() and ".digest-cache" not in path.parts}
+    try:
+        yield site
+    finally:
+        for path in site.rglob("*"):
+            if path.is_file() and path not in before and ".digest-cache" not in path.parts:
+                path.unlink()
+        for path, data in before.items():
+            if path.read_bytes() != data:
+                path.write_bytes(data)
+        assert session.build().ok, "the session builds the unedited site again"
 
 
 def replace_first(path: Path, pattern: str, new: str) -> None:
@@ -50,20 +78,18 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
-def test_a_save_lists_the_pages_again_only_when_link_changed_what_they_are_made_of(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(generated, site)
-    builder = SiteBuilder(site, tmp_path / "out", search=False)
-    assert builder.build().ok
-    listed: list[int] = []
-    monkeypatch.setattr(build, "site_pages", lambda graph: listed.append(1) or site_pages(graph))
-    change, kept = EDITS[edit]
-    change(site)
-    result = builder.build()
-    assert result.ok
-    assert (listed == []) == kept, "the last page list is taken as it is exactly when link kept what it is made of"
-    graph = render_source(site).graph
-    expected = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
-    caches = builder.caches
-    assert caches.pages is not None
-    assert [(page.path, page.template) for page in caches.pages[1]] == [(page.path, page.template) for page in expected]
+def test_a_save_lists_the_pages_again_only_when_link_changed_what_they_are_made_of(session: SiteBuilder, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    with put_back(session) as site:
+        listed: list[int] = []
+        monkeypatch.setattr(build, "site_pages", lambda graph: listed.append(1) or site_pages(graph))
+        change, kept = EDITS[edit]
+        change(site)
+        result = session.build()
+        monkeypatch.undo()
+        assert result.ok
+        assert (listed == []) == kept, "the last page list is taken as it is exactly when link kept what it is made of"
+        graph = render_source(site).graph
+        expected = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+        caches = session.caches
+        assert caches.pages is not None
+        assert [(page.path, page.template) for page in caches.pages[1]] == [(page.path, page.template) for page in expected]
