@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from digest.pipeline.session import SiteBuilder
 from digest.render.pages import site_pages
 from digest.render.publish import publishing_pages
 
-from conftest import REPO
+from conftest import REPO, put_back
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
@@ -33,27 +31,10 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBuilder:
     """A watch session over the generated site, built once for the module: a cold build of 120 articles
     costs each test more than its edit does. Each test edits the site, builds, and puts the site back
-    (`put_back`), so the next starts from a built session of the unedited site, as this one did."""
+    (`conftest.put_back`), so the next starts from a built session of the unedited site, as this one did."""
     builder = SiteBuilder(generated, tmp_path_factory.mktemp("out") / "site", search=False)
     assert builder.build().ok
     return builder
-
-
-@contextlib.contextmanager
-def put_back(session: SiteBuilder) -> Iterator[Path]:
-    """The session's site, to edit; afterwards its files as they were, and the session built from them."""
-    site = session.root
-    before = {path: path.read_bytes() for path in site.rglob("*") if path.is_file() and ".digest-cache" not in path.parts}
-    try:
-        yield site
-    finally:
-        for path in site.rglob("*"):
-            if path.is_file() and path not in before and ".digest-cache" not in path.parts:
-                path.unlink()
-        for path, data in before.items():
-            if path.read_bytes() != data:
-                path.write_bytes(data)
-        assert session.build().ok, "the session builds the unedited site again"
 
 
 def replace_first(path: Path, pattern: str, new: str) -> None:
