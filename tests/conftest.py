@@ -15,6 +15,7 @@ import pytest
 
 from digest.caches import Caches
 from digest.cli import main
+from digest.pipeline.session import SiteBuilder
 from digest.views.topics import CHECK_SCOPES
 
 os.environ[CHECK_SCOPES] = "1"
@@ -112,6 +113,25 @@ def copy_site(name: str, destination: Path) -> Path:
     else:  # not the build caches of builds whose source was the fixture itself (test_cli, basic_build)
         shutil.copytree(SITES / name, target, ignore=shutil.ignore_patterns(".digest-cache"))
     return target
+
+
+@contextlib.contextmanager
+def put_back(session: SiteBuilder) -> Iterator[Path]:
+    """The site of a session built once for a module, to edit; afterwards its files as they were, and the
+    session built from them: the next test starts from a built session of the unedited site, as this one
+    did, without a cold build of its own (a generated site's costs more than the test's edit)."""
+    site = session.root
+    before = {path: path.read_bytes() for path in site.rglob("*") if path.is_file()}
+    try:
+        yield site
+    finally:
+        for path in site.rglob("*"):
+            if path.is_file() and path not in before:
+                path.unlink()
+        for path, data in before.items():
+            if not path.exists() or path.read_bytes() != data:
+                path.write_bytes(data)
+        assert session.build().ok, "the session builds the unedited site again"
 
 
 def read_tree(folder: Path) -> dict[str, bytes]:

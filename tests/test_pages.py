@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from digest.pipeline.session import SiteBuilder
 from digest.render.pages import site_pages
 from digest.render.publish import publishing_pages
 
-from conftest import REPO
+from conftest import REPO, put_back
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
@@ -26,6 +25,16 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("generated") / "site"
     generate_digest(root, 120)
     return root
+
+
+@pytest.fixture(scope="module")
+def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBuilder:
+    """A watch session over the generated site, built once for the module: a cold build of 120 articles
+    costs each test more than its edit does. Each test edits the site, builds, and puts the site back
+    (`conftest.put_back`), so the next starts from a built session of the unedited site, as this one did."""
+    builder = SiteBuilder(generated, tmp_path_factory.mktemp("out") / "site", search=False)
+    assert builder.build().ok
+    return builder
 
 
 def replace_first(path: Path, pattern: str, new: str) -> None:
@@ -50,20 +59,18 @@ EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(EDITS))
-def test_a_save_lists_the_pages_again_only_when_link_changed_what_they_are_made_of(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(generated, site)
-    builder = SiteBuilder(site, tmp_path / "out", search=False)
-    assert builder.build().ok
-    listed: list[int] = []
-    monkeypatch.setattr(build, "site_pages", lambda graph: listed.append(1) or site_pages(graph))
-    change, kept = EDITS[edit]
-    change(site)
-    result = builder.build()
-    assert result.ok
-    assert (listed == []) == kept, "the last page list is taken as it is exactly when link kept what it is made of"
-    graph = render_source(site).graph
-    expected = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
-    caches = builder.caches
-    assert caches.pages is not None
-    assert [(page.path, page.template) for page in caches.pages[1]] == [(page.path, page.template) for page in expected]
+def test_a_save_lists_the_pages_again_only_when_link_changed_what_they_are_made_of(session: SiteBuilder, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    with put_back(session) as site:
+        listed: list[int] = []
+        monkeypatch.setattr(build, "site_pages", lambda graph: listed.append(1) or site_pages(graph))
+        change, kept = EDITS[edit]
+        change(site)
+        result = session.build()
+        monkeypatch.undo()
+        assert result.ok
+        assert (listed == []) == kept, "the last page list is taken as it is exactly when link kept what it is made of"
+        graph = render_source(site).graph
+        expected = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
+        caches = session.caches
+        assert caches.pages is not None
+        assert [(page.path, page.template) for page in caches.pages[1]] == [(page.path, page.template) for page in expected]

@@ -27,7 +27,7 @@ from digest.views import reads
 from digest.views.reads import Reader
 from digest.views.topics import ABSENT, ScopeCheck, Topics
 
-from conftest import REPO
+from conftest import REPO, put_back
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
@@ -46,6 +46,15 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def base(generated: Path):
     """The unedited site rendered once: its graph and the fingerprint and topics of every read its pages made."""
     return render_site(generated)
+
+
+@pytest.fixture(scope="module")
+def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBuilder:
+    """A watch session over the generated site, built once for the module; each test that edits it
+    puts the site back after (`conftest.put_back`), so the next starts from the unedited site's session."""
+    builder = SiteBuilder(generated, tmp_path_factory.mktemp("out") / "site", search=False)
+    assert builder.build().ok
+    return builder
 
 
 def replace_first(path: Path, pattern: str, new: str) -> None:
@@ -140,20 +149,18 @@ def test_topics_of_a_missing_entity_are_absent(base) -> None:
     assert topics.digest("articles") not in (ABSENT, topics.digest("claims"))
 
 
-def test_a_claim_edit_computes_only_the_reads_about_it(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_claim_edit_computes_only_the_reads_about_it(session: SiteBuilder, monkeypatch: pytest.MonkeyPatch) -> None:
     """Work, not seconds: a watch session's rebuild after one claim's text changed computes a small part of the reads."""
-    site = tmp_path / "site"
-    shutil.copytree(generated, site)
-    builder = SiteBuilder(site, tmp_path / "out", search=False)
-    assert builder.build().ok
-    assert builder.state is not None
-    keys = len(builder.state.fingerprints)
+    assert session.state is not None
+    keys = len(session.state.fingerprints)
     computed: list[str] = []
     original = reads.Reader._compute
-    monkeypatch.setattr(reads.Reader, "_compute", lambda self, key: computed.append(key) or original(self, key))
-    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check computes every kept read: count what a real session does
-    EDITS["claim text"](site)
-    second = builder.build()
+    with put_back(session) as site:
+        monkeypatch.setattr(reads.Reader, "_compute", lambda self, key: computed.append(key) or original(self, key))
+        monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check computes every kept read: count what a real session does
+        EDITS["claim text"](site)
+        second = session.build()
+        monkeypatch.undo()
     assert second.rendered and len(second.rendered) < 30
     assert 0 < len(computed) < keys / 10, f"{len(computed)} of {keys} reads computed"
     kinds = {key.partition(":")[0] for key in computed}
@@ -171,23 +178,21 @@ def test_data_json_is_the_export_one_record_per_line(base) -> None:
     assert json.loads(base.outputs["data.json"]) == export_graph(base.graph)
 
 
-def test_a_session_writes_data_json_again_computing_only_the_records_an_edit_changed(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    site = tmp_path / "site"
-    shutil.copytree(generated, site)
-    builder = SiteBuilder(site, tmp_path / "out", search=False)
-    assert builder.build().ok
-    EDITS["claim text"](site)
-    assert builder.build().ok  # the first build rendered in worker processes: this one computes every record
-    made: list[str] = []
-    for name in ("article_record", "person_record", "claim_record", "event_record"):
-        original = getattr(site_reads, name)
-        monkeypatch.setattr(site_reads, name, lambda graph, entity_id, original=original, name=name: made.append(name) or original(graph, entity_id))
-    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check computes every carried record: count what a real session does
-    replace_first(sidecar(site), r'^(    text: ")', r"\1Again, ")
-    rebuild = builder.build()
-    assert "data.json" in rebuild.rendered
-    assert made == ["claim_record"]
-    assert (tmp_path / "out/data.json").read_bytes() == render_site(site).outputs["data.json"]
+def test_a_session_writes_data_json_again_computing_only_the_records_an_edit_changed(session: SiteBuilder, monkeypatch: pytest.MonkeyPatch) -> None:
+    with put_back(session) as site:
+        EDITS["claim text"](site)
+        assert session.build().ok  # the first build may have rendered in worker processes: this one computes every record
+        made: list[str] = []
+        for name in ("article_record", "person_record", "claim_record", "event_record"):
+            original = getattr(site_reads, name)
+            monkeypatch.setattr(site_reads, name, lambda graph, entity_id, original=original, name=name: made.append(name) or original(graph, entity_id))
+        monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check computes every carried record: count what a real session does
+        replace_first(sidecar(site), r'^(    text: ")', r"\1Again, ")
+        rebuild = session.build()
+        monkeypatch.undo()
+        assert "data.json" in rebuild.rendered
+        assert made == ["claim_record"]
+        assert (session.output / "data.json").read_bytes() == render_site(site).outputs["data.json"]
 
 
 def test_the_first_save_of_a_session_digests_only_what_it_changed(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -210,41 +215,39 @@ def test_the_first_save_of_a_session_digests_only_what_it_changed(generated: Pat
     assert 0 < len(made) < claims / 5, f"{len(made)} digests made for a claim edit, of {claims} claims"
 
 
-@pytest.mark.slow  # three builds of a 150-article site for each of 17 edits: past the unit tier's minute
+@pytest.mark.slow  # two builds of a 150-article site and putting it back, for each of 17 edits: past the unit tier's minute
 @pytest.mark.parametrize("edit", sorted(EDITS))
-def test_a_session_digests_only_the_topics_of_what_link_made_again(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+def test_a_session_digests_only_the_topics_of_what_link_made_again(session: SiteBuilder, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
     """A save digests the topics of the entities link made again and carries every other digest from the last
     build, and works out the scopes of the reads it computed again only; the suite's ``DIGEST_CHECK_SCOPES``
     digests every topic afresh and compares (`topics._verify_carried`), and the site equals a clean build's,
     after the edit and after a claim edit that follows it (digests carried from carried digests)."""
-    site = tmp_path / "site"
-    shutil.copytree(generated, site)
     checks: list[ScopeCheck] = []
     scoped: list[str] = []
     original, original_scope = ScopeCheck.__init__, ScopeCheck.scope
-    monkeypatch.setattr(ScopeCheck, "__init__", lambda self, *args: original(self, *args) or checks.append(self))
-    monkeypatch.setattr(ScopeCheck, "scope", lambda self, key: scoped.append(key) or original_scope(self, key))
-    builder = SiteBuilder(site, tmp_path / "out", search=False)
-    assert builder.build().ok
-    assert builder.state is not None
-    recorded, reads_made = len(builder.state.topics), len(builder.state.fingerprints)
-    for number, change in enumerate((EDITS[edit], EDITS["claim text"])):
-        change(site)
-        checks.clear()
-        scoped.clear()
-        before = set(builder.state.fingerprints)
-        assert builder.build().ok
-        assert checks, "an incremental build checks the scopes"
-        digested, computed = checks[-1].digested, checks[-1].stale | (set(builder.state.fingerprints) - before)
-        if number == 1 or edit in ("claim text", "claim status", "claim about", "event title", "nothing"):  # one article's entities
-            assert digested < 60, f"{digested} of {recorded} topics digested"
-            assert set(scoped) <= computed, "only the reads computed again have their scope worked out"
-            assert len(scoped) < reads_made / 5, f"the scopes of {len(scoped)} of {reads_made} reads worked out"
-        if edit in ("article title", "seed text", "seed names a person"):  # and the mention lists link made again
-            assert digested < recorded / 5, f"{digested} of {recorded} topics digested"
-        if number == 0 and edit in ("site title", "person name", "person role", "new person"):  # the site or the people changed
-            assert digested == recorded
-    # Once, after both: a page the first edit got wrong stays wrong unless the second renders it right.
-    clean = render_site(site)
-    written = {path.relative_to(tmp_path / "out").as_posix(): path.read_bytes() for path in (tmp_path / "out").rglob("*") if path.is_file()}
-    assert {path: written.get(path) for path in clean.outputs} == clean.outputs
+    assert session.state is not None
+    recorded, reads_made = len(session.state.topics), len(session.state.fingerprints)
+    with put_back(session) as site:
+        monkeypatch.setattr(ScopeCheck, "__init__", lambda self, *args: original(self, *args) or checks.append(self))
+        monkeypatch.setattr(ScopeCheck, "scope", lambda self, key: scoped.append(key) or original_scope(self, key))
+        for number, change in enumerate((EDITS[edit], EDITS["claim text"])):
+            change(site)
+            checks.clear()
+            scoped.clear()
+            before = set(session.state.fingerprints)
+            assert session.build().ok
+            assert checks, "an incremental build checks the scopes"
+            digested, computed = checks[-1].digested, checks[-1].stale | (set(session.state.fingerprints) - before)
+            if number == 1 or edit in ("claim text", "claim status", "claim about", "event title", "nothing"):  # one article's entities
+                assert digested < 60, f"{digested} of {recorded} topics digested"
+                assert set(scoped) <= computed, "only the reads computed again have their scope worked out"
+                assert len(scoped) < reads_made / 5, f"the scopes of {len(scoped)} of {reads_made} reads worked out"
+            if edit in ("article title", "seed text", "seed names a person"):  # and the mention lists link made again
+                assert digested < recorded / 5, f"{digested} of {recorded} topics digested"
+            if number == 0 and edit in ("site title", "person name", "person role", "new person"):  # the site or the people changed
+                assert digested == recorded
+        monkeypatch.undo()
+        # Once, after both: a page the first edit got wrong stays wrong unless the second renders it right.
+        clean = render_site(site)
+        written = {path.relative_to(session.output).as_posix(): path.read_bytes() for path in session.output.rglob("*") if path.is_file()}
+        assert {path: written.get(path) for path in clean.outputs} == clean.outputs
