@@ -5,10 +5,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from digest import __version__
 
-from conftest import REPO, SITES, run_cli
+from conftest import REPO, copy_site, run_cli
+
+
+@pytest.fixture
+def basic(tmp_path_factory) -> Path:
+    """A copy of the basic site (outside ``tmp_path``, whose listing tests check): a build saves its
+    state beside its source, never into tests/sites."""
+    return copy_site("basic", tmp_path_factory.mktemp("source"))
 
 
 def test_version():
@@ -16,9 +26,9 @@ def test_version():
     assert result.code == 0 and result.out.strip() == f"digest {__version__}"
 
 
-def test_python_dash_m_builds_and_prints_one_summary_line(tmp_path):
+def test_python_dash_m_builds_and_prints_one_summary_line(tmp_path, basic):
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    result = subprocess.run([sys.executable, "-m", "digest", "build", "--source", str(SITES / "basic"), "--output", str(tmp_path / "out")],
+    result = subprocess.run([sys.executable, "-m", "digest", "build", "--source", str(basic), "--output", str(tmp_path / "out")],
                             capture_output=True, text=True, env=env)
     assert result.returncode == 0
     assert result.stderr == ""
@@ -26,27 +36,27 @@ def test_python_dash_m_builds_and_prints_one_summary_line(tmp_path):
     assert line.startswith("built 23 pages (") and line.endswith(" s")
 
 
-def test_usage_errors_exit_2(tmp_path):
+def test_usage_errors_exit_2(tmp_path, basic):
     result = run_cli("build", "--source", tmp_path / "nowhere")
     assert result.code == 2 and result.err_lines == [f"digest: error: no such folder: {tmp_path / 'nowhere'}"]
     result = run_cli("build", "--source", tmp_path)
     assert result.code == 2 and "content/site.yaml not found" in result.err
-    result = run_cli("build", "--source", SITES / "basic", "--base-url", "ftp://x")
+    result = run_cli("build", "--source", basic, "--base-url", "ftp://x")
     assert result.code == 2
     assert run_cli("frobnicate").code == 2
 
 
-def test_output_over_the_source_is_refused(tmp_path):
-    result = run_cli("build", "--source", SITES / "basic", "--output", SITES / "basic")
+def test_output_over_the_source_is_refused(tmp_path, basic):
+    result = run_cli("build", "--source", basic, "--output", basic)
     assert result.code == 2 and "refusing" in result.err
 
 
-def test_output_with_files_digest_did_not_write_is_refused_until_clean(tmp_path):
+def test_output_with_files_digest_did_not_write_is_refused_until_clean(tmp_path, basic):
     docs = tmp_path / "docs"
     (docs / "sub").mkdir(parents=True)
     (docs / "important.txt").write_text("keep me")
     (docs / "sub" / "thesis.tex").write_text("and me")
-    result = run_cli("build", "--source", SITES / "basic", "--output", docs)
+    result = run_cli("build", "--source", basic, "--output", docs)
     assert result.code == 1
     [line] = result.err_lines
     assert line.startswith(f"{docs}: error: the output folder holds 2 files digest did not write (important.txt, sub/thesis.tex)")
@@ -54,40 +64,40 @@ def test_output_with_files_digest_did_not_write_is_refused_until_clean(tmp_path)
     assert (docs / "important.txt").read_text() == "keep me" and (docs / "sub" / "thesis.tex").read_text() == "and me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs"]
 
-    result = run_cli("build", "--source", SITES / "basic", "--output", docs, "--clean")
+    result = run_cli("build", "--source", basic, "--output", docs, "--clean")
     assert result.code == 0 and "2 removed" in result.out
     assert not (docs / "important.txt").exists() and (docs / "index.html").is_file()
-    result = run_cli("build", "--source", SITES / "basic", "--output", docs, "--base-url", "https://example.org/other/")
+    result = run_cli("build", "--source", basic, "--output", docs, "--base-url", "https://example.org/other/")
     assert result.code == 0, "a folder digest wrote is digest's to replace"
 
 
-def test_output_that_is_a_file_is_refused(tmp_path):
+def test_output_that_is_a_file_is_refused(tmp_path, basic):
     target = tmp_path / "a-file.txt"
     target.write_text("content")
     for extra in ([], ["--clean"]):
-        result = run_cli("build", "--source", SITES / "basic", "--output", target, *extra)
+        result = run_cli("build", "--source", basic, "--output", target, *extra)
         assert result.code == 1
         assert result.err_lines == [f"{target}: error: the output is not a folder; choose a folder for the site, or move the file away (nothing was written)"]
     assert target.read_text() == "content"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file.txt"]
 
 
-def test_symlinked_output_is_updated_at_its_target(tmp_path):
+def test_symlinked_output_is_updated_at_its_target(tmp_path, basic):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     link = tmp_path / "site"
     link.symlink_to(elsewhere)
     for _ in range(2):
-        result = run_cli("build", "--source", SITES / "basic", "--output", link, "--base-url", f"https://example.org/{_}/")
+        result = run_cli("build", "--source", basic, "--output", link, "--base-url", f"https://example.org/{_}/")
         assert result.code == 0, result.err
     assert link.is_symlink() and (elsewhere / "index.html").is_file()
     assert "/1/" in (elsewhere / "index.html").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".elsewhere.previous", "elsewhere", "site"], "the old site kept beside the target"
 
 
-def test_base_url_override(tmp_path):
+def test_base_url_override(tmp_path, basic):
     out = tmp_path / "out"
-    assert run_cli("build", "--source", SITES / "basic", "--output", out, "--base-url", "https://x.org/sub/path").code == 0
+    assert run_cli("build", "--source", basic, "--output", out, "--base-url", "https://x.org/sub/path").code == 0
     import re
 
     assert re.search(r'href="/sub/path/assets/style\.[0-9a-f]{10}\.css"', (out / "index.html").read_text())

@@ -31,7 +31,7 @@ from digest.live.watch import safe_build, watch
 from digest.pipeline.previoussite import is_digests, previous_folder
 from digest.pipeline.session import Rebuild, SiteBuilder
 
-from conftest import REPO, SITES, copy_site, read_tree, run_cli
+from conftest import REPO, copy_site, read_tree, run_cli
 
 KILL_STEPS = ("staging", "staged", "exchanged")
 EDITED = "content/articles/000_6be69f254f387b69.yaml"
@@ -56,7 +56,7 @@ def sites(tmp_path_factory) -> dict:
     CODE[:] = [code]
     demo = copy_site("demo", base / "sources")
     old, new = base / "old-site", base / "new-site"
-    for source, output in ((SITES / "basic", old), (demo, new)):
+    for source, output in ((copy_site("basic", base / "sources"), old), (demo, new)):
         process = digest_build(source, output)  # the same code path as the builds under test
         _, err = process.communicate(timeout=60)
         assert process.returncode == 0, err.decode()

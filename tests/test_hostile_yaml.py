@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SITES, read_tree, run_cli
+from conftest import REPO, SITES, copy_site, read_tree, run_cli
 
 PERSON = "content/people/jake-sullivan.yaml"
 SIDECAR = "content/articles/markdown-two.yaml"
@@ -281,7 +281,7 @@ def test_bom_is_accepted_in_yaml_and_seeds(tmp_path):
     source = site_with(tmp_path, {PERSON: b"\xef\xbb\xbf" + person, "seeds/plain-one.txt": b"\xef\xbb\xbf" + plain})
     result = run_cli("build", "--source", source, "--output", tmp_path / "out")
     assert result.code == 0, result.err
-    clean = run_cli("build", "--source", SITES / "basic", "--output", tmp_path / "clean")
+    clean = run_cli("build", "--source", copy_site("basic", tmp_path / "clean-source"), "--output", tmp_path / "clean")
     assert clean.code == 0
     assert read_tree(tmp_path / "out") == read_tree(tmp_path / "clean"), "a BOM changed the output"
 
@@ -294,7 +294,7 @@ def test_crlf_and_cr_line_endings_build_the_same_site(tmp_path, newline):
     source = site_with(tmp_path, files)
     result = run_cli("build", "--source", source, "--output", tmp_path / "out")
     assert result.code == 0, result.err
-    clean = run_cli("build", "--source", SITES / "basic", "--output", tmp_path / "clean")
+    clean = run_cli("build", "--source", copy_site("basic", tmp_path / "clean-source"), "--output", tmp_path / "clean")
     assert clean.code == 0, clean.err
     assert read_tree(tmp_path / "out") == read_tree(tmp_path / "clean"), "line endings changed the output"
 

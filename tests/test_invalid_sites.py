@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import INVALID_SITES, SITES, read_tree, run_cli
+from conftest import INVALID_SITES, SITES, copy_site, read_tree, run_cli
 
 BASIC = SITES / "basic"
 OVERLAY_META = {"expected.txt", "DELETE", "STRICT"}
@@ -51,8 +51,9 @@ def apply_overlay(case: str, destination: Path) -> Path:
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
     """A good build of the basic site, and a snapshot of it."""
-    output = tmp_path_factory.mktemp("baseline") / "site"
-    result = run_cli("build", "--source", BASIC, "--output", output)
+    base = tmp_path_factory.mktemp("baseline")
+    output = base / "site"
+    result = run_cli("build", "--source", copy_site("basic", base), "--output", output)
     assert result.code == 0, result.err
     return output, read_tree(output)
 
