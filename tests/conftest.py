@@ -6,6 +6,7 @@ import contextlib
 import gc
 import io
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -132,6 +133,22 @@ def put_back(session: SiteBuilder) -> Iterator[Path]:
             if not path.exists() or path.read_bytes() != data:
                 path.write_bytes(data)
         assert session.build().ok, "the session builds the unedited site again"
+
+
+def built_session(site: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBuilder:
+    """A watch session over ``site`` (search off), built once: the module-scoped fixture that
+    `put_back` restores after each test's edit."""
+    builder = SiteBuilder(site, tmp_path_factory.mktemp("out") / "site", search=False)
+    assert builder.build().ok
+    return builder
+
+
+def replace_first(path: Path, pattern: str, new: str) -> None:
+    """Edit a file: the first match of ``pattern`` (multiline) replaced; it must match."""
+    text = path.read_text(encoding="utf-8")
+    changed, count = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
+    assert count == 1, (path, pattern)
+    path.write_text(changed, encoding="utf-8")
 
 
 def read_tree(folder: Path) -> dict[str, bytes]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from digest.pipeline.session import SiteBuilder
 from digest.render.pages import site_pages
 from digest.render.publish import publishing_pages
 
-from conftest import REPO, put_back
+from conftest import REPO, built_session, put_back, replace_first
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
@@ -32,16 +31,7 @@ def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBu
     """A watch session over the generated site, built once for the module: a cold build of 120 articles
     costs each test more than its edit does. Each test edits the site, builds, and puts the site back
     (`conftest.put_back`), so the next starts from a built session of the unedited site, as this one did."""
-    builder = SiteBuilder(generated, tmp_path_factory.mktemp("out") / "site", search=False)
-    assert builder.build().ok
-    return builder
-
-
-def replace_first(path: Path, pattern: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    changed, count = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
-    assert count == 1, (path, pattern)
-    path.write_text(changed, encoding="utf-8")
+    return built_session(generated, tmp_path_factory)
 
 
 SIDECAR = "content/articles/a000007.yaml"

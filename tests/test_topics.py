@@ -10,7 +10,6 @@ most reads unchanged, or the check would save nothing.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from digest.views import reads
 from digest.views.reads import Reader
 from digest.views.topics import ABSENT, ScopeCheck, Topics
 
-from conftest import REPO, put_back
+from conftest import REPO, built_session, put_back, replace_first
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generate import generate_digest  # noqa: E402  (the benchmarks' corpus, standard library only)
@@ -52,16 +51,7 @@ def base(generated: Path):
 def session(generated: Path, tmp_path_factory: pytest.TempPathFactory) -> SiteBuilder:
     """A watch session over the generated site, built once for the module; each test that edits it
     puts the site back after (`conftest.put_back`), so the next starts from the unedited site's session."""
-    builder = SiteBuilder(generated, tmp_path_factory.mktemp("out") / "site", search=False)
-    assert builder.build().ok
-    return builder
-
-
-def replace_first(path: Path, pattern: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    changed, count = re.subn(pattern, new, text, count=1, flags=re.MULTILINE)
-    assert count == 1, (path, pattern)
-    path.write_text(changed, encoding="utf-8")
+    return built_session(generated, tmp_path_factory)
 
 
 def sidecar(site: Path, number: int = 7) -> Path:
