@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import REPO, copy_site, read_tree, run_cli
 from sitecheck import page
@@ -396,3 +398,26 @@ def test_exports_and_pages_of_sets_times_and_years_before_the_common_era(tmp_pat
     assert when["datetime"] == "2022-11-06T23:20:30+02:00" and when.get_text() == "6 November 2022, 23:20:30 UTC+02:00"
     bc = page(out, "timeline/-0043/")
     assert bc.h1.get_text().startswith("44 BC") and not bc.select_one("#event-ides-of-march time").has_attr("datetime")
+
+
+XML_TEXTS = st.text(st.sampled_from(list("ab &<>\"'\n\r\t\x00\x0b\ufffe\u00e9\u05d0")) | st.characters(), max_size=40)
+
+
+@given(XML_TEXTS)
+def test_xml_escapes_are_saxutils_own(text: str) -> None:
+    """Feeds and the sitemap escape as `xml.sax.saxutils` did, byte for byte (its module is no longer imported)."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    from digest.render.publish import _NOT_XML, _attr, xml_text
+
+    kept = _NOT_XML.sub("", text)
+    assert xml_text(text) == escape(kept)
+    assert _attr(text) == quoteattr(kept)
+
+
+def test_publishing_imports_no_network_modules() -> None:
+    """`xml.sax.saxutils` pulled urllib.request, http, ssl and email into every command's start for three escapes."""
+    heavy = ("xml.sax", "urllib.request", "http.client", "ssl", "email.message", "email.parser")  # Babel imports the bare email package
+    code = f"import sys, digest.render.publish, digest.cli; print(sorted(m for m in sys.modules if m in {heavy!r}))"
+    found = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"
