@@ -211,3 +211,90 @@ def test_the_pages_showing_a_saved_person_come_in_the_order_a_reader_likely_sees
     assert order[:len(reads_record) + len(fronts) + len(articles)] == reads_record + fronts + articles
     rest = order[len(reads_record) + len(fronts) + len(articles):]
     assert rest == [page.path for page in pages if page.path in rest], "the others in the site's order"
+
+
+def _person_edit_in_workers(folder: str) -> tuple[list[str], dict[str, int], dict[str, bytes], dict[str, bytes]]:
+    """A watch session's person edit with every page that shows the person rendered by forked workers."""
+    import os
+
+    import digest.pipeline.build as build
+    from digest.pipeline.session import SiteBuilder
+
+    fork_workers()
+    tmp_path = Path(folder)
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live", search=False, render_workers=True)
+    assert builder.build().ok
+    rendered_by: dict[str, int] = {}
+    original = build.render_page
+    log = tmp_path / "rendered-by"
+
+    def spy(env, page, reader):
+        with log.open("a") as out:  # a worker's own dict would die with it
+            out.write(f"{page.path} {os.getpid()}\n")
+        return original(env, page, reader)
+
+    build.render_page = spy
+    written: list[str] = []  # delivered early, whether changed or not
+    deliver = SiteBuilder._deliver
+    SiteBuilder._deliver = lambda self, path, *args: (written.append(path), deliver(self, path, *args))[1]  # type: ignore[method-assign]
+    person = site / "content/people/sean-obrien.yaml"
+    person.write_text(person.read_text().replace("role: Spokesperson", "role: Press secretary"))
+    try:
+        assert builder.build({"content/people/sean-obrien.yaml"}).ok
+    finally:
+        build.render_page = original
+        SiteBuilder._deliver = deliver  # type: ignore[method-assign]
+    for line in log.read_text().splitlines():
+        path, pid = line.split()
+        rendered_by[path] = int(pid) - os.getpid()
+    try:
+        os.waitpid(-1, os.WNOHANG)
+        unreaped = True
+    except ChildProcessError:
+        unreaped = False
+    assert not unreaped, "every render worker was joined by the build that forked it"
+    clean = build.render_site(site).outputs
+    return written, rendered_by, read_tree(tmp_path / "live"), clean
+
+
+def test_a_person_edit_renders_the_pages_showing_the_person_in_workers(tmp_path):
+    """Watch mode: the person's own page first, in the builder; the pages that show them next, in reading order,
+    by the workers (a much-named person shows on thousands); the same site as a clean build."""
+    written, rendered_by, live, clean = in_fresh_process(_person_edit_in_workers, str(tmp_path))
+    assert written[0] == "people/sean-obrien/index.html" and rendered_by[written[0]] == 0, "the saved person's page, here, first"
+    naming = {path for path, data in live.items() if path.startswith("articles/") and path.count("/") == 2 and b'href="/basic/people/sean-obrien/"' in data}
+    assert naming and naming <= set(written[1:]), "the articles that name the person are written early"
+    assert all(rendered_by[path] != 0 for path in written[1:]), "rendered by forked workers"
+    live.pop(OWNER_MARK)
+    assert live == clean
+
+
+def test_a_worker_sends_each_fingerprint_once_and_its_first_pages_at_once(monkeypatch):
+    """`_render_share`: the reads every page makes (config, locale, assets) are fingerprinted once per share, and
+    the first messages are small, so that watch mode writes the first pages of a share as they are made."""
+    import digest.pipeline.build as build
+    class Sent:
+        def __init__(self) -> None:
+            self.messages: list = []
+
+        def send(self, message) -> None:
+            self.messages.append(message)
+
+        def close(self) -> None:
+            pass
+
+    monkeypatch.setattr(build, "bind_to_parent", lambda parent: None)
+    rendering = build.render_source(REPO)
+    pages = [page for page in build.site_pages(rendering.graph) if page.template][:40]
+    reader = build.Reader(rendering.graph, build.SITE_READS)
+    sent = Sent()
+    build._render_share(rendering.env, pages, reader, list(range(len(pages))), sent, 0, False)
+    assert sent.messages[-1] is None
+    batches = sent.messages[:-1]
+    assert len(pages) > 31 and [len(batch) for batch in batches] == [1, 2, 4, 8, 16, len(pages) - 31]
+    results = [item for batch in batches for item in batch]
+    keys = [key for item in results for key in item[3]]
+    assert len(keys) == len(set(keys)), "no fingerprint sent twice"
+    assert set(keys) == set().union(*(item[2] for item in results)), "every read's fingerprint sent"
+    assert "config:" in results[0][3] and all("config:" not in item[3] for item in results[1:])

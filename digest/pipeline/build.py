@@ -314,25 +314,29 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
 
     parts = rendering.search_parts
 
-    def render_early(page: Page) -> tuple[str, bytes]:
-        data, keys = render_page(env, page, reader)
+    def take_early(page: Page, data: bytes, keys: set[str], part: PagePart | None) -> tuple[str, bytes]:
         if parts is not None:
-            parts[page.path] = page_part(data)
+            parts[page.path] = part
         closures[page.path] = templates.closure(page.template) if page.template else frozenset()
         state.pages[page.path] = PageRecord(frozenset(keys), closures[page.path])
         state.outputs[page.path] = digest_bytes(data)
         rendering.early.add(page.path)
         return page.path, data
 
+    def render_early(page: Page) -> tuple[str, bytes]:
+        data, keys = render_page(env, page, reader)
+        return take_early(page, data, keys, page_part(data) if parts is not None else None)
+
     shown = _shown(graph, rendering.first)
     for page in _own_pages(graph, previous, rendering.first, shown):  # found without listing every page
         yield render_early(page)
     if rendering.checkpoint is not None:
         rendering.checkpoint()
-    if rendering.first:
-        for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown):
-            if page.path not in rendering.early:
-                yield render_early(page)
+    if rendering.first:  # a person shows on thousands of pages: in workers when there are many, in reading order
+        later = [page for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown) if page.path not in rendering.early]
+        for number, data, keys, key_digests, part in _render_all(env, later, list(range(len(later))), reader, parts is not None, carried):
+            digests.update(key_digests)
+            yield take_early(later[number], data, keys, part)
     pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
@@ -400,7 +404,9 @@ def _changed_reads(check: ScopeCheck, reader: Reader, previous: BuildState) -> s
 PARALLEL_MINIMUM = 300
 """Pages to render before it pays to fork workers."""
 RESULTS_PER_MESSAGE = 64
-"""Pages a worker reports in one message: few enough to keep messages small, enough to keep them few."""
+"""Pages a worker reports in one message at most: few enough to keep messages small, enough to keep them few.
+Its first message has one page, and each next twice as many up to this, so that the first pages of a share
+(watch mode's pages in reading order, `_first_pages`) are written as soon as they are made."""
 
 
 def _shown(graph: SiteGraph, keys: frozenset[str]) -> set[str]:
@@ -416,11 +422,12 @@ def _shown(graph: SiteGraph, keys: frozenset[str]) -> set[str]:
 
 
 def _own_pages(graph: SiteGraph, previous: BuildState, keys: frozenset[str], shown: set[str]) -> list[Page]:
-    """The own pages of the entities of ``keys`` (`pages.own_pages`) that showed them when last built: the
-    page the editor saved is rendered before the build lists the site's pages."""
+    """The own page of each entity of ``keys`` (the first of `pages.own_pages`) if it showed them when last built:
+    the page the editor saved is rendered before the build lists the site's pages. Its numbered pages (a much-named
+    person has hundreds) come next with the other pages that show the entity (`_first_pages`), in workers."""
     found = []
     for key in sorted(keys):
-        for page in own_pages(graph, key):
+        for page in own_pages(graph, key)[:1]:
             old = previous.pages.get(page.path)
             if old is not None and not shown.isdisjoint(old.keys):
                 found.append(page)
@@ -504,8 +511,9 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool =
                     message = ready.recv()
                 except EOFError:
                     raise RuntimeError(f"a render worker stopped unexpectedly (exit status {running[ready].exitcode})") from None
-                if message is None:
-                    del running[ready]
+                if message is None:  # reaped now: a worker left unjoined is a zombie until the next fork, its CPU counted there
+                    running.pop(ready).join()
+                    ready.close()
                 elif isinstance(message, BaseException):
                     raise message
                 elif isinstance(message, dict):
@@ -528,6 +536,8 @@ def _render_share(env, pages: list, reader: Reader, numbers: list[int], send: Co
     The share ends with None, or with the exception that stopped it."""
     bind_to_parent(parent)
     results: list[tuple[int, bytes, set[str], dict[str, bytes | None], PagePart | None]] = []
+    batch = 1
+    sent: set[str] = set()
     try:
         for number in numbers:
             try:
@@ -535,11 +545,11 @@ def _render_share(env, pages: list, reader: Reader, numbers: list[int], send: Co
             except TemplateError as exc:  # re-raised in the parent with its message and place
                 filename, line = _template_place(exc)
                 raise TemplateFailure(exc.message or str(exc), filename or "", line or 1) from None
-            fingerprints = {key: reader.fingerprint(key) for key in keys}
-            results.append((number, data, keys, fingerprints, page_part(data) if parts else None))
-            if len(results) >= RESULTS_PER_MESSAGE:
+            results.append((number, data, keys, _new_fingerprints(reader, keys, sent), page_part(data) if parts else None))
+            if len(results) >= batch:
                 send.send(results)
                 results = []
+                batch = min(2 * batch, RESULTS_PER_MESSAGE)
         send.send(results)
         if values:
             send.send(reader.made(CARRIED_READS))
@@ -551,6 +561,15 @@ def _render_share(env, pages: list, reader: Reader, numbers: list[int], send: Co
             send.send(RuntimeError(f"{type(exc).__name__}: {exc}"))
     finally:
         send.close()
+
+
+def _new_fingerprints(reader: Reader, keys: Iterable[str], sent: set[str]) -> dict[str, bytes | None]:
+    """The fingerprints of the reads of ``keys`` not in ``sent`` (then added to it): a worker sends each read's
+    fingerprint once, not with every page that made it (every page reads the config, the locale, the assets; an
+    article's page the chips of the people it names, which hundreds of other pages read too)."""
+    new = {key: reader.fingerprint(key) for key in keys if key not in sent}
+    sent.update(new)
+    return new
 
 
 def build_site(
