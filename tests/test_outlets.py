@@ -151,3 +151,37 @@ def test_wordings_in_other_languages_are_linked_not_diffed(tmp_path):
 )
 def test_same_language_compares_language_and_script(first, second, same):
     assert same_language(first, second) is same
+
+
+def test_each_row_is_made_once_for_the_comparison_and_every_outlet_page(monkeypatch):
+    """A claim's row shows on its comparison page and on the page of each outlet carrying it: made once per graph,
+    the very same object on each, and made again for a new graph (a rebuild links a new one)."""
+    from digest.pipeline.build import render_source
+    from digest.views import outlets
+
+    graph = render_source(REPO).graph
+    made: list[tuple] = []
+    cells = outlets._cells
+    monkeypatch.setattr(outlets, "_cells", lambda graph, occurrences, column: made.append(tuple(occurrences)) or cells(graph, occurrences, column))
+    slugs = outlets.outlet_slugs(graph).values()
+    compared = [outlets.comparison_page(graph, 1), *(outlets.outlet_page(graph, slug, 1) for slug in slugs)]
+    twice = [outlets.comparison_page(graph, 1), *(outlets.outlet_page(graph, slug, 1) for slug in slugs)]
+    assert twice == compared and twice[0].claims[0] is compared[0].claims[0]
+    assert len(made) == len(graph.claims) + len(graph.events), "every row made once"
+    shown = {row.id for view in compared for row in (*view.claims, *view.events)}
+    assert CLAIM_IN_BOTH in shown and sum(row.id == CLAIM_IN_BOTH for view in compared for row in view.claims) >= 3
+    again = render_source(REPO).graph
+    assert outlets.comparison_page(again, 1) == compared[0] and len(made) == 2 * (len(graph.claims) + len(graph.events))
+
+
+def test_a_wording_diff_is_made_once_per_pair_and_graph():
+    """The outlet pages of two outlets both show their pair's diffs, in both directions: each direction made once."""
+    from digest.pipeline.build import render_source
+    from digest.text.wording import word_diff
+    from digest.views.outlets import wording_diff
+
+    graph = render_source(REPO).graph
+    mine, theirs = "Sullivan met Ushakov in Moscow", "Sullivan spoke to Ushakov"
+    diff = wording_diff(graph, mine, theirs)
+    assert diff == word_diff(mine, theirs) and wording_diff(graph, mine, theirs) is diff
+    assert wording_diff(graph, theirs, mine) == word_diff(theirs, mine) != diff

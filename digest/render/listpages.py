@@ -17,7 +17,6 @@ from digest.render import site_queries
 from digest.render.page import Page, numbered_pages
 from digest.text.days import Day
 from digest.text.language import same_language
-from digest.text.wording import word_diff
 from digest.views import queries
 from digest.views.listing import (
     ARTICLES_PER_PAGE,
@@ -38,7 +37,7 @@ from digest.views.listing import (
     timeline_fits,
     year_path,
 )
-from digest.views.outlets import Cell, outlet_page_count, outlet_slugs
+from digest.views.outlets import Cell, outlet_page_count, outlet_slugs, wording_diff
 from digest.views.paging import Pager, page_count
 from digest.views.reads import Reader
 from digest.views.timeline_layout import group_label, item_for, layout_timeline, layout_vertical
@@ -161,13 +160,14 @@ def compare_context(reader: Reader, number: int) -> dict[str, Any]:
 def outlet_context(reader: Reader, slug: str, number: int) -> dict[str, Any]:
     """One page of an outlet: a slice of its articles, of its claims with how its wording differs, and of its events."""
     view = site_queries.outlet_page(reader, slug, number)
+    graph = reader.graph  # for the word diffs' memo only: a pure function of the wordings read through ``view``
     claims = []
     for row in view.claims:
         own = row.cells[view.column]
         assert own is not None, "an outlet's page lists only the claims its articles carry"
         others = [(view.outlets[i], cell) for i, cell in enumerate(row.cells) if cell is not None and i != view.column]
         diffs = [
-            (outlet, cell, word_diff(own.wording, cell.wording), word_diff(cell.wording, own.wording))
+            (outlet, cell, wording_diff(graph, own.wording, cell.wording), wording_diff(graph, cell.wording, own.wording))
             if _one_language(own, cell) else (outlet, cell, None, None)
             for outlet, cell in others
             if own.quotes and cell.quotes

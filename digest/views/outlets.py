@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from digest.graph.model import Occurrence, SiteGraph
 from digest.text.slugs import safe_slug, slugify
+from digest.text.wording import WordDiff, word_diff
 from digest.views.listing import COMPARE_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE, comparison_order, event_path, per_graph
 from digest.views.paging import page_count, page_slice
 from digest.views.reads import ArticleSummary, summarise_article
@@ -157,14 +158,27 @@ def outlets(graph: SiteGraph) -> tuple[OutletSummary, ...]:
     )
 
 
+@per_graph
+def _column(graph: SiteGraph) -> dict[str, int]:
+    """Outlet name -> its index in every row's cells."""
+    return {name: index for index, name in enumerate(outlet_slugs(graph))}
+
+
+@per_graph
+def _rows(graph: SiteGraph) -> dict[tuple[str, str], Row]:
+    """The rows made so far of this graph, by (kind, id): a claim's row shows on its page of the comparison and on
+    the page of every outlet that carries it, each of which made it again (a tenth of a cold build's render)."""
+    return {}
+
+
 def comparison_page(graph: SiteGraph, number: int) -> ComparisonPage:
-    """The rows of one page of the comparison, made for that page alone."""
-    column = {name: index for index, name in enumerate(outlet_slugs(graph))}
+    """The rows of one page of the comparison (each made once per graph, `_rows`): an edit to one claim changes the
+    pages that show it and no other."""
     rows = page_slice(comparison_order(graph), number, COMPARE_ROWS_PER_PAGE)
     return ComparisonPage(
         columns(graph),
-        tuple(claim_row(graph, cid, column) for kind, cid in rows if kind == "claim"),
-        tuple(event_row(graph, eid, column) for kind, eid in rows if kind == "event"),
+        tuple(claim_row(graph, cid) for kind, cid in rows if kind == "claim"),
+        tuple(event_row(graph, eid) for kind, eid in rows if kind == "event"),
         len(graph.claims),
         len(graph.events),
     )
@@ -189,7 +203,6 @@ def outlet_page(graph: SiteGraph, slug: str, number: int) -> OutletPage:
     if number > outlet_page_count(graph, slug):
         raise KeyError(number)
     name = outlet_name(graph, slug)
-    column = {other: index for index, other in enumerate(outlet_slugs(graph))}
     lists = carried(graph)[name]
 
     def part(ids: tuple[str, ...]) -> tuple[str, ...]:
@@ -197,25 +210,37 @@ def outlet_page(graph: SiteGraph, slug: str, number: int) -> OutletPage:
 
     return OutletPage(
         OutletSummary(name, slug, len(lists.articles), len(lists.claims), len(lists.events)),
-        column[name],
+        _column(graph)[name],
         columns(graph),
         tuple(summarise_article(graph.articles[stem]) for stem in part(lists.articles)),
-        tuple(claim_row(graph, cid, column) for cid in part(lists.claims)),
-        tuple(event_row(graph, eid, column) for eid in part(lists.events)),
+        tuple(claim_row(graph, cid) for cid in part(lists.claims)),
+        tuple(event_row(graph, eid) for eid in part(lists.events)),
     )
 
 
-def claim_row(graph: SiteGraph, cid: str, column: dict[str, int]) -> Row:
-    claim = graph.claims[cid]
-    return Row("claim", claim.id, claim.text, status=claim.status, cells=_cells(graph, claim.occurrences, column), link=f"claims/{claim.id}/")
+def claim_row(graph: SiteGraph, cid: str) -> Row:
+    """A claim against every outlet (made once per graph)."""
+    rows = _rows(graph)
+    row = rows.get(("claim", cid))
+    if row is None:
+        claim = graph.claims[cid]
+        row = rows["claim", cid] = Row(
+            "claim", claim.id, claim.text, status=claim.status, cells=_cells(graph, claim.occurrences, _column(graph)), link=f"claims/{claim.id}/",
+        )
+    return row
 
 
-def event_row(graph: SiteGraph, eid: str, column: dict[str, int]) -> Row:
-    event = graph.events[eid]
-    return Row(
-        "event", event.id, event.title, date=event.date.display(graph.locale) if event.date else "",
-        cells=_cells(graph, event.occurrences, column), link=event_path(event.id, event.date),
-    )
+def event_row(graph: SiteGraph, eid: str) -> Row:
+    """An event against every outlet (made once per graph)."""
+    rows = _rows(graph)
+    row = rows.get(("event", eid))
+    if row is None:
+        event = graph.events[eid]
+        row = rows["event", eid] = Row(
+            "event", event.id, event.title, date=event.date.display(graph.locale) if event.date else "",
+            cells=_cells(graph, event.occurrences, _column(graph)), link=event_path(event.id, event.date),
+        )
+    return row
 
 
 def _cells(graph: SiteGraph, occurrences: list[Occurrence], column: dict[str, int]) -> tuple[Cell | None, ...]:
@@ -239,3 +264,19 @@ def _cells(graph: SiteGraph, occurrences: list[Occurrence], column: dict[str, in
             tuple(dict.fromkeys(graph.articles[o.article].language or graph.config.language for o in carried_by if o.quotes)),
         )
     return tuple(cells)
+
+
+@per_graph
+def _wording_diffs(graph: SiteGraph) -> dict[tuple[str, str], WordDiff]:
+    """The word diffs made so far for this graph's outlet pages, by (one wording, the other)."""
+    return {}
+
+
+def wording_diff(graph: SiteGraph, mine: str, theirs: str) -> WordDiff:
+    """`wording.word_diff`, once per pair of wordings and graph: two outlets' page each show the pair's diffs in
+    both directions, which were made twice."""
+    diffs = _wording_diffs(graph)
+    diff = diffs.get((mine, theirs))
+    if diff is None:
+        diff = diffs[mine, theirs] = word_diff(mine, theirs)
+    return diff
