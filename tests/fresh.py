@@ -46,7 +46,7 @@ def fork_workers() -> None:
     import digest.pipeline.workers as workers
 
     assert build.may_fork(), "a fresh interpreter may fork"
-    build.PARALLEL_MINIMUM = 1
+    build.PARALLEL_MINIMUM = build.FOLLOW_UP_MINIMUM = 1
     link.SHARE_MINIMUM = 1
     workers.CHUNK = 1  # one article a chunk: the worker links some even in a site of two
     build.os.cpu_count = lambda: 2  # type: ignore[assignment]  # two workers even on a one-core machine

@@ -213,14 +213,16 @@ def test_the_pages_showing_a_saved_person_come_in_the_order_a_reader_likely_sees
     assert rest == [page.path for page in pages if page.path in rest], "the others in the site's order"
 
 
-def _person_edit_in_workers(folder: str) -> tuple[list[str], dict[str, int], dict[str, bytes], dict[str, bytes]]:
-    """A watch session's person edit with every page that shows the person rendered by forked workers."""
+def _person_edit_in_workers(folder: str, follow_up: int) -> tuple[list[str], dict[str, int], dict[str, bytes], dict[str, bytes]]:
+    """A watch session's person edit with every page that shows the person rendered by forked workers (two here),
+    and the pages the scope check finds after them (six) by workers too if there are ``follow_up`` of them."""
     import os
 
     import digest.pipeline.build as build
     from digest.pipeline.session import SiteBuilder
 
     fork_workers()
+    build.PARALLEL_MINIMUM, build.FOLLOW_UP_MINIMUM = 2, follow_up
     tmp_path = Path(folder)
     site = copy_site("basic", tmp_path)
     builder = SiteBuilder(site, tmp_path / "live", search=False, render_workers=True)
@@ -258,14 +260,18 @@ def _person_edit_in_workers(folder: str) -> tuple[list[str], dict[str, int], dic
     return written, rendered_by, read_tree(tmp_path / "live"), clean
 
 
-def test_a_person_edit_renders_the_pages_showing_the_person_in_workers(tmp_path):
+@pytest.mark.parametrize("follow_up", [1, 7])
+def test_a_person_edit_renders_the_pages_showing_the_person_in_workers(follow_up, tmp_path):
     """Watch mode: the person's own page first, in the builder; the pages that show them next, in reading order,
-    by the workers (a much-named person shows on thousands); the same site as a clean build."""
-    written, rendered_by, live, clean = in_fresh_process(_person_edit_in_workers, str(tmp_path))
+    by the workers (a much-named person shows on thousands); then the other pages the edit changed (other people's
+    networks), by workers from `FOLLOW_UP_MINIMUM` of them; the same site as a clean build."""
+    written, rendered_by, live, clean = in_fresh_process(_person_edit_in_workers, str(tmp_path), follow_up)
     assert written[0] == "people/sean-obrien/index.html" and rendered_by[written[0]] == 0, "the saved person's page, here, first"
     naming = {path for path, data in live.items() if path.startswith("articles/") and path.count("/") == 2 and b'href="/basic/people/sean-obrien/"' in data}
     assert naming and naming <= set(written[1:]), "the articles that name the person are written early"
     assert all(rendered_by[path] != 0 for path in written[1:]), "rendered by forked workers"
+    after = [path for path in rendered_by if path not in written]
+    assert len(after) == 6 and all((rendered_by[path] != 0) == (follow_up == 1) for path in after), rendered_by
     live.pop(OWNER_MARK)
     assert live == clean
 

@@ -334,9 +334,12 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         rendering.checkpoint()
     if rendering.first:  # a person shows on thousands of pages: in workers when there are many, in reading order
         later = [page for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown) if page.path not in rendering.early]
+        minimum = FOLLOW_UP_MINIMUM if len(later) >= PARALLEL_MINIMUM else PARALLEL_MINIMUM
         for number, data, keys, key_digests, part in _render_all(env, later, list(range(len(later))), reader, parts is not None, carried):
             digests.update(key_digests)
             yield take_early(later[number], data, keys, part)
+    else:
+        minimum = PARALLEL_MINIMUM
     pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
@@ -359,7 +362,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
             rendering.kept.append(page.path)
         else:
             todo.append(number)
-    for number, data, keys, key_digests, part in _render_all(env, pages, todo, reader, parts is not None, carried):
+    for number, data, keys, key_digests, part in _render_all(env, pages, todo, reader, parts is not None, carried, minimum):
         page = pages[number]
         if parts is not None:
             parts[page.path] = part
@@ -403,6 +406,10 @@ def _changed_reads(check: ScopeCheck, reader: Reader, previous: BuildState) -> s
 
 PARALLEL_MINIMUM = 300
 """Pages to render before it pays to fork workers."""
+FOLLOW_UP_MINIMUM = 50
+"""Pages to render before it pays to fork workers again in a build whose first pages (`_first_pages`) were many:
+after a person edit the scope check finds other people's pages whose network lists them (200 at 10,000
+articles, 7 ms each), which the builder would otherwise render alone while it has the site's files to write."""
 RESULTS_PER_MESSAGE = 64
 """Pages a worker reports in one message at most: few enough to keep messages small, enough to keep them few.
 Its first message has one page, and each next twice as many up to this, so that the first pages of a share
@@ -471,7 +478,8 @@ def may_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool = False, carried: dict[str, Any] | None = None):
+def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool = False, carried: dict[str, Any] | None = None,
+                minimum: int | None = None):
     """Render pages, in forked worker processes when there are many and it is safe to fork (`may_fork`).
 
     Yields (page number, bytes, reads, fingerprints computed in a worker, searchable part): the part
@@ -489,7 +497,7 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool =
     `CARRIED_READS` the workers computed (in this process, the reader keeps them).
     """
     workers = min(os.cpu_count() or 1, 4)
-    if len(todo) < PARALLEL_MINIMUM or workers < 2 or not may_fork():
+    if len(todo) < (PARALLEL_MINIMUM if minimum is None else minimum) or workers < 2 or not may_fork():
         for number in todo:
             data, keys = render_page(env, pages[number], reader)
             yield number, data, keys, {}, page_part(data) if parts else None
