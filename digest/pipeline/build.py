@@ -38,7 +38,6 @@ from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, di
 from digest.pipeline.previoussite import LiveFiles
 from digest.pipeline.workers import bind_to_parent, share_out, stop_workers
 from digest.pipeline.write import Stage, WriteReport, output_faults
-from digest.render.export import LastExport
 from digest.render.page import Page, render_page
 from digest.render.pages import article_page, own_pages, same_pages, site_pages
 from digest.render.publish import publishing_pages
@@ -262,9 +261,7 @@ class Rendering:
             if last is not None and same_pages(last[0], graph):
                 pages = last[1]
             else:
-                if self.caches.data_json is None:
-                    self.caches.data_json = LastExport()
-                pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config, self.caches.data_json)]
+                pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
             self.caches.pages = (graph, pages)
             collisions = _static_collisions(pages, self.static, self.static_files, graph.config.search)
             if collisions:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from digest.graph.model import SiteGraph
@@ -151,96 +150,15 @@ def records_json(head: dict[str, Any], lists: dict[str, list[str]]) -> bytes:
 
 def records_json_bytes(head: dict[str, Any], lists: dict[str, list[bytes]]) -> bytes:
     """`records_json` of records already encoded: data.json's 34 MB at 10,000 articles are joined as bytes,
-    each record encoded once when it is made (a watch session keeps them), not the whole text on every save."""
-    return records_file(head, lists).data
+    each record encoded once when it is made (a watch session keeps them), not the whole text on every save.
 
-
-@dataclass(frozen=True, slots=True)
-class RecordsFile:
-    """An export as `records_json_bytes` writes it, with where each record lies in its bytes: the next export
-    of the same shape is made by splicing its changed records into these bytes (`splice_records`)."""
-
-    data: bytes
-    fields: bytes
-    """The fields of the head and the names and lengths of the lists, as written: what must match to splice."""
-    records: tuple[bytes, ...]
-    """Every record of every list, in the order written."""
-    starts: tuple[int, ...]
-    """Where each record begins in ``data``."""
-
-
-def records_file(head: dict[str, Any], lists: dict[str, list[bytes]]) -> RecordsFile:
-    """The export written whole, each record's place noted."""
+    (Splicing a session's changed records into its last data.json's bytes was tried, and taken out: it saved
+    about 12 ms of a 37 ms join at 10,000 articles, benchmarks/RESULTS.md.)"""
     fields = [f"  {compact_json(name)}: {compact_json(value)}".encode() for name, value in head.items()]
-    pieces = [b"{\n" + b",\n".join(fields)]
-    starts: list[int] = []
-    at = len(pieces[0])
     for name, records in lists.items():
-        key = (b",\n" if at > 2 else b"") + f"  {compact_json(name)}: ".encode()
-        if not records:
-            pieces.append(key + b"[]")
-            at += len(pieces[-1])
-            continue
-        opening, between = key + b"[\n    ", b",\n    "
-        pieces.append(opening)
-        at += len(opening)
-        for number, record in enumerate(records):
-            if number:
-                pieces.append(between)
-                at += len(between)
-            starts.append(at)
-            pieces.append(record)
-            at += len(record)
-        pieces.append(b"\n  ]")
-        at += 4
-    pieces.append(b"\n}\n")
-    return RecordsFile(b"".join(pieces), _shape(fields, lists), tuple(record for records in lists.values() for record in records), tuple(starts))
-
-
-def _shape(fields: list[bytes], lists: dict[str, list[bytes]]) -> bytes:
-    return b"\n".join(fields) + compact_json([[name, len(records)] for name, records in lists.items()]).encode()
-
-
-def splice_records(last: RecordsFile | None, head: dict[str, Any], lists: dict[str, list[bytes]]) -> RecordsFile:
-    """`records_file`, made from ``last`` when it has the same head and as many records in each list: the
-    changed records are written into its bytes (unchanged ones are the very same objects, a watch session
-    keeps them), rather than 34 MB of records joined again at 10,000 articles. The same bytes either way."""
-    if last is None:
-        return records_file(head, lists)
-    fields = [f"  {compact_json(name)}: {compact_json(value)}".encode() for name, value in head.items()]
-    if _shape(fields, lists) != last.fields:
-        return records_file(head, lists)
-    records = tuple(record for records in lists.values() for record in records)
-    changed = [number for number, (old, new) in enumerate(zip(last.records, records)) if old is not new and old != new]
-    if not changed:
-        return last if last.records == records else RecordsFile(last.data, last.fields, records, last.starts)
-    data, starts = memoryview(last.data), list(last.starts)
-    pieces: list[bytes | memoryview] = []
-    at, shift = 0, 0
-    for place, number in enumerate(changed):
-        start = last.starts[number]
-        pieces += (data[at:start], records[number])
-        at = start + len(last.records[number])
-        shift += len(records[number]) - len(last.records[number])
-        if shift:  # the records up to the next changed one (its start included) move by what changed so far
-            for later in range(number + 1, changed[place + 1] + 1 if place + 1 < len(changed) else len(starts)):
-                starts[later] += shift
-    pieces.append(data[at:])
-    return RecordsFile(b"".join(pieces), last.fields, records, tuple(starts))
-
-
-@dataclass(slots=True)
-class LastExport:
-    """The data.json a session made last, for its next to splice into (`splice_records`).
-
-    Held by the session's `Caches.data_json` (never at module level): a fresh process starts without one,
-    and a render worker's copy dies with it (the session's next data.json is spliced into an older one)."""
-
-    file: RecordsFile | None = None
-
-    def write(self, head: dict[str, Any], lists: dict[str, list[bytes]]) -> bytes:
-        self.file = splice_records(self.file, head, lists)
-        return self.file.data
+        key = f"  {compact_json(name)}: ".encode()
+        fields.append(key + b"[\n    " + b",\n    ".join(records) + b"\n  ]" if records else key + b"[]")
+    return b"{\n" + b",\n".join(fields) + b"\n}\n"
 
 
 def _diff_text(pieces: tuple[tuple[str, bool], ...]) -> str | None:
