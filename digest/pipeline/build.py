@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -38,6 +38,7 @@ from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, di
 from digest.pipeline.previoussite import LiveFiles
 from digest.pipeline.workers import bind_to_parent, share_out, stop_workers
 from digest.pipeline.write import Stage, WriteReport, output_faults
+from digest.render.export import records_by_read
 from digest.render.page import Page, render_page
 from digest.render.pages import article_page, own_pages, same_pages, site_pages
 from digest.render.publish import publishing_pages
@@ -246,6 +247,10 @@ class Rendering:
     """Set to a dict before `files()` to have each page rendered now hand its searchable part to the search
     stage there (`shards.page_part`, made where the page is: in its render worker), so that stage need not
     read the pages back (`write_stage`)."""
+    carried: Mapping[str, Any] | None = None
+    """The values of the previous build's `CARRIED_READS` (data.json's records) the reader may take as they are
+    while unchanged, when not the previous state's (`BuildState.values`): `digest build` takes them from the
+    live site's data.json (`LiveRecords`), and saves none in its state."""
     session: bool = False
     """A watch session's build, which the next save starts from: its first build leaves what the first save
     needs. Render workers send back the values of the reads kept for the next build (`CARRIED_READS`: data.json's
@@ -323,7 +328,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes, since)
 
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,
-                    verifying_scopes(), previous.values)
+                    verifying_scopes(), previous.values if rendering.carried is None else rendering.carried)
     templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
@@ -385,9 +390,10 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
     rendering.caches.topics_basis = (state.topics, graph)
-    state.values = reader.carry(CARRIED_READS, check.kept(previous.values.keys()))
-    if carried is not None:
-        state.values.update(carried)
+    if rendering.carried is None:  # else the next build takes them from where this one did
+        state.values = reader.carry(CARRIED_READS, check.kept(previous.values.keys()))
+        if carried is not None:
+            state.values.update(carried)
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
 
@@ -599,12 +605,46 @@ def build_site(
     try:
         with fewer_collections():
             rendering = render_source(root, base_url, strict, previous=previous, caches=caches)
+            rendering.carried = LiveRecords(stage.output / DATA_JSON) if previous is not None and DATA_JSON in previous.outputs else {}
             result = write_stage(stage, rendering, previous)
     except BaseException:
         stage.discard()
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+DATA_JSON = "data.json"
+
+
+class LiveRecords(Mapping[str, bytes]):
+    """data.json's records in the live site, by the read that made each (`export.records_by_read`), read
+    the first time a record is asked for: only a build that writes data.json again reads its 34 MB
+    (at 10,000 articles). The saved state's load checked the live file is the one the last build wrote."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._records: dict[str, bytes] | None = None
+
+    def _read(self) -> dict[str, bytes]:
+        if self._records is None:
+            try:
+                self._records = records_by_read(self._path.read_bytes())
+            except OSError:  # gone meanwhile: every record is computed
+                self._records = {}
+        return self._records
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.startswith("export-") and key in self._read()
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._read()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 BUILD_GC_THRESHOLD = 100_000
