@@ -360,24 +360,26 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
+    by_template: dict[str, tuple[frozenset[str], bool]] = {}
+    """Template -> its closure, and whether every template of it is unchanged: worked out once, not for each of 28,000 pages."""
+    early, old_pages, old_outputs, kept = rendering.early, previous.pages, previous.outputs, rendering.kept
     for number, page in enumerate(pages):
-        if page.path in rendering.early:
+        path = page.path
+        if path in early:
             done.append(number)
             continue
-        closure = templates.closure(page.template) if page.template else frozenset()
-        closures[page.path] = closure
-        old = previous.pages.get(page.path)
-        if (
-            old is not None
-            and page.path in previous.outputs
-            and old.templates == closure
-            and templates.unchanged(closure, previous.templates)
-            and old.keys.isdisjoint(changed)
-        ):
-            state.pages[page.path] = old
-            state.outputs[page.path] = previous.outputs[page.path]
-            rendering.kept.append(page.path)
+        found = by_template.get(page.template)
+        if found is None:
+            closure = templates.closure(page.template) if page.template else frozenset()
+            found = by_template[page.template] = (closure, templates.unchanged(closure, previous.templates))
+        closure, unchanged = found
+        old = old_pages.get(path)
+        if unchanged and old is not None and old.keys.isdisjoint(changed) and path in old_outputs and old.templates == closure:
+            state.pages[path] = old
+            state.outputs[path] = old_outputs[path]
+            kept.append(path)
         else:
+            closures[path] = closure
             todo.append(number)
     for number, data, keys, key_digests, part in _render_all(env, pages, todo, reader, parts is not None, carried):
         page = pages[number]
@@ -685,15 +687,13 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
         rendering.search_parts = {}
     for path, data in rendering.files():
         stage.put(path, data, rendering.state.outputs.get(path))
-    for path in rendering.kept:
-        _carry(stage, path)
+    _carry(stage, rendering.kept)
     result = rendering.result({})
     if indexed:
         found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes(),
                              rendering.search_parts)
         rendering.search_parts = None
-        for path in found.kept:
-            _carry(stage, path)
+        _carry(stage, found.kept)
         with output_faults(stage.output, "cannot write the search index"):
             for path, data in found.new.items():
                 stage.put(path, data)
@@ -702,9 +702,11 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
     return result
 
 
-def _carry(stage: Stage, path: str) -> None:
-    if not stage.carry(path):
-        raise MachineFault(str(stage.output / path), "a file of the last site disappeared during the build", "build again")
+def _carry(stage: Stage, paths: list[str]) -> None:
+    """Take files the build kept from the live site; a `MachineFault` if one disappeared."""
+    gone = stage.carry_all(paths)
+    if gone:
+        raise MachineFault(str(stage.output / gone[0]), "a file of the last site disappeared during the build", "build again")
 
 
 def search_files(
