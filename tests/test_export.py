@@ -91,3 +91,16 @@ def test_digest_build_takes_data_json_s_unchanged_records_from_the_live_site(tmp
     assert "data.json" in second.rendered and second.state.values == {}
     assert made == ["claim_record"]
     assert read_tree(output) == clean_build(site, tmp_path / "clean")
+
+
+def test_a_build_that_keeps_data_json_does_not_read_the_live_one(tmp_path, monkeypatch):
+    from digest.caches import Caches
+    from digest.pipeline import build
+    from digest.pipeline.build import build_site
+
+    site, output = copy_site("basic", tmp_path), tmp_path / "site"
+    first = build_site(site, output, caches=Caches())
+    (site / "content/static/extra.txt").write_text("changed static file\n")
+    monkeypatch.setattr(build, "records_by_read", lambda data: pytest.fail("the live data.json was read"))
+    second = build_site(site, output, previous=first.state, caches=Caches())
+    assert second.rendered == []
