@@ -257,7 +257,7 @@ class Rendering:
     records), which they alone computed, and the topic digests are remembered by entity from the first build on
     (`Caches.topic_digests`), so the first save digests again only what it changed, as the later ones do (a
     changed claim digests the list of every claim's place: 16,000 claims at 10,000 articles). `digest build` leaves
-    both (its saved state would carry 34 MB more records; its memory is that of one build)."""
+    both (it takes the records from the live site's data.json, `carried`; its memory is that of one build)."""
 
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
