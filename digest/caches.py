@@ -57,9 +57,6 @@ class Caches:
     pages: tuple[Any, list] | None = field(default=None, metadata={"saved": False})
     """The graph the last build listed the pages of, and that list: the next build takes it while link
     kept what the list is made of (`pages.same_pages`)."""
-    data_json: Any = field(default=None, metadata={"saved": False})
-    """The last data.json made, with where each record lies (`export.LastExport`): the next is made by
-    splicing its changed records into it. Not saved: a new process writes its first one whole."""
     locale: tuple[tuple, Any] | None = None
     """The site's language compiled from its catalogues, with what it was compiled from."""
     environment: tuple[tuple, Environment] | None = None

@@ -241,3 +241,56 @@ def test_a_session_digests_only_the_topics_of_what_link_made_again(session: Site
         clean = render_site(site)
         written = {path.relative_to(session.output).as_posix(): path.read_bytes() for path in session.output.rglob("*") if path.is_file()}
         assert {path: written.get(path) for path in clean.outputs} == clean.outputs
+
+
+def _built_with_saved_state(generated: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the generated site (search off) built by `build_site` and its state saved, as `digest build` does."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import save_state
+
+    site, output = tmp_path / "site", tmp_path / "out"
+    shutil.copytree(generated, site)
+    append(site / "content/site.yaml", "search: false\n")
+    caches = Caches()
+    assert save_state(site, output, build_site(site, output, caches=caches).state, caches, "code") is not None
+    return site, output
+
+
+@pytest.mark.parametrize("edit", [
+    "claim text", *(pytest.param(edit, marks=pytest.mark.slow) for edit in ("event title", "seed text", "outlet", "person role", "new article")),
+])
+def test_a_new_process_digests_only_the_topics_of_what_link_made_again(generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    """`digest build` after an edit carries the saved topic digests as a session does (`build._saved_topics_basis`:
+    the saved link memory is the graph they were digested from): it digests the topics of what link made again
+    and works out the scopes of the reads it computed again only. The suite's ``DIGEST_CHECK_SCOPES`` digests
+    every topic afresh and compares (`topics._verify_carried`), and the site equals a clean build's."""
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import load_state
+
+    site, output = _built_with_saved_state(generated, tmp_path)
+    EDITS[edit](site)
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    recorded, reads_made = len(loaded.state.topics), len(loaded.state.fingerprints)
+    checks: list[ScopeCheck] = []
+    scoped: list[str] = []
+    original, original_scope = ScopeCheck.__init__, ScopeCheck.scope
+    monkeypatch.setattr(ScopeCheck, "__init__", lambda self, *args: original(self, *args) or checks.append(self))
+    monkeypatch.setattr(ScopeCheck, "scope", lambda self, key: scoped.append(key) or original_scope(self, key))
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches, live=loaded.output)
+    monkeypatch.undo()
+    [check] = checks
+    if edit in ("person role", "outlet"):  # the people changed, or the outlets (a new one): every topic is digested
+        assert not check.carried and check.digested == recorded
+    else:
+        assert check.carried
+        assert check.digested < recorded / 5, f"{check.digested} of {recorded} topics digested"
+    if edit in ("claim text", "event title"):  # one article's entities
+        assert check.digested < 60, f"{check.digested} of {recorded} topics digested"
+        assert len(scoped) < reads_made / 5, f"the scopes of {len(scoped)} of {reads_made} reads worked out"
+    if result.report is not None and result.report.removal is not None:
+        result.report.removal.wait()
+    clean = render_site(site)
+    written = {path.relative_to(output).as_posix(): path.read_bytes() for path in output.rglob("*") if path.is_file()}
+    assert {path: written.get(path) for path in clean.outputs} == clean.outputs

@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -31,14 +31,14 @@ from jinja2 import TemplateError
 
 from digest.caches import Caches
 from digest.errors import BuildFailed, Diagnostic, Diagnostics, Location, MachineFault, machine_fault
-from digest.graph.link import link_site
+from digest.graph.link import LinkMemory, link_site
 from digest.graph.model import SiteGraph, translated_statuses
 from digest.graph.reindex import carry_index
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.pipeline.previoussite import LiveFiles
 from digest.pipeline.workers import bind_to_parent, share_out, stop_workers
 from digest.pipeline.write import Stage, WriteReport, output_faults
-from digest.render.export import LastExport
+from digest.render.export import records_by_read
 from digest.render.page import Page, render_page
 from digest.render.pages import article_page, own_pages, same_pages, site_pages
 from digest.render.publish import publishing_pages
@@ -128,13 +128,35 @@ def render_loaded(
     caches = caches if caches is not None else Caches()
     clean = not diagnostics.items and not loaded.failed
     share = functools.partial(share_out, processes=min(os.cpu_count() or 1, 4)) if may_fork() else None
+    last_link = caches.link
     graph = link_site(loaded, diagnostics, base_url, drafts, caches, share)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
+    _saved_topics_basis(caches, previous, last_link, graph)
     rendering = render_graph(root, loaded, graph, diagnostics, previous, hash_assets, first, caches, before)
     rendering.loaded = loaded if clean else None
     return rendering
+
+
+def _saved_topics_basis(caches: Caches, previous: BuildState | None, last_link: object, graph: SiteGraph) -> None:
+    """Give a new process's scope check the graph the saved topic digests are of, as a session has it.
+
+    A session remembers the graph its last build digested (`Caches.topics_basis`), so the next scope
+    check digests only the topics of what link made again (`topics.ScopeCheck`). A new process has no
+    such graph, but the saved state's link memory (``last_link``: `Caches.link` before this link) is
+    what that graph was made of, saved with those very digests: its articles in order, people, claims,
+    events and mentions. Without it, the check digested every topic (some 70,000 at 10,000 articles)
+    and worked out the scope of every read (150,000) for a one-claim edit. The basis has this ``graph``'s
+    configuration, unknown before: the check compares the site's digest itself (the ``site`` topic)."""
+    basis = caches.topics_basis
+    if previous is None or not previous.topics or not isinstance(last_link, LinkMemory):
+        return
+    if basis is not None and basis[0] is previous.topics:  # a session's own: the graph itself
+        return
+    before = SiteGraph(graph.config, last_link.people.people, last_link.ordered_articles, last_link.claims, last_link.events)
+    before.mentions = last_link.mentions
+    caches.topics_basis = (previous.topics, before)
 
 
 def render_graph(
@@ -225,13 +247,17 @@ class Rendering:
     """Set to a dict before `files()` to have each page rendered now hand its searchable part to the search
     stage there (`shards.page_part`, made where the page is: in its render worker), so that stage need not
     read the pages back (`write_stage`)."""
+    carried: Mapping[str, Any] | None = None
+    """The values of the previous build's `CARRIED_READS` (data.json's records) the reader may take as they are
+    while unchanged, when not the previous state's (`BuildState.values`): `digest build` takes them from the
+    live site's data.json (`LiveRecords`), and saves none in its state."""
     session: bool = False
     """A watch session's build, which the next save starts from: its first build leaves what the first save
     needs. Render workers send back the values of the reads kept for the next build (`CARRIED_READS`: data.json's
     records), which they alone computed, and the topic digests are remembered by entity from the first build on
     (`Caches.topic_digests`), so the first save digests again only what it changed, as the later ones do (a
     changed claim digests the list of every claim's place: 16,000 claims at 10,000 articles). `digest build` leaves
-    both (its saved state would carry 34 MB more records; its memory is that of one build)."""
+    both (it takes the records from the live site's data.json, `carried`; its memory is that of one build)."""
 
     def page_list(self) -> list[Page]:
         """Every page of the site; raises BuildFailed for a static file that would replace one."""
@@ -240,9 +266,7 @@ class Rendering:
             if last is not None and same_pages(last[0], graph):
                 pages = last[1]
             else:
-                if self.caches.data_json is None:
-                    self.caches.data_json = LastExport()
-                pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config, self.caches.data_json)]
+                pages = [*site_pages(graph), *publishing_pages(list(graph.people), graph.config)]
             self.caches.pages = (graph, pages)
             collisions = _static_collisions(pages, self.static, self.static_files, graph.config.search)
             if collisions:
@@ -304,7 +328,7 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         return ScopeCheck(Topics(graph, memo), SITE_SCOPES, previous.topics, previous.scopes, since)
 
     reader = Reader(graph, SITE_READS, rendering.caches.value_digests, lambda key: scope_check().unchanged(key), previous.fingerprints,
-                    verifying_scopes(), previous.values)
+                    verifying_scopes(), previous.values if rendering.carried is None else rendering.carried)
     templates = TemplateIndex(env, rendering.caches.template_references)
     todo: list[int] = []
     closures: dict[str, frozenset[str]] = {}
@@ -343,24 +367,26 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     pages = rendering.page_list()
     check = scope_check()
     changed = _changed_reads(check, reader, previous)
+    by_template: dict[str, tuple[frozenset[str], bool]] = {}
+    """Template -> its closure, and whether every template of it is unchanged: worked out once, not for each of 28,000 pages."""
+    early, old_pages, old_outputs, kept = rendering.early, previous.pages, previous.outputs, rendering.kept
     for number, page in enumerate(pages):
-        if page.path in rendering.early:
+        path = page.path
+        if path in early:
             done.append(number)
             continue
-        closure = templates.closure(page.template) if page.template else frozenset()
-        closures[page.path] = closure
-        old = previous.pages.get(page.path)
-        if (
-            old is not None
-            and page.path in previous.outputs
-            and old.templates == closure
-            and templates.unchanged(closure, previous.templates)
-            and old.keys.isdisjoint(changed)
-        ):
-            state.pages[page.path] = old
-            state.outputs[page.path] = previous.outputs[page.path]
-            rendering.kept.append(page.path)
+        found = by_template.get(page.template)
+        if found is None:
+            closure = templates.closure(page.template) if page.template else frozenset()
+            found = by_template[page.template] = (closure, templates.unchanged(closure, previous.templates))
+        closure, unchanged = found
+        old = old_pages.get(path)
+        if unchanged and old is not None and old.keys.isdisjoint(changed) and path in old_outputs and old.templates == closure:
+            state.pages[path] = old
+            state.outputs[path] = old_outputs[path]
+            kept.append(path)
         else:
+            closures[path] = closure
             todo.append(number)
     for number, data, keys, key_digests, part in _render_all(env, pages, todo, reader, parts is not None, carried, minimum):
         page = pages[number]
@@ -373,9 +399,10 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     state.fingerprints = _fingerprints(state, previous, reader, digests)
     state.scopes, state.topics = check.record(state.fingerprints)
     rendering.caches.topics_basis = (state.topics, graph)
-    state.values = reader.carry(CARRIED_READS, check.kept(previous.values.keys()))
-    if carried is not None:
-        state.values.update(carried)
+    if rendering.carried is None:  # else the next build takes them from where this one did
+        state.values = reader.carry(CARRIED_READS, check.kept(previous.values.keys()))
+        if carried is not None:
+            state.values.update(carried)
     state.templates = dict(templates.digests)
     rendering.rendered = [pages[number].path for number in sorted(done + todo)]
 
@@ -607,12 +634,46 @@ def build_site(
     try:
         with fewer_collections():
             rendering = render_source(root, base_url, strict, previous=previous, caches=caches)
+            rendering.carried = LiveRecords(stage.output / DATA_JSON) if previous is not None and DATA_JSON in previous.outputs else {}
             result = write_stage(stage, rendering, previous)
     except BaseException:
         stage.discard()
         raise
     result.seconds = time.perf_counter() - started
     return result
+
+
+DATA_JSON = "data.json"
+
+
+class LiveRecords(Mapping[str, bytes]):
+    """data.json's records in the live site, by the read that made each (`export.records_by_read`), read
+    the first time a record is asked for: only a build that writes data.json again reads its 34 MB
+    (at 10,000 articles). The saved state's load checked the live file is the one the last build wrote."""
+
+    def __init__(self, path: Path):
+        self._path = path
+        self._records: dict[str, bytes] | None = None
+
+    def _read(self) -> dict[str, bytes]:
+        if self._records is None:
+            try:
+                self._records = records_by_read(self._path.read_bytes())
+            except OSError:  # gone meanwhile: every record is computed
+                self._records = {}
+        return self._records
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.startswith("export-") and key in self._read()
+
+    def __getitem__(self, key: str) -> bytes:
+        return self._read()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
 
 
 BUILD_GC_THRESHOLD = 100_000
@@ -653,15 +714,13 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
         rendering.search_parts = {}
     for path, data in rendering.files():
         stage.put(path, data, rendering.state.outputs.get(path))
-    for path in rendering.kept:
-        _carry(stage, path)
+    _carry(stage, rendering.kept)
     result = rendering.result({})
     if indexed:
         found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes(),
                              rendering.search_parts)
         rendering.search_parts = None
-        for path in found.kept:
-            _carry(stage, path)
+        _carry(stage, found.kept)
         with output_faults(stage.output, "cannot write the search index"):
             for path, data in found.new.items():
                 stage.put(path, data)
@@ -670,9 +729,11 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
     return result
 
 
-def _carry(stage: Stage, path: str) -> None:
-    if not stage.carry(path):
-        raise MachineFault(str(stage.output / path), "a file of the last site disappeared during the build", "build again")
+def _carry(stage: Stage, paths: list[str]) -> None:
+    """Take files the build kept from the live site; a `MachineFault` if one disappeared."""
+    gone = stage.carry_all(paths)
+    if gone:
+        raise MachineFault(str(stage.output / gone[0]), "a file of the last site disappeared during the build", "build again")
 
 
 def search_files(

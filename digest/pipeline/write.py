@@ -336,6 +336,24 @@ class Stage:
         self._count(rel, True)
         return True
 
+    def carry_all(self, rels: list[str]) -> list[str]:
+        """`carry` each of ``rels``; those gone from the live site, in order.
+
+        The files a kept tree holds up to date (the live site's inode: nearly all of an edit's 67,000
+        at 10,000 articles) are counted by set operations, not one call each; the others are carried one by one."""
+        update = self.update
+        fast: set[str] = set()
+        if update is not None:
+            fast = (set(rels) & update.current) - self.paths
+            self.paths |= fast
+            self.unchanged += len(fast)
+            if self.site is not None:
+                stats = self.live_stats
+                self.site.update((rel, stats[rel]) for rel in fast & stats.keys())
+                for rel in fast - stats.keys():
+                    self._note(rel, True)
+        return [rel for rel in rels if rel not in fast and not self.carry(rel)]
+
     def _note(self, rel: str, live: bool) -> None:
         """Record the (size, modification time) of the stage's file ``rel``: the live file's as listed
         when it is that file (``live``: the same inode), else from a ``stat`` (a file this build wrote)."""

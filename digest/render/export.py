@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
 from typing import Any
 
 from digest.graph.model import SiteGraph
@@ -151,96 +151,43 @@ def records_json(head: dict[str, Any], lists: dict[str, list[str]]) -> bytes:
 
 def records_json_bytes(head: dict[str, Any], lists: dict[str, list[bytes]]) -> bytes:
     """`records_json` of records already encoded: data.json's 34 MB at 10,000 articles are joined as bytes,
-    each record encoded once when it is made (a watch session keeps them), not the whole text on every save."""
-    return records_file(head, lists).data
+    each record encoded once when it is made (a watch session keeps them), not the whole text on every save.
 
-
-@dataclass(frozen=True, slots=True)
-class RecordsFile:
-    """An export as `records_json_bytes` writes it, with where each record lies in its bytes: the next export
-    of the same shape is made by splicing its changed records into these bytes (`splice_records`)."""
-
-    data: bytes
-    fields: bytes
-    """The fields of the head and the names and lengths of the lists, as written: what must match to splice."""
-    records: tuple[bytes, ...]
-    """Every record of every list, in the order written."""
-    starts: tuple[int, ...]
-    """Where each record begins in ``data``."""
-
-
-def records_file(head: dict[str, Any], lists: dict[str, list[bytes]]) -> RecordsFile:
-    """The export written whole, each record's place noted."""
+    (Splicing a session's changed records into its last data.json's bytes was tried, and taken out: it saved
+    about 12 ms of a 37 ms join at 10,000 articles, benchmarks/RESULTS.md.)"""
     fields = [f"  {compact_json(name)}: {compact_json(value)}".encode() for name, value in head.items()]
-    pieces = [b"{\n" + b",\n".join(fields)]
-    starts: list[int] = []
-    at = len(pieces[0])
     for name, records in lists.items():
-        key = (b",\n" if at > 2 else b"") + f"  {compact_json(name)}: ".encode()
-        if not records:
-            pieces.append(key + b"[]")
-            at += len(pieces[-1])
-            continue
-        opening, between = key + b"[\n    ", b",\n    "
-        pieces.append(opening)
-        at += len(opening)
-        for number, record in enumerate(records):
-            if number:
-                pieces.append(between)
-                at += len(between)
-            starts.append(at)
-            pieces.append(record)
-            at += len(record)
-        pieces.append(b"\n  ]")
-        at += 4
-    pieces.append(b"\n}\n")
-    return RecordsFile(b"".join(pieces), _shape(fields, lists), tuple(record for records in lists.values() for record in records), tuple(starts))
+        key = f"  {compact_json(name)}: ".encode()
+        fields.append(key + b"[\n    " + b",\n    ".join(records) + b"\n  ]" if records else key + b"[]")
+    return b"{\n" + b",\n".join(fields) + b"\n}\n"
 
 
-def _shape(fields: list[bytes], lists: dict[str, list[bytes]]) -> bytes:
-    return b"\n".join(fields) + compact_json([[name, len(records)] for name, records in lists.items()]).encode()
+_RECORD_ID = re.compile(rb'\{"id": "((?:[^"\\]|\\.)*)"')
+"""The id a record of data.json starts with (`compact_json` puts ``id`` first in every record)."""
 
 
-def splice_records(last: RecordsFile | None, head: dict[str, Any], lists: dict[str, list[bytes]]) -> RecordsFile:
-    """`records_file`, made from ``last`` when it has the same head and as many records in each list: the
-    changed records are written into its bytes (unchanged ones are the very same objects, a watch session
-    keeps them), rather than 34 MB of records joined again at 10,000 articles. The same bytes either way."""
-    if last is None:
-        return records_file(head, lists)
-    fields = [f"  {compact_json(name)}: {compact_json(value)}".encode() for name, value in head.items()]
-    if _shape(fields, lists) != last.fields:
-        return records_file(head, lists)
-    records = tuple(record for records in lists.values() for record in records)
-    changed = [number for number, (old, new) in enumerate(zip(last.records, records)) if old is not new and old != new]
-    if not changed:
-        return last if last.records == records else RecordsFile(last.data, last.fields, records, last.starts)
-    data, starts = memoryview(last.data), list(last.starts)
-    pieces: list[bytes | memoryview] = []
-    at, shift = 0, 0
-    for place, number in enumerate(changed):
-        start = last.starts[number]
-        pieces += (data[at:start], records[number])
-        at = start + len(last.records[number])
-        shift += len(records[number]) - len(last.records[number])
-        if shift:  # the records up to the next changed one (its start included) move by what changed so far
-            for later in range(number + 1, changed[place + 1] + 1 if place + 1 < len(changed) else len(starts)):
-                starts[later] += shift
-    pieces.append(data[at:])
-    return RecordsFile(b"".join(pieces), last.fields, records, tuple(starts))
-
-
-@dataclass(slots=True)
-class LastExport:
-    """The data.json a session made last, for its next to splice into (`splice_records`).
-
-    Held by the session's `Caches.data_json` (never at module level): a fresh process starts without one,
-    and a render worker's copy dies with it (the session's next data.json is spliced into an older one)."""
-
-    file: RecordsFile | None = None
-
-    def write(self, head: dict[str, Any], lists: dict[str, list[bytes]]) -> bytes:
-        self.file = splice_records(self.file, head, lists)
-        return self.file.data
+def records_by_read(data: bytes) -> dict[str, bytes]:
+    """The records of a data.json that `records_json_bytes` wrote, each by the read that made it
+    (``export-claim:<id>``...; `site_reads.CARRIED_READS`): a build that writes data.json again takes
+    the records whose reads are unchanged from the live site's file rather than computing 37,000
+    records at 10,000 articles, or keeping 34 MB of them in the saved state. A line that is not such a
+    record (another shape of file) is left out: its record is then computed."""
+    found: dict[str, bytes] = {}
+    kind: str | None = None
+    for line in data.split(b"\n"):
+        if line.startswith(b"    {"):
+            if kind is None:
+                continue
+            record = line[4:-1] if line.endswith(b",") else line[4:]
+            match = _RECORD_ID.match(record)
+            if match is not None and record.endswith(b"}"):
+                raw = match.group(1)
+                entity_id = json.loads(b'"' + raw + b'"') if b"\\" in raw else raw.decode()
+                found[f"export-{kind}:{entity_id}"] = record
+        elif line.startswith(b'  "'):
+            name = line[3:].partition(b'"')[0].decode(errors="replace")
+            kind = EXPORT_RECORDS.get(name)
+    return found
 
 
 def _diff_text(pieces: tuple[tuple[str, bool], ...]) -> str | None:

@@ -8,7 +8,6 @@ are read outside the site), built from ``base_url``.
 from __future__ import annotations
 
 import datetime
-import functools
 import re
 from typing import Any
 
@@ -17,7 +16,7 @@ from markupsafe import escape
 from digest.graph.model import SiteConfig
 from digest.render import site_queries
 from digest.render.bidi import lang_attrs
-from digest.render.export import EXPORT_RECORDS, LastExport, compact_json, compact_json_bytes, records_json
+from digest.render.export import EXPORT_RECORDS, compact_json, compact_json_bytes, records_json, records_json_bytes
 from digest.render.page import Page
 from digest.render.templates import render_markdown
 from digest.text.dates import TimeOfDay
@@ -30,14 +29,14 @@ FEED_ENTRIES = 50
 """Entries per feed: a feed carries recent news, not the archive."""
 
 
-def publishing_pages(people: list[str], config: SiteConfig, last_export: LastExport | None = None) -> list[Page]:
-    """The machine-readable files; ``last_export``: the session's last data.json, which the next is spliced into."""
+def publishing_pages(people: list[str], config: SiteConfig) -> list[Page]:
+    """The machine-readable files."""
     pages = [
         Page(".nojekyll", "", lambda r: {}, lambda c: b""),
         Page("robots.txt", "", _config_only, _robots),
         Page("sitemap.xml", "", lambda r: {"config": queries.config(r), "entries": site_queries.sitemap(r)}, _sitemap),
         Page("feed.xml", "", _site_feed_context, _atom),
-        Page("data.json", "", _data_json_context, functools.partial(_data_json, last_export or LastExport())),
+        Page("data.json", "", _data_json_context, _data_json),
         Page("timeline.json", "", _timeline_json_context, _json),
     ]
     if config.cname:
@@ -221,11 +220,11 @@ def _data_json_context(reader: Reader) -> dict[str, Any]:
     }
 
 
-def _data_json(last: LastExport, context: dict[str, Any]) -> bytes:
-    """data.json, its changed records spliced into the last one's bytes (`export.splice_records`)."""
+def _data_json(context: dict[str, Any]) -> bytes:
+    """data.json: its records joined as they are (each encoded once, when made)."""
     head = dict(context["head"])
     statuses = [compact_json_bytes(status) for status in head.pop("statuses")]
-    return last.write(head, {"statuses": statuses, **context["lists"]})
+    return records_json_bytes(head, {"statuses": statuses, **context["lists"]})
 
 
 def _timeline_json_context(reader: Reader) -> dict[str, Any]:

@@ -544,8 +544,9 @@ class Reader:
         """The previous build's fingerprints, kept for reads that cannot have changed."""
         self._verify = verify
         """Compute kept fingerprints anyway and fail if one differs (tests: a scope that misses a topic)."""
-        self._carried = carried or {}
-        """Values of the previous build's reads, taken as they are while the read is unchanged."""
+        self._carried = carried if carried is not None else {}
+        """Values of the previous build's reads, taken as they are while the read is unchanged (a mapping that
+        may read them on first use: `build.LiveRecords`, so never asked for its truth or length here)."""
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
         self._recording: set[str] | None = None

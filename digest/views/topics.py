@@ -14,12 +14,16 @@ theme assets and language), which every read depends on.
 A build keeps the digest of every topic its pages' reads depend on; the
 next build compares them with the digests of its own graph, and a read
 whose topics all kept their digest keeps its fingerprint without being
-computed again (`Reader.fingerprint`), and a value kept with the state
-(data.json's records) is taken as it is. That check costs one digest per
-entity (a lookup, for the entities a session's link kept, or a saved state's
-link for a new process: `savedstate._known_topic_digests`) and one set test
-per read: a one-claim edit at 10,000 articles computes the few hundred reads
-about that claim again instead of every read of every page.
+computed again (`Reader.fingerprint`), and a kept value (data.json's
+records: kept with a session's state, or the live site's file for `digest
+build`) is taken as it is. When the graph was linked right after the one the
+digests are of (a session's last graph, or in a new process the saved link,
+`build._saved_topics_basis`), only the topics of what link made again are
+digested and the others carried (`_carry`); else the check costs one digest
+per topic (a lookup for the entities kept: `savedstate._known_topic_digests`)
+and one set test per read. A one-claim edit at 10,000 articles digests a few
+dozen topics and computes the few hundred reads about that claim again
+instead of every read of every page.
 
 A scope that forgets a part its read uses would leave pages stale, so tests
 run with ``DIGEST_CHECK_SCOPES=1``: every fingerprint kept this way is then
