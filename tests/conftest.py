@@ -156,6 +156,17 @@ def read_tree(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for every browser test a test process runs (`browsing.chromium`: a skip, or a
+    failure under CI, where it is missing): starting one costs about a second of CPU and two of waiting.
+    Each test opens its own contexts or pages and closes them."""
+    from browsing import chromium
+
+    with chromium() as instance:
+        yield instance
+
+
+@pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> Path:
     """The demo site, built once for the whole session."""
     output = tmp_path_factory.mktemp("demo") / "site"
