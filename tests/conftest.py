@@ -104,8 +104,11 @@ def run_cli(*args: str | Path) -> Run:
     return Run(code, out.getvalue(), err.getvalue())
 
 
-def copy_site(name: str, destination: Path) -> Path:
-    """A writable copy of a fixture site (tests/sites/<name> or the demo, 'demo')."""
+def copy_site(name: str, destination: Path, search: bool = True) -> Path:
+    """A writable copy of a fixture site (tests/sites/<name> or the demo, 'demo').
+
+    ``search``: False sets ``search: false`` in its settings, for tests that look at no search file nor
+    at what search adds to pages: indexing is about half of a small site's build (Pagefind's service)."""
     target = destination / name
     if name == "demo":
         target.mkdir(parents=True)
@@ -113,6 +116,9 @@ def copy_site(name: str, destination: Path) -> Path:
             shutil.copytree(REPO / part, target / part)
     else:  # no test builds from a fixture in place (its state would land in tests/sites); skip one left by older code
         shutil.copytree(SITES / name, target, ignore=shutil.ignore_patterns(".digest-cache"))
+    if not search:
+        settings = target / "content/site.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8") + "search: false\n", encoding="utf-8")
     return target
 
 
@@ -153,6 +159,17 @@ def replace_first(path: Path, pattern: str, new: str) -> None:
 
 def read_tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One headless Chromium for every browser test a test process runs (`browsing.chromium`: a skip, or a
+    failure under CI, where it is missing): starting one costs about a second of CPU and two of waiting.
+    Each test opens its own contexts or pages and closes them."""
+    from browsing import chromium
+
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture(scope="session")

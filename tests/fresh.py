@@ -3,9 +3,10 @@
 A build forks its render workers only from a process with no other thread
 (`digest.pipeline.build.may_fork`): a fork copies locks other threads hold.
 The test runner's own processes may have other threads (pytest-xdist's
-workers talk to the controller from one), so a test that must see pages
-rendered by forked workers does that part here, through `in_fresh_process`,
-and says so by calling `fork_workers` there first.
+workers talked to the controller from one before execnet 2.1; a test may
+start one), so a test that must see pages rendered by forked workers does
+that part here, through `in_fresh_process`, and says so by calling
+`fork_workers` there first.
 """
 
 from __future__ import annotations

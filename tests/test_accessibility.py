@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from browsing import chromium, serve_site, unavailable
+from browsing import serve_site, unavailable
 from sitecheck import page, parse
 
 BASE_PATH = "/digest/"
@@ -47,7 +47,7 @@ PAGED_PAGES = {
 
 
 @pytest.fixture(scope="module")
-def axe_pages(demo_build, paged_build):
+def axe_pages(demo_build, paged_build, browser):
     """(page name, colour scheme) -> axe's violations, for every page in both schemes."""
     try:
         from axe_playwright_python.sync_playwright import Axe
@@ -55,7 +55,7 @@ def axe_pages(demo_build, paged_build):
         unavailable(f"axe-playwright-python is not installed ({exc}): pip install axe-playwright-python")
     axe = Axe()
     results = {}
-    with serve_site(demo_build, BASE_PATH) as base_url, serve_site(paged_build, "/basic/") as paged_url, chromium() as browser:
+    with serve_site(demo_build, BASE_PATH) as base_url, serve_site(paged_build, "/basic/") as paged_url:
         canary = browser.new_page()
         canary.set_content(CANARY)
         found = {v["id"] for v in axe.run(canary, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}}).response["violations"]}
@@ -128,25 +128,28 @@ def test_every_highlight_says_what_it_is(demo_build):
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_compare_tables_stay_tables_at_every_width(demo_build, width):
+def test_compare_tables_stay_tables_at_every_width(demo_build, browser, width):
     """The comparison is a plain <table> (ARIA roles on its rows would be invalid HTML); on phones the
     stylesheet lays each row out as a card, and the browser must still expose rows, row headers and cells."""
-    with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
+    with serve_site(demo_build, BASE_PATH) as base_url:
         tab = browser.new_page(viewport={"width": width, "height": 900})
-        tab.goto(base_url + "compare/", wait_until="load")
-        tables = tab.locator("table.compare")
-        assert tables.count() >= 1
-        cards = tab.evaluate("getComputedStyle(document.querySelector('table.compare tbody tr')).display")
-        assert (cards == "block") == (width < 640), cards  # the phone layout really is in force
-        for index in range(tables.count()):
-            table = tables.nth(index)
-            rows = table.locator("tr").count()
-            cells = table.locator("td").count()
-            assert rows > 1 and cells > 0
-            assert table.get_by_role("row").count() == rows
-            assert table.get_by_role("rowheader").count() == rows - 1
-            assert table.get_by_role("cell").count() == cells
-            assert table.get_by_role("columnheader").count() == table.locator("thead th").count()
+        try:
+            tab.goto(base_url + "compare/", wait_until="load")
+            tables = tab.locator("table.compare")
+            assert tables.count() >= 1
+            cards = tab.evaluate("getComputedStyle(document.querySelector('table.compare tbody tr')).display")
+            assert (cards == "block") == (width < 640), cards  # the phone layout really is in force
+            for index in range(tables.count()):
+                table = tables.nth(index)
+                rows = table.locator("tr").count()
+                cells = table.locator("td").count()
+                assert rows > 1 and cells > 0
+                assert table.get_by_role("row").count() == rows
+                assert table.get_by_role("rowheader").count() == rows - 1
+                assert table.get_by_role("cell").count() == cells
+                assert table.get_by_role("columnheader").count() == table.locator("thead th").count()
+        finally:
+            tab.close()
 
 
 # --- the highlights' colours, from the theme's custom properties --------------

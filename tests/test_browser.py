@@ -14,7 +14,6 @@ import time
 import pytest
 from test_serve import ServeProcess, free_port
 
-from browsing import chromium
 from conftest import copy_site
 
 SIDECAR = "content/articles/plain-one.yaml"
@@ -28,12 +27,6 @@ WAIT_MS = 10_000
 """How long the page may take to show a change: generous, so a loaded machine passes."""
 MARKER = "window.__digestTestMarker"
 """Set on the page by the test; gone after a reload."""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

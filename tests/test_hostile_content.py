@@ -10,6 +10,7 @@ description and intro. After one build, every output file is scanned.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -700,11 +701,11 @@ def test_pathological_markdown_seeds_build_in_linear_work(tmp_path, shape):
 TIMELINEJS = TESTS / "js" / "node_modules" / "@knight-lab" / "timelinejs" / "dist" / "js" / "timeline.js"
 
 
-def test_timeline_json_embedded_with_timelinejs_runs_no_script(hostile_build, tmp_path):
+def test_timeline_json_embedded_with_timelinejs_runs_no_script(hostile_build, tmp_path, browser):
     """The README says to embed /timeline.json with TimelineJS, which puts its text fields into
     the page as HTML: loaded by TimelineJS 3.9 (from npm) in Chromium, every slide shown, no
     payload runs and the hostile names, titles and site title read as text."""
-    from browsing import chromium, serve_site, unavailable
+    from browsing import serve_site, unavailable
 
     if not TIMELINEJS.is_file():
         unavailable(f"{TIMELINEJS} not found: npm ci --prefix tests/js")
@@ -719,8 +720,7 @@ def test_timeline_json_embedded_with_timelinejs_runs_no_script(hostile_build, tm
         f"<script>window.tl = new TL.Timeline('tl', {inline});</script>",
         encoding="utf-8",
     )
-    with chromium() as browser, serve_site(embed, "/") as url:
-        page = browser.new_page()
+    with serve_site(embed, "/") as url, contextlib.closing(browser.new_page()) as page:
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(url)

@@ -61,7 +61,7 @@ def nav(soup) -> dict:
 
 @pytest.mark.parametrize("count", [CLAIMS_PER_PAGE, CLAIMS_PER_PAGE + 1])
 def test_a_status_fills_pages_of_claims_to_the_boundary(count, tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     add_article(site, "many", "2022-10-01", ["disputed"] * count)
     out = build(site, tmp_path / "out")
     first = page(out, "claims/status/disputed/")
@@ -97,7 +97,7 @@ def test_the_claims_index_counts_each_status_and_links_only_those_with_claims(ba
 
 @pytest.mark.parametrize("count", [ARTICLES_PER_PAGE, ARTICLES_PER_PAGE + 1])
 def test_a_month_fills_pages_of_articles_to_the_boundary(count, tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     for number in range(count - 2):  # the basic site has two articles of November 2022
         add_article(site, f"n{number:04d}", f"2022-11-{1 + number % 28:02d}")
     out = build(site, tmp_path / "out")
@@ -115,7 +115,7 @@ def test_a_month_fills_pages_of_articles_to_the_boundary(count, tmp_path):
 
 
 def test_articles_are_filed_by_month_newest_first_with_the_undated_last(tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     add_article(site, "march", "2021-03-05")
     add_article(site, "january", "2022-01-20")
     (site / "seeds/loose.txt").write_text("A seed without a sidecar\nIts text.\n")
@@ -140,7 +140,7 @@ def test_articles_are_filed_by_month_newest_first_with_the_undated_last(tmp_path
 
 @pytest.mark.parametrize("count", [PEOPLE_PER_PAGE, PEOPLE_PER_PAGE + 1])
 def test_the_people_fill_pages_a_to_z_to_the_boundary(count, tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     for number in range(count - 4):  # the basic site has four people
         (site / f"content/people/extra-{number:04d}.yaml").write_text(f"name: Extra Person {number:04d}\n")
     out = build(site, tmp_path / "out")
@@ -162,7 +162,7 @@ def test_the_people_fill_pages_a_to_z_to_the_boundary(count, tmp_path):
 
 @pytest.mark.parametrize("count", [COMPARE_ROWS_PER_PAGE, COMPARE_ROWS_PER_PAGE + 1])
 def test_the_comparison_fills_pages_of_rows_claims_then_events(count, tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     add_article(site, "many", "2022-10-01", ["reported"] * (count - 6))  # the basic site has 2 claims and 4 events
     out = build(site, tmp_path / "out")
     first = page(out, "compare/")
@@ -178,7 +178,7 @@ def test_the_comparison_fills_pages_of_rows_claims_then_events(count, tmp_path):
 
 
 def test_a_claim_page_links_its_row_on_the_comparison_page_that_shows_it(tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     add_article(site, "many", "2022-10-01", ["reported"] * COMPARE_ROWS_PER_PAGE)
     out = build(site, tmp_path / "out")  # checks that every link and fragment resolves
     link = page(out, "claims/talks-not-useful/").select_one("main a[href*='compare/']")["href"]
@@ -188,7 +188,7 @@ def test_a_claim_page_links_its_row_on_the_comparison_page_that_shows_it(tmp_pat
 
 @pytest.mark.parametrize("count", [OUTLET_ROWS_PER_PAGE, OUTLET_ROWS_PER_PAGE + 1])
 def test_an_outlets_page_fills_pages_to_the_boundary(count, tmp_path):
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     add_article(site, "many", "2022-10-01", ["reported"] * count)
     out = build(site, tmp_path / "out")
     first = page(out, "outlets/outlet-three/")
@@ -280,7 +280,7 @@ def test_the_limits_are_a_few_hundred():
 @pytest.mark.parametrize("past", [False, True])
 def test_each_list_is_split_only_past_its_limit(past, tmp_path, monkeypatch):
     import digest.views.listing
-    site = copy_site("basic", tmp_path)
+    site = copy_site("basic", tmp_path, search=False)
     for number in range(30):
         add_article(site, f"extra-{number:02d}", f"2021-{1 + number % 12:02d}-10", ["disputed"])
     (site / "content/timeline.yaml").write_text((site / "content/timeline.yaml").read_text() + "".join(

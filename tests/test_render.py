@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from digest.render.bidi import isolated, lang_attrs, text_direction
 
-from browsing import chromium, serve_site
+from browsing import serve_site
 from conftest import SITES, run_cli
 
 ARABIC_TITLE = "محادثات سرية بين واشنطن وموسكو"
@@ -108,12 +108,6 @@ def _site(base: Path, language: str) -> Path:
 def sites(tmp_path_factory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("bidi")
     return {language: _site(base, language) for language in ("en", "ar")}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from digest.search import index as search
 from digest.search.index import index_shard
 
-from browsing import chromium, serve_site
+from browsing import serve_site
 from conftest import copy_site, read_tree, run_cli
 from fresh import fork_workers, in_fresh_process
 from sitecheck import page
@@ -113,9 +113,9 @@ def test_the_demo_articles_are_indexed_without_their_chips(demo_build):
 
 
 @pytest.fixture(scope="module")
-def search_page(demo_build):
+def search_page(demo_build, browser):
     """/digest/search/ in headless Chromium, with the page's own Content-Security-Policy in force."""
-    with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
+    with serve_site(demo_build, BASE_PATH) as base_url:
         context = browser.new_context()
         tab = context.new_page()
         tab.set_default_timeout(WAIT_MS)
@@ -556,6 +556,7 @@ def test_an_arabic_article_is_found_from_the_english_search_page(tmp_path, searc
         tab.goto(base_url + "search/", wait_until="load")
         tab.wait_for_selector(".pagefind-ui__search-input")
         assert url in results_for(tab, "بهدوء")
+        tab.close()
 
 
 # Result labels and a person's own page first, over the shards

@@ -6,7 +6,7 @@ import pytest
 
 from digest.text.dates import parse_edtf
 
-from browsing import chromium, serve_site
+from browsing import serve_site
 from sitecheck import page
 
 BASE_PATH = "/digest/"
@@ -42,8 +42,8 @@ def test_the_filter_stylesheet_has_a_rule_per_person(demo_build):
 
 
 @pytest.fixture(scope="module")
-def no_script_tab(demo_build):
-    with serve_site(demo_build, BASE_PATH) as base_url, chromium() as browser:
+def no_script_tab(demo_build, browser):
+    with serve_site(demo_build, BASE_PATH) as base_url:
         context = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 900})
         tab = context.new_page()
         tab.goto(base_url + "timeline/2022/", wait_until="load")

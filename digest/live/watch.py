@@ -57,10 +57,14 @@ def is_editor_noise(name: str) -> bool:
 
 
 class ChangeCollector(FileSystemEventHandler):
-    """Collects relevant changed paths and wakes the rebuild loop."""
+    """Collects relevant changed paths and wakes the rebuild loop.
 
-    def __init__(self, root: Path):
+    ``clock`` tells the time events arrive and batches settle by (seconds; `time.monotonic`): a test's
+    own clock makes the coalescing a property of the events' times, not of how busy the machine is."""
+
+    def __init__(self, root: Path, clock: Callable[[], float] = time.monotonic):
         self.root = root
+        self._clock = clock
         self._paths: set[str] = set()
         self._writing: set[str] = set()
         """Files written to and not yet closed: a save in place (truncate, then write) that the
@@ -81,7 +85,7 @@ class ChangeCollector(FileSystemEventHandler):
         if not relevant:
             return
         with self._condition:
-            now = time.monotonic()
+            now = self._clock()
             if not self._paths:
                 self._first_event = now
             self._paths.update(relevant)
@@ -113,7 +117,7 @@ class ChangeCollector(FileSystemEventHandler):
                     return None
                 self._condition.wait(0.2)
             while True:
-                now = time.monotonic()
+                now = self._clock()
                 quiet_left = quiet - (now - self._last_event)
                 deadline_left = MAX_WAIT_SECONDS - (now - self._first_event)
                 if (quiet_left <= 0 and not self._writing) or deadline_left <= 0 or stop.is_set():
