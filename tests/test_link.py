@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,9 @@ from digest.caches import Caches
 from digest.errors import Diagnostic, Diagnostics
 from digest.graph.link import link_site
 from digest.graph.model import SiteGraph
+from digest.memo import ByIdentity
 from digest.source.load import load_site
+from digest.text.anchor import NormalisedText
 
 from conftest import INVALID_SITES, copy_site, read_tree
 
@@ -232,6 +235,41 @@ def test_a_person_edit_links_again_only_articles_that_may_name_a_changed_spellin
     assert sorted(linked) == relinked
     fresh, _ = link(site, Caches())
     assert shape(graph) == shape(fresh)
+
+
+def test_an_article_s_text_is_normalised_only_to_anchor_a_quote_again_and_not_kept(tmp_path, monkeypatch):
+    """Its normalised text is as large as the text: made when a quote is anchored, dropped after. A person
+    edit that links every article again anchors nothing (each entry is unchanged), so it normalises none."""
+    site = write_site(tmp_path / "site")
+    caches = Caches()
+    normalised: list[int] = []
+    original = digest.graph.link.normalise_blocks
+    monkeypatch.setattr(digest.graph.link, "normalise_blocks", lambda blocks: normalised.append(len(blocks)) or original(blocks))
+    link(site, caches)
+    assert len(normalised) == ARTICLES, "once per article, however many quotes it anchors"
+    normalised.clear()
+    EDITS["sidecar"](site)
+    link(site, caches, {"content/articles/story-05.yaml"})
+    assert len(normalised) == 1, "the edited sidecar's article alone"
+    normalised.clear()
+    linked = count_article_links(monkeypatch)
+    before = read_tree(site)
+    EDITS["alias-removed"](site)
+    link(site, caches, changed_paths(before, read_tree(site)))
+    assert len(linked) == ARTICLES and normalised == [], "every article linked again, no quote anchored again"
+    assert not any(isinstance(value, NormalisedText) for value in _everything_in(caches)), "no normalised text is kept"
+
+
+def _everything_in(caches: Caches) -> list[object]:
+    """The values of every table of ``caches`` (`ByIdentity` tables through their saved form)."""
+    found: list[object] = []
+    for field in dataclasses.fields(caches):
+        table = getattr(caches, field.name)
+        if isinstance(table, dict):
+            found += table.values()
+        elif isinstance(table, ByIdentity):
+            found += [value for _, _, value in table.__getstate__()[1]]
+    return found
 
 
 def test_a_kept_result_is_not_changed_by_later_links(tmp_path):

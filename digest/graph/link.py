@@ -29,6 +29,7 @@ out over forked workers (`_link_articles`); the results are the same.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import operator
@@ -259,9 +260,7 @@ pickled, objects of the given ones as themselves (`digest.pipeline.workers.share
 SHARE_MINIMUM = 200
 """Articles to link before it pays to fork: each worker's results come back pickled."""
 LINK_TABLES = ("seeds", "anchored", "names_in_text", "names_in_block", "scripts", "mentions")
-"""The `Caches` tables linking an article fills whose entries a worker sends back. Not ``normalised``:
-a third of the bytes (at 1,000 articles, 5.1 of 15.9 MB), for a text the next link that needs it
-normalises again in C (a sidecar edit re-anchors quotes; a cold build's other links never do)."""
+"""The `Caches` tables linking an article fills whose entries a worker sends back."""
 
 
 def _link_articles(
@@ -786,8 +785,11 @@ def _check_outlets(articles: dict[str, Article], linked: dict[str, LinkedArticle
 def _annotate(article: Article, record: Record, diagnostics: Diagnostics, caches: Caches) -> tuple[tuple[EntityKey, Record, Occurrence], ...]:
     """Anchor one sidecar's claims and events in its article: each entry with its occurrence here.
 
-    Merging them with what other files give is `merge.py`'s."""
-    haystack = caches.normalised.get((article.text,), (), lambda: normalise_blocks(article.text.blocks))
+    Merging them with what other files give is `merge.py`'s. The text is normalised for matching
+    (`anchor.normalise_blocks`) only if a quote must be anchored again, and not kept: it is as large
+    as the text, and normalising it again is cheap next to anchoring (a relink that changed no entry
+    finds every quote in ``caches.anchored``)."""
+    haystack = functools.cache(lambda: normalise_blocks(article.text.blocks))
     entries = []
     for kind, listed in (("claim", record.get("claims", [])), ("event", record.get("events", []))):
         seen: set[str] = set()
@@ -806,14 +808,14 @@ def _annotate(article: Article, record: Record, diagnostics: Diagnostics, caches
 
 
 def _anchored(
-    article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics, anchored: ByIdentity
+    article: Article, haystack: Callable[[], NormalisedText], kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics, anchored: ByIdentity
 ) -> tuple[tuple[Passage, ...], Occurrence]:
     """An entry's passages in its article and the occurrence they make, remembered for
-    rebuilds while the seed and the entry are unchanged."""
+    rebuilds while the seed and the entry are unchanged. ``haystack``: the article's normalised text, made when first called."""
 
     def make() -> tuple[tuple[Passage, ...], Occurrence, tuple]:
         found = Diagnostics()
-        passages = tuple(_anchor_quotes(article, haystack, kind, entity_id, entry, found))
+        passages = tuple(_anchor_quotes(article, haystack(), kind, entity_id, entry, found))
         occurrence = Occurrence(
             article=article.stem,
             anchors=tuple(p.anchor for p in passages),
