@@ -260,6 +260,24 @@ def test_an_article_s_text_is_normalised_only_to_anchor_a_quote_again_and_not_ke
     assert not any(isinstance(value, NormalisedText) for value in _everything_in(caches)), "no normalised text is kept"
 
 
+def test_an_article_s_names_are_the_lists_found_in_its_blocks_unless_a_link_or_highlight_cuts_one(tmp_path):
+    """Names found in a block are kept once: the article's list for a block is the one `find_names_cached` keeps,
+    unless a match had to go (inside a link, across a quote's edge)."""
+    site = write_site(tmp_path / "site")
+    edit(site / "seeds/story-04.txt", "Everyone agreed", "Ben Okafor agreed")
+    edit(site / "content/articles/story-04.yaml", "quote: agreed on point 4", "quote: Okafor agreed on point 4")
+    caches = Caches()
+    graph, _ = link(site, caches)
+    assert graph is not None
+    found = {id(names) for names in caches.names_in_block.values()}
+    for article in graph.articles.values():
+        for block, names in zip(article.text.blocks, article.names, strict=True):
+            cut = article.stem == "story-04" and "Ben Okafor agreed" in block.text
+            assert (id(names) in found) != cut or not block.link_people, (article.stem, block.text)
+    story = graph.articles["story-04"]
+    assert [m.person for m in story.names[1]] == ["ana-cruz"], "Ben Okafor's name runs across the quote's edge: left out"
+
+
 def _everything_in(caches: Caches) -> list[object]:
     """The values of every table of ``caches`` (`ByIdentity` tables through their saved form)."""
     found: list[object] = []

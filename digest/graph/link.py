@@ -934,11 +934,13 @@ def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int
             continue
         blocked = [(s.start, s.end) for s in block.spans if s.is_link]
         cuts = edges.get(index, [])
-        found.append([
-            match for match in find_names_cached(block.text, names, found_before)
+        named = find_names_cached(block.text, names, found_before)
+        kept = [
+            match for match in named
             if not any(start < match.end and match.start < end for start, end in blocked)
             and not any(match.start < cut < match.end for cut in cuts)
-        ])
+        ]
+        found.append(named if len(kept) == len(named) else kept)  # the block's own list when none is left out: one list, not two
     return found
 
 
