@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -318,96 +317,3 @@ def test_a_watch_rebuild_links_the_saved_article_alone_and_reports_what_a_fresh_
     linked.clear()
     edit(site / "content/articles/plain-one.yaml", "the talk was", "the talks were")
     assert builder.build({"content/articles/plain-one.yaml"}).ok and linked == ["plain-one"]
-
-
-def _long_session_shared_out(folder: str) -> int:
-    """In a fresh process (it may fork): the long session of edits with every link shared out over three
-    processes, one article a chunk, beside a session that links in one process. Each link gives what a
-    fresh serial link gives; each edit links again what it does in the serial session (the results that
-    came back from workers point at this process's records, so the next link can keep them). Returns
-    how many chunks workers linked."""
-    import functools
-    import multiprocessing
-
-    import digest.pipeline.workers as workers
-
-    workers.CHUNK = 1
-    digest.graph.link.SHARE_MINIMUM = 1
-    from_workers: list[bool] = []
-    started = multiprocessing.get_context("fork").Event()
-    """Set by a worker's first chunk: the first link's own first chunk waits for it, so workers surely link some."""
-
-    def noting(work, numbers: range, forked: bool):
-        if forked:
-            started.set()
-        elif not from_workers:
-            assert started.wait(60), "no worker started"
-        return work(numbers, forked), forked
-
-    def share(count, work, shared):
-        for result, forked in workers.share_out(count, functools.partial(noting, work), shared, 3):
-            from_workers.append(forked)
-            yield result
-
-    def shared_link(changed: set[str] | None) -> tuple[SiteGraph | None, list[Diagnostic], Caches]:
-        diagnostics = Diagnostics()
-        loaded = load_site(site, diagnostics, changed, caches)
-        graph = link_site(loaded, diagnostics, caches=caches, share=functools.partial(share))
-        for stem, linked in caches.link.articles.items():
-            assert linked.record is loaded.sidecars.get(stem), "a worker's result points at the loaded record itself"
-        return graph, diagnostics.sorted(), caches
-
-    site = write_site(Path(folder) / "site")
-    caches, serial = Caches(), Caches()
-    shared_link(None)
-    link(site, serial)
-    for name in sorted(EDITS):
-        before = read_tree(site)
-        try:
-            EDITS[name](site)
-        except (AssertionError, FileNotFoundError):  # an earlier edit took what this one edits
-            pass
-        changed = changed_paths(before, read_tree(site))
-        graph, problems, _ = shared_link(changed)
-        serial_graph, _ = link(site, serial, changed)
-        fresh, fresh_problems = link(site, Caches())
-        assert [str(d) for d in problems] == [str(d) for d in fresh_problems], name
-        assert shape(graph) == shape(fresh), name
-        relinked = [(g.relinked.articles, g.relinked.entities) if g is not None and g.relinked else None for g in (graph, serial_graph)]
-        assert relinked[0] == relinked[1], name
-    return sum(from_workers)
-
-
-@pytest.mark.slow  # a fresh interpreter
-def test_articles_linked_in_forked_workers_give_a_fresh_links_graph_and_keep_incremental_links(tmp_path):
-    from fresh import in_fresh_process
-
-    assert in_fresh_process(_long_session_shared_out, str(tmp_path)) > 0, "some articles were linked in workers"
-
-
-def _builds_after_a_cold_build_in_workers(folder: str) -> bool:
-    """In a fresh process: `digest build` of the 12-article site linking in workers, then after a sidecar
-    edit and a person edit (every article linked again, in workers, from the saved memo tables they
-    filled); the last site is a clean serial build's, byte for byte."""
-    from conftest import run_cli
-    from fresh import fork_workers
-
-    fork_workers()
-    root = Path(folder)
-    site = write_site(root / "site")
-    assert run_cli("build", "--source", site, "--output", root / "out").code == 0
-    for step in ("sidecar", "alias-removed"):
-        EDITS[step](site)
-        assert run_cli("build", "--source", site, "--output", root / "out").code == 0
-    clean = root / "clean"
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns(".digest-cache"))
-    digest.graph.link.SHARE_MINIMUM = 10**9  # the clean build links in one process
-    assert run_cli("build", "--source", clean, "--output", clean / "out").code == 0
-    return read_tree(root / "out") == read_tree(clean / "out")
-
-
-@pytest.mark.slow
-def test_digest_build_after_a_cold_build_linked_in_workers_equals_a_clean_build(tmp_path):
-    from fresh import in_fresh_process
-
-    assert in_fresh_process(_builds_after_a_cold_build_in_workers, str(tmp_path))

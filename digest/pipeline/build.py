@@ -37,7 +37,7 @@ from digest.graph.model import SiteGraph, translated_statuses
 from digest.graph.reindex import carry_index
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.pipeline.previoussite import LiveFiles
-from digest.pipeline.workers import bind_to_parent, share_out, stop_workers
+from digest.pipeline.workers import bind_to_parent, stop_workers
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.export import LastExport
 from digest.render.page import Page, render_page
@@ -128,8 +128,7 @@ def render_loaded(
     """`render_source` after the load: link what was loaded (``diagnostics``: what loading found), and get ready to render it."""
     caches = caches if caches is not None else Caches()
     clean = not diagnostics.items and not loaded.failed
-    share = functools.partial(share_out, processes=min(os.cpu_count() or 1, 4)) if may_fork() else None
-    graph = link_site(loaded, diagnostics, base_url, drafts, caches, share)
+    graph = link_site(loaded, diagnostics, base_url, drafts, caches)
     failing = diagnostics.errors + (diagnostics.warnings if strict else [])
     if failing or graph is None:
         raise BuildFailed(diagnostics.sorted())
