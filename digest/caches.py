@@ -32,8 +32,6 @@ class Caches:
     """(path, digest of the bytes) -> (validated record, problems): YAML parsed once per version."""
     seeds: dict[tuple, Any] = field(default_factory=dict)
     """(text, is Markdown, title, omitted lines) -> (own title, blocks): each seed version parsed once."""
-    normalised: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(50_000))
-    """A seed's blocks -> their text normalised for quote matching."""
     anchored: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(200_000))
     """(a seed's blocks, an annotation entry) -> the passages its quotes anchor to."""
     names_in_text: ByIdentity[Any] = field(default_factory=lambda: ByIdentity(50_000))

@@ -183,6 +183,7 @@ def _run_build(args: argparse.Namespace) -> int:
     )
     state, page_count, warnings = result.state, result.page_count, [str(w) for w in result.warnings]
     del result  # the graph goes before the state is saved: a big site's peak memory is either, not both
+    caches.pages = None  # and the page list with it (28 MB at 10,000 articles), which only a session's next build takes
     save_state(root, output, state, caches, code, saved.saved)
     if report.removal is not None:  # a kept old site this build did not use was being removed (or a first one made) meanwhile
         report.removal.wait()

@@ -41,15 +41,11 @@ def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
 
 
 def fork_workers() -> None:
-    """In the fresh process: every build from here on links and renders in forked workers, however few its articles and pages."""
-    import digest.graph.link as link
+    """In the fresh process: every build from here on renders in forked workers, however few its pages."""
     import digest.pipeline.build as build
-    import digest.pipeline.workers as workers
 
     assert build.may_fork(), "a fresh interpreter may fork"
     build.PARALLEL_MINIMUM = build.FOLLOW_UP_MINIMUM = 1
-    link.SHARE_MINIMUM = 1
-    workers.CHUNK = 1  # one article a chunk: the worker links some even in a site of two
     build.os.cpu_count = lambda: 2  # type: ignore[assignment]  # two workers even on a one-core machine
 
 

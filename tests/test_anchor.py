@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -128,6 +130,21 @@ def test_modifier_letter_apostrophe_is_an_apostrophe():
 )
 def test_visible_text_drops_only_what_no_one_sees(text, visible):
     assert visible_text(text) == visible
+
+
+def _normalise_by_table(text: str) -> str:
+    """`normalise` as it was written before (a translation table and a regular expression): the reference."""
+    table = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"',
+                           "\u2033": '"'} | {char: None for char in "\u00ad\u200b\u200c\u200d\u2060\ufeff"})
+    return re.sub(r"\s+", " ", text.translate(table)).strip()
+
+
+EVERY_SPACE = "".join(chr(code) for code in range(0x110000) if chr(code).isspace())
+
+
+@given(st.text(alphabet=st.sampled_from("ab ’‘‛′ʼ“”„″\u00ad\u200b\u200c\u200d\u2060\ufeff\u00e9\u0645" + EVERY_SPACE), max_size=40) | st.text(max_size=40))
+def test_normalise_folds_as_the_translation_table_and_regular_expression_did(text):
+    assert normalise(text) == _normalise_by_table(text)
 
 
 @given(st.text(alphabet=st.sampled_from("ab \u00a0\n\t\u00ad\u200b\u2060\ufeff“’ʼ"), max_size=30))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +13,9 @@ from digest.caches import Caches
 from digest.errors import Diagnostic, Diagnostics
 from digest.graph.link import link_site
 from digest.graph.model import SiteGraph
+from digest.memo import ByIdentity
 from digest.source.load import load_site
+from digest.text.anchor import NormalisedText
 
 from conftest import INVALID_SITES, copy_site, read_tree
 
@@ -234,6 +236,59 @@ def test_a_person_edit_links_again_only_articles_that_may_name_a_changed_spellin
     assert shape(graph) == shape(fresh)
 
 
+def test_an_article_s_text_is_normalised_only_to_anchor_a_quote_again_and_not_kept(tmp_path, monkeypatch):
+    """Its normalised text is as large as the text: made when a quote is anchored, dropped after. A person
+    edit that links every article again anchors nothing (each entry is unchanged), so it normalises none."""
+    site = write_site(tmp_path / "site")
+    caches = Caches()
+    normalised: list[int] = []
+    original = digest.graph.link.normalise_blocks
+    monkeypatch.setattr(digest.graph.link, "normalise_blocks", lambda blocks: normalised.append(len(blocks)) or original(blocks))
+    link(site, caches)
+    assert len(normalised) == ARTICLES, "once per article, however many quotes it anchors"
+    normalised.clear()
+    EDITS["sidecar"](site)
+    link(site, caches, {"content/articles/story-05.yaml"})
+    assert len(normalised) == 1, "the edited sidecar's article alone"
+    normalised.clear()
+    linked = count_article_links(monkeypatch)
+    before = read_tree(site)
+    EDITS["alias-removed"](site)
+    link(site, caches, changed_paths(before, read_tree(site)))
+    assert len(linked) == ARTICLES and normalised == [], "every article linked again, no quote anchored again"
+    assert not any(isinstance(value, NormalisedText) for value in _everything_in(caches)), "no normalised text is kept"
+
+
+def test_an_article_s_names_are_the_lists_found_in_its_blocks_unless_a_link_or_highlight_cuts_one(tmp_path):
+    """Names found in a block are kept once: the article's list for a block is the one `find_names_cached` keeps,
+    unless a match had to go (inside a link, across a quote's edge)."""
+    site = write_site(tmp_path / "site")
+    edit(site / "seeds/story-04.txt", "Everyone agreed", "Ben Okafor agreed")
+    edit(site / "content/articles/story-04.yaml", "quote: agreed on point 4", "quote: Okafor agreed on point 4")
+    caches = Caches()
+    graph, _ = link(site, caches)
+    assert graph is not None
+    found = {id(names) for names in caches.names_in_block.values()}
+    for article in graph.articles.values():
+        for block, names in zip(article.text.blocks, article.names, strict=True):
+            cut = article.stem == "story-04" and "Ben Okafor agreed" in block.text
+            assert (id(names) in found) != cut or not block.link_people, (article.stem, block.text)
+    story = graph.articles["story-04"]
+    assert [m.person for m in story.names[1]] == ["ana-cruz"], "Ben Okafor's name runs across the quote's edge: left out"
+
+
+def _everything_in(caches: Caches) -> list[object]:
+    """The values of every table of ``caches`` (`ByIdentity` tables through their saved form)."""
+    found: list[object] = []
+    for field in dataclasses.fields(caches):
+        table = getattr(caches, field.name)
+        if isinstance(table, dict):
+            found += table.values()
+        elif isinstance(table, ByIdentity):
+            found += [value for _, _, value in table.__getstate__()[1]]
+    return found
+
+
 def test_a_kept_result_is_not_changed_by_later_links(tmp_path):
     """A graph shares unchanged articles, claims and lists with the one before: later links must leave them be."""
     site = write_site(tmp_path / "site")
@@ -262,96 +317,3 @@ def test_a_watch_rebuild_links_the_saved_article_alone_and_reports_what_a_fresh_
     linked.clear()
     edit(site / "content/articles/plain-one.yaml", "the talk was", "the talks were")
     assert builder.build({"content/articles/plain-one.yaml"}).ok and linked == ["plain-one"]
-
-
-def _long_session_shared_out(folder: str) -> int:
-    """In a fresh process (it may fork): the long session of edits with every link shared out over three
-    processes, one article a chunk, beside a session that links in one process. Each link gives what a
-    fresh serial link gives; each edit links again what it does in the serial session (the results that
-    came back from workers point at this process's records, so the next link can keep them). Returns
-    how many chunks workers linked."""
-    import functools
-    import multiprocessing
-
-    import digest.pipeline.workers as workers
-
-    workers.CHUNK = 1
-    digest.graph.link.SHARE_MINIMUM = 1
-    from_workers: list[bool] = []
-    started = multiprocessing.get_context("fork").Event()
-    """Set by a worker's first chunk: the first link's own first chunk waits for it, so workers surely link some."""
-
-    def noting(work, numbers: range, forked: bool):
-        if forked:
-            started.set()
-        elif not from_workers:
-            assert started.wait(60), "no worker started"
-        return work(numbers, forked), forked
-
-    def share(count, work, shared):
-        for result, forked in workers.share_out(count, functools.partial(noting, work), shared, 3):
-            from_workers.append(forked)
-            yield result
-
-    def shared_link(changed: set[str] | None) -> tuple[SiteGraph | None, list[Diagnostic], Caches]:
-        diagnostics = Diagnostics()
-        loaded = load_site(site, diagnostics, changed, caches)
-        graph = link_site(loaded, diagnostics, caches=caches, share=functools.partial(share))
-        for stem, linked in caches.link.articles.items():
-            assert linked.record is loaded.sidecars.get(stem), "a worker's result points at the loaded record itself"
-        return graph, diagnostics.sorted(), caches
-
-    site = write_site(Path(folder) / "site")
-    caches, serial = Caches(), Caches()
-    shared_link(None)
-    link(site, serial)
-    for name in sorted(EDITS):
-        before = read_tree(site)
-        try:
-            EDITS[name](site)
-        except (AssertionError, FileNotFoundError):  # an earlier edit took what this one edits
-            pass
-        changed = changed_paths(before, read_tree(site))
-        graph, problems, _ = shared_link(changed)
-        serial_graph, _ = link(site, serial, changed)
-        fresh, fresh_problems = link(site, Caches())
-        assert [str(d) for d in problems] == [str(d) for d in fresh_problems], name
-        assert shape(graph) == shape(fresh), name
-        relinked = [(g.relinked.articles, g.relinked.entities) if g is not None and g.relinked else None for g in (graph, serial_graph)]
-        assert relinked[0] == relinked[1], name
-    return sum(from_workers)
-
-
-@pytest.mark.slow  # a fresh interpreter
-def test_articles_linked_in_forked_workers_give_a_fresh_links_graph_and_keep_incremental_links(tmp_path):
-    from fresh import in_fresh_process
-
-    assert in_fresh_process(_long_session_shared_out, str(tmp_path)) > 0, "some articles were linked in workers"
-
-
-def _builds_after_a_cold_build_in_workers(folder: str) -> bool:
-    """In a fresh process: `digest build` of the 12-article site linking in workers, then after a sidecar
-    edit and a person edit (every article linked again, in workers, from the saved memo tables they
-    filled); the last site is a clean serial build's, byte for byte."""
-    from conftest import run_cli
-    from fresh import fork_workers
-
-    fork_workers()
-    root = Path(folder)
-    site = write_site(root / "site")
-    assert run_cli("build", "--source", site, "--output", root / "out").code == 0
-    for step in ("sidecar", "alias-removed"):
-        EDITS[step](site)
-        assert run_cli("build", "--source", site, "--output", root / "out").code == 0
-    clean = root / "clean"
-    shutil.copytree(site, clean, ignore=shutil.ignore_patterns(".digest-cache"))
-    digest.graph.link.SHARE_MINIMUM = 10**9  # the clean build links in one process
-    assert run_cli("build", "--source", clean, "--output", clean / "out").code == 0
-    return read_tree(root / "out") == read_tree(clean / "out")
-
-
-@pytest.mark.slow
-def test_digest_build_after_a_cold_build_linked_in_workers_equals_a_clean_build(tmp_path):
-    from fresh import in_fresh_process
-
-    assert in_fresh_process(_builds_after_a_cold_build_in_workers, str(tmp_path))

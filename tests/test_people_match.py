@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -375,3 +376,24 @@ def test_words_that_start_no_name_cost_no_lookup():
     found = find_names(text, NameIndex(_CountingLookup(INDEX.by_first_word), INDEX.key))
     assert len(found) == 100
     assert _CountingLookup.lookups == 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["Ana", "de", "la", "Cruz", "Rosa", "'t", "Hooft", "delta", "Dela", "Anas", "xAna", "_de", "said", "—",
+                                 " ", "\n", "'", ",", "é", "Éva", "Évariste", "9de"]), max_size=30))
+def test_the_words_looked_up_are_those_a_scan_of_every_word_would_look_up(parts):
+    """`NameIndex.starts` gives only the words starting with a name's first letter: the same names as every word."""
+    from digest.text.people_match import _WORD, _candidate_words
+
+    index = build_name_index({"Ana de la Cruz": "a", "de la Rosa": "b", "'t Hooft": "c", "Éva": "d"})
+    text = "".join(parts)
+    assert index.starts is not None
+    assert _candidate_words(text, index.by_first_word, index.starts) == _candidate_words(text, index.by_first_word)
+    assert set(re.findall(index.starts, text)) >= {word for word in _WORD.findall(text) if word[0] in "AdtÉ"}
+
+
+def test_words_starting_with_no_name_s_first_letter_are_not_made_into_strings():
+    """The pattern yields the capitalised words of a news text here, not all of them."""
+    text = "The minister said the talks were over, and Putin agreed with Zelensky. " * 50
+    words = re.findall(INDEX.starts, text) if INDEX.starts is not None else []
+    assert sorted(set(words)) == ["Putin", "Zelensky"] and len(words) == 100

@@ -389,3 +389,15 @@ def test_link_title_is_kept():
 def test_fenced_code_keeps_its_blank_lines(markdown, code):
     (pre,) = [e for e in walk(parse_tree(seed_html(markdown))) if e.tag == "pre"]
     assert text_of(pre) == code
+
+
+def test_inline_spans_share_their_tags():
+    """Every emphasis of every seed writes the same two tags: one string each, not two per span."""
+    _, first = parse_markdown("One *two* and **three**.\n", set(), False)
+    _, second = parse_markdown("Four *five* and **six** and ~~seven~~.\n", set(), False)
+    spans = [span for text in (first, second) for block in text.blocks for span in block.spans]
+    assert [span.open_html for span in spans] == ["<em>", "<strong>", "<em>", "<strong>", "<s>"]
+    by_tag: dict[str, set[int]] = {}
+    for span in spans:
+        by_tag.setdefault(span.open_html, set()).update((id(span.open_html), id(span.close_html)))
+    assert all(len(ids) == 2 for ids in by_tag.values())

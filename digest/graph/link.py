@@ -22,18 +22,19 @@ would; from the per-article results alone (`SavedLink`, when the merged
 entities could not be read) it links again only the articles whose inputs
 changed, and merges every claim and event from the results.
 
-Articles to link are independent of each other, so when there are many (a
-cold build, an edited name that many articles hold) the build shares them
-out over forked workers (`_link_articles`); the results are the same.
+Articles are linked in this process, one after the other. Sharing them out
+over forked workers was tried (seventh session) and taken out: it cost a
+fifth more CPU (pickling results back, copy-on-write) for no wall time
+that could be told from the noise (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import itertools
 import operator
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -166,16 +167,13 @@ def link_site(
     base_url: str | None = None,
     drafts: bool = False,
     caches: Caches | None = None,
-    share: Share | None = None,
 ) -> SiteGraph | None:
     """Build the graph; None when the site config itself is unusable.
 
     Draft articles (``draft: true``) and what only they feed are left out
     unless ``drafts`` is set (the dev server and `digest check` set it).
     ``caches``: the session's, holding the last link (`LinkMemory`) and what
-    earlier links made of unchanged seeds and entries. ``share``: how to
-    spread the articles to link over processes (`workers.share_out`), for
-    a link of many (`_link_articles`); None links them all in this one.
+    earlier links made of unchanged seeds and entries.
     """
     caches = caches if caches is not None else Caches()
     memory: LinkMemory | None = caches.link
@@ -196,7 +194,7 @@ def link_site(
             kept[stem] = before
         else:
             todo.append(_Todo(seed, record, inputs))
-    made = _link_articles(todo, loaded, drafts, people.names, config, caches, share)
+    made = _link_articles(todo, loaded, drafts, people.names, config, caches)
     linked = {stem: kept[stem] if stem in kept else made[stem] for stem in loaded.seeds}
     changed = set(made)
     changed.update(previous.keys() - linked.keys())
@@ -253,95 +251,13 @@ class _Todo:
     inputs: tuple
 
 
-Share = Callable[[int, Callable[[range, bool], Any], Iterable[object]], Iterator[Any]]
-"""Runs work over ``range(count)`` in chunks, some in forked processes whose results come back
-pickled, objects of the given ones as themselves (`digest.pipeline.workers.share_out`)."""
-SHARE_MINIMUM = 200
-"""Articles to link before it pays to fork: each worker's results come back pickled."""
-LINK_TABLES = ("seeds", "anchored", "names_in_text", "names_in_block", "scripts", "mentions")
-"""The `Caches` tables linking an article fills whose entries a worker sends back. Not ``normalised``:
-a third of the bytes (at 1,000 articles, 5.1 of 15.9 MB), for a text the next link that needs it
-normalises again in C (a sidecar edit re-anchors quotes; a cold build's other links never do)."""
-
-
 def _link_articles(
-    todo: list[_Todo], loaded: LoadedSite, drafts: bool, names: NameIndex, config: SiteConfig | None, caches: Caches, share: Share | None
+    todo: list[_Todo], loaded: LoadedSite, drafts: bool, names: NameIndex, config: SiteConfig | None, caches: Caches
 ) -> dict[str, LinkedArticle]:
-    """Link each article of ``todo`` on its own (`_link_article`): stem -> result.
-
-    Each is pure given the loaded site, the names and the caches, so many of
-    them (a cold build, a person named everywhere edited) are shared out over
-    processes: each forked worker links the chunks it takes with a copy of
-    the caches and sends back its results with the entries it added to the
-    link's tables (`LINK_TABLES`), which join this process's caches as if
-    linked here. The records and texts the results point at come back as this
-    process's very objects (`_shared_objects`): the next link compares them
-    by identity. Same results, same bytes out, either way.
-    """
+    """Link each article of ``todo`` on its own (`_link_article`): stem -> result."""
     for item in todo:
         caches.restore_article(item.seed.stem)  # what a saved state kept of it: its parsed text, quotes, names
-
-    def link(numbers: range, forked: bool) -> tuple[list[tuple[str, LinkedArticle]], list[tuple]]:
-        marks = {name: len(getattr(caches, name)) for name in LINK_TABLES} if forked else {}
-        done = [
-            (item.seed.stem, _link_article(item.seed, item.record, item.inputs, loaded, drafts, names, config, caches))
-            for item in (todo[number] for number in numbers)
-        ]
-        return done, _added_rows(caches, marks) if forked else []
-
-    if share is None or len(todo) < SHARE_MINIMUM:
-        results: Iterable[tuple[list[tuple[str, LinkedArticle]], list[tuple]]] = [link(range(len(todo)), False)]
-    else:
-        results = share(len(todo), link, _shared_objects(todo, loaded))
-    made: dict[str, LinkedArticle] = {}
-    for done, rows in results:
-        for row in rows:
-            _put_row(caches, row)
-        made.update(done)
-    return made
-
-
-def _shared_objects(todo: list[_Todo], loaded: LoadedSite) -> list[object]:
-    """What a worker's results point at that this process already holds: the seeds' texts, the
-    sidecars' records with each claim and event entry (the link memo is keyed by them), earlier texts."""
-    found: list[object] = []
-    for item in todo:
-        found.append(item.seed.text)
-        record = item.record
-        if record is not None:
-            found.append(record)
-            for listed in (record.values.get("claims"), record.values.get("events")):
-                found.extend(listed if isinstance(listed, list) else ())
-    found.extend(loaded.versions.values())
-    return found
-
-
-def _added_rows(caches: Caches, marks: dict[str, int]) -> list[tuple]:
-    """The entries added to the link's tables since they had ``marks`` entries, as (table, key, value, *objects).
-
-    Tables only grow, or start afresh when full (see `remember`, `ByIdentity`):
-    fewer entries than the mark means all are new."""
-    rows: list[tuple] = []
-    for name in LINK_TABLES:
-        table = getattr(caches, name)
-        mark = marks[name]
-        if isinstance(table, dict):
-            items = table.items()
-            rows += [(name, key, value) for key, value in (itertools.islice(items, mark, None) if len(table) >= mark else items)]
-        else:
-            rows += [(name, key, value, *objects) for objects, key, value in table.since(mark)]
-    return rows
-
-
-def _put_row(caches: Caches, row: tuple) -> None:
-    """Put an entry a worker added (`_added_rows`) into this process's table."""
-    table = getattr(caches, row[0])
-    if row[0] == "seeds":
-        remember(table, row[1], row[2])
-    elif isinstance(table, dict):
-        table[row[1]] = row[2]  # names_in_block: bounded where it is filled (`find_names_cached`)
-    else:
-        table.put(row[3:], row[1], row[2])
+    return {item.seed.stem: _link_article(item.seed, item.record, item.inputs, loaded, drafts, names, config, caches) for item in todo}
 
 
 def _link_people(loaded: LoadedSite, before: LinkedPeople | None) -> LinkedPeople:
@@ -786,8 +702,11 @@ def _check_outlets(articles: dict[str, Article], linked: dict[str, LinkedArticle
 def _annotate(article: Article, record: Record, diagnostics: Diagnostics, caches: Caches) -> tuple[tuple[EntityKey, Record, Occurrence], ...]:
     """Anchor one sidecar's claims and events in its article: each entry with its occurrence here.
 
-    Merging them with what other files give is `merge.py`'s."""
-    haystack = caches.normalised.get((article.text,), (), lambda: normalise_blocks(article.text.blocks))
+    Merging them with what other files give is `merge.py`'s. The text is normalised for matching
+    (`anchor.normalise_blocks`) only if a quote must be anchored again, and not kept: it is as large
+    as the text, and normalising it again is cheap next to anchoring (a relink that changed no entry
+    finds every quote in ``caches.anchored``)."""
+    haystack = functools.cache(lambda: normalise_blocks(article.text.blocks))
     entries = []
     for kind, listed in (("claim", record.get("claims", [])), ("event", record.get("events", []))):
         seen: set[str] = set()
@@ -806,14 +725,14 @@ def _annotate(article: Article, record: Record, diagnostics: Diagnostics, caches
 
 
 def _anchored(
-    article: Article, haystack: Any, kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics, anchored: ByIdentity
+    article: Article, haystack: Callable[[], NormalisedText], kind: str, entity_id: str, entry: Record, diagnostics: Diagnostics, anchored: ByIdentity
 ) -> tuple[tuple[Passage, ...], Occurrence]:
     """An entry's passages in its article and the occurrence they make, remembered for
-    rebuilds while the seed and the entry are unchanged."""
+    rebuilds while the seed and the entry are unchanged. ``haystack``: the article's normalised text, made when first called."""
 
     def make() -> tuple[tuple[Passage, ...], Occurrence, tuple]:
         found = Diagnostics()
-        passages = tuple(_anchor_quotes(article, haystack, kind, entity_id, entry, found))
+        passages = tuple(_anchor_quotes(article, haystack(), kind, entity_id, entry, found))
         occurrence = Occurrence(
             article=article.stem,
             anchors=tuple(p.anchor for p in passages),
@@ -932,11 +851,13 @@ def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int
             continue
         blocked = [(s.start, s.end) for s in block.spans if s.is_link]
         cuts = edges.get(index, [])
-        found.append([
-            match for match in find_names_cached(block.text, names, found_before)
+        named = find_names_cached(block.text, names, found_before)
+        kept = [
+            match for match in named
             if not any(start < match.end and match.start < end for start, end in blocked)
             and not any(match.start < cut < match.end for cut in cuts)
-        ])
+        ]
+        found.append(named if len(kept) == len(named) else kept)  # the block's own list when none is left out: one list, not two
     return found
 
 

@@ -11,6 +11,7 @@ bounded so a "billion laughs" document fails fast instead of eating memory.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
@@ -400,7 +401,7 @@ def _convert(node: yaml.Node, path: str, diagnostics: Diagnostics, count: list[i
         if not isinstance(key_node, yaml.ScalarNode):
             diagnostics.error(key_loc, "mapping keys must be plain strings", "bad-key")
             continue
-        key = key_node.value
+        key = sys.intern(key_node.value)  # each file's 'claims', 'quote', 'status'...: the one string of the schema's field name
         if key == "<<":
             diagnostics.error(key_loc, "merge keys ('<<') are not supported", "bad-key")
             continue

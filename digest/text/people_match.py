@@ -117,6 +117,9 @@ class NameIndex:
     elided: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
     """Like ``by_first_word``, for aliases starting with the Arabic article ال, written
     without its alif ("السيسي" as "لسيسي"): how they follow the preposition ل ("للسيسي")."""
+    starts: str | None = None
+    """A pattern (its source: a state file pickles no compiled pattern) that finds the words of a text beginning with
+    the first letter of some word of ``by_first_word``; None: every word."""
 
 
 def build_name_index(names: dict[str, str]) -> NameIndex:
@@ -141,7 +144,17 @@ def build_name_index(names: dict[str, str]) -> NameIndex:
         if word.startswith(_ARTICLE) and len(word) > 3
     }
     key = hashlib.blake2b(repr(sorted(by_first_word.items())).encode(), digest_size=16).hexdigest()
-    return NameIndex(by_first_word, key, {word: group for word, group in elided.items() if group})
+    return NameIndex(by_first_word, key, {word: group for word, group in elided.items() if group}, _word_starts(by_first_word))
+
+
+def _word_starts(by_first_word: dict[str, tuple[tuple[str, str, int], ...]]) -> str:
+    """A pattern for the runs of word characters that start with the first letter of some first word: every word
+    `_WORD` finds that begins so, and the ends of some other words ("Brien" in "OBrien"), whose places
+    `_candidate_words` then finds not to stand on their own (a check for a word's start in the pattern took as
+    long as the scan). Names are mostly capitalised, so it makes a string of one word in five or so of a text,
+    not of every one of them: that was the largest part of finding names."""
+    initials = "".join(sorted({word[0] for word in by_first_word}))
+    return rf"[{re.escape(initials)}]\w*" if initials else r"(?!)"
 
 
 def changed_spellings(before: dict[str, str], after: dict[str, str]) -> frozenset[str]:
@@ -197,7 +210,7 @@ def find_names(text: str, index: NameIndex) -> list[NameMatch]:
     matches: list[NameMatch] = []
     taken_until = 0
     lookup = index.by_first_word
-    for at, word in _candidate_words(folded, lookup):
+    for at, word in _candidate_words(folded, lookup, index.starts):
         if at < taken_until:
             continue
         found = _match_at(folded, at, word, lookup, taken_until)
@@ -213,18 +226,20 @@ def find_names(text: str, index: NameIndex) -> list[NameMatch]:
     return matches
 
 
-def _candidate_words(folded: str, lookup: dict[str, tuple[tuple[str, str, int], ...]]) -> list[tuple[int, str]]:
+def _candidate_words(folded: str, lookup: dict[str, tuple[tuple[str, str, int], ...]], starts: str | None = None) -> list[tuple[int, str]]:
     """The words of ``folded`` that may begin a name, as (offset, word), left to right.
 
     A word that starts no alias never matches, so only the words the index
-    holds are placed: found as a set first, then each one's whole-word
+    holds are placed: found as a set first (of the words that begin with a
+    letter some name begins with, ``starts``), then each one's whole-word
     occurrences by substring search, instead of a Python step for every
     word of the text. Text with an Arabic letter that may prefix a name takes
     every word (`_attached_match` may find an alias inside any of them), and
     so does text with more than `PLACED_WORDS` such words, so that the
     substring searches stay a bounded number of passes over the text.
     """
-    hits = lookup.keys() & set(_WORD.findall(folded)) if _ARABIC_PREFIX_LETTERS.isdisjoint(folded) else None
+    words = _WORD.findall(folded) if starts is None else re.findall(starts, folded)  # compiled once: `re`'s own cache
+    hits = lookup.keys() & set(words) if _ARABIC_PREFIX_LETTERS.isdisjoint(folded) else None
     if hits is None or len(hits) > PLACED_WORDS:
         return [(word.start(), word.group()) for word in _WORD.finditer(folded)]
     found: list[tuple[int, str]] = []

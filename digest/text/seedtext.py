@@ -239,7 +239,9 @@ def _merge_strings(parts: list[str | int]) -> list[str | int]:
     return merged
 
 
-_SIMPLE_TAGS = {"em": "em", "strong": "strong", "s": "s"}
+_SIMPLE_TAGS = {"em": ("<em>", "</em>"), "strong": ("<strong>", "</strong>"), "s": ("<s>", "</s>")}
+"""Inline markup -> its HTML tags, the same two strings for every span (anything else is a ``<span>``)."""
+_SPAN_TAGS = ("<span>", "</span>")
 
 
 def _attribute(name: str, token: Token) -> str:
@@ -285,8 +287,8 @@ def _inline_text(children: list[Token]) -> tuple[str, list[InlineSpan]]:
                 open_html = f'<a href="{href}"{_attribute("title", token)} rel="nofollow noopener">'
                 open_stack.append((length, index, open_html, "</a>", True))
             else:
-                tag = _SIMPLE_TAGS.get(name, "span")
-                open_stack.append((length, index, f"<{tag}>", f"</{tag}>", False))
+                opening, closing = _SIMPLE_TAGS.get(name, _SPAN_TAGS)
+                open_stack.append((length, index, opening, closing, False))
         elif token.type.endswith("_close") and open_stack:
             start, opened, open_html, close_html, is_link = open_stack.pop()
             spans.append(InlineSpan(start, length, open_html, close_html, is_link, (opened, index)))
