@@ -21,10 +21,15 @@ wrong site.
 The file is a list of pickled segments, each with its checksum (see
 `statefile.py`): a save pickles again only the segments an edit changed,
 and appends them to the file with a new index.
-Each article has two: what every build needs (its files' records, its link
-result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
-anchored quotes, names found), read only when the build loads or links
-that article again (`Caches.restore_article`). The last link's merged
+Each article has three: what every build needs (its files' records, its link
+result with its article's head: `EAGER_TABLES`), read with the state; its
+body (parsed text, passages, earlier versions: `hollow.py`), whose bytes are
+read and checked with the state and unpickled when the build first reads
+the body (its page rendered again, the article linked again); and its memos
+(parsed seed, anchored quotes, names found), read only when the build loads
+or links that article again (`Caches.restore_article`). A save keeps the
+three segments of an article the build left as read where they are,
+without making their rows again (`_unchanged_articles`). The last link's merged
 claims and events are saved too, in shards (`_merged_segments`), so the
 link of a new process is a session's next link. So a build after one edit
 reads, links, merges and digests (`_known_topic_digests`) what the edit

@@ -18,7 +18,8 @@ own checksum:
 - memory while saving or loading is one segment's, beyond the objects;
 - a segment is read when it is first asked for (`Origin.read`), its
   checksum checked then: a build after an edit reads the index and the
-  segments it needs, not the whole file;
+  segments it needs, not the whole file; or its bytes are read and checked
+  first and unpickled later, if ever (`Origin.hold`: the articles' bodies);
 - identity is kept within a segment, and with the objects a segment names
   as *references* (``refs``: objects of another segment, read before it,
   pickled as their position in that list instead of copied; or, for a
@@ -48,7 +49,9 @@ A segment whose bytes do not match its checksum is `Damaged`: found while
 loading, the whole file is unusable; found in a segment read later, the
 caller decides (savedstate treats such a segment as never saved: what it
 held is made again). A segment no one read is left where it is unchecked
-by an appending save (its checksum is checked whenever it is read).
+by an appending save (its checksum is checked whenever it is read); so is
+one a save keeps as it was read (`Kept`), which a compaction copies checked
+and must not lose.
 """
 
 from __future__ import annotations
