@@ -46,7 +46,7 @@ import contextlib
 import dataclasses
 import os
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -302,6 +302,33 @@ def _link_objects(articles: dict[str, LinkedArticle]) -> list[tuple[tuple, objec
     return found
 
 
+class _LinkObjects(Mapping[tuple, object]):
+    """The objects `_link_objects` names, found by key when asked for rather than all listed first
+    (some 50,000 at 10,000 articles, of which a load asks for those the merged entities name)."""
+
+    def __init__(self, links: dict[str, LinkedArticle]):
+        self.links = links
+
+    def __getitem__(self, key: tuple) -> object:
+        linked = self.links[key[1]]
+        if key[0] == "a" and linked.article is not None:
+            return linked.article
+        if key[0] == "o":
+            return linked.entries[key[2]][2]
+        if key[0] == "m":
+            return linked.mentions[key[2]][1]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return (key for key, _ in _link_objects(self.links))
+
+    def __len__(self) -> int:
+        return len(_link_objects(self.links))
+
+    def __bool__(self) -> bool:  # not through __len__, which lists them all
+        return bool(self.links)
+
+
 def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArticle], people: Any) -> LinkMemory | None:
     """The last link's memory rebuilt from the saved segments, so this process's link merges only what an edit
     touched; None when there is none (or it cannot be read: then every entity is merged again, as without it).
@@ -310,7 +337,7 @@ def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArtic
     (as the last link grouped them), not saved."""
     if people is None or LINK_ORDER not in origin.placed:
         return None
-    lookup = dict(_link_objects(links))
+    lookup = _LinkObjects(links)
     entities: dict[EntityKey, Any] = {}
     checks: dict[EntityKey, Any] = {}
     try:
