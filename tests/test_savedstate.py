@@ -617,16 +617,17 @@ def test_a_body_damaged_on_disk_never_gives_a_wrong_site(when, tmp_path):
     again.saved.origin.close()
 
 
-@pytest.mark.parametrize("whole", [False, True], ids=["appended", "compacted"])
-def test_a_save_keeps_untouched_articles_without_reading_their_bodies(whole, tmp_path, monkeypatch):
+@pytest.mark.parametrize(("whole", "bodies_read"), [(False, False), (True, False), (False, True)], ids=["appended", "compacted", "bodies-read"])
+def test_a_save_keeps_untouched_articles_without_making_their_rows(whole, bodies_read, tmp_path, monkeypatch):
     """Saving after one article's edit neither makes nor compares the rows of the others (`_unchanged_articles`):
-    their bodies stay unread and their three segments are kept as they are, where they are or copied into a
-    whole new file (held bodies copied as checked at load); the state then reads back and builds right."""
+    their bodies stay unread and their segments are kept as they are, where they are or copied into a whole
+    new file (held bodies copied as checked at load); a body the build read (the scope check reads them all)
+    is kept where it is too, compared alone. The state then reads back and builds right."""
     from digest.caches import Caches
     from digest.pipeline import savedstate
     from digest.pipeline.build import build_site
     from digest.pipeline.hollow import is_hollow
-    from digest.pipeline.savedstate import load_state, save_state
+    from digest.pipeline.savedstate import BODY_PREFIX, load_state, save_state
 
     site, output = _site_of_copies(tmp_path, 6), tmp_path / "site"
     caches = Caches()
@@ -634,10 +635,13 @@ def test_a_save_keeps_untouched_articles_without_reading_their_bodies(whole, tmp
     loaded = load_state(site, output, "code").saved
     assert loaded is not None
     _append_to_seed(site, 3)
-    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # it reads every kept read, so every body: build as `digest build` does
+    if not bodies_read:
+        monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # it reads every kept read, so every body: build as `digest build` does
     result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
-    untouched = [linked.article for stem, linked in loaded.caches.link.articles.items() if is_hollow(linked.article)]
-    assert len(untouched) >= 4, "the edit renders the edited article's page and a few listings, no other article's page"
+    articles = loaded.caches.link.articles
+    untouched = [stem for stem, linked in articles.items() if stem != "copy-3" and linked.article is not None]
+    assert len(untouched) == 7
+    assert all(is_hollow(articles[stem].article) != bodies_read for stem in untouched), "the edit renders no other article's page"
     made_rows: list[str] = []
     real_rows = savedstate._rows
     monkeypatch.setattr(savedstate, "_rows", lambda *args: [row for row in real_rows(*args) if made_rows.append(row[0]) or True])
@@ -647,12 +651,26 @@ def test_a_save_keeps_untouched_articles_without_reading_their_bodies(whole, tmp
         path.with_name("moved").replace(path)
     written = save_state(site, output, result.state, loaded.caches, "code", loaded)
     assert written is not None and written.whole is whole and written.dropped == 0
-    assert all(is_hollow(article) for article in untouched), "the save read no body of an untouched article"
-    assert made_rows.count("link") <= len(loaded.caches.link.articles) - len(untouched), "no row made of an untouched article"
+    assert all(is_hollow(articles[stem].article) != bodies_read for stem in untouched), "the save read no body of an untouched article"
+    assert made_rows.count("link") == 1 and made_rows.count("body") == 1, "rows made of the edited article alone"
     monkeypatch.undo()
     assert read_tree(output) == clean_build(site, tmp_path / "clean")
     again = load_state(site, output, "code").saved
     assert again is not None
+    if not whole:
+        moved = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
+        assert not moved & {f"article {stem}" for stem in untouched}, moved
+        if not bodies_read:
+            assert not moved & {BODY_PREFIX + stem for stem in untouched}, moved
+        else:  # the first build after a cold one digested every article's text and names (the check): saved with the body
+            _append_to_seed(site, 5)
+            result = build_site(site, output, previous=again.state, caches=again.caches)
+            assert save_state(site, output, result.state, again.caches, "code", again) is not None
+            third = load_state(site, output, "code").saved
+            assert third is not None
+            moved = {name for name, place in third.origin.placed.items() if again.origin.placed.get(name) != place}
+            assert not moved & {BODY_PREFIX + stem for stem in untouched if stem != "copy-5"}, "bodies read but unchanged are kept"
+            again = third
     _append_to_seed(site, 4)
     CHANGES["site"](site)
     result = build_site(site, output, previous=again.state, caches=again.caches)

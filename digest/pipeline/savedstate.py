@@ -479,6 +479,16 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
     The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
     unchanged = _unchanged_articles(caches, origin)
     skip_files = {row[1] for rows in unchanged.values() for row in rows if row[0] == "files"}
+    articles = caches.link.articles if isinstance(caches.link, LinkMemory) else {}
+    filled: dict[str, Article] = {}
+    for stem in unchanged:
+        article = articles[stem].article
+        if article is not None and not is_hollow(article):
+            filled[stem] = article
+    """Untouched articles whose body the build read (a page of them rendered again): their body segments are
+    made here of the body and its digests (`_body_rows`), and kept while those are what was read."""
+    skip_digests = {id(part) for article in filled.values() for part in (article.text, article.names)}
+    untouched = list(unchanged)
     groups: dict[str, list] = {}
     owner: dict[Any, str] = {}
     """id of an object a row was made from -> its segment (all of them are alive in the caches
@@ -486,7 +496,7 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
     hollow: list[str] = []
     """Articles whose body was never read: their body segments are kept as they are."""
     reducers: dict[type, Any] = {Article: reduce_head}
-    for row in _rows(caches, skip_files, unchanged.keys()):
+    for row in _rows(caches, skip_files, unchanged.keys(), skip_digests):
         group = _segment_of(row, owner)
         if group.startswith("article "):
             if row[0] in BODY_TABLES:
@@ -502,8 +512,7 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
         rows = unchanged.pop(stem)
         groups.setdefault(_article_segment(stem), []).extend(rows)
         for row in rows:
-            if row[0] == "link" and row[2].article is not None:
-                hollow.append(stem)
+            if row[0] == "link" and row[2].article is not None and is_hollow(row[2].article):
                 reducers[type(row[2].article)] = reduce_head
     segments: list[tuple[str, Segment | Unread | Kept]] = []
     kept: set[str] = set()
@@ -519,25 +528,40 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
             kept.add(name)
     if origin is not None:
         segments += [(BODY_PREFIX + stem, Kept(BODY_PREFIX + stem)) for stem in hollow]
+        for stem in untouched:
+            name = BODY_PREFIX + stem
+            if stem in filled:
+                rows = _body_rows(stem, filled[stem], caches.value_digests)
+                segments.append((name, Segment(name, rows, (filled[stem].names,))))  # kept while the same objects
+            elif name in origin.placed:
+                segments.append((name, Kept(name)))
         for stem in unchanged:
             name = _article_segment(stem)
             segments.append((name, Kept(name)))
-            if BODY_PREFIX + stem in origin.placed:
-                segments.append((BODY_PREFIX + stem, Kept(BODY_PREFIX + stem)))
             if MEMO_PREFIX + name in origin.placed:
                 segments.append((MEMO_PREFIX + name, Unread(MEMO_PREFIX + name)))  # never read: see `_unchanged_articles`
     memos = {MEMO_PREFIX + name for name in groups if name.startswith("article ")}
     for name in memos:
-        article = name.removeprefix(MEMO_PREFIX)
+        head = name.removeprefix(MEMO_PREFIX)
         if name in groups:
             rows = groups[name]
             if origin is not None and name in origin.placed and name not in origin.decoded:
-                rows = _merged_rows(_unread_rows(origin, name, article), rows)  # an article not linked again: keep its old rows too
-            segments.append((name, Segment(name, rows, _references(groups[article]))))
-        elif origin is not None and name in origin.placed and name not in origin.decoded and article in kept:
+                rows = _merged_rows(_unread_rows(origin, name, head), rows)  # an article not linked again: keep its old rows too
+            segments.append((name, Segment(name, rows, _references(groups[head]))))
+        elif origin is not None and name in origin.placed and name not in origin.decoded and head in kept:
             segments.append((name, Unread(name)))  # kept where it is, or copied by a compaction (left out if found damaged then)
     segments.sort(key=_segment_order)
     return [segment for _, segment in segments]
+
+
+def _body_rows(stem: str, article: Article, digests: ByIdentity[bytes]) -> list[tuple]:
+    """The rows of an article's body segment, as `_rows` and `_cache_segments` would group them."""
+    rows: list[tuple] = [("body", stem, body_of(article))]
+    for part in (article.text, article.names):
+        digest = digests.find((part,), ())
+        if digest is not None:
+            rows.append(("value_digests", (), digest, part))
+    return rows
 
 
 def _segment_order(named: tuple[str, Any]) -> tuple[bool, str]:
@@ -554,10 +578,14 @@ def _unchanged_articles(caches: Caches, origin: Origin | None) -> dict[str, list
     """The articles the build left as the load read them: stem -> the rows of its segment as read.
 
     Each of its files still has the very record the load read (their stat
-    did not move), its link is the one read, its body was never read (no
-    page of it was rendered again) and its memo segment neither (it was not
-    linked again): so its three segments would be made of the same rows, and
-    are kept without making them (at 10,000 articles, 0.6 s of every save)."""
+    did not move), its link is the one read and its memo segment was not
+    read (it was not linked again): so its segment and its memo segment
+    would be made of the same rows, and are kept without making them (at
+    10,000 articles, 0.6 s of every save); so is its body segment if the
+    body was never read (no page of it was rendered again). Only the link
+    makes rows of an article's memo tables, and only of the articles it
+    links: what else the build can have made of it are the digests of its
+    text and names (`_body_rows`)."""
     memory = caches.link
     if origin is None or not isinstance(memory, LinkMemory):
         return {}
@@ -571,7 +599,7 @@ def _unchanged_articles(caches: Caches, origin: Origin | None) -> dict[str, list
                 same = files.get(row[1]) is row[2]
             elif row[0] == "link":
                 linked: LinkedArticle = row[2]
-                same = articles.get(row[1]) is linked and (linked.article is None or is_hollow(linked.article))
+                same = articles.get(row[1]) is linked
             else:
                 same = False
             if not same:
@@ -600,10 +628,11 @@ def _unread_rows(origin: Origin, name: str, article: str) -> list:
         return []
 
 
-def _rows(caches: Caches, skip_files: Collection[tuple] = (), skip_links: Collection[str] = ()) -> list[tuple]:
+def _rows(caches: Caches, skip_files: Collection[tuple] = (), skip_links: Collection[str] = (), skip_digests: Collection[int] = ()) -> list[tuple]:
     """Every row to save, table by table, each article's link (and body, if it was read) right after the files:
     the objects it holds (its parsed text, the names found) then own the rows keyed by them (`_own`).
-    Leaves out the files ``skip_files`` and the links of ``skip_links`` (`_unchanged_articles`)."""
+    Leaves out the files ``skip_files``, the links of ``skip_links`` (`_unchanged_articles`) and the digests of
+    the objects whose ids are ``skip_digests``."""
     rows: list[tuple] = []
     for field in dataclasses.fields(caches):
         table = getattr(caches, field.name)
@@ -613,6 +642,8 @@ def _rows(caches: Caches, skip_files: Collection[tuple] = (), skip_links: Collec
             rows += [(field.name, key, value) for key, value in table.items() if key not in skip_files]
         elif isinstance(table, dict):
             rows += [(field.name, key, value) for key, value in table.items()]
+        elif field.name == "value_digests" and skip_digests:
+            rows += [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1] if id(objects[0]) not in skip_digests]
         elif isinstance(table, ByIdentity):
             rows += [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
         memory = caches.link
