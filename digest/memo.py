@@ -38,6 +38,11 @@ class ByIdentity(Generic[T]):
         self._entries[full_key] = (objects, value)
         return value
 
+    def find(self, objects: tuple[object, ...], key: tuple[Hashable, ...]) -> T | None:
+        """What was made of these very objects and ``key``, if it is remembered (nothing is made)."""
+        entry = self._entries.get((*map(id, objects), *key))
+        return entry[1] if entry is not None and all(map(operator.is_, entry[0], objects)) else None
+
     def put(self, objects: tuple[object, ...], key: tuple[Hashable, ...], value: T) -> None:
         """Remember ``value`` as what was made of these very objects (a saved state's entries, say)."""
         if len(self._entries) >= self.limit:

@@ -333,7 +333,7 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_keeps_the_rest(t
     assert all(getattr(again.state, field.name) == getattr(result.state, field.name) for field in dataclasses.fields(result.state))
     rewritten = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
     assert len(rewritten) == pickled
-    may_change = {"article copy-3", MEMO_PREFIX + "article copy-3", LINK_ORDER, *(f"{MERGED_PREFIX}{shard:02x}" for shard in shards)}
+    may_change = {"article copy-3", "body copy-3", MEMO_PREFIX + "article copy-3", LINK_ORDER, *(f"{MERGED_PREFIX}{shard:02x}" for shard in shards)}
     state, prefix = savedstate.STATE_SEGMENT, savedstate.STATE_PREFIX
     state_tables = {name for name in rewritten if name == state or name.startswith(prefix)}
     assert len(rewritten - may_change - state_tables) <= 2, f"at most two shared tables pickled again beside the edited article's: {rewritten}"
@@ -495,8 +495,11 @@ def test_a_damaged_memo_segment_is_made_again_from_the_sources(edited, tmp_path)
     again = load_state(site, output, "code").saved
     assert again is not None
     for stem in ("copy-3", "copy-5"):
-        again.caches.restore_article(stem)  # every saved segment reads back whole
-    assert not again.caches.restore.failed  # type: ignore[union-attr]
+        again.caches.restore_article(stem)
+    damaged_unread = {MEMO_PREFIX + "article copy-3"} if edited != "copy-3" else set()
+    assert again.caches.restore.failed == damaged_unread, (  # type: ignore[union-attr]
+        "the memo found damaged is left out; one no build read stays where it was (an appending save does not read it), found damaged when read"
+    )
     again.origin.close()
 
 
@@ -540,3 +543,132 @@ def test_a_damaged_merged_segment_means_merging_every_entity_again(damaged, tmp_
     again = load_state(site, output, "code").saved
     assert again is not None and again.caches.link is not None, "saved whole again"
     again.origin.close()
+
+
+def _articles_of(saved) -> list:
+    return [linked.article for linked in saved.caches.saved_link.articles.values() if linked.article is not None]
+
+
+def test_articles_are_loaded_without_their_bodies_and_a_build_that_renders_them_equals_a_clean_build(tmp_path, monkeypatch):
+    """A load reads every article's head, not its body (its text, names, passages, versions: `hollow.py`);
+    a build that renders every article page again without linking any (a site title edited) reads each
+    body then, and its site is the clean build's, byte for byte; so is the next one's, from what it saved."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.hollow import is_hollow
+    from digest.pipeline.savedstate import BODY_PREFIX, load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    articles = _articles_of(loaded)
+    assert len(articles) == 6 and all(is_hollow(article) for article in articles)
+    assert not any(name.startswith(BODY_PREFIX) for name in loaded.origin.decoded), "no body unpickled by the load"
+    assert sorted(article.title for article in articles) == sorted(linked.article.title for linked in caches.link.articles.values() if linked.article)
+    assert all(is_hollow(article) for article in articles), "the head is read without the body"
+    CHANGES["site"](site)
+    monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # it reads every kept read, so every body: let the render read them
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    monkeypatch.undo()
+    assert not any(is_hollow(article) for article in articles), "every article page rendered again: every body read"
+    assert {id(linked.article) for linked in loaded.caches.link.articles.values()} == {id(article) for article in articles}, "none linked again"
+    assert save_state(site, output, result.state, loaded.caches, "code", loaded) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    _append_to_seed(site, 2)
+    again = load_state(site, output, "code").saved
+    assert again is not None
+    result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert save_state(site, output, result.state, again.caches, "code", again) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean-2")
+
+
+@pytest.mark.parametrize("when", ["after-load", "before-load"])
+def test_a_body_damaged_on_disk_never_gives_a_wrong_site(when, tmp_path):
+    """A body segment is checked when the state is loaded and its bytes are kept: damaged after the load (before
+    the build reads the body), the build still renders the saved body, as a clean build would; damaged before
+    the load, the state is not used (one note) and the build is a clean one."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.savedstate import BODY_PREFIX, load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    if when == "before-load":
+        _damage_segment(state_path(site, output), BODY_PREFIX + "copy-3")
+    loaded = load_state(site, output, "code")
+    if when == "before-load":
+        assert loaded.saved is None and "damaged" in (loaded.note or "")
+        return
+    assert loaded.saved is not None
+    _damage_segment(state_path(site, output), BODY_PREFIX + "copy-3")
+    CHANGES["site"](site)  # every article page rendered again: copy-3's body read
+    result = build_site(site, output, previous=loaded.saved.state, caches=loaded.saved.caches)
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    assert save_state(site, output, result.state, loaded.saved.caches, "code", loaded.saved) is not None
+    again = load_state(site, output, "code")
+    assert again.saved is not None, "the save wrote the body again (it was read): the state is whole"
+    again.saved.origin.close()
+
+
+@pytest.mark.parametrize(("whole", "bodies_read"), [(False, False), (True, False), (False, True)], ids=["appended", "compacted", "bodies-read"])
+def test_a_save_keeps_untouched_articles_without_making_their_rows(whole, bodies_read, tmp_path, monkeypatch):
+    """Saving after one article's edit neither makes nor compares the rows of the others (`_unchanged_articles`):
+    their bodies stay unread and their segments are kept as they are, where they are or copied into a whole
+    new file (held bodies copied as checked at load); a body the build read (the scope check reads them all)
+    is kept where it is too, compared alone. The state then reads back and builds right."""
+    from digest.caches import Caches
+    from digest.pipeline import savedstate
+    from digest.pipeline.build import build_site
+    from digest.pipeline.hollow import is_hollow
+    from digest.pipeline.savedstate import BODY_PREFIX, load_state, save_state
+
+    site, output = _site_of_copies(tmp_path, 6), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    _append_to_seed(site, 3)
+    if not bodies_read:
+        monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # it reads every kept read, so every body: build as `digest build` does
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    articles = loaded.caches.link.articles
+    untouched = [stem for stem, linked in articles.items() if stem != "copy-3" and linked.article is not None]
+    assert len(untouched) == 7
+    assert all(is_hollow(articles[stem].article) != bodies_read for stem in untouched), "the edit renders no other article's page"
+    made_rows: list[str] = []
+    real_rows = savedstate._rows
+    monkeypatch.setattr(savedstate, "_rows", lambda *args: [row for row in real_rows(*args) if made_rows.append(row[0]) or True])
+    if whole:  # another file at the path: the save writes a whole new one, copying what it keeps
+        path = state_path(site, output)
+        path.with_name("moved").write_bytes(path.read_bytes())
+        path.with_name("moved").replace(path)
+    written = save_state(site, output, result.state, loaded.caches, "code", loaded)
+    assert written is not None and written.whole is whole and written.dropped == 0
+    assert all(is_hollow(articles[stem].article) != bodies_read for stem in untouched), "the save read no body of an untouched article"
+    assert made_rows.count("link") == 1 and made_rows.count("body") == 1, "rows made of the edited article alone"
+    monkeypatch.undo()
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    again = load_state(site, output, "code").saved
+    assert again is not None
+    if not whole:
+        moved = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
+        assert not moved & {f"article {stem}" for stem in untouched}, moved
+        if not bodies_read:
+            assert not moved & {BODY_PREFIX + stem for stem in untouched}, moved
+        else:  # the first build after a cold one digested every article's text and names (the check): saved with the body
+            _append_to_seed(site, 5)
+            result = build_site(site, output, previous=again.state, caches=again.caches)
+            assert save_state(site, output, result.state, again.caches, "code", again) is not None
+            third = load_state(site, output, "code").saved
+            assert third is not None
+            moved = {name for name, place in third.origin.placed.items() if again.origin.placed.get(name) != place}
+            assert not moved & {BODY_PREFIX + stem for stem in untouched if stem != "copy-5"}, "bodies read but unchanged are kept"
+            again = third
+    _append_to_seed(site, 4)
+    CHANGES["site"](site)
+    result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert save_state(site, output, result.state, again.caches, "code", again) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean-2")

@@ -21,10 +21,15 @@ wrong site.
 The file is a list of pickled segments, each with its checksum (see
 `statefile.py`): a save pickles again only the segments an edit changed,
 and appends them to the file with a new index.
-Each article has two: what every build needs (its files' records, its link
-result: `EAGER_TABLES`), read with the state, and its memos (parsed text,
-anchored quotes, names found), read only when the build loads or links
-that article again (`Caches.restore_article`). The last link's merged
+Each article has three: what every build needs (its files' records, its link
+result with its article's head: `EAGER_TABLES`), read with the state; its
+body (parsed text, passages, earlier versions: `hollow.py`), whose bytes are
+read and checked with the state and unpickled when the build first reads
+the body (its page rendered again, the article linked again); and its memos
+(parsed seed, anchored quotes, names found), read only when the build loads
+or links that article again (`Caches.restore_article`). A save keeps the
+three segments of an article the build left as read where they are,
+without making their rows again (`_unchanged_articles`). The last link's merged
 claims and events are saved too, in shards (`_merged_segments`), so the
 link of a new process is a session's next link. So a build after one edit
 reads, links, merges and digests (`_known_topic_digests`) what the edit
@@ -41,6 +46,7 @@ import contextlib
 import dataclasses
 import os
 import zlib
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -48,11 +54,25 @@ from typing import Any
 from digest.caches import Caches
 from digest.graph.link import LinkedArticle, LinkMemory, SavedLink
 from digest.graph.merge import Contribution, EntityKey
+from digest.graph.model import Article
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
+from digest.pipeline.hollow import BODY_FIELDS, body_of, hollow_class, is_hollow, reduce_head
 from digest.pipeline.previoussite import LiveFiles
-from digest.pipeline.statefile import Damaged, Keyed, Origin, OtherFormat, Segment, Unread, Written, collector_paused, open_state, save_state_file
+from digest.pipeline.statefile import (
+    Damaged,
+    Kept,
+    Keyed,
+    Origin,
+    OtherFormat,
+    Segment,
+    Unread,
+    Written,
+    collector_paused,
+    open_state,
+    save_state_file,
+)
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
 
@@ -154,9 +174,13 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
 
 MEMO_PREFIX = "memo "
 """Segments named so hold an article's memos (see `_cache_segments`): read when the build asks for them."""
-EAGER_TABLES = ("files", "link", "value_digests")
-"""What a build needs of every article, asked for or not: the loaded files, each article's link, and
-the digests of its text and names (small, and read by any page that shows the article)."""
+BODY_PREFIX = "body "
+"""Segments named so hold an article's body (`hollow.BODY_FIELDS`) and the digests of its text and names
+(its names as a reference: they are in the article's segment): checked at load, unpickled when the build
+first reads the body (`_Bodies`)."""
+EAGER_TABLES = ("files", "link")
+"""What a build needs of every article, asked for or not: the loaded files, each article's link (its article without its body)."""
+BODY_TABLES = ("body", "value_digests")
 
 
 def _read_state(stream: Any, code: str) -> SavedState:
@@ -177,13 +201,19 @@ def _read_state(stream: Any, code: str) -> SavedState:
     caches = Caches()
     links: dict[str, Any] = {}
     people = None
+    bodies = _Bodies(origin, caches)
     with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
         for name in names[1:]:
+            if name.startswith(BODY_PREFIX):
+                origin.hold(name)
+                continue
             if name.startswith((MEMO_PREFIX, MERGED_PREFIX, STATE_PREFIX)) or name == LINK_ORDER:
                 continue
             for row in origin.read(name):
                 if row[0] == "link":
                     links[row[1]] = row[2]
+                    if row[2].article is not None:
+                        bodies.hollow_out(row[2].article)
                 elif row[0] == "link-people":
                     people = row[2]
                 else:
@@ -272,6 +302,33 @@ def _link_objects(articles: dict[str, LinkedArticle]) -> list[tuple[tuple, objec
     return found
 
 
+class _LinkObjects(Mapping[tuple, object]):
+    """The objects `_link_objects` names, found by key when asked for rather than all listed first
+    (some 50,000 at 10,000 articles, of which a load asks for those the merged entities name)."""
+
+    def __init__(self, links: dict[str, LinkedArticle]):
+        self.links = links
+
+    def __getitem__(self, key: tuple) -> object:
+        linked = self.links[key[1]]
+        if key[0] == "a" and linked.article is not None:
+            return linked.article
+        if key[0] == "o":
+            return linked.entries[key[2]][2]
+        if key[0] == "m":
+            return linked.mentions[key[2]][1]
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return (key for key, _ in _link_objects(self.links))
+
+    def __len__(self) -> int:
+        return len(_link_objects(self.links))
+
+    def __bool__(self) -> bool:  # not through __len__, which lists them all
+        return bool(self.links)
+
+
 def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArticle], people: Any) -> LinkMemory | None:
     """The last link's memory rebuilt from the saved segments, so this process's link merges only what an edit
     touched; None when there is none (or it cannot be read: then every entity is merged again, as without it).
@@ -280,7 +337,7 @@ def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArtic
     (as the last link grouped them), not saved."""
     if people is None or LINK_ORDER not in origin.placed:
         return None
-    lookup = dict(_link_objects(links))
+    lookup = _LinkObjects(links)
     entities: dict[EntityKey, Any] = {}
     checks: dict[EntityKey, Any] = {}
     try:
@@ -312,6 +369,36 @@ def _put(caches: Caches, row: tuple) -> None:
         table[row[1]] = row[2]
     else:
         table.put(row[3:], row[1], row[2])
+
+
+class _Bodies:
+    """Reads a hollow article's body (`hollow.py`) from its segment, the first time the build reads it.
+
+    The segment's bytes were read and checked at load (`Origin.hold`): a body
+    damaged on disk makes the whole state unusable then, a clean build; one
+    damaged after the load is never read. A forked worker reads the bytes its
+    parent held."""
+
+    def __init__(self, origin: Origin, caches: Caches):
+        self.origin = origin
+        self.caches = caches
+        self.hollow = hollow_class(self.fill)
+
+    def hollow_out(self, article: Article) -> None:
+        """Make an article read without its body (`hollow.make_head`) read it on first use."""
+        if BODY_PREFIX + article.stem not in self.origin.placed:
+            raise Damaged  # a saved article without its body
+        article.__class__ = self.hollow
+
+    def fill(self, article: Article) -> None:
+        rows = self.origin.read(BODY_PREFIX + article.stem, (article.names,))
+        for row in rows:
+            if row[0] == "body":
+                for name, value in zip(BODY_FIELDS, row[2], strict=True):
+                    object.__setattr__(article, name, value)
+            else:
+                _put(self.caches, row)
+        article.__class__ = Article
 
 
 class _Restorer:
@@ -370,9 +457,9 @@ def _known_topic_digests(caches: Caches, links: dict[str, Any], state: BuildStat
             memo.put((part,), (kind,), digest)
 
 
-def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unread]:
+def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unread | Kept]:
     """The session's caches as rows, one segment per source file (an article's seed and sidecar together),
-    and one memo segment per article.
+    and per article a body segment and a memo segment.
 
     A row is (table, key, value) of a dict, or (table, key, value, *objects)
     of a `ByIdentity` table. What was made from an article's seed (its parsed
@@ -380,45 +467,146 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
     from, found through the objects it is keyed by, so that an edit changes
     the segments of the files edited and leaves the others byte for byte.
     An article's segment holds what every build needs (its files' records,
-    its link, `EAGER_TABLES`); the rest goes to its memo segment, which names
-    the objects of the first as references (`_references`) so that its rows
-    find them by identity once read. A memo segment that was never read is
-    kept while its article's segment is (its references are those of the
-    bytes kept), and left out otherwise.
+    its link with its article's head, `EAGER_TABLES`); its body segment the
+    article's body and the digests of its text and names (`BODY_TABLES`); the
+    rest goes to its memo segment, which names the objects of the first two
+    as references (`_references`) so that its rows find them by identity once
+    read. A memo segment that was never read is kept while its article's
+    segment is (its references are those of the bytes kept), and left out otherwise.
+    An article the build left as it was read (`_unchanged_articles`: most of
+    them, after an edit) keeps its three segments as they are, without its
+    rows being made again or compared.
     The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
+    unchanged = _unchanged_articles(caches, origin)
+    skip_files = {row[1] for rows in unchanged.values() for row in rows if row[0] == "files"}
+    articles = caches.link.articles if isinstance(caches.link, LinkMemory) else {}
+    filled: dict[str, Article] = {}
+    for stem in unchanged:
+        article = articles[stem].article
+        if article is not None and not is_hollow(article):
+            filled[stem] = article
+    """Untouched articles whose body the build read (a page of them rendered again): their body segments are
+    made here of the body and its digests (`_body_rows`), and kept while those are what was read."""
+    skip_digests = {id(part) for article in filled.values() for part in (article.text, article.names)}
+    untouched = list(unchanged)
     groups: dict[str, list] = {}
     owner: dict[Any, str] = {}
     """id of an object a row was made from -> its segment (all of them are alive in the caches
     meanwhile); and a seed's text -> its segment (a build reads the seed again: an equal new text)."""
-    for row in _rows(caches):
+    hollow: list[str] = []
+    """Articles whose body was never read: their body segments are kept as they are."""
+    reducers: dict[type, Any] = {Article: reduce_head}
+    for row in _rows(caches, skip_files, unchanged.keys(), skip_digests):
         group = _segment_of(row, owner)
-        if group.startswith("article ") and row[0] not in EAGER_TABLES:
-            group = MEMO_PREFIX + group
+        if group.startswith("article "):
+            if row[0] in BODY_TABLES:
+                group = BODY_PREFIX + group.removeprefix("article ")
+            elif row[0] not in EAGER_TABLES:
+                group = MEMO_PREFIX + group
         groups.setdefault(group, []).append(row)
         _own(row, group, owner)
-    segments: list[Segment | Unread] = []
+        if row[0] == "link" and row[2].article is not None and is_hollow(row[2].article):
+            hollow.append(row[1])
+            reducers[type(row[2].article)] = reduce_head
+    for stem in [stem for stem in unchanged if _article_names(stem) & groups.keys()]:  # rows made for it after all
+        rows = unchanged.pop(stem)
+        groups.setdefault(_article_segment(stem), []).extend(rows)
+        for row in rows:
+            if row[0] == "link" and row[2].article is not None and is_hollow(row[2].article):
+                reducers[type(row[2].article)] = reduce_head
+    segments: list[tuple[str, Segment | Unread | Kept]] = []
     kept: set[str] = set()
-    for name, rows in sorted(groups.items()):
+    for name, rows in groups.items():
         if name.startswith(MEMO_PREFIX):
             continue
         rows.sort(key=_row_order)
-        segments.append(Segment(name, rows))
+        if name.startswith(BODY_PREFIX):
+            segments.append((name, Segment(name, rows, (caches.link.articles[name.removeprefix(BODY_PREFIX)].article.names,))))
+        else:
+            segments.append((name, Segment(name, rows, reducers=reducers if name.startswith("article ") else None)))
         if origin is not None and origin.reusable(name, rows) is not None:
             kept.add(name)
-    for name in sorted(groups.keys() | (origin.placed.keys() if origin is not None else set())):
-        if not name.startswith(MEMO_PREFIX):
-            continue
-        article = name.removeprefix(MEMO_PREFIX)
-        if article not in groups:
-            continue  # the article is gone: so is its memo
+    if origin is not None:
+        segments += [(BODY_PREFIX + stem, Kept(BODY_PREFIX + stem)) for stem in hollow]
+        for stem in untouched:
+            name = BODY_PREFIX + stem
+            if stem in filled:
+                rows = _body_rows(stem, filled[stem], caches.value_digests)
+                segments.append((name, Segment(name, rows, (filled[stem].names,))))  # kept while the same objects
+            elif name in origin.placed:
+                segments.append((name, Kept(name)))
+        for stem in unchanged:
+            name = _article_segment(stem)
+            segments.append((name, Kept(name)))
+            if MEMO_PREFIX + name in origin.placed:
+                segments.append((MEMO_PREFIX + name, Unread(MEMO_PREFIX + name)))  # never read: see `_unchanged_articles`
+    memos = {MEMO_PREFIX + name for name in groups if name.startswith("article ")}
+    for name in memos:
+        head = name.removeprefix(MEMO_PREFIX)
         if name in groups:
             rows = groups[name]
             if origin is not None and name in origin.placed and name not in origin.decoded:
-                rows = _merged_rows(_unread_rows(origin, name, article), rows)  # an article not linked again: keep its old rows too
-            segments.append(Segment(name, rows, _references(groups[article])))
-        elif origin is not None and name not in origin.decoded and article in kept:
-            segments.append(Unread(name))  # kept where it is, or copied by a compaction (left out if found damaged then)
-    return segments
+                rows = _merged_rows(_unread_rows(origin, name, head), rows)  # an article not linked again: keep its old rows too
+            segments.append((name, Segment(name, rows, _references(groups[head]))))
+        elif origin is not None and name in origin.placed and name not in origin.decoded and head in kept:
+            segments.append((name, Unread(name)))  # kept where it is, or copied by a compaction (left out if found damaged then)
+    segments.sort(key=_segment_order)
+    return [segment for _, segment in segments]
+
+
+def _body_rows(stem: str, article: Article, digests: ByIdentity[bytes]) -> list[tuple]:
+    """The rows of an article's body segment, as `_rows` and `_cache_segments` would group them."""
+    rows: list[tuple] = [("body", stem, body_of(article))]
+    for part in (article.text, article.names):
+        digest = digests.find((part,), ())
+        if digest is not None:
+            rows.append(("value_digests", (), digest, part))
+    return rows
+
+
+def _segment_order(named: tuple[str, Any]) -> tuple[bool, str]:
+    """Memo segments after all others, each kind by name (as a load reads them)."""
+    return named[0].startswith(MEMO_PREFIX), named[0]
+
+
+def _article_names(stem: str) -> set[str]:
+    name = _article_segment(stem)
+    return {name, BODY_PREFIX + stem, MEMO_PREFIX + name}
+
+
+def _unchanged_articles(caches: Caches, origin: Origin | None) -> dict[str, list]:
+    """The articles the build left as the load read them: stem -> the rows of its segment as read.
+
+    Each of its files still has the very record the load read (their stat
+    did not move), its link is the one read and its memo segment was not
+    read (it was not linked again): so its segment and its memo segment
+    would be made of the same rows, and are kept without making them (at
+    10,000 articles, 0.6 s of every save); so is its body segment if the
+    body was never read (no page of it was rendered again). Only the link
+    makes rows of an article's memo tables, and only of the articles it
+    links: what else the build can have made of it are the digests of its
+    text and names (`_body_rows`)."""
+    memory = caches.link
+    if origin is None or not isinstance(memory, LinkMemory):
+        return {}
+    files, articles = caches.files, memory.articles
+    found: dict[str, list] = {}
+    for name, (rows, _) in origin.decoded.items():
+        if not name.startswith("article ") or MEMO_PREFIX + name in origin.decoded:
+            continue
+        for row in rows:
+            if row[0] == "files":
+                same = files.get(row[1]) is row[2]
+            elif row[0] == "link":
+                linked: LinkedArticle = row[2]
+                same = articles.get(row[1]) is linked
+            else:
+                same = False
+            if not same:
+                break
+        else:
+            found[name.removeprefix("article ")] = rows
+    return found
 
 
 def _merged_rows(old: list, new: list) -> list:
@@ -440,21 +628,32 @@ def _unread_rows(origin: Origin, name: str, article: str) -> list:
         return []
 
 
-def _rows(caches: Caches) -> list[tuple]:
-    """Every row to save, table by table, each article's link right after the files: the objects it
-    holds (its parsed text, the names found) then own the rows keyed by them (`_own`)."""
+def _rows(caches: Caches, skip_files: Collection[tuple] = (), skip_links: Collection[str] = (), skip_digests: Collection[int] = ()) -> list[tuple]:
+    """Every row to save, table by table, each article's link (and body, if it was read) right after the files:
+    the objects it holds (its parsed text, the names found) then own the rows keyed by them (`_own`).
+    Leaves out the files ``skip_files``, the links of ``skip_links`` (`_unchanged_articles`) and the digests of
+    the objects whose ids are ``skip_digests``."""
     rows: list[tuple] = []
     for field in dataclasses.fields(caches):
         table = getattr(caches, field.name)
         if not field.metadata.get("saved", True):
             continue
-        if isinstance(table, dict):
+        if field.name == "files" and skip_files:
+            rows += [(field.name, key, value) for key, value in table.items() if key not in skip_files]
+        elif isinstance(table, dict):
             rows += [(field.name, key, value) for key, value in table.items()]
+        elif field.name == "value_digests" and skip_digests:
+            rows += [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1] if id(objects[0]) not in skip_digests]
         elif isinstance(table, ByIdentity):
             rows += [(field.name, key, value, *objects) for objects, key, value in table.__getstate__()[1]]
         memory = caches.link
         if field.name == "files" and isinstance(memory, LinkMemory):
-            rows += [("link", stem, linked) for stem, linked in memory.articles.items()]
+            for stem, linked in memory.articles.items():
+                if stem in skip_links:
+                    continue
+                rows.append(("link", stem, linked))
+                if linked.article is not None and not is_hollow(linked.article):
+                    rows.append(("body", stem, body_of(linked.article)))
             rows.append(("link-people", "", memory.people))
     return rows
 
@@ -494,6 +693,8 @@ def _segment_of(row: tuple, owner: dict[Any, str]) -> str:
         return _file_segment(key[0])
     if table == "link":
         return _article_segment(key)
+    if table == "body":
+        return BODY_PREFIX + key
     if table == "link-people":
         return "link people"
     if table == "seeds":
@@ -534,7 +735,7 @@ def _own(row: tuple, group: str, owner: dict[Any, str]) -> None:
                 owner.setdefault(id(block.text), group)
     elif table == "names_in_text":
         owner.setdefault(id(value), group)
-    elif table == "link" and value.article is not None:
+    elif table == "link" and value.article is not None and not is_hollow(value.article):  # a hollow one's body is in no row
         text = value.article.text
         owner.setdefault(id(text), group)
         owner.setdefault(id(value.article.names), group)

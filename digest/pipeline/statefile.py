@@ -18,7 +18,8 @@ own checksum:
 - memory while saving or loading is one segment's, beyond the objects;
 - a segment is read when it is first asked for (`Origin.read`), its
   checksum checked then: a build after an edit reads the index and the
-  segments it needs, not the whole file;
+  segments it needs, not the whole file; or its bytes are read and checked
+  first and unpickled later, if ever (`Origin.hold`: the articles' bodies);
 - identity is kept within a segment, and with the objects a segment names
   as *references* (``refs``: objects of another segment, read before it,
   pickled as their position in that list instead of copied; or, for a
@@ -48,7 +49,9 @@ A segment whose bytes do not match its checksum is `Damaged`: found while
 loading, the whole file is unusable; found in a segment read later, the
 caller decides (savedstate treats such a segment as never saved: what it
 held is made again). A segment no one read is left where it is unchecked
-by an appending save (its checksum is checked whenever it is read).
+by an appending save (its checksum is checked whenever it is read); so is
+one a save keeps as it was read (`Kept`), which a compaction copies checked
+and must not lose.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-FORMAT = "digest-state/4"
+FORMAT = "digest-state/5"
 HEADER_FIELDS = 5
 NUMBER_WIDTH = 16
 """Hex digits of the index's offset and length in the header: a placeholder of fixed length is rewritten at the end."""
@@ -108,6 +111,8 @@ class Segment:
     """Kept while its rows are equal (``==``) to what was read, not only while they are the very objects:
     for plain data a build makes anew but equal (the build state's tables: strings, bytes, tuples,
     frozen records), compared in C. Its rows must not be changed in place after they are read."""
+    reducers: Mapping[type, Callable[[Any], tuple]] | None = None
+    """How to pickle some classes in this segment instead of whole (an article without its body: `hollow.reduce_head`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +140,15 @@ class Unread:
 
 
 @dataclass(frozen=True, slots=True)
+class Kept:
+    """A segment of the origin file kept as it was read (the build left all it holds as it was), without
+    its rows being made again and compared: it stays where it is, or its bytes are copied, checked
+    (`Damaged` if they no longer match: unlike an `Unread` one, it cannot be left out)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Origin:
     """The file a state was loaded from: where each segment lies, and what each segment read decoded to.
 
@@ -154,14 +168,28 @@ class Origin:
     """Where that index ends: the file's end when its save was the last (a killed save may have left bytes after)."""
     decoded: dict[str, tuple[Any, tuple]] = dataclasses.field(default_factory=dict)
     """Segment -> (its rows, the references it was read with), for each segment read so far."""
+    held: dict[str, bytes] = dataclasses.field(default_factory=dict)
+    """Segment -> its bytes, checked when read from the file (`hold`) and not unpickled yet."""
+
+    def hold(self, name: str) -> None:
+        """Read a segment's bytes and check them now, to unpickle them later (`read`) if ever.
+
+        Checking costs a small part of unpickling (SHA-256 runs at about
+        2 GB/s here); the bytes held in memory cannot be changed by anyone
+        after this check, so a segment found whole at load never turns out
+        damaged in the middle of a build."""
+        place = self.placed[name]
+        self.held[name] = _read(self.stream, place.offset, place.length, place.checksum)
 
     def read(self, name: str, refs: tuple | Mapping[Any, Any] = (), keep: bool = True) -> Any:
         """A segment's rows, checked against its checksum first (`Damaged` if they do not match);
         ``refs``: the objects it was written with (`Segment.refs`), in the same order, or by key
         for a segment written with `Keyed` references (a missing key raises `KeyError`).
         ``keep``: remember them as read (`decoded`), for a save to compare its rows with."""
-        place = self.placed[name]
-        data = _read(self.stream, place.offset, place.length, place.checksum)
+        data = self.held.pop(name, None)
+        if data is None:
+            place = self.placed[name]
+            data = _read(self.stream, place.offset, place.length, place.checksum)
         with collector_paused():
             if refs:
                 unpickler = pickle.Unpickler(io.BytesIO(data))
@@ -255,7 +283,7 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def save_state_file(path: Path, code: str, segments: Iterable[Segment | Unread], origin: Origin | None) -> Written:
+def save_state_file(path: Path, code: str, segments: Iterable[Segment | Unread | Kept], origin: Origin | None) -> Written:
     """Save a state at ``path``: appended to the file ``origin`` was read from, or as a whole new file.
 
     Appends (`append_segments`) while the file at ``path`` is still the one
@@ -282,7 +310,7 @@ def save_state_file(path: Path, code: str, segments: Iterable[Segment | Unread],
     return written
 
 
-def _append_if_fit(path: Path, code: str, segments: Iterable[Segment | Unread], origin: Origin) -> Written | None:
+def _append_if_fit(path: Path, code: str, segments: Iterable[Segment | Unread | Kept], origin: Origin) -> Written | None:
     """Append to the file at ``path`` if it may be (`_appendable`); None, with nothing written, if not."""
     try:
         stream = open(path, "r+b")  # noqa: SIM115 - closed below
@@ -306,7 +334,7 @@ def _appendable(stream: BinaryIO, origin: Origin, end: int, header: int) -> bool
     return end - origin.live <= origin.live
 
 
-def write_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unread], origin: Origin | None) -> Written:
+def write_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unread | Kept], origin: Origin | None) -> Written:
     """Write a whole state file into ``stream``: each segment pickled, or copied from ``origin``.
 
     A `Segment` whose rows are a list is copied when they (and its
@@ -324,7 +352,7 @@ def write_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unr
     return Written(written, reused, dropped, size + len(header))
 
 
-def append_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unread], origin: Origin, end: int) -> Written:
+def append_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Unread | Kept], origin: Origin, end: int) -> Written:
     """Append to ``origin``'s file (open in ``stream``, at whose ``end``) the segments that changed and a new index,
     then point the header at it; every unchanged segment, read or not, stays where it is.
 
@@ -345,7 +373,7 @@ def append_segments(stream: BinaryIO, code: str, segments: Iterable[Segment | Un
     return Written(written, reused, dropped, size + len(header), whole=False)
 
 
-def _write_all(stream: BinaryIO, segments: Iterable[Segment | Unread], origin: Origin | None, copy: bool) -> tuple[list[Placed], int, int, int]:
+def _write_all(stream: BinaryIO, segments: Iterable[Segment | Unread | Kept], origin: Origin | None, copy: bool) -> tuple[list[Placed], int, int, int]:
     """Write the segments that changed at the stream's position; those that did not are copied
     from ``origin`` (``copy``) or keep their place in it. Their places, and how many were
     pickled, kept and dropped."""
@@ -354,22 +382,24 @@ def _write_all(stream: BinaryIO, segments: Iterable[Segment | Unread], origin: O
     written = reused = dropped = 0
     with collector_paused():
         for segment in segments:
-            if isinstance(segment, Unread):
-                assert origin is not None, "only a loaded state has unread segments"
+            if isinstance(segment, Unread | Kept):
+                assert origin is not None, "only a loaded state has unread or kept segments"
                 unread = origin.placed[segment.name]
                 try:
-                    placed.append(_copy(origin.stream, stream, unread) if copy else unread)
+                    placed.append(_copy(origin, stream, unread) if copy else unread)
                     reused += 1
                 except Damaged:  # nothing of it was written: `_copy` checks before it writes
+                    if isinstance(segment, Kept):
+                        raise
                     dropped += 1
                 continue
             comparable = origin is not None and (segment.equal or isinstance(segment.rows, list))
             old = origin.reusable(segment.name, segment.rows, segment.refs, segment.equal) if comparable else None  # type: ignore[union-attr]
             if old is not None:
-                placed.append(_copy(origin.stream, stream, old) if copy else old)  # type: ignore[union-attr]
+                placed.append(_copy(origin, stream, old) if copy else old)  # type: ignore[arg-type]
                 reused += 1
             else:
-                placed.append(pickler.dump(segment.name, segment.rows, segment.refs))
+                placed.append(pickler.dump(segment.name, segment.rows, segment.refs, segment.reducers))
                 written += 1
     return placed, written, reused, dropped
 
@@ -431,10 +461,13 @@ def _read(stream: BinaryIO, offset: int, length: int, checksum: bytes) -> bytes:
     return data
 
 
-def _copy(source: BinaryIO, target: BinaryIO, old: Placed) -> Placed:
+def _copy(origin: Origin, target: BinaryIO, old: Placed) -> Placed:
     """Copy one segment's bytes from the old file, checked before a byte is written
-    (again for a segment that was read: the file may have changed under us since)."""
-    data = _read(source, old.offset, old.length, old.checksum)
+    (again for a segment that was read: the file may have changed under us since),
+    or the bytes held since they were checked at load (`Origin.hold`)."""
+    data = origin.held.get(old.name)
+    if data is None:
+        data = _read(origin.stream, old.offset, old.length, old.checksum)
     offset = target.tell()
     target.write(data)
     return Placed(old.name, offset, old.length, old.checksum)
@@ -456,11 +489,11 @@ class _SegmentPickler:
         self.writer = _HashingWriter(stream)
         self.reducers = _dataclass_reducers()
 
-    def dump(self, name: str, rows: Any, refs: tuple | Keyed = ()) -> Placed:
+    def dump(self, name: str, rows: Any, refs: tuple | Keyed = (), reducers: Mapping[type, Callable[[Any], tuple]] | None = None) -> Placed:
         offset = self.stream.tell()
         self.writer.digest = hashlib.sha256()
         pickler = pickle.Pickler(self.writer, protocol=pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = self.reducers
+        pickler.dispatch_table = self.reducers if not reducers else {**self.reducers, **reducers}
         if refs:
             positions = refs.keys if isinstance(refs, Keyed) else {id(obj): number for number, obj in enumerate(refs)}
             pickler.persistent_id = lambda obj: positions.get(id(obj))  # type: ignore[method-assign]

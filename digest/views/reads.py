@@ -501,7 +501,7 @@ SCOPES: dict[str, Scope] = {
 def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
     """A digest of what a read returned; ``shared`` remembers the digests of articles'
     large shared parts (a session's), so an unchanged article is not digested again."""
-    if type(value) is Article:
+    if isinstance(value, Article):  # a hollow one too (`pipeline.hollow`): the same digest
         return _article_digest(value, shared if shared is not None else ByIdentity(100))
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
