@@ -71,6 +71,8 @@ def snapshot() -> dict[str, object]:
     found = {}
     for module in modules():
         for name, value in vars(module).items():
+            if name == "__warningregistry__":  # the warnings module's own note of what it has shown, not digest's state
+                continue
             if name.startswith("__") or getattr(value, "__module__", module.__name__) not in (module.__name__, None):
                 if not isinstance(value, (dict, list, set)):
                     continue
