@@ -31,8 +31,8 @@ def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path):
 
 
 def _generated_session(folder: str, parallel: bool) -> list[tuple[dict[str, bytes], dict, dict, int]]:
-    """A watch session over a generated site of 40 articles (387 pages): its first build, a template edit (every page), a sidecar
-    save (a few) and an edit of the person the most articles name (their pages first, `build._first_pages`). For each: the site, the build's page records and fingerprints,
+    """A watch session over a generated site of 40 articles (387 HTML pages): its first build, a template edit (every page), a sidecar
+    save (a few) and an edit of a person 14 articles name (their pages first, `build._first_pages`). For each: the site, the build's page records and fingerprints,
     and how many processes other than this one rendered its pages. ``parallel``: with the worker minimums
     of `digest build`, in a fresh interpreter (`fresh.fork_workers(however_few=False)`)."""
     import os
