@@ -16,6 +16,7 @@ import pytest
 
 from digest.caches import Caches
 from digest.cli import main
+from digest.pipeline import build
 from digest.pipeline.session import SiteBuilder
 from digest.views.topics import CHECK_SCOPES
 
@@ -48,6 +49,24 @@ def _collectable_after_each_test() -> Iterator[None]:
     one-off `digest build`) is made collectable again, so the test process does not keep it for good."""
     yield
     gc.unfreeze()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_in_process() -> Iterator[None]:
+    """In-process builds of the suite render every page in the test process, however many (`build.may_fork`
+    answers no): pytest-xdist's workers have a single thread, so a build of 300 pages or more
+    (`build.PARALLEL_MINIMUM`) would fork two render workers in each, which with several test processes
+    on two cores cost CPU and gained nothing. The forked path is tested where a test asks for it: in a
+    fresh interpreter (`fresh.fork_workers`), or in the subprocesses of test_builder.py and test_workers.py.
+    Session-scoped, so that session and module fixtures build in process too. `digest watch`'s builder
+    process is not concerned (`digest.live.builder.start_builder` has its own reference to `may_fork`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "may_fork", _never)
+        yield
+
+
+def _never() -> bool:
+    return False
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ A build forks its render workers only from a process with no other thread
 (`digest.pipeline.build.may_fork`): a fork copies locks other threads hold.
 The test runner's own processes may have other threads (pytest-xdist's
 workers talked to the controller from one before execnet 2.1; a test may
-start one), so a test that must see pages rendered by forked workers does
-that part here, through `in_fresh_process`, and says so by calling
-`fork_workers` there first.
+start one), and render in process whatever their builds' size
+(`conftest._render_in_process`), so a test that must see pages rendered by
+forked workers does that part here, through `in_fresh_process`, and says so
+by calling `fork_workers` there first.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ def in_fresh_process(function: Callable[..., Any], *args: Any) -> Any:
     return value
 
 
-def fork_workers() -> None:
-    """In the fresh process: every build from here on renders in forked workers, however few its pages."""
+def fork_workers(however_few: bool = True) -> None:
+    """In the fresh process: every build from here on renders in forked workers, however few its pages,
+    or with ``however_few`` False when they are as many as `digest build` asks (`build.PARALLEL_MINIMUM`)."""
     import digest.pipeline.build as build
 
     assert build.may_fork(), "a fresh interpreter may fork"
-    build.PARALLEL_MINIMUM = build.FOLLOW_UP_MINIMUM = 1
+    if however_few:
+        build.PARALLEL_MINIMUM = build.FOLLOW_UP_MINIMUM = 1
     build.os.cpu_count = lambda: 2  # type: ignore[assignment]  # two workers even on a one-core machine
 
 

@@ -13,7 +13,7 @@ from digest.pipeline.build import render_site
 from digest.pipeline.session import SiteBuilder
 from digest.pipeline.write import OWNER_MARK, OWNER_NOTE
 
-from conftest import REPO, copy_site, read_tree
+from conftest import REPO, copy_site, read_tree, replace_first
 from fresh import fork_workers, in_fresh_process
 
 
@@ -28,6 +28,75 @@ def _rendered(root: str, parallel: bool) -> tuple:
 def test_parallel_rendering_gives_the_same_bytes_and_records(site, tmp_path):
     root = copy_site(site, tmp_path) if site == "basic" else REPO
     assert in_fresh_process(_rendered, str(root), True) == _rendered(str(root), False)
+
+
+def _generated_session(folder: str, parallel: bool) -> list[tuple[dict[str, bytes], dict, dict, int]]:
+    """A watch session over a generated site of 40 articles (387 HTML pages): its first build, a template edit (every page), a sidecar
+    save (a few) and an edit of a person 14 articles name (their pages first, `build._first_pages`). For each: the site, the build's page records and fingerprints,
+    and how many processes other than this one rendered its pages. ``parallel``: with the worker minimums
+    of `digest build`, in a fresh interpreter (`fresh.fork_workers(however_few=False)`)."""
+    import os
+    import sys
+
+    import digest.pipeline.build as build
+    from digest.source.theme import builtin_theme
+
+    if parallel:
+        fork_workers(however_few=False)
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from generate import generate_digest
+
+    tmp_path = Path(folder)
+    site = tmp_path / "site"
+    generate_digest(site, 40)
+    log = tmp_path / "rendered-by"
+    original = build.render_page
+
+    def spy(env, page, reader):
+        with log.open("a") as out:  # a worker's own records die with it
+            out.write(f"{os.getpid()}\n")
+        return original(env, page, reader)
+
+    def base_template() -> None:
+        (site / "themes/default/templates").mkdir(parents=True)
+        source = (builtin_theme() / "templates/base.html").read_text()
+        (site / "themes/default/templates/base.html").write_text(source.replace("</body>", "<!-- edited -->\n</body>"))
+
+    build.render_page = spy
+    builder = SiteBuilder(site, tmp_path / "live", search=False, render_workers=parallel)
+    steps = []
+    edits = {  # changed file -> the edit, as a watcher tells the session
+        "": lambda: None,
+        "themes/default/templates/base.html": base_template,
+        "content/articles/a000007.yaml": lambda: replace_first(site / "content/articles/a000007.yaml", r'^(    title: ")', r"\1Later: "),
+        "content/people/darir-morleard.yaml": lambda: replace_first(site / "content/people/darir-morleard.yaml", r"^role: .*$", 'role: "Envoy"'),
+    }
+    try:
+        for changed, edit in edits.items():
+            edit()
+            log.write_text("")
+            result = builder.build({changed} if changed else None)
+            assert result.ok, [str(d) for d in result.diagnostics]
+            others = {line for line in log.read_text().splitlines() if line != str(os.getpid())}
+            steps.append((read_tree(tmp_path / "live"), builder.state.pages, builder.state.fingerprints, len(others)))
+    finally:
+        build.render_page = original
+        builder.close()
+    return steps
+
+
+def test_a_big_site_in_workers_gives_the_bytes_and_records_of_one_process(tmp_path):
+    """The forked path as `digest build` and `digest watch` take it, with its usual minimums: a site big enough
+    that its first build and a template edit render in workers, a sidecar save and a person edit (fewer pages
+    than `build.PARALLEL_MINIMUM`) in the builder. The same site and records, step by step, as a session that
+    renders every page itself."""
+    forked = in_fresh_process(_generated_session, str(tmp_path / "forked"), True)
+    alone = _generated_session(str(tmp_path / "alone"), False)
+    assert [workers for *_, workers in forked] == [2, 2, 0, 0], "workers where the pages are as many as `PARALLEL_MINIMUM`"
+    assert [workers for *_, workers in alone] == [0, 0, 0, 0], "the test process renders alone (conftest._render_in_process)"
+    for step, ((site, pages, fingerprints, _), (site_alone, pages_alone, fingerprints_alone, _)) in enumerate(zip(forked, alone, strict=True)):
+        assert sorted(path for path in site.keys() | site_alone.keys() if site.get(path) != site_alone.get(path)) == [], f"step {step}"
+        assert (pages, fingerprints) == (pages_alone, fingerprints_alone), f"step {step}"
 
 
 def _streamed_build(folder: str, parallel: bool) -> None:
