@@ -10,6 +10,7 @@ that show it and no other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from digest.graph.model import Occurrence, SiteGraph
@@ -220,26 +221,27 @@ def outlet_page(graph: SiteGraph, slug: str, number: int) -> OutletPage:
 
 def claim_row(graph: SiteGraph, cid: str) -> Row:
     """A claim against every outlet (made once per graph)."""
-    rows = _rows(graph)
-    row = rows.get(("claim", cid))
-    if row is None:
-        claim = graph.claims[cid]
-        row = rows["claim", cid] = Row(
-            "claim", claim.id, claim.text, status=claim.status, cells=_cells(graph, claim.occurrences, _column(graph)), link=f"claims/{claim.id}/",
-        )
-    return row
+    claim = graph.claims[cid]
+    return _row(graph, "claim", cid, lambda: Row(
+        "claim", claim.id, claim.text, status=claim.status, cells=_cells(graph, claim.occurrences, _column(graph)), link=f"claims/{claim.id}/",
+    ))
 
 
 def event_row(graph: SiteGraph, eid: str) -> Row:
     """An event against every outlet (made once per graph)."""
+    event = graph.events[eid]
+    return _row(graph, "event", eid, lambda: Row(
+        "event", event.id, event.title, date=event.date.display(graph.locale) if event.date else "",
+        cells=_cells(graph, event.occurrences, _column(graph)), link=event_path(event.id, event.date),
+    ))
+
+
+def _row(graph: SiteGraph, kind: str, key: str, make: Callable[[], Row]) -> Row:
+    """The row of (kind, key) this graph made already (`_rows`), else ``make()``'s, kept."""
     rows = _rows(graph)
-    row = rows.get(("event", eid))
+    row = rows.get((kind, key))
     if row is None:
-        event = graph.events[eid]
-        row = rows["event", eid] = Row(
-            "event", event.id, event.title, date=event.date.display(graph.locale) if event.date else "",
-            cells=_cells(graph, event.occurrences, _column(graph)), link=event_path(event.id, event.date),
-        )
+        row = rows[kind, key] = make()
     return row
 
 
