@@ -11,7 +11,6 @@ its entry exists, and a hit is checked with ``is``.
 
 from __future__ import annotations
 
-import itertools
 import operator
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -48,16 +47,6 @@ class ByIdentity(Generic[T]):
         if len(self._entries) >= self.limit:
             self._entries.clear()
         self._entries[(*map(id, objects), *key)] = (objects, value)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def since(self, count: int) -> list[tuple[tuple[object, ...], tuple, T]]:
-        """The entries made after the first ``count``, as (objects, key, value), in the order made;
-        all of them when the table started afresh meanwhile (it has fewer than ``count``)."""
-        entries = self._entries.items()
-        tail = itertools.islice(entries, count, None) if len(entries) >= count else entries
-        return [(objects, full_key[len(objects):], value) for full_key, (objects, value) in tail]
 
     def __getstate__(self) -> tuple[int, list[tuple[tuple[object, ...], tuple, T]]]:
         """Entries without the ids of their objects, which mean nothing in another process."""
