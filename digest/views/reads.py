@@ -16,10 +16,12 @@ page that lists articles does not depend on their full text.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import heapq
 import itertools
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -30,6 +32,8 @@ from typing import Any, TypedDict, TypeVar
 from digest.graph.model import Article, Claim, Event, Mention, Person, SiteGraph, Status, person_order
 from digest.memo import ByIdentity
 from digest.text.dates import EDTFDate
+from digest.text.people_match import NameMatch
+from digest.text.seedtext import Block, InlineSpan, SeedText
 from digest.views.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
@@ -502,7 +506,7 @@ def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
     """A digest of what a read returned; ``shared`` remembers the digests of articles'
     large shared parts (a session's), so an unchanged article is not digested again."""
     if isinstance(value, Article):  # a hollow one too (`pipeline.hollow`): the same digest
-        return _article_digest(value, shared if shared is not None else ByIdentity(100))
+        return article_digest(value, shared)
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
@@ -512,13 +516,55 @@ across rebuilds (see `link._article`, `link._find_people`) and never changed."""
 _ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)
 
 
-def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
-    """An article's digest, its shared parts digested once per object rather than on every build."""
+def article_digest(article: Article, shared: ByIdentity[bytes] | None = None) -> bytes:
+    """An article's digest (its read's fingerprint, and its topic's digest: `topics.Topics`); with ``shared``,
+    its shared parts are digested once per object rather than on every build."""
     digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
-    for name in _ARTICLE_SHARED:
-        value = getattr(article, name)
-        digest.update(shared.get((value,), (), lambda: hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()))  # noqa: B023
+    text, names = article.text, article.names
+    if shared is None:
+        digest.update(_text_digest(text))
+        digest.update(_names_digest(names))
+    else:
+        digest.update(shared.get((text,), (), lambda: _text_digest(text)))
+        digest.update(shared.get((names,), (), lambda: _names_digest(names)))
     return digest.digest()
+
+
+def _other_fields(cls: type, *flattened: str) -> Callable[[Any], tuple]:
+    """A getter of the fields of ``cls`` but ``flattened`` (those the caller lays out itself), as a tuple:
+    a field added to ``cls`` later is in the digest without a change here."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in flattened]
+    getter = operator.attrgetter(*names)
+    return getter if len(names) > 1 else lambda value: (getter(value),)
+
+
+_TEXT_FIELDS = _other_fields(SeedText, "blocks")
+_BLOCK_FIELDS = _other_fields(Block, "text", "spans")
+_SPAN_FIELDS = _other_fields(InlineSpan)
+_NAME_FIELDS = _other_fields(NameMatch)
+
+
+def _text_digest(text: SeedText) -> bytes:
+    """A digest of every field of a parsed seed, laid out as tuples of plain values, its blocks' words as they are.
+
+    The repr of the dataclasses cost a Python call for each block and each of its
+    spans, and the repr of each block's words a look at every character (whether it
+    is printable): about 50 µs an article, and every article is digested in a cold
+    build, for its page's read and for its topic. Here the fields' tuples are made by
+    `operator.attrgetter`, one Python step per block, and the words are digested as
+    UTF-8 after the rest, which gives each block's length."""
+    spans = _SPAN_FIELDS
+    blocks = text.blocks
+    laid_out = [(_BLOCK_FIELDS(block), len(block.text), tuple(map(spans, block.spans))) for block in blocks]
+    digest = hashlib.blake2b(repr((_TEXT_FIELDS(text), laid_out)).encode("utf-8"), digest_size=16)
+    digest.update("".join([block.text for block in blocks]).encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def _names_digest(names: list[list[NameMatch]]) -> bytes:
+    """A digest of the names found in each block, as tuples of their fields (see `_text_digest`)."""
+    fields = _NAME_FIELDS
+    return hashlib.blake2b(repr([tuple(map(fields, block)) for block in names]).encode("utf-8"), digest_size=16).digest()
 
 
 class Reader:
