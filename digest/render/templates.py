@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from jinja2 import Environment, StrictUndefined, TemplateError, select_autoescape
 from jinja2.bccache import Bucket, BytecodeCache
@@ -218,7 +217,7 @@ def _excerpts(article: Article, block_ranges: Callable[[int], list[Range]]) -> M
         text = article.text.blocks[index].text
         for start, end in _merge(windows[index]):
             clipped = [
-                replace(r, start=max(r.start, start) - start, end=min(r.end, end) - start)
+                r._replace(start=max(r.start, start) - start, end=min(r.end, end) - start)
                 for r in block_ranges(index)
                 if (r.start < end and r.end > start) or (r.start == r.end and start <= r.start <= end)
             ]
@@ -289,4 +288,4 @@ def _mark(passage: Passage, attrs: str, ref: str, rank: int, holds_after: bool =
 
 
 def _person_link(start: int, end: int, open_html: str) -> Range:
-    return Range(start, end, open_html, "</a>", is_link=True, rank=10_000)
+    return Range(start, end, open_html, "</a>", None, "", True, False, 10_000)  # is_link, rank: by position, the cheaper call
