@@ -18,6 +18,7 @@ from digest.memo import ByIdentity
 from digest.source.load import load_site
 from digest.text.people_match import NameMatch
 from digest.text.seedtext import Block, InlineSpan, SeedText
+from digest.views.outlets import Cell, Column, ComparisonPage, OutletPage, OutletSummary, Row
 from digest.views.reads import _related, article_digest, digest_value
 
 SITE_YAML = "title: Crowd\nbase_url: https://example.org/crowd\nlanguage: en\n"
@@ -204,3 +205,41 @@ _NAME = NameMatch(0, 3, "ann")
 def test_every_field_a_template_may_show_changes_an_articles_digest(made, what):
     """Each field of the text, its blocks and spans and of the names found (those the digest lays out itself) counts."""
     assert article_digest(made()) != article_digest(_article(_TEXT, [[_NAME]])), what
+
+
+# Values with shared parts (`SHARED_PARTS`): each row digested once per object, the digest still the value's.
+
+_ROW = Row("claim", "c1", "A claim", status="reported", cells=(Cell("Wire", (), (), ("anonymous",)), None))
+_OUTLET_PAGE = OutletPage(OutletSummary("Wire", "wire", 1, 1, 0), 0, (Column("Wire", "wire"), Column("Post", "post")), (), (_ROW,), ())
+_COMPARISON_PAGE = ComparisonPage((Column("Wire", "wire"),), (_ROW,), (), 1, 0)
+
+
+@pytest.mark.parametrize("value", [_OUTLET_PAGE, _COMPARISON_PAGE])
+def test_a_change_to_any_field_or_shared_row_changes_the_digest(value):
+    base = digest_value(value)
+    assert digest_value(value, parts={}) == base == digest_value(dataclasses.replace(value), parts={})
+    changed = [dataclasses.replace(value, **{name: _changed_field(getattr(value, name))}) for name in (f.name for f in dataclasses.fields(value))]
+    changed.append(dataclasses.replace(value, claims=(dataclasses.replace(_ROW, text="Another claim"),)))
+    changed.append(dataclasses.replace(value, claims=(), events=(_ROW,)))  # the same row, in the other list
+    digests = [digest_value(other, parts={}) for other in changed]
+    assert base not in digests and len(set(digests)) == len(digests)
+
+
+def test_a_rows_digest_is_remembered_for_that_very_object_only():
+    parts: dict = {}
+    first = digest_value(_COMPARISON_PAGE, parts=parts)
+    assert digest_value(_COMPARISON_PAGE, parts=parts) == first and len(parts) == 1
+    other = dataclasses.replace(_ROW, text="Another claim")
+    parts[id(other)] = (object(), b"stale")  # another object once had its id
+    assert digest_value(dataclasses.replace(_COMPARISON_PAGE, claims=(other,)), parts=parts) == digest_value(
+        dataclasses.replace(_COMPARISON_PAGE, claims=(other,)))
+
+
+def _changed_field(value: object) -> object:
+    if isinstance(value, OutletSummary):
+        return dataclasses.replace(value, claims=value.claims + 1)
+    if isinstance(value, tuple) and not value:
+        return (_ROW,)
+    if isinstance(value, tuple):
+        return value[:-1]
+    return _changed(value)

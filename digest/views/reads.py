@@ -502,12 +502,30 @@ SCOPES: dict[str, Scope] = {
 """What each read of `READS` is made from (see `topics.py`); a read kind left out is computed on every build."""
 
 
-def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
+def digest_value(value: Any, shared: ByIdentity[bytes] | None = None, parts: dict[int, tuple[object, bytes]] | None = None) -> bytes:
     """A digest of what a read returned; ``shared`` remembers the digests of articles'
-    large shared parts (a session's), so an unchanged article is not digested again."""
+    large shared parts (a session's), so an unchanged article is not digested again;
+    ``parts`` (a reader's, for one build) those of the items other values hold too
+    (a class's ``SHARED_PARTS``: the comparison's rows, on many pages each)."""
     if isinstance(value, Article):  # a hollow one too (`pipeline.hollow`): the same digest
         return article_digest(value, shared)
+    if "SHARED_PARTS" in type(value).__dict__:  # no exception raised for the values without (most)
+        return _digest_with_parts(value, parts if parts is not None else {})
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+def _digest_with_parts(value: Any, parts: dict[int, tuple[object, bytes]]) -> bytes:
+    """A digest of a dataclass's fields, each item of its ``SHARED_PARTS`` fields digested once per object."""
+    shared = type(value).SHARED_PARTS
+    own = tuple((field.name, getattr(value, field.name)) for field in dataclasses.fields(value) if field.name not in shared)
+    digest = hashlib.blake2b(repr((type(value).__qualname__, own, [len(getattr(value, name)) for name in shared])).encode("utf-8"), digest_size=16)
+    for name in shared:
+        for item in getattr(value, name):
+            found = parts.get(id(item))
+            if found is None or found[0] is not item:
+                found = parts[id(item)] = (item, hashlib.blake2b(repr(item).encode("utf-8"), digest_size=16).digest())
+            digest.update(found[1])
+    return digest.digest()
 
 
 _ARTICLE_SHARED = ("text", "names")
@@ -595,6 +613,8 @@ class Reader:
         may read them on first use: `build.LiveRecords`, so never asked for its truth or length here)."""
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
+        self._part_digests: dict[int, tuple[object, bytes]] = {}
+        """Digests of the items values share (`digest_value`'s ``parts``), for this build: by id, with the object."""
         self._recording: set[str] | None = None
 
     def read(self, kind: str, arg: str = "") -> Any:
@@ -664,7 +684,7 @@ class Reader:
                 self._values[key] = self._reads[kind](self.graph, arg)
         except KeyError:
             return None
-        return digest_value(self._values[key], self._shared_digests)
+        return digest_value(self._values[key], self._shared_digests, self._part_digests)
 
 
 def _never(key: str) -> bool:
