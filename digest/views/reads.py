@@ -2,7 +2,8 @@
 
 Pages never touch the `SiteGraph` directly: they call `Reader.read(kind, arg)`.
 The reader records which keys each page read, and can fingerprint any key
-(a digest of the value's repr). A later build re-renders only pages whose
+(a digest of the value's repr; an article's text and the comparison's rows are
+digested by their fields, each once: `digest_value`). A later build re-renders only pages whose
 keys, or templates, changed: this is how incremental builds know what a
 change affects, from the build itself rather than from guesses about file
 paths. Each read kind also declares its scope (`SCOPES`): the parts of the
