@@ -10,6 +10,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest.text import people_match
 from digest.text.people_match import NameIndex, build_name_index, changed_spellings, find_names, fold_name, spelling_finder
 from digest.text.seedtext import parse_markdown
 
@@ -397,3 +398,39 @@ def test_words_starting_with_no_name_s_first_letter_are_not_made_into_strings():
     text = "The minister said the talks were over, and Putin agreed with Zelensky. " * 50
     words = re.findall(INDEX.starts, text) if INDEX.starts is not None else []
     assert sorted(set(words)) == ["Putin", "Zelensky"] and len(words) == 100
+
+
+def _fold_by_table(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """`people_match._fold` as it was written first: `str.translate` through the table, then the squeezing pattern."""
+    translated = text.translate(people_match._FOLD)
+    shifts: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    folded_length = previous = 0
+    for run in people_match._SQUEEZE.finditer(translated):
+        pieces.append(translated[previous : run.start()])
+        folded_length += run.start() - previous
+        if " " in run.group():
+            pieces.append(" ")
+            shifts.append((folded_length, run.start()))
+            folded_length += 1
+        shifts.append((folded_length, run.end()))
+        previous = run.end()
+    pieces.append(translated[previous:])
+    return "".join(pieces), tuple(shifts)
+
+
+_FOLDABLE_TEXT = st.text(
+    alphabet=st.sampled_from([*people_match._SPACES, *people_match._INVISIBLE, "\u2019", "\u2018", "\u02bc", "\u2010", "\u2011", "'", "-", "a", "Z", "é", "ب", "\u2014", "_"]),
+    max_size=40,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_FOLDABLE_TEXT)
+def test_folding_by_replacement_is_folding_by_the_table(text):
+    assert people_match._fold(text) == _fold_by_table(text)
+
+
+@pytest.mark.parametrize("text", ["", "plain", "two  spaces", "tab\there", "soft\u00adhyphen", "O\u2019Brien\u00a0\u2010 x", "\u3000\u3000"])
+def test_folding_examples_match_the_table(text):
+    assert people_match._fold(text) == _fold_by_table(text)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.search.index import index_shard
 from digest.search.shards import page_part, searchable_part
@@ -47,3 +49,23 @@ def test_a_handed_part_is_the_part_and_its_digest():
     handed = page_part(html)
     assert handed is not None and handed.html == searchable_part(html) and len(handed.packed) < len(handed.html)
     assert handed.digest == page_part(html).digest != page_part(html.replace(b"Words", b"Other words")).digest
+
+
+_TAG_PIECES = st.sampled_from([
+    b"<", b">", b"<div", b"<a-", b"<p ", b"<h1>", b"</div>", b"<img ", b"/>", b" ", b"\n", b"-", b"x", b"=", b'"', b"'", b"<1",
+    b" data-pagefind-body", b"data-pagefind-body", b" data-pagefind-body>", b" data-pagefind-ignore", b"data-pagefind-ignore=\"all\"",
+    b" data-pagefind-ignored", b" data-pagefind-bodyx", b"\tdata-pagefind-body/", b"<section class=\"a\"",
+])
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_TAG_PIECES, max_size=14).map(b"".join), st.integers(0, 40), st.integers(0, 200))
+def test_the_marked_tag_is_found_where_the_pattern_search_finds_it(html, start, length):
+    """`_marked_tag` starts from the occurrences of the mark: the same match as the pattern's search, in any window."""
+    from digest.search import shards
+
+    end = min(len(html), start + length)
+    for pattern, mark in ((shards._TAG_START, shards.MARK), (shards._IGNORED_START, shards._IGNORE_MARK)):
+        expected = pattern.search(html, start, end)
+        found = shards._marked_tag(html, pattern, mark, start, end)
+        assert (found and (found.span(), found.group(1))) == (expected and (expected.span(), expected.group(1)))

@@ -84,3 +84,66 @@ def test_a_build_after_an_edit_compiles_no_template(tmp_path, compiles):
     assert compiles == []
     assert run_cli("build", "--source", site, "--output", tmp_path / "clean", "--clean").code == 0
     assert read_tree(tmp_path / "out") == read_tree(tmp_path / "clean"), "the kept code renders what compiling afresh renders"
+
+
+# Calls straight to the environment's globals (`templates.direct_calls_context`): what Jinja's `Context.call` renders.
+
+CALLING = """{% macro box(x) %}[{{ x }}{{ caller() if caller else "" }}]{% endmacro %}
+{% block title %}T{{ plain("t") }}{% endblock %}|{{ self.title() }}|{{ _("Claim") }}|{{ _("%(n)s x", n=3) }}
+{% for item in items %}{% set inner = item * 2 %}{{ asks("loop", inner) }} {{ plain(item) }} {{ box(item) }}{% call box(item) %}c{{ inner }}{% endcall %}
+{% endfor %}{% set later = 7 %}{{ asks("block", later) }} {{ passed(1) }} {{ stops() }}|{{ lang_attrs() }}|{{ url("a/") }}|{{ ngettext("%(num)s a", "%(num)s b", 2) }}"""
+
+
+@jinja2.pass_context
+def _asks(context, label, name):
+    """A global that asks for the context: it sees the loop's and block's variables, as with Jinja's `Context.call`."""
+    return f"{label}:{context.get('inner', '-')}:{context.get('later', '-')}:{name}"
+
+
+def _stops():
+    raise StopIteration
+
+
+def test_direct_calls_render_what_jinjas_context_calls_render(tmp_path):
+    from digest.graph.model import SiteConfig
+    from digest.render.templates import direct_calls_context, make_environment
+
+    theme = load_theme(tmp_path, "default", Location("content/site.yaml"), Diagnostics())
+    assert theme is not None
+    envs = []
+    for context_class in ("direct", jinja2.runtime.Context):
+        env = make_environment(theme, SiteConfig("Site", "https://example.org/x/", "/x/"))
+        env.globals.update(plain=lambda value: f"<{value}>", asks=_asks, stops=_stops)
+        env.undefined = jinja2.Undefined  # a StopIteration's undefined value renders as nothing
+        env.context_class = direct_calls_context(
+            {id(value): value for value in env.globals.values() if callable(value) and not hasattr(value, "jinja_pass_arg")},
+            {id(_asks): _asks, id(env.globals["_"]): env.globals["_"], id(env.globals["ngettext"]): env.globals["ngettext"]},
+        ) if context_class == "direct" else context_class
+        envs.append(env)
+    passed = jinja2.pass_environment(lambda environment, value: f"env:{value}")  # not a global: Jinja's way
+    direct, jinjas = (env.from_string(CALLING).render(items=[1, 2], passed=passed) for env in envs)
+    assert direct == jinjas
+    assert "loop:2:-:2" in direct and "block:-:7:7" in direct and "env:1" in direct and "[1c2]" in direct and "|T&lt;t&gt;|" in direct
+
+
+def test_the_environments_globals_are_called_directly(tmp_path):
+    """Each global of the default environment is one `direct_calls_context` calls straight away."""
+    from digest.graph.model import SiteConfig
+    from digest.render.templates import make_environment
+
+    theme = load_theme(tmp_path, "default", Location("content/site.yaml"), Diagnostics())
+    assert theme is not None
+    env = make_environment(theme, SiteConfig("Site", "https://example.org/x/", "/x/"))
+    called: list[str] = []
+    original = jinja2.runtime.Context.call
+
+    def counted(self, obj, *args, **kwargs):
+        called.append(getattr(obj, "__name__", repr(obj)))
+        return original(self, obj, *args, **kwargs)
+
+    jinja2.runtime.Context.call = counted
+    try:
+        env.from_string('{{ _("Claim") }}{{ ngettext("%(num)s a", "%(num)s b", 2) }}{{ lang_attrs() }}{{ url("x/") }}{{ status_badge("x") }}').render()
+    finally:
+        jinja2.runtime.Context.call = original
+    assert called == []

@@ -176,3 +176,27 @@ def test_no_worker_or_builder_outlives_digest_watch(tmp_path, how, ending):
         for pid in [*workers, *builders]:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_worker_leaves_the_heap_it_inherited_out_of_its_collections():
+    """`bind_to_parent` freezes what the fork inherited: the worker's collections walk only what it made
+    (and never write to, and so copy, the parent's pages), and inherited garbage stays the parent's."""
+    import gc
+
+    from digest.pipeline.workers import bind_to_parent
+
+    inherited = [[] for _ in range(1000)]  # young objects at the fork, as a build's are
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker
+        try:
+            before = gc.get_freeze_count()
+            bind_to_parent(os.getppid())
+            os.write(write, f"{before} {gc.get_freeze_count()}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    answer = os.read(read, 100).decode().split()
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert int(answer[1]) - int(answer[0]) >= len(inherited)

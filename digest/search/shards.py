@@ -39,6 +39,7 @@ _HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _TITLE = re.compile(rb"<title>[^<]*</title>", re.IGNORECASE)
 _TAG_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*\sdata-pagefind-body(?=[\s=>/])")
 _CHARSET = b'<meta charset="utf-8">'
+_IGNORE_MARK = b"data-pagefind-ignore"
 _IGNORED_START = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)\b[^>]*\sdata-pagefind-ignore(?=[\s=>/])[^>]*>")
 _READ_WHEN_IGNORED = re.compile(rb"data-pagefind-(?!ignore[\s=>/])|<(h1|title|img)[\s>/]", re.IGNORECASE)
 """What Pagefind 1.5 takes from inside an ignored element (its fossick/parser.rs): filters, metadata, sort keys and
@@ -56,7 +57,7 @@ def searchable_part(html: bytes) -> bytes | None:
     output, and Markdown from sidecars has raw HTML turned off, so text
     cannot open or close an element.
     """
-    start = _TAG_START.search(html)
+    start = _marked_tag(html, _TAG_START, MARK, 0, len(html))
     if start is None:
         return None
     end = _element_end(html, start.start(), start.group(1))
@@ -66,6 +67,27 @@ def searchable_part(html: bytes) -> bytes | None:
         b"<!doctype html>", opening.group(0) if opening else b"<html>", b"<head>", _CHARSET,
         title.group(0) if title else b"", b"</head><body>", *_without_ignored(html, start.start(), end), b"</body></html>\n",
     ])
+
+
+def _marked_tag(html: bytes, pattern: re.Pattern[bytes], mark: bytes, start: int, end: int) -> re.Match[bytes] | None:
+    """``pattern.search(html, start, end)``, for a ``pattern`` of a start tag holding the attribute ``mark``
+    (`_TAG_START`, `_IGNORED_START`): found from the occurrences of ``mark``, each tried from the ``<`` after
+    the last ``>`` before it (a tag holding it can start nowhere else, its ``[^>]*`` spanning no ``>``).
+
+    Every page is cut once (28,000 at 10,000 articles), and the pattern searched from every ``<`` of the head and
+    header tried its ``[^>]*`` back and forth through each tag before the mark: a third of the cut's time.
+    The first occurrence with a match gives the leftmost match, as the search would: a match further left would
+    hold an occurrence of ``mark`` before this one with no ``>`` between."""
+    found = html.find(mark, start, end)
+    while found >= 0:
+        tag = html.find(b"<", max(html.rfind(b">", start, found) + 1, start), found)
+        while tag >= 0:
+            match = pattern.match(html, tag, end)
+            if match is not None:
+                return match
+            tag = html.find(b"<", tag + 1, found)
+        found = html.find(mark, found + 1, end)
+    return None
 
 
 def _element_end(html: bytes, start: int, name: bytes) -> int:
@@ -85,7 +107,7 @@ def _without_ignored(html: bytes, start: int, end: int) -> list[bytes]:
     take nothing from (`_READ_WHEN_IGNORED`): it indexes the same, and is fed a fortieth of a person's page."""
     pieces = []
     at = start
-    while (found := _IGNORED_START.search(html, at, end)) is not None:
+    while (found := _marked_tag(html, _IGNORED_START, _IGNORE_MARK, at, end)) is not None:
         name = found.group(1).lower()
         if name in _VOID:
             pieces.append(html[at:found.end()])

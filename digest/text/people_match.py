@@ -66,14 +66,28 @@ def fold_name(text: str) -> str:
     return _fold(text)[0].strip()
 
 
+_FOLDED = re.compile("[" + re.escape("".join(chr(code) for code in _FOLD if chr(code) != " ")) + "]")
+"""A character `_FOLD` changes."""
+_SQUEEZED = ("  ", *_INVISIBLE)
+"""What `_SQUEEZE` needs to find anything: two spaces in a row, or an invisible character."""
+
+
 def _fold(text: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The folded text, and (folded offset, original offset) wherever they start to differ.
 
     Runs of spaces become one space and invisible characters go, so offsets
     shift; everything else is folded one character for one.
+
+    Every text block of every article is folded (115,000 at 10,000 articles): one
+    `str.replace` for each foldable character the text holds, not `str.translate`,
+    which looks each character of non-ASCII text up in the table one by one, and
+    substring tests before the squeezing pattern, which tries its alternatives at
+    every position.
     """
-    translated = text.translate(_FOLD)
-    if not _SQUEEZE.search(translated):
+    translated = text
+    for char in set(_FOLDED.findall(text)):
+        translated = translated.replace(char, _FOLD[ord(char)])
+    if not any(squeezed in translated for squeezed in _SQUEEZED):
         return translated, ()
     pieces: list[str] = []
     shifts: list[tuple[int, int]] = []

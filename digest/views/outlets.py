@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 from digest.graph.model import Occurrence, SiteGraph
 from digest.text.slugs import safe_slug, slugify
@@ -92,6 +93,10 @@ class ComparisonPage:
     total_claims: int
     total_events: int
 
+    SHARED_PARTS: ClassVar[tuple[str, ...]] = ("claims", "events")
+    """Fields whose items other reads' values hold too (a row is made once per graph and shows on its comparison
+    page and on the page of each outlet carrying it): a read's fingerprint digests each once (`reads.digest_value`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class OutletPage:
@@ -105,6 +110,9 @@ class OutletPage:
     claims: tuple[Row, ...]
     """Rows of the claims it carries, with every outlet's cell."""
     events: tuple[Row, ...]
+
+    SHARED_PARTS: ClassVar[tuple[str, ...]] = ("claims", "events")
+    """See `ComparisonPage.SHARED_PARTS`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,8 @@
 
 Pages never touch the `SiteGraph` directly: they call `Reader.read(kind, arg)`.
 The reader records which keys each page read, and can fingerprint any key
-(a digest of the value's repr). A later build re-renders only pages whose
+(a digest of the value's repr; an article's text and the comparison's rows are
+digested by their fields, each once: `digest_value`). A later build re-renders only pages whose
 keys, or templates, changed: this is how incremental builds know what a
 change affects, from the build itself rather than from guesses about file
 paths. Each read kind also declares its scope (`SCOPES`): the parts of the
@@ -16,10 +17,12 @@ page that lists articles does not depend on their full text.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import heapq
 import itertools
+import operator
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
@@ -30,6 +33,8 @@ from typing import Any, TypedDict, TypeVar
 from digest.graph.model import Article, Claim, Event, Mention, Person, SiteGraph, Status, person_order
 from digest.memo import ByIdentity
 from digest.text.dates import EDTFDate
+from digest.text.people_match import NameMatch
+from digest.text.seedtext import Block, InlineSpan, SeedText
 from digest.views.listing import (
     ARTICLES_PER_PAGE,
     CLAIMS_PER_PAGE,
@@ -498,12 +503,30 @@ SCOPES: dict[str, Scope] = {
 """What each read of `READS` is made from (see `topics.py`); a read kind left out is computed on every build."""
 
 
-def digest_value(value: Any, shared: ByIdentity[bytes] | None = None) -> bytes:
+def digest_value(value: Any, shared: ByIdentity[bytes] | None = None, parts: dict[int, tuple[object, bytes]] | None = None) -> bytes:
     """A digest of what a read returned; ``shared`` remembers the digests of articles'
-    large shared parts (a session's), so an unchanged article is not digested again."""
+    large shared parts (a session's), so an unchanged article is not digested again;
+    ``parts`` (a reader's, for one build) those of the items other values hold too
+    (a class's ``SHARED_PARTS``: the comparison's rows, on many pages each)."""
     if isinstance(value, Article):  # a hollow one too (`pipeline.hollow`): the same digest
-        return _article_digest(value, shared if shared is not None else ByIdentity(100))
+        return article_digest(value, shared)
+    if "SHARED_PARTS" in type(value).__dict__:  # no exception raised for the values without (most)
+        return _digest_with_parts(value, parts if parts is not None else {})
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
+
+
+def _digest_with_parts(value: Any, parts: dict[int, tuple[object, bytes]]) -> bytes:
+    """A digest of a dataclass's fields, each item of its ``SHARED_PARTS`` fields digested once per object."""
+    shared = type(value).SHARED_PARTS
+    own = tuple((field.name, getattr(value, field.name)) for field in dataclasses.fields(value) if field.name not in shared)
+    digest = hashlib.blake2b(repr((type(value).__qualname__, own, [len(getattr(value, name)) for name in shared])).encode("utf-8"), digest_size=16)
+    for name in shared:
+        for item in getattr(value, name):
+            found = parts.get(id(item))
+            if found is None or found[0] is not item:
+                found = parts[id(item)] = (item, hashlib.blake2b(repr(item).encode("utf-8"), digest_size=16).digest())
+            digest.update(found[1])
+    return digest.digest()
 
 
 _ARTICLE_SHARED = ("text", "names")
@@ -512,13 +535,55 @@ across rebuilds (see `link._article`, `link._find_people`) and never changed."""
 _ARTICLE_OWN = tuple(name for name in Article.__slots__ if name not in _ARTICLE_SHARED)
 
 
-def _article_digest(article: Article, shared: ByIdentity[bytes]) -> bytes:
-    """An article's digest, its shared parts digested once per object rather than on every build."""
+def article_digest(article: Article, shared: ByIdentity[bytes] | None = None) -> bytes:
+    """An article's digest (its read's fingerprint, and its topic's digest: `topics.Topics`); with ``shared``,
+    its shared parts are digested once per object rather than on every build."""
     digest = hashlib.blake2b(repr(tuple(getattr(article, name) for name in _ARTICLE_OWN)).encode("utf-8"), digest_size=16)
-    for name in _ARTICLE_SHARED:
-        value = getattr(article, name)
-        digest.update(shared.get((value,), (), lambda: hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()))  # noqa: B023
+    text, names = article.text, article.names
+    if shared is None:
+        digest.update(_text_digest(text))
+        digest.update(_names_digest(names))
+    else:
+        digest.update(shared.get((text,), (), lambda: _text_digest(text)))
+        digest.update(shared.get((names,), (), lambda: _names_digest(names)))
     return digest.digest()
+
+
+def _other_fields(cls: type, *flattened: str) -> Callable[[Any], tuple]:
+    """A getter of the fields of ``cls`` but ``flattened`` (those the caller lays out itself), as a tuple:
+    a field added to ``cls`` later is in the digest without a change here."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in flattened]
+    getter = operator.attrgetter(*names)
+    return getter if len(names) > 1 else lambda value: (getter(value),)
+
+
+_TEXT_FIELDS = _other_fields(SeedText, "blocks")
+_BLOCK_FIELDS = _other_fields(Block, "text", "spans")
+_SPAN_FIELDS = _other_fields(InlineSpan)
+_NAME_FIELDS = _other_fields(NameMatch)
+
+
+def _text_digest(text: SeedText) -> bytes:
+    """A digest of every field of a parsed seed, laid out as tuples of plain values, its blocks' words as they are.
+
+    The repr of the dataclasses cost a Python call for each block and each of its
+    spans, and the repr of each block's words a look at every character (whether it
+    is printable): about 50 µs an article, and every article is digested in a cold
+    build, for its page's read and for its topic. Here the fields' tuples are made by
+    `operator.attrgetter`, one Python step per block, and the words are digested as
+    UTF-8 after the rest, which gives each block's length."""
+    spans = _SPAN_FIELDS
+    blocks = text.blocks
+    laid_out = [(_BLOCK_FIELDS(block), len(block.text), tuple(map(spans, block.spans))) for block in blocks]
+    digest = hashlib.blake2b(repr((_TEXT_FIELDS(text), laid_out)).encode("utf-8"), digest_size=16)
+    digest.update("".join([block.text for block in blocks]).encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
+def _names_digest(names: list[list[NameMatch]]) -> bytes:
+    """A digest of the names found in each block, as tuples of their fields (see `_text_digest`)."""
+    fields = _NAME_FIELDS
+    return hashlib.blake2b(repr([tuple(map(fields, block)) for block in names]).encode("utf-8"), digest_size=16).digest()
 
 
 class Reader:
@@ -549,6 +614,8 @@ class Reader:
         may read them on first use: `build.LiveRecords`, so never asked for its truth or length here)."""
         self._values: dict[str, Any] = {}
         self._digests: dict[str, bytes | None] = {}
+        self._part_digests: dict[int, tuple[object, bytes]] = {}
+        """Digests of the items values share (`digest_value`'s ``parts``), for this build: by id, with the object."""
         self._recording: set[str] | None = None
 
     def read(self, kind: str, arg: str = "") -> Any:
@@ -618,7 +685,7 @@ class Reader:
                 self._values[key] = self._reads[kind](self.graph, arg)
         except KeyError:
             return None
-        return digest_value(self._values[key], self._shared_digests)
+        return digest_value(self._values[key], self._shared_digests, self._part_digests)
 
 
 def _never(key: str) -> bool:

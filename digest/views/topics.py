@@ -44,7 +44,7 @@ from digest.graph.model import Article, Claim, Event, SiteGraph
 from digest.memo import ByIdentity
 from digest.views.listing import claims_by_status, comparison_order
 from digest.views.outlets import carried, outlet_name, outlet_slugs
-from digest.views.reads import ArticleSummary, Scope
+from digest.views.reads import ArticleSummary, Scope, article_digest
 
 ABSENT = b"absent"
 """The digest of an entity the graph does not have."""
@@ -59,6 +59,10 @@ def verifying_scopes() -> bool:
 
 
 def _digest(value: Any) -> bytes:
+    """The digest of a value's repr; an article's is its read's (`reads.article_digest`), which lays its text
+    out as plain tuples and words rather than taking the repr of every block and span."""
+    if isinstance(value, Article):
+        return article_digest(value)
     return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
@@ -120,7 +124,7 @@ class Topics:
         raise ValueError(f"unknown topic '{kind}:{name}'")
 
     def _entity(self, entity: Article | Claim | Event) -> bytes:
-        """An article's, claim's or event's digest: that of its repr."""
+        """An article's, claim's or event's digest (`_digest`)."""
         return self._kept(entity, "", lambda: _digest(entity))
 
     def _kept(self, part: object, kind: str, make: Callable[[], bytes]) -> bytes:
