@@ -147,3 +147,21 @@ def test_the_environments_globals_are_called_directly(tmp_path):
     finally:
         jinja2.runtime.Context.call = original
     assert called == []
+
+
+def test_another_jinja_keeps_its_own_context(tmp_path, monkeypatch):
+    """The direct calls repeat Jinja 3.1's `Context.call`: under any other version the environment keeps Jinja's
+    own context (and renders the same)."""
+    from digest.graph.model import SiteConfig
+    from digest.render import templates
+
+    theme = load_theme(tmp_path, "default", Location("content/site.yaml"), Diagnostics())
+    assert theme is not None
+    config = SiteConfig("Site", "https://example.org/x/", "/x/")
+    known = templates.make_environment(theme, config)
+    monkeypatch.setattr(templates, "JINJA_CALL_KNOWN", False)
+    other = templates.make_environment(theme, config)
+    assert known.context_class is not jinja2.runtime.Context
+    assert other.context_class is jinja2.runtime.Context
+    page = '{{ _("Claim") }}|{{ lang_attrs() }}|{{ url("x/") }}'
+    assert known.from_string(page).render() == other.from_string(page).render()

@@ -13,10 +13,10 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined, TemplateError, select_autoescape
+import jinja2
+from jinja2 import Environment, StrictUndefined, TemplateError, pass_context, select_autoescape
 from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.runtime import BlockReference, Context, Macro
-from jinja2.utils import _PassArg
 from markupsafe import Markup, escape
 
 from digest.caches import Caches
@@ -119,11 +119,20 @@ def make_environment(theme: Theme, config: SiteConfig, locale: SiteLocale = ENGL
     env.globals.update(fragments.globals())  # after the i18n extension's: faster ``_``, ``gettext``, ``ngettext``
     env.filters.update(fragments.filters())
     env.filters["plural"] = lambda count, word: f"{count} {word}" if count == 1 else f"{count} {word}s"  # English only: kept for older themes
-    env.context_class = direct_calls_context(
-        {id(value): value for value in env.globals.values() if _asks_for(value) is None},
-        {id(value): value for value in env.globals.values() if _asks_for(value) is _PassArg.context},
-    )
+    if JINJA_CALL_KNOWN:
+        env.context_class = direct_calls_context(
+            {id(value): value for value in env.globals.values() if _asks_for(value) is None},
+            {id(value): value for value in env.globals.values() if _asks_for(value) is _ASKS_FOR_CONTEXT},
+        )
     return env
+
+
+JINJA_CALL_KNOWN = jinja2.__version__.split(".")[:2] == ["3", "1"]
+"""Whether this Jinja's `Context.call` is the one `direct_calls_context` does the work of (Jinja 3.1's):
+any other Jinja keeps its own context, slower by a microsecond a call but never wrong."""
+
+_ASKS_FOR_CONTEXT = pass_context(lambda: None).jinja_pass_arg  # type: ignore[attr-defined]
+"""What `jinja2.pass_context` marks a callable with, found without importing Jinja's private names."""
 
 
 def direct_calls_context(plain: dict[int, object], with_context: dict[int, object]) -> type[Context]:
@@ -172,12 +181,14 @@ _JINJA_CALLABLES = (Macro, BlockReference)
 """Jinja's own callables, which never ask to be passed a context (their ``__call__`` has no `pass_context`)."""
 
 
-def _asks_for(value: object) -> _PassArg | None | bool:
+def _asks_for(value: object) -> object:
     """What a callable asks `Context.call` to pass it (`jinja2.pass_context` and the like, on it or on its
     ``__call__``, as Jinja looks), None for nothing; False for what is not callable or asks on its ``__call__``."""
     if not callable(value) or getattr(value.__call__, "jinja_pass_arg", None) is not None:  # noqa: B004 - where Jinja looks
         return False
     return getattr(value, "jinja_pass_arg", None)
+
+
 @functools.lru_cache(maxsize=4096)
 def render_markdown(text: str) -> Markup:
     """Markdown from YAML fields: raw HTML off, links as in seeds (`seedtext.resolve_link`, no base address).
