@@ -20,7 +20,7 @@ from digest.pipeline.savedstate import state_path
 from digest.pipeline.statefile import FORMAT
 
 from conftest import copy_site, read_tree, run_cli
-from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build
+from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build, edit
 
 pytestmark = pytest.mark.slow
 
@@ -585,26 +585,31 @@ def test_articles_are_loaded_without_their_bodies_and_a_build_that_renders_them_
 
 
 @pytest.mark.parametrize("when", ["after-load", "before-load"])
-def test_a_body_damaged_on_disk_never_gives_a_wrong_site(when, tmp_path):
-    """A body segment is checked when the state is loaded and its bytes are kept: damaged after the load (before
-    the build reads the body), the build still renders the saved body, as a clean build would; damaged before
+@pytest.mark.parametrize("kind", ["body", "record"])
+def test_a_body_or_record_damaged_on_disk_never_gives_a_wrong_site(kind, when, tmp_path):
+    """A body (or record) segment is checked when the state is loaded and its bytes are kept: damaged after the
+    load (before the build reads it), the build still uses the saved one, as a clean build would; damaged before
     the load, the state is not used (one note) and the build is a clean one."""
     from digest.caches import Caches
     from digest.pipeline.build import build_site
-    from digest.pipeline.savedstate import BODY_PREFIX, load_state, save_state
+    from digest.pipeline.savedstate import BODY_PREFIX, RECORD_PREFIX, load_state, save_state
 
     site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
     caches = Caches()
     save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    segment = (BODY_PREFIX if kind == "body" else RECORD_PREFIX) + "copy-3"
     if when == "before-load":
-        _damage_segment(state_path(site, output), BODY_PREFIX + "copy-3")
+        _damage_segment(state_path(site, output), segment)
     loaded = load_state(site, output, "code")
     if when == "before-load":
-        assert loaded.saved is None and "damaged" in (loaded.note or "")
+        assert loaded.saved is None and loaded.note is not None and "damaged" in loaded.note and "\n" not in loaded.note
         return
     assert loaded.saved is not None
-    _damage_segment(state_path(site, output), BODY_PREFIX + "copy-3")
-    CHANGES["site"](site)  # every article page rendered again: copy-3's body read
+    _damage_segment(state_path(site, output), segment)
+    if kind == "body":
+        CHANGES["site"](site)  # every article page rendered again: copy-3's body read
+    else:
+        _append_to_seed(site, 3)  # copy-3 linked again with the record it had: its fields read
     result = build_site(site, output, previous=loaded.saved.state, caches=loaded.saved.caches)
     assert read_tree(output) == clean_build(site, tmp_path / "clean")
     assert save_state(site, output, result.state, loaded.saved.caches, "code", loaded.saved) is not None
@@ -672,3 +677,74 @@ def test_a_save_keeps_untouched_articles_without_making_their_rows(whole, bodies
     result = build_site(site, output, previous=again.state, caches=again.caches)
     assert save_state(site, output, result.state, again.caches, "code", again) is not None
     assert read_tree(output) == clean_build(site, tmp_path / "clean-2")
+
+
+def _site_of_own_claims(tmp_path: Path, copies: int) -> Path:
+    """`_site_of_copies`, each copy's claims and events with ids of their own (no claim is merged from two copies)."""
+    site = _site_of_copies(tmp_path, copies)
+    for number in range(copies):
+        sidecar = site / f"content/articles/copy-{number}.yaml"
+        sidecar.write_text(re.sub(r"- id: ([\w-]+)", rf"- id: \1-{number}", sidecar.read_text(encoding="utf-8")), encoding="utf-8")
+    backdate(site)
+    return site
+
+
+def _sidecar_records(saved) -> dict[str, list]:
+    """Each article's sidecar record and its entries, as the saved link holds them."""
+    return {stem: [linked.record, *(entry for _, entry, _ in linked.entries)]
+            for stem, linked in saved.caches.saved_link.articles.items() if linked.record is not None}
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["appended", "compacted"])
+def test_sidecar_records_are_loaded_hollow_and_an_edit_reads_only_those_it_relinks(whole, tmp_path, monkeypatch):
+    """A load makes each sidecar's record and its entries empty objects (`savedstate._Records`); a build after
+    one sidecar's edit reads the fields of no other article's records, and its save keeps their record
+    segments as they are (where they are, or copied into a whole new file). The state then reads back, its
+    records fill on use, and every build equals a clean build."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.hollow import is_hollow
+    from digest.pipeline.savedstate import RECORD_PREFIX, load_state, save_state
+
+    site, output = _site_of_own_claims(tmp_path, 6), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    records = _sidecar_records(loaded)
+    assert len(records) == 8 and all(len(records[f"copy-{number}"]) == 5 for number in range(6)), "a record and four entries per copy"
+    assert all(is_hollow(record) for listed in records.values() for record in listed)
+    assert all(value[1] is records[Path(rel).stem][0] for (_, rel), value in _sidecar_files(loaded.caches).items()), "one object"
+    edit(site / "content/articles/copy-2.yaml", "text: The talks were not useful.", "text: The talks were of no use.")
+    backdate(site / "content/articles/copy-2.yaml")
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    filled = sorted(stem for stem, listed in records.items() if not any(map(is_hollow, listed)))
+    assert filled == ["copy-2"], "only the edited sidecar's records were read (its old ones, when its memo was restored)"
+    assert all(all(map(is_hollow, listed)) for stem, listed in records.items() if stem != "copy-2"), "none read in part"
+    if whole:
+        path = state_path(site, output)
+        path.with_name("moved").write_bytes(path.read_bytes())
+        path.with_name("moved").replace(path)
+    written = save_state(site, output, result.state, loaded.caches, "code", loaded)
+    assert written is not None and written.whole is whole
+    assert sorted(stem for stem, listed in records.items() if not any(map(is_hollow, listed))) == ["copy-2"], "the save read none"
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    again = load_state(site, output, "code").saved
+    assert again is not None
+    if not whole:
+        moved = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
+        assert {name for name in moved if name.startswith(RECORD_PREFIX)} == {RECORD_PREFIX + "copy-2"}
+    reread = _sidecar_records(again)
+    assert reread["copy-2"][1].values["text"] == "The talks were of no use."
+    assert all(not is_hollow(record) for record in reread["copy-2"]), "filled together: one segment per sidecar"
+    assert all(is_hollow(record) for stem, listed in reread.items() if stem != "copy-2" for record in listed)
+    assert reread["copy-4"][0].values["claims"][0] is reread["copy-4"][1], "an entry is the object its record lists"
+    edit(site / "content/site.yaml", "title:", "article_text: excerpts\ntitle:")  # every article linked again: every record read
+    result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert not any(is_hollow(record) for listed in reread.values() for record in listed)
+    assert save_state(site, output, result.state, again.caches, "code", again) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean-2")
+
+
+def _sidecar_files(caches) -> dict:
+    return {key: value for key, value in caches.files.items() if key[1].startswith("content/articles/")}

@@ -72,7 +72,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-FORMAT = "digest-state/5"
+FORMAT = "digest-state/6"
 HEADER_FIELDS = 5
 NUMBER_WIDTH = 16
 """Hex digits of the index's offset and length in the header: a placeholder of fixed length is rewritten at the end."""
