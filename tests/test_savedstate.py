@@ -567,7 +567,9 @@ def test_articles_are_loaded_without_their_bodies_and_a_build_that_renders_them_
     assert len(articles) == 6 and all(is_hollow(article) for article in articles)
     assert not any(name.startswith(BODY_PREFIX) for name in loaded.origin.decoded), "no body unpickled by the load"
     assert sorted(article.title for article in articles) == sorted(linked.article.title for linked in caches.link.articles.values() if linked.article)
-    assert all(is_hollow(article) for article in articles), "the head is read without the body"
+    named = {stem: linked.article.named for stem, linked in caches.link.articles.items() if linked.article}
+    assert {article.stem: article.named for article in articles} == named and "jake-sullivan" in named["copy-0"]
+    assert all(is_hollow(article) for article in articles), "the head (who it names too) is read without the body"
     CHANGES["site"](site)
     monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # it reads every kept read, so every body: let the render read them
     result = build_site(site, output, previous=loaded.state, caches=loaded.caches)

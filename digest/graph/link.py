@@ -852,6 +852,7 @@ def _find_people(article: Article, names: NameIndex, caches: Caches) -> None:
         edges.setdefault(passage.span.block, []).extend((passage.span.start, passage.span.end))
     key = (names.key, tuple(sorted((block, tuple(cuts)) for block, cuts in edges.items())))
     article.names = caches.names_in_text.get((article.text,), key, lambda: _names_in_blocks(article.text, names, edges, caches.names_in_block))
+    article.named = tuple(sorted({match.person for block in article.names for match in block}))
 
 
 def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int]], found_before: dict) -> list[list[NameMatch]]:

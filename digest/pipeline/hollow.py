@@ -1,10 +1,11 @@
 """Articles read from a saved state without their bodies, which are read on first use.
 
 A build after a one-file edit needs of every other article its head (title,
-date, outlet, slug, the names found in it: what listings, the graph's index
-and the scope check read), not its body (its parsed text, its passages, its
-earlier versions): the body is read only when the article's page is rendered
-again or the article is linked again. At 10,000 articles unpickling every
+date, outlet, slug, who it names: what listings, the graph's index and the
+scope check read), not its body (its parsed text, its passages, its earlier
+versions, the names found in it, where: some 60 objects an article): the
+body is read only when the article's page is rendered again or the article
+is linked again. At 10,000 articles unpickling every
 body was about a third of loading the state.
 
 So a saved state pickles each article's head in the article's segment
@@ -35,9 +36,9 @@ from typing import Any
 from digest.graph.model import Article
 from digest.source.schema import Record
 
-BODY_FIELDS = ("text", "passages", "versions")
+BODY_FIELDS = ("text", "passages", "versions", "names")
 """What an article's body segment holds: read when the article is linked again or its page rendered again.
-Not ``names``: the graph's index reads who every article names (`model.build_index`)."""
+The graph's index reads who every article names from its head (``named``, `model.build_index`)."""
 HEAD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
 assert len(HEAD_FIELDS) + len(BODY_FIELDS) == len(dataclasses.fields(Article))
 RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(Record))

@@ -190,9 +190,9 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
 MEMO_PREFIX = "memo "
 """Segments named so hold an article's memos (see `_cache_segments`): read when the build asks for them."""
 BODY_PREFIX = "body "
-"""Segments named so hold an article's body (`hollow.BODY_FIELDS`) and the digests of its text and names
-(its names as a reference: they are in the article's segment): checked at load, unpickled when the build
-first reads the body (`_Bodies`)."""
+"""Segments named so hold an article's body (`hollow.BODY_FIELDS`: its text, passages, versions and the names
+found in it) and the digests of its text and names: checked at load, unpickled when the build first reads
+the body (`_Bodies`)."""
 RECORD_PREFIX = "record "
 """Segments named so hold the fields of the records an article's segment holds empty (`_head_records`):
 checked at load, unpickled when the build first reads one of them (`_Records`)."""
@@ -413,7 +413,7 @@ class _Bodies:
         article.__class__ = self.hollow
 
     def fill(self, article: Article) -> None:
-        rows = self.origin.read(BODY_PREFIX + article.stem, (article.names,))
+        rows = self.origin.read(BODY_PREFIX + article.stem)
         for row in rows:
             if row[0] == "body":
                 for name, value in zip(BODY_FIELDS, row[2], strict=True):
@@ -607,7 +607,7 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
         if name.startswith("article "):
             segments += _record_segment(name.removeprefix("article "), rows, origin, heads, reducers)
         if name.startswith(BODY_PREFIX):
-            segments.append((name, Segment(name, rows, (caches.link.articles[name.removeprefix(BODY_PREFIX)].article.names,))))
+            segments.append((name, Segment(name, rows)))
         else:
             segments.append((name, Segment(name, rows, reducers=reducers if name.startswith("article ") else None)))
         if origin is not None and origin.reusable(name, rows) is not None:
@@ -618,7 +618,7 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
             name = BODY_PREFIX + stem
             if stem in filled:
                 rows = _body_rows(stem, filled[stem], caches.value_digests)
-                segments.append((name, Segment(name, rows, (filled[stem].names,))))  # kept while the same objects
+                segments.append((name, Segment(name, rows)))  # kept while the same objects
             elif name in origin.placed:
                 segments.append((name, Kept(name)))
         for stem in unchanged:
