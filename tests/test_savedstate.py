@@ -309,7 +309,17 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_keeps_the_rest(t
     from digest.caches import Caches
     from digest.pipeline import savedstate
     from digest.pipeline.build import build_site
-    from digest.pipeline.savedstate import LINK_ORDER, MEMO_PREFIX, MERGED_PREFIX, MERGED_SHARDS, _shard, load_state, save_state
+    from digest.pipeline.savedstate import (
+        LINK_ORDER,
+        MEMO_PREFIX,
+        MERGED_PREFIX,
+        MERGED_SHARDS,
+        RECORD_PREFIX,
+        WHERE_PREFIX,
+        _shard,
+        load_state,
+        save_state,
+    )
 
     site, output = _site_of_copies(tmp_path, 8), tmp_path / "site"
     caches = Caches()
@@ -333,7 +343,8 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_keeps_the_rest(t
     assert all(getattr(again.state, field.name) == getattr(result.state, field.name) for field in dataclasses.fields(result.state))
     rewritten = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
     assert len(rewritten) == pickled
-    may_change = {"article copy-3", "body copy-3", MEMO_PREFIX + "article copy-3", LINK_ORDER, *(f"{MERGED_PREFIX}{shard:02x}" for shard in shards)}
+    may_change = {"article copy-3", "body copy-3", RECORD_PREFIX + "copy-3", MEMO_PREFIX + "article copy-3", LINK_ORDER,
+                  *(f"{prefix}{shard:02x}" for shard in shards for prefix in (MERGED_PREFIX, WHERE_PREFIX))}
     state, prefix = savedstate.STATE_SEGMENT, savedstate.STATE_PREFIX
     state_tables = {name for name in rewritten if name == state or name.startswith(prefix)}
     assert len(rewritten - may_change - state_tables) <= 2, f"at most two shared tables pickled again beside the edited article's: {rewritten}"
@@ -750,3 +761,40 @@ def test_sidecar_records_are_loaded_hollow_and_an_edit_reads_only_those_it_relin
 
 def _sidecar_files(caches) -> dict:
     return {key: value for key, value in caches.files.items() if key[1].startswith("content/articles/")}
+
+
+def test_where_merged_fields_were_given_is_read_only_for_what_an_edit_checks_again(tmp_path):
+    """A load reads each merged claim and event without where its fields were given (`savedstate._Wheres`);
+    a build after one sidecar's edit asks it of none of them (it merges and checks again only what the edit
+    touched: new objects), the next state keeps the where segments of untouched shards, and a build that checks
+    every entity again (a person file gone) reads those its checks ask (every claim's) and equals a clean build."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.hollow import is_hollow
+    from digest.pipeline.savedstate import WHERE_PREFIX, _shard, load_state, save_state
+
+    site, output = _site_of_own_claims(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    entities = dict(loaded.caches.link.entities)
+    assert len(entities) > 20 and all(is_hollow(merged) for merged in entities.values())
+    edit(site / "content/articles/copy-2.yaml", "text: The talks were not useful.", "text: The talks were of no use.")
+    backdate(site / "content/articles/copy-2.yaml")
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    now = loaded.caches.link.entities
+    touched = {key for key in entities if now.get(key) is not entities[key]}
+    assert {key[1] for key in touched} == {"talks-not-useful-2", "no-winter-advance-2", "kyiv-meeting-2", "spokesman-remark-2"}
+    assert all(is_hollow(entities[key]) for key in entities.keys() - touched), "no untouched entity was asked where"
+    assert save_state(site, output, result.state, loaded.caches, "code", loaded) is not None
+    again = load_state(site, output, "code").saved
+    assert again is not None
+    moved = {name for name, place in again.origin.placed.items() if name.startswith(WHERE_PREFIX) and loaded.origin.placed.get(name) != place}
+    assert moved == {f"{WHERE_PREFIX}{_shard(key):02x}" for key in touched}
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    (site / "content/people/sean-obrien.yaml").unlink()  # the people's ids changed: every entity checked again
+    result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert not any(is_hollow(merged) for key, merged in again.caches.link.entities.items() if key[0] == "claim"), "a claim's check reads where"
+    assert save_state(site, output, result.state, again.caches, "code", again) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean-2")

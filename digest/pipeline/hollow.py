@@ -25,6 +25,10 @@ reads it, yet a record with its entries was some 170 objects per article
 an empty object (`empty_record`) and a record segment their fields; a
 *hollow* record (`hollow_record_class`) fills itself and the other records
 of its sidecar on the first use of any field.
+
+So is where each field of a merged claim or event was given (`MergedEntity.where`, a
+`Location` each): only checking it again reads it, which a build does for the
+entities an edit merged again, each of them a new object.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+from digest.graph.merge import MergedEntity
 from digest.graph.model import Article
 from digest.source.schema import Record
 
@@ -81,6 +86,29 @@ def hollow_class(fill: Callable[[Article], None]) -> type[Article]:
     back into a plain `Article` (``article.__class__ = Article``: allowed, as
     the subclass adds no slot)."""
     return _hollow_subclass(Article, BODY_FIELDS, fill)
+
+
+MERGED_BODY = ("where",)
+"""What a merged entity's `hollow_merged_class` reads on first use."""
+MERGED_HEAD = tuple(f.name for f in dataclasses.fields(MergedEntity) if f.name not in MERGED_BODY)
+
+
+def reduce_merged_head(merged: MergedEntity) -> tuple:
+    """Pickle a merged entity without `MERGED_BODY` (a hollow one stays unfilled): `make_merged_head` rebuilds it."""
+    return make_merged_head, tuple([getattr(merged, name) for name in MERGED_HEAD])
+
+
+def make_merged_head(*values: Any) -> MergedEntity:
+    merged: Any = object.__new__(MergedEntity)
+    for name, value in zip(MERGED_HEAD, values, strict=True):
+        object.__setattr__(merged, name, value)
+    return merged
+
+
+def hollow_merged_class(fill: Callable[[MergedEntity], None]) -> type[MergedEntity]:
+    """A subclass of `MergedEntity` whose objects read `MERGED_BODY` with ``fill`` on first use, as `hollow_class`'s do
+    their body; ``fill`` must set it and turn the object back into a plain `MergedEntity`."""
+    return _hollow_subclass(MergedEntity, MERGED_BODY, fill)
 
 
 def empty_record() -> Record:

@@ -57,7 +57,7 @@ from typing import Any
 
 from digest.caches import Caches
 from digest.graph.link import LinkedArticle, LinkMemory, SavedLink
-from digest.graph.merge import Contribution, EntityKey
+from digest.graph.merge import Contribution, EntityKey, MergedEntity
 from digest.graph.model import Article
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
@@ -67,10 +67,12 @@ from digest.pipeline.hollow import (
     body_of,
     empty_record,
     hollow_class,
+    hollow_merged_class,
     hollow_record_class,
     is_hollow,
     record_fields,
     reduce_head,
+    reduce_merged_head,
     set_record_fields,
 )
 from digest.pipeline.previoussite import LiveFiles
@@ -138,7 +140,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
             stats = _output_stats(output, state.outputs, loaded)
-            segments = [*_state_segments(state, stats), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
+            segments = [*_state_segments(state, stats), *_cache_segments(caches, origin), *_merged_segments(caches.link, origin)]
             make_cache_folder(root)
             written = save_state_file(path, code, segments, origin)
     except (OSError, Damaged):  # Damaged: a compaction found the old file changed under us, so nothing of it may be copied
@@ -223,7 +225,7 @@ def _read_state(stream: Any, code: str) -> SavedState:
     records = _Records(origin)
     with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
         for name in names[1:]:
-            if name.startswith((BODY_PREFIX, RECORD_PREFIX)):
+            if name.startswith((BODY_PREFIX, RECORD_PREFIX, WHERE_PREFIX)):
                 origin.hold(name)
                 continue
             if name.startswith((MEMO_PREFIX, MERGED_PREFIX, STATE_PREFIX)) or name == LINK_ORDER:
@@ -270,9 +272,12 @@ MERGED_PREFIX = "merged "
 MERGED_SHARDS = 64
 LINK_ORDER = "link order"
 """The segment of what the last link kept besides the articles' results and the merged entities."""
+WHERE_PREFIX = "where "
+"""Segments named so hold where the fields of a merged shard's entities were given (`MergedEntity.where`, in
+the shard's order): checked at load, unpickled when the build first reads one of them (`_Wheres`)."""
 
 
-def _merged_segments(memory: Any) -> list[Segment]:
+def _merged_segments(memory: Any, origin: Origin | None = None) -> list[Segment | Kept]:
     """The last link's merged claims and events and its lists in order, for the next process to link as a session does.
 
     Without them a new process merged and checked every claim and event
@@ -284,14 +289,27 @@ def _merged_segments(memory: Any) -> list[Segment]:
     the articles themselves) are named by key (`_link_keys`), never copied:
     an entity that names an article's occurrence is merged again whenever
     that article is linked again, so a shard kept unchanged names only
-    objects of articles whose segments are unchanged too."""
+    objects of articles whose segments are unchanged too.
+    Where each entity's fields were given goes to a where segment per shard
+    (`_Wheres`): kept while the shard's entities are the very objects read and
+    none of them was asked where (the bytes held since the load say it)."""
     if not isinstance(memory, LinkMemory):
         return []
     refs = Keyed(_link_keys(memory.articles))
     shards: dict[int, list[tuple]] = {}
     for key, merged in memory.entities.items():
         shards.setdefault(_shard(key), []).append(("merged", key, merged, memory.checks.get(key)))
-    segments = [Segment(f"{MERGED_PREFIX}{number:02x}", sorted(rows, key=_entity_key), refs) for number, rows in sorted(shards.items())]
+    reducers: dict[type, Any] = {type(merged): reduce_merged_head for merged in memory.entities.values() if is_hollow(merged)}
+    reducers[MergedEntity] = reduce_merged_head
+    segments: list[Segment | Kept] = []
+    for number, rows in sorted(shards.items()):
+        rows.sort(key=_entity_key)
+        name, where = f"{MERGED_PREFIX}{number:02x}", f"{WHERE_PREFIX}{number:02x}"
+        segments.append(Segment(name, rows, refs, reducers=reducers))
+        if origin is not None and where in origin.placed and all(is_hollow(row[2]) for row in rows) and origin.reusable(name, rows, refs) is not None:
+            segments.append(Kept(where))
+        else:
+            segments.append(Segment(where, tuple([row[2].where for row in rows])))
     order = (
         memory.ordered_articles, tuple(memory.claims), tuple(memory.events), memory.mentions,
         memory.check_context, memory.rereads, memory.timeline, memory.timeline_groups,
@@ -362,10 +380,13 @@ def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArtic
     lookup = _LinkObjects(links)
     entities: dict[EntityKey, Any] = {}
     checks: dict[EntityKey, Any] = {}
+    wheres = _Wheres(origin)
     try:
         for name in names:
             if name.startswith(MERGED_PREFIX):
-                for _, key, merged, checked in origin.read(name, lookup):
+                rows = origin.read(name, lookup)
+                wheres.hollow_out(WHERE_PREFIX + name.removeprefix(MERGED_PREFIX), tuple([row[2] for row in rows]))
+                for _, key, merged, checked in rows:
                     entities[key] = merged
                     if checked is not None:
                         checks[key] = checked
@@ -421,6 +442,38 @@ class _Bodies:
             else:
                 _put(self.caches, row)
         article.__class__ = Article
+
+
+class _Wheres:
+    """Reads where the fields of a merged shard's entities were given (`MergedEntity.where`) from its where
+    segment, for all of them the first time the build asks one (`hollow.hollow_merged_class`).
+
+    As `_Bodies`: the bytes were checked at load (`Origin.hold`)."""
+
+    def __init__(self, origin: Origin):
+        self.origin = origin
+        self.hollow = hollow_merged_class(self.fill)
+        self.shards: dict[int, str] = {}
+        """id of each hollow entity -> its where segment."""
+        self.heads: dict[str, tuple[MergedEntity, ...]] = {}
+
+    def hollow_out(self, name: str, heads: tuple[MergedEntity, ...]) -> None:
+        if name not in self.origin.placed:
+            raise KeyError(name)  # a merged shard without its where segment: merged again, as without the shard
+        self.heads[name] = heads
+        for merged in heads:
+            object.__setattr__(merged, "__class__", self.hollow)  # frozen: not through its own __setattr__
+            self.shards[id(merged)] = name
+
+    def fill(self, merged: MergedEntity) -> None:
+        name = self.shards[id(merged)]
+        heads = self.heads.pop(name)
+        wheres = self.origin.read(name, keep=False)
+        for head, where in zip(heads, wheres, strict=True):
+            object.__setattr__(head, "where", where)
+            del self.shards[id(head)]
+        for head in heads:
+            object.__setattr__(head, "__class__", MergedEntity)
 
 
 class _Records:
