@@ -593,7 +593,7 @@ def _known_topic_digests(caches: Caches, links: dict[str, Any], state: BuildStat
 
 def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unread | Kept]:
     """The session's caches as rows, one segment per source file (an article's seed and sidecar together),
-    and per article a body segment and a memo segment.
+    and per article a body segment, a record segment and a memo segment.
 
     A row is (table, key, value) of a dict, or (table, key, value, *objects)
     of a `ByIdentity` table. What was made from an article's seed (its parsed
@@ -602,13 +602,14 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
     the segments of the files edited and leaves the others byte for byte.
     An article's segment holds what every build needs (its files' records,
     its link with its article's head, `EAGER_TABLES`); its body segment the
-    article's body and the digests of its text and names (`BODY_TABLES`); the
-    rest goes to its memo segment, which names the objects of the first two
+    article's body and the digests of its text and names (`BODY_TABLES`); its
+    record segment the fields of the records its segment holds empty
+    (`_record_segment`); the rest goes to its memo segment, which names the objects of the first two
     as references (`_references`) so that its rows find them by identity once
     read. A memo segment that was never read is kept while its article's
     segment is (its references are those of the bytes kept), and left out otherwise.
     An article the build left as it was read (`_unchanged_articles`: most of
-    them, after an edit) keeps its three segments as they are, without its
+    them, after an edit) keeps its segments as they are, without its
     rows being made again or compared.
     The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
     unchanged = _unchanged_articles(caches, origin)
