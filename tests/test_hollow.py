@@ -1,4 +1,4 @@
-"""Hollow articles (`digest.pipeline.hollow`): read without their bodies, indistinguishable once used."""
+"""Hollow articles and records (`digest.pipeline.hollow`): read without their bodies (fields), indistinguishable once used."""
 
 from __future__ import annotations
 
@@ -8,8 +8,21 @@ import pickle
 
 import pytest
 
+from digest.errors import Location
 from digest.graph.model import Article, Passage
-from digest.pipeline.hollow import BODY_FIELDS, HEAD_FIELDS, hollow_class, is_hollow, make_head, reduce_head
+from digest.pipeline.hollow import (
+    BODY_FIELDS,
+    HEAD_FIELDS,
+    empty_record,
+    hollow_class,
+    hollow_record_class,
+    is_hollow,
+    make_head,
+    record_fields,
+    reduce_head,
+    set_record_fields,
+)
+from digest.source.schema import Record
 from digest.text.anchor import Span
 from digest.text.people_match import NameMatch
 from digest.text.seedtext import parse_plain
@@ -89,3 +102,60 @@ def test_make_head_leaves_the_body_unset():
     hollow, _ = _hollow(_article())
     with pytest.raises(AttributeError):
         hollow.no_such_field  # type: ignore[attr-defined]  # noqa: B018
+
+
+def _record() -> Record:
+    entry = Record(Location("content/articles/one.yaml", 3, 5), {"id": "talks", "text": "Talks."}, {"id": Location("content/articles/one.yaml", 3, 9)})
+    return Record(Location("content/articles/one.yaml"), {"outlet": "Outlet", "claims": [entry]}, {"outlet": Location("content/articles/one.yaml", 1, 9)})
+
+
+class _RecordFiller:
+    """The fields of one record, counting how often they are read."""
+
+    def __init__(self, record: Record):
+        self.fields = record_fields(record)
+        self.reads = 0
+
+    def __call__(self, hollow: Record) -> None:
+        self.reads += 1
+        set_record_fields(hollow, self.fields)
+        hollow.__class__ = Record
+
+
+def _hollow_record(record: Record) -> tuple[Record, _RecordFiller]:
+    filler = _RecordFiller(record)
+    hollow = empty_record()
+    hollow.__class__ = hollow_record_class(filler)
+    return hollow, filler
+
+
+@pytest.mark.parametrize("use", [
+    lambda r: r.values,
+    lambda r: r.loc,
+    lambda r: r.get("outlet"),
+    lambda r: r.where("outlet"),
+    lambda r: r.invalid,
+    repr,
+    lambda r: pickle.loads(pickle.dumps(r)),
+    lambda r: r == _record(),
+    lambda r: _record() == r,
+], ids=["values", "loc", "get", "where", "invalid", "repr", "pickle", "eq", "eq-reflected"])
+def test_a_hollow_record_reads_its_fields_once_on_any_use_and_leaves_a_plain_record(use):
+    record = _record()
+    hollow, filler = _hollow_record(record)
+    assert isinstance(hollow, Record) and is_hollow(hollow) and filler.reads == 0
+    use(hollow)
+    assert filler.reads == 1
+    assert type(hollow) is Record and not is_hollow(hollow)
+    assert hollow == record and repr(hollow) == repr(record)
+    hollow.values  # noqa: B018
+    assert filler.reads == 1, "read once"
+
+
+def test_an_empty_record_has_no_field_and_a_hollow_one_no_other_attribute():
+    with pytest.raises(AttributeError):
+        empty_record().values  # noqa: B018
+    hollow, filler = _hollow_record(_record())
+    with pytest.raises(AttributeError):
+        hollow.no_such_field  # type: ignore[attr-defined]  # noqa: B018
+    assert filler.reads == 0

@@ -20,7 +20,7 @@ from digest.pipeline.savedstate import state_path
 from digest.pipeline.statefile import FORMAT
 
 from conftest import copy_site, read_tree, run_cli
-from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build
+from test_incremental import CHANGES, EXPECTED_RENDERED, PLAIN, clean_build, edit
 
 pytestmark = pytest.mark.slow
 
@@ -309,7 +309,17 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_keeps_the_rest(t
     from digest.caches import Caches
     from digest.pipeline import savedstate
     from digest.pipeline.build import build_site
-    from digest.pipeline.savedstate import LINK_ORDER, MEMO_PREFIX, MERGED_PREFIX, MERGED_SHARDS, _shard, load_state, save_state
+    from digest.pipeline.savedstate import (
+        LINK_ORDER,
+        MEMO_PREFIX,
+        MERGED_PREFIX,
+        MERGED_SHARDS,
+        RECORD_PREFIX,
+        WHERE_PREFIX,
+        _shard,
+        load_state,
+        save_state,
+    )
 
     site, output = _site_of_copies(tmp_path, 8), tmp_path / "site"
     caches = Caches()
@@ -333,7 +343,8 @@ def test_a_save_after_an_edit_pickles_what_the_edit_touched_and_keeps_the_rest(t
     assert all(getattr(again.state, field.name) == getattr(result.state, field.name) for field in dataclasses.fields(result.state))
     rewritten = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
     assert len(rewritten) == pickled
-    may_change = {"article copy-3", "body copy-3", MEMO_PREFIX + "article copy-3", LINK_ORDER, *(f"{MERGED_PREFIX}{shard:02x}" for shard in shards)}
+    may_change = {"article copy-3", "body copy-3", RECORD_PREFIX + "copy-3", MEMO_PREFIX + "article copy-3", LINK_ORDER,
+                  *(f"{prefix}{shard:02x}" for shard in shards for prefix in (MERGED_PREFIX, WHERE_PREFIX))}
     state, prefix = savedstate.STATE_SEGMENT, savedstate.STATE_PREFIX
     state_tables = {name for name in rewritten if name == state or name.startswith(prefix)}
     assert len(rewritten - may_change - state_tables) <= 2, f"at most two shared tables pickled again beside the edited article's: {rewritten}"
@@ -567,7 +578,9 @@ def test_articles_are_loaded_without_their_bodies_and_a_build_that_renders_them_
     assert len(articles) == 6 and all(is_hollow(article) for article in articles)
     assert not any(name.startswith(BODY_PREFIX) for name in loaded.origin.decoded), "no body unpickled by the load"
     assert sorted(article.title for article in articles) == sorted(linked.article.title for linked in caches.link.articles.values() if linked.article)
-    assert all(is_hollow(article) for article in articles), "the head is read without the body"
+    named = {stem: linked.article.named for stem, linked in caches.link.articles.items() if linked.article}
+    assert {article.stem: article.named for article in articles} == named and "jake-sullivan" in named["copy-0"]
+    assert all(is_hollow(article) for article in articles), "the head (who it names too) is read without the body"
     CHANGES["site"](site)
     monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # it reads every kept read, so every body: let the render read them
     result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
@@ -585,26 +598,31 @@ def test_articles_are_loaded_without_their_bodies_and_a_build_that_renders_them_
 
 
 @pytest.mark.parametrize("when", ["after-load", "before-load"])
-def test_a_body_damaged_on_disk_never_gives_a_wrong_site(when, tmp_path):
-    """A body segment is checked when the state is loaded and its bytes are kept: damaged after the load (before
-    the build reads the body), the build still renders the saved body, as a clean build would; damaged before
+@pytest.mark.parametrize("kind", ["body", "record"])
+def test_a_body_or_record_damaged_on_disk_never_gives_a_wrong_site(kind, when, tmp_path):
+    """A body (or record) segment is checked when the state is loaded and its bytes are kept: damaged after the
+    load (before the build reads it), the build still uses the saved one, as a clean build would; damaged before
     the load, the state is not used (one note) and the build is a clean one."""
     from digest.caches import Caches
     from digest.pipeline.build import build_site
-    from digest.pipeline.savedstate import BODY_PREFIX, load_state, save_state
+    from digest.pipeline.savedstate import BODY_PREFIX, RECORD_PREFIX, load_state, save_state
 
     site, output = _site_of_copies(tmp_path, 4), tmp_path / "site"
     caches = Caches()
     save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    segment = (BODY_PREFIX if kind == "body" else RECORD_PREFIX) + "copy-3"
     if when == "before-load":
-        _damage_segment(state_path(site, output), BODY_PREFIX + "copy-3")
+        _damage_segment(state_path(site, output), segment)
     loaded = load_state(site, output, "code")
     if when == "before-load":
-        assert loaded.saved is None and "damaged" in (loaded.note or "")
+        assert loaded.saved is None and loaded.note is not None and "damaged" in loaded.note and "\n" not in loaded.note
         return
     assert loaded.saved is not None
-    _damage_segment(state_path(site, output), BODY_PREFIX + "copy-3")
-    CHANGES["site"](site)  # every article page rendered again: copy-3's body read
+    _damage_segment(state_path(site, output), segment)
+    if kind == "body":
+        CHANGES["site"](site)  # every article page rendered again: copy-3's body read
+    else:
+        _append_to_seed(site, 3)  # copy-3 linked again with the record it had: its fields read
     result = build_site(site, output, previous=loaded.saved.state, caches=loaded.saved.caches)
     assert read_tree(output) == clean_build(site, tmp_path / "clean")
     assert save_state(site, output, result.state, loaded.saved.caches, "code", loaded.saved) is not None
@@ -670,5 +688,113 @@ def test_a_save_keeps_untouched_articles_without_making_their_rows(whole, bodies
     _append_to_seed(site, 4)
     CHANGES["site"](site)
     result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert save_state(site, output, result.state, again.caches, "code", again) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean-2")
+
+
+def _site_of_own_claims(tmp_path: Path, copies: int) -> Path:
+    """`_site_of_copies`, each copy's claims and events with ids of their own (no claim is merged from two copies)."""
+    site = _site_of_copies(tmp_path, copies)
+    for number in range(copies):
+        sidecar = site / f"content/articles/copy-{number}.yaml"
+        sidecar.write_text(re.sub(r"- id: ([\w-]+)", rf"- id: \1-{number}", sidecar.read_text(encoding="utf-8")), encoding="utf-8")
+    backdate(site)
+    return site
+
+
+def _sidecar_records(saved) -> dict[str, list]:
+    """Each article's sidecar record and its entries, as the saved link holds them."""
+    return {stem: [linked.record, *(entry for _, entry, _ in linked.entries)]
+            for stem, linked in saved.caches.saved_link.articles.items() if linked.record is not None}
+
+
+@pytest.mark.parametrize("whole", [False, True], ids=["appended", "compacted"])
+def test_sidecar_records_are_loaded_hollow_and_an_edit_reads_only_those_it_relinks(whole, tmp_path, monkeypatch):
+    """A load makes each sidecar's record and its entries empty objects (`savedstate._Records`); a build after
+    one sidecar's edit reads the fields of no other article's records, and its save keeps their record
+    segments as they are (where they are, or copied into a whole new file). The state then reads back, its
+    records fill on use, and every build equals a clean build."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.hollow import is_hollow
+    from digest.pipeline.savedstate import RECORD_PREFIX, load_state, save_state
+
+    site, output = _site_of_own_claims(tmp_path, 6), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    records = _sidecar_records(loaded)
+    assert len(records) == 8 and all(len(records[f"copy-{number}"]) == 5 for number in range(6)), "a record and four entries per copy"
+    assert all(is_hollow(record) for listed in records.values() for record in listed)
+    assert all(value[1] is records[Path(rel).stem][0] for (_, rel), value in _sidecar_files(loaded.caches).items()), "one object"
+    edit(site / "content/articles/copy-2.yaml", "text: The talks were not useful.", "text: The talks were of no use.")
+    backdate(site / "content/articles/copy-2.yaml")
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    filled = sorted(stem for stem, listed in records.items() if not any(map(is_hollow, listed)))
+    assert filled == ["copy-2"], "only the edited sidecar's records were read (its old ones, when its memo was restored)"
+    assert all(all(map(is_hollow, listed)) for stem, listed in records.items() if stem != "copy-2"), "none read in part"
+    if whole:
+        path = state_path(site, output)
+        path.with_name("moved").write_bytes(path.read_bytes())
+        path.with_name("moved").replace(path)
+    written = save_state(site, output, result.state, loaded.caches, "code", loaded)
+    assert written is not None and written.whole is whole
+    assert sorted(stem for stem, listed in records.items() if not any(map(is_hollow, listed))) == ["copy-2"], "the save read none"
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    again = load_state(site, output, "code").saved
+    assert again is not None
+    if not whole:
+        moved = {name for name, place in again.origin.placed.items() if loaded.origin.placed.get(name) != place}
+        assert {name for name in moved if name.startswith(RECORD_PREFIX)} == {RECORD_PREFIX + "copy-2"}
+    reread = _sidecar_records(again)
+    assert reread["copy-2"][1].values["text"] == "The talks were of no use."
+    assert all(not is_hollow(record) for record in reread["copy-2"]), "filled together: one segment per sidecar"
+    assert all(is_hollow(record) for stem, listed in reread.items() if stem != "copy-2" for record in listed)
+    assert reread["copy-4"][0].values["claims"][0] is reread["copy-4"][1], "an entry is the object its record lists"
+    edit(site / "content/site.yaml", "title:", "article_text: excerpts\ntitle:")  # every article linked again: every record read
+    result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert not any(is_hollow(record) for listed in reread.values() for record in listed)
+    assert save_state(site, output, result.state, again.caches, "code", again) is not None
+    assert read_tree(output) == clean_build(site, tmp_path / "clean-2")
+
+
+def _sidecar_files(caches) -> dict:
+    return {key: value for key, value in caches.files.items() if key[1].startswith("content/articles/")}
+
+
+def test_where_merged_fields_were_given_is_read_only_for_what_an_edit_checks_again(tmp_path):
+    """A load reads each merged claim and event without where its fields were given (`savedstate._Wheres`);
+    a build after one sidecar's edit asks it of none of them (it merges and checks again only what the edit
+    touched: new objects), the next state keeps the where segments of untouched shards, and a build that checks
+    every entity again (a person file gone) reads those its checks ask (every claim's) and equals a clean build."""
+    from digest.caches import Caches
+    from digest.pipeline.build import build_site
+    from digest.pipeline.hollow import is_hollow
+    from digest.pipeline.savedstate import WHERE_PREFIX, _shard, load_state, save_state
+
+    site, output = _site_of_own_claims(tmp_path, 4), tmp_path / "site"
+    caches = Caches()
+    save_state(site, output, build_site(site, output, caches=caches).state, caches, "code")
+    loaded = load_state(site, output, "code").saved
+    assert loaded is not None
+    entities = dict(loaded.caches.link.entities)
+    assert len(entities) > 20 and all(is_hollow(merged) for merged in entities.values())
+    edit(site / "content/articles/copy-2.yaml", "text: The talks were not useful.", "text: The talks were of no use.")
+    backdate(site / "content/articles/copy-2.yaml")
+    result = build_site(site, output, previous=loaded.state, caches=loaded.caches)
+    now = loaded.caches.link.entities
+    touched = {key for key in entities if now.get(key) is not entities[key]}
+    assert {key[1] for key in touched} == {"talks-not-useful-2", "no-winter-advance-2", "kyiv-meeting-2", "spokesman-remark-2"}
+    assert all(is_hollow(entities[key]) for key in entities.keys() - touched), "no untouched entity was asked where"
+    assert save_state(site, output, result.state, loaded.caches, "code", loaded) is not None
+    again = load_state(site, output, "code").saved
+    assert again is not None
+    moved = {name for name, place in again.origin.placed.items() if name.startswith(WHERE_PREFIX) and loaded.origin.placed.get(name) != place}
+    assert moved == {f"{WHERE_PREFIX}{_shard(key):02x}" for key in touched}
+    assert read_tree(output) == clean_build(site, tmp_path / "clean")
+    (site / "content/people/sean-obrien.yaml").unlink()  # the people's ids changed: every entity checked again
+    result = build_site(site, output, previous=again.state, caches=again.caches)
+    assert not any(is_hollow(merged) for key, merged in again.caches.link.entities.items() if key[0] == "claim"), "a claim's check reads where"
     assert save_state(site, output, result.state, again.caches, "code", again) is not None
     assert read_tree(output) == clean_build(site, tmp_path / "clean-2")

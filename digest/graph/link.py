@@ -188,8 +188,8 @@ def link_site(
     todo: list[_Todo] = []
     for stem, seed in loaded.seeds.items():
         record = loaded.sidecars.get(stem)
-        inputs = _article_inputs(seed, record, loaded, drafts, config)
         before = previous.get(stem)
+        inputs = _article_inputs(seed, record, loaded, drafts, config, before)
         if before is not None and before.record is record and before.inputs == inputs and before.text == seed.text and still_named(before):
             kept[stem] = before
         else:
@@ -319,25 +319,36 @@ def _names_unchanged(before: LinkedPeople | None, now: LinkedPeople) -> Callable
     return stands
 
 
-def _article_inputs(seed: Seed, record: Record | None, loaded: LoadedSite, drafts: bool, config: SiteConfig | None) -> tuple:
-    """What an article's link depends on besides its seed's text and its sidecar's record (and the names index)."""
+def _article_inputs(
+    seed: Seed, record: Record | None, loaded: LoadedSite, drafts: bool, config: SiteConfig | None, before: LinkedArticle | None = None
+) -> tuple:
+    """What an article's link depends on besides its seed's text and its sidecar's record (and the names index).
+
+    ``before``: the article's last result; while its record is the very same,
+    the files its versions name are taken from it, so the record itself is
+    not read (a saved state's is read on first use: `pipeline/hollow.py`)."""
+    files = before.inputs[VERSIONS_INPUT][0] if before is not None and before.record is record else _version_files(record)
     return (
         seed.path,
         seed.is_markdown,
         drafts,
         seed.stem in loaded.sidecar_files,
-        _version_texts(record, loaded.versions),
+        (files, tuple([loaded.versions.get(file) if file is not None else None for file in files])),
         config.article_text if config else None,
         config.language if config else None,
     )
 
 
-def _version_texts(record: Record | None, texts: dict[str, str]) -> tuple[str | None, ...]:
-    """The earlier texts a sidecar lists, as the load found them (None: no such file)."""
+VERSIONS_INPUT = 4
+"""Where `_article_inputs` puts the files a sidecar's versions name and their texts as the load found them (None: no such file)."""
+
+
+def _version_files(record: Record | None) -> tuple[str | None, ...]:
+    """The earlier texts' files a sidecar lists (None for an entry that names none)."""
     listed = record.values.get("versions") if record is not None else None
     if not listed:
         return ()
-    return tuple(texts.get(entry.get("file")) if isinstance(entry, Record) else None for entry in listed)
+    return tuple(entry.get("file") if isinstance(entry, Record) else None for entry in listed)
 
 
 def _link_article(
@@ -841,6 +852,7 @@ def _find_people(article: Article, names: NameIndex, caches: Caches) -> None:
         edges.setdefault(passage.span.block, []).extend((passage.span.start, passage.span.end))
     key = (names.key, tuple(sorted((block, tuple(cuts)) for block, cuts in edges.items())))
     article.names = caches.names_in_text.get((article.text,), key, lambda: _names_in_blocks(article.text, names, edges, caches.names_in_block))
+    article.named = tuple(sorted({match.person for block in article.names for match in block}))
 
 
 def _names_in_blocks(text: SeedText, names: NameIndex, edges: dict[int, list[int]], found_before: dict) -> list[list[NameMatch]]:

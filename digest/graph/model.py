@@ -179,6 +179,10 @@ class Article:
     passages: list[Passage] = field(default_factory=list)
     names: list[list[NameMatch]] = field(default_factory=list)
     """Person links per block of ``text``."""
+    named: tuple[str, ...] = ()
+    """The people ``names`` links, sorted (link sets both): what the graph's index reads of every article, so
+    that a saved state can keep ``names`` with the article's body, read on first use (`pipeline/hollow.py`).
+    Sorted, not a set: digests of an article are of its repr, which must not depend on the process."""
 
     def sort_key(self) -> tuple:
         """Newest first, then by title, so lists read like a news feed."""
@@ -244,10 +248,7 @@ def build_index(graph: SiteGraph) -> GraphIndex:
             events_in.setdefault(stem, []).append(eid)
         for pid in dict.fromkeys(event.people):
             events_with.setdefault(pid, []).append(eid)
-    named_in = {
-        stem: frozenset(match.person for block in article.names for match in block)
-        for stem, article in graph.articles.items()
-    }
+    named_in = {stem: frozenset(article.named) for stem, article in graph.articles.items()}
     named_by: dict[str, list[str]] = {}
     for stem, named in named_in.items():
         for pid in named:

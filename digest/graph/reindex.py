@@ -79,7 +79,7 @@ def updated_index(before: SiteGraph, graph: SiteGraph) -> tuple[GraphIndex, Inde
     in_display = _order_of(graph.articles)
     for stem in relinked.articles:
         if (article := graph.articles.get(stem)) is not None:
-            named = new.named_in[stem] = frozenset(match.person for block in article.names for match in block)
+            named = new.named_in[stem] = frozenset(article.named)
             _insert(new.named_by, named, stem, in_display)
             new.article_people[stem] = people_group(graph, named)
     renamed = _renamed_people(before, graph)

@@ -21,14 +21,16 @@ wrong site.
 The file is a list of pickled segments, each with its checksum (see
 `statefile.py`): a save pickles again only the segments an edit changed,
 and appends them to the file with a new index.
-Each article has three: what every build needs (its files' records, its link
+Each article has four: what every build needs (its files' records, its link
 result with its article's head: `EAGER_TABLES`), read with the state; its
-body (parsed text, passages, earlier versions: `hollow.py`), whose bytes are
-read and checked with the state and unpickled when the build first reads
-the body (its page rendered again, the article linked again); and its memos
+body (parsed text, passages, earlier versions: `hollow.py`) and its
+sidecar's fields (its `Record` and its entries', which the head holds as
+empty objects: `_Records`), whose bytes are read and checked with the state
+and unpickled when the build first reads them (its page rendered again, the
+article linked again); and its memos
 (parsed seed, anchored quotes, names found), read only when the build loads
 or links that article again (`Caches.restore_article`). A save keeps the
-three segments of an article the build left as read where they are,
+segments of an article the build left as read where they are,
 without making their rows again (`_unchanged_articles`). The last link's merged
 claims and events are saved too, in shards (`_merged_segments`), so the
 link of a new process is a session's next link. So a build after one edit
@@ -44,6 +46,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import operator
 import os
 import zlib
 from collections.abc import Collection, Iterator, Mapping
@@ -53,12 +57,24 @@ from typing import Any
 
 from digest.caches import Caches
 from digest.graph.link import LinkedArticle, LinkMemory, SavedLink
-from digest.graph.merge import Contribution, EntityKey
+from digest.graph.merge import Contribution, EntityKey, MergedEntity
 from digest.graph.model import Article
 from digest.memo import ByIdentity
 from digest.pipeline.buildcache import CACHE_FOLDER, make_cache_folder, record_key
 from digest.pipeline.buildstate import BuildState, digest_bytes
-from digest.pipeline.hollow import BODY_FIELDS, body_of, hollow_class, is_hollow, reduce_head
+from digest.pipeline.hollow import (
+    BODY_FIELDS,
+    body_of,
+    empty_record,
+    hollow_class,
+    hollow_merged_class,
+    hollow_record_class,
+    is_hollow,
+    record_fields,
+    reduce_head,
+    reduce_merged_head,
+    set_record_fields,
+)
 from digest.pipeline.previoussite import LiveFiles
 from digest.pipeline.statefile import (
     Damaged,
@@ -75,6 +91,7 @@ from digest.pipeline.statefile import (
 )
 from digest.search.index import BUNDLE as SEARCH_BUNDLE
 from digest.search.index import shard_of
+from digest.source.schema import Record
 
 STATE_SEGMENT = "state"
 """The segment of the `BuildState`'s small fields and the output's stats: made anew by every build, always written."""
@@ -123,7 +140,7 @@ def save_state(root: Path, output: Path, state: BuildState, caches: Caches, code
     try:
         with collector_paused():  # hundreds of thousands of rows, none of them garbage
             stats = _output_stats(output, state.outputs, loaded)
-            segments = [*_state_segments(state, stats), *_cache_segments(caches, origin), *_merged_segments(caches.link)]
+            segments = [*_state_segments(state, stats), *_cache_segments(caches, origin), *_merged_segments(caches.link, origin)]
             make_cache_folder(root)
             written = save_state_file(path, code, segments, origin)
     except (OSError, Damaged):  # Damaged: a compaction found the old file changed under us, so nothing of it may be copied
@@ -175,9 +192,12 @@ def load_state(root: Path, output: Path, code: str) -> Loaded:
 MEMO_PREFIX = "memo "
 """Segments named so hold an article's memos (see `_cache_segments`): read when the build asks for them."""
 BODY_PREFIX = "body "
-"""Segments named so hold an article's body (`hollow.BODY_FIELDS`) and the digests of its text and names
-(its names as a reference: they are in the article's segment): checked at load, unpickled when the build
-first reads the body (`_Bodies`)."""
+"""Segments named so hold an article's body (`hollow.BODY_FIELDS`: its text, passages, versions and the names
+found in it) and the digests of its text and names: checked at load, unpickled when the build first reads
+the body (`_Bodies`)."""
+RECORD_PREFIX = "record "
+"""Segments named so hold the fields of the records an article's segment holds empty (`_head_records`):
+checked at load, unpickled when the build first reads one of them (`_Records`)."""
 EAGER_TABLES = ("files", "link")
 """What a build needs of every article, asked for or not: the loaded files, each article's link (its article without its body)."""
 BODY_TABLES = ("body", "value_digests")
@@ -202,14 +222,18 @@ def _read_state(stream: Any, code: str) -> SavedState:
     links: dict[str, Any] = {}
     people = None
     bodies = _Bodies(origin, caches)
+    records = _Records(origin)
     with collector_paused():  # once for all: re-enabled after each segment, it collected all that was read so far
         for name in names[1:]:
-            if name.startswith(BODY_PREFIX):
+            if name.startswith((BODY_PREFIX, RECORD_PREFIX, WHERE_PREFIX)):
                 origin.hold(name)
                 continue
             if name.startswith((MEMO_PREFIX, MERGED_PREFIX, STATE_PREFIX)) or name == LINK_ORDER:
                 continue
-            for row in origin.read(name):
+            rows = origin.read(name)
+            if name.startswith("article "):
+                records.hollow_out(name.removeprefix("article "), _head_records(rows))
+            for row in rows:
                 if row[0] == "link":
                     links[row[1]] = row[2]
                     if row[2].article is not None:
@@ -248,9 +272,12 @@ MERGED_PREFIX = "merged "
 MERGED_SHARDS = 64
 LINK_ORDER = "link order"
 """The segment of what the last link kept besides the articles' results and the merged entities."""
+WHERE_PREFIX = "where "
+"""Segments named so hold where the fields of a merged shard's entities were given (`MergedEntity.where`, in
+the shard's order): checked at load, unpickled when the build first reads one of them (`_Wheres`)."""
 
 
-def _merged_segments(memory: Any) -> list[Segment]:
+def _merged_segments(memory: Any, origin: Origin | None = None) -> list[Segment | Kept]:
     """The last link's merged claims and events and its lists in order, for the next process to link as a session does.
 
     Without them a new process merged and checked every claim and event
@@ -262,14 +289,27 @@ def _merged_segments(memory: Any) -> list[Segment]:
     the articles themselves) are named by key (`_link_keys`), never copied:
     an entity that names an article's occurrence is merged again whenever
     that article is linked again, so a shard kept unchanged names only
-    objects of articles whose segments are unchanged too."""
+    objects of articles whose segments are unchanged too.
+    Where each entity's fields were given goes to a where segment per shard
+    (`_Wheres`): kept while the shard's entities are the very objects read and
+    none of them was asked where (the bytes held since the load say it)."""
     if not isinstance(memory, LinkMemory):
         return []
     refs = Keyed(_link_keys(memory.articles))
     shards: dict[int, list[tuple]] = {}
     for key, merged in memory.entities.items():
         shards.setdefault(_shard(key), []).append(("merged", key, merged, memory.checks.get(key)))
-    segments = [Segment(f"{MERGED_PREFIX}{number:02x}", sorted(rows, key=_entity_key), refs) for number, rows in sorted(shards.items())]
+    reducers: dict[type, Any] = {type(merged): reduce_merged_head for merged in memory.entities.values() if is_hollow(merged)}
+    reducers[MergedEntity] = reduce_merged_head
+    segments: list[Segment | Kept] = []
+    for number, rows in sorted(shards.items()):
+        rows.sort(key=_entity_key)
+        name, where = f"{MERGED_PREFIX}{number:02x}", f"{WHERE_PREFIX}{number:02x}"
+        segments.append(Segment(name, rows, refs, reducers=reducers))
+        if origin is not None and where in origin.placed and all(is_hollow(row[2]) for row in rows) and origin.reusable(name, rows, refs) is not None:
+            segments.append(Kept(where))
+        else:
+            segments.append(Segment(where, tuple([row[2].where for row in rows])))
     order = (
         memory.ordered_articles, tuple(memory.claims), tuple(memory.events), memory.mentions,
         memory.check_context, memory.rereads, memory.timeline, memory.timeline_groups,
@@ -340,10 +380,13 @@ def _saved_memory(origin: Origin, names: list[str], links: dict[str, LinkedArtic
     lookup = _LinkObjects(links)
     entities: dict[EntityKey, Any] = {}
     checks: dict[EntityKey, Any] = {}
+    wheres = _Wheres(origin)
     try:
         for name in names:
             if name.startswith(MERGED_PREFIX):
-                for _, key, merged, checked in origin.read(name, lookup):
+                rows = origin.read(name, lookup)
+                wheres.hollow_out(WHERE_PREFIX + name.removeprefix(MERGED_PREFIX), tuple([row[2] for row in rows]))
+                for _, key, merged, checked in rows:
                     entities[key] = merged
                     if checked is not None:
                         checks[key] = checked
@@ -391,7 +434,7 @@ class _Bodies:
         article.__class__ = self.hollow
 
     def fill(self, article: Article) -> None:
-        rows = self.origin.read(BODY_PREFIX + article.stem, (article.names,))
+        rows = self.origin.read(BODY_PREFIX + article.stem)
         for row in rows:
             if row[0] == "body":
                 for name, value in zip(BODY_FIELDS, row[2], strict=True):
@@ -399,6 +442,97 @@ class _Bodies:
             else:
                 _put(self.caches, row)
         article.__class__ = Article
+
+
+class _Wheres:
+    """Reads where the fields of a merged shard's entities were given (`MergedEntity.where`) from its where
+    segment, for all of them the first time the build asks one (`hollow.hollow_merged_class`).
+
+    As `_Bodies`: the bytes were checked at load (`Origin.hold`)."""
+
+    def __init__(self, origin: Origin):
+        self.origin = origin
+        self.hollow = hollow_merged_class(self.fill)
+        self.shards: dict[int, str] = {}
+        """id of each hollow entity -> its where segment."""
+        self.heads: dict[str, tuple[MergedEntity, ...]] = {}
+
+    def hollow_out(self, name: str, heads: tuple[MergedEntity, ...]) -> None:
+        if name not in self.origin.placed:
+            raise KeyError(name)  # a merged shard without its where segment: merged again, as without the shard
+        self.heads[name] = heads
+        for merged in heads:
+            object.__setattr__(merged, "__class__", self.hollow)  # frozen: not through its own __setattr__
+            self.shards[id(merged)] = name
+
+    def fill(self, merged: MergedEntity) -> None:
+        name = self.shards[id(merged)]
+        heads = self.heads.pop(name)
+        wheres = self.origin.read(name, keep=False)
+        for head, where in zip(heads, wheres, strict=True):
+            object.__setattr__(head, "where", where)
+            del self.shards[id(head)]
+        for head in heads:
+            object.__setattr__(head, "__class__", MergedEntity)
+
+
+class _Records:
+    """Reads the fields of an article's hollow records (`hollow.hollow_record_class`) from its record segment,
+    all of them the first time the build reads one (its sidecar's record, or one of its claims' or events' entries).
+
+    As `_Bodies`: the bytes were checked at load (`Origin.hold`)."""
+
+    def __init__(self, origin: Origin):
+        self.origin = origin
+        self.hollow = hollow_record_class(self.fill)
+        self.stems: dict[int, str] = {}
+        """id of each hollow record -> its article (they are alive as long as the origin's rows)."""
+        self.heads: dict[str, tuple[Record, ...]] = {}
+        """Article -> its hollow records, in the order its record segment holds their fields."""
+
+    def hollow_out(self, stem: str, heads: tuple[Record, ...]) -> None:
+        """Make the empty records of an article's segment (`empty_record`) read their fields on first use."""
+        if not heads:
+            return
+        if RECORD_PREFIX + stem not in self.origin.placed:
+            raise Damaged  # a saved article without its records' fields
+        self.heads[stem] = heads
+        for record in heads:
+            record.__class__ = self.hollow
+            self.stems[id(record)] = stem
+
+    def fill(self, record: Record) -> None:
+        stem = self.stems[id(record)]
+        heads = self.heads.pop(stem)
+        fields = self.origin.read(RECORD_PREFIX + stem, heads, keep=False)
+        for head, values in zip(heads, fields, strict=True):
+            set_record_fields(head, values)
+            del self.stems[id(head)]
+        for head in heads:
+            head.__class__ = Record
+
+
+def _head_records(rows: list) -> tuple[Record, ...]:
+    """The records an article's segment holds (its sidecar's, from its file and its link, and its link's
+    entries), in the order of its rows: saved empty there (`_reduce_record`), their fields in its record segment."""
+    found: dict[int, Record] = {}
+    for row in rows:
+        if row[0] == "files" and isinstance(row[2][1], Record):
+            found.setdefault(id(row[2][1]), row[2][1])
+        elif row[0] == "link":
+            linked: LinkedArticle = row[2]
+            if linked.record is not None:
+                found.setdefault(id(linked.record), linked.record)
+            for _, entry, _ in linked.entries:
+                found.setdefault(id(entry), entry)
+    return tuple(found.values())
+
+
+def _reduce_record(heads: Collection[int], record: Record) -> tuple:
+    """Pickle one of an article's `_head_records` empty (its fields go to its record segment), any other record whole."""
+    if id(record) in heads:
+        return empty_record, ()
+    return Record, record_fields(record)
 
 
 class _Restorer:
@@ -459,7 +593,7 @@ def _known_topic_digests(caches: Caches, links: dict[str, Any], state: BuildStat
 
 def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unread | Kept]:
     """The session's caches as rows, one segment per source file (an article's seed and sidecar together),
-    and per article a body segment and a memo segment.
+    and per article a body segment, a record segment and a memo segment.
 
     A row is (table, key, value) of a dict, or (table, key, value, *objects)
     of a `ByIdentity` table. What was made from an article's seed (its parsed
@@ -468,13 +602,14 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
     the segments of the files edited and leaves the others byte for byte.
     An article's segment holds what every build needs (its files' records,
     its link with its article's head, `EAGER_TABLES`); its body segment the
-    article's body and the digests of its text and names (`BODY_TABLES`); the
-    rest goes to its memo segment, which names the objects of the first two
+    article's body and the digests of its text and names (`BODY_TABLES`); its
+    record segment the fields of the records its segment holds empty
+    (`_record_segment`); the rest goes to its memo segment, which names the objects of the first two
     as references (`_references`) so that its rows find them by identity once
     read. A memo segment that was never read is kept while its article's
     segment is (its references are those of the bytes kept), and left out otherwise.
     An article the build left as it was read (`_unchanged_articles`: most of
-    them, after an edit) keeps its three segments as they are, without its
+    them, after an edit) keeps its segments as they are, without its
     rows being made again or compared.
     The Jinja environment, the compiled language and the tables marked ``saved: False`` are not saved."""
     unchanged = _unchanged_articles(caches, origin)
@@ -516,12 +651,17 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
                 reducers[type(row[2].article)] = reduce_head
     segments: list[tuple[str, Segment | Unread | Kept]] = []
     kept: set[str] = set()
+    heads: set[int] = set()
+    """ids of the records the article segments made here hold empty (`_head_records`)."""
+    reducers[Record] = functools.partial(_reduce_record, heads)
     for name, rows in groups.items():
         if name.startswith(MEMO_PREFIX):
             continue
         rows.sort(key=_row_order)
+        if name.startswith("article "):
+            segments += _record_segment(name.removeprefix("article "), rows, origin, heads, reducers)
         if name.startswith(BODY_PREFIX):
-            segments.append((name, Segment(name, rows, (caches.link.articles[name.removeprefix(BODY_PREFIX)].article.names,))))
+            segments.append((name, Segment(name, rows)))
         else:
             segments.append((name, Segment(name, rows, reducers=reducers if name.startswith("article ") else None)))
         if origin is not None and origin.reusable(name, rows) is not None:
@@ -532,12 +672,14 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
             name = BODY_PREFIX + stem
             if stem in filled:
                 rows = _body_rows(stem, filled[stem], caches.value_digests)
-                segments.append((name, Segment(name, rows, (filled[stem].names,))))  # kept while the same objects
+                segments.append((name, Segment(name, rows)))  # kept while the same objects
             elif name in origin.placed:
                 segments.append((name, Kept(name)))
         for stem in unchanged:
             name = _article_segment(stem)
             segments.append((name, Kept(name)))
+            if RECORD_PREFIX + stem in origin.placed:
+                segments.append((RECORD_PREFIX + stem, Kept(RECORD_PREFIX + stem)))
             if MEMO_PREFIX + name in origin.placed:
                 segments.append((MEMO_PREFIX + name, Unread(MEMO_PREFIX + name)))  # never read: see `_unchanged_articles`
     memos = {MEMO_PREFIX + name for name in groups if name.startswith("article ")}
@@ -552,6 +694,25 @@ def _cache_segments(caches: Caches, origin: Origin | None) -> list[Segment | Unr
             segments.append((name, Unread(name)))  # kept where it is, or copied by a compaction (left out if found damaged then)
     segments.sort(key=_segment_order)
     return [segment for _, segment in segments]
+
+
+def _record_segment(stem: str, rows: list, origin: Origin | None, heads: set[int], reducers: dict[type, Any]) -> list[tuple[str, Segment | Kept]]:
+    """The record segment of an article whose segment is made of ``rows``: kept while its records are the very
+    objects the load read, none of them read since (their fields are what the segment holds), else their
+    fields pickled anew (once read, written again: the bytes on disk may have changed since the load checked them)."""
+    records = _head_records(rows)
+    if not records:
+        return []
+    heads.update(map(id, records))
+    for record in records:
+        reducers.setdefault(type(record), reducers[Record])  # a hollow one's class too
+    name = RECORD_PREFIX + stem
+    read = origin.decoded.get(_article_segment(stem)) if origin is not None else None
+    if origin is not None and read is not None and name in origin.placed:
+        before = _head_records(read[0])
+        if len(before) == len(records) and all(map(operator.is_, before, records)) and all(map(is_hollow, records)):
+            return [(name, Kept(name))]
+    return [(name, Segment(name, tuple(map(record_fields, records)), records))]
 
 
 def _body_rows(stem: str, article: Article, digests: ByIdentity[bytes]) -> list[tuple]:
@@ -571,7 +732,7 @@ def _segment_order(named: tuple[str, Any]) -> tuple[bool, str]:
 
 def _article_names(stem: str) -> set[str]:
     name = _article_segment(stem)
-    return {name, BODY_PREFIX + stem, MEMO_PREFIX + name}
+    return {name, BODY_PREFIX + stem, RECORD_PREFIX + stem, MEMO_PREFIX + name}
 
 
 def _unchanged_articles(caches: Caches, origin: Origin | None) -> dict[str, list]:
