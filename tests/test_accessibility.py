@@ -28,7 +28,6 @@ PAGES = {
     "outlet": "outlets/rt/",
     "compare": "compare/",
     "search": "search/?q=Sullivan",
-    "timeline-years": "timeline/",
     "claims": "claims/",
     "claim-status": "claims/status/reported/",
     "articles": "articles/",

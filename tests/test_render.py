@@ -110,23 +110,29 @@ def sites(tmp_path_factory) -> dict[str, Path]:
     return {language: _site(base, language) for language in ("en", "ar")}
 
 
-@pytest.fixture
-def open_page(browser, sites):
-    """open_page(site language, path, width) -> a Playwright page showing it."""
+@pytest.fixture(scope="module")
+def tab(browser, sites):
+    """One Chromium tab for the module, and where each site is served: a new page costs Chromium more than
+    going to one, and each test takes the tab to a new document of its own (`open_page`)."""
     with serve_site(sites["en"], "/basic/") as english, serve_site(sites["ar"], "/basic/") as arabic:
-        roots = {"en": english, "ar": arabic}
         context = browser.new_context()
-        pages = []
+        try:
+            yield context.new_page(), {"en": english, "ar": arabic}
+        finally:
+            context.close()
 
-        def open_(language: str, path: str, width: int = 1280):
-            page = context.new_page()
-            page.set_viewport_size({"width": width, "height": 900})
-            page.goto(roots[language] + path)
-            pages.append(page)
-            return page
 
-        yield open_
-        context.close()
+@pytest.fixture
+def open_page(tab):
+    """open_page(site language, path, width) -> the module's tab showing that page (loaded afresh) at that width."""
+    page, roots = tab
+
+    def open_(language: str, path: str, width: int = 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(roots[language] + path)
+        return page
+
+    return open_
 
 
 _TEXT_BOX = """([selector, needle]) => {
@@ -216,13 +222,15 @@ PAGES = (
 def test_no_page_scrolls_sideways(open_page, sites, language, width):
     """scrollWidth <= clientWidth everywhere, right-to-left pages included (the skip link once made them 2,279 px wide)."""
     wide = []
+    page = open_page(language, "", width)
+    root = page.url  # one tab goes to every page: a new document each time, at the same width
     for path in PAGES:
         assert (sites[language] / (path or "index.html")).exists() or (sites[language] / path / "index.html").exists(), path
-        page = open_page(language, path, width)
+        page.goto(root + path)
+        assert page.url == root + path
         scroll, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         if scroll > client:
             wide.append((path, scroll, client))
-        page.close()
     assert wide == []
 
 

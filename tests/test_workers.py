@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from digest.pipeline.workers import bind_to_parent, stop_workers
+
 from conftest import REPO, copy_site
+from fresh import in_fresh_process
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
@@ -200,3 +203,39 @@ def test_a_worker_leaves_the_heap_it_inherited_out_of_its_collections():
     os.close(read)
     os.waitpid(pid, 0)
     assert int(answer[1]) - int(answer[0]) >= len(inherited)
+
+def _render_briefly(parent: int) -> None:
+    """A worker's start (`bind_to_parent`), then a render that ends on its own with exit status 3."""
+    bind_to_parent(parent)
+    time.sleep(2)
+    os._exit(3)
+
+
+def _stop_workers_just_forked(rounds: int) -> list[int | None]:
+    """In a fresh process, on one CPU, with a Python SIGTERM handler as `digest build` has: start two
+    workers as `build._render_all` does and stop them at once, as an exception right after the start does."""
+    import multiprocessing
+
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # a worker just forked has not run yet
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    context = multiprocessing.get_context("fork")
+    endings: list[int | None] = []
+    for _ in range(rounds):
+        running = {}
+        for _ in range(2):
+            receive, send = context.Pipe(duplex=False)
+            process = context.Process(target=_render_briefly, args=(os.getpid(),), daemon=True)
+            process.start()
+            send.close()
+            running[receive] = process
+        stop_workers(running)
+        endings += [process.exitcode for process in running.values()]
+    return endings
+
+
+def test_workers_stopped_as_soon_as_they_are_forked_end_at_once():
+    """A signal that reaches a child before its interpreter has finished the fork is lost when the parent's
+    handler is Python's; a worker that rendered on would block on a full pipe it holds itself, and the
+    build would wait for it for good (test_write_faults' full disk once hung the suite so)."""
+    endings = in_fresh_process(_stop_workers_just_forked, 5)
+    assert endings == [-signal.SIGKILL] * 10, "each worker is killed, none renders on (exit status 3)"

@@ -44,7 +44,7 @@ def bind_to_parent(parent_pid: int) -> None:
     worker's 28 s in a cold build at 10,000 articles. They are the parent's to free, not the worker's."""
     gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # `Pool.terminate` ends workers with SIGTERM
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler: `kill` from outside ends a worker at once
     if not parent_death_signal(signal.SIGKILL):
         threading.Thread(target=_watch_parent, args=(parent_pid,), name="digest-parent-watch", daemon=True).start()
     if os.getppid() != parent_pid:  # the parent died before the signal was armed
@@ -70,10 +70,17 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def stop_workers(running: dict[Connection, BaseProcess]) -> None:
-    """Terminate and reap the workers still running, and close their pipes: what a pool's
-    ``finally`` does, so an exception (Ctrl-C included) leaves no worker behind."""
+    """Kill and reap the workers still running, and close their pipes: what a pool's
+    ``finally`` does, so an exception (Ctrl-C included) leaves no worker behind.
+
+    SIGKILL, not SIGTERM: a worker has nothing to clean up, and SIGTERM can be lost. A
+    worker forked a moment ago by a process whose SIGTERM handler is Python's
+    (`digest build`'s, the watch builder's) may take the signal before its interpreter
+    has finished the fork, which discards signals caught by then; that worker then
+    renders on, and blocks for good sending pages down a full pipe whose reading end it
+    holds itself (inherited), while this process waits to reap it."""
     for receive, worker in running.items():
-        worker.terminate()
+        worker.kill()
         receive.close()
     for worker in running.values():
         worker.join()
