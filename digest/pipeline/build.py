@@ -675,9 +675,11 @@ class LiveRecords(Mapping[str, bytes]):
 
     def __contains__(self, key: object) -> bool:
         """Asked by every read of every page rendered (37,000 of them for data.json): no call once read."""
+        if not isinstance(key, str):
+            return False
         records = self._records
         if records is None:
-            if not (isinstance(key, str) and key.startswith("export-")):
+            if not key.startswith("export-"):
                 return False
             records = self._read()
         return key in records
