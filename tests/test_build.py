@@ -392,3 +392,25 @@ def test_which_pages_an_edit_keeps_is_worked_out_once_per_template_not_per_page(
     assert rebuild.ok and 0 < len(rebuild.rendered) < len(builder.state.pages)
     templates = {record.templates for record in builder.state.pages.values()}
     assert len(looked) <= len(templates) < len(builder.state.pages)
+
+
+def test_live_records_read_the_live_data_json_once_and_only_when_a_record_is_asked_for(tmp_path, monkeypatch):
+    """`LiveRecords`: every read of every page rendered asks it; only a record's read makes it read the live
+    data.json, once; ids with escapes are found as the writer wrote them; a file gone means every record is computed."""
+    from digest.pipeline import build
+    from digest.render.export import compact_json_bytes, records_by_read, records_json_bytes
+
+    claims = [compact_json_bytes({"id": cid, "text": f"said {cid}"}) for cid in ("c-1", 'c-"2"', "c-\\3")]
+    path = tmp_path / "data.json"
+    path.write_bytes(records_json_bytes({"format": "digest-data/1"}, {"claims": claims, "events": []}))
+    parsed: list[bytes] = []
+    monkeypatch.setattr(build, "records_by_read", lambda data: parsed.append(data) or records_by_read(data))
+    live = build.LiveRecords(path)
+    assert "config:" not in live and "site:" not in live and 7 not in live
+    assert parsed == []
+    assert "export-claim:c-1" in live and live["export-claim:c-1"] == claims[0]
+    assert live['export-claim:c-"2"'] == claims[1] and live["export-claim:c-\\3"] == claims[2]
+    assert "export-claim:c-4" not in live and "config:" not in live and 7 not in live
+    assert len(parsed) == 1
+    gone = build.LiveRecords(tmp_path / "gone.json")
+    assert "export-claim:c-1" not in gone and len(gone) == 0

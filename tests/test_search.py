@@ -771,3 +771,25 @@ def test_search_runs_in_pagefinds_web_worker_without_a_warning(demo_build, searc
     assert environment == "webworker" and count > 0
     assert loaded == [BASE_PATH + "pagefind/vocabulary/pagefind-worker.js"]
     assert not [message for message in messages if "worker" in message.lower() or message.startswith(("error", "warning", "page error"))], messages
+
+
+def test_event_records_word_each_date_once(monkeypatch):
+    """`event_records` words each date of the timeline once (11,180 events have 4,274 dates at 10,000
+    articles), and its records are those `event_record` makes one at a time, in the site's order."""
+    from digest.pipeline.build import render_site
+    from digest.render.templates import search_words
+    from digest.search.index import event_record, event_records
+    from digest.text.dates import EDTFDate
+
+    from conftest import REPO
+
+    graph = render_site(REPO).graph
+    dates = [event.date.text for event in graph.events.values() if event.date is not None]
+    assert len(set(dates)) < len(dates), "the demo's timeline has two events on one date"
+    worded: list[str] = []
+    original = EDTFDate.display
+    monkeypatch.setattr(EDTFDate, "display", lambda self, *args: worded.append(self.text) or original(self, *args))
+    records = event_records(graph)
+    assert sorted(worded) == sorted(set(dates))
+    words = tuple(search_words(graph.locale).items())
+    assert records == tuple(event_record(graph, event, words) for event in graph.events.values())

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import multiprocessing
 import os
 import sys
 import tempfile
@@ -23,10 +22,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from jinja2 import TemplateError
 
@@ -53,6 +50,10 @@ from digest.source.theme import Theme
 from digest.text.i18n import locale_from_catalogues
 from digest.views.reads import Reader
 from digest.views.topics import ScopeCheck, Topics, verifying_scopes
+
+if TYPE_CHECKING:  # multiprocessing itself is imported by the builds that fork (`_render_all`): an edit's few pages never do
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 
 @dataclass(slots=True)
@@ -287,11 +288,14 @@ class Rendering:
 
     def removed(self) -> list[str]:
         """Files of the previous build that this one does not have."""
-        return sorted(set(self.previous.outputs) - set(self.state.outputs)) if self.incremental else []
+        return sorted(self.previous.outputs.keys() - self.state.outputs.keys()) if self.incremental else []
 
-    def result(self, outputs: dict[str, bytes]) -> BuildResult:
-        """The build's result, once `files()` has been consumed; ``outputs``: the files the caller kept in memory."""
-        return BuildResult(self.graph, outputs, self.state, self.warnings, self.rendered, self.removed())
+    def result(self, outputs: dict[str, bytes], removed: bool = True) -> BuildResult:
+        """The build's result, once `files()` has been consumed; ``outputs``: the files the caller kept in memory.
+
+        ``removed``: False leaves `BuildResult.removed` empty, for a caller that works it out after adding files
+        (the search index): each way compares every output of the two builds (67,000 at 10,000 articles)."""
+        return BuildResult(self.graph, outputs, self.state, self.warnings, self.rendered, self.removed() if removed else [])
 
     def collect(self) -> BuildResult:
         """Render everything into memory."""
@@ -503,6 +507,8 @@ def may_fork() -> bool:
 
     Only with no other thread: a fork copies whatever locks the other threads hold
     (the allocator's, logging's, an import's), never to be released in the copy."""
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
@@ -530,6 +536,9 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool =
             data, keys = render_page(env, pages[number], reader)
             yield number, data, keys, {}, page_part(data) if parts else None
         return
+    import multiprocessing
+    from multiprocessing.connection import wait
+
     context = multiprocessing.get_context("fork")
     running: dict[Connection, BaseProcess] = {}
     try:
@@ -665,10 +674,19 @@ class LiveRecords(Mapping[str, bytes]):
         return self._records
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and key.startswith("export-") and key in self._read()
+        """Asked by every read of every page rendered (37,000 of them for data.json): no call once read."""
+        if not isinstance(key, str):
+            return False
+        records = self._records
+        if records is None:
+            if not key.startswith("export-"):
+                return False
+            records = self._read()
+        return key in records
 
     def __getitem__(self, key: str) -> bytes:
-        return self._read()[key]
+        records = self._records
+        return (records if records is not None else self._read())[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._read())
@@ -716,7 +734,7 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
     for path, data in rendering.files():
         stage.put(path, data, rendering.state.outputs.get(path))
     _carry(stage, rendering.kept)
-    result = rendering.result({})
+    result = rendering.result({}, removed=False)
     if indexed:
         found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes(),
                              rendering.search_parts)
@@ -725,7 +743,7 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
         with output_faults(stage.output, "cannot write the search index"):
             for path, data in found.new.items():
                 stage.put(path, data)
-    result.removed = sorted(set(previous.outputs) - set(result.state.outputs)) if previous is not None else []
+    result.removed = sorted(previous.outputs.keys() - result.state.outputs.keys()) if previous is not None else []
     result.report = stage.commit()
     return result
 
@@ -790,7 +808,7 @@ def index_search(result: BuildResult, previous: BuildState | None = None, read_p
     found = search_files(result.graph, result.state, previous, read, Path(tempfile.gettempdir()))
     result.outputs.update(found.new)
     if previous is not None:
-        result.removed = sorted(set(previous.outputs) - set(result.state.outputs))
+        result.removed = sorted(previous.outputs.keys() - result.state.outputs.keys())
 
 
 HASHED_SUFFIXES = (".css", ".js")
