@@ -112,7 +112,7 @@ def child(argv: list[str]) -> int:
 
 def build(code: Path, source: Path, output: Path) -> dict:
     """One `digest build` of ``code`` in a subprocess: its phases, its summary line, its wall time."""
-    env = dict(os.environ, PYTHONPATH=f"{code}{os.pathsep}{HERE}")
+    env = run.installed_env(PYTHONPATH=f"{code}{os.pathsep}{HERE}")
     cmd = [sys.executable, str(HERE / "edit_phases.py"), "--child", "build", "--source", str(source), "--output", str(output)]
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, check=False)

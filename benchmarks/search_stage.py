@@ -120,7 +120,7 @@ def child(source: Path, output: Path) -> int:
 
 
 def build_once(code: Path, source: Path, output: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=f"{code}{os.pathsep}{HERE}")
+    env = run.installed_env(PYTHONPATH=f"{code}{os.pathsep}{HERE}")
     cmd = [sys.executable, str(HERE / "search_stage.py"), "--child", str(source), str(output)]
     done = subprocess.run(cmd, cwd=code, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
