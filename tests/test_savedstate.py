@@ -433,7 +433,7 @@ def test_a_build_after_one_edit_reads_links_and_digests_what_the_edit_touched(ch
     edit(site)
     backdate(site / "content/people/sean-obrien.yaml")  # the person file edited is read again anyway: its stat changed
     linked, digested, merged, digested_entities = [], [], [], []
-    real_link, real_digest, real_merge = link._link_article, topics._digest, link.merge_entity
+    real_link, real_digest, real_merge = link._link_article, topics.digest_value, link.merge_entity
 
     def counting_link(seed, *args, **kwargs):
         linked.append(seed.stem)
@@ -452,7 +452,7 @@ def test_a_build_after_one_edit_reads_links_and_digests_what_the_edit_touched(ch
 
     monkeypatch.setattr(link, "_link_article", counting_link)
     monkeypatch.setattr(link, "merge_entity", counting_merge)
-    monkeypatch.setattr(topics, "_digest", counting_digest)
+    monkeypatch.setattr(topics, "digest_value", counting_digest)
     loaded = load_state(site, output, "code").saved
     assert loaded is not None
     assert not any(name.startswith(MEMO_PREFIX) for name in loaded.origin.decoded), "no memo is read before the build asks"

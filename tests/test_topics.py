@@ -196,8 +196,8 @@ def test_the_first_save_of_a_session_digests_only_what_it_changed(generated: Pat
     builder = SiteBuilder(site, tmp_path / "out", search=False)
     assert builder.build().ok
     made: list[object] = []
-    original = topics._digest
-    monkeypatch.setattr(topics, "_digest", lambda value: made.append(value) or original(value))
+    original = topics.digest_value
+    monkeypatch.setattr(topics, "digest_value", lambda value: made.append(value) or original(value))
     monkeypatch.delenv("DIGEST_CHECK_SCOPES")  # the check digests every topic afresh: count what a real session does
     claims = len(render_source(site).graph.claims)
     EDITS["claim text"](site)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import multiprocessing
 import os
 import sys
 import tempfile
@@ -22,8 +23,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from jinja2 import TemplateError
 
@@ -50,10 +53,6 @@ from digest.source.theme import Theme
 from digest.text.i18n import locale_from_catalogues
 from digest.views.reads import Reader
 from digest.views.topics import ScopeCheck, Topics, verifying_scopes
-
-if TYPE_CHECKING:  # multiprocessing itself is imported by the builds that fork (`_render_all`): an edit's few pages never do
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
 
 
 @dataclass(slots=True)
@@ -507,8 +506,6 @@ def may_fork() -> bool:
 
     Only with no other thread: a fork copies whatever locks the other threads hold
     (the allocator's, logging's, an import's), never to be released in the copy."""
-    import multiprocessing
-
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
@@ -536,9 +533,6 @@ def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool =
             data, keys = render_page(env, pages[number], reader)
             yield number, data, keys, {}, page_part(data) if parts else None
         return
-    import multiprocessing
-    from multiprocessing.connection import wait
-
     context = multiprocessing.get_context("fork")
     running: dict[Connection, BaseProcess] = {}
     try:

@@ -25,11 +25,8 @@ import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # imported by the builds that fork workers alone (`build._render_all`)
-    from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 
 PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>: the signal a process gets when its parent thread exits."""

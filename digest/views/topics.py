@@ -38,13 +38,12 @@ import hashlib
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from typing import Any
 
 from digest.graph.model import Article, Claim, Event, SiteGraph
 from digest.memo import ByIdentity
 from digest.views.listing import claims_by_status, comparison_order
 from digest.views.outlets import carried, outlet_name, outlet_slugs
-from digest.views.reads import ArticleSummary, Scope, article_digest
+from digest.views.reads import ArticleSummary, Scope, digest_value
 
 ABSENT = b"absent"
 """The digest of an entity the graph does not have."""
@@ -56,14 +55,6 @@ CHECK_SCOPES = "DIGEST_CHECK_SCOPES"
 def verifying_scopes() -> bool:
     """Whether kept fingerprints and values are computed anyway and compared (``DIGEST_CHECK_SCOPES``: the tests)."""
     return bool(os.environ.get(CHECK_SCOPES))
-
-
-def _digest(value: Any) -> bytes:
-    """The digest of a value's repr; an article's is its read's (`reads.article_digest`), which lays its text
-    out as plain tuples and words rather than taking the repr of every block and span."""
-    if isinstance(value, Article):
-        return article_digest(value)
-    return hashlib.blake2b(repr(value).encode("utf-8"), digest_size=16).digest()
 
 
 class Topics:
@@ -93,39 +84,39 @@ class Topics:
             member, ids = _COLLECTIONS[kind]
             return self._combined(member, ids(graph))
         if kind == "site":
-            return _digest((graph.config, graph.assets, graph.locale))
+            return digest_value((graph.config, graph.assets, graph.locale))
         if kind == "article":
             return self._entity(graph.articles[name])
         if kind == "summary":
             article = graph.articles[name]
-            return self._kept(article, "summary", lambda: _digest(tuple(getattr(article, field) for field in _SUMMARY_FIELDS)))
+            return self._kept(article, "summary", lambda: digest_value(tuple(getattr(article, field) for field in _SUMMARY_FIELDS)))
         if kind == "person":
-            return _digest(graph.people[name])
+            return digest_value(graph.people[name])
         if kind == "mentions":  # each Mention is made once per version of its article's names (`link._mentions`)
             found = graph.mentions.get(name, [])
-            return self._kept(found, "mentions", lambda: _digest(found))
+            return self._kept(found, "mentions", lambda: digest_value(found))
         if kind == "claim":
             return self._entity(graph.claims[name])
         if kind == "event":
             return self._entity(graph.events[name])
         if kind in _INDEX_LISTS:
-            return _digest(getattr(graph.index, _INDEX_LISTS[kind]).get(name, ()))
+            return digest_value(getattr(graph.index, _INDEX_LISTS[kind]).get(name, ()))
         if kind == "outlets":
-            return _digest(tuple(outlet_slugs(graph).items()))
+            return digest_value(tuple(outlet_slugs(graph).items()))
         if kind == "carried":
-            return _digest(carried(graph)[outlet_name(graph, name)])
+            return digest_value(carried(graph)[outlet_name(graph, name)])
         if kind == "comparison":
-            return _digest(comparison_order(graph))
+            return digest_value(comparison_order(graph))
         if kind == "claims-status":
-            return _digest(claims_by_status(graph).get(name, ()))
+            return digest_value(claims_by_status(graph).get(name, ()))
         if kind == "claim-place":
             claim = graph.claims[name]
-            return self._kept(claim, "place", lambda: _digest(_claim_place(claim)))
+            return self._kept(claim, "place", lambda: digest_value(_claim_place(claim)))
         raise ValueError(f"unknown topic '{kind}:{name}'")
 
     def _entity(self, entity: Article | Claim | Event) -> bytes:
-        """An article's, claim's or event's digest (`_digest`)."""
-        return self._kept(entity, "", lambda: _digest(entity))
+        """An article's, claim's or event's digest (`reads.digest_value`: an article's is its read's)."""
+        return self._kept(entity, "", lambda: digest_value(entity))
 
     def _kept(self, part: object, kind: str, make: Callable[[], bytes]) -> bytes:
         """A digest remembered for the very object: a session's link hands back the objects of the
