@@ -424,7 +424,7 @@ def _watch_loop(builder, poll: bool, banner: str, events=None, first_done: bool 
 
     try:
         with _sigterm_as_interrupt():  # `kill` stops watch mode as cleanly as Ctrl-C (temporary folders removed)
-            watch(builder, on_rebuild, stop, poll=poll)
+            watch(builder, on_rebuild, stop, poll=poll, viewed=events.viewed if events is not None else None)
     except KeyboardInterrupt:
         stop.set()
         print("stopped", flush=True)

@@ -177,6 +177,48 @@ def test_a_page_the_build_did_not_rewrite_is_not_reloaded(tmp_path, browser, ser
         context.close()
 
 
+def test_the_page_open_in_the_browser_is_made_and_reloaded_before_the_rest_of_a_build(tmp_path, page, serve):
+    """A template edit changes both claim pages; the tab shows the second in the site's order. Its live-reload
+    stream names the page, so the build makes it first and announces it alone, before the other."""
+    from playwright.sync_api import expect
+    from test_serve import EventStream
+
+    from test_incremental import _override_template
+
+    site = copy_site("basic", tmp_path)
+    server = serve(site)
+    shown = "/basic/claims/talks-not-useful/"
+    listening: list[str] = []
+    page.on("response", lambda response: listening.append(response.url) if "/__digest__/events" in response.url else None)
+    page.goto(f"http://127.0.0.1:{server.port}{shown}", wait_until="load")
+    for _ in range(WAIT_MS // 50):  # Playwright passes events on while it waits
+        if listening:
+            break
+        page.wait_for_timeout(50)
+    assert listening[0].endswith("&page=%2Fbasic%2Fclaims%2Ftalks-not-useful%2F"), listening
+    stream = EventStream(server.port)
+
+    def next_build() -> dict:
+        """The next event of a build (the first build's search index, made in the background, may come between)."""
+        while (event := stream.next())["pages"] == ["/basic/search/"]:
+            pass
+        return event
+
+    try:
+        assert next_build()["errors"] == []  # the state before the edit
+        reload_marker_set(page)
+        _override_template(site)
+        announced = next_build()
+        assert announced["pages"] == [shown], "the open page, written ahead of the build's other pages"
+        final = next_build()
+        assert final["pages"] == ["/basic/claims/no-winter-advance/"], "then the rest, the open page not again"
+        expect(page.locator("main")).to_contain_text("How each outlet puts it", timeout=WAIT_MS)
+        assert reloaded(page)
+    finally:
+        stream.close()
+    assert page.script_errors == []
+
+
 def test_a_first_build_that_fails_says_there_is_no_site_yet_and_the_preview_can_search(tmp_path, page):
     """No "last good site" when there is none; once fixed, the site shows, and /search/ finds
     pages as soon as the background index is written (the open search page reloads for it)."""

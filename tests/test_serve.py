@@ -20,7 +20,7 @@ import pytest
 
 import digest.pipeline.session
 from digest.errors import Diagnostic, Location, UsageError
-from digest.live.serve import BuildEvents, PreviewServer, bind_server, inject_live_reload
+from digest.live.serve import BuildEvents, PreviewServer, _viewed_page, bind_server, inject_live_reload
 from digest.pipeline.session import Rebuild, SiteBuilder
 
 from conftest import REPO, copy_site
@@ -57,9 +57,9 @@ def request(port: int, path: str, method: str = "GET", timeout: float = TIMEOUT)
 class EventStream:
     """A Server-Sent Events client for /__digest__/events."""
 
-    def __init__(self, port: int, timeout: float = TIMEOUT):
+    def __init__(self, port: int, timeout: float = TIMEOUT, query: str = ""):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-        self.conn.request("GET", "/__digest__/events")
+        self.conn.request("GET", "/__digest__/events" + query)
         self.response = self.conn.getresponse()
         assert self.response.status == 200
         assert self.response.headers["Content-Type"] == "text/event-stream"
@@ -440,6 +440,44 @@ def test_events_stream_the_current_state_then_each_build(served):
         assert stream.next()["pages"] is None
     finally:
         stream.close()
+
+
+@pytest.mark.parametrize(("query", "page"), [
+    ("?after=3&page=%2Fbasic%2Farticles%2Fleaders-trade-words-over-ukraine%2F", ARTICLE),
+    ("?page=%2Fbasic%2F", "index.html"),
+    ("?page=%2Fbasic", None),  # redirected to /basic/, whose tab then says so
+    ("?page=%2Fbasic%2Ffeed.xml", "feed.xml"),
+    # location.pathname is percent-encoded, and encodeURIComponent encodes it again
+    ("?page=%2Fbasic%2Farticles%2F%25D8%25A7%25D9%2584%2F", "articles/\u0627\u0644/index.html"),
+    ("?page=%2Felsewhere%2F", None),
+    ("?page=%2Fbasic%2F..%2Fetc%2F", None),
+    ("?after=3", None),
+    ("", None),
+])
+def test_an_event_stream_names_the_page_its_tab_shows(query, page):
+    assert _viewed_page("/__digest__/events" + query, "/basic/") == page
+
+
+def test_the_pages_open_in_tabs_are_known_while_their_streams_are_open(served):
+    """What `digest serve` gives each build as the pages to make first (`BuildEvents.viewed`)."""
+    query = "?page=%2Fbasic%2Farticles%2Fleaders-trade-words-over-ukraine%2F"
+    streams = [EventStream(served.port, query=query), EventStream(served.port, query=query), EventStream(served.port, query="?page=%2Fbasic%2F")]
+    try:
+        for stream in streams:
+            assert stream.next() is not None  # each stream's first event is sent once it is counted
+        assert served.events.viewed() == {ARTICLE, "index.html"}
+        closed = streams.pop()
+        closed.response.close()  # it holds the socket open too (`close` leaves it to a thread that may be reading)
+        closed.close()
+        for _ in range(50):  # the server finds a closed stream when it next writes to it
+            if served.events.viewed() == {ARTICLE}:
+                break
+            served.events.publish(Rebuild(True))
+            time.sleep(0.02)
+        assert served.events.viewed() == {ARTICLE}, "the home page's only tab was closed"
+    finally:
+        for stream in streams:
+            stream.close()
 
 
 def test_a_new_client_sees_the_errors_of_a_failed_last_build(served):

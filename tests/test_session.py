@@ -238,3 +238,55 @@ def test_saves_make_only_the_records_they_changed_wherever_the_last_build_render
         assert {line.split(" ")[0] for line in report["in the session"]} == {str(report["session"])}
     for where in ("in the session", "in workers"):
         assert sorted(line.split(" ", 1)[1] for line in ran[True][where]) == sorted(line.split(" ", 1)[1] for line in ran[False][where]), where
+
+
+def test_pages_open_in_a_browser_are_made_first_and_written_as_soon_as_made(tmp_path, monkeypatch):
+    """A template edit makes two claim pages again: the one open in a tab (`digest serve` names it) is made
+    before the other and written at once (its tab reloads then), the rest of the site after; a page open
+    that the edit does not change is neither made nor written; the site is a clean build's."""
+    from digest.pipeline import build
+
+    from test_incremental import CHANGES, PLAIN, clean_build
+
+    site = copy_site("basic", tmp_path)
+    builder = SiteBuilder(site, tmp_path / "live")
+    assert builder.build().ok
+    made: list[str] = []
+    original = build.render_page
+    monkeypatch.setattr(build, "render_page", lambda env, page, reader: (made.append(page.path), original(env, page, reader))[1])
+    written: list[str] = []
+    builder.on_page_written = written.append
+    CHANGES["template"](site)
+    viewed = "claims/talks-not-useful/index.html"
+    other = "claims/no-winter-advance/index.html"
+    rebuild = builder.build({"themes/default/templates/claim.html"}, {viewed, PLAIN})
+    assert rebuild.ok
+    assert made == [viewed, other], "the open page first; without a tab the site's order puts it second"
+    assert written == [viewed], "written ahead of the build's other files"
+    assert {viewed, other} <= set(rebuild.written) and PLAIN not in rebuild.written
+    assert read_tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_a_page_open_in_a_browser_comes_right_after_the_saved_persons_own_page(tmp_path, monkeypatch):
+    """A person edit makes the person's own page, then the pages that show them in reading order, each written
+    as made (if changed); an article open in a tab goes before the others, wherever reading order would put it."""
+    from test_incremental import clean_build, edit
+
+    orders = {}
+    for name, viewed in [("unviewed", None), ("viewed", "last")]:
+        site = copy_site("basic", tmp_path / name)
+        builder = SiteBuilder(site, tmp_path / name / "live")
+        assert builder.build().ok
+        written: list[str] = []  # delivered early, changed or not
+        deliver = SiteBuilder._deliver
+        monkeypatch.setattr(SiteBuilder, "_deliver", lambda self, path, *args, log=written, real=deliver: (log.append(path), real(self, path, *args))[1])
+        edit(site / "content/people/jake-sullivan.yaml", "name: Jake Sullivan", "name: Jake Sullivan\nrole: National Security Advisor")
+        tab = [[path for path in orders["unviewed"] if path.startswith("articles/")][-1]] if viewed else []
+        assert builder.build({"content/people/jake-sullivan.yaml"}, tab).ok
+        monkeypatch.setattr(SiteBuilder, "_deliver", deliver)
+        orders[name] = written
+        assert read_tree(tmp_path / name / "live") == clean_build(site, tmp_path / name / "clean")
+    unviewed = orders["unviewed"]
+    tab = [path for path in unviewed if path.startswith("articles/")][-1]
+    assert unviewed[0] == "people/jake-sullivan/index.html" and unviewed.index(tab) > 1, unviewed
+    assert orders["viewed"] == [unviewed[0], tab, *[path for path in unviewed[1:] if path != tab]]

@@ -401,8 +401,8 @@ def test_a_failed_build_of_a_half_saved_burst_is_not_reported(site, start_watchi
     real_build = SiteBuilder.build
     results: list[Rebuild] = []
 
-    def build(self, changed=()):
-        result = real_build(self, changed)
+    def build(self, changed=(), viewed=()):
+        result = real_build(self, changed, viewed)
         if not results:  # the rest of the burst lands while the first build runs
             person.write_text(good_person)
             sidecar.write_text(sidecar.read_text().replace(CLAIM_TEXT, "The talks were useless."))

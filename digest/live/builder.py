@@ -130,9 +130,9 @@ class BuilderProcess:
         self._reader = threading.Thread(target=self._read, args=(replies_in,), name="digest-builder-replies", daemon=True)
         self._reader.start()
 
-    def build(self, changed: Iterable[str] | None = None) -> Rebuild:
+    def build(self, changed: Iterable[str] | None = None, viewed: Iterable[str] = ()) -> Rebuild:
         """`SiteBuilder.build`, in the child; raises `BuilderDied` if it has ended."""
-        reply = self._call(("build", None if changed is None else set(changed)))
+        reply = self._call(("build", (None if changed is None else set(changed), frozenset(viewed))))
         if reply[0] == "output-error":
             raise OutputError(reply[1], reply[2])
         rebuild, base_path = reply[1], reply[2]
@@ -280,7 +280,7 @@ def _child_main(requests: Connection, replies: Connection, parent: int, make_bui
             except EOFError:
                 return 0
             if kind == "build":
-                send(_build(builder, argument))
+                send(_build(builder, *argument))
             elif kind == "wait-search":
                 send(("waited", builder.wait_for_search(argument)))
     except OSError:  # the parent is gone
@@ -289,10 +289,10 @@ def _child_main(requests: Connection, replies: Connection, parent: int, make_bui
         builder.close()
 
 
-def _build(builder: SiteBuilder, changed: set[str] | None) -> tuple:
+def _build(builder: SiteBuilder, changed: set[str] | None, viewed: frozenset[str]) -> tuple:
     """One build's reply: the report and the base path; or the output error the command stops with."""
     try:
-        rebuild = builder.build(changed)
+        rebuild = builder.build(changed, viewed)
     except OutputError as error:  # the first build only: the command reports it and stops
         return ("output-error", str(error.path), error.message)
     except Exception as exc:  # reported here, where its traceback is

@@ -36,8 +36,9 @@
     }
   }
 
-  // From the build this page was served at: every event since comes, none is skipped.
-  var source = new EventSource("/__digest__/events?after=" + loadedBuild);
+  // From the build this page was served at: every event since comes, none is skipped. The page's path tells
+  // the server which pages are open: a build makes them before the others, and this one reloads sooner.
+  var source = new EventSource("/__digest__/events?after=" + loadedBuild + "&page=" + encodeURIComponent(location.pathname));
   source.addEventListener("build", function (message) {
     var state = JSON.parse(message.data);
     if (state.errors.length) {

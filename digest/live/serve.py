@@ -14,6 +14,7 @@ and the saved article's page, written ahead of the rest of the build (see
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import json
 import logging
@@ -21,6 +22,7 @@ import mimetypes
 import os
 import posixpath
 import threading
+from collections.abc import Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -79,6 +81,30 @@ class BuildEvents:
         self.site = False
         """A build has succeeded: there is a site to show. Until then a failed build's overlay
         cannot say "showing the last good site" (there is none)."""
+        self._viewing: collections.Counter[str] = collections.Counter()
+        """The output path of each page whose tab listens to the events, with how many tabs show it."""
+
+    @contextlib.contextmanager
+    def viewing(self, path: str | None) -> Iterator[None]:
+        """While a tab showing the page at ``path`` (an output path; None: not a page of the site) listens:
+        the builds started meanwhile make that page before the others they make (`viewed`)."""
+        if path is None:
+            yield
+            return
+        with self._condition:
+            self._viewing[path] += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._viewing[path] -= 1
+                if not self._viewing[path]:
+                    del self._viewing[path]
+
+    def viewed(self) -> frozenset[str]:
+        """The output paths of the pages open in a tab that listens now."""
+        with self._condition:
+            return frozenset(self._viewing)
 
     def announce_page(self, path: str) -> None:
         """A page written ahead of the rest of its build: its open copies reload now."""
@@ -290,21 +316,26 @@ class PreviewHandler(BaseHTTPRequestHandler):
         state = events.snapshot()
         loaded = _loaded_build(self.path)
         try:
-            if loaded is None or loaded >= state["build"]:
-                self._write_event(state)
-            else:  # the tab's page is older than the latest build: replay every event since, so that
-                # it can tell the builds that did not rewrite it (it skips those) from one that did
-                state = {"build": loaded}
-            while not events.closed:
-                updates = events.events_after(state["build"], timeout=15)
-                if not updates:
-                    self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-                    continue
-                for state in updates:
-                    self._write_event(state)
+            with events.viewing(_viewed_page(self.path, self.server.base_path)):
+                self._send_events(state, loaded)
         except (BrokenPipeError, ConnectionResetError, OSError):
             return
+
+    def _send_events(self, state: dict, loaded: int | None) -> None:
+        events = self.server.events
+        if loaded is None or loaded >= state["build"]:
+            self._write_event(state)
+        else:  # the tab's page is older than the latest build: replay every event since, so that
+            # it can tell the builds that did not rewrite it (it skips those) from one that did
+            state = {"build": loaded}
+        while not events.closed:
+            updates = events.events_after(state["build"], timeout=15)
+            if not updates:
+                self.wfile.write(b": keep-alive\n\n")
+                self.wfile.flush()
+                continue
+            for state in updates:
+                self._write_event(state)
 
     def _write_event(self, state: dict) -> None:
         if state["pages"] is not None:  # as URL paths, what the page's script compares with its own
@@ -372,6 +403,21 @@ def bind_server(host: str, port: int, explicit_port: bool, output: Path, base_pa
     if explicit_port:
         raise UsageError(f"port {port} on {host} is already in use; pass --port N to use another")
     raise UsageError(f"ports {port}-{port + attempts - 1} on {host} are all in use; pass --port N to use another")
+
+
+def _viewed_page(request_path: str, base_path: str) -> str | None:
+    """The output path of the page a tab shows, from its event stream's ``?page=`` (the page's URL path, as
+    ``location.pathname`` has it); None when it names no page of the site."""
+    values = parse_qs(urlsplit(request_path).query).get("page", [])
+    if not values:
+        return None
+    path = unquote(values[0])  # the query's own encoding is undone by parse_qs; this undoes the URL path's
+    if not path.startswith(base_path) or "\x00" in path:
+        return None
+    rel = path[len(base_path):]
+    if any(part in (".", "..") for part in rel.split("/")):
+        return None
+    return rel + "index.html" if rel == "" or rel.endswith("/") else rel
 
 
 def _loaded_build(request_path: str) -> int | None:

@@ -44,7 +44,7 @@ class LiveBuilder(Protocol):
 
     root: Path
 
-    def build(self, changed: Iterable[str] | None = None) -> Rebuild: ...
+    def build(self, changed: Iterable[str] | None = None, viewed: Iterable[str] = ()) -> Rebuild: ...
 
 
 def is_editor_noise(name: str) -> bool:
@@ -175,8 +175,10 @@ def watch(
     on_rebuild: Callable[[Rebuild, set[str]], None],
     stop: threading.Event,
     poll: bool = False,
+    viewed: Callable[[], Iterable[str]] | None = None,
 ) -> None:
-    """Rebuild after every burst of changes until ``stop`` is set."""
+    """Rebuild after every burst of changes until ``stop`` is set. ``viewed``: the output paths of the pages
+    open in a browser when a build starts (`digest serve`'s), which each build makes first."""
     collector = ChangeCollector(builder.root)
     watcher = SourceWatcher(builder.root, collector, poll)
     watcher.start()
@@ -192,7 +194,7 @@ def watch(
             if not relevant:
                 continue
             unreported |= relevant
-            result = safe_build(builder, relevant)
+            result = safe_build(builder, relevant, viewed() if viewed is not None else ())
             if not result.ok and collector.pending():
                 continue  # more changes came during the build: judge the state they leave instead
             on_rebuild(result, _worth_naming(builder.root, unreported))
@@ -207,12 +209,12 @@ def _worth_naming(root: Path, paths: set[str]) -> set[str]:
     return named or paths
 
 
-def safe_build(builder: LiveBuilder, changed: set[str] | None = None) -> Rebuild:
+def safe_build(builder: LiveBuilder, changed: set[str] | None = None, viewed: Iterable[str] = ()) -> Rebuild:
     """A build that reports even an unexpected crash as an error, so the watcher lives on.
 
     Only the end of the builder process is not a failed build: nothing would build the next one."""
     try:
-        return builder.build(changed)
+        return builder.build(changed, viewed)
     except BuilderDied:
         raise
     except Exception as exc:  # a bug, an I/O failure, a full disk: keep serving the last good site

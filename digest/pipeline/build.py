@@ -210,7 +210,8 @@ class Rendering:
     ``first`` keys (watch mode names the entities whose files were saved, so
     the page the editor is looking at comes before the build works out what
     else changed), then every other page whose recorded reads or templates
-    changed, then the static files. A page the previous build made from the
+    changed, then the static files. Among each of those, the pages open in a
+    browser (``viewed``) come first. A page the previous build made from the
     same inputs is not made again: it is listed in ``kept``, for the writer
     to take from the last site. ``state`` (what each page read) and
     ``rendered`` are complete once `files()` is exhausted. Nothing here
@@ -232,7 +233,12 @@ class Rendering:
     state: BuildState = field(default_factory=BuildState)
     kept: list[str] = field(default_factory=list)
     early: set[str] = field(default_factory=set)
-    """Pages made ahead of the others for the ``first`` keys."""
+    """Pages made ahead of the others: for the ``first`` keys, and the ``viewed`` pages the build changes."""
+    viewed: frozenset[str] = frozenset()
+    """Output paths of the pages open in a browser (`digest serve` knows them from their live-reload streams):
+    each one the build must make again is made before the others of its kind and is in ``early``, so that it
+    is written, and its tab reloaded, as soon as it is made. A template edit at 10,000 articles makes every
+    page again, a person's rename thousands: the editor's tab should not wait for them all."""
     rendered: list[str] = field(default_factory=list)
     pages: list[Page] | None = None
     """Every page, listed on first use (`page_list`): after the saved entity's own pages in watch mode."""
@@ -360,7 +366,8 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
     if rendering.checkpoint is not None:
         rendering.checkpoint()
     if rendering.first:  # a person shows on thousands of pages: in workers when there are many, in reading order
-        later = [page for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown) if page.path not in rendering.early]
+        later = [page for page in _first_pages(graph, rendering.page_list(), previous, rendering.first, shown, rendering.viewed)
+                 if page.path not in rendering.early]
         minimum = FOLLOW_UP_MINIMUM if len(later) >= PARALLEL_MINIMUM else PARALLEL_MINIMUM
         for number, data, keys, key_digests, part in _render_all(env, later, list(range(len(later))), reader, parts is not None, carried):
             digests.update(key_digests)
@@ -391,8 +398,13 @@ def _render_pages(rendering: Rendering) -> Iterator[tuple[str, bytes]]:
         else:
             closures[path] = closure
             todo.append(number)
+    viewed = rendering.viewed
+    if viewed:  # to the front, the order of the others kept (a stable sort); each worker's share starts with them
+        todo.sort(key=lambda number: pages[number].path not in viewed)
     for number, data, keys, key_digests, part in _render_all(env, pages, todo, reader, parts is not None, carried, minimum):
         page = pages[number]
+        if page.path in viewed:
+            early.add(page.path)
         if parts is not None:
             parts[page.path] = part
         state.outputs[page.path] = digest_bytes(data)
@@ -472,11 +484,12 @@ def _own_pages(graph: SiteGraph, previous: BuildState, keys: frozenset[str], sho
     return found
 
 
-def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str], shown: set[str]) -> list[Page]:
+def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys: frozenset[str], shown: set[str],
+                 viewed: frozenset[str] = frozenset()) -> list[Page]:
     """The pages that read one of ``shown`` when last built, in the order a reader is likely to be looking at them
-    (a person shows in thousands of pages: each article's chips name them): those that read the entities'
-    records, then the home page and the section fronts, then the articles naming a saved person, newest
-    first (the home page leads to them), then the others in the site's order."""
+    (a person shows in thousands of pages: each article's chips name them): those open in a browser (``viewed``),
+    those that read the entities' records, then the home page and the section fronts, then the articles naming a
+    saved person, newest first (the home page leads to them), then the others in the site's order."""
     newest: dict[str, int] = {}
     for key in keys:
         kind, _, pid = key.partition(":")
@@ -488,7 +501,9 @@ def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys
     for number, page in enumerate(pages):
         old = previous.pages.get(page.path)
         if old is not None and not shown.isdisjoint(old.keys):
-            if not keys.isdisjoint(old.keys):
+            if page.path in viewed:
+                rank = (-1, 0)
+            elif not keys.isdisjoint(old.keys):
                 rank = (0, 0)
             elif page.path == "index.html" or (page.path.count("/") == 1 and page.path.endswith("/index.html")):
                 rank = (1, 0)

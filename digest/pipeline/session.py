@@ -116,6 +116,8 @@ class SiteBuilder:
         self._loaded: LoadedSite | None = None
         """What the last build loaded, when it found no problem: a save's quick look starts from it (`_quick_look`)."""
         self._first: frozenset[str] = frozenset()
+        self._viewed: frozenset[str] = frozenset()
+        """The pages open in a browser when the running build was asked for (`build`)."""
         """The graph keys of the saved entities, for this build."""
         self._graph: SiteGraph | None = None
         """The graph the last build rendered: the next graph's index is updated from its (`graph/reindex.py`)."""
@@ -148,11 +150,14 @@ class SiteBuilder:
         """Block until the background indexer has nothing left to do; False on timeout."""
         return self._indexer.wait_idle(timeout) if self._indexer is not None else True
 
-    def build(self, changed: Iterable[str] | None = None) -> Rebuild:
+    def build(self, changed: Iterable[str] | None = None, viewed: Iterable[str] = ()) -> Rebuild:
         """Build again. ``changed``: the paths (relative to the root) a watcher saw change since
         the last build. With it, the saved article's or person's own page is written first,
-        and files not among them whose stat is unchanged are not read again."""
+        and files not among them whose stat is unchanged are not read again. ``viewed``: the
+        output paths of pages open in a browser; those the build changes are made before the
+        others and written as soon as each is made (`Rendering.viewed`)."""
         with self._indexer_stopped(), self._lock, fewer_collections():
+            self._viewed = frozenset(viewed)
             return self._build(changed)
 
     @contextlib.contextmanager
@@ -246,6 +251,7 @@ class SiteBuilder:
         rendering = stage(*args, base_url=self.base_url, previous=self.state if self.output.is_dir() else None, hash_assets=self.hash_assets,
                           drafts=self.drafts, first=self._first, caches=self.caches, before=self._graph, **options)
         rendering.session = True  # the next save starts from what this build leaves
+        rendering.viewed = self._viewed
         self._graph, self._loaded = rendering.graph, rendering.loaded
         return rendering
 
