@@ -1,6 +1,6 @@
 """Time watch mode's save in process: to the saved page, and to every affected page.
 
-    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed] [--profile PROF_DIR] [--profile-edit N] [--corpus DIR]
+    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed] [--viewed] [--profile PROF_DIR] [--profile-edit N] [--corpus DIR]
 
 A `SiteBuilder` (what `digest watch` runs in its builder process, without
 the watcher's debounce or the pipe) builds a copy of the cached corpus of
@@ -13,7 +13,9 @@ written (`on_page_written`: the saved entity's own page), to the page of
 the article `run.py` watches (for a person edit, one article that names
 them), and to the build's return (every affected page written; the
 search index follows in the background and is waited for before the next
-edit, untimed). The builder forks render workers as the builder
+edit, untimed). ``--viewed``: the watched article's page is open in a browser
+tab, as `digest serve` tells its builder (`SiteBuilder.build`'s ``viewed``).
+The builder forks render workers as the builder
 process of `digest watch` does (``render_workers``): CPU is given for this
 process, and for all pages also with the workers' ("+ workers"), counted
 once they have ended. ``--profile``: the last edit (or edit
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--edits", type=int, default=3)
     parser.add_argument("--kind", choices=("sidecar", "person", "seed"), default="sidecar")
+    parser.add_argument("--viewed", action="store_true", help="the watched article's page is open in a browser tab (digest serve)")
     parser.add_argument("--profile", type=Path, default=None, help="profile the last edit, saving PROF_DIR/watch-edit.prof")
     parser.add_argument("--profile-edit", type=int, default=None, help="the edit to profile (default: the last)")
     parser.add_argument("--top", type=int, default=30)
@@ -93,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 started, cpu, workers = time.perf_counter(), time.process_time(), children_cpu()
                 if profile is not None:
                     profile.enable()
-                rebuild = builder.build({edit.path.relative_to(copy).as_posix()})
+                rebuild = builder.build({edit.path.relative_to(copy).as_posix()}, saved_page if args.viewed else ())
                 if profile is not None:
                     profile.disable()
                 wall, used = time.perf_counter() - started, time.process_time() - cpu
