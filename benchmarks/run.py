@@ -14,6 +14,9 @@ digest` run as a subprocess from a copy of the checkout's ``digest/`` and
   pages and pages per second, peak RSS (the largest process, from wait4, and
   the whole process tree, sampled every 100 ms);
 - a no-change rebuild (`digest build` again over the same output);
+- `digest build` after one sidecar edit, ``--edits`` times (a different
+  article's each time, undone at the end), into that output from the state
+  the build before saved (issue 12's target: <= 3 s at 10,000);
 - `digest --help` (and a bare `python -c pass` for scale);
 - watch mode: `digest watch` on a copy of the corpus; for each edit kind
   (sidecar, person, seed, template) and each of ``--edits`` different
@@ -363,6 +366,34 @@ def measure_builds(source: Path, work: Path, repeat: int) -> BuildStats:
         stats.nochange.append(run.seconds)
         log(f"  no-change rebuild {index + 1}/{repeat}: {run.seconds:.2f} s ({run.stdout.strip()})")
     return stats
+
+
+EDIT_SUMMARY = re.compile(r"\((\d+) rendered; (\d+) files written")
+
+
+def measure_edit_builds(source: Path, output: Path, edits: int) -> list[dict]:
+    """`digest build` after one sidecar edit, ``edits`` times (each a different article's, `EditMaker`), into the
+    output the clean builds left, each from the state the build before saved (issue 12: <= 3 s at 10,000).
+
+    The edits are made in the corpus the clean builds read and undone at the end, however it ends; the saved
+    state they leave there is removed before the next clean build (`scrub_source`)."""
+    maker = EditMaker(source, output, json.loads((source / generate.MANIFEST).read_text(encoding="utf-8")))
+    originals: dict[Path, str] = {}
+    runs = []
+    try:
+        for number in range(1, edits + 1):
+            edit = maker.make("sidecar", number)
+            originals.setdefault(edit.path, edit.path.read_text(encoding="utf-8"))
+            edit.path.write_text(edit.text, encoding="utf-8")
+            load = loads()
+            run = run_measured(digest_cmd("build", "--source", str(source), "--output", str(output)), digest_env(), sample=False)
+            check_build(run, "digest build after a sidecar edit")
+            runs.append({"seconds": run.seconds, "cpu": run.cpu_seconds, "summary": run.stdout.strip(), "load": load})
+            log(f"  build after sidecar edit {number}/{edits}: {run.seconds:.2f} s ({run.cpu_seconds:.2f} s CPU), load {load:.1f}: {run.stdout.strip()}")
+    finally:
+        for path, text in originals.items():
+            path.write_text(text, encoding="utf-8")
+    return runs
 
 
 def measure_help(repeat: int) -> dict[str, float]:
@@ -919,6 +950,24 @@ def report(results: dict) -> str:
             f"{hugo['pages'] if hugo else '–'} | {'–' if not hugo else f'{clean / hugo_t:.1f}'} | {median(b['load']):.1f} |"
         )
     lines += ["", f"`digest --help`: {fmt_ms(results['help']['help_ms'])} (a bare `python -c pass`: {fmt_ms(results['help']['python_ms'])}).", ""]
+    after_edit = [(n, v["build_after_edit"]) for n, v in sorted(sizes.items()) if v.get("build_after_edit")]
+    if after_edit:
+        lines += [
+            "### `digest build` after one edit",
+            "",
+            "After the clean builds, one claim's text revised in a sidecar (a different article each time) and `digest build` "
+            "into the same output, from the state the build before saved in `.digest-cache/`; wall and CPU time of the command "
+            "(its process and children: Pagefind), medians, min–max in brackets.",
+            "",
+            "| N | edits | wall | CPU | pages rendered, files written (last edit) |",
+            "|---|---|---|---|---|",
+        ]
+        for n, runs in after_edit:
+            wall, cpu = [r["seconds"] for r in runs], [r["cpu"] for r in runs]
+            did = EDIT_SUMMARY.search(runs[-1]["summary"])
+            lines.append(f"| {n:,} | {len(runs)} | {fmt_s(median(wall))} ({min(wall):.2f}–{max(wall):.2f}) | {fmt_s(median(cpu))} | "
+                         f"{f'{did[1]}, {did[2]}' if did else '?'} |")
+        lines.append("")
     watch_sizes = [(n, v["watch"]) for n, v in sorted(sizes.items()) if v.get("watch")]
     if watch_sizes:
         lines += [
@@ -991,6 +1040,32 @@ def targets_table(results: dict, sizes: dict[int, dict]) -> list[str]:
                      exponent < TARGETS["linear_exponent"]))
     lines = ["### Targets (issue 6)", "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {name} | {value} | {yes(ok)} |" for name, value, ok in rows]
+    return lines + [""] + edit_targets_table(sizes)
+
+
+def edit_targets_table(sizes: dict[int, dict]) -> list[str]:
+    """The edit targets of issue 12 that these runs measure, at the largest N that has each number (said if not 10,000)."""
+    rows = []
+    found = [n for n in sizes if sizes[n].get("build_after_edit")]
+    if found:
+        n = max(found)
+        wall = median([r["seconds"] for r in sizes[n]["build_after_edit"]])
+        rows.append(("`digest build` after one sidecar edit <= 3 s", n, f"{fmt_s(wall)} (median of {len(sizes[n]['build_after_edit'])})", wall <= 3.0))
+    for kind, column, name, limit in [
+        ("sidecar", "to_page_ms", "watch: sidecar save -> its page < 100 ms (median)", 100.0),
+        ("sidecar", "to_last_ms", "watch: sidecar save -> every affected page < 1 s", 1000.0),
+        ("person", "to_last_ms", "watch: person edit (a rename) -> every affected page < 2 s", 2000.0),
+        ("person", "to_page_ms", "watch: person edit -> an article naming the person (no tab open)", 2000.0),
+    ]:
+        found = [n for n in sizes if sizes[n].get("watch", {}).get(kind)]
+        if found:
+            n = max(found)
+            value = median([r[column] for r in sizes[n]["watch"][kind]])
+            rows.append((name, n, fmt_ms(value), value < limit))
+    if not rows:
+        return []
+    lines = ["### Targets (issue 12)", "", "| target | N | measured | met |", "|---|---|---|---|"]
+    lines += [f"| {name} | {n:,} | {value} | {yes(ok)} |" for name, n, value, ok in rows]
     return lines + [""]
 
 
@@ -1089,6 +1164,8 @@ def main(argv: list[str] | None = None) -> int:
         work = CACHE / f"run-{n}"
         log(f"N={n}: {source.name}")
         entry: dict = {"build": asdict(measure_builds(source, work, args.repeat))}
+        if args.edits > 0:
+            entry["build_after_edit"] = measure_edit_builds(source, work / "site", args.edits)
         if args.hugo:
             entry["hugo"] = measure_hugo(n, args.seed, work, args.repeat)
         if not args.no_watch and args.edits > 0 and (watch_sizes is None or n in watch_sizes):
