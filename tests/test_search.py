@@ -72,6 +72,21 @@ def test_a_failed_index_writes_nothing(tmp_path, monkeypatch):
     assert read_tree(out) == before
 
 
+@pytest.mark.parametrize(("printed", "told"), [
+    ("Error: out of disk\n", "Error: out of disk"),
+    ("", "no message"),
+    # Rust's panic with RUST_BACKTRACE=1: the place and the message, not the backtrace's closing note
+    ("thread 'main' panicked at pagefind/src/service/mod.rs:141:58:\ncalled `Option::unwrap()` on a `None` value\nstack backtrace:\n"
+     "   0: rust_begin_unwind\n   1: core::panicking::panic_fmt\nnote: Some details are omitted, run with `RUST_BACKTRACE=full` for a verbose backtrace.\n",
+     "thread 'main' panicked at pagefind/src/service/mod.rs:141:58: called `Option::unwrap()` on a `None` value"),
+    # the format before Rust 1.73: the message on the same line
+    ("thread 'main' panicked at 'index out of bounds', src/lib.rs:10:5\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n",
+     "thread 'main' panicked at 'index out of bounds', src/lib.rs:10:5"),
+])
+def test_the_indexers_failure_is_told_by_what_it_printed(printed, told):
+    assert search.indexer_failure(printed) == told
+
+
 def test_the_index_is_the_same_bytes_every_time():
     """Pagefind writes its filter indexes in hash-map order; the bundle is put in a stable order after."""
     pages = {

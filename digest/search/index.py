@@ -542,8 +542,19 @@ class _Service:
             return SearchIndexError(f"the Pagefind indexer took longer than {TIMEOUT} s")
         self.process.wait()
         printed = self.process.stderr.read().decode("utf-8", "replace") if self.process.stderr is not None else ""
-        detail = printed.strip().splitlines()
-        return SearchIndexError(f"the Pagefind indexer failed (exit {self.process.returncode}): {detail[-1] if detail else 'no message'}")
+        return SearchIndexError(f"the Pagefind indexer failed (exit {self.process.returncode}): {indexer_failure(printed)}")
+
+
+def indexer_failure(printed: str) -> str:
+    """What the indexer said of its failure: a Rust panic's place and message (its backtrace, printed when
+    ``RUST_BACKTRACE`` is set, and its closing notes are left out), else its last line that is not a note."""
+    lines = [line.strip() for line in printed.splitlines() if line.strip()]
+    for number, line in enumerate(lines):
+        if " panicked at " in line:
+            message = lines[number + 1] if number + 1 < len(lines) and not lines[number + 1].startswith(("note:", "stack backtrace:")) else ""
+            return f"{line} {message}".strip()
+    told = [line for line in lines if not line.startswith("note:")]
+    return told[-1] if told else "no message"
 
 
 def _read_until_comma(stream: IO[bytes]) -> bytes | None:
