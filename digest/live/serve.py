@@ -322,6 +322,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
 
     def _send_events(self, state: dict, loaded: int | None) -> None:
+        """The current ``state``, or every event since the build ``loaded`` (the tab's page), then each new one."""
         events = self.server.events
         if loaded is None or loaded >= state["build"]:
             self._write_event(state)
