@@ -87,6 +87,46 @@ def test_the_indexers_failure_is_told_by_what_it_printed(printed, told):
     assert search.indexer_failure(printed) == told
 
 
+def _crashing_indexer(folder, crashes: int):
+    """A Pagefind that panics on its first ``crashes`` runs (as Rust does: exit 101, a backtrace), then is the real one."""
+    real = search.pagefind_binary()
+    assert real is not None
+    script = folder / "pagefind"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'count=$(cat "{folder}/runs" 2>/dev/null || echo 0); echo $((count + 1)) > "{folder}/runs"\n'
+        f'if [ "$count" -lt {crashes} ]; then\n'
+        "  echo \"thread 'main' panicked at pagefind/src/fossick/mod.rs:1:1:\" >&2; echo 'index out of bounds' >&2\n"
+        "  echo 'note: Some details are omitted' >&2; exit 101\n"
+        f"fi\nexec {real} \"$@\"\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+PAGES = [(f"p{i}/index.html", f'<html lang="en"><body data-pagefind-body><h1>Page {i}</h1><p>words {i}</p></body></html>'.encode()) for i in range(3)]
+
+
+def test_an_indexer_that_panics_once_is_run_again_with_a_note(tmp_path, monkeypatch, caplog):
+    """Pagefind was seen to panic once in some thousand runs over pages it indexed every other time."""
+    expected = index_shard(PAGES, (), "en")
+    crashing = _crashing_indexer(tmp_path, 1)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: crashing)
+    assert index_shard(PAGES, (), "en") == expected
+    assert (tmp_path / "runs").read_text().strip() == "2"
+    assert [record.getMessage() for record in caplog.records] == [
+        "note: the Pagefind indexer failed (exit 101): thread 'main' panicked at pagefind/src/fossick/mod.rs:1:1: index out of bounds; "
+        "indexing the same pages again"]
+
+
+def test_an_indexer_that_panics_twice_fails_the_index_with_its_panic(tmp_path, monkeypatch):
+    crashing = _crashing_indexer(tmp_path, 2)
+    monkeypatch.setattr(search, "pagefind_binary", lambda: crashing)
+    with pytest.raises(search.SearchIndexError, match=r"exit 101\): thread 'main' panicked at pagefind/src/fossick/mod.rs:1:1: index out of bounds$"):
+        index_shard(PAGES, (), "en")
+    assert (tmp_path / "runs").read_text().strip() == "2", "once more, not again and again"
+
+
 def test_the_index_is_the_same_bytes_every_time():
     """Pagefind writes its filter indexes in hash-map order; the bundle is put in a stable order after."""
     pages = {
