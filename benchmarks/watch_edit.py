@@ -1,12 +1,13 @@
 """Time watch mode's save in process: to the saved page, and to every affected page.
 
-    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed] [--viewed] [--profile PROF_DIR] [--profile-edit N] [--corpus DIR]
+    python benchmarks/watch_edit.py [--articles 10000] [--seed 1] [--edits 3] [--kind sidecar|person|seed|template] [--viewed] [--profile PROF_DIR] [--profile-edit N] [--corpus DIR]
 
 A `SiteBuilder` (what `digest watch` runs in its builder process, without
 the watcher's debounce or the pipe) builds a copy of the cached corpus of
 `run.py` once, then makes ``--edits`` saves of one ``--kind`` (`run.EditMaker`,
 as `run.py` does: a claim's text revised in a sidecar, a person renamed
-keeping the old name as an alias, a paragraph added to a seed) and the
+keeping the old name as an alias, a paragraph added to a seed, a comment in
+a site override of the article template) and the
 builder builds again with the saved path as the watcher's hint. Printed
 per edit: wall and CPU time (this process) from the call to the first page
 written (`on_page_written`: the saved entity's own page), to the page of
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--edits", type=int, default=3)
-    parser.add_argument("--kind", choices=("sidecar", "person", "seed"), default="sidecar")
+    parser.add_argument("--kind", choices=("sidecar", "person", "seed", "template"), default="sidecar")
     parser.add_argument("--viewed", action="store_true", help="the watched article's page is open in a browser tab (digest serve)")
     parser.add_argument("--profile", type=Path, default=None, help="profile the last edit, saving PROF_DIR/watch-edit.prof")
     parser.add_argument("--profile-edit", type=int, default=None, help="the edit to profile (default: the last)")
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="digest-watch-edit-") as work:
         copy = Path(work) / "source"
         shutil.copytree(corpus, copy)
+        if args.kind == "template":
+            run.install_template_override(copy)  # the edit's target, there before the first build (as run.py does)
         output = Path(work) / "site"
         builder = SiteBuilder(copy, output, search_in_background=True, render_workers=True)
         started, cpu = time.perf_counter(), time.process_time()
