@@ -20,6 +20,8 @@ from digest.pipeline import build
 from digest.pipeline.session import SiteBuilder
 from digest.views.topics import CHECK_SCOPES
 
+import browsing
+
 os.environ[CHECK_SCOPES] = "1"
 """Every incremental build of the suite (in process or in a subprocess) computes the reads it
 would keep as unchanged and fails if one changed: a read's declared scope missing a topic."""
@@ -94,11 +96,13 @@ these modules says so itself (``@pytest.mark.slow``)."""
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test outside the unit tier slow, and run the slow ones first: run on several cores
     (`scripts/test`), the last tests to start are then the short ones, and no core waits long for
-    another to finish one long test. Each module's tests stay together (the sort is stable)."""
+    another to finish one long test. Each module's tests stay together (the sort is stable).
+    Tests that use the browser run once more if its renderer crashes (pytest-rerunfailures)."""
     for item in items:
         module = getattr(item, "module", None)
         if module is None or module.__name__ not in UNIT_MODULES:
             item.add_marker(pytest.mark.slow)
+        browsing.rerun_if_the_renderer_crashes(item)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -185,9 +189,7 @@ def browser() -> Iterator[object]:
     """One headless Chromium for every browser test a test process runs (`browsing.chromium`: a skip, or a
     failure under CI, where it is missing): starting one costs about a second of CPU and two of waiting.
     Each test opens its own contexts or pages and closes them."""
-    from browsing import chromium
-
-    with chromium() as instance:
+    with browsing.chromium() as instance:
         yield instance
 
 
