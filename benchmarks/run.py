@@ -1,7 +1,7 @@
 """Benchmark digest: full and no-change builds, `--help`, watch-mode latency, Hugo side by side.
 
     python benchmarks/run.py [--sizes 1000,10000] [--repeat 5] [--edits 5] [--hugo]
-                             [--watch-sizes 1000] [--no-watch] [--no-snapshot] [--no-write]
+                             [--watch-sizes 1000] [--watch-kinds person,sidecar] [--no-watch] [--no-snapshot] [--no-write]
     python benchmarks/run.py --peer [--sizes 1000,10000,50000:1] [--repeat 2]  # issue 13's side by side
     python benchmarks/run.py --report benchmarks/.cache/results-STAMP.json   # rewrite RESULTS.md only
 
@@ -624,8 +624,8 @@ def install_template_override(source: Path) -> None:
     target.write_text(text.replace(marker, marker + "\n<!-- benchmark edit 0 -->", 1), encoding="utf-8")
 
 
-def measure_watch(corpus_dir: Path, work: Path, edits: int, startup_timeout: float) -> dict:
-    """Start `digest watch` on a copy of the corpus and time each kind of edit."""
+def measure_watch(corpus_dir: Path, work: Path, edits: int, startup_timeout: float, kinds: tuple[str, ...] = EDIT_KINDS) -> dict:
+    """Start `digest watch` on a copy of the corpus and time each of ``kinds`` of edit."""
     source = work / "watch-source"
     output = work / "watch-site"
     shutil.rmtree(source, ignore_errors=True)
@@ -643,7 +643,7 @@ def measure_watch(corpus_dir: Path, work: Path, edits: int, startup_timeout: flo
         results["initial"] = {"line": initial, "seconds": time.time() - started}
         log(f"  watch: {initial}")
         time.sleep(1.0)  # let the file-system observer settle
-        for kind in EDIT_KINDS:
+        for kind in kinds:
             timings = []
             for number in range(1, edits + 1):
                 timing = time_edit(watcher, maker.make(kind, number), timeout=startup_timeout, index=kind != "template")
@@ -1059,6 +1059,9 @@ def edit_targets_table(sizes: dict[int, dict]) -> list[str]:
         ("sidecar", "to_last_ms", "watch: sidecar save -> every affected page < 1 s", 1000.0),
         ("person", "to_last_ms", "watch: person edit (a rename) -> every affected page < 2 s", 2000.0),
         ("person", "to_page_ms", "watch: person edit -> an article naming the person (no tab open)", 2000.0),
+        ("sidecar", "to_index_ms", "watch: sidecar save -> the search index reflects it < 10 s (issue 13)", 10_000.0),
+        ("seed", "to_index_ms", "watch: seed save -> the search index reflects it < 10 s (issue 13)", 10_000.0),
+        ("person", "to_index_ms", "watch: person rename -> the search index reflects it < 10 s (issue 13)", 10_000.0),
     ]:
         found = [n for n in sizes if sizes[n].get("watch", {}).get(kind)]
         if found:
@@ -1067,7 +1070,7 @@ def edit_targets_table(sizes: dict[int, dict]) -> list[str]:
             rows.append((name, n, fmt_ms(value), value < limit))
     if not rows:
         return []
-    lines = ["### Targets (issue 12)", "", "| target | N | measured | met |", "|---|---|---|---|"]
+    lines = ["### Targets (issues 12 and 13)", "", "| target | N | measured | met |", "|---|---|---|---|"]
     lines += [f"| {name} | {n:,} | {value} | {yes(ok)} |" for name, n, value, ok in rows]
     return lines + [""]
 
@@ -1103,6 +1106,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="only the side by side of issue 13: cold `digest build` against Hugo + Pagefind, in alternating pairs")
     parser.add_argument("--no-watch", action="store_true", help="skip the watch-mode measurements")
     parser.add_argument("--watch-sizes", help="measure watch mode only at these sizes (default: all of --sizes)")
+    parser.add_argument("--watch-kinds", default=",".join(EDIT_KINDS), help=f"the kinds of edit measured in watch mode (default: {','.join(EDIT_KINDS)})")
     parser.add_argument("--no-snapshot", action="store_true", help="run the checkout's code as it is, not a copy taken at the start")
     parser.add_argument("--report", type=Path, metavar="JSON", help="only rewrite RESULTS.md from a saved .cache/results-*.json")
     parser.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
@@ -1142,6 +1146,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = parse_sizes(args.sizes)
     watch_sizes = parse_sizes(args.watch_sizes) if args.watch_sizes else None
+    watch_kinds = tuple(kind.strip() for kind in args.watch_kinds.split(",") if kind.strip())
+    if unknown := [kind for kind in watch_kinds if kind not in EDIT_KINDS]:
+        raise SystemExit(f"--watch-kinds: unknown {', '.join(unknown)} (known: {', '.join(EDIT_KINDS)})")
     if (args.hugo or args.peer) and not shutil.which("hugo"):
         raise SystemExit("--hugo, --peer: no hugo on PATH (Debian: apt-get install hugo)")
     pagefind = pagefind_executable() if args.peer else ""
@@ -1173,7 +1180,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["hugo"] = measure_hugo(n, args.seed, work, args.repeat)
         if not args.no_watch and args.edits > 0 and (watch_sizes is None or n in watch_sizes):
             timeout = max(120.0, 4 * median(entry["build"]["clean"]))
-            entry["watch"] = measure_watch(source, work, args.edits, timeout)
+            entry["watch"] = measure_watch(source, work, args.edits, timeout, watch_kinds)
         results["sizes"][n] = entry
         shutil.rmtree(work, ignore_errors=True)
         save(results, stamp, args.no_write)  # after each size, so a later failure loses nothing

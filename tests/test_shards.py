@@ -25,6 +25,9 @@ PAGE = '<!doctype html><html lang="en"><head><title>T</title></head><body><nav>M
      '<p>Text.</p>', "inner list", "k:v"),
     ('<h1>Talks</h1><div data-pagefind-ignore><div><div>nested</div></div><p>still ignored</p></div><div><p>After the divs.</p></div>', "still ignored", "After"),
     ('<h1>Talks</h1><p>Line<br data-pagefind-ignore>break</p>', "", "<br data-pagefind-ignore>"),
+    ('<h1>Talks</h1><p><a class="person" href="/p/js/" data-person="js" title="Jake Sullivan">Sullivan</a> spoke.</p>', "Jake", "Sullivan</a>"),
+    ('<h1 title="A heading">Talks</h1><p>A tag wrote title="kept" in the text; <a title="x > y" href="/">a link</a>.</p>',
+     'title="A heading"', 'wrote title="kept" in'),
 ])
 def test_ignored_elements_pagefind_takes_nothing_from_are_not_fed_and_it_indexes_the_same(body, dropped, kept):
     """Pagefind 1.5 takes filters, metadata, a title and an image from inside an ignored element, nothing else
@@ -37,6 +40,14 @@ def test_ignored_elements_pagefind_takes_nothing_from_are_not_fed_and_it_indexes
     if kept:
         assert kept.encode() in part
     assert index_shard([("a/index.html", part)], (), "en") == index_shard([("a/index.html", html)], (), "en")
+
+
+def test_a_renamed_person_leaves_the_part_of_an_article_naming_them_as_it_was():
+    """The person's canonical name is only in the tooltip of each link to them, which Pagefind does not index."""
+    link = '<p><a class="person" href="/people/js/" data-person="js" title="{}">Sullivan</a> met <a href="/x/" title="{}">them</a>.</p>'
+    before = page_part(PAGE.format(link.format("Jake Sullivan", "Jake Sullivan")).encode())
+    after = page_part(PAGE.format(link.format("Jacob M. Sullivan", "Jacob M. Sullivan")).encode())
+    assert before is not None and after is not None and before.digest == after.digest
 
 
 def test_a_page_with_nothing_marked_has_no_part():
