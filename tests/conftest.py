@@ -61,7 +61,8 @@ def _render_in_process() -> Iterator[None]:
     on two cores cost CPU and gained nothing. The forked path is tested where a test asks for it: in a
     fresh interpreter (`fresh.fork_workers`), or in the subprocesses of test_builder.py and test_workers.py.
     Session-scoped, so that session and module fixtures build in process too. `digest watch`'s builder
-    process is not concerned (`digest.live.builder.start_builder` has its own reference to `may_fork`)."""
+    process is not concerned (`digest.live.builder.start_builder` has its own reference to `may_fork`), nor is
+    the tree work after a swap (`write.OldSiteRemoval`), which forks only for sites of `write.FORKED_TREE_WORK` files."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(build, "may_fork", _never)
         yield

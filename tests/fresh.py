@@ -1,7 +1,7 @@
 """Run part of a test in a new interpreter with a single thread, as `digest build` runs.
 
 A build forks its render workers only from a process with no other thread
-(`digest.pipeline.build.may_fork`): a fork copies locks other threads hold.
+(`digest.pipeline.workers.may_fork`): a fork copies locks other threads hold.
 The test runner's own processes may have other threads (pytest-xdist's
 workers talked to the controller from one before execnet 2.1; a test may
 start one), and render in process whatever their builds' size

@@ -457,6 +457,42 @@ def test_a_first_build_can_keep_its_site_for_the_next_build_to_update(tmp_path, 
     assert second.operations <= 5 and len(links) <= 2, "the files that differ, not the 40 pages"
 
 
+def _tree_work_forked(folder: str) -> tuple[bool, bool, dict[str, bytes], dict[str, bytes], bool, list[str]]:
+    """In a fresh interpreter (one thread, so it may fork): a first build's kept tree, then a new stage's
+    removal of the kept tree it replaces, each done by a forked process (`write.FORKED_TREE_WORK` lowered)."""
+    from pathlib import Path
+
+    import digest.pipeline.workers
+
+    root = Path(folder)
+    out = root / "site"
+    sites = [big_site(40, version) for version in range(1, 3)]
+    write.FORKED_TREE_WORK = 10
+    forked: list[int] = []
+    real_fork = os.fork
+    write.os.fork = lambda: forked.append(1) or real_fork()  # type: ignore[attr-defined]
+    assert digest.pipeline.workers.may_fork()
+    first = write_site(out, sites[0], keep_first=True)
+    assert first.removal is not None and first.removal.thread is None and first.removal.pid is None, "forked, and waited for"
+    kept = read_tree(root / ".site.previous/site")
+    linked = all((root / ".site.previous/site" / rel).stat().st_ino == (out / rel).stat().st_ino for rel in sites[0])
+    write_site(out, sites[1])  # no previous state: a new stage, which replaces the kept tree
+    second_kept = read_tree(root / ".site.previous/site")
+    return len(forked) == 2, linked, kept, second_kept, read_tree(out) == sites[1] | MARK, leftovers(out)
+
+
+def test_a_big_sites_tree_work_after_the_swap_runs_in_a_forked_process(tmp_path):
+    """At `write.FORKED_TREE_WORK` files the kept tree of a first build is linked, and a replaced kept tree
+    removed, by a forked process (a thread waited on the interpreter lock behind the state's save): the
+    same trees as a thread makes, and the command waits for it."""
+    from fresh import in_fresh_process
+
+    sites = [big_site(40, version) for version in range(1, 3)]
+    forked, linked, kept, second_kept, live, left = in_fresh_process(_tree_work_forked, str(tmp_path))
+    assert forked and linked and live and left == []
+    assert kept == sites[0] | MARK and second_kept == sites[0] | MARK
+
+
 def test_a_first_sites_copy_that_cannot_finish_keeps_nothing_wrong(tmp_path):
     """Refused by someone else's folder, or its stage removed under it (another build took it for stale):
     no kept tree is made and nothing is left; a kept tree that lacks files is simply updated."""

@@ -52,9 +52,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from digest.errors import DigestError, OutputError
-from digest.pipeline.build import may_fork
 from digest.pipeline.session import Rebuild, SearchUpdate, SiteBuilder, failed_build
-from digest.pipeline.workers import parent_death_signal
+from digest.pipeline.workers import may_fork, parent_death_signal
 from digest.pipeline.write import output_target
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,6 @@ import multiprocessing
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -37,7 +36,7 @@ from digest.graph.model import SiteGraph, translated_statuses
 from digest.graph.reindex import carry_index
 from digest.pipeline.buildstate import BuildState, PageRecord, TemplateIndex, digest_bytes
 from digest.pipeline.previoussite import LiveFiles
-from digest.pipeline.workers import bind_to_parent, stop_workers
+from digest.pipeline.workers import bind_to_parent, may_fork, stop_workers
 from digest.pipeline.write import Stage, WriteReport, output_faults
 from digest.render.export import records_by_read
 from digest.render.page import Page, render_page
@@ -514,14 +513,6 @@ def _first_pages(graph: SiteGraph, pages: list[Page], previous: BuildState, keys
             found.append((rank, number, page))
     found.sort(key=lambda item: item[:2])
     return [page for _, _, page in found]
-
-
-def may_fork() -> bool:
-    """Whether this process may fork a copy of itself that goes on running Python code.
-
-    Only with no other thread: a fork copies whatever locks the other threads hold
-    (the allocator's, logging's, an import's), never to be released in the copy."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _render_all(env, pages: list, todo: list[int], reader: Reader, parts: bool = False, carried: dict[str, Any] | None = None,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
+import multiprocessing
 import os
 import signal
 import sys
@@ -32,6 +33,14 @@ PR_SET_PDEATHSIG = 1
 """From <linux/prctl.h>: the signal a process gets when its parent thread exits."""
 WATCH_SECONDS = 0.5
 """How often the portable watchdog looks at the parent."""
+
+
+def may_fork() -> bool:
+    """Whether this process may fork a copy of itself that goes on running Python code.
+
+    Only with no other thread: a fork copies whatever locks the other threads hold
+    (the allocator's, logging's, an import's), never to be released in the copy."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def bind_to_parent(parent_pid: int) -> None:
