@@ -736,13 +736,17 @@ def write_stage(stage: Stage, rendering: Rendering, previous: BuildState | None 
     _carry(stage, rendering.kept)
     result = rendering.result({}, removed=False)
     if indexed:
+
+        def write_index_file(path: str, data: bytes) -> None:
+            with output_faults(stage.output, "cannot write the search index"):
+                stage.put(path, data)
+
         found = search_files(result.graph, result.state, previous, stage.read, stage.output, lambda path: (stage.output / path).read_bytes(),
-                             rendering.search_parts)
+                             rendering.search_parts, write_index_file)
         rendering.search_parts = None
         _carry(stage, found.kept)
-        with output_faults(stage.output, "cannot write the search index"):
-            for path, data in found.new.items():
-                stage.put(path, data)
+        for path, data in found.new.items():
+            write_index_file(path, data)
     result.removed = sorted(previous.outputs.keys() - result.state.outputs.keys()) if previous is not None else []
     result.report = stage.commit()
     return result
@@ -758,6 +762,7 @@ def _carry(stage: Stage, paths: list[str]) -> None:
 def search_files(
     graph: SiteGraph, state: BuildState, previous: BuildState | None, read: Callable[[str], bytes], where: Path,
     read_live: Callable[[str], bytes] | None = None, handed: dict[str, PagePart | None] | None = None,
+    write: Callable[[str, bytes], None] | None = None,
 ) -> IndexFiles:
     """The search stage, after render: the search index of the rendered pages.
 
@@ -767,14 +772,22 @@ def search_files(
     ``state``. ``where``: the folder named in a machine fault's message. ``read_live``:
     a file of the live site (the kept shards' word lists), if ``read`` cannot. ``handed``: the
     searchable parts of the pages rendered now (`Rendering.search_parts`), which are then not read.
+    ``write``: writes the new shards' files as each shard is made (`index.make_shards`), recorded in
+    ``state`` as they go; the result's ``new`` holds the rest.
     """
+
+    def done(path: str, data: bytes) -> None:
+        assert write is not None
+        state.outputs[path] = digest_bytes(data)
+        write(path, data)
+
     records = event_records(graph)
     known = previous.search_pages if previous is not None else {}
     plan = plan_search(state.outputs, records, known, read, graph.config.language, handed)
     state.search_pages, state.search_shards, state.search_inputs = plan.pages, plan.digests, plan.inputs
     try:
         found = index_files(plan, previous.outputs if previous is not None else (), previous.search_shards if previous is not None else {},
-                            read, records, graph.config.language, read_live=read_live, handed=handed)
+                            read, records, graph.config.language, read_live=read_live, handed=handed, done=done if write is not None else None)
     except SearchIndexTruncated as exc:
         raise MachineFault(str(where), f"the search index came out cut short ({exc})", "the disk is probably full: free some space and build again") from exc
     except SearchIndexError as exc:

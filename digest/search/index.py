@@ -252,11 +252,14 @@ def make_shards(
     language: str,
     cancel: threading.Event | None = None,
     handed: Mapping[str, PagePart | None] | None = None,
+    done: Callable[[str, bytes], None] | None = None,
 ) -> dict[str, bytes]:
     """Index the shards ``names`` of ``plan``, two at a time; their files (under pagefind/<shard>/, with
     each one's word list, `vocabulary.WORDS`) and the shared files of the bundle (the UI, pagefind.js, the
     facade), by site path. A page's part is taken from ``handed`` (see `plan_search`) when it is there,
-    else cut from the page, read with ``read``."""
+    else cut from the page, read with ``read``. ``done``: each shard's files but its word list are handed
+    to it as the shard's run ends, and not returned (a build writes them while the other runs go on: at
+    10,000 articles 39,000 files, 1.6 to 7 s of the kernel's time when written after the last run)."""
     by_id = {record.id: record for record in records}
     wanted = sorted(names)
     given = handed if handed is not None and not plan.whole else {}
@@ -286,10 +289,12 @@ def make_shards(
     with ThreadPoolExecutor(max_workers=INDEXERS) as pool:
         for name, bundle in zip(wanted, pool.map(run, wanted)):
             for rel, data in bundle.items():
-                if _SHARD_FILE.match(rel):
-                    files[f"{BUNDLE}{name}/{rel}"] = data
+                if not _SHARD_FILE.match(rel):
+                    files[BUNDLE + rel] = data  # the same with every shard
+                elif done is not None and rel != WORDS:
+                    done(f"{BUNDLE}{name}/{rel}", data)
                 else:
-                    files[BUNDLE + rel] = data
+                    files[f"{BUNDLE}{name}/{rel}"] = data
     files[BUNDLE + FACADE] = facade_script()
     return files
 
@@ -312,6 +317,7 @@ def index_files(
     cancel: threading.Event | None = None,
     read_live: Callable[[str], bytes] | None = None,
     handed: Mapping[str, PagePart | None] | None = None,
+    done: Callable[[str, bytes], None] | None = None,
 ) -> IndexFiles:
     """Index again the shards of ``plan`` whose digests differ from ``old_shards``; keep the others' files.
 
@@ -320,12 +326,13 @@ def index_files(
     is always new; the vocabulary is made again with any shard, from the word
     lists of the new shards and those of the kept ones, read from the live
     site with ``read_live`` (default ``read``). ``handed``: the parts of the
-    pages rendered now (see `plan_search`). Used by a build and by watch
-    mode's background indexer."""
+    pages rendered now (see `plan_search`). ``done``: takes the new shards'
+    files as each is made (`make_shards`); the others are in the result's
+    ``new``. Used by a build and by watch mode's background indexer."""
     old_files = [path for path in old_outputs if path.startswith(BUNDLE)]
     stale = [name for name, digest in plan.digests.items() if old_shards.get(name) != digest]
     shards = [name for name in stale if name != VOCABULARY]
-    new = make_shards(plan, shards, read, records, language, cancel, handed) if shards else {}
+    new = make_shards(plan, shards, read, records, language, cancel, handed, done) if shards else {}
     if VOCABULARY in stale and same_words(plan.shards.names, shards, old_shards, new, read_live or read):
         stale.remove(VOCABULARY)  # the same records would make the same bytes
     elif VOCABULARY in stale:
