@@ -12,7 +12,7 @@ digest` run as a subprocess from a copy of the checkout's ``digest/`` and
 
 - a full clean build (fresh empty output folder, no build cache): wall time,
   pages and pages per second, peak RSS (the largest process, from wait4, and
-  the whole process tree, sampled every 100 ms);
+  the whole process tree, sampled every 100 ms, its PSS every 500 ms);
 - a no-change rebuild (`digest build` again over the same output);
 - `digest build` after one sidecar edit, ``--edits`` times (a different
   article's each time, undone at the end), into that output from the state
@@ -156,6 +156,13 @@ def digest_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "digest", *args]
 
 
+PSS_EVERY = 5
+"""The tree's PSS is summed at every fifth sample (every 0.5 s), its RSS at each: the kernel walks a process's
+page tables to tell its PSS (``smaps_rollup``: 18 ms for a process of 1 GiB, on the cores the measured command
+uses), and summed every 0.1 s over digest's three processes of about 1 GiB each (the parent and its forked
+render workers) it took a third of a core from the build it measured; a peer of one big process a quarter."""
+
+
 class TreeRss(threading.Thread):
     """Samples the summed RSS of a process and all its descendants.
 
@@ -168,10 +175,11 @@ class TreeRss(threading.Thread):
     uses.
     """
 
-    def __init__(self, pid: int, interval: float = 0.1):
+    def __init__(self, pid: int, interval: float = 0.1, pss_every: int = PSS_EVERY):
         super().__init__(daemon=True)
         self.pid = pid
         self.interval = interval
+        self.pss_every = pss_every
         self.peak_kib = 0
         self.pss_peak_kib = 0
         self.root_peak_kib = 0
@@ -180,12 +188,16 @@ class TreeRss(threading.Thread):
         self.done = threading.Event()
 
     def run(self) -> None:
+        samples = 0
         while not self.done.is_set():
             total = proportional = 0
+            with_pss = samples % self.pss_every == 0
+            samples += 1
             for pid in descendants(self.pid):
                 rss = rss_kib(pid)
                 total += rss
-                proportional += pss_kib(pid)
+                if with_pss:
+                    proportional += pss_kib(pid)
                 if pid == self.pid:
                     self.root_peak_kib = max(self.root_peak_kib, rss)
                 name = command_name(pid)
@@ -794,7 +806,7 @@ def peer_report(results: dict) -> str:
         f"{m['digest']} (checkout {m['commit']}, code snapshot {m.get('code', '?')}); {m['hugo']}; {m.get('pagefind', '?')}.",
         "",
         "Medians over the pairs (min–max in brackets). CPU is user + system of the whole process tree. Peak memory "
-        "is the whole tree's, sampled every 100 ms: its summed PSS (a page that digest shares with its forked render "
+        "is the whole tree's, sampled every 100 ms (its PSS every 500 ms: `PSS_EVERY`): its summed PSS (a page that digest shares with its forked render "
         "workers counted once), then its summed RSS (counted in every process that maps it); Hugo and Pagefind run "
         "one after the other, so theirs is the larger of the two. Load is the 1-minute load average before each run "
         "and the highest seen just after one.",
