@@ -414,3 +414,42 @@ def test_live_records_read_the_live_data_json_once_and_only_when_a_record_is_ask
     assert len(parsed) == 1
     gone = build.LiveRecords(tmp_path / "gone.json")
     assert "export-claim:c-1" not in gone and len(gone) == 0
+
+
+def _prefetched_site(folder: str, prefetch: bool) -> tuple[dict[str, bytes], int, int, bool]:
+    """A generated site of 40 articles rendered, with the seeds parsed by a forked process while the link
+    goes on (`build.SeedPrefetch`, its minimum lowered) or by the link itself. Also: how many seeds this
+    process parsed, how many the link asked for, and whether the session's cache is a plain dict again."""
+    import sys
+
+    import digest.graph.link as link
+    import digest.pipeline.build as build
+    from digest.caches import Caches
+
+    if prefetch:
+        fork_workers()
+        build.PREFETCH_MINIMUM = 1
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from generate import generate_digest
+
+    site = Path(folder) / "site"
+    generate_digest(site, 40)
+    parsed_here: list[int] = []
+    original = link._parse_seed
+    link._parse_seed = lambda *key: parsed_here.append(1) or original(*key)  # type: ignore[assignment]
+    caches = Caches()
+    try:
+        outputs = build.render_source(site, caches=caches).collect().outputs
+    finally:
+        link._parse_seed = original  # type: ignore[assignment]
+    return outputs, len(parsed_here), len(caches.seeds), type(caches.seeds) is dict
+
+
+def test_a_forked_process_parses_the_seeds_while_the_link_goes_on_and_the_site_is_the_same(tmp_path):
+    """`build.SeedPrefetch`: with enough seeds to parse, a forked process parses them in the order the link asks
+    for them; the link parses none itself, the session keeps them all, and the site is the same bytes."""
+    prefetched, parsed_here, kept, plain = in_fresh_process(_prefetched_site, str(tmp_path / "prefetched"), True)
+    alone, parsed_alone, kept_alone, plain_alone = _prefetched_site(str(tmp_path / "alone"), False)
+    assert parsed_alone == kept_alone == kept == 40 and parsed_here == 0, "every seed parsed by the other process"
+    assert plain and plain_alone
+    assert sorted(path for path in prefetched.keys() | alone.keys() if prefetched.get(path) != alone.get(path)) == []

@@ -587,13 +587,37 @@ def _person(pid: str, record: Record) -> Person:
     )
 
 
+def seeds_to_parse(loaded: LoadedSite, drafts: bool, parsed: dict) -> list[tuple]:
+    """The keys of the seeds a link of ``loaded`` will parse (`parse_seed`), in the order it asks for them, less
+    those ``parsed`` holds: what another process can parse ahead of the link (`pipeline.build.SeedPrefetch`)."""
+    keys = []
+    for stem, seed in loaded.seeds.items():
+        record = loaded.sidecars.get(stem)
+        if record is not None and record.get("draft") and not drafts:
+            continue
+        key = _parse_key(seed, record.values if record else {})
+        if key not in parsed:
+            keys.append(key)
+    return keys
+
+
+def _parse_key(seed: Seed, values: dict[str, Any]) -> tuple:
+    """What a seed's parse depends on: its text and kind, and the sidecar's title, omitted lines and URL."""
+    omit = frozenset(line.strip() for line in values.get("omit", []))
+    return (seed.text, seed.is_markdown, values.get("title"), omit, values.get("url", ""))
+
+
+def parse_seed(key: tuple) -> tuple[str | None, SeedText]:
+    """A seed parsed, by its `_parse_key`."""
+    return _parse_seed(*key)
+
+
 def _article(seed: Seed, record: Record | None, diagnostics: Diagnostics, parsed_seeds: dict) -> Article | None:
     values: dict[str, Any] = record.values if record else {}
-    omit = {line.strip() for line in values.get("omit", [])}
-    if omit and record is not None:
+    key = _parse_key(seed, values)
+    if key[3] and record is not None:
         _check_omit_lines(seed, record, diagnostics)
     title = values.get("title")
-    key = (seed.text, seed.is_markdown, title, frozenset(omit), values.get("url", ""))
     parsed = parsed_seeds.get(key)
     heading, text = parsed if parsed is not None else remember(parsed_seeds, key, _parse_seed(*key))
     title = title or heading
