@@ -166,9 +166,11 @@ class SeedPrefetch(dict):
     @classmethod
     @contextlib.contextmanager
     def started(cls, loaded: LoadedSite, drafts: bool, caches: Caches) -> Iterator[None]:
-        """Around a link: ``caches.seeds`` is a prefetch while it runs, when there are enough seeds to parse
-        and this process may fork (`may_fork`); the plain dict again after, the process ended."""
-        keys = seeds_to_parse(loaded, drafts, caches.seeds) if may_fork() else []
+        """Around a link: ``caches.seeds`` is a prefetch while it runs, when it is a first link (nothing linked
+        before in this session or in a saved state: a link after an edit parses a seed or two), there are enough
+        seeds to parse and this process may fork (`may_fork`); the plain dict again after, the process ended."""
+        first_link = caches.link is None and caches.saved_link is None
+        keys = seeds_to_parse(loaded, drafts, caches.seeds) if first_link and may_fork() else []
         if len(keys) < PREFETCH_MINIMUM:
             yield
             return
