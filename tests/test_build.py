@@ -417,7 +417,7 @@ def test_live_records_read_the_live_data_json_once_and_only_when_a_record_is_ask
 
 
 def _prefetched_site(folder: str, prefetch: bool) -> tuple[dict[str, bytes], int, int, bool]:
-    """A generated site of 40 articles rendered, with the seeds parsed by a forked process while the link
+    """A generated site of 12 articles rendered, with the seeds parsed by a forked process while the link
     goes on (`build.SeedPrefetch`, its minimum lowered) or by the link itself. Also: how many seeds this
     process parsed, how many the link asked for, and whether the session's cache is a plain dict again."""
     import sys
@@ -433,7 +433,7 @@ def _prefetched_site(folder: str, prefetch: bool) -> tuple[dict[str, bytes], int
     from generate import generate_digest
 
     site = Path(folder) / "site"
-    generate_digest(site, 40)
+    generate_digest(site, 12)
     parsed_here: list[int] = []
     original = link._parse_seed
     link._parse_seed = lambda *key: parsed_here.append(1) or original(*key)  # type: ignore[assignment]
@@ -450,6 +450,6 @@ def test_a_forked_process_parses_the_seeds_while_the_link_goes_on_and_the_site_i
     for them; the link parses none itself, the session keeps them all, and the site is the same bytes."""
     prefetched, parsed_here, kept, plain = in_fresh_process(_prefetched_site, str(tmp_path / "prefetched"), True)
     alone, parsed_alone, kept_alone, plain_alone = _prefetched_site(str(tmp_path / "alone"), False)
-    assert parsed_alone == kept_alone == kept == 40 and parsed_here == 0, "every seed parsed by the other process"
+    assert parsed_alone == kept_alone == kept == 12 and parsed_here == 0, "every seed parsed by the other process"
     assert plain and plain_alone
     assert sorted(path for path in prefetched.keys() | alone.keys() if prefetched.get(path) != alone.get(path)) == []
